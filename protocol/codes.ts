@@ -1,0 +1,91 @@
+// The one table of protocol errors. Every error a peer can see has a stable code, a human message
+// and its own WebSocket close code (used when the error ends the connection). Tests assert codes.
+
+export interface ErrorSpec {
+  readonly message: string;
+  /** WebSocket close code used when this error closes the socket. */
+  readonly close: number;
+  /** Always closes the socket (errors before authentication close it too). */
+  readonly fatal: boolean;
+  /** The same request may succeed later without change (the SDK keeps the item and retries). */
+  readonly retryable: boolean;
+}
+
+function spec(close: number, message: string, fatal = false, retryable = false): ErrorSpec {
+  return { close, message, fatal, retryable };
+}
+
+export const ERRORS = {
+  // Connection and authentication
+  AUTH_REQUIRED: spec(4401, 'the first frame after hello must be auth', true),
+  AUTH_TIMEOUT: spec(4408, 'no valid auth frame arrived in time', true),
+  AUTH_KEY_MISMATCH: spec(4402, 'edPublicKey does not belong to sessionId', true),
+  AUTH_BAD_SIGNATURE: spec(4406, 'auth signature does not verify', true),
+  AUTH_NONCE_REPLAYED: spec(4407, 'auth nonce is not the one this connection was given, or was already used', true),
+  ALREADY_AUTHENTICATED: spec(4409, 'this connection is already authenticated'),
+  ORIGIN_FORBIDDEN: spec(4403, 'origin is not allowed', true),
+  SERVER_FULL: spec(4503, 'the server is at its connection limit; retry later', true, true),
+  TOO_MANY_DEVICES: spec(4504, 'this Session ID has too many connected devices', true, true),
+  GOING_AWAY: spec(1001, 'server is shutting down; reconnect', true, true),
+  INTERNAL: spec(1011, 'internal server error', true, true),
+
+  // Frame shape
+  BAD_JSON: spec(4400, 'frame is not valid JSON'),
+  BINARY_UNSUPPORTED: spec(4415, 'binary frames are not part of the protocol'),
+  UNKNOWN_TYPE: spec(4416, 'unknown frame type'),
+  BAD_FRAME: spec(4422, 'frame does not match its schema'),
+  FRAME_TOO_LARGE: spec(4413, 'frame exceeds the size limit', true),
+  TOO_MANY_ERRORS: spec(4420, 'too many protocol errors on this connection', true),
+  INVALID_SESSION_ID: spec(4410, 'not a Session ID: expected "05" followed by 64 lowercase hex characters'),
+
+  // Authorisation by contact grants
+  NO_GRANT: spec(4430, 'no valid grant from the recipient for this sender'),
+  GRANT_INVALID: spec(4431, 'grant signature or parties are invalid'),
+  GRANT_EXPIRED: spec(4432, 'grant has expired'),
+  GRANT_REVOKED: spec(4433, 'grant was revoked by its granter'),
+
+  // Limits
+  MAILBOX_FULL: spec(4434, "recipient's mailbox is full; the message stays in the outbox", false, true),
+  RATE_LIMITED: spec(4429, 'rate limit reached; retry after retryAfterMs', false, true),
+  TOO_MANY_GRANTS: spec(4435, 'too many grants or revocations in one frame'),
+
+  // Invitations
+  INVITE_NOT_FOUND: spec(4440, 'no such invitation for this Session ID'),
+  INVITE_NOT_PENDING: spec(4441, 'invitation is no longer pending'),
+  INVITE_LIMIT: spec(4442, 'recipient has too many pending invitations', false, true),
+  INVITE_SELF: spec(4443, 'cannot invite yourself'),
+  INVITE_DUPLICATE: spec(4444, 'a pending invitation to this Session ID already exists'),
+
+  // Store
+  STORE_UNAVAILABLE: spec(4500, 'the server cannot reach its store; retry later', false, true),
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.prototype.hasOwnProperty.call(ERRORS, code);
+}
+
+/** The one factory for protocol errors, on either side of the wire. */
+export class ProtocolError extends Error {
+  readonly code: ErrorCode;
+  readonly close: number;
+  readonly fatal: boolean;
+  readonly retryable: boolean;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(code: ErrorCode, detail?: string, retryAfterMs?: number) {
+    const s = ERRORS[code];
+    super(detail ? `${s.message}: ${detail}` : s.message);
+    this.name = 'ProtocolError';
+    this.code = code;
+    this.close = s.close;
+    this.fatal = s.fatal;
+    this.retryable = s.retryable;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+export function protocolError(code: ErrorCode, detail?: string, retryAfterMs?: number): ProtocolError {
+  return new ProtocolError(code, detail, retryAfterMs);
+}

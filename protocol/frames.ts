@@ -1,0 +1,183 @@
+// Every frame of the protocol, defined once. The server parses inbound frames strictly (unknown
+// fields rejected); the SDK parses server frames leniently (fields added later are ignored).
+import { ProtocolError } from './codes.ts';
+import { arr, b64, bool, hexId, int, literal, obj, oneOf, opt, SchemaError, sessionId, str, type Check, type Infer } from './schema.ts';
+
+export const PROTOCOL_VERSION = 1;
+/** Hard caps of the schema itself; the server's configured limits (hello.limits) are tighter. */
+export const MAX_GRANTS_PER_FRAME = 1000;
+export const MAX_IDS_PER_FRAME = 1000;
+export const MAX_CT_BYTES = 1 << 20;
+
+const epoch = str({ min: 1, max: 64, re: /^[0-9a-zA-Z_-]+$/, what: 'epoch token' });
+const offset = int({ min: 0 });
+const ts = int({ min: 0 });
+const ct = b64({ min: 1, max: MAX_CT_BYTES });
+
+export const grantSchema = obj({
+  from: sessionId(),
+  to: sessionId(),
+  iat: ts,
+  exp: ts,
+  edPk: b64({ len: 32 }),
+  sig: b64({ len: 64 }),
+});
+export const revocationSchema = obj({
+  from: sessionId(),
+  to: sessionId(),
+  iat: ts,
+  edPk: b64({ len: 32 }),
+  sig: b64({ len: 64 }),
+});
+
+// ---- client → server ----------------------------------------------------------------------------
+
+export const clientFrames = {
+  auth: obj({
+    type: literal('auth'),
+    sessionId: sessionId(),
+    edPublicKey: b64({ len: 32 }),
+    deviceId: hexId(),
+    nonce: b64({ len: 32 }),
+    signature: b64({ len: 64 }),
+    resume: opt(obj({ epoch, offset })),
+    grants: arr(grantSchema, { max: MAX_GRANTS_PER_FRAME, code: 'TOO_MANY_GRANTS' }),
+    revocations: arr(revocationSchema, { max: MAX_GRANTS_PER_FRAME, code: 'TOO_MANY_GRANTS' }),
+    hidePresence: opt(bool()),
+  }),
+  send: obj({ type: literal('send'), id: hexId(), to: sessionId(), ct, ephemeral: opt(bool()) }),
+  /** Cumulative: everything in this device's stream up to and including offset was processed. */
+  ack: obj({ type: literal('ack'), offset: int({ min: 1 }) }),
+  invite: obj({ type: literal('invite'), id: hexId(), to: sessionId(), ct, grant: grantSchema }),
+  invite_accept: obj({ type: literal('invite_accept'), id: hexId(), grant: grantSchema }),
+  invite_decline: obj({ type: literal('invite_decline'), id: hexId() }),
+  invite_cancel: obj({ type: literal('invite_cancel'), id: hexId() }),
+  grants: obj({ type: literal('grants'), grants: arr(grantSchema, { max: MAX_GRANTS_PER_FRAME, code: 'TOO_MANY_GRANTS' }) }),
+  revoke: obj({ type: literal('revoke'), revocation: revocationSchema }),
+  presence_sub: obj({ type: literal('presence_sub'), ids: arr(sessionId(), { max: MAX_IDS_PER_FRAME }) }),
+  presence_unsub: obj({ type: literal('presence_unsub'), ids: arr(sessionId(), { max: MAX_IDS_PER_FRAME }) }),
+  privacy: obj({ type: literal('privacy'), hidePresence: bool() }),
+  ping: obj({ type: literal('ping'), t: opt(int()) }),
+} as const;
+
+export type ClientFrameType = keyof typeof clientFrames;
+export type ClientFrames = { [K in ClientFrameType]: Infer<(typeof clientFrames)[K]> };
+export type ClientFrame = ClientFrames[ClientFrameType];
+
+// ---- server → client ----------------------------------------------------------------------------
+
+export const limitsSchema = obj({
+  maxFrameBytes: int(),
+  maxCtBytes: int(),
+  maxGrants: int(),
+  mailboxMaxEntries: int(),
+  mailboxMaxBytes: int(),
+  mailboxTtlMs: int(),
+  invitationTtlMs: int(),
+  maxPresenceSubs: int(),
+});
+export type Limits = Infer<typeof limitsSchema>;
+
+export const INVITATION_STATUSES = ['pending', 'accepted', 'declined', 'cancelled', 'expired'] as const;
+export type InvitationStatus = (typeof INVITATION_STATUSES)[number];
+
+export const serverFrames = {
+  hello: obj({
+    type: literal('hello'),
+    v: int(),
+    nonce: b64({ len: 32 }),
+    epoch,
+    serverTime: ts,
+    heartbeatMs: int({ min: 1 }),
+    limits: limitsSchema,
+  }),
+  ready: obj({
+    type: literal('ready'),
+    sessionId: sessionId(),
+    deviceId: hexId(),
+    epoch,
+    /** Highest offset ever assigned in this identity's stream (0 when empty). */
+    head: offset,
+    /** True when auth.resume named the current epoch: only entries after its offset follow. */
+    resumed: bool(),
+    grantsRejected: arr(obj({ from: str({ max: 66 }), code: str({ max: 64 }) }), { max: MAX_GRANTS_PER_FRAME * 2 }),
+  }),
+  /** An end-to-end encrypted envelope; offset is absent for ephemeral ones (never stored). */
+  envelope: obj({ type: literal('envelope'), offset: opt(offset), id: hexId(), from: sessionId(), ct, ts, ephemeral: opt(bool()) }),
+  /** The server appended a send to the recipient's stream. */
+  sent: obj({ type: literal('sent'), id: hexId(), to: sessionId(), offset: int({ min: 1 }) }),
+  /** A device of `to` acknowledged envelope `id` that this identity sent. */
+  delivered: obj({ type: literal('delivered'), offset: opt(offset), id: hexId(), to: sessionId(), ts }),
+  invitation: obj({
+    type: literal('invitation'),
+    offset: opt(offset),
+    id: hexId(),
+    from: sessionId(),
+    to: sessionId(),
+    ct,
+    grant: grantSchema,
+    expiresAt: ts,
+    ts,
+  }),
+  invitation_update: obj({
+    type: literal('invitation_update'),
+    offset: opt(offset),
+    id: hexId(),
+    from: sessionId(),
+    to: sessionId(),
+    status: oneOf(INVITATION_STATUSES),
+    grant: opt(grantSchema),
+    ts,
+  }),
+  presence: obj({ type: literal('presence'), id: sessionId(), online: bool(), ts }),
+  ok: obj({ type: literal('ok'), ref: str({ max: 64 }), op: str({ max: 32 }) }),
+  error: obj({
+    type: literal('error'),
+    code: str({ max: 64 }),
+    message: str({ max: 1024 }),
+    ref: opt(str({ max: 64 })),
+    retryAfterMs: opt(int()),
+  }),
+  pong: obj({ type: literal('pong'), t: opt(int()), serverTime: ts }),
+} as const;
+
+export type ServerFrameType = keyof typeof serverFrames;
+export type ServerFrames = { [K in ServerFrameType]: Infer<(typeof serverFrames)[K]> };
+export type ServerFrame = ServerFrames[ServerFrameType];
+export type StreamFrame = ServerFrames['envelope' | 'delivered' | 'invitation' | 'invitation_update'];
+
+// ---- codec --------------------------------------------------------------------------------------
+
+function parseWith<M extends Record<string, Check<unknown>>>(table: M, text: string, strict: boolean): Infer<M[keyof M]> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new ProtocolError('BAD_JSON');
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ProtocolError('BAD_FRAME', 'a frame is a JSON object');
+  const type = (raw as { type?: unknown }).type;
+  if (typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(table, type)) {
+    throw new ProtocolError('UNKNOWN_TYPE', typeof type === 'string' ? JSON.stringify(type.slice(0, 32)) : 'missing type');
+  }
+  try {
+    return table[type]!.parse(raw, type, strict) as Infer<M[keyof M]>;
+  } catch (e) {
+    if (e instanceof SchemaError) throw new ProtocolError(e.code, e.message);
+    throw e;
+  }
+}
+
+/** Strict parse of a client frame (server side). Throws ProtocolError with a stable code. */
+export function parseClientFrame(text: string): ClientFrame {
+  return parseWith(clientFrames, text, true) as ClientFrame;
+}
+
+/** Lenient parse of a server frame (SDK side): unknown fields are ignored for forward compatibility. */
+export function parseServerFrame(text: string): ServerFrame {
+  return parseWith(serverFrames, text, false) as ServerFrame;
+}
+
+export function encodeFrame(frame: ClientFrame | ServerFrame): string {
+  return JSON.stringify(frame);
+}

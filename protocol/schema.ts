@@ -1,0 +1,147 @@
+// A small typed schema language: one definition gives the TypeScript type and the runtime check.
+// Errors name the path, what was expected and what was received (like noble's abytes).
+import { base64Length } from './bytes.ts';
+import type { ErrorCode } from './codes.ts';
+import { isSessionId } from './sessionId.ts';
+
+export class SchemaError extends Error {
+  readonly code: ErrorCode;
+  readonly path: string;
+  constructor(path: string, expected: string, got: unknown, code: ErrorCode = 'BAD_FRAME') {
+    super(`${path}: expected ${expected}, got ${describe(got)}`);
+    this.name = 'SchemaError';
+    this.path = path;
+    this.code = code;
+  }
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `array(${v.length})`;
+  if (typeof v === 'string') return v.length > 24 ? `string(${v.length})` : JSON.stringify(v);
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return typeof v;
+}
+
+export interface Check<T> {
+  readonly optional: boolean;
+  parse(v: unknown, path: string, strict: boolean): T;
+}
+
+export type Infer<C> = C extends Check<infer T> ? T : never;
+
+function check<T>(parse: (v: unknown, path: string, strict: boolean) => T): Check<T> & { readonly optional: false } {
+  return { optional: false as const, parse };
+}
+
+export function str(opts: { min?: number; max?: number; re?: RegExp; what?: string } = {}): Check<string> {
+  const min = opts.min ?? 0;
+  const max = opts.max ?? 1024;
+  const what = opts.what ?? `string of ${min}..${max} characters`;
+  return check((v, path) => {
+    if (typeof v !== 'string' || v.length < min || v.length > max || (opts.re && !opts.re.test(v))) {
+      throw new SchemaError(path, what, v);
+    }
+    return v;
+  });
+}
+
+export function literal<const L extends string>(value: L): Check<L> {
+  return check((v, path) => {
+    if (v !== value) throw new SchemaError(path, JSON.stringify(value), v);
+    return value;
+  });
+}
+
+export function oneOf<const L extends string>(values: readonly L[]): Check<L> {
+  const set = new Set<string>(values);
+  return check((v, path) => {
+    if (typeof v !== 'string' || !set.has(v)) throw new SchemaError(path, `one of ${values.join('|')}`, v);
+    return v as L;
+  });
+}
+
+export function int(opts: { min?: number; max?: number } = {}): Check<number> {
+  const min = opts.min ?? 0;
+  const max = opts.max ?? Number.MAX_SAFE_INTEGER;
+  return check((v, path) => {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) {
+      throw new SchemaError(path, `integer in ${min}..${max}`, v);
+    }
+    return v;
+  });
+}
+
+export function bool(): Check<boolean> {
+  return check((v, path) => {
+    if (typeof v !== 'boolean') throw new SchemaError(path, 'boolean', v);
+    return v;
+  });
+}
+
+/** Canonical base64 whose decoded length is within bounds. */
+export function b64(opts: { min?: number; max?: number; len?: number }): Check<string> {
+  const min = opts.len ?? opts.min ?? 0;
+  const max = opts.len ?? opts.max ?? 1 << 20;
+  const what = opts.len !== undefined ? `base64 of ${opts.len} bytes` : `base64 of ${min}..${max} bytes`;
+  return check((v, path) => {
+    if (typeof v !== 'string' || v.length > Math.ceil(max / 3) * 4 + 4) throw new SchemaError(path, what, v);
+    const n = base64Length(v);
+    if (n < min || n > max) throw new SchemaError(path, what, v);
+    return v;
+  });
+}
+
+export function sessionId(): Check<string> {
+  return check((v, path) => {
+    if (!isSessionId(v)) throw new SchemaError(path, 'Session ID ("05" + 64 lowercase hex)', v, 'INVALID_SESSION_ID');
+    return v;
+  });
+}
+
+const HEX_ID = /^[0-9a-f]{32}$/;
+/** 128-bit random id as 32 lowercase hex characters. */
+export function hexId(): Check<string> {
+  return str({ re: HEX_ID, min: 32, max: 32, what: '32 lowercase hex characters' });
+}
+
+export function arr<T>(item: Check<T>, opts: { max: number; code?: ErrorCode }): Check<T[]> {
+  return check((v, path, strict) => {
+    if (!Array.isArray(v)) throw new SchemaError(path, `array of at most ${opts.max}`, v);
+    if (v.length > opts.max) throw new SchemaError(path, `array of at most ${opts.max}`, v, opts.code ?? 'BAD_FRAME');
+    const out = new Array<T>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = item.parse(v[i], `${path}[${i}]`, strict);
+    return out;
+  });
+}
+
+export interface OptionalCheck<T> extends Check<T | undefined> {
+  readonly optional: true;
+}
+
+export function opt<T>(c: Check<T>): OptionalCheck<T> {
+  return { optional: true, parse: (v, path, strict) => (v === undefined ? undefined : c.parse(v, path, strict)) };
+}
+
+type Shape = Record<string, Check<unknown>>;
+type OptionalKeys<S extends Shape> = { [K in keyof S]: S[K]['optional'] extends true ? K : never }[keyof S];
+type RequiredKeys<S extends Shape> = Exclude<keyof S, OptionalKeys<S>>;
+export type ObjOf<S extends Shape> = { [K in RequiredKeys<S>]: Infer<S[K]> } & { [K in OptionalKeys<S>]?: Infer<S[K]> };
+
+/** An object; with strict parsing (the server's), unknown keys are rejected, not ignored. */
+export function obj<S extends Shape>(shape: S): Check<{ [K in keyof ObjOf<S>]: ObjOf<S>[K] }> {
+  const keys = Object.keys(shape);
+  return check((v, path, strict) => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new SchemaError(path, 'object', v);
+    const src = v as Record<string, unknown>;
+    if (strict) {
+      for (const k in src) if (!(k in shape)) throw new SchemaError(`${path}.${k}`, 'no such field', src[k]);
+    }
+    const out: Record<string, unknown> = {};
+    for (const k of keys) {
+      const val = shape[k]!.parse(src[k], `${path}.${k}`, strict);
+      if (val !== undefined) out[k] = val;
+    }
+    return out as never;
+  });
+}

@@ -1,0 +1,62 @@
+// Session ID = "05" + hex(X25519 public key). The only identity a person has.
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { bytesToHex, equalBytes, hexToBytes } from './bytes.ts';
+import { ProtocolError } from './codes.ts';
+
+export type SessionId = string & { readonly __brand: 'SessionId' };
+
+const SESSION_ID_RE = /^05[0-9a-f]{64}$/;
+
+export function isSessionId(value: unknown): value is SessionId {
+  return typeof value === 'string' && SESSION_ID_RE.test(value);
+}
+
+/** Parses user or wire input; surrounding whitespace (a paste) is forgiven, nothing else is. */
+export function parseSessionId(value: unknown): SessionId {
+  const s = typeof value === 'string' ? value.trim() : value;
+  if (!isSessionId(s)) {
+    const got = typeof s === 'string' ? `${s.length} characters` : typeof s;
+    throw new ProtocolError('INVALID_SESSION_ID', `got ${got}`);
+  }
+  return s;
+}
+
+/** Why a pasted string is not a Session ID, in words a person understands; null when it is one. */
+export function describeSessionIdProblem(value: string): string | null {
+  const s = value.trim();
+  if (s.length === 0) return 'Enter a Session ID.';
+  if (!/^[0-9a-fA-F]*$/.test(s)) return 'A Session ID has only the characters 0-9 and a-f.';
+  if (!s.startsWith('05')) return 'A Session ID starts with 05.';
+  if (s.length !== 66) return `A Session ID is 66 characters long; this one has ${s.length}.`;
+  if (s !== s.toLowerCase()) return 'A Session ID is written in lowercase.';
+  return null;
+}
+
+export function sessionIdFromX25519(xPublicKey: Uint8Array): SessionId {
+  if (xPublicKey.length !== 32) throw new TypeError(`X25519 public key: expected 32 bytes, got ${xPublicKey.length}`);
+  return ('05' + bytesToHex(xPublicKey)) as SessionId;
+}
+
+export function x25519FromSessionId(id: SessionId): Uint8Array {
+  return hexToBytes(id.slice(2));
+}
+
+/**
+ * True when the Ed25519 key converts to the X25519 key inside the Session ID. This is what binds a
+ * signing key to an ID: without it anyone could sign for any ID.
+ */
+export function edKeyMatchesSessionId(edPublicKey: Uint8Array, id: SessionId): boolean {
+  if (edPublicKey.length !== 32) return false;
+  let x: Uint8Array;
+  try {
+    x = ed25519.utils.toMontgomery(edPublicKey);
+  } catch {
+    return false;
+  }
+  return equalBytes(x, x25519FromSessionId(id));
+}
+
+/** Shortened form for logs at info level: enough to correlate, not enough to identify. */
+export function redactSessionId(id: string): string {
+  return id.length > 10 ? `${id.slice(0, 8)}…` : '…';
+}

@@ -1,0 +1,104 @@
+// The Store: everything the server keeps, behind one interface so the in-memory default and the
+// Redis implementation (several instances) pass one test suite. It holds only ciphertext,
+// routing metadata (who-to-whom, sizes, times) and counters: never content, never display names.
+import type { InvitationStatus } from '../../../protocol/index.ts';
+
+export type EntryKind = 'envelope' | 'delivered' | 'invitation' | 'invitation_update';
+
+export interface NewEntry {
+  readonly kind: EntryKind;
+  /** Envelope id (idempotency key within a stream), delivered envelope id, or invitation id. */
+  readonly id: string;
+  /** Sender of an envelope, so the first recipient ack can notify it. Absent for other kinds. */
+  readonly from?: string;
+  /**
+   * The complete server frame as JSON text *without* the offset field, starting with `{"type":`.
+   * The store splices the assigned offset in, so replay never re-serialises ciphertext.
+   */
+  readonly frame: string;
+}
+
+export interface StoredEntry {
+  readonly offset: number;
+  readonly kind: EntryKind;
+  readonly id: string;
+  readonly from?: string;
+  /** The frame text with `"offset":N` spliced in; ready to send. */
+  readonly text: string;
+  readonly ts: number;
+}
+
+export interface MailboxLimits {
+  readonly maxEntries: number;
+  readonly maxBytes: number;
+  readonly ttlMs: number;
+}
+
+export type AppendResult =
+  | { readonly ok: true; readonly offset: number; readonly duplicate: boolean; readonly text: string }
+  | { readonly ok: false; readonly code: 'MAILBOX_FULL' };
+
+export interface Invitation {
+  readonly id: string;
+  readonly from: string;
+  readonly to: string;
+  readonly ct: string;
+  /** The inviter's grant (JSON as received), handed to the invitee on accept. */
+  readonly grant: string;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  readonly status: InvitationStatus;
+}
+
+export type PutInvitationResult = 'ok' | 'INVITE_LIMIT' | 'INVITE_DUPLICATE';
+
+export interface StoreCounts {
+  readonly streams: number;
+  readonly entries: number;
+  readonly bytes: number;
+  readonly invitationsPending: number;
+}
+
+export interface Store {
+  readonly kind: 'memory' | 'redis';
+  /** Random per store lifetime: a new epoch tells clients the server forgot its mailboxes. */
+  readonly epoch: string;
+  close(): Promise<void>;
+
+  /** True the first time a nonce is seen within ttlMs, false on every reuse. */
+  consumeNonce(nonce: string, ttlMs: number): Promise<boolean>;
+
+  /** Records that a device of sid was seen now; devices unseen for mailbox TTL stop holding entries. */
+  touchDevice(sid: string, deviceId: string, now: number, limits: MailboxLimits): Promise<void>;
+  /** Appends to sid's stream. Idempotent by (kind 'envelope', id) while the entry is held. */
+  append(sid: string, entry: NewEntry, now: number, limits: MailboxLimits): Promise<AppendResult>;
+  /** Held entries with offset > after, ascending, at most `max`. */
+  readAfter(sid: string, after: number, max: number, now: number, limits: MailboxLimits): Promise<StoredEntry[]>;
+  /** Highest offset ever assigned in sid's stream (0 if none). */
+  head(sid: string): Promise<number>;
+  /**
+   * Cumulative ack by one device. Returns the envelope entries that this ack made "delivered" for
+   * the first time (any device of sid acked them), so the caller can notify their senders.
+   * Removes entries every live device has acked.
+   */
+  ack(sid: string, deviceId: string, offset: number, now: number, limits: MailboxLimits): Promise<StoredEntry[]>;
+
+  putInvitation(inv: Invitation, maxPendingPerRecipient: number): Promise<PutInvitationResult>;
+  getInvitation(id: string, now: number): Promise<Invitation | undefined>;
+  /** pending → status, atomically. Undefined when missing or no longer pending. */
+  transitionInvitation(id: string, status: Exclude<InvitationStatus, 'pending'>, now: number): Promise<Invitation | undefined>;
+  /** Marks up to max pending invitations with expiresAt <= now as expired and returns them. */
+  takeExpiredInvitations(now: number, max: number): Promise<Invitation[]>;
+
+  /** Remembers that `from` revoked `to` at iat (keeps the latest), for ttlMs. */
+  putRevocation(from: string, to: string, iat: number, ttlMs: number): Promise<void>;
+  revokedAt(from: string, to: string): Promise<number | undefined>;
+
+  /**
+   * Token bucket shared by every instance using this store: `ratePerSec` refill, `burst` capacity.
+   * Returns 0 when a token was taken, else milliseconds until one is available.
+   */
+  takeToken(key: string, ratePerSec: number, burst: number, now: number): Promise<number>;
+
+  counts(): Promise<StoreCounts>;
+}
