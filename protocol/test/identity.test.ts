@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import {
+  bytesToHex, createIdentity, describeSessionIdProblem, edKeyMatchesSessionId, hexToBytes, identityFromEntropy,
+  identityFromPhrase, isSessionId, isValidPhrase, parseSessionId, phraseFromIdentity, ProtocolError, type SessionId,
+} from '../index.ts';
+import vectors from './vectors/vectors.json' with { type: 'json' };
+
+describe('identity', () => {
+  it.each(vectors.identity.valid)('derives $sessionId from entropy $entropy', (v) => {
+    const id = identityFromEntropy(hexToBytes(v.entropy));
+    expect(phraseFromIdentity(id)).toBe(v.phrase);
+    expect(bytesToHex(id.edPublicKey)).toBe(v.edPublicKey);
+    expect(bytesToHex(id.xPublicKey)).toBe(v.xPublicKey);
+    expect(id.sessionId).toBe(v.sessionId);
+    expect(identityFromPhrase(v.phrase).sessionId).toBe(v.sessionId);
+  });
+
+  it('restores the same identity from a phrase with messy spacing and case', () => {
+    const v = vectors.identity.valid[1]!;
+    expect(identityFromPhrase(`  ${v.phrase.toUpperCase().replaceAll(' ', '   ')}\n`).sessionId).toBe(v.sessionId);
+  });
+
+  it.each(vectors.identity.invalidPhrases)('rejects phrase %j', (p) => {
+    expect(isValidPhrase(p)).toBe(false);
+    expect(() => identityFromPhrase(p)).toThrow(/recovery phrase/);
+  });
+
+  it('creates distinct random identities whose keys bind to their IDs', () => {
+    const a = createIdentity();
+    const b = createIdentity();
+    expect(a.sessionId).not.toBe(b.sessionId);
+    expect(isSessionId(a.sessionId)).toBe(true);
+    expect(edKeyMatchesSessionId(a.edPublicKey, a.sessionId)).toBe(true);
+    expect(edKeyMatchesSessionId(a.edPublicKey, b.sessionId)).toBe(false);
+    expect(edKeyMatchesSessionId(new Uint8Array(32).fill(255), a.sessionId)).toBe(false);
+  });
+});
+
+describe('Session ID', () => {
+  it.each(vectors.sessionIds.invalid)('rejects %j with INVALID_SESSION_ID', (s) => {
+    expect(isSessionId(s)).toBe(false);
+    try {
+      parseSessionId(s);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ProtocolError);
+      expect((e as ProtocolError).code).toBe('INVALID_SESSION_ID');
+    }
+  });
+
+  it('rejects non-strings', () => {
+    for (const v of [null, undefined, 5, {}, ['05']]) expect(() => parseSessionId(v)).toThrow(ProtocolError);
+  });
+
+  it('forgives surrounding whitespace from a paste', () => {
+    const id = createIdentity().sessionId;
+    expect(parseSessionId(`  ${id}\n`)).toBe(id);
+  });
+
+  it('explains in words what is wrong with a pasted ID', () => {
+    const id = createIdentity().sessionId as SessionId;
+    expect(describeSessionIdProblem(id)).toBeNull();
+    expect(describeSessionIdProblem('')).toMatch(/Enter/);
+    expect(describeSessionIdProblem(id.slice(0, 40))).toMatch(/66 characters.*40/);
+    expect(describeSessionIdProblem('06' + id.slice(2))).toMatch(/starts with 05/);
+    expect(describeSessionIdProblem(id.slice(0, 65) + 'z')).toMatch(/0-9 and a-f/);
+    expect(describeSessionIdProblem(id.toUpperCase().replace(/^05/, '05'))).toMatch(/lowercase/);
+  });
+});

@@ -1,0 +1,57 @@
+// Dependencies point downward (web → client → protocol; server → protocol), and protocol/ and
+// client/ run anywhere. This test is the lint rule that keeps it so.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = new URL('../../', import.meta.url).pathname;
+
+function sources(dir: string, skip: RegExp): string[] {
+  const out: string[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    const p = join(dir, e);
+    if (skip.test(relative(root, p))) continue;
+    if (statSync(p).isDirectory()) out.push(...sources(p, skip));
+    else if (/\.tsx?$/.test(e)) out.push(p);
+  }
+  return out;
+}
+
+function imports(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(/(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1] ?? m[2]!);
+}
+
+const rules: Array<[string, RegExp, RegExp]> = [
+  // [layer, files to skip (tests may use node:), forbidden import pattern]
+  ['protocol', /(^|\/)test\//, /^node:|(^|\/)(server|client|web)\//],
+  ['client', /(^|\/)test\//, /^node:|^ws$|(^|\/)(server|web)\//],
+  ['server', /$^/, /(^|\/)(client|web)\//],
+];
+
+describe('layering', () => {
+  for (const [layer, skip, forbidden] of rules) {
+    it(`${layer}/ imports nothing above it`, () => {
+      const bad: string[] = [];
+      for (const f of sources(join(root, layer), skip)) {
+        for (const spec of imports(f)) if (forbidden.test(spec)) bad.push(`${relative(root, f)} → ${spec}`);
+      }
+      expect(bad).toEqual([]);
+    });
+  }
+
+  it('protocol/ uses no DOM or Node globals', () => {
+    const bad: string[] = [];
+    for (const f of sources(join(root, 'protocol'), /(^|\/)test\//)) {
+      const text = readFileSync(f, 'utf8');
+      for (const g of ['window.', 'document.', 'Buffer.', 'process.', 'localStorage']) if (text.includes(g)) bad.push(`${relative(root, f)}: ${g}`);
+    }
+    expect(bad).toEqual([]);
+  });
+});
