@@ -31,6 +31,7 @@ export interface StoredEntry {
 export interface MailboxLimits {
   readonly maxEntries: number;
   readonly maxBytes: number;
+  /** An entry appended (a device seen) at t counts while now - t < ttlMs. */
   readonly ttlMs: number;
 }
 
@@ -53,6 +54,7 @@ export interface Invitation {
 export type PutInvitationResult = 'ok' | 'INVITE_LIMIT' | 'INVITE_DUPLICATE';
 
 export interface StoreCounts {
+  /** Streams holding at least one entry. */
   readonly streams: number;
   readonly entries: number;
   readonly bytes: number;
@@ -74,7 +76,12 @@ export interface Store {
   append(sid: string, entry: NewEntry, now: number, limits: MailboxLimits): Promise<AppendResult>;
   /** Held entries with offset > after, ascending, at most `max`. */
   readAfter(sid: string, after: number, max: number, now: number, limits: MailboxLimits): Promise<StoredEntry[]>;
-  /** Highest offset ever assigned in sid's stream (0 if none). */
+  /**
+   * Highest offset assigned in sid's stream so far (0 on a fresh store); the next append gets
+   * head + 1. A store may forget an idle stream (nothing held, no device seen within the TTL) and
+   * then report a higher head for it, never a lower one: offsets never go back within an epoch,
+   * so a device resuming from an old offset cannot skip new entries.
+   */
   head(sid: string): Promise<number>;
   /**
    * Cumulative ack by one device. Returns the envelope entries that this ack made "delivered" for

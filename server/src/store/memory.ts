@@ -1,0 +1,248 @@
+// The embedded default Store: one process, nothing on disk. Every map is bounded by a TTL or by
+// emptiness, and no hot path scans all users: streams are tidied lazily when touched and by an
+// incremental sweeper, deadlines live in heaps, aggregates are counters.
+import { randomId } from '../../../protocol/index.ts';
+import { TokenBuckets } from './_bucket.ts';
+import { ExpiringMap } from './_expiring.ts';
+import { Invitations } from './_invitations.ts';
+import { Stream, type Totals } from './_stream.ts';
+import type {
+  AppendResult,
+  Invitation,
+  MailboxLimits,
+  NewEntry,
+  PutInvitationResult,
+  Store,
+  StoreCounts,
+  StoredEntry,
+} from './types.ts';
+
+export interface MemoryStoreOptions {
+  /** Epoch generator; 128 random bits as hex by default. */
+  readonly random?: () => string;
+  /**
+   * Time for the methods the Store interface gives no `now` (nonces, revocations), because Redis
+   * keeps their TTLs on its own clock. Date.now by default; tests pass a fake one.
+   */
+  readonly clock?: () => number;
+  /** How long a settled invitation stays known after expiresAt (default 1 h). */
+  readonly invitationGraceMs?: number;
+}
+
+export interface MemoryStoreSizes {
+  readonly streams: number;
+  readonly devices: number;
+  readonly entries: number;
+  readonly envelopeIds: number;
+  readonly invitations: number;
+  readonly pendingRecipients: number;
+  readonly pendingPairs: number;
+  readonly expiringHeap: number;
+  readonly forgettingHeap: number;
+  readonly nonces: number;
+  readonly revocations: number;
+  readonly buckets: number;
+}
+
+const HOUR = 3_600_000;
+/** Per sweep call, for the maps that prune from the front (nonces, revocations, buckets). */
+const SWEEP_PRUNE = 1024;
+const FRAME_START = '{"type":';
+
+export class MemoryStore implements Store {
+  readonly kind = 'memory' as const;
+  readonly epoch: string;
+  private readonly clock: () => number;
+  private readonly streams = new Map<string, Stream>();
+  private readonly totals: Totals = { streams: 0, entries: 0, bytes: 0 };
+  /**
+   * A stream is forgotten once it holds nothing and no device was seen within the TTL; only then,
+   * because a device that is still around may resume from {epoch, head}. A device that comes back
+   * later still carries an old offset, and if a fresh stream restarted at 1 it would skip offsets
+   * up to that one. So a fresh stream starts after the highest head ever forgotten: offsets never
+   * go back within an epoch, for the price of one number instead of a record per Session ID ever seen.
+   */
+  private offsetFloor = 0;
+  private sweepCursor: Iterator<string> | undefined;
+  private readonly invitations: Invitations;
+  private readonly nonces = new ExpiringMap<string, true>();
+  /** from|to → latest revocation iat. */
+  private readonly revocations = new ExpiringMap<string, number>();
+  private readonly buckets = new TokenBuckets();
+
+  constructor(opts: MemoryStoreOptions = {}) {
+    this.epoch = (opts.random ?? randomId)();
+    this.clock = opts.clock ?? Date.now;
+    this.invitations = new Invitations(opts.invitationGraceMs ?? HOUR);
+  }
+
+  async close(): Promise<void> {}
+
+  async consumeNonce(nonce: string, ttlMs: number): Promise<boolean> {
+    const now = this.clock();
+    if (this.nonces.get(nonce, now) !== undefined) return false;
+    this.nonces.set(nonce, true, now + ttlMs, now);
+    return true;
+  }
+
+  // ---- streams ----------------------------------------------------------------------------------
+
+  async touchDevice(sid: string, deviceId: string, now: number, limits: MailboxLimits): Promise<void> {
+    this.open(sid, now, limits).touch(deviceId, now);
+  }
+
+  async append(sid: string, entry: NewEntry, now: number, limits: MailboxLimits): Promise<AppendResult> {
+    if (!entry.frame.startsWith(FRAME_START)) {
+      throw new TypeError(`entry.frame: expected JSON text starting with ${FRAME_START}, got ${JSON.stringify(entry.frame.slice(0, 16))}`);
+    }
+    const s = this.open(sid, now, limits);
+    if (entry.kind === 'envelope') {
+      const held = s.envelope(entry.id);
+      if (held !== undefined) return { ok: true, offset: held.offset, duplicate: true, text: held.text };
+    }
+    const text = s.nextText(entry.frame);
+    if (s.length + 1 > limits.maxEntries || s.bytes + text.length > limits.maxBytes) {
+      this.forgetIfIdle(sid, s);
+      return { ok: false, code: 'MAILBOX_FULL' };
+    }
+    const stored = s.push(entry, text, now);
+    return { ok: true, offset: stored.offset, duplicate: false, text };
+  }
+
+  async readAfter(sid: string, after: number, max: number, now: number, limits: MailboxLimits): Promise<StoredEntry[]> {
+    return this.existing(sid, now, limits)?.after(after, max) ?? [];
+  }
+
+  async head(sid: string): Promise<number> {
+    return this.streams.get(sid)?.head ?? this.offsetFloor;
+  }
+
+  async ack(sid: string, deviceId: string, offset: number, now: number, limits: MailboxLimits): Promise<StoredEntry[]> {
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`offset: expected a non-negative integer, got ${offset}`);
+    // Tidied before the ack so an entry that expired is not reported delivered, and after it so
+    // what every live device has now acked is removed.
+    const s = this.open(sid, now, limits);
+    const delivered = s.ack(sid, deviceId, offset, now);
+    s.maintain(now, limits.ttlMs);
+    return delivered;
+  }
+
+  /**
+   * Tidies at most `budget` streams, continuing where the previous call stopped, and prunes the
+   * other maps a little. Meant for a timer: the cost of one call does not grow with the user count.
+   * Returns how many streams it visited.
+   */
+  sweep(now: number, limits: MailboxLimits, budget: number): number {
+    const max = Math.min(budget, this.streams.size);
+    let visited = 0;
+    let restarted = false;
+    while (visited < max) {
+      this.sweepCursor ??= this.streams.keys();
+      const next = this.sweepCursor.next();
+      if (next.done === true) {
+        this.sweepCursor = undefined;
+        if (restarted) break;
+        restarted = true;
+        continue;
+      }
+      visited++;
+      this.existing(next.value, now, limits);
+    }
+    this.invitations.prune(now);
+    this.buckets.prune(now, SWEEP_PRUNE);
+    const clockNow = this.clock();
+    this.nonces.prune(clockNow, SWEEP_PRUNE);
+    this.revocations.prune(clockNow, SWEEP_PRUNE);
+    return visited;
+  }
+
+  /** The stream, tidied; created when absent. */
+  private open(sid: string, now: number, limits: MailboxLimits): Stream {
+    let s = this.streams.get(sid);
+    if (s === undefined) {
+      s = new Stream(this.offsetFloor, this.totals);
+      this.streams.set(sid, s);
+    } else {
+      s.maintain(now, limits.ttlMs);
+    }
+    return s;
+  }
+
+  /** The stream, tidied, or undefined when absent or forgotten just now. */
+  private existing(sid: string, now: number, limits: MailboxLimits): Stream | undefined {
+    const s = this.streams.get(sid);
+    if (s === undefined) return undefined;
+    s.maintain(now, limits.ttlMs);
+    return this.forgetIfIdle(sid, s) ? undefined : s;
+  }
+
+  private forgetIfIdle(sid: string, s: Stream): boolean {
+    if (!s.idle) return false;
+    this.offsetFloor = Math.max(this.offsetFloor, s.head);
+    this.streams.delete(sid);
+    return true;
+  }
+
+  // ---- invitations ------------------------------------------------------------------------------
+
+  async putInvitation(inv: Invitation, maxPendingPerRecipient: number): Promise<PutInvitationResult> {
+    return this.invitations.put(inv, maxPendingPerRecipient);
+  }
+
+  async getInvitation(id: string, now: number): Promise<Invitation | undefined> {
+    return this.invitations.get(id, now);
+  }
+
+  async transitionInvitation(id: string, status: Exclude<Invitation['status'], 'pending'>, now: number): Promise<Invitation | undefined> {
+    return this.invitations.transition(id, status, now);
+  }
+
+  async takeExpiredInvitations(now: number, max: number): Promise<Invitation[]> {
+    return this.invitations.takeExpired(now, max);
+  }
+
+  // ---- revocations, rate limits, counts ---------------------------------------------------------
+
+  async putRevocation(from: string, to: string, iat: number, ttlMs: number): Promise<void> {
+    const now = this.clock();
+    const key = from + '|' + to;
+    const prev = this.revocations.slot(key, now);
+    // Re-presenting an older revocation must neither lower the iat nor shorten the block.
+    const latest = prev === undefined ? iat : Math.max(prev.value, iat);
+    const expiresAt = Math.max(now + ttlMs, prev?.expiresAt ?? 0);
+    this.revocations.set(key, latest, expiresAt, now);
+  }
+
+  async revokedAt(from: string, to: string): Promise<number | undefined> {
+    return this.revocations.get(from + '|' + to, this.clock());
+  }
+
+  async takeToken(key: string, ratePerSec: number, burst: number, now: number): Promise<number> {
+    return this.buckets.take(key, ratePerSec, burst, now);
+  }
+
+  async counts(): Promise<StoreCounts> {
+    const { streams, entries, bytes } = this.totals;
+    return { streams, entries, bytes, invitationsPending: this.invitations.pending };
+  }
+
+  /** Internal map sizes, for tests that prove memory stays bounded. O(streams): not for hot paths. */
+  debugSizes(): MemoryStoreSizes {
+    let devices = 0;
+    let envelopeIds = 0;
+    for (const s of this.streams.values()) {
+      devices += s.deviceCount;
+      envelopeIds += s.idCount;
+    }
+    return {
+      streams: this.streams.size,
+      devices,
+      entries: this.totals.entries,
+      envelopeIds,
+      ...this.invitations.sizes(),
+      nonces: this.nonces.size,
+      revocations: this.revocations.size,
+      buckets: this.buckets.size,
+    };
+  }
+}
