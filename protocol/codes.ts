@@ -48,6 +48,7 @@ export const ERRORS = {
   MAILBOX_FULL: spec(4434, "recipient's mailbox is full; the message stays in the outbox", false, true),
   RATE_LIMITED: spec(4429, 'rate limit reached; retry after retryAfterMs', false, true),
   TOO_MANY_GRANTS: spec(4435, 'too many grants or revocations in one frame'),
+  TOO_MANY_SUBSCRIPTIONS: spec(4436, 'too many presence subscriptions on this connection'),
 
   // Invitations
   INVITE_NOT_FOUND: spec(4440, 'no such invitation for this Session ID'),

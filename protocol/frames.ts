@@ -135,7 +135,8 @@ export const serverFrames = {
     type: literal('error'),
     code: str({ max: 64 }),
     message: str({ max: 1024 }),
-    ref: opt(str({ max: 64 })),
+    /** The id of the frame answered: an envelope or invitation id, a Session ID (presence_sub, grants), or an op name. */
+    ref: opt(str({ max: 128 })),
     retryAfterMs: opt(int()),
   }),
   pong: obj({ type: literal('pong'), t: opt(int()), serverTime: ts }),

@@ -1,0 +1,140 @@
+// Builds and starts one relay: config, store, hub, bus, presence, the uWS app with /ws and HTTP,
+// the maintenance timers; returns a handle that closes it gracefully or kills it abruptly.
+import uWS from 'uWebSockets.js';
+import { ConfigError, defaultConfig, type Config } from './config.ts';
+import { backpressure, helloLimits, mailboxLimits, type ServerContext } from './context.ts';
+import { guardStore } from './guardStore.ts';
+import { registerHttp } from './http.ts';
+import { Hub, LocalBus } from './hub.ts';
+import { createLogger, type Logger } from './log.ts';
+import { startMaintenance } from './maintenance.ts';
+import { Metrics } from './metrics.ts';
+import { Presence } from './presence.ts';
+import { routeFrame } from './router.ts';
+import { wsBehavior } from './socket.ts';
+import { MemoryStore } from './store/memory.ts';
+import type { Store } from './store/types.ts';
+import { nativeVerify } from './verify.ts';
+
+export interface StartOptions {
+  /** Overrides on top of defaultConfig() (tests); main.ts passes the whole loadConfig(env). */
+  config?: Partial<Config>;
+  /** Default: a new MemoryStore. Pass one to keep a store across a restart (tests). */
+  store?: Store;
+  clock?: () => number;
+  log?: Logger;
+}
+
+export interface RunningServer {
+  /** The bound port (the real one when config.port is 0). */
+  readonly port: number;
+  /** ws://127.0.0.1:PORT/ws */
+  readonly url: string;
+  /** http://127.0.0.1:PORT */
+  readonly httpUrl: string;
+  readonly store: Store;
+  readonly config: Config;
+  /** Graceful: stop listening, close every socket with 1001 GOING_AWAY, close the store. */
+  close(): Promise<void>;
+  /** Abrupt: stop listening and drop every socket without a close frame; the store stays open. */
+  kill(): void;
+}
+
+/**
+ * The store for a config: the one place the Redis store gets wired in when it lands (async, since
+ * a Redis store connects first). Until then REDIS_URL stops start-up with a clear message.
+ */
+export async function createStore(config: Config, clock: () => number): Promise<Store> {
+  if (config.redisUrl !== undefined) {
+    throw new ConfigError('REDIS_URL', 'REDIS_URL is set but the Redis store is not available in this build');
+  }
+  return new MemoryStore({ clock });
+}
+
+function listen(app: uWS.TemplatedApp, host: string, port: number): Promise<uWS.us_listen_socket> {
+  return new Promise((resolve, reject) => {
+    app.listen(host, port, (socket) => {
+      if (socket) resolve(socket);
+      else reject(new Error(`cannot listen on ${host}:${port} (in use, or not an address of this host)`));
+    });
+  });
+}
+
+function localHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
+  const config: Config = { ...defaultConfig(), ...opts.config };
+  const clock = opts.clock ?? Date.now;
+  const log = opts.log ?? createLogger(config.logLevel);
+  const rawStore = opts.store ?? (await createStore(config, clock));
+  const metrics = new Metrics();
+  const hub = new Hub(clock);
+  const bus = new LocalBus(hub);
+  const ctx: ServerContext = {
+    config,
+    store: guardStore(rawStore, log, metrics),
+    clock,
+    log,
+    metrics,
+    hub,
+    bus,
+    presence: new Presence(hub, bus, clock, config.presenceDebounceMs),
+    verify: nativeVerify,
+    ...mailboxLimits(config),
+    ...backpressure(config),
+    helloLimits: helloLimits(config),
+    startedAt: Date.now(),
+    sockets: new Set(),
+  };
+
+  const app = uWS.App();
+  app.ws('/ws', wsBehavior(ctx, routeFrame));
+  registerHttp(app, ctx);
+  const listenSocket = await listen(app, config.host, config.port);
+  const port = uWS.us_socket_local_port(listenSocket as unknown as uWS.us_socket);
+  const stopMaintenance = startMaintenance(ctx, rawStore);
+  const host = localHost(config.host);
+
+  let stopped = false;
+  const stop = (): void => {
+    stopped = true;
+    stopMaintenance();
+    uWS.us_listen_socket_close(listenSocket);
+  };
+  /** Also ends idle HTTP keep-alive sockets, which would otherwise keep the process alive. */
+  const closeApp = (): void => {
+    (app as unknown as { close?: () => void }).close?.();
+  };
+
+  return {
+    port,
+    url: `ws://${host}:${port}/ws`,
+    httpUrl: `http://${host}:${port}`,
+    store: rawStore,
+    config,
+    async close() {
+      if (stopped) return;
+      stop();
+      for (const s of [...ctx.sockets]) s.goAway();
+      // After the sockets: their closing schedules offline timers, which are moot now.
+      ctx.presence.close();
+      log.info('shutdown', { sockets: ctx.sockets.size });
+      await bus.close();
+      await rawStore.close();
+      // Give the close frames a turn of the loop to leave before the remaining sockets are cut.
+      await new Promise((r) => setTimeout(r, 20));
+      closeApp();
+    },
+    kill() {
+      if (stopped) return;
+      stop();
+      for (const s of [...ctx.sockets]) s.kill();
+      ctx.presence.close();
+      closeApp();
+    },
+  };
+}

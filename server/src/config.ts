@@ -1,0 +1,199 @@
+// One typed configuration, read from the environment (and an optional .env file). Every variable is
+// declared once in CONFIG_VARS: its name, default, meaning and parser, so the README can list them
+// and a bad value stops start-up with a message naming the variable, the value and what was wanted.
+import { existsSync } from 'node:fs';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+export interface Config {
+  port: number;
+  host: string;
+  heartbeatMs: number;
+  authTimeoutMs: number;
+  invitationTtlMs: number;
+  mailboxTtlMs: number;
+  presenceDebounceMs: number;
+  maxConnections: number;
+  maxDevicesPerId: number;
+  maxFrameBytes: number;
+  mailboxMaxEntries: number;
+  mailboxMaxBytes: number;
+  maxPendingInvites: number;
+  inviteRatePerHour: number;
+  maxGrants: number;
+  maxPresenceSubs: number;
+  /** Normalised origins ("https://chat.example"), "*" for any; empty = same-origin only. */
+  allowedOrigins: string[];
+  redisUrl: string | undefined;
+  logLevel: LogLevel;
+  staticDir: string;
+}
+
+export class ConfigError extends Error {
+  readonly variable: string;
+  constructor(variable: string, message: string) {
+    super(message);
+    this.name = 'ConfigError';
+    this.variable = variable;
+  }
+
+  static invalid(variable: string, value: string, expected: string): ConfigError {
+    const shown = value.length > 80 ? `${value.slice(0, 80)}…` : value;
+    return new ConfigError(variable, `${variable}=${JSON.stringify(shown)} is invalid: expected ${expected}`);
+  }
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "500ms", "30s", "5m", "24h", "7d" or plain milliseconds. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d{1,12})(ms|s|m|h|d)?$/.exec(text.trim());
+  if (!m) return undefined;
+  const n = Number(m[1]) * UNITS[m[2] ?? 'ms']!;
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+type Parser<T> = (raw: string, name: string) => T;
+
+function duration(min: number, max: number): Parser<number> {
+  return (raw, name) => {
+    const ms = parseDuration(raw);
+    if (ms === undefined || ms < min || ms > max) {
+      throw ConfigError.invalid(name, raw, `a duration from ${fmtMs(min)} to ${fmtMs(max)} such as 500ms, 30s, 5m, 24h, 7d or plain milliseconds`);
+    }
+    return ms;
+  };
+}
+
+function integer(min: number, max = Number.MAX_SAFE_INTEGER): Parser<number> {
+  return (raw, name) => {
+    const t = raw.trim();
+    const n = /^\d{1,16}$/.test(t) ? Number(t) : NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max) throw ConfigError.invalid(name, raw, `an integer from ${min} to ${max}`);
+    return n;
+  };
+}
+
+function fmtMs(ms: number): string {
+  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
+const text: Parser<string> = (raw, name) => {
+  const t = raw.trim();
+  if (t.length === 0) throw ConfigError.invalid(name, raw, 'a non-empty value');
+  return t;
+};
+
+const logLevel: Parser<LogLevel> = (raw, name) => {
+  const t = raw.trim().toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(t)) throw ConfigError.invalid(name, raw, `one of ${LOG_LEVELS.join('|')}`);
+  return t as LogLevel;
+};
+
+const origins: Parser<string[]> = (raw, name) => {
+  const out: string[] = [];
+  for (const part of raw.split(',')) {
+    const o = part.trim();
+    if (o === '') continue;
+    if (o === '*') {
+      out.push('*');
+      continue;
+    }
+    let url: URL | undefined;
+    try {
+      url = new URL(o);
+    } catch {
+      url = undefined;
+    }
+    const bare = url && url.pathname === '/' && url.search === '' && url.hash === '' && url.username === '' && url.password === '';
+    if (!url || !bare || !/^https?:$/.test(url.protocol)) {
+      throw ConfigError.invalid(name, raw, `a comma-separated list of origins such as https://chat.example.com (scheme, host, optional port; no path) or *; ${JSON.stringify(o)} is not one`);
+    }
+    out.push(url.origin);
+  }
+  return out;
+};
+
+const redisUrl: Parser<string | undefined> = (raw, name) => {
+  const t = raw.trim();
+  if (t === '') return undefined;
+  if (!/^rediss?:\/\/\S+$/.test(t)) {
+    // Never echo the value: a Redis URL may carry a password.
+    throw new ConfigError(name, `${name} is invalid: expected redis://[user:password@]host[:port][/db] or rediss://…`);
+  }
+  return t;
+};
+
+export interface ConfigVar {
+  readonly name: string;
+  readonly key: keyof Config;
+  /** The default as it would be written in the environment ("" = unset). */
+  readonly default: string;
+  readonly description: string;
+  readonly parse: Parser<Config[keyof Config]>;
+}
+
+function v<K extends keyof Config>(name: string, key: K, def: string, description: string, parse: Parser<Config[K]>): ConfigVar {
+  return { name, key, default: def, description, parse };
+}
+
+const DAY = 86_400_000;
+
+/** Every environment variable the server reads, in README order. */
+export const CONFIG_VARS: readonly ConfigVar[] = [
+  v('PORT', 'port', '8080', 'TCP port for HTTP and WebSocket (0 = any free port)', integer(0, 65535)),
+  v('HOST', 'host', '0.0.0.0', 'interface to listen on', text),
+  v('HEARTBEAT_INTERVAL', 'heartbeatMs', '30s', 'client ping interval told in hello; sockets silent for 1.5× this are closed', duration(1000, 600_000)),
+  v('AUTH_TIMEOUT', 'authTimeoutMs', '10s', 'time a new socket has to authenticate (close 4408 after)', duration(100, 300_000)),
+  v('INVITATION_TTL', 'invitationTtlMs', '24h', 'how long a pending invitation lives before it expires', duration(1000, 365 * DAY)),
+  v('MAILBOX_TTL', 'mailboxTtlMs', '7d', 'how long an unacknowledged entry is held for an offline device', duration(1000, 365 * DAY)),
+  v('PRESENCE_DEBOUNCE', 'presenceDebounceMs', '3s', 'delay before an identity whose last socket closed is told offline', duration(0, 600_000)),
+  v('MAX_CONNECTIONS', 'maxConnections', '100000', 'open WebSockets per instance; more are closed with SERVER_FULL (4503)', integer(1)),
+  v('MAX_DEVICES_PER_ID', 'maxDevicesPerId', '10', 'simultaneous sockets per Session ID (TOO_MANY_DEVICES, 4504)', integer(1, 1000)),
+  v('MAX_FRAME_BYTES', 'maxFrameBytes', '65536', 'largest client frame (FRAME_TOO_LARGE, 4413)', integer(4096, 16 * 1024 * 1024)),
+  v('MAILBOX_MAX_ENTRIES', 'mailboxMaxEntries', '10000', 'entries held per Session ID before senders get MAILBOX_FULL', integer(1)),
+  v('MAILBOX_MAX_BYTES', 'mailboxMaxBytes', '33554432', 'bytes held per Session ID before senders get MAILBOX_FULL', integer(1024)),
+  v('MAX_PENDING_INVITES', 'maxPendingInvites', '50', 'pending invitations per recipient (INVITE_LIMIT)', integer(1)),
+  v('INVITE_RATE', 'inviteRatePerHour', '20', 'invitations per sender per hour (token bucket, burst = rate; RATE_LIMITED)', integer(1)),
+  v('MAX_GRANTS', 'maxGrants', '1000', 'grants or revocations per frame and grants held per socket (TOO_MANY_GRANTS)', integer(1, 1000)),
+  v('MAX_PRESENCE_SUBS', 'maxPresenceSubs', '1000', 'presence subscriptions per socket (TOO_MANY_SUBSCRIPTIONS)', integer(0, 100_000)),
+  v('ALLOWED_ORIGINS', 'allowedOrigins', '', 'comma list of browser origins allowed to open /ws; empty = same origin as Host; * = any. Requests without Origin (non-browser clients) are allowed', origins),
+  v('REDIS_URL', 'redisUrl', '', 'Redis store for several instances (not available in this build yet: start-up fails when set)', redisUrl),
+  v('LOG_LEVEL', 'logLevel', 'info', 'debug|info|warn|error', logLevel),
+  v('STATIC_DIR', 'staticDir', 'dist/web', 'directory of the built PWA served on every other path', text),
+];
+
+function build(env: Readonly<Record<string, string | undefined>>, useDefaultsOnly: boolean): Config {
+  const out: Record<string, unknown> = {};
+  for (const cv of CONFIG_VARS) {
+    const raw = useDefaultsOnly ? undefined : env[cv.name];
+    out[cv.key] = raw === undefined ? cv.parse(cv.default, cv.name) : cv.parse(raw, cv.name);
+  }
+  return out as unknown as Config;
+}
+
+export function defaultConfig(): Config {
+  return build({}, true);
+}
+
+/** Pure: reads only the given environment. Throws ConfigError on the first bad value. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  return build(env, false);
+}
+
+/** Loads ./.env into process.env when the file exists (variables already set win). */
+export function loadDotEnv(path = '.env'): boolean {
+  if (!existsSync(path)) return false;
+  process.loadEnvFile(path);
+  return true;
+}
+
+/** Seconds of silence after which uWS closes a socket: 1.5 × heartbeat, uWS's 4 s granularity, ≥ 8 s. */
+export function idleTimeoutSeconds(heartbeatMs: number): number {
+  const s = Math.ceil((1.5 * heartbeatMs) / 1000);
+  return Math.min(960, Math.max(8, Math.ceil(s / 4) * 4));
+}

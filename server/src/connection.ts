@@ -1,0 +1,285 @@
+// One WebSocket from open to close: an explicit state machine (awaiting_auth → authenticating →
+// ready → closed), a serial inbox so frames are handled one at a time in arrival order (a send
+// that awaits the store cannot be overtaken by the next one), and every teardown through end().
+import { randomBytes } from 'node:crypto';
+import type uWS from 'uWebSockets.js';
+import {
+  encodeFrame,
+  PROTOCOL_VERSION,
+  ProtocolError,
+  type ErrorCode,
+  type Grant,
+  type ServerFrameType,
+} from '../../protocol/index.ts';
+import type { LiveSocket, ServerContext } from './context.ts';
+import { StreamFeed, type FeedSocket } from './feed.ts';
+import { GrantSet } from './grants.ts';
+import type { HubSocket } from './hub.ts';
+import type { EntryKind } from './store/types.ts';
+import { errorText } from './wire.ts';
+
+export type ConnState = LiveSocket['state'];
+
+/** What the upgrade handler copies out of the request (uWS frees it when the handler returns). */
+export interface SocketData {
+  readonly origin: string;
+  readonly ip: string;
+  readonly forwardedFor: string;
+  conn?: Conn;
+}
+
+/** A text frame, or null for a binary one. */
+export type Inbound = string | null;
+export type Router = (conn: Conn, item: Inbound) => Promise<void>;
+
+const MAX_ERRORS = 10;
+const MAX_INBOX_FRAMES = 1024;
+/** Codes a correct client never causes; ten of them end the connection (TOO_MANY_ERRORS). */
+const MISBEHAVIOUR: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'BAD_JSON',
+  'BINARY_UNSUPPORTED',
+  'UNKNOWN_TYPE',
+  'BAD_FRAME',
+  'INVALID_SESSION_ID',
+  'TOO_MANY_GRANTS',
+  'TOO_MANY_SUBSCRIPTIONS',
+  'ALREADY_AUTHENTICATED',
+  'GRANT_INVALID',
+]);
+
+let nextId = 1;
+
+export class Conn implements HubSocket, FeedSocket, LiveSocket {
+  readonly id = nextId++;
+  readonly nonce = randomBytes(32).toString('base64');
+  readonly grants = new GrantSet();
+  readonly subs = new Set<string>();
+  readonly feed: StreamFeed;
+  state: ConnState = 'awaiting_auth';
+  sid = '';
+  deviceId = '';
+  hidden = false;
+  private errors = 0;
+  private readonly inbox: { readonly item: Inbound; readonly bytes: number }[] = [];
+  private inboxBytes = 0;
+  private busy = false;
+  private corked = false;
+  private authTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly ws: uWS.WebSocket<SocketData>,
+    readonly ctx: ServerContext,
+    private readonly route: Router,
+  ) {
+    this.feed = new StreamFeed(this, ctx);
+  }
+
+  get open(): boolean {
+    return this.state !== 'closed';
+  }
+
+  /** Sends hello and starts the AUTH_TIMEOUT clock. */
+  start(): void {
+    const { ctx } = this;
+    this.send(
+      'hello',
+      encodeFrame({
+        type: 'hello',
+        v: PROTOCOL_VERSION,
+        nonce: this.nonce,
+        epoch: ctx.store.epoch,
+        serverTime: ctx.clock(),
+        heartbeatMs: ctx.config.heartbeatMs,
+        limits: ctx.helloLimits,
+      }),
+    );
+    this.authTimer = setTimeout(() => {
+      if (this.state === 'awaiting_auth' || this.state === 'authenticating') this.reject(new ProtocolError('AUTH_TIMEOUT'));
+    }, ctx.config.authTimeoutMs);
+    this.authTimer.unref();
+  }
+
+  setState(next: ConnState): void {
+    if (next === this.state) return;
+    const old = this.state;
+    this.state = next;
+    this.ctx.log.debug('conn_state', { conn: this.id, from: old, to: next });
+  }
+
+  /** The socket is now `sid`'s, for its life. */
+  becomeReady(sid: string, deviceId: string, hidden: boolean): void {
+    this.sid = sid;
+    this.deviceId = deviceId;
+    this.hidden = hidden;
+    clearTimeout(this.authTimer);
+    this.setState('ready');
+  }
+
+  // ---- output -----------------------------------------------------------------------------------
+
+  send(type: ServerFrameType, text: string): boolean {
+    if (this.state === 'closed') return false;
+    const status = this.ws.send(text, false, false);
+    this.ctx.metrics.inc('frames_out_total', type);
+    this.ctx.metrics.inc('bytes_out_total', '', text.length);
+    if (status === 2) {
+      // Over maxBackpressure: uWS drops the frame and, with closeOnBackpressureLimit, the socket.
+      this.ctx.metrics.inc('send_dropped_total');
+      return false;
+    }
+    return true;
+  }
+
+  /** Batches the writes made in fn into one syscall. */
+  cork(fn: () => void): void {
+    if (this.corked || this.state === 'closed') return fn();
+    this.corked = true;
+    try {
+      this.ws.cork(fn);
+    } finally {
+      this.corked = false;
+    }
+  }
+
+  bufferedAmount(): number {
+    return this.state === 'closed' ? 0 : this.ws.getBufferedAmount();
+  }
+
+  /**
+   * Answers a frame with an error. Fatal errors, and every error before authentication, close the
+   * socket with the error's own close code; ten misbehaviours close it with TOO_MANY_ERRORS.
+   */
+  reject(err: ProtocolError, ref?: string, misbehaviour = MISBEHAVIOUR.has(err.code)): void {
+    if (this.state === 'closed') return;
+    const { metrics } = this.ctx;
+    metrics.inc('errors_total', err.code);
+    const fatal = err.fatal || this.state !== 'ready';
+    if (this.state !== 'ready') metrics.inc('auth_failures_total', err.code);
+    this.cork(() => this.send('error', errorText(err.code, err.message, ref, err.retryAfterMs)));
+    if (fatal) {
+      this.ctx.log.debug('conn_rejected', { conn: this.id, code: err.code, state: this.state });
+      if (this.state !== 'ready') this.ctx.log.info('auth_failed', { conn: this.id, code: err.code });
+      this.end(err.close, err.code);
+      return;
+    }
+    if (misbehaviour && ++this.errors >= MAX_ERRORS) this.reject(new ProtocolError('TOO_MANY_ERRORS'));
+  }
+
+  /** Sends the error and closes, whatever the error's table entry says. */
+  fail(err: unknown): void {
+    if (this.state === 'closed') return;
+    if (!(err instanceof ProtocolError)) {
+      this.ctx.log.error('internal_error', { conn: this.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+      err = new ProtocolError('INTERNAL');
+    }
+    const e = err as ProtocolError;
+    this.ctx.metrics.inc('errors_total', e.code);
+    this.cork(() => this.send('error', errorText(e.code, e.message)));
+    this.end(e.close, e.code);
+  }
+
+  /** Closes with a close frame. uWS runs the close handler at once; onClosed is idempotent. */
+  end(code: number, reason: string): void {
+    if (this.state === 'closed') return;
+    this.ws.end(code, reason);
+    this.onClosed(code);
+  }
+
+  goAway(): void {
+    if (this.state === 'closed') return;
+    this.cork(() => this.send('error', errorText('GOING_AWAY')));
+    this.end(1001, 'GOING_AWAY');
+  }
+
+  kill(): void {
+    if (this.state === 'closed') return;
+    this.ws.close();
+    this.onClosed(1006);
+  }
+
+  // ---- uWS events -------------------------------------------------------------------------------
+
+  onMessage(data: ArrayBuffer, isBinary: boolean): void {
+    if (this.state === 'closed') return;
+    const { config, metrics } = this.ctx;
+    metrics.inc('bytes_in_total', '', data.byteLength);
+    if (data.byteLength > config.maxFrameBytes) {
+      metrics.inc('frames_in_total', 'too_large');
+      this.reject(new ProtocolError('FRAME_TOO_LARGE', `${data.byteLength} bytes; the limit is ${config.maxFrameBytes}`));
+      return;
+    }
+    if (this.inbox.length >= MAX_INBOX_FRAMES || this.inboxBytes + data.byteLength > this.ctx.maxBackpressure) {
+      // The client sends faster than the store answers: shed the frame; a correct client retries.
+      this.reject(new ProtocolError('RATE_LIMITED', 'too many frames in flight', 1000), undefined, true);
+      return;
+    }
+    // The ArrayBuffer is only valid during this callback: copy it out now.
+    const item = isBinary ? null : Buffer.from(data).toString('utf8');
+    this.inbox.push({ item, bytes: data.byteLength });
+    this.inboxBytes += data.byteLength;
+    if (!this.busy) void this.pump();
+  }
+
+  onDrain(): void {
+    this.feed.drain();
+  }
+
+  /** Cleanup for every way a socket ends; runs once. */
+  onClosed(code: number): void {
+    if (this.state === 'closed') return;
+    const wasReady = this.state === 'ready';
+    this.setState('closed');
+    clearTimeout(this.authTimer);
+    this.inbox.length = 0;
+    this.inboxBytes = 0;
+    const { ctx } = this;
+    ctx.sockets.delete(this);
+    ctx.metrics.inc('connections_closed_total');
+    if (wasReady) {
+      ctx.hub.remove(this);
+      ctx.presence.update(this.sid);
+    }
+    ctx.log.debug('conn_closed', { conn: this.id, code });
+  }
+
+  private async pump(): Promise<void> {
+    this.busy = true;
+    try {
+      while (this.inbox.length > 0 && this.state !== 'closed') {
+        const { item, bytes } = this.inbox.shift()!;
+        this.inboxBytes -= bytes;
+        try {
+          await this.route(this, item);
+        } catch (err) {
+          this.fail(err);
+        }
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  // ---- HubSocket --------------------------------------------------------------------------------
+
+  deliverEntry(type: EntryKind, offset: number, text: string): void {
+    this.feed.deliver(type, offset, text);
+  }
+
+  deliverFrame(type: ServerFrameType, text: string): void {
+    // Ephemeral envelopes (typing) are worthless late: a congested socket skips them.
+    if (type === 'envelope' && this.bufferedAmount() > this.ctx.highWater) return;
+    this.cork(() => this.send(type, text));
+  }
+
+  holdGrant(grant: Grant): void {
+    if (grant.to === this.sid) this.grants.hold(grant);
+  }
+
+  revokeFrom(from: string, iat: number): void {
+    if (this.grants.revoke(from, iat) && this.subs.has(from)) this.ctx.hub.unwatch(this, from);
+  }
+
+  mayObserve(target: string, now: number): boolean {
+    return target === this.sid || 'grant' in this.grants.localCheck(target, now);
+  }
+}

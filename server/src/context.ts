@@ -1,0 +1,74 @@
+// What every handler may use, built once per server by app.ts. Time and randomness come from here
+// so tests control them.
+import { MAX_CT_BYTES, type Limits, type VerifyFn } from '../../protocol/index.ts';
+import type { Config } from './config.ts';
+import type { Bus, Hub } from './hub.ts';
+import type { Logger } from './log.ts';
+import type { Metrics } from './metrics.ts';
+import type { Presence } from './presence.ts';
+import type { MailboxLimits, Store } from './store/types.ts';
+
+export interface ServerContext {
+  readonly config: Config;
+  /** Guarded: failures surface as ProtocolError STORE_UNAVAILABLE. */
+  readonly store: Store;
+  readonly clock: () => number;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly hub: Hub;
+  readonly bus: Bus;
+  readonly presence: Presence;
+  readonly verify: VerifyFn;
+  /** Mailbox limits for envelopes. */
+  readonly limits: MailboxLimits;
+  /**
+   * Limits for entries the server itself appends (delivered notices, invitations and their
+   * updates). Their number is bounded by the sender's own sends and by the invitation limits, so
+   * they get twice the room: a full mailbox must not swallow the notice that an invitation
+   * expired, or make an invitation impossible to deliver.
+   */
+  readonly controlLimits: MailboxLimits;
+  readonly helloLimits: Limits;
+  /** uWS maxBackpressure per socket; beyond it uWS closes the socket. */
+  readonly maxBackpressure: number;
+  /** Above this many buffered bytes a socket stops taking stream entries and catches up on drain. */
+  readonly highWater: number;
+  readonly startedAt: number;
+  /** Every open socket, authenticated or not (the Hub only knows authenticated ones). */
+  readonly sockets: Set<LiveSocket>;
+}
+
+/** What the server needs from any open socket at shutdown and for counts. */
+export interface LiveSocket {
+  readonly state: 'awaiting_auth' | 'authenticating' | 'ready' | 'closed';
+  /** Error frame GOING_AWAY and close 1001: the client reconnects, maybe elsewhere. */
+  goAway(): void;
+  /** Drops the TCP connection without a close frame (crash simulation in tests). */
+  kill(): void;
+}
+
+/** Bytes of a send/invite frame that are not ciphertext, rounded up generously (grant included). */
+const FRAME_OVERHEAD = 1024;
+
+export function helloLimits(config: Config): Limits {
+  return {
+    maxFrameBytes: config.maxFrameBytes,
+    maxCtBytes: Math.min(MAX_CT_BYTES, Math.floor((config.maxFrameBytes - FRAME_OVERHEAD) / 4) * 3),
+    maxGrants: config.maxGrants,
+    mailboxMaxEntries: config.mailboxMaxEntries,
+    mailboxMaxBytes: config.mailboxMaxBytes,
+    mailboxTtlMs: config.mailboxTtlMs,
+    invitationTtlMs: config.invitationTtlMs,
+    maxPresenceSubs: config.maxPresenceSubs,
+  };
+}
+
+export function backpressure(config: Config): { maxBackpressure: number; highWater: number } {
+  const maxBackpressure = Math.max(1 << 20, 16 * config.maxFrameBytes);
+  return { maxBackpressure, highWater: Math.floor(maxBackpressure / 4) };
+}
+
+export function mailboxLimits(config: Config): { limits: MailboxLimits; controlLimits: MailboxLimits } {
+  const limits = { maxEntries: config.mailboxMaxEntries, maxBytes: config.mailboxMaxBytes, ttlMs: config.mailboxTtlMs };
+  return { limits, controlLimits: { ...limits, maxEntries: limits.maxEntries * 2, maxBytes: limits.maxBytes * 2 } };
+}

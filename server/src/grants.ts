@@ -1,0 +1,108 @@
+// The grants one socket holds: "from accepts envelopes and presence queries from me". They are
+// verified before they are held (signature, parties, expiry, stored revocations) and checked again
+// at use (expiry against the clock, revocation in the store), because a block can arrive from
+// another socket, or another instance, at any moment.
+import { createHash } from 'node:crypto';
+import { checkGrant, isRevokedBy, type ErrorCode, type Grant, type VerifyFn } from '../../protocol/index.ts';
+import type { Store } from './store/types.ts';
+import { grantJson } from './wire.ts';
+
+/** Grants proven authentic, by a hash of every field: re-presented at each connect, checked once. */
+const AUTHENTIC_MAX = 50_000;
+const authentic = new Map<string, true>();
+
+/**
+ * checkGrant's signature and party checks, remembered for grants that passed. Only successes are
+ * kept (forgeries cannot fill the cache), and the key covers every field, so a valid signature
+ * reused with another exp or party is a different grant and checked in full.
+ */
+function checkAuthentic(g: Grant, holder: string, verify: VerifyFn): ErrorCode | null {
+  if (g.to !== holder) return 'GRANT_INVALID';
+  const key = createHash('sha256').update(grantJson(g)).digest('base64');
+  if (authentic.has(key)) return null;
+  // now = 0: only authenticity is decided here; expiry is the caller's, against its clock.
+  const code = checkGrant(g, holder, 0, verify);
+  if (code === null) {
+    authentic.set(key, true);
+    if (authentic.size > AUTHENTIC_MAX) authentic.delete(authentic.keys().next().value!);
+  }
+  return code;
+}
+
+interface Held {
+  grant: Grant;
+  /** Set when a revocation covering this grant reached the socket. */
+  revoked: boolean;
+}
+
+export class GrantSet {
+  private readonly byGranter = new Map<string, Held>();
+
+  get size(): number {
+    return this.byGranter.size;
+  }
+
+  has(from: string): boolean {
+    return this.byGranter.has(from);
+  }
+
+  /** Keeps the newest grant per granter (a renewal has a later iat; an older copy changes nothing). */
+  hold(grant: Grant, revoked = false): void {
+    const cur = this.byGranter.get(grant.from);
+    if (cur && (cur.grant.iat > grant.iat || (cur.grant.iat === grant.iat && cur.grant.exp >= grant.exp))) return;
+    this.byGranter.set(grant.from, { grant, revoked });
+  }
+
+  /** Marks grants from `from` issued at or before iat; returns whether one was held. */
+  revoke(from: string, iat: number): boolean {
+    const cur = this.byGranter.get(from);
+    if (!cur || !isRevokedBy(cur.grant, iat)) return false;
+    cur.revoked = true;
+    return true;
+  }
+
+  /** Synchronous part of the check: what the socket itself knows. */
+  localCheck(from: string, now: number): { code: ErrorCode } | { grant: Grant } {
+    const held = this.byGranter.get(from);
+    if (!held) return { code: 'NO_GRANT' };
+    if (held.revoked) return { code: 'GRANT_REVOKED' };
+    if (held.grant.exp <= now) return { code: 'GRANT_EXPIRED' };
+    return { grant: held.grant };
+  }
+}
+
+/**
+ * Whether `holder` may address `to` (send, typing, presence): always its own Session ID, otherwise
+ * along a held grant from `to` that has not expired and was not revoked.
+ */
+export async function authorize(grants: GrantSet, holder: string, to: string, now: number, store: Store): Promise<ErrorCode | null> {
+  if (to === holder) return null;
+  const local = grants.localCheck(to, now);
+  if ('code' in local) return local.code;
+  const revokedAt = await store.revokedAt(to, holder);
+  if (isRevokedBy(local.grant, revokedAt)) {
+    grants.revoke(to, revokedAt!);
+    return 'GRANT_REVOKED';
+  }
+  return null;
+}
+
+/**
+ * Full verification of a grant presented for `holder`. Returns null when valid now; a grant that is
+ * authentic but expired or revoked is reported with that code (the caller may still remember it, so
+ * a later send says why it fails).
+ */
+export async function verifyGrant(g: Grant, holder: string, now: number, verify: VerifyFn, store: Store): Promise<ErrorCode | null> {
+  const code = checkAuthentic(g, holder, verify);
+  if (code !== null) return code;
+  if (g.exp <= now) return 'GRANT_EXPIRED';
+  return isRevokedBy(g, await store.revokedAt(g.from, holder)) ? 'GRANT_REVOKED' : null;
+}
+
+/** Lets other sockets and timers run during a long list of signature checks. */
+export function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** How many grants are checked between yields. */
+export const GRANTS_PER_SLICE = 64;

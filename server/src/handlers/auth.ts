@@ -1,0 +1,85 @@
+// auth: the first frame. Proves the key behind the Session ID, then takes the identity's grants and
+// blocks, registers the socket, says ready and replays the stream (docs/protocol.md "Connection
+// lifecycle"). Any failure here closes the socket with the error's close code.
+import {
+  checkRevocation,
+  encodeFrame,
+  GRANT_LIFETIME_MS,
+  ProtocolError,
+  redactSessionId,
+  verifyAuthFrame,
+  type ClientFrames,
+  type ErrorCode,
+} from '../../../protocol/index.ts';
+import type { Conn } from '../connection.ts';
+import { GRANTS_PER_SLICE, verifyGrant, yieldToLoop } from '../grants.ts';
+
+/** A block is re-presented at every connect; kept this long it outlives any grant it voids. */
+export const REVOCATION_TTL_MS = 2 * GRANT_LIFETIME_MS;
+
+export async function handleAuth(conn: Conn, f: ClientFrames['auth']): Promise<void> {
+  const { ctx } = conn;
+  const { config, store } = ctx;
+  conn.setState('authenticating');
+
+  // Cheap checks before the signature, the signature before any store write.
+  const bad = verifyAuthFrame(f, conn.nonce, ctx.verify);
+  if (bad) return conn.reject(new ProtocolError(bad));
+  if (!(await store.consumeNonce(f.nonce, config.authTimeoutMs + 60_000))) return conn.reject(new ProtocolError('AUTH_NONCE_REPLAYED'));
+  if (f.grants.length > config.maxGrants || f.revocations.length > config.maxGrants) {
+    return conn.reject(new ProtocolError('TOO_MANY_GRANTS', `at most ${config.maxGrants} grants and ${config.maxGrants} revocations`));
+  }
+  const sid = f.sessionId;
+  if (ctx.hub.count(sid) >= config.maxDevicesPerId) return conn.reject(new ProtocolError('TOO_MANY_DEVICES'));
+
+  const now = ctx.clock();
+  await store.touchDevice(sid, f.deviceId, now, ctx.limits);
+  const rejected: { from: string; code: ErrorCode }[] = [];
+
+  for (let i = 0; i < f.revocations.length; i++) {
+    if (i % GRANTS_PER_SLICE === GRANTS_PER_SLICE - 1) await yieldToLoop();
+    if (!conn.open) return;
+    const r = f.revocations[i]!;
+    // Only the connecting identity's own blocks: nobody can revoke on someone else's behalf.
+    const code = r.from !== sid ? 'GRANT_INVALID' : checkRevocation(r, ctx.verify);
+    if (code !== null) {
+      rejected.push({ from: r.from, code });
+      continue;
+    }
+    await store.putRevocation(r.from, r.to, r.iat, REVOCATION_TTL_MS);
+    ctx.bus.toIdentity(r.to, { kind: 'revoke', from: sid, iat: r.iat });
+  }
+
+  for (let i = 0; i < f.grants.length; i++) {
+    if (i % GRANTS_PER_SLICE === GRANTS_PER_SLICE - 1) await yieldToLoop();
+    if (!conn.open) return;
+    const g = f.grants[i]!;
+    const code = await verifyGrant(g, sid, now, ctx.verify, store);
+    if (code === null) {
+      conn.grants.hold(g);
+      continue;
+    }
+    rejected.push({ from: g.from, code });
+    // Authentic but lapsed or blocked: remembered, so a send along it says why it fails.
+    if (code === 'GRANT_EXPIRED' || code === 'GRANT_REVOKED') conn.grants.hold(g, code === 'GRANT_REVOKED');
+  }
+
+  const head = await store.head(sid);
+  if (!conn.open) return; // timed out or gone while the store answered
+  // Checked again with no await before add, so two sockets racing cannot both pass the limit.
+  if (ctx.hub.count(sid) >= config.maxDevicesPerId) return conn.reject(new ProtocolError('TOO_MANY_DEVICES'));
+
+  conn.becomeReady(sid, f.deviceId, f.hidePresence === true);
+  ctx.hub.add(conn);
+  ctx.presence.update(sid, conn.hidden);
+  ctx.metrics.inc('auth_success_total');
+  ctx.log.info('auth_ok', { conn: conn.id, sid: redactSessionId(sid), grants: conn.grants.size, rejected: rejected.length });
+
+  const resumed = f.resume !== undefined && f.resume.epoch === store.epoch;
+  conn.send(
+    'ready',
+    encodeFrame({ type: 'ready', sessionId: sid, deviceId: f.deviceId, epoch: store.epoch, head, resumed, grantsRejected: rejected }),
+  );
+  // Entries appended since head was read are > head and come with the replay or live.
+  conn.feed.start(resumed ? f.resume!.offset : 0);
+}

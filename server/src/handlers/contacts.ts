@@ -1,0 +1,84 @@
+// grants, revoke, presence_sub / presence_unsub, privacy: what a connected identity says about
+// who may reach it and who it watches.
+import { checkRevocation, ProtocolError, type ClientFrames } from '../../../protocol/index.ts';
+import type { Conn } from '../connection.ts';
+import { authorize, GRANTS_PER_SLICE, verifyGrant, yieldToLoop } from '../grants.ts';
+import { okText, presenceText } from '../wire.ts';
+import { REVOCATION_TTL_MS } from './auth.ts';
+
+/** New or renewed grants: each bad one gets its own error (ref = its granter), then ok. */
+export async function handleGrants(conn: Conn, f: ClientFrames['grants']): Promise<void> {
+  const { ctx } = conn;
+  const max = ctx.config.maxGrants;
+  if (f.grants.length > max) throw new ProtocolError('TOO_MANY_GRANTS', `at most ${max} per frame`);
+  const now = ctx.clock();
+  let counted = false;
+  for (let i = 0; i < f.grants.length; i++) {
+    if (i % GRANTS_PER_SLICE === GRANTS_PER_SLICE - 1) await yieldToLoop();
+    if (!conn.open) return;
+    const g = f.grants[i]!;
+    if (!conn.grants.has(g.from) && conn.grants.size >= max) {
+      conn.reject(new ProtocolError('TOO_MANY_GRANTS', `a socket holds at most ${max} grants`), g.from, false);
+      continue;
+    }
+    const code = await verifyGrant(g, conn.sid, now, ctx.verify, ctx.store);
+    if (!conn.open) return;
+    if (code === null) {
+      conn.grants.hold(g);
+      continue;
+    }
+    // Authentic but lapsed or revoked: remembered, so a send along it says why it fails.
+    if (code === 'GRANT_EXPIRED' || code === 'GRANT_REVOKED') conn.grants.hold(g, code === 'GRANT_REVOKED');
+    // Reported one by one; a frame full of forgeries counts once towards TOO_MANY_ERRORS.
+    const misbehaviour = code === 'GRANT_INVALID' && !counted;
+    if (misbehaviour) counted = true;
+    conn.reject(new ProtocolError(code), g.from, misbehaviour);
+    if (!conn.open) return;
+  }
+  conn.send('ok', okText('grants', 'grants'));
+}
+
+/** A block, signed by this identity: stored (so it voids re-presented grants) and pushed to the grantee. */
+export async function handleRevoke(conn: Conn, f: ClientFrames['revoke']): Promise<void> {
+  const { ctx } = conn;
+  const r = f.revocation;
+  if (r.from !== conn.sid) throw new ProtocolError('GRANT_INVALID', 'a revocation must be signed by the revoking identity');
+  const code = checkRevocation(r, ctx.verify);
+  if (code) throw new ProtocolError(code);
+  await ctx.store.putRevocation(r.from, r.to, r.iat, REVOCATION_TTL_MS);
+  ctx.bus.toIdentity(r.to, { kind: 'revoke', from: r.from, iat: r.iat });
+  conn.send('ok', okText('revoke', 'revoke'));
+}
+
+/** Answers each id at once with its presence, or with an error whose ref is the id. */
+export async function handlePresenceSub(conn: Conn, f: ClientFrames['presence_sub']): Promise<void> {
+  const { ctx } = conn;
+  const now = ctx.clock();
+  for (const id of f.ids) {
+    if (!conn.subs.has(id) && conn.subs.size >= ctx.config.maxPresenceSubs) {
+      conn.reject(new ProtocolError('TOO_MANY_SUBSCRIPTIONS', `at most ${ctx.config.maxPresenceSubs}`), id);
+      if (!conn.open) return;
+      continue;
+    }
+    const denied = await authorize(conn.grants, conn.sid, id, now, ctx.store);
+    if (!conn.open) return;
+    if (denied) {
+      conn.reject(new ProtocolError(denied), id);
+      continue;
+    }
+    ctx.hub.watch(conn, id);
+    conn.send('presence', presenceText(id, ctx.presence.isOnline(id), now));
+  }
+}
+
+export function handlePresenceUnsub(conn: Conn, f: ClientFrames['presence_unsub']): void {
+  for (const id of f.ids) conn.ctx.hub.unwatch(conn, id);
+  conn.send('ok', okText('presence_unsub', 'presence_unsub'));
+}
+
+export function handlePrivacy(conn: Conn, f: ClientFrames['privacy']): void {
+  conn.hidden = f.hidePresence;
+  // Hiding shows offline at once; un-hiding shows online at once if a socket is connected.
+  conn.ctx.presence.update(conn.sid, true);
+  conn.send('ok', okText('privacy', 'privacy'));
+}

@@ -1,0 +1,114 @@
+// Invitations: the one thing a stranger may send (rate-limited), carrying the inviter's grant. Every
+// transition, expiry included, is appended to both parties' streams, so each side learns it now
+// or on its next connect (docs/protocol.md "Invitations").
+import {
+  checkGrant,
+  ProtocolError,
+  type ClientFrames,
+  type Grant,
+  type InvitationStatus,
+} from '../../../protocol/index.ts';
+import type { Conn } from '../connection.ts';
+import type { ServerContext } from '../context.ts';
+import type { Invitation } from '../store/types.ts';
+import { grantJson, invitationText, invitationUpdateText, okText } from '../wire.ts';
+
+type Settled = Exclude<InvitationStatus, 'pending'>;
+
+export async function handleInvite(conn: Conn, f: ClientFrames['invite']): Promise<void> {
+  const { ctx } = conn;
+  const { config, store } = ctx;
+  const sid = conn.sid;
+  if (f.to === sid) throw new ProtocolError('INVITE_SELF');
+  const now = ctx.clock();
+  // Before the signature check, so a flood of junk invitations costs its sender tokens too.
+  const waitMs = await store.takeToken('invite:' + sid, config.inviteRatePerHour / 3600, config.inviteRatePerHour, now);
+  if (waitMs > 0) throw new ProtocolError('RATE_LIMITED', `invitations are limited to ${config.inviteRatePerHour} per hour`, waitMs);
+  // A block covers invitations too, or a blocked stranger could keep knocking. It stays known for
+  // the revocation TTL; the blocker can still invite (an unblock) and the other side can accept.
+  if ((await store.revokedAt(f.to, sid)) !== undefined) throw new ProtocolError('GRANT_REVOKED', 'the recipient has blocked this sender');
+  if (f.grant.from !== sid) throw new ProtocolError('GRANT_INVALID', 'the grant must be signed by the inviter');
+  const bad = checkGrant(f.grant, f.to, now, ctx.verify);
+  if (bad) throw new ProtocolError(bad);
+
+  const grant = grantJson(f.grant);
+  const inv: Invitation = { id: f.id, from: sid, to: f.to, ct: f.ct, grant, createdAt: now, expiresAt: now + config.invitationTtlMs, status: 'pending' };
+  const put = await store.putInvitation(inv, config.maxPendingInvites);
+  if (put !== 'ok') throw new ProtocolError(put);
+
+  const text = invitationText(inv, now);
+  const toInvitee = await store.append(inv.to, { kind: 'invitation', id: inv.id, frame: text }, now, ctx.controlLimits);
+  const toInviter = await store.append(sid, { kind: 'invitation', id: inv.id, frame: text }, now, ctx.controlLimits);
+  ctx.metrics.inc('invitations_total', 'pending');
+  conn.send('ok', okText(f.id, 'invite'));
+  if (toInvitee.ok) ctx.bus.toIdentity(inv.to, { kind: 'entry', type: 'invitation', offset: toInvitee.offset, text: toInvitee.text });
+  else ctx.log.warn('invitation_entry_dropped', { reason: toInvitee.code });
+  if (toInviter.ok) ctx.bus.toIdentity(sid, { kind: 'entry', type: 'invitation', offset: toInviter.offset, text: toInviter.text }, conn.id);
+}
+
+export async function handleAccept(conn: Conn, f: ClientFrames['invite_accept']): Promise<void> {
+  const { ctx } = conn;
+  const now = ctx.clock();
+  const inv = await findFor(conn, f.id, 'to', now);
+  if (f.grant.from !== conn.sid) throw new ProtocolError('GRANT_INVALID', 'the grant must be signed by the accepter');
+  const bad = checkGrant(f.grant, inv.from, now, ctx.verify);
+  if (bad) throw new ProtocolError(bad);
+  const done = await settle(ctx, inv.id, 'accepted', now);
+  conn.send('ok', okText(f.id, 'invite_accept'));
+  await announce(ctx, done, 'accepted', now, conn.id, f.grant);
+  // Both sides may message at once, without reconnecting: each gets the other's grant.
+  ctx.bus.toIdentity(done.from, { kind: 'grant', grant: f.grant });
+  const inviterGrant = JSON.parse(done.grant) as Grant;
+  ctx.bus.toIdentity(done.to, { kind: 'grant', grant: inviterGrant });
+}
+
+export async function handleDecline(conn: Conn, f: ClientFrames['invite_decline']): Promise<void> {
+  const now = conn.ctx.clock();
+  const inv = await findFor(conn, f.id, 'to', now);
+  const done = await settle(conn.ctx, inv.id, 'declined', now);
+  conn.send('ok', okText(f.id, 'invite_decline'));
+  await announce(conn.ctx, done, 'declined', now, conn.id);
+}
+
+export async function handleCancel(conn: Conn, f: ClientFrames['invite_cancel']): Promise<void> {
+  const now = conn.ctx.clock();
+  const inv = await findFor(conn, f.id, 'from', now);
+  const done = await settle(conn.ctx, inv.id, 'cancelled', now);
+  conn.send('ok', okText(f.id, 'invite_cancel'));
+  await announce(conn.ctx, done, 'cancelled', now, conn.id);
+}
+
+/** Settles invitations past their expiresAt; run by a timer. Returns how many it settled. */
+export async function expireInvitations(ctx: ServerContext, max: number): Promise<number> {
+  const now = ctx.clock();
+  const expired = await ctx.store.takeExpiredInvitations(now, max);
+  for (const inv of expired) await announce(ctx, inv, 'expired', now);
+  return expired.length;
+}
+
+/** The invitation, if `conn` is its invitee (side 'to') or inviter (side 'from'); else NOT_FOUND. */
+async function findFor(conn: Conn, id: string, side: 'from' | 'to', now: number): Promise<Invitation> {
+  const inv = await conn.ctx.store.getInvitation(id, now);
+  // Someone else's invitation is reported exactly like a missing one: ids reveal nothing.
+  if (inv === undefined || inv[side] !== conn.sid) throw new ProtocolError('INVITE_NOT_FOUND');
+  if (inv.status !== 'pending' || now >= inv.expiresAt) throw new ProtocolError('INVITE_NOT_PENDING');
+  return inv;
+}
+
+async function settle(ctx: ServerContext, id: string, status: Settled, now: number): Promise<Invitation> {
+  const done = await ctx.store.transitionInvitation(id, status, now);
+  // Lost a race with the other party or the expiry timer.
+  if (done === undefined) throw new ProtocolError('INVITE_NOT_PENDING');
+  ctx.metrics.inc('invitations_total', status);
+  return done;
+}
+
+/** Appends invitation_update to both streams and delivers it (the acting socket gets it on replay). */
+async function announce(ctx: ServerContext, inv: Invitation, status: Settled, now: number, exceptConn?: number, grant?: Grant): Promise<void> {
+  const text = invitationUpdateText(inv, status, now, grant === undefined ? undefined : grantJson(grant));
+  for (const party of [inv.to, inv.from]) {
+    const res = await ctx.store.append(party, { kind: 'invitation_update', id: inv.id, frame: text }, now, ctx.controlLimits);
+    if (res.ok) ctx.bus.toIdentity(party, { kind: 'entry', type: 'invitation_update', offset: res.offset, text: res.text }, exceptConn);
+    else ctx.log.warn('invitation_update_dropped', { reason: res.code });
+  }
+}

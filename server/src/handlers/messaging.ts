@@ -1,0 +1,49 @@
+// send and ack: envelopes into the recipient's stream (or, ephemeral, to its online sockets only),
+// and delivered notices back into the sender's stream when a recipient device acknowledges them.
+import { ProtocolError, type ClientFrames } from '../../../protocol/index.ts';
+import type { Conn } from '../connection.ts';
+import { authorize } from '../grants.ts';
+import { deliveredText, envelopeText, sentText } from '../wire.ts';
+
+export async function handleSend(conn: Conn, f: ClientFrames['send']): Promise<void> {
+  const { ctx } = conn;
+  const now = ctx.clock();
+  const denied = await authorize(conn.grants, conn.sid, f.to, now, ctx.store);
+  if (denied) throw new ProtocolError(denied);
+
+  if (f.ephemeral === true) {
+    // Typing and the like: online sockets only, never stored, no reply on success.
+    ctx.metrics.inc('envelopes_routed_total', 'ephemeral');
+    ctx.bus.toIdentity(f.to, { kind: 'frame', type: 'envelope', text: envelopeText(f.id, conn.sid, f.ct, now, true) }, conn.id);
+    return;
+  }
+
+  const res = await ctx.store.append(f.to, { kind: 'envelope', id: f.id, from: conn.sid, frame: envelopeText(f.id, conn.sid, f.ct, now) }, now, ctx.limits);
+  // The sender keeps the message in its outbox and retries: never a silent drop.
+  if (!res.ok) throw new ProtocolError('MAILBOX_FULL');
+  conn.send('sent', sentText(f.id, f.to, res.offset));
+  if (res.duplicate) {
+    // A retry of something the stream still holds: its devices already have it.
+    ctx.metrics.inc('envelopes_duplicate_total');
+    return;
+  }
+  ctx.metrics.inc('envelopes_routed_total', 'stored');
+  // A copy to the sender's own ID goes to its other devices, not back to this socket.
+  ctx.bus.toIdentity(f.to, { kind: 'entry', type: 'envelope', offset: res.offset, text: res.text }, conn.id);
+}
+
+export async function handleAck(conn: Conn, f: ClientFrames['ack']): Promise<void> {
+  const { ctx } = conn;
+  const now = ctx.clock();
+  const delivered = await ctx.store.ack(conn.sid, conn.deviceId, f.offset, now, ctx.limits);
+  for (const e of delivered) {
+    if (e.from === undefined) continue;
+    const res = await ctx.store.append(e.from, { kind: 'delivered', id: e.id, frame: deliveredText(e.id, conn.sid, now) }, now, ctx.controlLimits);
+    if (!res.ok) {
+      ctx.log.warn('delivered_dropped', { reason: 'MAILBOX_FULL' });
+      continue;
+    }
+    ctx.metrics.inc('delivered_notices_total');
+    ctx.bus.toIdentity(e.from, { kind: 'entry', type: 'delivered', offset: res.offset, text: res.text });
+  }
+}

@@ -1,0 +1,49 @@
+// `npm start`: configuration from the environment (and ./.env), one relay, graceful shutdown.
+import { startServer } from './app.ts';
+import { ConfigError, loadConfig, loadDotEnv } from './config.ts';
+import { createLogger } from './log.ts';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    loadDotEnv();
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof SyntaxError) {
+      process.stderr.write(`session-messenger: configuration error: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+  let server;
+  try {
+    server = await startServer({ config, log });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`session-messenger: configuration error: ${err.message}\n`);
+      process.exit(1);
+    }
+    log.error('start_failed', { error: err instanceof Error ? err.message : String(err) });
+    process.exit(1);
+  }
+  log.info('listening', { host: config.host, port: server.port, store: server.store.kind, epoch: server.store.epoch });
+
+  let closing = false;
+  const shutdown = (signal: string): void => {
+    if (closing) return;
+    closing = true;
+    log.info('signal', { signal });
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error('shutdown_failed', { error: err instanceof Error ? err.message : String(err) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+void main();

@@ -1,0 +1,77 @@
+// Server frames as text. The hot ones (envelope, delivered, invitation entries, presence) are built by
+// concatenation: every interpolated value was validated by the strict client schema (hex ids, Session
+// IDs, canonical base64, safe integers, fixed status words), so none needs JSON escaping, and the
+// ciphertext is never parsed or re-serialised. A test checks each builder against protocol's schema.
+import {
+  encodeFrame,
+  ERRORS,
+  type ErrorCode,
+  type Grant,
+  type InvitationStatus,
+  type ServerFrames,
+} from '../../protocol/index.ts';
+
+/** A grant re-encoded from its parsed form, in schema order (the form stored with invitations). */
+export function grantJson(g: Grant): string {
+  return JSON.stringify({ from: g.from, to: g.to, iat: g.iat, exp: g.exp, edPk: g.edPk, sig: g.sig });
+}
+
+/** Stream entry without its offset (the store splices it in), or an ephemeral envelope. */
+export function envelopeText(id: string, from: string, ct: string, ts: number, ephemeral = false): string {
+  return `{"type":"envelope","id":"${id}","from":"${from}","ct":"${ct}","ts":${ts}${ephemeral ? ',"ephemeral":true' : ''}}`;
+}
+
+export function deliveredText(id: string, to: string, ts: number): string {
+  return `{"type":"delivered","id":"${id}","to":"${to}","ts":${ts}}`;
+}
+
+export interface InvitationFields {
+  readonly id: string;
+  readonly from: string;
+  readonly to: string;
+  readonly ct: string;
+  /** grantJson() of the inviter's grant. */
+  readonly grant: string;
+  readonly expiresAt: number;
+}
+
+export function invitationText(inv: InvitationFields, ts: number): string {
+  return `{"type":"invitation","id":"${inv.id}","from":"${inv.from}","to":"${inv.to}","ct":"${inv.ct}","grant":${inv.grant},"expiresAt":${inv.expiresAt},"ts":${ts}}`;
+}
+
+export function invitationUpdateText(
+  inv: { readonly id: string; readonly from: string; readonly to: string },
+  status: Exclude<InvitationStatus, 'pending'>,
+  ts: number,
+  grant?: string,
+): string {
+  const g = grant === undefined ? '' : `,"grant":${grant}`;
+  return `{"type":"invitation_update","id":"${inv.id}","from":"${inv.from}","to":"${inv.to}","status":"${status}"${g},"ts":${ts}}`;
+}
+
+export function presenceText(id: string, online: boolean, ts: number): string {
+  return `{"type":"presence","id":"${id}","online":${online},"ts":${ts}}`;
+}
+
+export function sentText(id: string, to: string, offset: number): string {
+  return `{"type":"sent","id":"${id}","to":"${to}","offset":${offset}}`;
+}
+
+export function okText(ref: string, op: string): string {
+  return encodeFrame({ type: 'ok', ref, op });
+}
+
+export function pongText(t: number | undefined, serverTime: number): string {
+  const frame: ServerFrames['pong'] = { type: 'pong', serverTime };
+  if (t !== undefined) frame.t = t;
+  return encodeFrame(frame);
+}
+
+const MAX_MESSAGE = 1024;
+
+export function errorText(code: ErrorCode, message: string = ERRORS[code].message, ref?: string, retryAfterMs?: number): string {
+  const frame: ServerFrames['error'] = { type: 'error', code, message: message.length > MAX_MESSAGE ? message.slice(0, MAX_MESSAGE) : message };
+  if (ref !== undefined) frame.ref = ref;
+  if (retryAfterMs !== undefined) frame.retryAfterMs = Math.max(0, Math.ceil(retryAfterMs));
+  return encodeFrame(frame);
+}

@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import { CONFIG_VARS, ConfigError, defaultConfig, idleTimeoutSeconds, loadConfig, parseDuration } from '../src/config.ts';
+
+function errorOf(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe('config', () => {
+  it('has the documented defaults', () => {
+    expect(defaultConfig()).toEqual({
+      port: 8080,
+      host: '0.0.0.0',
+      heartbeatMs: 30_000,
+      authTimeoutMs: 10_000,
+      invitationTtlMs: 24 * 3600_000,
+      mailboxTtlMs: 7 * 24 * 3600_000,
+      presenceDebounceMs: 3000,
+      maxConnections: 100_000,
+      maxDevicesPerId: 10,
+      maxFrameBytes: 65_536,
+      mailboxMaxEntries: 10_000,
+      mailboxMaxBytes: 33_554_432,
+      maxPendingInvites: 50,
+      inviteRatePerHour: 20,
+      maxGrants: 1000,
+      maxPresenceSubs: 1000,
+      allowedOrigins: [],
+      redisUrl: undefined,
+      logLevel: 'info',
+      staticDir: 'dist/web',
+    });
+    expect(loadConfig({})).toEqual(defaultConfig());
+  });
+
+  it('documents every Config field exactly once', () => {
+    const keys = CONFIG_VARS.map((v) => v.key).sort();
+    expect(keys).toEqual(Object.keys(defaultConfig()).sort());
+    for (const v of CONFIG_VARS) {
+      expect(v.name).toMatch(/^[A-Z_]+$/);
+      expect(v.description.length).toBeGreaterThan(5);
+    }
+  });
+
+  it('parses durations in every unit', () => {
+    expect(parseDuration('500ms')).toBe(500);
+    expect(parseDuration('30s')).toBe(30_000);
+    expect(parseDuration('5m')).toBe(300_000);
+    expect(parseDuration('24h')).toBe(86_400_000);
+    expect(parseDuration('7d')).toBe(604_800_000);
+    expect(parseDuration('1500')).toBe(1500);
+    for (const bad of ['', 's', '1.5s', '-1s', '10 s', '1w', 'abc', '5mm']) expect(parseDuration(bad)).toBeUndefined();
+  });
+
+  it('reads every variable', () => {
+    const c = loadConfig({
+      PORT: '9000',
+      HOST: '127.0.0.1',
+      HEARTBEAT_INTERVAL: '20s',
+      AUTH_TIMEOUT: '500ms',
+      INVITATION_TTL: '2h',
+      MAILBOX_TTL: '3d',
+      PRESENCE_DEBOUNCE: '0',
+      MAX_CONNECTIONS: '5',
+      MAX_DEVICES_PER_ID: '3',
+      MAX_FRAME_BYTES: '8192',
+      MAILBOX_MAX_ENTRIES: '7',
+      MAILBOX_MAX_BYTES: '4096',
+      MAX_PENDING_INVITES: '4',
+      INVITE_RATE: '6',
+      MAX_GRANTS: '9',
+      MAX_PRESENCE_SUBS: '11',
+      ALLOWED_ORIGINS: 'https://chat.example.com, http://localhost:5173/',
+      REDIS_URL: 'redis://localhost:6379/0',
+      LOG_LEVEL: 'DEBUG',
+      STATIC_DIR: './public',
+    });
+    expect(c).toEqual({
+      port: 9000,
+      host: '127.0.0.1',
+      heartbeatMs: 20_000,
+      authTimeoutMs: 500,
+      invitationTtlMs: 7_200_000,
+      mailboxTtlMs: 3 * 86_400_000,
+      presenceDebounceMs: 0,
+      maxConnections: 5,
+      maxDevicesPerId: 3,
+      maxFrameBytes: 8192,
+      mailboxMaxEntries: 7,
+      mailboxMaxBytes: 4096,
+      maxPendingInvites: 4,
+      inviteRatePerHour: 6,
+      maxGrants: 9,
+      maxPresenceSubs: 11,
+      allowedOrigins: ['https://chat.example.com', 'http://localhost:5173'],
+      redisUrl: 'redis://localhost:6379/0',
+      logLevel: 'debug',
+      staticDir: './public',
+    });
+    expect(loadConfig({ ALLOWED_ORIGINS: '*' }).allowedOrigins).toEqual(['*']);
+    expect(loadConfig({ REDIS_URL: '' }).redisUrl).toBeUndefined();
+  });
+
+  const bad: [string, string][] = [
+    ['PORT', '70000'],
+    ['PORT', 'http'],
+    ['HOST', '  '],
+    ['HEARTBEAT_INTERVAL', '30 seconds'],
+    ['HEARTBEAT_INTERVAL', '10ms'],
+    ['AUTH_TIMEOUT', '-1'],
+    ['INVITATION_TTL', '1y'],
+    ['MAILBOX_TTL', 'forever'],
+    ['PRESENCE_DEBOUNCE', '3.5s'],
+    ['MAX_CONNECTIONS', '0'],
+    ['MAX_DEVICES_PER_ID', 'ten'],
+    ['MAX_FRAME_BYTES', '100'],
+    ['MAILBOX_MAX_ENTRIES', '1e4'],
+    ['MAILBOX_MAX_BYTES', '-5'],
+    ['MAX_PENDING_INVITES', ''],
+    ['INVITE_RATE', '0'],
+    ['MAX_GRANTS', '5000'],
+    ['MAX_PRESENCE_SUBS', 'many'],
+    ['ALLOWED_ORIGINS', 'chat.example.com'],
+    ['ALLOWED_ORIGINS', 'https://chat.example.com/app'],
+    ['ALLOWED_ORIGINS', 'ftp://files.example.com'],
+    ['LOG_LEVEL', 'verbose'],
+    ['STATIC_DIR', ''],
+  ];
+  for (const [name, value] of bad) {
+    it(`rejects ${name}=${JSON.stringify(value)}, naming the variable, the value and what was expected`, () => {
+      const e = errorOf({ [name]: value });
+      expect(e.variable).toBe(name);
+      expect(e.message).toContain(name);
+      expect(e.message).toContain(JSON.stringify(value.length > 80 ? value.slice(0, 80) : value));
+      expect(e.message).toMatch(/expected/);
+    });
+  }
+
+  it('never echoes a Redis URL, which may hold a password', () => {
+    const e = errorOf({ REDIS_URL: 'http://user:s3cret@host' });
+    expect(e.variable).toBe('REDIS_URL');
+    expect(e.message).not.toContain('s3cret');
+    expect(e.message).toMatch(/expected redis:\/\//);
+  });
+
+  it('derives the idle timeout from the heartbeat: 1.5x, 4 s granularity, at least 8 s', () => {
+    expect(idleTimeoutSeconds(30_000)).toBe(48);
+    expect(idleTimeoutSeconds(1000)).toBe(8);
+    expect(idleTimeoutSeconds(10_000)).toBe(16);
+    expect(idleTimeoutSeconds(600_000)).toBe(900);
+  });
+});
