@@ -1,0 +1,54 @@
+// Plaintext bodies inside the E2E box (docs/protocol.md "End-to-end box", body table). Parsed
+// leniently: unknown fields are ignored and an unknown `t` is skipped, so newer clients can add kinds.
+import { grantSchema } from '../protocol/frames.ts';
+import { arr, bool, hexId, int, literal, obj, sessionId, str, type Infer } from '../protocol/schema.ts';
+import { utf8Decode, utf8ToBytes } from '../protocol/index.ts';
+
+export const MAX_CONTENT_CHARS = 64 * 1024;
+const ids = arr(hexId(), { max: 1000 });
+const msgFields = { id: hexId(), ts: int(), content: str({ max: MAX_CONTENT_CHARS }), messageType: str({ min: 1, max: 32 }) };
+const name = str({ max: 128 });
+
+const bodies = {
+  msg: obj({ t: literal('msg'), ...msgFields }),
+  sync: obj({ t: literal('sync'), to: sessionId(), msg: obj(msgFields) }),
+  receipt: obj({ t: literal('receipt'), kind: literal('read'), ids }),
+  read_sync: obj({ t: literal('read_sync'), peer: sessionId(), ids }),
+  typing: obj({ t: literal('typing'), on: bool() }),
+  invite: obj({ t: literal('invite'), displayName: name, message: str({ max: 1024 }) }),
+  profile: obj({ t: literal('profile'), displayName: name }),
+  grant: obj({ t: literal('grant'), grant: grantSchema }),
+} as const;
+
+export type BodyType = keyof typeof bodies;
+export type Bodies = { [K in BodyType]: Infer<(typeof bodies)[K]> };
+export type Body = Bodies[BodyType];
+
+export function encodeBody(body: Body): Uint8Array {
+  return utf8ToBytes(JSON.stringify(body));
+}
+
+export class BodyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BodyError';
+  }
+}
+
+/** The body, or null for a kind this SDK does not know. Throws BodyError when malformed. */
+export function decodeBody(bytes: Uint8Array): Body | null {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(utf8Decode(bytes));
+  } catch {
+    throw new BodyError('body is not UTF-8 JSON');
+  }
+  const t = (raw as { t?: unknown } | null)?.t;
+  if (typeof t !== 'string') throw new BodyError('body has no kind (t)');
+  if (!Object.prototype.hasOwnProperty.call(bodies, t)) return null;
+  try {
+    return bodies[t as BodyType].parse(raw, `body(${t})`, false) as Body;
+  } catch (e) {
+    throw new BodyError((e as Error).message);
+  }
+}

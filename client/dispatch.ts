@@ -1,0 +1,91 @@
+// Where server frames meet the client's parts: the auth frame, the ready handling (resume, epoch
+// change, re-subscriptions, flushes) and the routing of every later frame. Runs inside the queue.
+import { createAuthFrame, type ClientFrames, type ServerFrame } from '../protocol/index.ts';
+import { errorFromFrame, type ReadyInfo } from './connection.ts';
+import type { Contacts } from './contacts.ts';
+import { report, type ClientContext } from './context.ts';
+import type { Invitations } from './invitations.ts';
+import type { Messages } from './messages.ts';
+import type { Outbox } from './outbox.ts';
+import type { Presence } from './presence.ts';
+import type { Stream } from './stream.ts';
+
+export interface Parts {
+  readonly outbox: Outbox;
+  readonly contacts: Contacts;
+  readonly presence: Presence;
+  readonly messages: Messages;
+  readonly invitations: Invitations;
+  readonly stream: Stream;
+}
+
+export class Dispatcher {
+  constructor(
+    private readonly _ctx: ClientContext,
+    private readonly _p: Parts,
+  ) {}
+
+  async auth(nonce: string, maxGrants: number, deviceId: string): Promise<ClientFrames['auth']> {
+    const { storage } = this._ctx;
+    await this._p.stream.save(); // entries stored under the last socket: resume after them
+    const cursor = await storage.getCursor();
+    const { grants, revocations } = await this._p.contacts.authMaterial(maxGrants);
+    const hidePresence = !this._ctx.settings().sharePresence;
+    return createAuthFrame({ identity: this._ctx.identity(), deviceId, nonce, resume: cursor, grants, revocations, hidePresence });
+  }
+
+  /** A fresh ready on socket gen. Returns whether the server's epoch changed (it lost its memory). */
+  async onReady({ hello, ready, gen }: ReadyInfo): Promise<boolean> {
+    const { storage } = this._ctx;
+    const p = this._p;
+    const stored = await storage.getCursor();
+    const changed = !ready.resumed && stored !== undefined && stored.epoch !== ready.epoch;
+    const cursor = ready.resumed && stored ? stored : { epoch: ready.epoch, offset: 0 };
+    if (!ready.resumed) await storage.setCursor(cursor);
+    p.stream.reset(gen, cursor);
+    for (const r of ready.grantsRejected) report(this._ctx, new Error(`${r.code}: the server refused the grant from ${r.from.slice(0, 8)}…`));
+    if (changed) {
+      // docs/protocol.md: re-send everything not seen delivered, with the same ids.
+      await p.outbox.requeueUndelivered();
+      await p.invitations.resendPending();
+    }
+    await p.outbox.prune(hello.limits.mailboxTtlMs);
+    await p.contacts.renewGrants();
+    p.presence.subscribe(await p.contacts.reachable());
+    await p.invitations.flushOps();
+    await p.outbox.flush();
+    return changed;
+  }
+
+  /** Routes one frame. A stream entry is acknowledged only after its handler has stored it. */
+  async onFrame(frame: ServerFrame, gen: number): Promise<void> {
+    const p = this._p;
+    switch (frame.type) {
+      case 'envelope':
+        await p.messages.onEnvelope(frame);
+        return p.stream.processed(gen, frame.offset);
+      case 'delivered':
+        await p.outbox.onDelivered(frame);
+        return p.stream.processed(gen, frame.offset);
+      case 'invitation':
+        await p.invitations.onInvitation(frame);
+        return p.stream.processed(gen, frame.offset);
+      case 'invitation_update':
+        await p.invitations.onUpdate(frame);
+        return p.stream.processed(gen, frame.offset);
+      case 'sent':
+        return p.outbox.onSent(frame);
+      case 'ok':
+        await p.invitations.onOk(frame);
+        return;
+      case 'presence':
+        return p.presence.onPresence(frame);
+      case 'error':
+        if ((await p.outbox.onError(frame)) || (await p.invitations.onError(frame))) return;
+        p.presence.onError(frame);
+        return report(this._ctx, errorFromFrame(frame));
+      default:
+        return;
+    }
+  }
+}

@@ -1,0 +1,62 @@
+// What the SDK tells the app. Payloads are plain data; records are copies of what is stored.
+import type { ConnectionState } from './connection.ts';
+import type { Contact, InvitationDirection, InvitationRecord, LocalInvitationStatus, MessageStatus, StoredMessage } from './storage.ts';
+
+export interface StatusEvent {
+  /** Message id. */
+  readonly id: string;
+  readonly peer: string;
+  readonly status: MessageStatus;
+  /** Error code when failed. */
+  readonly reason?: string;
+}
+
+export interface TypingEvent {
+  readonly peer: string;
+  readonly isTyping: boolean;
+}
+
+export interface PresenceEvent {
+  readonly peer: string;
+  readonly online: boolean;
+}
+
+export interface ConnectionEvent {
+  readonly oldState: ConnectionState;
+  readonly newState: ConnectionState;
+  readonly reason?: string;
+  readonly code?: number;
+  /** On connected: the server's epoch differs from the stored one (it lost its memory). */
+  readonly epochChanged?: boolean;
+}
+
+export interface InvitationUpdateEvent {
+  readonly id: string;
+  readonly peer: string;
+  readonly direction: InvitationDirection;
+  readonly status: LocalInvitationStatus;
+  readonly reason?: string;
+  readonly invitation: InvitationRecord;
+}
+
+export interface ReadEvent {
+  readonly peer: string;
+  /** Incoming message ids now marked read (on this device or another of mine). */
+  readonly ids: readonly string[];
+}
+
+export interface ClientEvents {
+  /** A new message stored: incoming, or outgoing from another of my devices. */
+  message: StoredMessage;
+  /** A new invitation: incoming, or outgoing from another of my devices. */
+  invitation: InvitationRecord;
+  invitationUpdate: InvitationUpdateEvent;
+  status: StatusEvent;
+  typing: TypingEvent;
+  presence: PresenceEvent;
+  connection: ConnectionEvent;
+  contact: Contact;
+  read: ReadEvent;
+  /** Something failed that the SDK handled (a box that did not open, a refused request, …). */
+  error: Error;
+}

@@ -1,0 +1,46 @@
+// Public entry of the client SDK: framework-free, runs unchanged in browsers and Node.
+export { MessengerClient } from './messengerClient.ts';
+export type { ConversationView, MessengerClientOptions } from './options.ts';
+export { MemoryStorage } from './memoryStorage.ts';
+export {
+  DEFAULT_SETTINGS,
+  type Contact,
+  type ContactState,
+  type Conversation,
+  type InvitationDirection,
+  type InvitationOp,
+  type InvitationRecord,
+  type ListMessagesOptions,
+  type LocalInvitationStatus,
+  type MessageDirection,
+  type MessageStatus,
+  type OutboxItem,
+  type OutboxKind,
+  type OutboxState,
+  type Settings,
+  type Storage,
+  type StoredIdentity,
+  type StoredMessage,
+  type StreamCursor,
+} from './storage.ts';
+export type {
+  ClientEvents,
+  ConnectionEvent,
+  InvitationUpdateEvent,
+  PresenceEvent,
+  ReadEvent,
+  StatusEvent,
+  TypingEvent,
+} from './events.ts';
+export { backoffDelay, type BackoffOptions } from './backoff.ts';
+export { advanceStatus } from './status.ts';
+export { Emitter, type Listener } from './emitter.ts';
+export {
+  LOCAL_CLOSE,
+  type ConnectionState,
+  type NetworkEvents,
+  type StateChange,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from './connection.ts';
+export type { TimerHandle } from './runtime.ts';

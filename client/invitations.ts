@@ -1,0 +1,270 @@
+// Invitations (docs/protocol.md "Invitations"). Each record carries at most one request this device
+// still has to get acknowledged (pendingOp), so invite/accept/decline/cancel work offline and go
+// out on the next connect. The other side is told through the stream (invitation_update).
+import {
+  createGrant,
+  ERRORS,
+  fromBase64,
+  isErrorCode,
+  open,
+  ProtocolError,
+  randomId,
+  seal,
+  toBase64,
+  type ServerFrames,
+  type SessionId,
+} from '../protocol/index.ts';
+import { backoffDelay, type BackoffOptions } from './backoff.ts';
+import { decodeBody, encodeBody } from './body.ts';
+import { errorFromFrame } from './connection.ts';
+import type { Contacts } from './contacts.ts';
+import { report, type ClientContext } from './context.ts';
+import type { Outbox } from './outbox.ts';
+import type { Presence } from './presence.ts';
+import { Timer } from './runtime.ts';
+import type { InvitationOp, InvitationRecord } from './storage.ts';
+
+const DEFAULT_TTL_MS = 24 * 3600_000;
+/** ok.op (the request's frame type) → the request. */
+const OK_OPS: Readonly<Record<string, InvitationOp>> = { invite: 'invite', invite_accept: 'accept', invite_decline: 'decline', invite_cancel: 'cancel' };
+
+export class Invitations {
+  /** Requests on their way on this socket, by invitation id. */
+  private readonly _inflight = new Map<string, InvitationOp>();
+  private readonly _nextOpAt = new Map<string, number>();
+  private _gen = -1;
+  private readonly _retryTimer: Timer;
+
+  constructor(
+    private readonly _ctx: ClientContext,
+    private readonly _contacts: Contacts,
+    private readonly _presence: Presence,
+    private readonly _outbox: Outbox,
+    private readonly _retry: BackoffOptions,
+  ) {
+    this._retryTimer = new Timer(_ctx.runtime);
+  }
+
+  private _me(): string {
+    return this._ctx.identity().sessionId;
+  }
+
+  async send(peer: SessionId, displayName: string, message: string): Promise<InvitationRecord> {
+    const ctx = this._ctx;
+    const identity = ctx.identity();
+    if (peer === identity.sessionId) throw new ProtocolError('INVITE_SELF');
+    const now = ctx.runtime.now();
+    const rec: InvitationRecord = {
+      id: randomId(),
+      direction: 'outgoing',
+      peer,
+      displayName,
+      message,
+      status: 'pending',
+      grant: createGrant(identity, peer, now),
+      ct: toBase64(seal(identity, peer, encodeBody({ t: 'invite', displayName, message }))),
+      pendingOp: 'invite',
+      createdAt: now,
+      expiresAt: now + (ctx.limits()?.invitationTtlMs ?? DEFAULT_TTL_MS),
+      updatedAt: now,
+    };
+    await ctx.storage.putInvitation(rec);
+    await this.flushOps();
+    return rec;
+  }
+
+  /** accept / decline (incoming) and cancel (outgoing) of a pending invitation. */
+  /** introduceAs (accept only): the name the inviter will know me by, sent once accepted. */
+  async respond(id: string, op: Exclude<InvitationOp, 'invite'>, introduceAs?: string): Promise<InvitationRecord> {
+    const ctx = this._ctx;
+    const rec = await ctx.storage.getInvitation(id);
+    if (!rec || rec.direction !== (op === 'cancel' ? 'outgoing' : 'incoming')) throw new ProtocolError('INVITE_NOT_FOUND', id);
+    if (rec.status !== 'pending') throw new ProtocolError('INVITE_NOT_PENDING', `${id} is ${rec.status}`);
+    if (op === 'accept') rec.responseGrant = createGrant(ctx.identity(), rec.peer as SessionId, ctx.runtime.now());
+    if (op === 'accept' && introduceAs) rec.introduceAs = introduceAs;
+    rec.pendingOp = op;
+    rec.updatedAt = ctx.runtime.now();
+    this._nextOpAt.delete(id);
+    await ctx.storage.putInvitation(rec);
+    await this.flushOps();
+    return rec;
+  }
+
+  /** Sends every request that is due and not already on its way on this socket. */
+  async flushOps(): Promise<void> {
+    const ctx = this._ctx;
+    if (!ctx.connected()) return;
+    if (this._gen !== ctx.gen()) {
+      this._gen = ctx.gen();
+      this._inflight.clear();
+    }
+    const now = ctx.runtime.now();
+    for (const rec of await ctx.storage.listInvitations()) {
+      const op = rec.pendingOp;
+      if (!op || this._inflight.has(rec.id)) continue;
+      const due = this._nextOpAt.get(rec.id);
+      if (due !== undefined && due > now) {
+        this._retryTimer.setEarliest(due - now, () => ctx.enqueue(() => this.flushOps()));
+        continue;
+      }
+      let sent: boolean;
+      if (op === 'invite') sent = rec.ct !== undefined && rec.grant !== undefined && ctx.send({ type: 'invite', id: rec.id, to: rec.peer, ct: rec.ct, grant: rec.grant });
+      else if (op === 'accept') sent = rec.responseGrant !== undefined && ctx.send({ type: 'invite_accept', id: rec.id, grant: rec.responseGrant });
+      else if (op === 'decline') sent = ctx.send({ type: 'invite_decline', id: rec.id });
+      else sent = ctx.send({ type: 'invite_cancel', id: rec.id });
+      if (sent) this._inflight.set(rec.id, op);
+    }
+  }
+
+  async onOk(frame: ServerFrames['ok']): Promise<boolean> {
+    const rec = await this._ctx.storage.getInvitation(frame.ref);
+    const op = OK_OPS[frame.op] ?? this._inflight.get(frame.ref);
+    if (!rec || !op) return false;
+    this._inflight.delete(rec.id);
+    if (rec.pendingOp !== op) {
+      // Acknowledges an earlier request (the invite, say) while a later one (its cancel) waits.
+      await this.flushOps();
+      return true;
+    }
+    this._settle(rec);
+    if (op === 'invite') await this._ctx.storage.putInvitation(rec);
+    else await this._transition(rec, op === 'accept' ? 'accepted' : op === 'decline' ? 'declined' : 'cancelled', rec.responseGrant);
+    return true;
+  }
+
+  async onError(frame: ServerFrames['error']): Promise<boolean> {
+    if (frame.ref === undefined) return false;
+    const ctx = this._ctx;
+    const rec = await ctx.storage.getInvitation(frame.ref);
+    const op = this._inflight.get(frame.ref) ?? rec?.pendingOp;
+    if (!rec || !op) return false;
+    this._inflight.delete(rec.id);
+    if (isErrorCode(frame.code) && ERRORS[frame.code].retryable) {
+      rec.opAttempts = (rec.opAttempts ?? 0) + 1;
+      const delay = frame.retryAfterMs ?? backoffDelay(rec.opAttempts - 1, this._retry, ctx.runtime.random);
+      this._nextOpAt.set(rec.id, ctx.runtime.now() + delay);
+      await ctx.storage.putInvitation(rec);
+      this._retryTimer.setEarliest(delay, () => ctx.enqueue(() => this.flushOps()));
+      return true;
+    }
+    this._settle(rec);
+    if (op === 'invite') {
+      await this._transition(rec, 'failed', undefined, frame.code);
+    } else if (op === 'cancel' && frame.code === 'INVITE_NOT_FOUND') {
+      await this._transition(rec, 'cancelled'); // it never reached the server
+    } else {
+      // Already accepted elsewhere, expired, …: the stream brings the real outcome.
+      await ctx.storage.putInvitation(rec);
+      report(ctx, errorFromFrame(frame));
+    }
+    return true;
+  }
+
+  private _settle(rec: InvitationRecord): void {
+    delete rec.pendingOp;
+    delete rec.opAttempts;
+    this._inflight.delete(rec.id);
+    this._nextOpAt.delete(rec.id);
+  }
+
+  /** An `invitation` entry: one to me, or one I sent (from this or another of my devices). */
+  async onInvitation(frame: ServerFrames['invitation']): Promise<void> {
+    const ctx = this._ctx;
+    const me = this._me();
+    const incoming = frame.to === me;
+    if (!incoming && frame.from !== me) return;
+    const existing = await ctx.storage.getInvitation(frame.id);
+    if (existing) {
+      if (existing.expiresAt !== frame.expiresAt && existing.status === 'pending') {
+        existing.expiresAt = frame.expiresAt;
+        await ctx.storage.putInvitation(existing);
+      }
+      return;
+    }
+    const now = ctx.runtime.now();
+    const base = { id: frame.id, status: 'pending' as const, createdAt: frame.ts, expiresAt: frame.expiresAt, updatedAt: now };
+    let rec: InvitationRecord;
+    if (incoming) {
+      if (await this._contacts.isBlocked(frame.from)) return;
+      let displayName: string;
+      let message: string;
+      try {
+        const opened = open(ctx.identity(), fromBase64(frame.ct));
+        if (opened.senderId !== frame.from) throw new Error('invitation box sender is not the inviter');
+        const body = decodeBody(opened.body);
+        if (body?.t !== 'invite') throw new Error('invitation box holds no invite body');
+        ({ displayName, message } = body);
+      } catch (err) {
+        report(ctx, err);
+        return;
+      }
+      const grant = this._contacts.verifyHeldGrant(frame.from, frame.grant);
+      if (!grant) return;
+      rec = { ...base, direction: 'incoming', peer: frame.from, displayName, message, grant };
+    } else {
+      // Sent by another of my devices: sealed to the invitee, so the note is not readable here.
+      rec = { ...base, direction: 'outgoing', peer: frame.to, grant: frame.grant };
+    }
+    await ctx.storage.putInvitation(rec);
+    ctx.events.emit('invitation', rec);
+  }
+
+  async onUpdate(frame: ServerFrames['invitation_update']): Promise<void> {
+    const ctx = this._ctx;
+    const me = this._me();
+    const incoming = frame.to === me;
+    if (!incoming && frame.from !== me) return;
+    const now = ctx.runtime.now();
+    const rec: InvitationRecord = (await ctx.storage.getInvitation(frame.id)) ?? {
+      id: frame.id,
+      direction: incoming ? 'incoming' : 'outgoing',
+      peer: incoming ? frame.from : frame.to,
+      status: 'pending',
+      createdAt: frame.ts,
+      expiresAt: frame.ts,
+      updatedAt: now,
+    };
+    if (frame.status === 'pending' || rec.status === frame.status || (rec.status !== 'pending' && rec.status !== 'failed')) return;
+    this._settle(rec);
+    await this._transition(rec, frame.status, frame.grant);
+  }
+
+  private async _transition(rec: InvitationRecord, status: Exclude<InvitationRecord['status'], 'pending'>, responseGrant?: InvitationRecord['grant'], reason?: string): Promise<void> {
+    const ctx = this._ctx;
+    rec.status = status;
+    rec.updatedAt = ctx.runtime.now();
+    if (reason === undefined) delete rec.reason;
+    else rec.reason = reason;
+    if (responseGrant) rec.responseGrant = responseGrant;
+    await ctx.storage.putInvitation(rec);
+    if (status === 'accepted') {
+      // The inviter holds the invitee's grant (responseGrant) and the invitee the inviter's (grant).
+      if (rec.direction === 'outgoing') await this._contacts.accepted(rec.peer, rec.responseGrant, rec.grant?.exp);
+      else await this._contacts.accepted(rec.peer, rec.grant, rec.responseGrant?.exp, rec.displayName);
+      this._presence.subscribe([rec.peer]);
+      if (rec.introduceAs) {
+        // Only now: before the accept is through, the server would refuse it (NO_GRANT).
+        const body = JSON.stringify({ t: 'profile', displayName: rec.introduceAs });
+        await this._outbox.enqueue({ id: randomId(), to: rec.peer, kind: 'profile', body });
+        await this._outbox.flush();
+      }
+    }
+    const ev = { id: rec.id, peer: rec.peer, direction: rec.direction, status, invitation: rec };
+    ctx.events.emit('invitationUpdate', reason === undefined ? ev : { ...ev, reason });
+  }
+
+  /** The server lost its memory: my pending invitations go again (same id, same grant). */
+  async resendPending(): Promise<void> {
+    const now = this._ctx.runtime.now();
+    for (const rec of await this._ctx.storage.listInvitations()) {
+      if (rec.direction !== 'outgoing' || rec.status !== 'pending' || rec.pendingOp || !rec.ct || rec.expiresAt <= now) continue;
+      rec.pendingOp = 'invite';
+      await this._ctx.storage.putInvitation(rec);
+    }
+  }
+
+  stop(): void {
+    this._retryTimer.clear();
+    this._inflight.clear();
+  }
+}

@@ -1,0 +1,173 @@
+// Messages, both ways. Outgoing: stored as queued first, then handed to the outbox, with a `sync`
+// copy to my own Session ID for my other devices. Incoming: the box is opened and its sender checked
+// against the sender the server authenticated, then the body is applied once (de-duplicated by id).
+import { BoxError, fromBase64, open, randomId, type ServerFrames } from '../protocol/index.ts';
+import { decodeBody, encodeBody, type Bodies, type Body } from './body.ts';
+import type { Contacts } from './contacts.ts';
+import { report, type ClientContext } from './context.ts';
+import type { Outbox } from './outbox.ts';
+import type { StoredMessage } from './storage.ts';
+import type { Typing } from './typing.ts';
+
+const bodyText = (b: Body): string => new TextDecoder().decode(encodeBody(b));
+
+export class Messages {
+  constructor(
+    private readonly _ctx: ClientContext,
+    private readonly _outbox: Outbox,
+    private readonly _contacts: Contacts,
+    private readonly _typing: Typing,
+  ) {}
+
+  private _me(): string {
+    return this._ctx.identity().sessionId;
+  }
+
+  /** Stores the message as queued and queues its envelopes; returns the stored message. */
+  async send(peer: string, content: string, messageType: string): Promise<StoredMessage> {
+    const ctx = this._ctx;
+    const now = ctx.runtime.now();
+    const id = randomId();
+    const m: StoredMessage = { id, peer, direction: 'out', content, messageType, sentAt: now, storedAt: now, seq: ctx.nextSeq(), status: 'queued', read: true };
+    await ctx.storage.putMessage(m);
+    await this._touchConversation(m, 0);
+    const msg = { id, ts: now, content, messageType };
+    await this._outbox.enqueue({ id, to: peer, kind: 'msg', body: bodyText({ t: 'msg', ...msg }), messageId: id });
+    if (peer !== this._me()) await this._outbox.enqueue({ id: randomId(), to: this._me(), kind: 'sync', body: bodyText({ t: 'sync', to: peer, msg }) });
+    ctx.events.emit('status', { id, peer, status: 'queued' });
+    return m;
+  }
+
+  /** Marks incoming messages read; returns the ids that were unread. Receipts per the privacy setting. */
+  async markRead(peer: string, ids: readonly string[]): Promise<string[]> {
+    const changed = await this._markReadLocally(peer, ids);
+    if (changed.length === 0) return changed;
+    const me = this._me();
+    if (this._ctx.settings().sendReadReceipts && peer !== me) {
+      await this._outbox.enqueue({ id: randomId(), to: peer, kind: 'receipt', body: bodyText({ t: 'receipt', kind: 'read', ids: changed }) });
+    }
+    if (peer !== me) await this._outbox.enqueue({ id: randomId(), to: me, kind: 'read_sync', body: bodyText({ t: 'read_sync', peer, ids: changed }) });
+    return changed;
+  }
+
+  private async _markReadLocally(peer: string, ids: readonly string[]): Promise<string[]> {
+    const changed: string[] = [];
+    for (const id of new Set(ids)) {
+      const m = await this._ctx.storage.getMessage(id);
+      if (!m || m.direction !== 'in' || m.peer !== peer || m.read) continue;
+      m.read = true;
+      await this._ctx.storage.putMessage(m);
+      changed.push(id);
+    }
+    if (changed.length > 0) {
+      const c = await this._ctx.storage.getConversation(peer);
+      if (c) {
+        c.unread = Math.max(0, c.unread - changed.length);
+        await this._ctx.storage.putConversation(c);
+      }
+      this._ctx.events.emit('read', { peer, ids: changed });
+    }
+    return changed;
+  }
+
+  private async _touchConversation(m: StoredMessage, unreadDelta: number): Promise<void> {
+    const c = (await this._ctx.storage.getConversation(m.peer)) ?? { peer: m.peer, lastSeq: 0, unread: 0 };
+    if (m.seq >= c.lastSeq) {
+      c.lastSeq = m.seq;
+      c.lastMessageId = m.id;
+    }
+    c.unread += unreadDelta;
+    await this._ctx.storage.putConversation(c);
+  }
+
+  /**
+   * An envelope (stored or ephemeral). Never throws for what the peer sent: a box that does not
+   * open, a forged sender or a malformed body is reported and skipped, so the stream moves on.
+   */
+  async onEnvelope(frame: ServerFrames['envelope']): Promise<void> {
+    const ctx = this._ctx;
+    const from = frame.from;
+    if (await this._contacts.isBlocked(from)) return;
+    let body: Body | null;
+    try {
+      const opened = open(ctx.identity(), fromBase64(frame.ct));
+      // The box names its sender; it must be the one the server authenticated, or a stranger could
+      // replay a contact's box (or claim a contact's name) through their own socket.
+      if (opened.senderId !== from) throw new BoxError('sender', `box sender ${opened.senderId.slice(0, 8)}… is not the envelope's sender ${from.slice(0, 8)}…`);
+      body = decodeBody(opened.body);
+    } catch (err) {
+      report(ctx, err);
+      return;
+    }
+    if (!body) return;
+    // Copies are only believed from my own devices; receipts, typing and profiles only from others.
+    const fromMe = from === this._me();
+    const allowed = body.t === 'sync' || body.t === 'read_sync' ? fromMe : body.t === 'receipt' || body.t === 'typing' || body.t === 'profile' ? !fromMe : true;
+    if (!allowed) {
+      report(ctx, new Error(`body ${body.t} from ${fromMe ? 'my own Session ID' : 'another Session ID'} ignored`));
+      return;
+    }
+    switch (body.t) {
+      case 'msg':
+        return this._onMsg(from, body, frame.ts);
+      case 'sync':
+        return this._onSync(body);
+      case 'receipt':
+        return this._outbox.onRead(from, body.ids);
+      case 'read_sync':
+        await this._markReadLocally(body.peer, body.ids);
+        return;
+      case 'typing':
+        if (frame.ephemeral) this._typing.onTyping(from, body.on);
+        return;
+      case 'profile':
+        return this._contacts.onProfile(from, body.displayName);
+      case 'grant':
+        return this._contacts.onGrantBody(from, body.grant);
+      case 'invite':
+        return; // only ever inside invite.ct
+    }
+  }
+
+  private async _onMsg(from: string, b: Bodies['msg'], ts: number): Promise<void> {
+    const ctx = this._ctx;
+    if (await ctx.storage.getMessage(b.id)) return; // a re-send (reconnect, epoch change): already here
+    const m: StoredMessage = {
+      id: b.id,
+      peer: from,
+      direction: 'in',
+      content: b.content,
+      messageType: b.messageType,
+      sentAt: b.ts || ts,
+      storedAt: ctx.runtime.now(),
+      seq: ctx.nextSeq(),
+      read: false,
+    };
+    await ctx.storage.putMessage(m);
+    await this._touchConversation(m, 1);
+    this._typing.onMessage(from);
+    ctx.events.emit('message', m);
+  }
+
+  /** A copy of what another of my devices sent: shown in the conversation with its recipient. */
+  private async _onSync(b: Bodies['sync']): Promise<void> {
+    const ctx = this._ctx;
+    if (await ctx.storage.getMessage(b.msg.id)) return;
+    const now = ctx.runtime.now();
+    const m: StoredMessage = {
+      id: b.msg.id,
+      peer: b.to,
+      direction: 'out',
+      content: b.msg.content,
+      messageType: b.msg.messageType,
+      sentAt: b.msg.ts,
+      storedAt: now,
+      seq: ctx.nextSeq(),
+      status: 'sent',
+      read: true,
+    };
+    await ctx.storage.putMessage(m);
+    await this._touchConversation(m, 0);
+    ctx.events.emit('message', m);
+  }
+}

@@ -1,0 +1,375 @@
+// The SDK's front door (DESIGN.md "Client SDK"). It owns the connection and the serial queue, wires
+// the parts together, and is the only place where app calls and server frames meet.
+import {
+  createIdentity as newIdentity,
+  identityFromEntropy,
+  identityFromPhrase,
+  parseSessionId,
+  phraseFromIdentity,
+  randomId,
+  type ClientFrame,
+  type Identity,
+  type Limits,
+  type ServerFrame,
+} from '../protocol/index.ts';
+import { MAX_CONTENT_CHARS } from './body.ts';
+import { Connection, LOCAL_CLOSE, type ConnectionState, type ReadyInfo, type StateChange, type WebSocketConstructor } from './connection.ts';
+import { Contacts } from './contacts.ts';
+import { Dispatcher } from './dispatch.ts';
+import { report, type ClientContext } from './context.ts';
+import { Emitter } from './emitter.ts';
+import type { ClientEvents } from './events.ts';
+import { Invitations } from './invitations.ts';
+import { Messages } from './messages.ts';
+import { Outbox } from './outbox.ts';
+import { Presence } from './presence.ts';
+import { checkText, checkUrls, type ConversationView, type MessengerClientOptions } from './options.ts';
+import { createRuntime, SerialQueue, type Runtime } from './runtime.ts';
+import { DEFAULT_SETTINGS, type Contact, type Conversation, type InvitationRecord, type ListMessagesOptions, type OutboxItem, type Settings, type StoredMessage } from './storage.ts';
+import { DEFAULT_STREAM, Stream } from './stream.ts';
+import { DEFAULT_TYPING, Typing } from './typing.ts';
+
+type Waiter = { resolve: () => void; reject: (e: Error) => void };
+
+export class MessengerClient extends Emitter<ClientEvents> {
+  private _identity: Identity | undefined;
+  private _deviceId: string | undefined;
+  private _settings: Settings;
+  private _limits: Limits | undefined;
+  private _epochChanged = false;
+  private _reported: ConnectionState = 'disconnected';
+  private _lastSeq = 0;
+  private _lastError: Error | undefined;
+  private _waiters: Waiter[] = [];
+  private readonly _rt: Runtime;
+  private readonly _queue: SerialQueue;
+  private readonly _conn: Connection;
+  private readonly _ctx: ClientContext;
+  private readonly _outbox: Outbox;
+  private readonly _contacts: Contacts;
+  private readonly _presence: Presence;
+  private readonly _typing: Typing;
+  private readonly _messages: Messages;
+  private readonly _invitations: Invitations;
+  private readonly _stream: Stream;
+  private readonly _dispatch: Dispatcher;
+
+  static async create(opts: MessengerClientOptions): Promise<MessengerClient> {
+    const urls = checkUrls(opts.url);
+    const WS = opts.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    if (!WS) throw new TypeError('WebSocket: this platform has none; pass options.WebSocket (in Node: the ws package)');
+    const s = opts.storage;
+    const [stored, settings, conversations, outbox] = await Promise.all([s.getIdentity(), s.getSettings(), s.listConversations(), s.listOutbox()]);
+    const c = new MessengerClient(opts, urls, WS, stored ? identityFromEntropy(stored.entropy) : undefined, stored?.deviceId, { ...DEFAULT_SETTINGS, ...settings });
+    // Local order continues after what is stored, even if the clock went back since.
+    c._lastSeq = Math.max(0, conversations[0]?.lastSeq ?? 0, outbox.at(-1)?.seq ?? 0);
+    return c;
+  }
+
+  private constructor(opts: MessengerClientOptions, urls: string[], WS: WebSocketConstructor, identity: Identity | undefined, deviceId: string | undefined, settings: Settings) {
+    super((err, event) => (event === 'error' ? queueMicrotask(() => { throw err; }) : this.emit('error', err instanceof Error ? err : new Error(String(err)))));
+    this._identity = identity;
+    this._deviceId = deviceId;
+    this._settings = settings;
+    this._rt = createRuntime(opts);
+    this._queue = new SerialQueue((err) => this.emit('error', err instanceof Error ? err : new Error(String(err))));
+    this._conn = new Connection({
+      urls,
+      WebSocket: WS,
+      runtime: this._rt,
+      reconnect: { baseMs: 500, maxMs: 30_000, ...opts.reconnect },
+      authenticate: (hello) => this._queue.run(() => this._dispatch.auth(hello.nonce, hello.limits.maxGrants, this._deviceId!)),
+      network: opts.network,
+      handshakeTimeoutMs: opts.handshakeTimeoutMs,
+    });
+    const ctx: ClientContext = (this._ctx = {
+      storage: opts.storage,
+      runtime: this._rt,
+      events: this,
+      identity: () => this._requireIdentity(),
+      send: (frame: ClientFrame) => this._conn.send(frame),
+      connected: () => this._conn.state === 'connected',
+      gen: () => this._conn.gen,
+      enqueue: (fn) => this._queue.enqueue(fn),
+      nextSeq: () => (this._lastSeq = Math.max(this._rt.now(), this._lastSeq + 1)),
+      limits: () => this._limits,
+      settings: () => this._settings,
+    });
+    const retry = { baseMs: 1000, maxMs: 60_000, ...opts.retry };
+    this._outbox = new Outbox(ctx, retry);
+    this._contacts = new Contacts(ctx, this._outbox);
+    this._presence = new Presence(ctx);
+    this._typing = new Typing(ctx, { ...DEFAULT_TYPING, timeoutMs: opts.typingTimeoutMs ?? DEFAULT_TYPING.timeoutMs });
+    this._messages = new Messages(ctx, this._outbox, this._contacts, this._typing);
+    this._invitations = new Invitations(ctx, this._contacts, this._presence, this._outbox, retry);
+    this._stream = new Stream(ctx, DEFAULT_STREAM);
+    this._dispatch = new Dispatcher(ctx, {
+      outbox: this._outbox,
+      contacts: this._contacts,
+      presence: this._presence,
+      messages: this._messages,
+      invitations: this._invitations,
+      stream: this._stream,
+    });
+    this._conn.on('state', (c) => this._onState(c));
+    this._conn.on('ready', (info) => this._queue.enqueue(() => this._onReady(info)));
+    this._conn.on('frame', ({ frame, gen }) => this._queue.enqueue(() => this._onFrame(frame, gen)));
+    this._conn.on('error', (err) => {
+      this._lastError = err;
+      this.emit('error', err);
+    });
+  }
+
+  // ---- identity -------------------------------------------------------------------------------
+
+  get hasIdentity(): boolean {
+    return this._identity !== undefined;
+  }
+  get sessionId(): string | undefined {
+    return this._identity?.sessionId;
+  }
+  get deviceId(): string | undefined {
+    return this._deviceId;
+  }
+
+  /** A new identity for this storage: its Session ID and the 12-word phrase to write down. */
+  async createIdentity(): Promise<{ sessionId: string; phrase: string }> {
+    if (this._identity) throw new Error('createIdentity: this storage already holds an identity');
+    const identity = newIdentity();
+    await this._adopt(identity);
+    return { sessionId: identity.sessionId, phrase: phraseFromIdentity(identity) };
+  }
+
+  /** The identity behind a phrase, on this device (a new deviceId: another device of the same person). */
+  async restoreIdentity(phrase: string): Promise<{ sessionId: string }> {
+    const identity = identityFromPhrase(phrase);
+    if (this._identity) {
+      if (this._identity.sessionId !== identity.sessionId) throw new Error('restoreIdentity: this storage holds another identity');
+      return { sessionId: identity.sessionId };
+    }
+    await this._adopt(identity);
+    return { sessionId: identity.sessionId };
+  }
+
+  recoveryPhrase(): string {
+    return phraseFromIdentity(this._requireIdentity());
+  }
+
+  private async _adopt(identity: Identity): Promise<void> {
+    const deviceId = randomId();
+    await this._ctx.storage.setIdentity({ entropy: identity.entropy, deviceId, createdAt: this._rt.now() });
+    this._identity = identity;
+    this._deviceId = deviceId;
+  }
+
+  private _requireIdentity(): Identity {
+    if (!this._identity) throw new Error('no identity: call createIdentity() or restoreIdentity(phrase) first');
+    return this._identity;
+  }
+
+  // ---- connection -----------------------------------------------------------------------------
+
+  get connectionState(): ConnectionState {
+    return this._reported;
+  }
+  /** The last ready found the server's epoch changed (it restarted and lost its mailboxes). */
+  get epochChanged(): boolean {
+    return this._epochChanged;
+  }
+
+  /** Connects and stays connected until disconnect(). Resolves once connected; idempotent. */
+  connect(): Promise<void> {
+    this._requireIdentity();
+    const p = new Promise<void>((resolve, reject) => {
+      if (this._reported === 'connected') resolve();
+      else this._waiters.push({ resolve, reject });
+    });
+    p.catch(() => undefined); // a caller that does not await must not see an unhandled rejection
+    this._lastError = undefined;
+    this._conn.connect();
+    return p;
+  }
+
+  /** Closes the socket and stops reconnecting; resolves when pending work is stored. */
+  async disconnect(): Promise<void> {
+    this._conn.disconnect(LOCAL_CLOSE.NORMAL, 'client disconnect', false);
+    await this._queue.run(() => this._stream.save());
+  }
+
+  private _onState(c: StateChange): void {
+    if (c.newState === 'connected') return; // told once the ready is processed (with epochChanged)
+    if (c.oldState === 'connected') {
+      this._typing.stop();
+      this._presence.reset();
+      this._outbox.stop();
+      this._invitations.stop();
+      this._stream.stop();
+    }
+    this._report({ oldState: this._reported, newState: c.newState, reason: c.reason, code: c.code });
+    if (c.newState === 'disconnected') {
+      const err = this._lastError ?? new Error(`disconnected: ${c.reason ?? 'client disconnect'}`);
+      for (const w of this._waiters.splice(0)) w.reject(err);
+    }
+  }
+
+  private _report(e: { oldState: ConnectionState; newState: ConnectionState; reason?: string | undefined; code?: number | undefined; epochChanged?: boolean }): void {
+    this._reported = e.newState;
+    const ev = Object.fromEntries(Object.entries(e).filter(([, v]) => v !== undefined)) as unknown as ClientEvents['connection'];
+    this.emit('connection', ev);
+  }
+
+  private async _onReady(info: ReadyInfo): Promise<void> {
+    const live = (): boolean => info.gen === this._conn.gen && this._conn.state === 'connected';
+    if (!live()) return;
+    this._limits = info.hello.limits;
+    const changed = await this._dispatch.onReady(info);
+    if (changed) this._epochChanged = true;
+    else if (info.ready.resumed) this._epochChanged = false;
+    if (!live()) return;
+    this._report({ oldState: this._reported, newState: 'connected', epochChanged: changed });
+    for (const w of this._waiters.splice(0)) w.resolve();
+  }
+
+  private async _onFrame(frame: ServerFrame, gen: number): Promise<void> {
+    try {
+      await this._dispatch.onFrame(frame, gen);
+    } catch (err) {
+      // Storage failed mid-entry: acknowledging later entries would skip this one for good, so
+      // drop the socket and resume from the saved cursor.
+      report(this._ctx, err);
+      if (gen === this._conn.gen) this._conn.reconnect(LOCAL_CLOSE.PROCESSING_FAILED, 'processing failed');
+    }
+  }
+
+  // ---- invitations ----------------------------------------------------------------------------
+
+  /** Invites a Session ID; displayName and message are what the invitee sees (encrypted). */
+  async sendInvitation(input: { recipientId: string; displayName: string; message?: string }): Promise<string> {
+    const to = parseSessionId(input.recipientId);
+    const displayName = checkText('displayName', input.displayName, 128);
+    const message = checkText('message', input.message ?? '', 1024);
+    this._requireIdentity();
+    return this._queue.run(async () => (await this._invitations.send(to, displayName, message)).id);
+  }
+
+  /** Accepts; with displayName, also tells the inviter my name (an encrypted profile body). */
+  async acceptInvitation(id: string, opts: { displayName?: string } = {}): Promise<void> {
+    const name = opts.displayName === undefined ? undefined : checkText('displayName', opts.displayName, 128);
+    await this._queue.run(() => this._invitations.respond(id, 'accept', name));
+  }
+
+  declineInvitation(id: string): Promise<void> {
+    return this._queue.run(async () => void (await this._invitations.respond(id, 'decline')));
+  }
+
+  cancelInvitation(id: string): Promise<void> {
+    return this._queue.run(async () => void (await this._invitations.respond(id, 'cancel')));
+  }
+
+  // ---- messages -------------------------------------------------------------------------------
+
+  /** Stores the message (status queued) and returns its id at once; it goes out when connected. */
+  async sendMessage(input: { recipientId: string; content: string; messageType?: string }): Promise<string> {
+    const to = parseSessionId(input.recipientId);
+    const content = checkText('content', input.content, MAX_CONTENT_CHARS);
+    const messageType = checkText('messageType', input.messageType ?? 'text', 32);
+    this._requireIdentity();
+    return this._queue.run(async () => {
+      const m = await this._messages.send(to, content, messageType);
+      this._typing.set(to, false);
+      await this._outbox.flush();
+      return m.id;
+    });
+  }
+
+  /** Queues a failed message (or envelope) again. */
+  retry(id: string): Promise<boolean> {
+    return this._queue.run(() => this._outbox.retry(id));
+  }
+
+  /** Call on every keystroke (true) and when the draft is cleared (false); throttled here. */
+  sendTypingIndicator(recipientId: string, isTyping: boolean): void {
+    this._typing.set(parseSessionId(recipientId), isTyping);
+  }
+
+  /** Marks incoming messages read; returns the ids that were unread. */
+  async markRead(recipientId: string, ids: readonly string[]): Promise<string[]> {
+    const peer = parseSessionId(recipientId);
+    return this._queue.run(async () => {
+      const changed = await this._messages.markRead(peer, ids);
+      await this._outbox.flush();
+      return changed;
+    });
+  }
+
+  // ---- contacts, privacy, presence ------------------------------------------------------------
+
+  /** Blocks a Session ID: they can no longer reach me, and what they sent before is dropped. */
+  async block(id: string): Promise<void> {
+    const peer = parseSessionId(id);
+    return this._queue.run(async () => {
+      await this._contacts.block(peer);
+      this._presence.unsubscribe([peer]);
+    });
+  }
+
+  setPrivacy(change: Partial<Settings>): Promise<Settings> {
+    return this._queue.run(async () => {
+      const before = this._settings;
+      const pick = (k: keyof Settings): boolean => (typeof change[k] === 'boolean' ? change[k] : before[k]);
+      const next: Settings = { sharePresence: pick('sharePresence'), shareTyping: pick('shareTyping'), sendReadReceipts: pick('sendReadReceipts') };
+      await this._ctx.storage.setSettings(next);
+      this._settings = next;
+      if (next.sharePresence !== before.sharePresence) this._conn.send({ type: 'privacy', hidePresence: !next.sharePresence });
+      return { ...next };
+    });
+  }
+
+  get settings(): Settings {
+    return { ...this._settings };
+  }
+
+  /** Asks for the presence of ids; the server answers only for those whose grant I hold. */
+  watchPresence(ids: readonly string[]): void {
+    this._presence.subscribe(ids.map((id) => parseSessionId(id)));
+  }
+
+  isOnline(peer: string): boolean {
+    return this._presence.isOnline(peer);
+  }
+  isTyping(peer: string): boolean {
+    return this._typing.isTyping(peer);
+  }
+
+  // ---- reads ----------------------------------------------------------------------------------
+
+  getContacts(): Promise<Contact[]> {
+    return this._ctx.storage.listContacts();
+  }
+  getContact(id: string): Promise<Contact | undefined> {
+    return this._ctx.storage.getContact(id);
+  }
+  getConversations(): Promise<Conversation[]> {
+    return this._ctx.storage.listConversations();
+  }
+  async getConversation(peer: string, opts?: ListMessagesOptions): Promise<ConversationView> {
+    const [c, messages] = await Promise.all([this._ctx.storage.getConversation(peer), this._ctx.storage.listMessages(peer, opts)]);
+    return { peer, lastSeq: 0, unread: 0, ...c, messages };
+  }
+  getMessages(peer: string, opts?: ListMessagesOptions): Promise<StoredMessage[]> {
+    return this._ctx.storage.listMessages(peer, opts);
+  }
+  getMessage(id: string): Promise<StoredMessage | undefined> {
+    return this._ctx.storage.getMessage(id);
+  }
+  getInvitations(): Promise<InvitationRecord[]> {
+    return this._ctx.storage.listInvitations();
+  }
+  getOutbox(): Promise<OutboxItem[]> {
+    return this._ctx.storage.listOutbox();
+  }
+  /** Resolves when every queued task (incoming frames, app calls) has been processed. */
+  idle(): Promise<void> {
+    return this._queue.idle();
+  }
+}

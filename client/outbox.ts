@@ -1,0 +1,207 @@
+// The outbox: every envelope this device has to get to the server, kept until the recipient's
+// device has it (`delivered`), so nothing is lost when the socket or the server goes away.
+// docs/protocol.md "Status of an outgoing message".
+import {
+  ERRORS,
+  isErrorCode,
+  seal,
+  toBase64,
+  utf8ToBytes,
+  type ServerFrames,
+  type SessionId,
+} from '../protocol/index.ts';
+import { backoffDelay, type BackoffOptions } from './backoff.ts';
+import { errorFromFrame } from './connection.ts';
+import { report, type ClientContext } from './context.ts';
+import { Timer } from './runtime.ts';
+import { applyStatus } from './status.ts';
+import type { OutboxItem, OutboxKind } from './storage.ts';
+
+export interface NewOutboxItem {
+  readonly id: string;
+  readonly to: string;
+  readonly kind: OutboxKind;
+  readonly body: string;
+  readonly messageId?: string;
+}
+
+export class Outbox {
+  /** Sent on the current socket, awaiting `sent` or `error`. */
+  private readonly _inflight = new Set<string>();
+  private _gen = -1;
+  private readonly _retryTimer: Timer;
+
+  constructor(
+    private readonly _ctx: ClientContext,
+    private readonly _retry: BackoffOptions,
+  ) {
+    this._retryTimer = new Timer(_ctx.runtime);
+  }
+
+  async enqueue(n: NewOutboxItem): Promise<OutboxItem> {
+    const now = this._ctx.runtime.now();
+    const item: OutboxItem = { ...n, seq: this._ctx.nextSeq(), createdAt: now, state: 'pending', attempts: 0 };
+    await this._ctx.storage.putOutboxItem(item);
+    return item;
+  }
+
+  /**
+   * Sends what is due, in the order it was said. Per recipient, an item waiting out a retry delay
+   * holds back the ones after it, so a full mailbox does not reorder a conversation.
+   */
+  async flush(): Promise<void> {
+    const ctx = this._ctx;
+    if (!ctx.connected()) return;
+    if (this._gen !== ctx.gen()) {
+      this._gen = ctx.gen();
+      this._inflight.clear();
+    }
+    const now = ctx.runtime.now();
+    const held = new Set<string>();
+    let nextDue = Infinity;
+    for (const item of await ctx.storage.listOutbox()) {
+      if (item.state !== 'pending' || this._inflight.has(item.id) || held.has(item.to)) continue;
+      if (item.nextAttemptAt !== undefined && item.nextAttemptAt > now) {
+        held.add(item.to);
+        nextDue = Math.min(nextDue, item.nextAttemptAt);
+        continue;
+      }
+      if (!(await this._send(item))) break;
+    }
+    if (nextDue !== Infinity) this._retryTimer.setEarliest(nextDue - now, () => ctx.enqueue(() => this.flush()));
+  }
+
+  private async _send(item: OutboxItem): Promise<boolean> {
+    const ctx = this._ctx;
+    let ct: string;
+    try {
+      ct = toBase64(seal(ctx.identity(), item.to as SessionId, utf8ToBytes(item.body)));
+    } catch (err) {
+      await this._fail(item, 'INVALID_SESSION_ID', err);
+      return true;
+    }
+    const limits = ctx.limits();
+    const frame = { type: 'send' as const, id: item.id, to: item.to, ct };
+    // An oversized frame is fatal on the server: sending it would loop through reconnects forever.
+    if (limits && ((ct.length * 3) / 4 > limits.maxCtBytes || JSON.stringify(frame).length > limits.maxFrameBytes)) {
+      await this._fail(item, 'FRAME_TOO_LARGE', new Error(`envelope ${item.id} exceeds the server's size limits`));
+      return true;
+    }
+    if (!ctx.send(frame)) return false;
+    this._inflight.add(item.id);
+    item.attempts++;
+    await ctx.storage.putOutboxItem(item);
+    return true;
+  }
+
+  private async _fail(item: OutboxItem, code: string, err?: unknown): Promise<void> {
+    if (item.messageId) {
+      item.state = 'failed';
+      item.lastError = code;
+      await this._ctx.storage.putOutboxItem(item);
+      await applyStatus(this._ctx, item.messageId, 'failed', { reason: code });
+    } else {
+      // Receipts, copies and renewals have no message to show a failure on: drop, but say so.
+      await this._ctx.storage.deleteOutboxItem(item.id);
+    }
+    if (err !== undefined) report(this._ctx, err);
+  }
+
+  async onSent(frame: ServerFrames['sent']): Promise<void> {
+    this._inflight.delete(frame.id);
+    const item = await this._ctx.storage.getOutboxItem(frame.id);
+    if (!item || item.to !== frame.to) return;
+    if (item.state !== 'sent') {
+      item.state = 'sent';
+      item.sentAt = this._ctx.runtime.now();
+      delete item.nextAttemptAt;
+      delete item.lastError;
+      await this._ctx.storage.putOutboxItem(item);
+    }
+    if (item.messageId) await applyStatus(this._ctx, item.messageId, 'sent', { peer: item.to });
+  }
+
+  /** `delivered` also reaches my other devices, which hold the message through its sync copy. */
+  async onDelivered(frame: ServerFrames['delivered']): Promise<void> {
+    const item = await this._ctx.storage.getOutboxItem(frame.id);
+    if (item && item.to === frame.to) {
+      this._inflight.delete(frame.id);
+      await this._ctx.storage.deleteOutboxItem(frame.id);
+    }
+    // Copies to my own Session ID are "delivered" too; they drive no status.
+    if (frame.to !== this._ctx.identity().sessionId) await applyStatus(this._ctx, frame.id, 'delivered', { peer: frame.to });
+  }
+
+  /** A read receipt: the message is read, so its envelope no longer needs guarding. */
+  async onRead(peer: string, messageIds: readonly string[]): Promise<void> {
+    for (const id of messageIds) {
+      if (!(await applyStatus(this._ctx, id, 'read', { peer }))) continue;
+      const item = await this._ctx.storage.getOutboxItem(id);
+      if (item && item.to === peer && item.state === 'sent') await this._ctx.storage.deleteOutboxItem(id);
+    }
+  }
+
+  /** An error frame whose ref may be one of my envelopes. True when it was. */
+  async onError(frame: ServerFrames['error']): Promise<boolean> {
+    if (frame.ref === undefined) return false;
+    const item = await this._ctx.storage.getOutboxItem(frame.ref);
+    if (!item) return false;
+    this._inflight.delete(item.id);
+    const retryable = isErrorCode(frame.code) && ERRORS[frame.code].retryable;
+    if (!retryable) {
+      await this._fail(item, frame.code, item.messageId ? undefined : errorFromFrame(frame));
+      return true;
+    }
+    const delay = frame.retryAfterMs ?? backoffDelay(Math.max(0, item.attempts - 1), this._retry, this._ctx.runtime.random);
+    item.state = 'pending';
+    item.lastError = frame.code;
+    item.nextAttemptAt = this._ctx.runtime.now() + delay;
+    await this._ctx.storage.putOutboxItem(item);
+    if (item.messageId) await applyStatus(this._ctx, item.messageId, 'failed', { reason: frame.code });
+    this._retryTimer.setEarliest(delay, () => this._ctx.enqueue(() => this.flush()));
+    return true;
+  }
+
+  /** The user's retry of a message (or envelope) id. True when something was queued again. */
+  async retry(id: string): Promise<boolean> {
+    let found = false;
+    for (const item of await this._ctx.storage.listOutbox()) {
+      if (item.id !== id && item.messageId !== id) continue;
+      if (item.state === 'sent') continue;
+      found = true;
+      item.state = 'pending';
+      item.attempts = 0;
+      delete item.nextAttemptAt;
+      await this._ctx.storage.putOutboxItem(item);
+      if (item.messageId) await applyStatus(this._ctx, item.messageId, 'queued');
+    }
+    if (found) await this.flush();
+    return found;
+  }
+
+  /** The server lost its memory: everything it stored but nobody received goes again, same ids. */
+  async requeueUndelivered(): Promise<number> {
+    let n = 0;
+    for (const item of await this._ctx.storage.listOutbox()) {
+      if (item.state !== 'sent') continue;
+      item.state = 'pending';
+      delete item.nextAttemptAt;
+      await this._ctx.storage.putOutboxItem(item);
+      n++;
+    }
+    return n;
+  }
+
+  /** Stored envelopes older than the mailbox TTL are gone from the server anyway; stop guarding them. */
+  async prune(mailboxTtlMs: number): Promise<void> {
+    const cutoff = this._ctx.runtime.now() - mailboxTtlMs;
+    for (const item of await this._ctx.storage.listOutbox()) {
+      if (item.state === 'sent' && item.sentAt !== undefined && item.sentAt < cutoff) await this._ctx.storage.deleteOutboxItem(item.id);
+    }
+  }
+
+  stop(): void {
+    this._retryTimer.clear();
+    this._inflight.clear();
+  }
+}

@@ -1,0 +1,31 @@
+// Outgoing message status. It only moves forward: queued → sent → delivered → read. `failed`
+// stands beside the line: reachable from queued, left by any other status (a retry that succeeds,
+// or a user retry back to queued). A late `sent` after `delivered` changes nothing.
+import type { ClientContext } from './context.ts';
+import type { MessageStatus } from './storage.ts';
+
+const RANK = { queued: 0, sent: 1, delivered: 2, read: 3 } as const;
+
+/** The status after `next` is observed in `current`. */
+export function advanceStatus(current: MessageStatus, next: MessageStatus): MessageStatus {
+  if (next === current) return current;
+  if (next === 'failed') return current === 'queued' ? 'failed' : current;
+  if (current === 'failed') return next;
+  return RANK[next] > RANK[current] ? next : current;
+}
+
+/** Applies a status to an outgoing message to `peer` (when given), stores it and tells the app. */
+export async function applyStatus(ctx: ClientContext, messageId: string, next: MessageStatus, opts: { peer?: string; reason?: string } = {}): Promise<boolean> {
+  const m = await ctx.storage.getMessage(messageId);
+  if (!m || m.direction !== 'out' || (opts.peer !== undefined && m.peer !== opts.peer)) return false;
+  const current = m.status ?? 'queued';
+  const status = advanceStatus(current, next);
+  const reason = status === 'failed' ? opts.reason : undefined;
+  if (status === current && reason === m.failureReason) return false;
+  m.status = status;
+  if (reason === undefined) delete m.failureReason;
+  else m.failureReason = reason;
+  await ctx.storage.putMessage(m);
+  ctx.events.emit('status', reason === undefined ? { id: m.id, peer: m.peer, status } : { id: m.id, peer: m.peer, status, reason });
+  return true;
+}
