@@ -1,0 +1,29 @@
+// Lua scripts by SHA1: EVALSHA on the hot path, the full source only when Redis does not know the
+// script yet (first use, or a Redis that restarted and lost its script cache).
+import { createHash } from 'node:crypto';
+
+/** The one client method the scripts need (node-redis' sendCommand). */
+export interface CommandSender {
+  sendCommand<T>(args: readonly string[]): Promise<T>;
+}
+
+export class Script {
+  readonly source: string;
+  readonly sha: string;
+
+  constructor(source: string) {
+    this.source = source;
+    this.sha = createHash('sha1').update(source).digest('hex');
+  }
+
+  async run<T>(client: CommandSender, keys: readonly string[], args: readonly (string | number)[]): Promise<T> {
+    const tail = [String(keys.length), ...keys, ...args.map(String)];
+    try {
+      return await client.sendCommand<T>(['EVALSHA', this.sha, ...tail]);
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+      // EVAL also puts the script in Redis's cache, so the next call is an EVALSHA again.
+      return await client.sendCommand<T>(['EVAL', this.source, ...tail]);
+    }
+  }
+}

@@ -1,0 +1,391 @@
+// The Store for several relay instances behind a load balancer: everything lives in one Redis
+// (a primary, optionally with replicas/Sentinel), every multi-key change is one Lua script, every
+// key carries a TTL, and no path scans all users (the sweeper follows a ZSET agenda).
+//
+// Epoch. The epoch is a key (`<prefix>epoch`) that every instance on the same prefix shares: SET NX
+// with a random token at start-up, then read. If Redis loses its data (restart without
+// persistence, FLUSHALL, failover to an empty replica) the key disappears with the mailboxes.
+// Every stream script checks the epoch before it numbers or reads anything and refuses with
+// SM_EPOCH when it differs; the instance then creates or adopts the new epoch, fires
+// onEpochChange, and retries. A timer (and every reconnect) checks too, so an idle instance
+// notices within epochCheckMs. The server tells its clients through onEpochChange: they see the
+// new epoch, fetch everything held and re-send what they have not seen delivered.
+import { createClient } from 'redis';
+import { randomId } from '../../../protocol/index.ts';
+import { RedisInvitations } from './_redisInvitations.ts';
+import { Script } from './_redisScript.ts';
+import * as lua from './_redisLua.ts';
+import type {
+  AppendResult,
+  EntryKind,
+  Invitation,
+  MailboxLimits,
+  NewEntry,
+  PutInvitationResult,
+  Store,
+  StoreCounts,
+  StoredEntry,
+} from './types.ts';
+
+export interface RedisStoreOptions {
+  /** redis[s]://[[user][:password]@]host[:port][/db] */
+  readonly url: string;
+  /** Prepended to every key; instances that share a prefix share one store. Default "sm:". */
+  readonly keyPrefix?: string;
+  /** Default `now` for sweep(). Nonce and revocation TTLs run on Redis's own clock. */
+  readonly clock?: () => number;
+  readonly log?: (event: string, fields: Record<string, unknown>) => void;
+  /** How long start-up keeps trying to reach Redis before it fails (default 5 s). */
+  readonly connectTimeoutMs?: number;
+  /**
+   * How long keys outlive their logical deadline when no instance tidies them, and how long the
+   * epoch outlives the last running instance (default 24 h). Past that an instance crash leaves
+   * nothing behind, and a fleet that was down longer starts a new epoch.
+   */
+  readonly keyGraceMs?: number;
+  /** How long a settled invitation stays known after expiresAt (default 1 h, as MemoryStore). */
+  readonly invitationGraceMs?: number;
+  /** Epoch check interval (default 5 s; 0: only on reconnect and when a script refuses). */
+  readonly epochCheckMs?: number;
+  /** Epoch token generator; 128 random bits as hex by default. */
+  readonly random?: () => string;
+}
+
+/** Called with the new epoch and the one it replaces. */
+export type EpochListener = (epoch: string, previous: string) => void;
+
+type Client = ReturnType<typeof createClient>;
+
+const HOUR = 3_600_000;
+const FRAME_START = '{"type":';
+const SWEEP_LOCK_MS = 30_000;
+const KIND_CODE: Readonly<Record<EntryKind, string>> = { envelope: 'e', delivered: 'd', invitation: 'i', invitation_update: 'u' };
+const KIND_OF: Readonly<Record<string, EntryKind>> = { e: 'envelope', d: 'delivered', i: 'invitation', u: 'invitation_update' };
+
+const SCRIPTS = {
+  append: new Script(lua.APPEND),
+  readAfter: new Script(lua.READ_AFTER),
+  head: new Script(lua.HEAD),
+  touch: new Script(lua.TOUCH),
+  ack: new Script(lua.ACK),
+  tidy: new Script(lua.TIDY),
+  ensureEpoch: new Script(lua.ENSURE_EPOCH),
+  putRevocation: new Script(lua.PUT_REVOCATION),
+  takeToken: new Script(lua.TAKE_TOKEN),
+  releaseLock: new Script(lua.RELEASE_LOCK),
+};
+
+export async function createRedisStore(opts: RedisStoreOptions): Promise<RedisStore> {
+  return RedisStore.connect(opts);
+}
+
+export class RedisStore implements Store {
+  readonly kind = 'redis' as const;
+  readonly keyPrefix: string;
+  /** The command connection. Pub/sub needs its own: `redis.duplicate()`. */
+  readonly redis: Client;
+  private current = '';
+  private started = false;
+  private closed = false;
+  private up = false;
+  private sweeping = false;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private readonly listeners = new Set<EpochListener>();
+  private readonly clock: () => number;
+  private readonly log: (event: string, fields: Record<string, unknown>) => void;
+  private readonly random: () => string;
+  private readonly keyGraceMs: number;
+  private readonly invitations: RedisInvitations;
+  private readonly epochCheckMs: number;
+  private readonly safeUrl: string;
+
+  private constructor(opts: RedisStoreOptions) {
+    this.keyPrefix = opts.keyPrefix ?? 'sm:';
+    this.clock = opts.clock ?? Date.now;
+    this.log = opts.log ?? (() => {});
+    this.random = opts.random ?? randomId;
+    this.keyGraceMs = positive('keyGraceMs', opts.keyGraceMs ?? 24 * HOUR);
+    this.epochCheckMs = opts.epochCheckMs ?? 5000;
+    this.safeUrl = redactUrl(opts.url);
+    const connectTimeoutMs = positive('connectTimeoutMs', opts.connectTimeoutMs ?? 5000);
+    const deadline = Date.now() + connectTimeoutMs;
+    this.redis = createClient({
+      url: opts.url,
+      // Fail fast while Redis is away: the handlers answer STORE_UNAVAILABLE (retryable) instead
+      // of queueing work that may be stale by the time Redis returns.
+      disableOfflineQueue: true,
+      socket: {
+        connectTimeout: Math.min(connectTimeoutMs, 5000),
+        reconnectStrategy: (retries, cause) => {
+          if (!this.started) return Date.now() < deadline ? Math.min(50 * 2 ** retries, 500) : cause;
+          return Math.min(50 * 2 ** retries, 2000) + Math.floor(Math.random() * 200);
+        },
+      },
+    });
+    this.invitations = new RedisInvitations(this.redis, this.keyPrefix, positive('invitationGraceMs', opts.invitationGraceMs ?? HOUR), this.keyGraceMs);
+    this.redis.on('error', (err: unknown) => {
+      if (!this.up) return;
+      this.up = false;
+      this.log('store_redis_down', { url: this.safeUrl, error: message(err) });
+    });
+    this.redis.on('ready', () => {
+      if (this.up || !this.started) return;
+      this.up = true;
+      this.log('store_redis_up', { url: this.safeUrl });
+      // The Redis that came back may be an empty one.
+      this.checkEpoch().catch((err: unknown) => this.log('store_epoch_check_failed', { error: message(err) }));
+    });
+  }
+
+  /** Connects, then creates or reads the shared epoch. Fails with a clear message when Redis is not reachable. */
+  static async connect(opts: RedisStoreOptions): Promise<RedisStore> {
+    const store = new RedisStore(opts);
+    try {
+      await store.redis.connect();
+      await store.checkEpoch();
+    } catch (err) {
+      store.redis.destroy();
+      const cause = (err as { originalError?: unknown }).originalError ?? err;
+      throw new Error(`Redis at ${store.safeUrl} is not reachable: ${message(cause)}`, { cause });
+    }
+    store.started = true;
+    store.up = true;
+    if (store.epochCheckMs > 0) {
+      store.timer = setInterval(() => {
+        if (!store.redis.isReady) return;
+        store.checkEpoch().catch((err: unknown) => store.log('store_epoch_check_failed', { error: message(err) }));
+      }, store.epochCheckMs);
+      store.timer.unref();
+    }
+    return store;
+  }
+
+  /** The current epoch; changes when Redis lost its data (see onEpochChange). */
+  get epoch(): string {
+    return this.current;
+  }
+
+  /** False while the connection to Redis is down (every call then fails fast); for /health. */
+  get connected(): boolean {
+    return this.redis.isReady;
+  }
+
+  /** Registers a listener for epoch changes; returns the function that removes it. */
+  onEpochChange(cb: EpochListener): () => void {
+    this.listeners.add(cb);
+    return () => this.listeners.delete(cb);
+  }
+
+  /** Reads the shared epoch, creating a new one if Redis lost it, and refreshes the global TTLs. */
+  async checkEpoch(): Promise<string> {
+    const p = this.keyPrefix;
+    const epoch = await SCRIPTS.ensureEpoch.run<string>(this.redis, [p + 'epoch', p + 'g', p + 'due', p + 'iexp'], [this.random(), this.keyGraceMs]);
+    this.setEpoch(epoch);
+    return epoch;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.listeners.clear();
+    try {
+      await this.redis.close();
+    } catch {
+      this.redis.destroy();
+    }
+  }
+
+  async consumeNonce(nonce: string, ttlMs: number): Promise<boolean> {
+    const reply = await this.redis.sendCommand(['SET', this.keyPrefix + 'n:' + nonce, '1', 'NX', 'PX', String(ms(ttlMs))]);
+    return reply !== null;
+  }
+
+  // ---- streams ----------------------------------------------------------------------------------
+
+  async touchDevice(sid: string, deviceId: string, now: number, limits: MailboxLimits): Promise<void> {
+    await this.stream(SCRIPTS.touch, sid, now, limits, [deviceId]);
+  }
+
+  async append(sid: string, entry: NewEntry, now: number, limits: MailboxLimits): Promise<AppendResult> {
+    if (!entry.frame.startsWith(FRAME_START)) {
+      throw new TypeError(`entry.frame: expected JSON text starting with ${FRAME_START}, got ${JSON.stringify(entry.frame.slice(0, 16))}`);
+    }
+    // The stored record is "ts|kind|id|from|text": ids and Session IDs never hold a "|".
+    if (entry.id.includes('|')) throw new TypeError(`entry.id: expected no "|", got ${JSON.stringify(entry.id)}`);
+    if (entry.from?.includes('|')) throw new TypeError(`entry.from: expected no "|", got ${JSON.stringify(entry.from)}`);
+    const r = await this.stream<[number, number?, string?]>(SCRIPTS.append, sid, now, limits, [
+      KIND_CODE[entry.kind],
+      entry.id,
+      entry.from ?? '',
+      entry.frame,
+      limits.maxEntries,
+      limits.maxBytes,
+    ]);
+    if (r[0] === 2) return { ok: false, code: 'MAILBOX_FULL' };
+    const offset = r[1]!;
+    if (r[0] === 1) return { ok: true, offset, duplicate: true, text: r[2]! };
+    return { ok: true, offset, duplicate: false, text: '{"offset":' + offset + ',' + entry.frame.slice(1) };
+  }
+
+  async readAfter(sid: string, after: number, max: number, now: number, limits: MailboxLimits): Promise<StoredEntry[]> {
+    // Whole offsets only: "after 2.5" is "after 2", as slicing does in MemoryStore.
+    const r = await this.stream<[number, ...string[]]>(SCRIPTS.readAfter, sid, now, limits, [Math.floor(after), Math.floor(max)]);
+    const out: StoredEntry[] = [];
+    for (let i = 1; i < r.length; i++) out.push(parseEntry(r[0] + i - 1, r[i] as string));
+    return out;
+  }
+
+  async head(sid: string): Promise<number> {
+    // The limits do not matter to HEAD; any will do for the common ARGV.
+    return this.stream<number>(SCRIPTS.head, sid, 0, { maxEntries: 0, maxBytes: 0, ttlMs: 0 }, []);
+  }
+
+  async ack(sid: string, deviceId: string, offset: number, now: number, limits: MailboxLimits): Promise<StoredEntry[]> {
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`offset: expected a non-negative integer, got ${offset}`);
+    const r = await this.stream<(number | string)[]>(SCRIPTS.ack, sid, now, limits, [deviceId, offset]);
+    const out: StoredEntry[] = [];
+    for (let i = 0; i + 1 < r.length; i += 2) out.push(parseEntry(r[i] as number, r[i + 1] as string));
+    return out;
+  }
+
+  /**
+   * Tidies up to `budget` streams whose next deadline has passed (entries or devices outliving the
+   * TTL), forgetting the idle ones, so the aggregates stay true and keys go before their TTL runs
+   * out. One instance at a time (a lock key); never rejects, failures are logged. For the
+   * maintenance timer. Returns how many streams it visited.
+   */
+  async sweep(now: number = this.clock(), limits: MailboxLimits, budget: number): Promise<number> {
+    if (this.sweeping || this.closed) return 0;
+    this.sweeping = true;
+    const lock = this.keyPrefix + 'sweep';
+    const token = randomId();
+    try {
+      if ((await this.redis.sendCommand(['SET', lock, token, 'NX', 'PX', String(SWEEP_LOCK_MS)])) === null) return 0;
+      try {
+        const sids = await this.redis.sendCommand<string[]>(['ZRANGEBYSCORE', this.keyPrefix + 'due', '-inf', String(now), 'LIMIT', '0', String(Math.max(0, Math.floor(budget)))]);
+        const visited = await Promise.all(sids.map((sid) => this.stream<number>(SCRIPTS.tidy, sid, now, limits, [])));
+        return visited.reduce((n, v) => n + v, 0);
+      } finally {
+        await SCRIPTS.releaseLock.run(this.redis, [lock], [token]);
+      }
+    } catch (err) {
+      this.log('store_sweep_failed', { error: message(err) });
+      return 0;
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  /** Runs a stream script; when the epoch moved under it, adopts (or creates) the new one and retries. */
+  private async stream<T>(script: Script, sid: string, now: number, limits: MailboxLimits, extra: readonly (string | number)[]): Promise<T> {
+    const p = this.keyPrefix;
+    const s = `${p}s:{${sid}}:`;
+    const keys = [p + 'epoch', p + 'g', p + 'due', s + 'm', s + 'e', s + 'i'];
+    for (let attempt = 0; ; attempt++) {
+      const args = [this.current, sid, now, limits.ttlMs, ms(limits.ttlMs + this.keyGraceMs), this.keyGraceMs, ...extra];
+      try {
+        return await script.run<T>(this.redis, keys, args);
+      } catch (err) {
+        const seen = /^SM_EPOCH ?(.*)$/.exec(err instanceof Error ? err.message : '')?.[1];
+        if (seen === undefined || attempt >= 2) throw err;
+        if (seen === '') await this.checkEpoch();
+        else this.setEpoch(seen);
+      }
+    }
+  }
+
+  private setEpoch(next: string): void {
+    const previous = this.current;
+    if (next === previous) return;
+    this.current = next;
+    if (previous === '') return;
+    this.log('store_epoch_changed', { epoch: next, previous });
+    for (const cb of this.listeners) {
+      try {
+        cb(next, previous);
+      } catch (err) {
+        this.log('store_epoch_listener_failed', { error: message(err) });
+      }
+    }
+  }
+
+  // ---- invitations ------------------------------------------------------------------------------
+
+  putInvitation(inv: Invitation, maxPendingPerRecipient: number): Promise<PutInvitationResult> {
+    return this.invitations.put(inv, maxPendingPerRecipient);
+  }
+
+  getInvitation(id: string, now: number): Promise<Invitation | undefined> {
+    return this.invitations.get(id, now);
+  }
+
+  transitionInvitation(id: string, status: Exclude<Invitation['status'], 'pending'>, now: number): Promise<Invitation | undefined> {
+    return this.invitations.transition(id, status, now);
+  }
+
+  takeExpiredInvitations(now: number, max: number): Promise<Invitation[]> {
+    return this.invitations.takeExpired(now, max);
+  }
+
+  // ---- revocations, rate limits, counts ---------------------------------------------------------
+
+  async putRevocation(from: string, to: string, iat: number, ttlMs: number): Promise<void> {
+    await SCRIPTS.putRevocation.run(this.redis, [this.keyPrefix + 'r:' + from + '|' + to], [iat, ms(ttlMs)]);
+  }
+
+  async revokedAt(from: string, to: string): Promise<number | undefined> {
+    const v = await this.redis.sendCommand<string | null>(['GET', this.keyPrefix + 'r:' + from + '|' + to]);
+    return v === null ? undefined : Number(v);
+  }
+
+  async takeToken(key: string, ratePerSec: number, burst: number, now: number): Promise<number> {
+    if (!(ratePerSec > 0) || !Number.isFinite(ratePerSec)) throw new RangeError(`ratePerSec: expected a positive number, got ${ratePerSec}`);
+    if (!(burst >= 1) || !Number.isFinite(burst)) throw new RangeError(`burst: expected a number >= 1, got ${burst}`);
+    return SCRIPTS.takeToken.run<number>(this.redis, [this.keyPrefix + 'b:' + key], [ratePerSec, burst, now]);
+  }
+
+  async counts(): Promise<StoreCounts> {
+    const r = await this.redis.sendCommand<(string | null)[]>(['HMGET', this.keyPrefix + 'g', 'streams', 'entries', 'bytes', 'inv']);
+    const [streams, entries, bytes, invitationsPending] = r.map((v) => Number(v ?? 0));
+    return { streams: streams!, entries: entries!, bytes: bytes!, invitationsPending: invitationsPending! };
+  }
+}
+
+function parseEntry(offset: number, raw: string): StoredEntry {
+  const a = raw.indexOf('|');
+  const b = raw.indexOf('|', a + 1);
+  const c = raw.indexOf('|', b + 1);
+  const d = raw.indexOf('|', c + 1);
+  const kind = KIND_OF[raw.slice(a + 1, b)];
+  if (kind === undefined || d < 0) throw new Error(`redis store: malformed entry at offset ${offset}`);
+  const ts = Number(raw.slice(0, a));
+  const id = raw.slice(b + 1, c);
+  const from = raw.slice(c + 1, d);
+  const text = raw.slice(d + 1);
+  return from === '' ? { offset, kind, id, text, ts } : { offset, kind, id, from, text, ts };
+}
+
+/** A TTL Redis accepts: a whole number of milliseconds, at least 1. */
+function ms(n: number): number {
+  return Math.max(1, Math.ceil(n));
+}
+
+function positive(name: string, n: number): number {
+  if (!(n > 0) || !Number.isFinite(n)) throw new RangeError(`${name}: expected a positive number, got ${n}`);
+  return n;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message || err.name : String(err);
+}
+
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
