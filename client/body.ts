@@ -1,10 +1,12 @@
 // Plaintext bodies inside the E2E box (docs/protocol.md "End-to-end box", body table). Parsed
 // leniently: unknown fields are ignored and an unknown `t` is skipped, so newer clients can add kinds.
-import { grantSchema } from '../protocol/frames.ts';
-import { arr, bool, hexId, int, literal, obj, sessionId, str, type Infer } from '../protocol/schema.ts';
+import { grantSchema, revocationSchema } from '../protocol/frames.ts';
+import { arr, bool, hexId, int, literal, obj, oneOf, opt, sessionId, str, type Infer } from '../protocol/schema.ts';
 import { utf8Decode, utf8ToBytes } from '../protocol/index.ts';
 
 export const MAX_CONTENT_CHARS = 64 * 1024;
+/** A contact with a grant and a revocation is ~0.9 KB of JSON: 30 keep a body well inside a frame. */
+export const CONTACTS_PER_BODY = 30;
 const ids = arr(hexId(), { max: 1000 });
 const msgFields = { id: hexId(), ts: int(), content: str({ max: MAX_CONTENT_CHARS }), messageType: str({ min: 1, max: 32 }) };
 const name = str({ max: 128 });
@@ -18,6 +20,23 @@ const bodies = {
   invite: obj({ t: literal('invite'), displayName: name, message: str({ max: 1024 }) }),
   profile: obj({ t: literal('profile'), displayName: name }),
   grant: obj({ t: literal('grant'), grant: grantSchema }),
+  /** From a newly linked device of mine: "tell me who my contacts are". */
+  sync_request: obj({ t: literal('sync_request') }),
+  /** To my own devices: contacts with the signed material that lets a device reach them. */
+  contacts: obj({
+    t: literal('contacts'),
+    contacts: arr(
+      obj({
+        sessionId: sessionId(),
+        displayName: opt(name),
+        state: oneOf(['accepted', 'blocked'] as const),
+        heldGrant: opt(grantSchema),
+        issuedGrantExp: opt(int()),
+        revocation: opt(revocationSchema),
+      }),
+      { max: CONTACTS_PER_BODY },
+    ),
+  }),
 } as const;
 
 export type BodyType = keyof typeof bodies;

@@ -3,6 +3,7 @@
 // revocation re-presented in every auth, so it survives a server restart with no database.
 import {
   checkGrant,
+  checkRevocation,
   createGrant,
   createRevocation,
   GRANT_RENEW_BEFORE_MS,
@@ -13,7 +14,10 @@ import {
 import { report, type ClientContext } from './context.ts';
 import type { Outbox } from './outbox.ts';
 import { randomId } from '../protocol/index.ts';
+import { CONTACTS_PER_BODY, type Bodies } from './body.ts';
 import type { Contact } from './storage.ts';
+
+type SyncedContact = Bodies['contacts']['contacts'][number];
 
 export class Contacts {
   constructor(
@@ -120,6 +124,50 @@ export class Contacts {
       n++;
     }
     return n;
+  }
+
+  /**
+   * A newly linked device of mine asked for my contacts. Everything that grants reach is signed by
+   * someone else (held grants) or by me (revocations), so the new device verifies it all again.
+   */
+  async shareWithMyDevices(): Promise<number> {
+    const list: SyncedContact[] = (await this._ctx.storage.listContacts()).map((c) => {
+      const s: SyncedContact = { sessionId: c.sessionId, state: c.state };
+      if (c.displayName !== undefined) s.displayName = c.displayName;
+      if (c.heldGrant) s.heldGrant = c.heldGrant;
+      if (c.issuedGrantExp !== undefined) s.issuedGrantExp = c.issuedGrantExp;
+      if (c.revocation) s.revocation = c.revocation;
+      return s;
+    });
+    for (let i = 0; i < list.length; i += CONTACTS_PER_BODY) {
+      const body: Bodies['contacts'] = { t: 'contacts', contacts: list.slice(i, i + CONTACTS_PER_BODY) };
+      await this._outbox.enqueue({ id: randomId(), to: this._me(), kind: 'contacts', body: JSON.stringify(body) });
+    }
+    if (list.length > 0) await this._outbox.flush();
+    return list.length;
+  }
+
+  /** Contacts from another of my devices, merged: a block from any device wins. */
+  async onContactsSync(list: readonly SyncedContact[]): Promise<void> {
+    const me = this._me();
+    for (const s of list) {
+      if (s.sessionId === me) continue;
+      if (s.state === 'blocked') {
+        const r = s.revocation;
+        if (!r || r.from !== me || r.to !== s.sessionId || checkRevocation(r) !== null) continue;
+        const now = this._ctx.runtime.now();
+        const c: Contact = (await this._ctx.storage.getContact(s.sessionId)) ?? { sessionId: s.sessionId, state: 'blocked', createdAt: now, updatedAt: now };
+        if (c.state === 'blocked' && c.revocation && c.revocation.iat >= r.iat) continue;
+        c.state = 'blocked';
+        c.revocation = r;
+        if (s.displayName !== undefined && c.displayName === undefined) c.displayName = s.displayName;
+        c.updatedAt = now;
+        await this._ctx.storage.putContact(c);
+        this._ctx.events.emit('contact', c);
+      } else {
+        await this.accepted(s.sessionId, s.heldGrant, s.issuedGrantExp, s.displayName);
+      }
+    }
   }
 
   /** Blocks `peer`: a signed revocation, sent now if connected and in every auth from now on. */

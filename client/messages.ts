@@ -102,7 +102,8 @@ export class Messages {
     if (!body) return;
     // Copies are only believed from my own devices; receipts, typing and profiles only from others.
     const fromMe = from === this._me();
-    const allowed = body.t === 'sync' || body.t === 'read_sync' ? fromMe : body.t === 'receipt' || body.t === 'typing' || body.t === 'profile' ? !fromMe : true;
+    const ownOnly = body.t === 'sync' || body.t === 'read_sync' || body.t === 'sync_request' || body.t === 'contacts';
+    const allowed = ownOnly ? fromMe : body.t === 'receipt' || body.t === 'typing' || body.t === 'profile' ? !fromMe : true;
     if (!allowed) {
       report(ctx, new Error(`body ${body.t} from ${fromMe ? 'my own Session ID' : 'another Session ID'} ignored`));
       return;
@@ -124,6 +125,11 @@ export class Messages {
         return this._contacts.onProfile(from, body.displayName);
       case 'grant':
         return this._contacts.onGrantBody(from, body.grant);
+      case 'sync_request':
+        await this._contacts.shareWithMyDevices();
+        return;
+      case 'contacts':
+        return this._contacts.onContactsSync(body.contacts);
       case 'invite':
         return; // only ever inside invite.ct
     }

@@ -148,6 +148,8 @@ export class MessengerClient extends Emitter<ClientEvents> {
       return { sessionId: identity.sessionId };
     }
     await this._adopt(identity);
+    // A linked device starts with no contacts; my other devices answer with theirs (contacts body).
+    await this._outbox.enqueue({ id: randomId(), to: identity.sessionId, kind: 'sync_request', body: JSON.stringify({ t: 'sync_request' }) });
     return { sessionId: identity.sessionId };
   }
 

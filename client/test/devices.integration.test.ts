@@ -43,4 +43,29 @@ describe('devices', () => {
     await eventually(async () => (await bob2.getMessage(id))?.read === true, "Bob's other device learns it was read");
     expect(await bob2.getConversation(alice.id)).toMatchObject({ unread: 0 });
   });
+
+  it('a device linked after the contacts were made learns them from its siblings and can talk at once', async () => {
+    const srv = await server();
+    const alice = await user(srv);
+    const bob = await user(srv);
+    const carol = await user(srv);
+    await befriend(alice, bob);
+    await befriend(carol, bob);
+    await bob.c.block(carol.id as never);
+
+    // Bob links a laptop only now: no invitation, accept or message will ever reach it for Alice.
+    const laptop = await device(srv, bob.phrase);
+    await eventually(async () => (await laptop.getContact(alice.id))?.state === 'accepted', 'the laptop learns the contact');
+    await eventually(async () => (await laptop.getContact(carol.id))?.state === 'blocked', 'the laptop learns the block');
+    expect((await laptop.getContact(alice.id))?.heldGrant?.from).toBe(alice.id);
+
+    // It holds Alice's grant, so it can message her, and it receives what she sends.
+    const aliceGot = collect(alice.c, 'message');
+    const id = await laptop.sendMessage({ recipientId: alice.id, content: 'hello from the new laptop' });
+    await eventually(() => aliceGot.some((m) => m.id === id), 'Alice gets the laptop message');
+    await eventually(async () => (await laptop.getMessage(id))?.status === 'delivered', 'the laptop sees it delivered');
+    const laptopGot = collect(laptop, 'message');
+    const back = await alice.c.sendMessage({ recipientId: bob.id, content: 'welcome, laptop' });
+    await eventually(() => laptopGot.some((m) => m.id === back), 'the laptop gets Alice\'s reply');
+  });
 });
