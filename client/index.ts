@@ -44,3 +44,4 @@ export {
   type WebSocketLike,
 } from './connection.ts';
 export type { TimerHandle } from './runtime.ts';
+export { IndexedDbStorage, type IndexedDbStorageOptions } from './indexedDbStorage.ts';

@@ -32,7 +32,9 @@ const rules: Array<[string, RegExp, RegExp]> = [
   // [layer, files to skip (tests may use node:), forbidden import pattern]
   ['protocol', /(^|\/)test\//, /^node:|(^|\/)(server|client|web)\//],
   ['client', /(^|\/)test\//, /^node:|^ws$|(^|\/)(server|web)\//],
-  ['server', /$^/, /(^|\/)(client|web)\//],
+  // Tests are system tests: a server test may drive real SDK clients.
+  ['server', /(^|\/)test\//, /(^|\/)(client|web)\//],
+  ['web', /(^|\/)(test|scripts)\//, /^node:|(^|\/)server\//],
 ];
 
 describe('layering', () => {

@@ -1,0 +1,31 @@
+// Entry of the app shell. The SDK chunk (crypto included) starts downloading at once, in parallel
+// with the first paint; the service worker is registered from here (no inline script under CSP).
+import { render } from 'preact';
+import { IndexedDbStorage } from '../../client/indexedDbStorage.ts';
+import { loadEngine } from './api.ts';
+import { AppModel, socketUrl } from './models/app.ts';
+import { UpdateModel } from './models/update.ts';
+import { App } from './views/App.tsx';
+
+void loadEngine();
+
+const app = new AppModel({
+  loadEngine,
+  url: socketUrl(),
+  openStorage: async () => {
+    // Another tab upgraded the database: this one must reload onto the new version.
+    const storage = await IndexedDbStorage.open({ onVersionChange: () => location.reload() });
+    return {
+      storage,
+      destroy: async () => {
+        storage.close();
+        await IndexedDbStorage.destroy(storage.name);
+      },
+    };
+  },
+});
+const update = new UpdateModel();
+
+render(<App value={{ app, update }} />, document.getElementById('app')!);
+void app.boot();
+void update.register().catch((err: unknown) => console.warn('service worker registration failed', err));

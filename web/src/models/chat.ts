@@ -1,0 +1,198 @@
+// One open conversation: its messages (paged from the newest back), the draft, sending, retrying,
+// read receipts for what is on screen, and the peer's typing and presence.
+import { computed, effect, signal } from '@preact/signals';
+import type { Client, StoredMessage } from '../api.ts';
+import { describeError } from '../lib/errors.ts';
+import { Disposable } from './_disposable.ts';
+import type { ContactsModel } from './contacts.ts';
+
+export const PAGE = 50;
+
+export interface ChatDeps {
+  readonly client: Client;
+  readonly contacts: ContactsModel;
+  /** Whether the page is on screen (read receipts only for what is seen). */
+  readonly visible: { readonly value: boolean };
+  /** Longest message the SDK accepts. */
+  readonly maxChars: number;
+}
+
+/** Inserts or replaces by id, keeping ascending seq. */
+function upsert(list: readonly StoredMessage[], m: StoredMessage): StoredMessage[] {
+  const i = list.findIndex((x) => x.id === m.id);
+  if (i >= 0) {
+    const next = list.slice();
+    next[i] = m;
+    return next;
+  }
+  const next = [...list, m];
+  if (list.length > 0 && list[list.length - 1]!.seq > m.seq) next.sort((a, b) => a.seq - b.seq);
+  return next;
+}
+
+export class ChatModel extends Disposable {
+  readonly messages = signal<readonly StoredMessage[]>([]);
+  readonly loaded = signal(false);
+  readonly hasOlder = signal(false);
+  readonly loadingOlder = signal(false);
+  readonly draft = signal('');
+  readonly error = signal<string | null>(null);
+  readonly blockConfirm = signal(false);
+
+  readonly contact = computed(() => this._d.contacts.byId.value.get(this.peer));
+  readonly name = computed(() => this._d.contacts.name(this.peer));
+  readonly online = computed(() => this._d.contacts.online.value.has(this.peer));
+  readonly typing = computed(() => this._d.contacts.typing.value.has(this.peer));
+  readonly blocked = computed(() => this.contact.value?.state === 'blocked');
+  /** Messages can go out only along a grant: an accepted, unblocked contact. */
+  readonly canSend = computed(() => this.contact.value?.state === 'accepted');
+  readonly unreadIds = computed(() => this.messages.value.filter((m) => m.direction === 'in' && !m.read).map((m) => m.id));
+
+  private readonly _client: Client;
+  private _typingSent = false;
+
+  constructor(
+    readonly peer: string,
+    private readonly _d: ChatDeps,
+  ) {
+    super();
+    this._client = _d.client;
+    const c = this._client;
+    this.own(
+      c.on('message', (m) => {
+        if (m.peer === peer) this.messages.value = upsert(this.messages.value, m);
+      }),
+    );
+    this.own(
+      c.on('status', (s) => {
+        if (s.peer === peer) void this._reload(s.id);
+      }),
+    );
+    this.own(
+      c.on('read', (r) => {
+        if (r.peer !== peer) return;
+        const ids = new Set(r.ids);
+        this.messages.value = this.messages.value.map((m) => (ids.has(m.id) ? { ...m, read: true } : m));
+      }),
+    );
+    // Whatever unread message is on screen while the page is visible is read.
+    this.own(
+      effect(() => {
+        const ids = this.unreadIds.value;
+        if (ids.length > 0 && this._d.visible.value && this.loaded.value) void this._markRead(ids);
+      }),
+    );
+    void this.load();
+  }
+
+  async load(): Promise<void> {
+    const list = await this._client.getMessages(this.peer, { limit: PAGE });
+    if (this.disposed) return;
+    // Events may have arrived while loading: keep them.
+    let merged = list;
+    for (const m of this.messages.value) merged = upsert(merged, m);
+    this.messages.value = merged;
+    this.hasOlder.value = list.length === PAGE;
+    this.loaded.value = true;
+  }
+
+  /** Pages back; resolves to how many older messages were added. */
+  async loadOlder(): Promise<number> {
+    const first = this.messages.value[0];
+    if (!first || this.loadingOlder.value || !this.hasOlder.value) return 0;
+    this.loadingOlder.value = true;
+    try {
+      const older = await this._client.getMessages(this.peer, { limit: PAGE, beforeSeq: first.seq });
+      if (this.disposed) return 0;
+      this.hasOlder.value = older.length === PAGE;
+      this.messages.value = [...older, ...this.messages.value.filter((m) => !older.some((o) => o.id === m.id))];
+      return older.length;
+    } finally {
+      this.loadingOlder.value = false;
+    }
+  }
+
+  private async _reload(id: string): Promise<void> {
+    const m = await this._client.getMessage(id);
+    if (m && !this.disposed && m.peer === this.peer) this.messages.value = upsert(this.messages.value, m);
+  }
+
+  private async _markRead(ids: readonly string[]): Promise<void> {
+    try {
+      await this._client.markRead(this.peer, ids);
+    } catch (err) {
+      console.warn('markRead failed', err);
+    }
+  }
+
+  input(text: string): void {
+    this.draft.value = text;
+    if (this.error.value) this.error.value = null;
+    const typing = text.trim() !== '' && this.canSend.value;
+    if (typing || this._typingSent) {
+      this._client.sendTypingIndicator(this.peer, typing);
+      this._typingSent = typing;
+    }
+  }
+
+  /** Sends the draft. Bad input gets a reason, never a silent no-op. */
+  async send(): Promise<boolean> {
+    const content = this.draft.value.trim();
+    if (content === '') {
+      this.error.value = 'Write a message first.';
+      return false;
+    }
+    if (!this.canSend.value) {
+      this.error.value = this.blocked.value ? 'You blocked this contact.' : 'You can message this person once they accept your request.';
+      return false;
+    }
+    if (content.length > this._d.maxChars) {
+      this.error.value = `This message is too long: ${content.length.toLocaleString()} characters, at most ${this._d.maxChars.toLocaleString()}.`;
+      return false;
+    }
+    this.draft.value = '';
+    this._typingSent = false;
+    try {
+      const id = await this._client.sendMessage({ recipientId: this.peer, content, messageType: 'text' });
+      await this._reload(id);
+      return true;
+    } catch (err) {
+      if (this.draft.value === '') this.draft.value = content;
+      this.error.value = describeError(err);
+      return false;
+    }
+  }
+
+  async retry(id: string): Promise<void> {
+    try {
+      await this._client.retry(id);
+      await this._reload(id);
+    } catch (err) {
+      this.error.value = describeError(err);
+    }
+  }
+
+  askBlock(open = true): void {
+    this.blockConfirm.value = open;
+  }
+
+  async block(): Promise<void> {
+    this.blockConfirm.value = false;
+    try {
+      await this._d.contacts.block(this.peer);
+    } catch (err) {
+      this.error.value = describeError(err);
+    }
+  }
+
+  override dispose(): void {
+    if (this._typingSent && !this.disposed) {
+      try {
+        this._client.sendTypingIndicator(this.peer, false);
+      } catch {
+        // nothing to stop
+      }
+    }
+    super.dispose();
+  }
+}

@@ -1,0 +1,46 @@
+// The chat list: one row per conversation, plus accepted contacts not yet written to ("say hi"),
+// most recent activity first. Rows are rebuilt from storage whenever something could change them.
+import { computed, signal } from '@preact/signals';
+import type { Client, StoredMessage } from '../api.ts';
+import { coalesce } from './_coalesce.ts';
+import { Disposable } from './_disposable.ts';
+
+export interface ChatRow {
+  readonly peer: string;
+  readonly last?: StoredMessage;
+  readonly unread: number;
+  /** When something last happened: the latest message, or when the contact was made. */
+  readonly activityAt: number;
+}
+
+export class ChatListModel extends Disposable {
+  readonly rows = signal<readonly ChatRow[]>([]);
+  readonly loaded = signal(false);
+  readonly unreadTotal = computed(() => this.rows.value.reduce((n, r) => n + r.unread, 0));
+
+  readonly refresh = coalesce(async () => {
+    const [conversations, contacts] = await Promise.all([this._client.getConversations(), this._client.getContacts()]);
+    const blocked = new Set(contacts.filter((c) => c.state === 'blocked').map((c) => c.sessionId));
+    const lasts = await Promise.all(conversations.map((c) => (c.lastMessageId ? this._client.getMessage(c.lastMessageId) : undefined)));
+    const rows: ChatRow[] = [];
+    const seen = new Set<string>();
+    conversations.forEach((c, i) => {
+      if (blocked.has(c.peer)) return;
+      const last = lasts[i];
+      seen.add(c.peer);
+      rows.push({ peer: c.peer, unread: c.unread, activityAt: last?.storedAt ?? 0, ...(last ? { last } : {}) });
+    });
+    for (const c of contacts) {
+      if (c.state === 'accepted' && !seen.has(c.sessionId)) rows.push({ peer: c.sessionId, unread: 0, activityAt: c.createdAt });
+    }
+    rows.sort((a, b) => b.activityAt - a.activityAt);
+    this.rows.value = rows;
+    this.loaded.value = true;
+  });
+
+  constructor(private readonly _client: Client) {
+    super();
+    for (const ev of ['message', 'status', 'read', 'contact'] as const) this.own(_client.on(ev, () => this.refresh()));
+    this.refresh();
+  }
+}

@@ -1,0 +1,87 @@
+// System notifications for a new message or contact request while the app is not on screen.
+// Permission is asked only at a moment that explains itself: once there is someone to hear from
+// (a first contact accepted), and only when the person presses "Turn on".
+import { computed, signal, type Signal } from '@preact/signals';
+import type { Client } from '../api.ts';
+import { Disposable } from './_disposable.ts';
+import type { ContactsModel } from './contacts.ts';
+import type { Prefs } from './prefs.ts';
+
+export type Permission = NotificationPermission | 'unsupported';
+
+/** What the model needs of the platform; the browser's by default. */
+export interface Notifier {
+  permission(): Permission;
+  request(): Promise<Permission>;
+  show(title: string, opts: { body: string; tag: string; url: string }): Promise<void>;
+}
+
+export function browserNotifier(): Notifier {
+  const N = (globalThis as { Notification?: typeof Notification }).Notification;
+  return {
+    permission: () => (N ? N.permission : 'unsupported'),
+    request: async () => (N ? await N.requestPermission() : 'unsupported'),
+    async show(title, { body, tag, url }) {
+      if (!N || N.permission !== 'granted') return;
+      const options = { body, tag, icon: '/icons/icon-192.png', badge: '/icons/icon-192.png', data: { url } };
+      // Android Chrome only shows notifications through the service worker.
+      const reg = await navigator.serviceWorker?.getRegistration().catch(() => undefined);
+      if (reg) await reg.showNotification(title, options);
+      else new N(title, options);
+    },
+  };
+}
+
+export interface NotificationsDeps {
+  readonly client: Client;
+  readonly contacts: ContactsModel;
+  readonly prefs: Prefs;
+  readonly visible: { readonly value: boolean };
+  readonly notifier?: Notifier;
+}
+
+export class NotificationsModel extends Disposable {
+  readonly permission: Signal<Permission>;
+  /** Someone can reach me now: the moment asking for permission makes sense. */
+  readonly hasContacts = computed(() => this._d.contacts.accepted.value.length > 0);
+  readonly prompt = computed(() => this.permission.value === 'default' && this.hasContacts.value && !this._d.prefs.notifyDismissed.value);
+  private readonly _n: Notifier;
+
+  constructor(private readonly _d: NotificationsDeps) {
+    super();
+    this._n = _d.notifier ?? browserNotifier();
+    this.permission = signal(this._n.permission());
+    const c = _d.client;
+    this.own(
+      c.on('message', (m) => {
+        if (m.direction !== 'in') return;
+        const text = m.content.length > 140 ? `${m.content.slice(0, 140)}…` : m.content;
+        this._notify(this._d.contacts.name(m.peer), text, `chat-${m.peer}`, `/#/chat/${m.peer}`);
+      }),
+    );
+    this.own(
+      c.on('invitation', (i) => {
+        if (i.direction !== 'incoming' || i.status !== 'pending') return;
+        const who = i.displayName || 'Someone';
+        this._notify('Contact request', i.message ? `${who}: ${i.message}` : `${who} wants to connect with you.`, `invite-${i.id}`, '/#/contacts');
+      }),
+    );
+  }
+
+  private _notify(title: string, body: string, tag: string, url: string): void {
+    if (this._d.visible.value || this.permission.value !== 'granted') return;
+    this._n.show(title, { body, tag, url }).catch((err: unknown) => console.warn('notification failed', err));
+  }
+
+  async enable(): Promise<void> {
+    try {
+      this.permission.value = await this._n.request();
+    } catch {
+      this.permission.value = this._n.permission();
+    }
+  }
+
+  dismiss(): void {
+    this._d.prefs.dismissNotifyPrompt();
+  }
+}

@@ -1,0 +1,42 @@
+import { AppContext, useApp, type AppContextValue } from './context.ts';
+import { Onboarding } from './onboarding/Onboarding.tsx';
+import { Shell } from './Shell.tsx';
+import { UpdateToast } from './UpdateToast.tsx';
+import { Icon } from './common/Icon.tsx';
+
+export function App({ value }: { value: AppContextValue }) {
+  return (
+    <AppContext.Provider value={value}>
+      <Root />
+      <UpdateToast />
+    </AppContext.Provider>
+  );
+}
+
+function Root() {
+  const { app } = useApp();
+  switch (app.phase.value) {
+    case 'loading':
+      return (
+        <div class="splash" data-testid="splash" aria-busy="true">
+          <img src="/favicon.svg" alt="" width={72} height={72} />
+          <p class="visually-hidden">Loading Session…</p>
+        </div>
+      );
+    case 'failed':
+      return (
+        <div class="splash" role="alert" data-testid="boot-error">
+          <Icon name="alert" size={40} />
+          <h1>Session could not start</h1>
+          <p class="muted">{app.error.value}</p>
+          <button class="btn btn-primary" type="button" onClick={() => location.reload()}>
+            Try again
+          </button>
+        </div>
+      );
+    case 'onboarding':
+      return <Onboarding />;
+    case 'main':
+      return <Shell />;
+  }
+}

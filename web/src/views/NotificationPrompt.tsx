@@ -1,0 +1,25 @@
+import { useSession } from './context.ts';
+import { Icon } from './common/Icon.tsx';
+
+/** Asked once there is someone to hear from, and only when the person says yes. */
+export function NotificationPrompt() {
+  const { notifications } = useSession();
+  if (!notifications.prompt.value) return null;
+  return (
+    <section class="card notify-card" aria-labelledby="notify-title" data-testid="notify-prompt">
+      <Icon name="bell" size={22} />
+      <div>
+        <h2 id="notify-title">Know when they write</h2>
+        <p class="muted">Get a notification for new messages while Session is in the background. The content stays on this device.</p>
+        <div class="row-actions">
+          <button type="button" class="btn btn-primary btn-sm" onClick={() => notifications.enable()} data-testid="notify-enable">
+            Turn on
+          </button>
+          <button type="button" class="btn btn-ghost btn-sm" onClick={() => notifications.dismiss()} data-testid="notify-dismiss">
+            Not now
+          </button>
+        </div>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,18 @@
+import { groupedId } from '../../lib/format.ts';
+import { CopyButton } from './CopyButton.tsx';
+import { QrCode } from './QrCode.tsx';
+
+/** My Session ID: text (selectable, grouped for reading), a copy button and a QR code to scan. */
+export function SessionIdCard({ id, showQr = true }: { id: string; showQr?: boolean }) {
+  return (
+    <div class="id-card">
+      {showQr && <QrCode value={id} label="QR code of your Session ID" />}
+      <p class="session-id" data-testid="my-session-id" data-value={id} aria-label="Your Session ID">
+        {groupedId(id).map((g, i) => (
+          <span key={i}>{g}</span>
+        ))}
+      </p>
+      <CopyButton text={id} label="Copy Session ID" testId="copy-session-id" />
+    </div>
+  );
+}

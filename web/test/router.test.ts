@@ -1,0 +1,31 @@
+// @vitest-environment happy-dom
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseRoute, Router, routePath, type Route } from '../src/models/router.ts';
+
+const ID = '05' + 'c'.repeat(64);
+
+describe('router', () => {
+  afterEach(() => {
+    location.hash = '';
+  });
+
+  it('parses and prints every route the same way', () => {
+    const routes: Route[] = [{ name: 'chats' }, { name: 'chat', peer: ID }, { name: 'contacts' }, { name: 'add' }, { name: 'add', id: ID }, { name: 'settings' }];
+    for (const r of routes) expect(parseRoute(routePath(r))).toEqual(r);
+    expect(parseRoute('#/nonsense')).toEqual({ name: 'chats' });
+    expect(parseRoute('')).toEqual({ name: 'chats' });
+  });
+
+  it('follows the location hash and goes where it is told', async () => {
+    const router = new Router(window as unknown as EventTarget & { location: Location });
+    router.go({ name: 'chat', peer: ID });
+    expect(location.hash).toBe(`#/chat/${ID}`);
+    location.hash = '#/settings';
+    await new Promise((r) => setTimeout(r, 10));
+    expect(router.route.value).toEqual({ name: 'settings' });
+    router.dispose();
+    location.hash = '#/contacts';
+    await new Promise((r) => setTimeout(r, 10));
+    expect(router.route.value).toEqual({ name: 'settings' }); // disposed: no longer listening
+  });
+});
