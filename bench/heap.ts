@@ -1,0 +1,68 @@
+// What an idle authenticated connection costs the server's JS heap, by constructor:
+//   npx tsx bench/heap.ts [--connections 4000] [--target server|relay]
+// Heap snapshots (node --heapsnapshot-signal) before and after connecting N idle devices, diffed.
+// RSS per connection is printed too; the gap between the two is V8 headroom and native memory.
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { devices } from './lib/fixtures.ts';
+import { heapDiff } from './lib/heapsnapshot.ts';
+import { Pool } from './lib/pool.ts';
+import { Target, type TargetKind } from './lib/proc.ts';
+import { splitDevices } from './scenarios/types.ts';
+
+const { values } = parseArgs({ options: { connections: { type: 'string', default: '4000' }, target: { type: 'string', default: 'server' } } });
+const n = Number(values.connections);
+const dir = mkdtempSync(join(tmpdir(), 'bench-heap-'));
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+const target = await Target.start({
+  kind: values.target as TargetKind,
+  env: { MAX_CONNECTIONS: '1000000', LOG_LEVEL: 'error' },
+  nodeArgs: ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${dir}`],
+});
+const pool = await Pool.start(2);
+
+async function snapshot(): Promise<string> {
+  const before = new Set(readdirSync(dir));
+  target.signal('SIGUSR2');
+  for (let i = 0; i < 600; i++) {
+    await sleep(250);
+    const f = readdirSync(dir).find((x) => !before.has(x) && x.endsWith('.heapsnapshot'));
+    // The file appears before it is complete; its writer is done when the size stops changing.
+    if (f) {
+      await sleep(3000);
+      return join(dir, f);
+    }
+  }
+  throw new Error('no heap snapshot was written');
+}
+
+async function fill(group: string, devs: ReturnType<typeof devices>): Promise<number> {
+  const r = await pool.all('connect', (i) => ({ group, url: target.url, ...splitDevices(devs, pool.size, i), signer: 'native' as const, ratePerSec: 0, window: 32, timeoutMs: 30_000, spreadSources: true }));
+  return r.reduce((a, x) => a + x.ready, 0);
+}
+
+try {
+  const devs = devices(n);
+  // Warm the code paths (and the JIT's code space) first, so the diff is connections, not code.
+  await fill('warm', devs.slice(0, 200));
+  await pool.all('close', () => ({}));
+  await sleep(1000);
+  const a = await snapshot();
+  const rss0 = target.sample().rssKb;
+  const ready = await fill('idle', devs);
+  await sleep(2000);
+  const rss1 = target.sample().rssKb;
+  const b = await snapshot();
+  const d = heapDiff(a, b, ready);
+  console.log(`${target.kind}: ${ready} idle authenticated connections`);
+  console.log(`RSS ${(rss0 / 1024).toFixed(1)} → ${(rss1 / 1024).toFixed(1)} MB: ${((rss1 - rss0) / ready).toFixed(2)} KB per connection`);
+  console.log(`live JS heap: ${(d.totalPerUnit / 1024).toFixed(2)} KB per connection; by constructor:`);
+  for (const r of d.rows) console.log(`  ${r.bytesPerUnit.toFixed(0).padStart(6)} B  ${r.objectsPerUnit.toFixed(2).padStart(5)} objects  ${r.what}`);
+} finally {
+  await pool.stop();
+  await target.stop();
+  rmSync(dir, { recursive: true, force: true });
+}

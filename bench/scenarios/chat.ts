@@ -1,0 +1,81 @@
+// (2) Steady 1:1 chat: P pairs (2P sockets) at fixed offered rates, both directions, with full
+// semantics — server `sent`, mailbox append, receiver ack, `delivered` notice back to the sender.
+// Two rates on the same sockets: the issue's 10k msgs/s, and a light load at which latency shows
+// the server's own path rather than a CPU shared by bench and server running out.
+import { pairs } from '../lib/fixtures.ts';
+import { runPairs, trafficMetrics } from './pairs.ts';
+import type { MetricSpec, Scenario, SizeName } from './types.ts';
+
+const SIZES: Record<SizeName, { pairs: number; rate: number; lightRate: number; ms: number; warmupMs: number }> = {
+  full: { pairs: 5000, rate: 10_000, lightRate: 2000, ms: 8000, warmupMs: 2000 },
+  quick: { pairs: 1000, rate: 5000, lightRate: 1000, ms: 3000, warmupMs: 1000 },
+  tiny: { pairs: 5, rate: 100, lightRate: 50, ms: 400, warmupMs: 0 },
+};
+
+/** The columns every traffic scenario shares. */
+export const TRAFFIC_METRICS: readonly MetricSpec[] = [
+  { key: 'connections', label: 'connected sockets', unit: '', digits: 0 },
+  { key: 'sent', label: 'messages sent', unit: '', digits: 0 },
+  { key: 'lost', label: 'not received', unit: '', digits: 0 },
+  { key: 'errors', label: 'error frames', unit: '', digits: 0 },
+  { key: 'deliveredPerSec', label: 'delivered msgs/s', unit: '/s', digits: 0 },
+  { key: 'latP50', label: 'send→receive p50', unit: 'ms', digits: 2 },
+  { key: 'latP99', label: 'send→receive p99', unit: 'ms', digits: 2 },
+  { key: 'latP999', label: 'send→receive p99.9', unit: 'ms', digits: 2 },
+  { key: 'sentLatP99', label: 'send→`sent` p99', unit: 'ms', digits: 2 },
+  { key: 'ackLatP99', label: 'send→`delivered` p99', unit: 'ms', digits: 2 },
+  { key: 'cpuPer100k', label: 'server CPU per 100k delivered', unit: 's', digits: 2 },
+  { key: 'serverCores', label: 'server CPU', unit: 'cores', digits: 2 },
+  { key: 'clientCores', label: 'bench CPU', unit: 'cores', digits: 2 },
+  { key: 'otherCores', label: "other processes' CPU", unit: 'cores', digits: 2 },
+  { key: 'clientLagMs', label: 'client pacing lag max', unit: 'ms', digits: 1 },
+  { key: 'rssMb', label: 'server RSS after', unit: 'MB', digits: 0 },
+];
+
+const LIGHT_KEYS = ['deliveredPerSec', 'lost', 'latP50', 'latP99', 'latP999', 'ackLatP99', 'cpuPer100k', 'serverCores', 'clientCores', 'otherCores'];
+
+function lightMetrics(): MetricSpec[] {
+  return [
+    { key: 'lightRate', label: 'light: offered msgs/s', unit: '/s', digits: 0 },
+    ...TRAFFIC_METRICS.filter((m) => LIGHT_KEYS.includes(m.key)).map((m) => ({
+      ...m,
+      key: 'light' + m.key[0]!.toUpperCase() + m.key.slice(1),
+      label: `light: ${m.label}`,
+    })),
+  ];
+}
+
+export const chat: Scenario = {
+  name: 'chat',
+  title: 'Steady 1:1 chat at a fixed offered rate, then a light one (full semantics)',
+  metrics: [
+    { key: 'offeredRate', label: 'offered msgs/s', unit: '/s', digits: 0 },
+    ...TRAFFIC_METRICS.map((m) =>
+      m.key === 'latP99'
+        ? { ...m, goal: { kind: 'max' as const, value: 1, text: '≤ 1 ms' } }
+        : m.key === 'latP999'
+          ? { ...m, goal: { kind: 'max' as const, value: 5, text: '≤ 5 ms' } }
+          : m,
+    ),
+    ...lightMetrics(),
+  ],
+  prepare(size) {
+    pairs(SIZES[size].pairs);
+  },
+  async run(ctx) {
+    const s = SIZES[ctx.size];
+    const phase = (ratePerSec: number) => ({
+      mode: 'paced' as const,
+      ratePerSec,
+      window: 0,
+      durationMs: s.ms,
+      warmupMs: s.warmupMs,
+      ephemeral: false,
+      expectSent: true,
+      expectDelivered: ctx.target.kind === 'server',
+      settleTimeoutMs: 10_000,
+    });
+    const [light, target] = await runPairs(ctx, s.pairs, [phase(s.lightRate), phase(s.rate)]);
+    return { ...trafficMetrics(target!), ...trafficMetrics(light!, 'light'), offeredRate: s.rate, lightRate: s.lightRate };
+  },
+};

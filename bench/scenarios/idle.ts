@@ -1,0 +1,125 @@
+// (4) Idle capacity: server RSS per authenticated, silent connection. Measured as the average over
+// the pre-connection baseline and as the marginal cost between half and all connections (the
+// slope is less sensitive to heap warm-up). `idle-max` fills the file-descriptor limit once.
+import { devices } from '../lib/fixtures.ts';
+import { fdLimit } from '../lib/proc.ts';
+import { sum } from './measure.ts';
+import { sleep, splitDevices, type Metrics, type RunContext, type Scenario, type SizeName } from './types.ts';
+
+const SIZES: Record<SizeName, number> = { full: 10_000, quick: 2000, tiny: 20 };
+const SETTLE_MS: Record<SizeName, number> = { full: 2000, quick: 1500, tiny: 200 };
+/** File descriptors left to the processes for everything that is not a bench socket. */
+const FD_HEADROOM = 200;
+
+async function fill(ctx: RunContext, from: number, to: number): Promise<{ ready: number; failed: number }> {
+  const devs = devices(to).slice(from);
+  const w = ctx.pool.size;
+  const res = await ctx.pool.all('connect', (i) => ({
+    group: 'idle',
+    url: ctx.target.url,
+    ...splitDevices(devs, w, i),
+    signer: ctx.signer,
+    ratePerSec: 0,
+    window: 64,
+    timeoutMs: 30_000,
+    spreadSources: true,
+  }));
+  for (const r of res) for (const e of r.errors.slice(0, 2)) ctx.log(`  idle: ${e}`);
+  return { ready: sum(res, (r) => r.ready), failed: sum(res, (r) => r.failed) };
+}
+
+async function settledRssKb(ctx: RunContext): Promise<number> {
+  await sleep(SETTLE_MS[ctx.size]);
+  return ctx.target.sample().rssKb;
+}
+
+/** The server's own view of its memory (/metrics), to split RSS into V8 heap and the rest. */
+async function heapKb(ctx: RunContext): Promise<{ used: number; total: number }> {
+  if (ctx.target.kind !== 'server') return { used: NaN, total: NaN };
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${ctx.target.port}/metrics`)).text();
+    const read = (name: string): number => Number(new RegExp(`^\\w*${name} (\\d+)`, 'm').exec(text)?.[1] ?? NaN) / 1024;
+    return { used: read('process_heap_used_bytes'), total: read('process_heap_total_bytes') };
+  } catch {
+    return { used: NaN, total: NaN };
+  }
+}
+
+export const idle: Scenario = {
+  name: 'idle',
+  title: 'Idle capacity: server RSS per authenticated connection',
+  freshProcessPerRun: true,
+  metrics: [
+    { key: 'connections', label: 'idle authenticated sockets', unit: '', digits: 0 },
+    { key: 'failed', label: 'failed', unit: '', digits: 0 },
+    { key: 'baseRssMb', label: 'server RSS before', unit: 'MB', digits: 1 },
+    { key: 'rssMb', label: 'server RSS with all connected', unit: 'MB', digits: 1 },
+    { key: 'kbPerConn', label: 'RSS per connection (average)', unit: 'KB', digits: 2, goal: { kind: 'max', value: 3, text: '≤ 3 KB' } },
+    { key: 'marginalKbPerConn', label: 'RSS per connection (marginal, half→all)', unit: 'KB', digits: 2 },
+    { key: 'heapUsedKbPerConn', label: 'V8 heap used per connection (server /metrics)', unit: 'KB', digits: 2 },
+    { key: 'heapTotalKbPerConn', label: 'V8 heap reserved per connection', unit: 'KB', digits: 2 },
+  ],
+  prepare(size) {
+    devices(SIZES[size]);
+  },
+  async run(ctx) {
+    const n = SIZES[ctx.size];
+    try {
+      const base = await settledRssKb(ctx);
+      const heap0 = await heapKb(ctx);
+      const half = await fill(ctx, 0, n >> 1);
+      const mid = await settledRssKb(ctx);
+      const rest = await fill(ctx, n >> 1, n);
+      const all = await settledRssKb(ctx);
+      const heap1 = await heapKb(ctx);
+      const ready = half.ready + rest.ready;
+      const m: Metrics = {
+        connections: ready,
+        failed: half.failed + rest.failed,
+        baseRssMb: base / 1024,
+        rssMb: all / 1024,
+        kbPerConn: (all - base) / Math.max(1, ready),
+        marginalKbPerConn: (all - mid) / Math.max(1, rest.ready),
+        heapUsedKbPerConn: (heap1.used - heap0.used) / Math.max(1, ready),
+        heapTotalKbPerConn: (heap1.total - heap0.total) / Math.max(1, ready),
+      };
+      return m;
+    } finally {
+      await ctx.pool.all('close', () => ({ group: 'idle' }));
+    }
+  },
+};
+
+/** As many idle connections as the smaller of the server's and the bench's open-file limits allow. */
+export const idleMax: Scenario = {
+  name: 'idle-max',
+  title: 'Idle capacity at the file-descriptor limit',
+  maxRuns: 1,
+  sizes: ['full'],
+  freshProcessPerRun: true,
+  metrics: [
+    { key: 'fdLimit', label: 'open-file limit (soft = hard, not raisable here)', unit: '', digits: 0 },
+    { key: 'attempted', label: 'connections attempted', unit: '', digits: 0 },
+    { key: 'connections', label: 'idle authenticated sockets', unit: '', digits: 0 },
+    { key: 'failed', label: 'failed', unit: '', digits: 0 },
+    { key: 'rssMb', label: 'server RSS with all connected', unit: 'MB', digits: 1 },
+    { key: 'kbPerConn', label: 'RSS per connection (average)', unit: 'KB', digits: 2, goal: { kind: 'max', value: 3, text: '≤ 3 KB' } },
+  ],
+  prepare() {
+    devices(fdLimit() - FD_HEADROOM);
+  },
+  // Memory is what is measured here, and `idle` has just warmed the same paths.
+  async warmup() {},
+  async run(ctx) {
+    const limit = Math.min(ctx.target.fdLimit(), fdLimit());
+    const n = limit - FD_HEADROOM;
+    try {
+      const base = await settledRssKb(ctx);
+      const r = await fill(ctx, 0, n);
+      const all = await settledRssKb(ctx);
+      return { fdLimit: limit, attempted: n, connections: r.ready, failed: r.failed, rssMb: all / 1024, kbPerConn: (all - base) / Math.max(1, r.ready) };
+    } finally {
+      await ctx.pool.all('close', () => ({ group: 'idle' }));
+    }
+  },
+};

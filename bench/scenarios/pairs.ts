@@ -1,0 +1,85 @@
+// Shared by chat, throughput and typing: connect P pairs (not timed), run traffic between them
+// (timed, with the target's CPU bracketed), disconnect.
+import { pairs, sampleCiphertext } from '../lib/fixtures.ts';
+import type { TrafficArgs, TrafficResult } from '../lib/rpc.ts';
+import { latency, measured, sum, usageMetrics, type Usage } from './measure.ts';
+import { splitPairs, type Metrics, type RunContext } from './types.ts';
+
+let ct: string | undefined;
+export function ciphertext(): string {
+  return (ct ??= sampleCiphertext());
+}
+
+export interface PairRun {
+  readonly pairs: number;
+  readonly results: TrafficResult[];
+  readonly usage: Usage;
+}
+
+export type TrafficSpec = Omit<TrafficArgs, 'group' | 'ct' | 'runTag'>;
+
+/** Connects n pairs, runs each traffic phase on them in turn (each timed on its own), disconnects. */
+export async function runPairs(ctx: RunContext, n: number, phases: readonly TrafficSpec[]): Promise<PairRun[]> {
+  const fixtures = pairs(n);
+  const w = ctx.pool.size;
+  const conn = await ctx.pool.all('connect', (i) => ({
+    group: 'pairs',
+    url: ctx.target.url,
+    ...splitPairs(fixtures, w, i),
+    signer: ctx.signer,
+    ratePerSec: 0,
+    window: 64,
+    timeoutMs: 30_000,
+    spreadSources: true,
+  }));
+  const failed = sum(conn, (r) => r.failed);
+  if (failed > 0) ctx.log(`  ${failed} of ${2 * n} connections failed: ${conn.flatMap((r) => r.errors).slice(0, 3).join('; ')}`);
+  try {
+    const out: PairRun[] = [];
+    for (const [k, traffic] of phases.entries()) {
+      // Each phase its own run tag: a late frame from the previous phase is foreign, not a duplicate.
+      const runTag = (parseInt(ctx.runTag, 16) + k).toString(16).padStart(8, '0').slice(-8);
+      const { result, usage } = await measured(ctx.target, () =>
+        ctx.pool.all('traffic', () => ({ group: 'pairs', ct: ciphertext(), runTag, ...traffic, ratePerSec: traffic.ratePerSec / w })),
+      );
+      out.push({ pairs: n, results: result, usage });
+    }
+    return out;
+  } finally {
+    await ctx.pool.all('close', () => ({ group: 'pairs' }));
+  }
+}
+
+/** Counts and rates every traffic scenario reports; keys get `prefix` (camel-cased) when given. */
+export function trafficMetrics(run: PairRun, prefix = ''): Metrics {
+  const m = _trafficMetrics(run);
+  if (!prefix) return m;
+  return Object.fromEntries(Object.entries(m).map(([k, v]) => [prefix + k[0]!.toUpperCase() + k.slice(1), v]));
+}
+
+function _trafficMetrics(run: PairRun): Metrics {
+  const r = run.results;
+  const sent = sum(r, (x) => x.sent);
+  const received = sum(r, (x) => x.received);
+  const errors = sum(r, (x) => sum(Object.values(x.errors), (v) => v));
+  const windowS = Math.max(...r.map((x) => x.windowMs)) / 1000;
+  const u = usageMetrics(run.usage);
+  return {
+    connections: 2 * run.pairs,
+    sent,
+    received,
+    sentAcked: sum(r, (x) => x.sentAcked),
+    deliveredNotices: sum(r, (x) => x.delivered),
+    lost: sent - received,
+    duplicates: sum(r, (x) => x.duplicates),
+    errors,
+    droppedSockets: sum(r, (x) => x.lostConnections),
+    deliveredPerSec: sum(r, (x) => x.receivedInWindow) / windowS,
+    ...latency('lat', r.map((x) => x.latency)),
+    ...latency('sentLat', r.map((x) => x.sentLatency), [50, 99]),
+    ...latency('ackLat', r.map((x) => x.deliveredLatency), [50, 99]),
+    cpuPer100k: received > 0 ? (run.usage.serverCpuS / received) * 1e5 : NaN,
+    clientLagMs: Math.max(...r.map((x) => x.maxLagMs)),
+    ...u,
+  };
+}
