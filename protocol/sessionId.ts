@@ -1,6 +1,5 @@
 // Session ID = "05" + hex(X25519 public key). The only identity a person has.
-import { ed25519 } from '@noble/curves/ed25519.js';
-import { bytesToHex, equalBytes, hexToBytes } from './bytes.ts';
+import { bytesToHex, hexToBytes } from './bytes.ts';
 import { ProtocolError } from './codes.ts';
 
 export type SessionId = string & { readonly __brand: 'SessionId' };
@@ -41,19 +40,31 @@ export function x25519FromSessionId(id: SessionId): Uint8Array {
   return hexToBytes(id.slice(2));
 }
 
+const P = 2n ** 255n - 19n;
+
+function leBigInt(bytes: Uint8Array): bigint {
+  let n = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i]!);
+  return n;
+}
+
 /**
  * True when the Ed25519 key converts to the X25519 key inside the Session ID. This is what binds a
  * signing key to an ID: without it anyone could sign for any ID.
+ *
+ * The birational map is u = (1 + y) / (1 − y) (RFC 7748 §4.1), so the check is one multiplication,
+ * u·(1 − y) ≡ 1 + y (mod p), instead of decompressing the point and inverting (~20× slower; it was
+ * a quarter of the server's CPU per connection). It does not prove y is on the curve: every caller
+ * verifies a signature under this key next, and verification rejects invalid points.
  */
 export function edKeyMatchesSessionId(edPublicKey: Uint8Array, id: SessionId): boolean {
   if (edPublicKey.length !== 32) return false;
-  let x: Uint8Array;
-  try {
-    x = ed25519.utils.toMontgomery(edPublicKey);
-  } catch {
-    return false;
-  }
-  return equalBytes(x, x25519FromSessionId(id));
+  const yBytes = edPublicKey.slice();
+  yBytes[31]! &= 0x7f; // the top bit is the sign of x, which the map ignores
+  const y = leBigInt(yBytes);
+  const u = leBigInt(x25519FromSessionId(id));
+  if (y >= P || u >= P) return false; // non-canonical encodings would give one ID two keys
+  return (u * (1n - y + P) - (1n + y)) % P === 0n;
 }
 
 /** Shortened form for logs at info level: enough to correlate, not enough to identify. */

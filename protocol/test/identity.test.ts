@@ -67,3 +67,36 @@ describe('Session ID', () => {
     expect(describeSessionIdProblem(id.toUpperCase().replace(/^05/, '05'))).toMatch(/lowercase/);
   });
 });
+
+describe('Ed25519 key ⇄ Session ID binding', () => {
+  it('agrees with the decompress-and-convert map of noble for random keys, both signs of x', async () => {
+    const { ed25519 } = await import('@noble/curves/ed25519.js');
+    for (let i = 0; i < 200; i++) {
+      const a = createIdentity();
+      const b = createIdentity();
+      expect(edKeyMatchesSessionId(a.edPublicKey, a.sessionId)).toBe(true);
+      expect(edKeyMatchesSessionId(b.edPublicKey, a.sessionId)).toBe(false);
+      // The same y with the other sign of x maps to the same u, as noble's toMontgomery agrees.
+      const flipped = a.edPublicKey.slice();
+      flipped[31]! ^= 0x80;
+      let nobleSays = false;
+      try {
+        nobleSays = bytesToHex(ed25519.utils.toMontgomery(flipped)) === a.sessionId.slice(2);
+      } catch {
+        nobleSays = false;
+      }
+      expect(edKeyMatchesSessionId(flipped, a.sessionId)).toBe(nobleSays);
+    }
+  });
+
+  it('rejects non-canonical y and u encodings', () => {
+    const a = createIdentity();
+    const p = 2n ** 255n - 19n;
+    const le = (n: bigint) => Uint8Array.from({ length: 32 }, (_, i) => Number((n >> BigInt(8 * i)) & 255n));
+    const y = BigInt('0x' + bytesToHex(a.edPublicKey.slice().reverse())) & ((1n << 255n) - 1n);
+    expect(edKeyMatchesSessionId(le(y + p), a.sessionId)).toBe(false);
+    const u = BigInt('0x' + bytesToHex(a.xPublicKey.slice().reverse()));
+    if (u + p < 2n ** 256n) expect(edKeyMatchesSessionId(a.edPublicKey, ('05' + bytesToHex(le(u + p))) as SessionId)).toBe(false);
+    expect(edKeyMatchesSessionId(new Uint8Array(31), a.sessionId)).toBe(false);
+  });
+});
