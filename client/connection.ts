@@ -95,6 +95,8 @@ export class Connection extends Emitter<ConnectionEvents> {
   private _hello: ServerFrames['hello'] | undefined;
   private _readyOnSocket = false;
   private _lastError: ProtocolError | undefined;
+  /** The server's retryAfterMs for the socket that just closed: the next attempt waits at least this. */
+  private _retryAfterMs = 0;
   private _listening = false;
   private readonly _reconnectTimer: Timer;
   private readonly _handshakeTimer: Timer;
@@ -176,7 +178,8 @@ export class Connection extends Emitter<ConnectionEvents> {
       }
     }
     if (reconnect && this._wanted) {
-      const delay = backoffDelay(this._attempts++, this._opts.reconnect, this._opts.runtime.random);
+      const delay = Math.max(backoffDelay(this._attempts++, this._opts.reconnect, this._opts.runtime.random), this._retryAfterMs);
+      this._retryAfterMs = 0;
       this._setState('connecting', reason, code);
       this._reconnectTimer.set(delay, () => this._open());
     } else {
@@ -233,6 +236,8 @@ export class Connection extends Emitter<ConnectionEvents> {
       this.disconnect(code, err.message, false);
       return;
     }
+    // A limit (AUTH_RATE_LIMITED, say) named its own wait: reconnecting sooner would only be refused.
+    this._retryAfterMs = err?.retryAfterMs ?? 0;
     if (!this._readyOnSocket) this._urlIndex++; // this server failed us: try the next URL
     this.disconnect(code, reason || (err ? err.code : code === 1001 ? 'going away' : 'connection closed'), true);
   }

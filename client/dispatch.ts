@@ -1,6 +1,7 @@
 // Where server frames meet the client's parts: the auth frame, the ready handling (resume, epoch
 // change, re-subscriptions, flushes) and the routing of every later frame. Runs inside the queue.
-import { createAuthFrame, type ClientFrames, type ServerFrame } from '../protocol/index.ts';
+import { createAuthFrame, type ClientFrame, type ClientFrames, type Limits, type ServerFrame } from '../protocol/index.ts';
+import { packAuth } from './authPack.ts';
 import { errorFromFrame, type ReadyInfo } from './connection.ts';
 import type { Contacts } from './contacts.ts';
 import { report, type ClientContext } from './context.ts';
@@ -20,18 +21,25 @@ export interface Parts {
 }
 
 export class Dispatcher {
+  /** Revocations and grants that did not fit in the last auth frame: sent first after its ready. */
+  private _afterReady: ClientFrame[] = [];
+
   constructor(
     private readonly _ctx: ClientContext,
     private readonly _p: Parts,
   ) {}
 
-  async auth(nonce: string, maxGrants: number, deviceId: string): Promise<ClientFrames['auth']> {
+  async auth(nonce: string, limits: Pick<Limits, 'maxFrameBytes' | 'maxGrants'>, deviceId: string): Promise<ClientFrames['auth']> {
     const { storage } = this._ctx;
     await this._p.stream.save(); // entries stored under the last socket: resume after them
     const cursor = await storage.getCursor();
-    const { grants, revocations } = await this._p.contacts.authMaterial(maxGrants);
+    // Everything I hold; packAuth decides what rides in auth and what follows ready.
+    const { grants, revocations } = await this._p.contacts.authMaterial(Number.MAX_SAFE_INTEGER);
     const hidePresence = !this._ctx.settings().sharePresence;
-    return createAuthFrame({ identity: this._ctx.identity(), deviceId, nonce, resume: cursor, grants, revocations, hidePresence });
+    const full = createAuthFrame({ identity: this._ctx.identity(), deviceId, nonce, resume: cursor, grants, revocations, hidePresence });
+    const { auth, after } = packAuth(full, limits);
+    this._afterReady = after;
+    return auth;
   }
 
   /** A fresh ready on socket gen. Returns whether the server's epoch changed (it lost its memory). */
@@ -43,6 +51,8 @@ export class Dispatcher {
     const cursor = ready.resumed && stored ? stored : { epoch: ready.epoch, offset: 0 };
     if (!ready.resumed) await storage.setCursor(cursor);
     p.stream.reset(gen, cursor);
+    // Before anything that needs them (presence_sub, sends): the server handles frames in order.
+    for (const f of this._afterReady.splice(0)) this._ctx.send(f);
     for (const r of ready.grantsRejected) report(this._ctx, new Error(`${r.code}: the server refused the grant from ${r.from.slice(0, 8)}…`));
     if (changed) {
       // docs/protocol.md: re-send everything not seen delivered, with the same ids.

@@ -47,6 +47,7 @@ export const ERRORS = {
   // Limits
   MAILBOX_FULL: spec(4434, "recipient's mailbox is full; the message stays in the outbox", false, true),
   RATE_LIMITED: spec(4429, 'rate limit reached; retry after retryAfterMs', false, true),
+  AUTH_RATE_LIMITED: spec(4428, 'too many auth attempts from this address; reconnect after retryAfterMs', true, true),
   TOO_MANY_GRANTS: spec(4435, 'too many grants or revocations in one frame'),
   TOO_MANY_SUBSCRIPTIONS: spec(4436, 'too many presence subscriptions on this connection'),
 

@@ -23,22 +23,39 @@ function describe(v: unknown): string {
   return typeof v;
 }
 
+/**
+ * What a check accepts, as data: lets tests derive generators from the schemas themselves
+ * (protocol/test/arbitraries.ts), so every frame defined here is covered by the property tests.
+ */
+export type Spec =
+  | { readonly kind: 'str'; readonly min: number; readonly max: number; readonly re?: RegExp }
+  | { readonly kind: 'literal'; readonly value: string }
+  | { readonly kind: 'oneOf'; readonly values: readonly string[] }
+  | { readonly kind: 'int'; readonly min: number; readonly max: number }
+  | { readonly kind: 'bool' }
+  | { readonly kind: 'b64'; readonly min: number; readonly max: number }
+  | { readonly kind: 'sessionId' }
+  | { readonly kind: 'arr'; readonly item: Check<unknown>; readonly max: number }
+  | { readonly kind: 'opt'; readonly inner: Check<unknown> }
+  | { readonly kind: 'obj'; readonly shape: Readonly<Record<string, Check<unknown>>> };
+
 export interface Check<T> {
   readonly optional: boolean;
+  readonly spec: Spec;
   parse(v: unknown, path: string, strict: boolean): T;
 }
 
 export type Infer<C> = C extends Check<infer T> ? T : never;
 
-function check<T>(parse: (v: unknown, path: string, strict: boolean) => T): Check<T> & { readonly optional: false } {
-  return { optional: false as const, parse };
+function check<T>(spec: Spec, parse: (v: unknown, path: string, strict: boolean) => T): Check<T> & { readonly optional: false } {
+  return { optional: false as const, spec, parse };
 }
 
 export function str(opts: { min?: number; max?: number; re?: RegExp; what?: string } = {}): Check<string> {
   const min = opts.min ?? 0;
   const max = opts.max ?? 1024;
   const what = opts.what ?? `string of ${min}..${max} characters`;
-  return check((v, path) => {
+  return check(opts.re ? { kind: 'str', min, max, re: opts.re } : { kind: 'str', min, max }, (v, path) => {
     if (typeof v !== 'string' || v.length < min || v.length > max || (opts.re && !opts.re.test(v))) {
       throw new SchemaError(path, what, v);
     }
@@ -47,7 +64,7 @@ export function str(opts: { min?: number; max?: number; re?: RegExp; what?: stri
 }
 
 export function literal<const L extends string>(value: L): Check<L> {
-  return check((v, path) => {
+  return check({ kind: 'literal', value }, (v, path) => {
     if (v !== value) throw new SchemaError(path, JSON.stringify(value), v);
     return value;
   });
@@ -55,7 +72,7 @@ export function literal<const L extends string>(value: L): Check<L> {
 
 export function oneOf<const L extends string>(values: readonly L[]): Check<L> {
   const set = new Set<string>(values);
-  return check((v, path) => {
+  return check({ kind: 'oneOf', values }, (v, path) => {
     if (typeof v !== 'string' || !set.has(v)) throw new SchemaError(path, `one of ${values.join('|')}`, v);
     return v as L;
   });
@@ -64,7 +81,7 @@ export function oneOf<const L extends string>(values: readonly L[]): Check<L> {
 export function int(opts: { min?: number; max?: number } = {}): Check<number> {
   const min = opts.min ?? 0;
   const max = opts.max ?? Number.MAX_SAFE_INTEGER;
-  return check((v, path) => {
+  return check({ kind: 'int', min, max }, (v, path) => {
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) {
       throw new SchemaError(path, `integer in ${min}..${max}`, v);
     }
@@ -73,7 +90,7 @@ export function int(opts: { min?: number; max?: number } = {}): Check<number> {
 }
 
 export function bool(): Check<boolean> {
-  return check((v, path) => {
+  return check({ kind: 'bool' }, (v, path) => {
     if (typeof v !== 'boolean') throw new SchemaError(path, 'boolean', v);
     return v;
   });
@@ -84,7 +101,7 @@ export function b64(opts: { min?: number; max?: number; len?: number }): Check<s
   const min = opts.len ?? opts.min ?? 0;
   const max = opts.len ?? opts.max ?? 1 << 20;
   const what = opts.len !== undefined ? `base64 of ${opts.len} bytes` : `base64 of ${min}..${max} bytes`;
-  return check((v, path) => {
+  return check({ kind: 'b64', min, max }, (v, path) => {
     if (typeof v !== 'string' || v.length > Math.ceil(max / 3) * 4 + 4) throw new SchemaError(path, what, v);
     const n = base64Length(v);
     if (n < min || n > max) throw new SchemaError(path, what, v);
@@ -93,7 +110,7 @@ export function b64(opts: { min?: number; max?: number; len?: number }): Check<s
 }
 
 export function sessionId(): Check<string> {
-  return check((v, path) => {
+  return check({ kind: 'sessionId' }, (v, path) => {
     if (!isSessionId(v)) throw new SchemaError(path, 'Session ID ("05" + 64 lowercase hex)', v, 'INVALID_SESSION_ID');
     return v;
   });
@@ -106,7 +123,7 @@ export function hexId(): Check<string> {
 }
 
 export function arr<T>(item: Check<T>, opts: { max: number; code?: ErrorCode }): Check<T[]> {
-  return check((v, path, strict) => {
+  return check({ kind: 'arr', item, max: opts.max }, (v, path, strict) => {
     if (!Array.isArray(v)) throw new SchemaError(path, `array of at most ${opts.max}`, v);
     if (v.length > opts.max) throw new SchemaError(path, `array of at most ${opts.max}`, v, opts.code ?? 'BAD_FRAME');
     const out = new Array<T>(v.length);
@@ -120,7 +137,7 @@ export interface OptionalCheck<T> extends Check<T | undefined> {
 }
 
 export function opt<T>(c: Check<T>): OptionalCheck<T> {
-  return { optional: true, parse: (v, path, strict) => (v === undefined ? undefined : c.parse(v, path, strict)) };
+  return { optional: true, spec: { kind: 'opt', inner: c }, parse: (v, path, strict) => (v === undefined ? undefined : c.parse(v, path, strict)) };
 }
 
 type Shape = Record<string, Check<unknown>>;
@@ -131,7 +148,7 @@ export type ObjOf<S extends Shape> = { [K in RequiredKeys<S>]: Infer<S[K]> } & {
 /** An object; with strict parsing (the server's), unknown keys are rejected, not ignored. */
 export function obj<S extends Shape>(shape: S): Check<{ [K in keyof ObjOf<S>]: ObjOf<S>[K] }> {
   const keys = Object.keys(shape);
-  return check((v, path, strict) => {
+  return check({ kind: 'obj', shape }, (v, path, strict) => {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new SchemaError(path, 'object', v);
     const src = v as Record<string, unknown>;
     if (strict) {

@@ -98,6 +98,29 @@ describe('messaging', () => {
     expect(carolPresence.filter((p) => p.peer === bob.id)).toEqual([]);
   });
 
+  it('presence is forgotten when my socket goes: offline is told, and a reconnect does not bring back a stale online', async () => {
+    const srv = await server({ presenceDebounceMs: 50 });
+    const alice = await user(srv);
+    const bob = await user(srv);
+    const online = next(alice.c, 'presence', (p) => p.peer === bob.id && p.online);
+    await befriend(alice, bob);
+    await online;
+
+    const forgotten = next(alice.c, 'presence', (p) => p.peer === bob.id && !p.online);
+    await alice.c.disconnect();
+    expect(await forgotten).toEqual({ peer: bob.id, online: false });
+    expect(alice.c.isOnline(bob.id)).toBe(false);
+
+    // Bob leaves while Alice is away: after her reconnect she must not think him online.
+    await bob.c.disconnect();
+    await new Promise((r) => setTimeout(r, 300)); // past the server's 50 ms offline debounce
+    const told = collect(alice.c, 'presence');
+    await alice.c.connect();
+    await eventually(() => told.some((p) => p.peer === bob.id), 'the server answers for Bob');
+    expect(told.filter((p) => p.peer === bob.id)).toEqual([{ peer: bob.id, online: false }]);
+    expect(alice.c.isOnline(bob.id)).toBe(false);
+  });
+
   it('a block stops the blocked side from reaching me, across reconnects', async () => {
     const srv = await server();
     const alice = await user(srv);

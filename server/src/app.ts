@@ -1,18 +1,20 @@
 // Builds and starts one relay: config, store, hub, bus, presence, the uWS app with /ws and HTTP,
 // the maintenance timers; returns a handle that closes it gracefully or kills it abruptly.
 import uWS from 'uWebSockets.js';
-import { ConfigError, defaultConfig, type Config } from './config.ts';
-import { backpressure, helloLimits, mailboxLimits, type ServerContext } from './context.ts';
+import type { Cluster } from './cluster.ts';
+import { defaultConfig, type Config } from './config.ts';
+import { backpressure, helloLimits, mailboxLimits, type LiveSocket, type ServerContext } from './context.ts';
 import { guardStore } from './guardStore.ts';
 import { registerHttp } from './http.ts';
 import { Hub, LocalBus } from './hub.ts';
-import { createLogger, type Logger } from './log.ts';
+import { createLogger, type LogFields, type Logger } from './log.ts';
 import { startMaintenance } from './maintenance.ts';
 import { Metrics } from './metrics.ts';
 import { Presence } from './presence.ts';
 import { routeFrame } from './router.ts';
 import { wsBehavior } from './socket.ts';
 import { MemoryStore } from './store/memory.ts';
+import type { RedisStore } from './store/redis.ts';
 import type { Store } from './store/types.ts';
 import { nativeVerify } from './verify.ts';
 
@@ -41,14 +43,41 @@ export interface RunningServer {
 }
 
 /**
- * The store for a config: the one place the Redis store gets wired in when it lands (async, since
- * a Redis store connects first). Until then REDIS_URL stops start-up with a clear message.
+ * The store for a config: memory, or Redis when REDIS_URL is set. A Redis that cannot be reached
+ * rejects with "Redis at <url, password hidden> is not reachable: <cause>" (main.ts exits 1).
  */
-export async function createStore(config: Config, clock: () => number): Promise<Store> {
-  if (config.redisUrl !== undefined) {
-    throw new ConfigError('REDIS_URL', 'REDIS_URL is set but the Redis store is not available in this build');
-  }
-  return new MemoryStore({ clock });
+export async function createStore(config: Config, clock: () => number, log?: Logger): Promise<Store> {
+  if (config.redisUrl === undefined) return new MemoryStore({ clock });
+  // Loaded only when used: the memory default does not load the Redis client.
+  const { createRedisStore } = await import('./store/redis.ts');
+  return createRedisStore({
+    url: config.redisUrl,
+    keyPrefix: config.redisKeyPrefix,
+    clock,
+    log: (event, fields) => {
+      const out: LogFields = {};
+      for (const [k, v] of Object.entries(fields)) out[k] = typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v === null ? v : String(v);
+      if (event.endsWith('_up')) log?.info(event, out);
+      else log?.warn(event, out);
+    },
+  });
+}
+
+/** Several instances over Redis: the bus, shared presence, and the epoch watch. */
+async function joinCluster(store: RedisStore, hub: Hub, config: Config, log: Logger, metrics: Metrics, sockets: Set<LiveSocket>): Promise<Cluster> {
+  const { startCluster } = await import('./cluster.ts');
+  return startCluster({
+    store,
+    hub,
+    config,
+    log,
+    metrics,
+    // Redis lost its data: clients must see the new epoch and re-send what it lost. They do on
+    // reconnect (here or elsewhere), so every socket goes, the unauthenticated ones included.
+    onEpochChange: () => {
+      for (const s of [...sockets]) s.goAway();
+    },
+  });
 }
 
 function listen(app: uWS.TemplatedApp, host: string, port: number): Promise<uWS.us_listen_socket> {
@@ -70,10 +99,20 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const config: Config = { ...defaultConfig(), ...opts.config };
   const clock = opts.clock ?? Date.now;
   const log = opts.log ?? createLogger(config.logLevel);
-  const rawStore = opts.store ?? (await createStore(config, clock));
+  const rawStore = opts.store ?? (await createStore(config, clock, log));
   const metrics = new Metrics();
   const hub = new Hub(clock);
-  const bus = new LocalBus(hub);
+  const sockets = new Set<LiveSocket>();
+  let cluster: Cluster | undefined;
+  if (rawStore.kind === 'redis') {
+    try {
+      cluster = await joinCluster(rawStore as RedisStore, hub, config, log, metrics, sockets);
+    } catch (err) {
+      if (!opts.store) await rawStore.close();
+      throw err;
+    }
+  }
+  const bus = cluster?.bus ?? new LocalBus(hub);
   const ctx: ServerContext = {
     config,
     store: guardStore(rawStore, log, metrics),
@@ -82,18 +121,19 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     metrics,
     hub,
     bus,
-    presence: new Presence(hub, bus, clock, config.presenceDebounceMs),
+    presence: new Presence(hub, bus, clock, config.presenceDebounceMs, cluster?.presence, log),
+    ...(cluster ? { cluster } : {}),
     verify: nativeVerify,
     ...mailboxLimits(config),
     ...backpressure(config),
     helloLimits: helloLimits(config),
     startedAt: Date.now(),
-    sockets: new Set(),
+    sockets,
   };
 
   const app = uWS.App();
   app.ws('/ws', wsBehavior(ctx, routeFrame));
-  registerHttp(app, ctx);
+  const stopHttp = registerHttp(app, ctx);
   const listenSocket = await listen(app, config.host, config.port);
   const port = uWS.us_socket_local_port(listenSocket as unknown as uWS.us_socket);
   const stopMaintenance = startMaintenance(ctx, rawStore);
@@ -103,6 +143,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const stop = (): void => {
     stopped = true;
     stopMaintenance();
+    stopHttp();
     uWS.us_listen_socket_close(listenSocket);
   };
   /** Also ends idle HTTP keep-alive sockets, which would otherwise keep the process alive. */
@@ -123,7 +164,9 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       // After the sockets: their closing schedules offline timers, which are moot now.
       ctx.presence.close();
       log.info('shutdown', { sockets: ctx.sockets.size });
-      await bus.close();
+      // With Redis, the identities held here stay online for the debounce (they reconnect to another instance meanwhile).
+      if (cluster) await cluster.close(config.presenceDebounceMs);
+      else await bus.close();
       await rawStore.close();
       // Give the close frames a turn of the loop to leave before the remaining sockets are cut.
       await new Promise((r) => setTimeout(r, 20));
@@ -134,6 +177,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       stop();
       for (const s of [...ctx.sockets]) s.kill();
       ctx.presence.close();
+      cluster?.kill();
       closeApp();
     },
   };

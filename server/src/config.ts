@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type RedisPubSub = 'auto' | 'sharded' | 'classic';
 export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 export interface Config {
@@ -23,9 +24,26 @@ export interface Config {
   inviteRatePerHour: number;
   maxGrants: number;
   maxPresenceSubs: number;
+  /** Token buckets (burst = the rate, refilled evenly over its period); 0 = no limit. */
+  sendRatePerMin: number;
+  sendRateIpPerMin: number;
+  inviteRateIpPerHour: number;
+  presenceRatePerMin: number;
+  presenceRateIpPerMin: number;
+  authRateIpPerMin: number;
+  /** Reverse proxies in front whose X-Forwarded-For / X-Forwarded-Proto are believed (0 = none). */
+  trustProxy: number;
+  /** Strict-Transport-Security max-age for requests a trusted proxy says came over TLS; 0 = never. */
+  hstsMaxAgeMs: number;
   /** Normalised origins ("https://chat.example"), "*" for any; empty = same-origin only. */
   allowedOrigins: string[];
   redisUrl: string | undefined;
+  /** Prefix of every Redis key and channel; instances sharing it (and the Redis) form one relay. */
+  redisKeyPrefix: string;
+  /** Pub/sub flavour for the Redis bus: sharded (Redis ≥ 7), classic, or auto (by server version). */
+  redisPubSub: RedisPubSub;
+  /** With Redis: how long a crashed instance's sockets still count for presence. */
+  instanceTtlMs: number;
   logLevel: LogLevel;
   staticDir: string;
 }
@@ -118,6 +136,14 @@ const origins: Parser<string[]> = (raw, name) => {
   return out;
 };
 
+/** How many proxies to trust: an integer, or true (= 1) / false (= 0). */
+const proxyHops: Parser<number> = (raw, name) => {
+  const t = raw.trim().toLowerCase();
+  if (t === 'true') return 1;
+  if (t === 'false') return 0;
+  return integer(0, 10)(raw, name);
+};
+
 const redisUrl: Parser<string | undefined> = (raw, name) => {
   const t = raw.trim();
   if (t === '') return undefined;
@@ -125,6 +151,19 @@ const redisUrl: Parser<string | undefined> = (raw, name) => {
     // Never echo the value: a Redis URL may carry a password.
     throw new ConfigError(name, `${name} is invalid: expected redis://[user:password@]host[:port][/db] or rediss://…`);
   }
+  return t;
+};
+
+const keyPrefix: Parser<string> = (raw, name) => {
+  const t = raw.trim();
+  // Printable, no spaces or braces (braces are the hash tags of the per-identity keys).
+  if (!/^[A-Za-z0-9:._-]{1,64}$/.test(t)) throw ConfigError.invalid(name, raw, '1 to 64 characters from A-Z a-z 0-9 : . _ -');
+  return t;
+};
+
+const pubSub: Parser<RedisPubSub> = (raw, name) => {
+  const t = raw.trim().toLowerCase();
+  if (t !== 'auto' && t !== 'sharded' && t !== 'classic') throw ConfigError.invalid(name, raw, 'one of auto|sharded|classic');
   return t;
 };
 
@@ -161,8 +200,19 @@ export const CONFIG_VARS: readonly ConfigVar[] = [
   v('INVITE_RATE', 'inviteRatePerHour', '20', 'invitations per sender per hour (token bucket, burst = rate; RATE_LIMITED)', integer(1)),
   v('MAX_GRANTS', 'maxGrants', '1000', 'grants or revocations per frame and grants held per socket (TOO_MANY_GRANTS)', integer(1, 1000)),
   v('MAX_PRESENCE_SUBS', 'maxPresenceSubs', '1000', 'presence subscriptions per socket (TOO_MANY_SUBSCRIPTIONS)', integer(0, 100_000)),
+  v('SEND_RATE', 'sendRatePerMin', '1200', 'envelopes (messages, receipts, typing, copies) per Session ID per minute, all devices together (token bucket, burst = rate; RATE_LIMITED; 0 = off)', integer(0)),
+  v('SEND_RATE_IP', 'sendRateIpPerMin', '12000', 'envelopes per client address per minute (RATE_LIMITED; 0 = off)', integer(0)),
+  v('INVITE_RATE_IP', 'inviteRateIpPerHour', '100', 'invitations per client address per hour (RATE_LIMITED; 0 = off)', integer(0)),
+  v('PRESENCE_RATE', 'presenceRatePerMin', '3000', 'presence subscriptions (ids) per Session ID per minute (RATE_LIMITED per id; 0 = off)', integer(0)),
+  v('PRESENCE_RATE_IP', 'presenceRateIpPerMin', '30000', 'presence subscriptions (ids) per client address per minute (RATE_LIMITED; 0 = off)', integer(0)),
+  v('AUTH_RATE_IP', 'authRateIpPerMin', '600', 'auth attempts per client address per minute, checked before the signature (AUTH_RATE_LIMITED, 4428; 0 = off)', integer(0)),
+  v('TRUST_PROXY', 'trustProxy', '0', 'reverse proxies in front of the server: the client address is the one that many hops from the right of X-Forwarded-For, and X-Forwarded-Proto is believed (0 = use the socket address)', proxyHops),
+  v('HSTS_MAX_AGE', 'hstsMaxAgeMs', '365d', 'Strict-Transport-Security max-age, sent when a trusted proxy says the request came over https (X-Forwarded-Proto); 0 = never', duration(0, 2 * 365 * DAY)),
   v('ALLOWED_ORIGINS', 'allowedOrigins', '', 'comma list of browser origins allowed to open /ws; empty = same origin as Host; * = any. Requests without Origin (non-browser clients) are allowed', origins),
-  v('REDIS_URL', 'redisUrl', '', 'Redis store for several instances (not available in this build yet: start-up fails when set)', redisUrl),
+  v('REDIS_URL', 'redisUrl', '', 'Redis for several instances behind a load balancer: mailboxes, invitations, presence and limits in Redis, envelopes between instances over pub/sub (docs/operations.md). Unset: in-memory, one process. Unreachable at start-up: exit 1', redisUrl),
+  v('REDIS_KEY_PREFIX', 'redisKeyPrefix', 'sm:', 'prefix of every Redis key and channel; instances with the same Redis and prefix form one relay', keyPrefix),
+  v('REDIS_PUBSUB', 'redisPubSub', 'auto', 'auto|sharded|classic: sharded pub/sub (SSUBSCRIBE, Redis ≥ 7) or classic (SUBSCRIBE); auto picks by server version', pubSub),
+  v('INSTANCE_TTL', 'instanceTtlMs', '15s', 'with Redis: an instance that stopped its heartbeat (crashed) this long ago is taken for dead and its identities are told offline; heartbeat every third of it', duration(1000, 600_000)),
   v('LOG_LEVEL', 'logLevel', 'info', 'debug|info|warn|error', logLevel),
   v('STATIC_DIR', 'staticDir', 'dist/web', 'directory of the built PWA served on every other path', text),
 ];

@@ -15,6 +15,7 @@ import type { LiveSocket, ServerContext } from './context.ts';
 import { StreamFeed, type FeedSocket } from './feed.ts';
 import { GrantSet } from './grants.ts';
 import type { HubSocket } from './hub.ts';
+import { clientAddress } from './ip.ts';
 import type { EntryKind } from './store/types.ts';
 import { errorText } from './wire.ts';
 
@@ -49,6 +50,15 @@ const MISBEHAVIOUR: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 
 let nextId = 1;
 
+const LEADING_ID = /"id"\s*:\s*"([0-9a-f]{32})"/;
+
+/** The id of a frame that is not going to be parsed, if it has one near its start. */
+function shedRef(data: ArrayBuffer, isBinary: boolean): string | undefined {
+  if (isBinary) return undefined;
+  const head = Buffer.from(data, 0, Math.min(data.byteLength, 160)).toString('latin1');
+  return LEADING_ID.exec(head)?.[1];
+}
+
 export class Conn implements HubSocket, FeedSocket, LiveSocket {
   readonly id = nextId++;
   readonly nonce = randomBytes(32).toString('base64');
@@ -59,6 +69,8 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
   sid = '';
   deviceId = '';
   hidden = false;
+  /** The client's address as rate limits see it (TRUST_PROXY decides whether X-Forwarded-For counts). */
+  readonly address: string;
   private errors = 0;
   private readonly inbox: { readonly item: Inbound; readonly bytes: number }[] = [];
   private inboxBytes = 0;
@@ -72,6 +84,8 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
     private readonly route: Router,
   ) {
     this.feed = new StreamFeed(this, ctx);
+    const data = ws.getUserData();
+    this.address = clientAddress(data.ip, data.forwardedFor, ctx.config.trustProxy);
   }
 
   get open(): boolean {
@@ -210,7 +224,8 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
     }
     if (this.inbox.length >= MAX_INBOX_FRAMES || this.inboxBytes + data.byteLength > this.ctx.maxBackpressure) {
       // The client sends faster than the store answers: shed the frame; a correct client retries.
-      this.reject(new ProtocolError('RATE_LIMITED', 'too many frames in flight', 1000), undefined, true);
+      // The ref (read from the frame's first bytes, not parsed) tells an outbox which send to retry.
+      this.reject(new ProtocolError('RATE_LIMITED', 'too many frames in flight', 1000), shedRef(data, isBinary), true);
       return;
     }
     // The ArrayBuffer is only valid during this callback: copy it out now.
@@ -263,6 +278,14 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
 
   deliverEntry(type: EntryKind, offset: number, text: string): void {
     this.feed.deliver(type, offset, text);
+  }
+
+  skipEntry(offset: number): void {
+    this.feed.skip(offset);
+  }
+
+  resync(): void {
+    if (this.state === 'ready') this.feed.resync();
   }
 
   deliverFrame(type: ServerFrameType, text: string): void {

@@ -1,6 +1,7 @@
 // What every handler may use, built once per server by app.ts. Time and randomness come from here
 // so tests control them.
 import { MAX_CT_BYTES, type Limits, type VerifyFn } from '../../protocol/index.ts';
+import type { Cluster } from './cluster.ts';
 import type { Config } from './config.ts';
 import type { Bus, Hub } from './hub.ts';
 import type { Logger } from './log.ts';
@@ -18,6 +19,8 @@ export interface ServerContext {
   readonly hub: Hub;
   readonly bus: Bus;
   readonly presence: Presence;
+  /** With Redis: the other instances, and the state of the connections to Redis (for /health). */
+  readonly cluster?: Cluster;
   readonly verify: VerifyFn;
   /** Mailbox limits for envelopes. */
   readonly limits: MailboxLimits;
@@ -45,6 +48,8 @@ export interface LiveSocket {
   goAway(): void;
   /** Drops the TCP connection without a close frame (crash simulation in tests). */
   kill(): void;
+  /** Bytes uWS holds for this socket that the client has not taken yet (0 once closed). */
+  bufferedAmount(): number;
 }
 
 /** Bytes of a send/invite frame that are not ciphertext, rounded up generously (grant included). */

@@ -53,8 +53,28 @@ export class StreamFeed {
       this.pause();
       return;
     }
+    // Entries of one stream appended by different instances can arrive out of order (each
+    // instance publishes on its own connection): sending this one would make the missing ones
+    // look delivered. The store has them all, in order.
+    if (offset > this.sent + 1) {
+      this.ctx.metrics.inc('feed_gaps_total');
+      void this.pump();
+      return;
+    }
     this.sock.send(type, text);
     this.sent = offset;
+  }
+
+  /** The socket caused this entry itself and is not sent it live; the next one is no gap. */
+  skip(offset: number): void {
+    if (this.mode === 'live' && offset === this.sent + 1) this.sent = offset;
+  }
+
+  /** Something may have been appended without reaching deliver(): read the store again. */
+  resync(): void {
+    if (this.mode === 'live') void this.pump();
+    else if (this.mode === 'reading') this.dirty = true;
+    // paused: drain reads the store anyway; idle: not started, or failed.
   }
 
   drain(): void {

@@ -1,6 +1,8 @@
-// HTTP on the WebSocket's port: /health (liveness), /stats (aggregate counts only: never an ID),
+// HTTP on the WebSocket's port: /health (503 "degraded" while Redis is away), /stats (aggregate counts only: never an ID),
 // /metrics (Prometheus) and the PWA. Every response carries the security headers.
 import type uWS from 'uWebSockets.js';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { Config } from './config.ts';
 import type { ServerContext } from './context.ts';
 import type { GaugeSample } from './metrics.ts';
 import { StaticFiles } from './static.ts';
@@ -11,12 +13,29 @@ export const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
   ['X-Frame-Options', 'DENY'],
   [
     'Content-Security-Policy',
-    "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+    "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
   ],
+  // A window this app opens, or that opens it, gets no handle on it (no cross-window scripting).
+  ['Cross-Origin-Opener-Policy', 'same-origin'],
+  // Nothing here (the app, /metrics, /stats) may be embedded by another site.
+  ['Cross-Origin-Resource-Policy', 'same-origin'],
+  // The camera is for scanning a Session ID's QR code on this origin; nothing else is needed.
+  ['Permissions-Policy', 'camera=(self), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()'],
 ];
 
-export function writeSecurityHeaders(res: uWS.HttpResponse): void {
+/**
+ * The Strict-Transport-Security value for a request, or undefined. Only a request a trusted proxy
+ * says arrived over https gets one (browsers ignore it over plain http anyway, RFC 6797 §8.1).
+ */
+export function hstsFor(config: Pick<Config, 'trustProxy' | 'hstsMaxAgeMs'>, forwardedProto: string): string | undefined {
+  if (config.trustProxy === 0 || config.hstsMaxAgeMs === 0) return undefined;
+  const proto = forwardedProto.split(',')[0]!.trim().toLowerCase();
+  return proto === 'https' ? `max-age=${Math.floor(config.hstsMaxAgeMs / 1000)}` : undefined;
+}
+
+export function writeSecurityHeaders(res: uWS.HttpResponse, hsts?: string): void {
   for (const [k, v] of SECURITY_HEADERS) res.writeHeader(k, v);
+  if (hsts !== undefined) res.writeHeader('Strict-Transport-Security', hsts);
 }
 
 interface Reply {
@@ -25,12 +44,14 @@ interface Reply {
   readonly body: string | Buffer;
   readonly cache?: string;
   readonly headOnly?: boolean;
+  /** Strict-Transport-Security value, when the request came over TLS. */
+  readonly hsts?: string | undefined;
 }
 
 function write(res: uWS.HttpResponse, r: Reply): void {
   res.cork(() => {
     res.writeStatus(r.status);
-    writeSecurityHeaders(res);
+    writeSecurityHeaders(res, r.hsts);
     res.writeHeader('Content-Type', r.type);
     res.writeHeader('Cache-Control', r.cache ?? 'no-store');
     if (r.headOnly) res.endWithoutBody(r.body.length);
@@ -39,18 +60,18 @@ function write(res: uWS.HttpResponse, r: Reply): void {
 }
 
 /** Runs async work for a request; honours onAborted (the response must not be touched after it). */
-function later(res: uWS.HttpResponse, ctx: ServerContext, work: () => Promise<Reply>): void {
+function later(res: uWS.HttpResponse, ctx: ServerContext, hsts: string | undefined, work: () => Promise<Reply>): void {
   let aborted = false;
   res.onAborted(() => {
     aborted = true;
   });
   work().then(
     (r) => {
-      if (!aborted) write(res, r);
+      if (!aborted) write(res, { ...r, hsts });
     },
     (err: unknown) => {
       ctx.log.error('http_error', { error: err instanceof Error ? err.message : String(err) });
-      if (!aborted) write(res, json('503 Service Unavailable', { status: 'unavailable' }));
+      if (!aborted) write(res, { ...json('503 Service Unavailable', { status: 'unavailable' }), hsts });
     },
   );
 }
@@ -63,13 +84,19 @@ function uptimeSeconds(ctx: ServerContext): number {
   return Math.floor((Date.now() - ctx.startedAt) / 1000);
 }
 
+/**
+ * "degraded" (with HTTP 503) while an instance cannot reach Redis: its open sockets stay up, but
+ * it cannot take new ones, so a balancer's health check should send new clients elsewhere.
+ */
 export function health(ctx: ServerContext) {
+  const { cluster } = ctx;
   return {
-    status: 'ok',
+    status: cluster && !cluster.healthy ? ('degraded' as const) : ('ok' as const),
     uptime: uptimeSeconds(ctx),
     connections: ctx.sockets.size,
     store: ctx.store.kind,
     epoch: ctx.store.epoch,
+    ...cluster?.health(),
     timestamp: new Date().toISOString(),
   };
 }
@@ -99,9 +126,37 @@ export async function stats(ctx: ServerContext) {
   };
 }
 
-async function metricsText(ctx: ServerContext): Promise<string> {
+/** Sampling interval of the event-loop delay probe. */
+const LOOP_RESOLUTION_MS = 10;
+
+/** Event-loop delay since the previous scrape (perf_hooks), and the sockets' unsent bytes. */
+interface Probes {
+  readonly loop: ReturnType<typeof monitorEventLoopDelay>;
+}
+
+function bufferedBytes(ctx: ServerContext): { max: number; total: number } {
+  let max = 0;
+  let total = 0;
+  for (const s of ctx.sockets) {
+    const n = s.bufferedAmount();
+    total += n;
+    if (n > max) max = n;
+  }
+  return { max, total };
+}
+
+async function metricsText(ctx: ServerContext, probes: Probes): Promise<string> {
   const c = await ctx.store.counts();
   const mem = process.memoryUsage();
+  const buffered = bufferedBytes(ctx);
+  const { loop } = probes;
+  // The histogram is in nanoseconds and holds whole timer intervals: the delay is what exceeds
+  // the sampling interval. Empty (no sample yet) reads as NaN, shown as 0.
+  const loopS = (v: number): number => (loop.count > 0 && Number.isFinite(v) ? Math.max(0, v / 1e6 - LOOP_RESOLUTION_MS) / 1000 : 0);
+  const p50 = loopS(loop.percentile(50));
+  const p99 = loopS(loop.percentile(99));
+  const max = loopS(loop.max);
+  loop.reset();
   const g = (name: string, help: string, value: number): GaugeSample => ({ name, help, value });
   return ctx.metrics.render([
     g('connections_active', 'open WebSockets', ctx.sockets.size),
@@ -116,47 +171,64 @@ async function metricsText(ctx: ServerContext): Promise<string> {
     g('uptime_seconds', 'seconds since start', uptimeSeconds(ctx)),
     g('process_resident_memory_bytes', 'resident set size', mem.rss),
     g('process_heap_used_bytes', 'V8 heap in use', mem.heapUsed),
+    g('process_heap_total_bytes', 'V8 heap reserved', mem.heapTotal),
+    g('process_external_bytes', 'memory held outside the V8 heap (buffers)', mem.external + mem.arrayBuffers),
+    g('event_loop_delay_p50_seconds', 'event-loop delay, median since the previous scrape', p50),
+    g('event_loop_delay_p99_seconds', 'event-loop delay, 99th percentile since the previous scrape', p99),
+    g('event_loop_delay_max_seconds', 'event-loop delay, maximum since the previous scrape', max),
+    g('socket_buffered_bytes_max', 'largest number of bytes waiting in one socket (bounded by maxBackpressure)', buffered.max),
+    g('socket_buffered_bytes_total', 'bytes waiting in all sockets', buffered.total),
   ]);
 }
 
-export function registerHttp(app: uWS.TemplatedApp, ctx: ServerContext): void {
+/** Registers the HTTP routes; returns a function that stops the event-loop probe. */
+export function registerHttp(app: uWS.TemplatedApp, ctx: ServerContext): () => void {
   const files = new StaticFiles(ctx.config.staticDir);
-  const { metrics } = ctx;
+  const { metrics, config } = ctx;
+  const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  loop.enable();
+  const probes: Probes = { loop };
+  // req lives on the stack of the handler: the header is read before anything else.
+  const tls = (req: uWS.HttpRequest): string | undefined => hstsFor(config, req.getHeader('x-forwarded-proto'));
 
-  app.get('/health', (res) => {
+  app.get('/health', (res, req) => {
     metrics.inc('http_requests_total', 'health');
-    write(res, json('200 OK', health(ctx)));
+    const h = health(ctx);
+    write(res, { ...json(h.status === 'ok' ? '200 OK' : '503 Service Unavailable', h), hsts: tls(req) });
   });
 
-  app.get('/stats', (res) => {
+  app.get('/stats', (res, req) => {
     metrics.inc('http_requests_total', 'stats');
-    later(res, ctx, async () => json('200 OK', await stats(ctx)));
+    later(res, ctx, tls(req), async () => json('200 OK', await stats(ctx)));
   });
 
-  app.get('/metrics', (res) => {
+  app.get('/metrics', (res, req) => {
     metrics.inc('http_requests_total', 'metrics');
-    later(res, ctx, async () => ({ status: '200 OK', type: 'text/plain; version=0.0.4; charset=utf-8', body: await metricsText(ctx) }));
+    later(res, ctx, tls(req), async () => ({ status: '200 OK', type: 'text/plain; version=0.0.4; charset=utf-8', body: await metricsText(ctx, probes) }));
   });
 
   app.any('/*', (res, req) => {
     const method = req.getMethod();
     const url = req.getUrl();
+    const hsts = tls(req);
     if (method !== 'get' && method !== 'head') {
       metrics.inc('http_requests_total', 'other');
       res.cork(() => {
         res.writeStatus('405 Method Not Allowed');
-        writeSecurityHeaders(res);
+        writeSecurityHeaders(res, hsts);
         res.writeHeader('Allow', 'GET, HEAD').writeHeader('Content-Type', 'text/plain; charset=utf-8').end('Method Not Allowed\n');
       });
       return;
     }
     metrics.inc('http_requests_total', 'static');
     const headOnly = method === 'head';
-    later(res, ctx, async () => {
+    later(res, ctx, hsts, async () => {
       const r = await files.lookup(url);
       if (r.status === 200) return { status: '200 OK', type: r.file.contentType, body: r.file.body, cache: r.file.cacheControl, headOnly };
       const status = r.status === 400 ? '400 Bad Request' : '404 Not Found';
       return { status, type: 'text/plain; charset=utf-8', body: r.status === 400 ? 'Bad Request\n' : 'Not Found\n', headOnly };
     });
   });
+
+  return () => loop.disable();
 }

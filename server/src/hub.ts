@@ -1,7 +1,10 @@
 // Who is connected here, and the one seam for reaching them. Handlers never look sockets up
 // themselves: they hand a BusMessage to the Bus, whose local implementation dispatches through the
-// Hub. A Redis bus (a later issue) publishes the same messages to every instance, each of which
-// dispatches to its own Hub, so no handler changes when the relay becomes several processes.
+// Hub. The Redis bus (redisBus.ts) also publishes the same messages to the other instances, each of
+// which dispatches to its own Hub, so no handler changes when the relay becomes several processes.
+// The Hub tells a listener when an identity gets its first or loses its last socket here, and when
+// a target gets its first or loses its last local watcher: that is what a distributed bus
+// subscribes to, so no instance receives traffic for users it holds no socket of.
 import type { Grant, ServerFrameType } from '../../protocol/index.ts';
 import type { EntryKind } from './store/types.ts';
 import { presenceText } from './wire.ts';
@@ -36,11 +39,23 @@ export interface HubSocket {
   /** Session IDs whose presence this socket subscribed to. */
   readonly subs: Set<string>;
   deliverEntry(type: EntryKind, offset: number, text: string): void;
+  /** An entry this socket caused itself: not sent live (it gets it on replay), but not a gap either. */
+  skipEntry(offset: number): void;
+  /** Entries may have been missed (the bus was down, or subscribed late): catch up from the store. */
+  resync(): void;
   deliverFrame(type: ServerFrameType, text: string): void;
   holdGrant(grant: Grant): void;
   revokeFrom(from: string, iat: number): void;
   /** Whether this socket may still learn target's presence (own ID, or a live grant from target). */
   mayObserve(target: string, now: number): boolean;
+}
+
+/** First/last local socket of an identity, first/last local watcher of a presence target. */
+export interface HubListener {
+  identityAdded(sid: string): void;
+  identityRemoved(sid: string): void;
+  watchAdded(target: string): void;
+  watchRemoved(target: string): void;
 }
 
 export class Hub {
@@ -49,8 +64,24 @@ export class Hub {
   private readonly watchers = new Map<string, Set<HubSocket>>();
   private authenticated = 0;
   private subscriptions = 0;
+  private listener: HubListener | undefined;
 
   constructor(private readonly clock: () => number) {}
+
+  /** One listener (the distributed bus); it hears only about changes after this call. */
+  listen(listener: HubListener | undefined): void {
+    this.listener = listener;
+  }
+
+  /** Every identity with a socket here. */
+  identities(): IterableIterator<string> {
+    return this.bySid.keys();
+  }
+
+  /** Every presence target watched from here. */
+  watchedTargets(): IterableIterator<string> {
+    return this.watchers.keys();
+  }
 
   get authenticatedCount(): number {
     return this.authenticated;
@@ -74,11 +105,13 @@ export class Hub {
 
   add(sock: HubSocket): void {
     let set = this.bySid.get(sock.sid);
+    const first = !set;
     if (!set) this.bySid.set(sock.sid, (set = new Set()));
     if (!set.has(sock)) {
       set.add(sock);
       this.authenticated++;
     }
+    if (first) this.listener?.identityAdded(sock.sid);
   }
 
   /** Removes the socket and all its presence subscriptions. */
@@ -86,19 +119,24 @@ export class Hub {
     const set = this.bySid.get(sock.sid);
     if (set?.delete(sock)) {
       this.authenticated--;
-      if (set.size === 0) this.bySid.delete(sock.sid);
+      if (set.size === 0) {
+        this.bySid.delete(sock.sid);
+        this.listener?.identityRemoved(sock.sid);
+      }
     }
     for (const target of sock.subs) this.unwatch(sock, target);
   }
 
   watch(sock: HubSocket, target: string): void {
     let set = this.watchers.get(target);
+    const first = !set;
     if (!set) this.watchers.set(target, (set = new Set()));
     if (!set.has(sock)) {
       set.add(sock);
       this.subscriptions++;
     }
     sock.subs.add(target);
+    if (first) this.listener?.watchAdded(target);
   }
 
   unwatch(sock: HubSocket, target: string): void {
@@ -106,14 +144,20 @@ export class Hub {
     const set = this.watchers.get(target);
     if (!set?.delete(sock)) return;
     this.subscriptions--;
-    if (set.size === 0) this.watchers.delete(target);
+    if (set.size === 0) {
+      this.watchers.delete(target);
+      this.listener?.watchRemoved(target);
+    }
   }
 
   dispatch(sid: string, msg: BusMessage, exceptConn?: number): void {
     const set = this.bySid.get(sid);
     if (!set) return;
     for (const sock of set) {
-      if (sock.id === exceptConn) continue;
+      if (sock.id === exceptConn) {
+        if (msg.kind === 'entry') sock.skipEntry(msg.offset);
+        continue;
+      }
       switch (msg.kind) {
         case 'entry':
           sock.deliverEntry(msg.type, msg.offset, msg.text);
@@ -129,6 +173,15 @@ export class Hub {
           break;
       }
     }
+  }
+
+  /** Every socket of sid (or of every identity here) catches up from the store. */
+  resync(sid?: string): void {
+    if (sid !== undefined) {
+      for (const sock of this.bySid.get(sid) ?? []) sock.resync();
+      return;
+    }
+    for (const set of this.bySid.values()) for (const sock of set) sock.resync();
   }
 
   notifyPresence(sid: string, online: boolean, ts: number): void {

@@ -24,7 +24,11 @@ async function main(): Promise<void> {
       process.stderr.write(`session-messenger: configuration error: ${err.message}\n`);
       process.exit(1);
     }
-    log.error('start_failed', { error: err instanceof Error ? err.message : String(err) });
+    // E.g. "Redis at redis://…:6379 is not reachable: connect ECONNREFUSED …": said plainly on
+    // stderr for the operator, and as a JSON line for the log collector.
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`session-messenger: cannot start: ${message}\n`);
+    log.error('start_failed', { error: message });
     process.exit(1);
   }
   log.info('listening', { host: config.host, port: server.port, store: server.store.kind, epoch: server.store.epoch });

@@ -29,7 +29,12 @@ const DEFS = {
   replayed_entries_total: ['counter', 'stream entries sent from the store (replay and catch-up)'],
   backpressure_pauses_total: ['counter', 'times a socket stream was paused until drain'],
   send_dropped_total: ['counter', 'frames uWS dropped because a socket hit its backpressure limit'],
+  rate_limited_total: ['counter', 'requests refused by a token bucket, by bucket (action, action_ip)', 'bucket'],
   store_errors_total: ['counter', 'store operations that failed', 'op'],
+  feed_gaps_total: ['counter', 'live stream entries that arrived ahead of a missing one (caught up from the store)'],
+  bus_messages_total: ['counter', 'Redis bus messages, by event (published|publish_failed|received|malformed)', 'event'],
+  bus_reconnects_total: ['counter', 'times the Redis bus subscriber came back and resynchronised its sockets'],
+  presence_reaped_total: ['counter', 'identities of crashed instances this instance cleaned up'],
   http_requests_total: ['counter', 'HTTP requests, by route', 'route'],
 } as const satisfies Record<string, readonly [Kind, string, string?]>;
 

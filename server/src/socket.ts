@@ -4,7 +4,7 @@ import uWS from 'uWebSockets.js';
 import { idleTimeoutSeconds } from './config.ts';
 import { Conn, type Router, type SocketData } from './connection.ts';
 import type { ServerContext } from './context.ts';
-import { writeSecurityHeaders } from './http.ts';
+import { hstsFor, writeSecurityHeaders } from './http.ts';
 import { originAllowed } from './origin.ts';
 import { errorText } from './wire.ts';
 
@@ -29,18 +29,24 @@ export function wsBehavior(ctx: ServerContext, route: Router): uWS.WebSocketBeha
       const protocol = req.getHeader('sec-websocket-protocol');
       const extensions = req.getHeader('sec-websocket-extensions');
       const forwardedFor = req.getHeader('x-forwarded-for');
+      const hsts = hstsFor(config, req.getHeader('x-forwarded-proto'));
       const ip = Buffer.from(res.getRemoteAddressAsText()).toString();
       if (!originAllowed(origin, host, config.allowedOrigins)) {
         metrics.inc('connections_rejected_total', 'origin');
         ctx.log.info('origin_forbidden', { origin: origin.slice(0, 100) });
         res.cork(() => {
           res.writeStatus('403 Forbidden');
-          writeSecurityHeaders(res);
+          writeSecurityHeaders(res, hsts);
           res.writeHeader('Content-Type', 'text/plain; charset=utf-8').end('ORIGIN_FORBIDDEN: origin is not allowed\n');
         });
         return;
       }
-      res.upgrade<SocketData>({ origin, ip, forwardedFor }, key, protocol, extensions, context);
+      // The 101 carries the security headers too: every HTTP response this server writes does.
+      res.cork(() => {
+        res.writeStatus('101 Switching Protocols');
+        writeSecurityHeaders(res, hsts);
+        res.upgrade<SocketData>({ origin, ip, forwardedFor }, key, protocol, extensions, context);
+      });
     },
 
     open: (ws) => {

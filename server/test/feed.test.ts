@@ -94,4 +94,41 @@ describe('StreamFeed', () => {
     feed.deliver('envelope', 4, entry(4).text);
     expect(sent).toEqual([1, 2, 3, 4]);
   });
+  it('catches up from the store when an entry arrives ahead of a missing one (another instance published it first)', async () => {
+    const { feed, reads, sent, tick } = harness();
+    feed.start(0);
+    reads[0]!.resolve([]);
+    await tick();
+    feed.deliver('envelope', 1, entry(1).text);
+    // 2 was appended by one instance, 3 by another; 3's message came first.
+    feed.deliver('envelope', 3, entry(3).text);
+    expect(sent).toEqual([1]);
+    expect(reads.map((r) => r.after)).toEqual([0, 1]);
+    feed.deliver('envelope', 2, entry(2).text); // arrives during the read: the read has it
+    reads[1]!.resolve([entry(2), entry(3)]);
+    await tick();
+    // The live 2 made the feed dirty: one more read before going live, which finds nothing new.
+    reads[2]?.resolve([]);
+    await tick();
+    expect(sent).toEqual([1, 2, 3]);
+    feed.deliver('envelope', 4, entry(4).text);
+    expect(sent).toEqual([1, 2, 3, 4]);
+  });
+
+  it('does not take an entry the socket caused itself for a gap, and reads again on resync', async () => {
+    const { feed, reads, sent, tick } = harness();
+    feed.start(0);
+    reads[0]!.resolve([]);
+    await tick();
+    feed.skip(1); // this socket's own copy: not sent live
+    feed.deliver('envelope', 2, entry(2).text);
+    expect(sent).toEqual([2]);
+    expect(reads).toHaveLength(1);
+    // The bus was away for a while: whatever was appended meanwhile is read from the store.
+    feed.resync();
+    expect(reads.map((r) => r.after)).toEqual([0, 2]);
+    reads[1]!.resolve([entry(3)]);
+    await tick();
+    expect(sent).toEqual([2, 3]);
+  });
 });

@@ -3,7 +3,6 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { startServer } from '../src/app.ts';
-import { ConfigError } from '../src/config.ts';
 import { silentLogger } from '../src/log.ts';
 import { MemoryStore } from '../src/store/memory.ts';
 import { connectAs, newIdentity, RawClient } from './helpers/rawClient.ts';
@@ -67,12 +66,14 @@ describe('server lifecycle', () => {
     expect((await track(await RawClient.connect(again.url)).hello!).epoch).toBe(store.epoch);
   });
 
-  it('refuses to start with REDIS_URL until the Redis store exists', async () => {
-    await expect(startServer({ config: { port: 0, redisUrl: 'redis://localhost:6379' }, log: silentLogger() })).rejects.toThrow(ConfigError);
-    await expect(startServer({ config: { port: 0, redisUrl: 'redis://localhost:6379' }, log: silentLogger() })).rejects.toThrow(
-      'REDIS_URL is set but the Redis store is not available in this build',
+  it('refuses to start when REDIS_URL points at no Redis, naming it without its password', async () => {
+    const err = await startServer({ config: { host: '127.0.0.1', port: 0, redisUrl: 'redis://app:hunter2@127.0.0.1:1' }, log: silentLogger() }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
     );
-  });
+    expect(err?.message).toMatch(/^Redis at redis:\/\/app:\*\*\*@127\.0\.0\.1:1\/? is not reachable: .*ECONNREFUSED/);
+    expect(err?.message).not.toContain('hunter2');
+  }, 30_000);
 });
 
 describe('npm start (server/src/main.ts)', () => {
@@ -94,9 +95,10 @@ describe('npm start (server/src/main.ts)', () => {
     expect(run.err.join('')).toContain('HEARTBEAT_INTERVAL="often" is invalid');
   }, 30_000);
 
-  it('exits 1 when REDIS_URL is set', async () => {
-    const run = runMain({ REDIS_URL: 'redis://localhost:6379' });
+  it('exits 1 with a clear message when Redis cannot be reached at start-up', async () => {
+    const run = runMain({ REDIS_URL: 'redis://127.0.0.1:1' });
     expect(await run.exit).toBe(1);
-    expect(run.err.join('')).toContain('REDIS_URL is set but the Redis store is not available in this build');
+    expect(run.err.join('')).toMatch(/^session-messenger: cannot start: Redis at redis:\/\/127\.0\.0\.1:1\/? is not reachable: .*ECONNREFUSED/);
+    expect(run.out.some((l) => l.includes('"event":"listening"'))).toBe(false);
   }, 30_000);
 });

@@ -141,7 +141,8 @@ describe('mailbox', () => {
   });
 
   it('replays a large backlog through backpressure, in pages, in order', async () => {
-    const srv = await start({ mailboxMaxEntries: 100_000, mailboxMaxBytes: 256 * 1024 * 1024 });
+    // 3000 sends in a burst: more than SEND_RATE allows one identity (limits.test.ts tests that).
+    const srv = await start({ mailboxMaxEntries: 100_000, mailboxMaxBytes: 256 * 1024 * 1024, sendRatePerMin: 0 });
     const alice = newIdentity();
     const bob = newIdentity();
     const a = await as(srv.url, alice, { grants: [grant(bob, alice)] });

@@ -13,6 +13,7 @@ import {
 } from '../../../protocol/index.ts';
 import type { Conn } from '../connection.ts';
 import { GRANTS_PER_SLICE, verifyGrant, yieldToLoop } from '../grants.ts';
+import { limitText, takeLimit } from '../limits.ts';
 
 /** A block is re-presented at every connect; kept this long it outlives any grant it voids. */
 export const REVOCATION_TTL_MS = 2 * GRANT_LIFETIME_MS;
@@ -22,6 +23,10 @@ export async function handleAuth(conn: Conn, f: ClientFrames['auth']): Promise<v
   const { config, store } = ctx;
   conn.setState('authenticating');
 
+  // Per address, before the signature: a flood of junk auth frames costs a token each, not a verify.
+  const waitMs = await takeLimit(ctx, 'auth', undefined, conn.address);
+  if (!conn.open) return;
+  if (waitMs > 0) return conn.reject(new ProtocolError('AUTH_RATE_LIMITED', limitText(config, 'auth'), waitMs));
   // Cheap checks before the signature, the signature before any store write.
   const bad = verifyAuthFrame(f, conn.nonce, ctx.verify);
   if (bad) return conn.reject(new ProtocolError(bad));

@@ -3,6 +3,7 @@
 import { checkRevocation, ProtocolError, type ClientFrames } from '../../../protocol/index.ts';
 import type { Conn } from '../connection.ts';
 import { authorize, GRANTS_PER_SLICE, verifyGrant, yieldToLoop } from '../grants.ts';
+import { limitText, takeLimit } from '../limits.ts';
 import { okText, presenceText } from '../wire.ts';
 import { REVOCATION_TTL_MS } from './auth.ts';
 
@@ -54,10 +55,19 @@ export async function handleRevoke(conn: Conn, f: ClientFrames['revoke']): Promi
 export async function handlePresenceSub(conn: Conn, f: ClientFrames['presence_sub']): Promise<void> {
   const { ctx } = conn;
   const now = ctx.clock();
+  let waitMs = 0;
   for (const id of f.ids) {
     if (!conn.subs.has(id) && conn.subs.size >= ctx.config.maxPresenceSubs) {
       conn.reject(new ProtocolError('TOO_MANY_SUBSCRIPTIONS', `at most ${ctx.config.maxPresenceSubs}`), id);
       if (!conn.open) return;
+      continue;
+    }
+    // One token per id (each costs a grant check); once refused, the rest of the frame is refused
+    // with the same wait without asking the store again.
+    if (waitMs === 0) waitMs = await takeLimit(ctx, 'presence', conn.sid, conn.address);
+    if (!conn.open) return;
+    if (waitMs > 0) {
+      conn.reject(new ProtocolError('RATE_LIMITED', limitText(ctx.config, 'presence'), waitMs), id);
       continue;
     }
     const denied = await authorize(conn.grants, conn.sid, id, now, ctx.store);
@@ -67,7 +77,10 @@ export async function handlePresenceSub(conn: Conn, f: ClientFrames['presence_su
       continue;
     }
     ctx.hub.watch(conn, id);
-    conn.send('presence', presenceText(id, ctx.presence.isOnline(id), now));
+    // With Redis this asks the shared directory (after subscribing, so no change slips between).
+    const online = await ctx.presence.isOnline(id);
+    if (!conn.open) return;
+    conn.send('presence', presenceText(id, online, now));
   }
 }
 

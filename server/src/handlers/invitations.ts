@@ -10,6 +10,7 @@ import {
 } from '../../../protocol/index.ts';
 import type { Conn } from '../connection.ts';
 import type { ServerContext } from '../context.ts';
+import { limitText, takeLimit } from '../limits.ts';
 import type { Invitation } from '../store/types.ts';
 import { grantJson, invitationText, invitationUpdateText, okText } from '../wire.ts';
 
@@ -22,8 +23,8 @@ export async function handleInvite(conn: Conn, f: ClientFrames['invite']): Promi
   if (f.to === sid) throw new ProtocolError('INVITE_SELF');
   const now = ctx.clock();
   // Before the signature check, so a flood of junk invitations costs its sender tokens too.
-  const waitMs = await store.takeToken('invite:' + sid, config.inviteRatePerHour / 3600, config.inviteRatePerHour, now);
-  if (waitMs > 0) throw new ProtocolError('RATE_LIMITED', `invitations are limited to ${config.inviteRatePerHour} per hour`, waitMs);
+  const waitMs = await takeLimit(ctx, 'invite', sid, conn.address);
+  if (waitMs > 0) throw new ProtocolError('RATE_LIMITED', limitText(config, 'invite'), waitMs);
   // A block covers invitations too, or a blocked stranger could keep knocking. It stays known for
   // the revocation TTL; the blocker can still invite (an unblock) and the other side can accept.
   if ((await store.revokedAt(f.to, sid)) !== undefined) throw new ProtocolError('GRANT_REVOKED', 'the recipient has blocked this sender');

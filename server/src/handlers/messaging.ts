@@ -3,10 +3,14 @@
 import { ProtocolError, type ClientFrames } from '../../../protocol/index.ts';
 import type { Conn } from '../connection.ts';
 import { authorize } from '../grants.ts';
+import { limitText, takeLimit } from '../limits.ts';
 import { deliveredText, envelopeText, sentText } from '../wire.ts';
 
 export async function handleSend(conn: Conn, f: ClientFrames['send']): Promise<void> {
   const { ctx } = conn;
+  // First, so a flood of refused sends costs its sender tokens too.
+  const waitMs = await takeLimit(ctx, 'send', conn.sid, conn.address);
+  if (waitMs > 0) throw new ProtocolError('RATE_LIMITED', limitText(ctx.config, 'send'), waitMs);
   const now = ctx.clock();
   const denied = await authorize(conn.grants, conn.sid, f.to, now, ctx.store);
   if (denied) throw new ProtocolError(denied);

@@ -1,0 +1,58 @@
+// Rate limits: token buckets in the store (so every instance shares them), one per identity and one
+// per client address for each costly action (docs/security.md "Limits"). Each bucket holds one
+// period's worth of tokens (burst = rate) and refills evenly; a rate of 0 turns the bucket off.
+// A refused request is answered with an error carrying retryAfterMs: never a silent drop.
+import type { Config } from './config.ts';
+import type { ServerContext } from './context.ts';
+
+export type LimitedAction = 'send' | 'invite' | 'presence' | 'auth';
+
+interface BucketSpec {
+  readonly perIdentity: number;
+  readonly perAddress: number;
+  readonly periodMs: number;
+}
+
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+
+function spec(config: Config, action: LimitedAction): BucketSpec {
+  switch (action) {
+    case 'send':
+      return { perIdentity: config.sendRatePerMin, perAddress: config.sendRateIpPerMin, periodMs: MINUTE };
+    case 'invite':
+      return { perIdentity: config.inviteRatePerHour, perAddress: config.inviteRateIpPerHour, periodMs: HOUR };
+    case 'presence':
+      return { perIdentity: config.presenceRatePerMin, perAddress: config.presenceRateIpPerMin, periodMs: MINUTE };
+    case 'auth':
+      // Before authentication there is no identity to count against.
+      return { perIdentity: 0, perAddress: config.authRateIpPerMin, periodMs: MINUTE };
+  }
+}
+
+/**
+ * Takes one token from the identity's and the address's bucket for `action`. Returns 0 when the
+ * action may go ahead, else the milliseconds until it may be tried again.
+ */
+export async function takeLimit(ctx: ServerContext, action: LimitedAction, sid: string | undefined, address: string): Promise<number> {
+  const { perIdentity, perAddress, periodMs } = spec(ctx.config, action);
+  const now = ctx.clock();
+  const take = (key: string, rate: number): Promise<number> => ctx.store.takeToken(key, (rate * 1000) / periodMs, rate, now);
+  const [byId, byAddr] = await Promise.all([
+    sid !== undefined && perIdentity > 0 ? take(`${action}:${sid}`, perIdentity) : 0,
+    perAddress > 0 ? take(`${action}-ip:${address}`, perAddress) : 0,
+  ]);
+  if (byId > 0) ctx.metrics.inc('rate_limited_total', action);
+  if (byAddr > 0) ctx.metrics.inc('rate_limited_total', `${action}_ip`);
+  return Math.max(byId, byAddr);
+}
+
+/** Human text for a refusal: which limit, so an operator reading a client's report knows which knob. */
+export function limitText(config: Config, action: LimitedAction): string {
+  const { perIdentity, perAddress, periodMs } = spec(config, action);
+  const per = periodMs === HOUR ? 'hour' : 'minute';
+  const parts: string[] = [];
+  if (perIdentity > 0) parts.push(`${perIdentity} per Session ID`);
+  if (perAddress > 0) parts.push(`${perAddress} per address`);
+  return `${action} is limited to ${parts.join(' and ')} per ${per}`;
+}
