@@ -43,7 +43,8 @@ export default defineConfig({
   webServer: {
     command: 'npx tsx server/src/main.ts',
     url: `${BASE_URL}/health`,
-    env: { PORT: String(PORT), HOST: '127.0.0.1', STATIC_DIR: 'dist/web', LOG_LEVEL: 'warn' },
+    // A short presence debounce and heartbeat so "offline" is seen within an expect timeout.
+    env: { PORT: String(PORT), HOST: '127.0.0.1', STATIC_DIR: 'dist/web', LOG_LEVEL: 'warn', PRESENCE_DEBOUNCE: '1s', HEARTBEAT_INTERVAL: '5s' },
     reuseExistingServer: false,
     timeout: 60_000,
     stdout: 'pipe',

@@ -48,7 +48,8 @@ export interface ReadEvent {
 export interface ClientEvents {
   /** A new message stored: incoming, or outgoing from another of my devices. */
   message: StoredMessage;
-  /** A new invitation: incoming, or outgoing from another of my devices. */
+  /** A new invitation: incoming, outgoing from this device (when created, before it is sent) or
+   * from another of my devices. */
   invitation: InvitationRecord;
   invitationUpdate: InvitationUpdateEvent;
   status: StatusEvent;

@@ -69,6 +69,8 @@ export class Invitations {
       updatedAt: now,
     };
     await ctx.storage.putInvitation(rec);
+    // Before the send: a listener sees the invitation queued, then its update once acknowledged.
+    ctx.events.emit('invitation', rec);
     await this.flushOps();
     return rec;
   }
@@ -127,8 +129,11 @@ export class Invitations {
       return true;
     }
     this._settle(rec);
-    if (op === 'invite') await this._ctx.storage.putInvitation(rec);
-    else await this._transition(rec, op === 'accept' ? 'accepted' : op === 'decline' ? 'declined' : 'cancelled', rec.responseGrant);
+    if (op === 'invite') {
+      await this._ctx.storage.putInvitation(rec);
+      // Still pending (the invitee has not answered), but no longer queued here: pendingOp is gone.
+      this._ctx.events.emit('invitationUpdate', { id: rec.id, peer: rec.peer, direction: rec.direction, status: rec.status, invitation: rec });
+    } else await this._transition(rec, op === 'accept' ? 'accepted' : op === 'decline' ? 'declined' : 'cancelled', rec.responseGrant);
     return true;
   }
 

@@ -3,12 +3,18 @@
 // whom, so asking for a stranger only gets an error back, never their presence.
 import { MAX_IDS_PER_FRAME, type ServerFrames } from '../protocol/index.ts';
 import type { ClientContext } from './context.ts';
+import { Timer } from './runtime.ts';
 
 export class Presence {
   private readonly _online = new Map<string, boolean>();
   private readonly _subscribed = new Set<string>();
+  /** Ids the server refused for now (RATE_LIMITED): asked again after its retryAfterMs. */
+  private readonly _retry = new Set<string>();
+  private readonly _retryTimer: Timer;
 
-  constructor(private readonly _ctx: ClientContext) {}
+  constructor(private readonly _ctx: ClientContext) {
+    this._retryTimer = new Timer(_ctx.runtime);
+  }
 
   /** Subscribes to ids (again: a new socket starts with no subscriptions). */
   subscribe(ids: readonly string[]): void {
@@ -34,6 +40,17 @@ export class Presence {
   onError(frame: ServerFrames['error']): boolean {
     if (frame.ref === undefined || !this._subscribed.has(frame.ref)) return false;
     this._subscribed.delete(frame.ref);
+    if (frame.code === 'RATE_LIMITED') {
+      this._retry.add(frame.ref);
+      const wait = frame.retryAfterMs ?? 1000;
+      this._retryTimer.setEarliest(wait, () =>
+        this._ctx.enqueue(() => {
+          const ids = [...this._retry];
+          this._retry.clear();
+          this.subscribe(ids);
+        }),
+      );
+    }
     return true;
   }
 
@@ -47,8 +64,15 @@ export class Presence {
     return this._online.get(peer) ?? false;
   }
 
-  /** The socket is gone and its subscriptions with it; the next ready subscribes again. */
+  /** The socket is gone and its subscriptions with it; the next ready subscribes again. Without a
+   * socket nothing is known about anyone: peers shown online are told offline, so isOnline() is
+   * never a leftover from the last socket. */
   reset(): void {
+    const wasOnline = [...this._online].filter(([, online]) => online).map(([peer]) => peer);
+    this._online.clear();
+    for (const peer of wasOnline) this._ctx.events.emit('presence', { peer, online: false });
     this._subscribed.clear();
+    this._retry.clear();
+    this._retryTimer.clear();
   }
 }

@@ -10,7 +10,7 @@ describe('invitations', () => {
     const bob = await user(srv);
 
     const invited = next(bob.c, 'invitation');
-    const told = next(alice.c, 'invitationUpdate');
+    const told = next(alice.c, 'invitationUpdate', (u) => u.status !== 'pending');
     const id = await alice.c.sendInvitation({ recipientId: bob.id, displayName: 'Alice', message: 'Shall we talk?' });
     const inv = await invited;
     expect(inv).toMatchObject({ id, direction: 'incoming', peer: alice.id, displayName: 'Alice', message: 'Shall we talk?', status: 'pending' });
@@ -31,6 +31,28 @@ describe('invitations', () => {
     expect((await alice.c.getConversation(bob.id)).messages.map((m) => m.content)).toEqual(['hello Bob', 'hello Alice']);
   });
 
+  it("the inviter's own device is told of the invitation when made and again when the server acknowledges it", async () => {
+    const srv = await server();
+    const alice = await user(srv);
+    const bob = await user(srv);
+    await alice.c.disconnect();
+    const created = next(alice.c, 'invitation');
+    const id = await alice.c.sendInvitation({ recipientId: bob.id, displayName: 'Alice' });
+    // Offline: made and stored, not yet acknowledged.
+    expect(await created).toMatchObject({ id, direction: 'outgoing', peer: bob.id, status: 'pending', pendingOp: 'invite' });
+    const acked = next(alice.c, 'invitationUpdate', (u) => u.id === id);
+    const echoes = collect(alice.c, 'invitation');
+    await alice.c.connect();
+    const ack = await acked;
+    expect(ack).toMatchObject({ id, peer: bob.id, direction: 'outgoing', status: 'pending' });
+    expect(ack.invitation.pendingOp).toBeUndefined();
+    expect((await alice.c.getInvitations()).find((i) => i.id === id)?.pendingOp).toBeUndefined();
+    // The stream's copy of my own invitation is not told twice.
+    await bob.c.acceptInvitation(id, { displayName: 'Bob' });
+    await eventually(async () => (await alice.c.getContact(bob.id))?.state === 'accepted', 'Alice is told of the accept');
+    expect(echoes.filter((i) => i.id === id)).toEqual([]);
+  });
+
   it('a decline is told to the inviter at once', async () => {
     const srv = await server();
     const alice = await user(srv);
@@ -38,8 +60,8 @@ describe('invitations', () => {
     const invited = next(bob.c, 'invitation');
     const id = await alice.c.sendInvitation({ recipientId: bob.id, displayName: 'Alice' });
     await invited;
-    const told = next(alice.c, 'invitationUpdate');
-    const mine = next(bob.c, 'invitationUpdate');
+    const told = next(alice.c, 'invitationUpdate', (u) => u.status !== 'pending');
+    const mine = next(bob.c, 'invitationUpdate', (u) => u.status !== 'pending');
     await bob.c.declineInvitation(id);
     expect(await told).toMatchObject({ id, status: 'declined' });
     expect(await mine).toMatchObject({ id, status: 'declined', direction: 'incoming' });
@@ -58,7 +80,7 @@ describe('invitations', () => {
     const invited = next(bob.c, 'invitation');
     const id = await alice.c.sendInvitation({ recipientId: bob.id, displayName: 'Alice' });
     await invited;
-    const told = next(bob.c, 'invitationUpdate');
+    const told = next(bob.c, 'invitationUpdate', (u) => u.status !== 'pending');
     await alice.c.cancelInvitation(id);
     expect(await told).toMatchObject({ id, status: 'cancelled', direction: 'incoming' });
     await expect(bob.c.acceptInvitation(id)).rejects.toMatchObject({ code: 'INVITE_NOT_PENDING' });

@@ -93,8 +93,8 @@ export class AddContactModel extends Disposable {
     try {
       this._d.prefs.setDisplayName(name);
       const id = await this._d.client.sendInvitation({ recipientId: this.sessionId.value.trim(), displayName: name, message: this.note.value.trim() });
+      // The SDK told the new invitation (an `invitation` event) before sendInvitation resolved.
       await this._d.invitations.refresh.idle();
-      this._d.invitations.refresh();
       this.sentId.value = id;
       return true;
     } catch (err) {

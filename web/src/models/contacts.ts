@@ -53,13 +53,9 @@ export class ContactsModel extends Disposable {
     this.own(_client.on('typing', (t) => (this.reportedTyping.value = withOne(this.reportedTyping.value, t.peer, t.isTyping))));
     this.own(
       _client.on('connection', (e) => {
-        // Without a socket nothing about presence is known; the next ready brings it back.
-        if (e.newState === 'connected') {
-          this._seedLive();
-        } else {
-          this.reportedOnline.value = new Set();
-          this.reportedTyping.value = new Set();
-        }
+        // The SDK tells peers offline when the socket goes (Presence.reset); typing is cleared here.
+        if (e.newState === 'connected') this._seedLive();
+        else this.reportedTyping.value = new Set();
       }),
     );
     this.refresh();

@@ -159,7 +159,7 @@ function Outgoing({ inv }: { inv: InvitationRecord }) {
   const now = s.clock.now.value;
   const pending = inv.status === 'pending';
   const named = s.contacts.hasName(inv.peer);
-  // The SDK tells no event when the server acknowledges an invite: while connected it is on its way.
+  // pendingOp 'invite' is cleared (with an invitationUpdate) when the server acknowledges it.
   const connected = s.connection.state.value === 'connected';
   const expired = pending && inv.expiresAt <= now;
   const label =
@@ -168,8 +168,10 @@ function Outgoing({ inv }: { inv: InvitationRecord }) {
       : pending
         ? expired
           ? 'Expired'
-          : inv.pendingOp === 'invite' && !connected
-            ? 'Queued: goes out when you are online'
+          : inv.pendingOp === 'invite'
+            ? connected
+              ? 'Sending…'
+              : 'Queued: goes out when you are online'
             : `Waiting · ${timeLeft(inv.expiresAt, now)}`
         : (OUT_STATE[inv.status] ?? inv.status);
   return (
