@@ -10,27 +10,14 @@ import { createClient } from 'redis';
 import { randomId } from '../../protocol/index.ts';
 import { createRedisStore, type RedisStore, type RedisStoreOptions } from '../src/store/redis.ts';
 import type { Invitation, MailboxLimits, NewEntry } from '../src/store/types.ts';
+import { redisUnreachable } from './helpers/cluster.ts';
 import { storeSuite } from './storeSuite.ts';
 
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const BASE = `sm:test:${randomId()}:`;
 
-async function unreachable(): Promise<string | undefined> {
-  const c = createClient({ url, socket: { connectTimeout: 2000, reconnectStrategy: false } });
-  c.on('error', () => {});
-  try {
-    await c.connect();
-    await c.ping();
-    await c.close();
-    return undefined;
-  } catch (err) {
-    c.destroy();
-    return err instanceof Error ? err.message || err.name : String(err);
-  }
-}
-
 // Decided once, at load: CI (REQUIRE_REDIS=1) fails loudly, a laptop without Redis skips visibly.
-const down = await unreachable();
+const down = await redisUnreachable(url);
 if (down !== undefined) {
   if (process.env.REQUIRE_REDIS === '1') throw new Error(`REQUIRE_REDIS=1 but Redis at ${url} is not reachable: ${down}`);
   console.warn(`Skipping the Redis store tests: Redis at ${url} is not reachable (${down}). Set REQUIRE_REDIS=1 to fail instead.`);
