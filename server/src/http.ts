@@ -43,6 +43,8 @@ interface Reply {
   readonly type: string;
   readonly body: string | Buffer;
   readonly cache?: string;
+  readonly encoding?: string | undefined;
+  readonly vary?: boolean;
   readonly headOnly?: boolean;
   /** Strict-Transport-Security value, when the request came over TLS. */
   readonly hsts?: string | undefined;
@@ -54,7 +56,11 @@ function write(res: uWS.HttpResponse, r: Reply): void {
     writeSecurityHeaders(res, r.hsts);
     res.writeHeader('Content-Type', r.type);
     res.writeHeader('Cache-Control', r.cache ?? 'no-store');
-    if (r.headOnly) res.endWithoutBody(r.body.length);
+    if (r.encoding !== undefined) res.writeHeader('Content-Encoding', r.encoding);
+    if (r.vary) res.writeHeader('Vary', 'Accept-Encoding');
+    // endWithoutBody(length) leaves a kept-alive connection unusable in this uWS
+    // (uNetworking/uWebSockets.js#739): announce the length ourselves, end with no arguments.
+    if (r.headOnly) res.writeHeader('Content-Length', String(r.body.length)).endWithoutBody();
     else res.end(r.body);
   });
 }
@@ -211,6 +217,7 @@ export function registerHttp(app: uWS.TemplatedApp, ctx: ServerContext): () => v
     const method = req.getMethod();
     const url = req.getUrl();
     const hsts = tls(req);
+    const acceptEncoding = req.getHeader('accept-encoding');
     if (method !== 'get' && method !== 'head') {
       metrics.inc('http_requests_total', 'other');
       res.cork(() => {
@@ -223,8 +230,11 @@ export function registerHttp(app: uWS.TemplatedApp, ctx: ServerContext): () => v
     metrics.inc('http_requests_total', 'static');
     const headOnly = method === 'head';
     later(res, ctx, hsts, async () => {
-      const r = await files.lookup(url);
-      if (r.status === 200) return { status: '200 OK', type: r.file.contentType, body: r.file.body, cache: r.file.cacheControl, headOnly };
+      const r = await files.lookup(url, acceptEncoding);
+      if (r.status === 200) {
+        const { file } = r;
+        return { status: '200 OK', type: file.contentType, body: file.body, cache: file.cacheControl, encoding: file.encoding, vary: file.vary, headOnly };
+      }
       const status = r.status === 400 ? '400 Bad Request' : '404 Not Found';
       return { status, type: 'text/plain; charset=utf-8', body: r.status === 400 ? 'Bad Request\n' : 'Not Found\n', headOnly };
     });

@@ -1,9 +1,10 @@
 // HTTP: /health, /stats (aggregates only), /metrics (Prometheus), static PWA, security headers,
 // and the Origin check on the WebSocket upgrade.
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { SECURITY_HEADERS } from '../src/http.ts';
 import { connectAs, grant, invitationTo, newIdentity, RawClient } from './helpers/rawClient.ts';
@@ -16,17 +17,31 @@ function expectSecurityHeaders(headers: Headers | Record<string, string | string
 }
 
 /** A raw GET, so paths reach the server exactly as written (fetch would normalise "..") */
-function rawGet(url: string, path: string): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
+type RawHeaders = Record<string, string | string[] | undefined>;
+
+/** node:http, not fetch: no URL normalisation, and the body's bytes exactly as sent (no decoding). */
+function rawRequest(
+  url: string,
+  path: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+  agent?: Agent,
+): Promise<{ status: number; bytes: Buffer; headers: RawHeaders }> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
-    const req = request({ host: u.hostname, port: u.port, path, method: 'GET' }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+    const req = request({ host: u.hostname, port: u.port, path, method, headers, ...(agent ? { agent } : {}) }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes: Buffer.concat(chunks), headers: res.headers }));
     });
     req.on('error', reject);
     req.end();
   });
+}
+
+async function rawGet(url: string, path: string): Promise<{ status: number; body: string; headers: RawHeaders }> {
+  const r = await rawRequest(url, path);
+  return { status: r.status, body: r.bytes.toString(), headers: r.headers };
 }
 
 const SESSION_ID_ANYWHERE = /05[0-9a-f]{64}/;
@@ -153,6 +168,58 @@ describe('static files', () => {
     const missing = await fetch(`${srv.httpUrl}/assets/missing-12345678.js`);
     expect(missing.status).toBe(404);
     expectSecurityHeaders(missing.headers);
+  });
+
+  it('sends text assets with Brotli or gzip as the client accepts, and Vary says so', async () => {
+    const dir = site();
+    const script = `export const words = ${JSON.stringify(Array.from({ length: 400 }, (_, i) => `word${i}`))};\n`;
+    writeFileSync(join(dir, 'assets', 'engine-b1c2d3e4.js'), script);
+    const srv = await start({ staticDir: dir });
+    const path = '/assets/engine-b1c2d3e4.js';
+
+    const br = await rawRequest(srv.httpUrl, path, { 'accept-encoding': 'gzip, deflate, br' });
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(br.headers['vary']).toBe('Accept-Encoding');
+    expect(br.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(br.bytes.length).toBeLessThan(script.length / 2);
+    expect(brotliDecompressSync(br.bytes).toString()).toBe(script);
+    expectSecurityHeaders(br.headers);
+
+    const gz = await rawRequest(srv.httpUrl, path, { 'accept-encoding': 'br;q=0, gzip' });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gz.bytes).toString()).toBe(script);
+
+    for (const accept of [undefined, 'identity', 'gzip;q=0, br;q=0', '*;q=0']) {
+      const plain = await rawRequest(srv.httpUrl, path, accept === undefined ? {} : { 'accept-encoding': accept });
+      expect(plain.headers['content-encoding'], String(accept)).toBeUndefined();
+      expect(plain.headers['vary']).toBe('Accept-Encoding');
+      expect(plain.bytes.toString()).toBe(script);
+    }
+    expect((await rawRequest(srv.httpUrl, path, { 'accept-encoding': '*' })).headers['content-encoding']).toBe('br');
+
+    // HEAD announces the length of what GET would send with the same Accept-Encoding, and the
+    // kept-alive connection it came on still serves the next request.
+    const oneConnection = new Agent({ keepAlive: true, maxSockets: 1 });
+    const head = await rawRequest(srv.httpUrl, path, { 'accept-encoding': 'gzip' }, 'HEAD', oneConnection);
+    expect(head.headers['content-length']).toBe(String(gz.bytes.length));
+    expect(head.bytes.length).toBe(0);
+    const afterHead = await rawRequest(srv.httpUrl, path, { 'accept-encoding': 'gzip' }, 'GET', oneConnection);
+    expect(gunzipSync(afterHead.bytes).toString()).toBe(script);
+    oneConnection.destroy();
+
+    // Tiny files and images go as they are: nothing to gain.
+    const tiny = await rawRequest(srv.httpUrl, '/assets/index-a1b2c3d4.js', { 'accept-encoding': 'br, gzip' });
+    expect(tiny.headers['content-encoding']).toBeUndefined();
+    expect(tiny.bytes.toString()).toBe('console.log(1)');
+    const png = await rawRequest(srv.httpUrl, '/icon.png', { 'accept-encoding': 'br, gzip' });
+    expect(png.headers['content-encoding']).toBeUndefined();
+    expect(png.headers['vary']).toBeUndefined();
+
+    // A rebuild that rewrites a file in place is served fresh, compressed again.
+    const next = script.replace('word0', 'changed');
+    writeFileSync(join(dir, 'assets', 'engine-b1c2d3e4.js'), next);
+    const again = await rawRequest(srv.httpUrl, path, { 'accept-encoding': 'br' });
+    expect(brotliDecompressSync(again.bytes).toString()).toBe(next);
   });
 
   it('never serves dotfiles or anything outside the directory', async () => {
