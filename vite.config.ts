@@ -32,6 +32,8 @@ export default defineConfig({
             // The heavy crypto (curves, ciphers, hashes, the BIP-39 word list): one chunk, loaded with
             // the SDK after first paint, content-hashed so it is downloaded once and then cached.
             { name: 'crypto', test: /node_modules[\\/]@(noble|scure)[\\/]/, priority: 20 },
+            // The QR encoder: imported by QrCode when it first draws a code, never at start.
+            { name: 'qr', test: /node_modules[\\/]uqr[\\/]/, priority: 20 },
           ],
         },
       },

@@ -1,16 +1,8 @@
 // Every main screen, light and dark, on this project's viewport: a screenshot artifact each
 // (test-results/e2e/screens/<project>/) and an axe check with no serious or critical violation.
-import AxeBuilder from '@axe-core/playwright';
 import type { Page, TestInfo } from '@playwright/test';
+import { checkA11y } from './a11y.ts';
 import { expect, shot, test } from './fixtures.ts';
-
-async function checkA11y(page: Page, testInfo: TestInfo, name: string): Promise<void> {
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  if (bad.length > 0) await testInfo.attach(`${name}-axe.json`, { body: JSON.stringify(bad, null, 2), contentType: 'application/json' });
-  const found = bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-  expect.soft(found, `axe on ${name}`).toEqual([]);
-}
 
 async function both(page: Page, testInfo: TestInfo, name: string): Promise<void> {
   for (const scheme of ['light', 'dark'] as const) {

@@ -1,5 +1,6 @@
-// Entry of the app shell. The SDK chunk (crypto included) starts downloading at once, in parallel
-// with the first paint; the service worker is registered from here (no inline script under CSP).
+// Entry of the app shell. The SDK chunk (crypto included) starts downloading at once; meanwhile the
+// app draws the chat list from IndexedDB (AppModel.boot). The service worker is registered from
+// here (no inline script under CSP), once the app has started.
 import { render } from 'preact';
 import { IndexedDbStorage } from '../../client/indexedDbStorage.ts';
 import { loadEngine } from './api.ts';
@@ -27,5 +28,9 @@ const app = new AppModel({
 const update = new UpdateModel();
 
 render(<App value={{ app, update }} />, document.getElementById('app')!);
-void app.boot();
-void update.register().catch((err: unknown) => console.warn('service worker registration failed', err));
+// Registered once the app is up: installing the worker precaches every asset, which on a slow link
+// would share it with the SDK and crypto chunks the start is waiting for.
+void app
+  .boot()
+  .then(() => update.register())
+  .catch((err: unknown) => console.warn('service worker registration failed', err));

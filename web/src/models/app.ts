@@ -7,6 +7,7 @@ import { describeError } from '../lib/errors.ts';
 import { Prefs } from './prefs.ts';
 import { Router } from './router.ts';
 import { Session } from './session.ts';
+import { readSnapshot, type ChatListSnapshot } from './snapshot.ts';
 import type { Notifier } from './notifications.ts';
 
 export type Phase = 'loading' | 'onboarding' | 'main' | 'failed';
@@ -37,6 +38,8 @@ export class AppModel {
   readonly phase = signal<Phase>('loading');
   readonly error = signal<string | null>(null);
   readonly session = signal<Session | null>(null);
+  /** While loading: the chat list as storage holds it, shown until the live session is ready. */
+  readonly preview = signal<ChatListSnapshot | null>(null);
   readonly prefs: Prefs;
   readonly router: Router;
   private _client: Client | undefined;
@@ -60,26 +63,43 @@ export class AppModel {
   async boot(): Promise<void> {
     this.phase.value = 'loading';
     try {
-      const [engine, opened] = await Promise.all([this._d.loadEngine(), this._d.openStorage()]);
-      this._engine = engine;
+      // The SDK chunk is the slow part on a cold start; storage is in the shell, so the list it
+      // holds is on screen (and its rows are links) while the SDK still downloads.
+      const engineLoad = this._d.loadEngine();
+      engineLoad.catch(() => undefined);
+      const opened = await this._d.openStorage();
       this._opened = opened;
+      this.preview.value = await readSnapshot(opened.storage, this.prefs).catch(() => null);
+      const engine = await engineLoad;
+      this._engine = engine;
       this._client = await engine.MessengerClient.create({ url: this._d.url, storage: opened.storage, ...this._d.clientOptions });
-      if (this._client.hasIdentity && this.prefs.onboardedId.value === this._client.sessionId) this.startSession(false);
-      else this.phase.value = 'onboarding';
+      if (this._client.hasIdentity && this.prefs.onboardedId.value === this._client.sessionId) {
+        // Shown only once its lists are read, so the live list replaces the preview row for row.
+        const s = this._open();
+        await s.ready();
+        if (this.session.value === s) this.phase.value = 'main';
+      } else this.phase.value = 'onboarding';
     } catch (err) {
       this.error.value = describeError(err);
       this.phase.value = 'failed';
+    } finally {
+      this.preview.value = null;
     }
   }
 
   /** The identity is ready (onboarded): open the chats (or stay on the route of a reload) and connect. */
   startSession(toChats = true): void {
+    this._open();
+    this.phase.value = 'main';
+    if (toChats) this.router.go({ name: 'chats' });
+  }
+
+  private _open(): Session {
     this.session.value?.dispose();
     const s = new Session({ client: this.client, engine: this.engine, prefs: this.prefs, ...(this._d.notifier ? { notifier: this._d.notifier } : {}) });
     this.session.value = s;
-    this.phase.value = 'main';
-    if (toChats) this.router.go({ name: 'chats' });
     s.start();
+    return s;
   }
 
   /** Forgets everything on this device — identity, contacts, history — and starts over. */

@@ -74,4 +74,9 @@ export class Session extends Disposable {
   start(): void {
     this.connection.connect();
   }
+
+  /** Resolves once the chat list, names and requests have been read (their first refresh). */
+  async ready(): Promise<void> {
+    await Promise.all([this.chats.refresh.idle(), this.contacts.refresh.idle(), this.invitations.refresh.idle()]);
+  }
 }

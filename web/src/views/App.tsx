@@ -17,6 +17,8 @@ function Root() {
   const { app } = useApp();
   switch (app.phase.value) {
     case 'loading':
+      // The chat list from storage while the SDK loads (an onboarded device), else the logo.
+      if (app.preview.value) return <Shell />;
       return (
         <div class="splash" data-testid="splash" aria-busy="true">
           <img src="/favicon.svg" alt="" width={72} height={72} />

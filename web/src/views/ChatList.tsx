@@ -1,23 +1,79 @@
-import { formatListTime } from '../lib/format.ts';
+import { formatListTime, shortId } from '../lib/format.ts';
 import type { ChatRow } from '../models/chatList.ts';
-import { useApp, useSession } from './context.ts';
+import type { ChatListSnapshot } from '../models/snapshot.ts';
+import type { Session } from '../models/session.ts';
+import { useApp, useLiveSession } from './context.ts';
 import { NotificationPrompt } from './NotificationPrompt.tsx';
 import { Avatar } from './common/Avatar.tsx';
 import { Icon } from './common/Icon.tsx';
 import { StatusTick } from './chat/StatusTick.tsx';
 
+/**
+ * What the list draws, from the live session or, while the SDK loads, from the start-up snapshot.
+ * One component tree for both, so the live list takes over the same DOM (focus and scroll stay).
+ */
+interface ListSource {
+  readonly me: string;
+  readonly requests: number;
+  readonly rows: readonly ChatRow[];
+  readonly loaded: boolean;
+  /** My requests still waiting for an answer. */
+  readonly waiting: () => number;
+  readonly now: () => number;
+  readonly receiptsOn: () => boolean;
+  readonly name: (id: string) => string;
+  readonly named: (id: string) => boolean;
+  readonly online: (id: string) => boolean;
+  readonly typing: (id: string) => boolean;
+}
+
+function liveSource(s: Session): ListSource {
+  return {
+    me: s.me,
+    requests: s.invitations.incomingCount.value,
+    rows: s.chats.rows.value,
+    loaded: s.chats.loaded.value,
+    waiting: () => s.invitations.outgoing.value.filter((i) => i.status === 'pending').length,
+    now: () => s.clock.now.value,
+    receiptsOn: () => s.privacy.value.sendReadReceipts,
+    name: (id) => s.contacts.name(id),
+    named: (id) => s.contacts.hasName(id),
+    online: (id) => s.contacts.online.value.has(id),
+    typing: (id) => s.contacts.typing.value.has(id),
+  };
+}
+
+function snapshotSource(p: ChatListSnapshot): ListSource {
+  return {
+    me: p.me,
+    requests: p.requests,
+    rows: p.rows,
+    loaded: true,
+    waiting: () => p.waiting,
+    now: () => p.at,
+    receiptsOn: () => p.receiptsOn,
+    name: (id) => p.names.get(id) ?? shortId(id),
+    named: (id) => p.names.has(id),
+    // Presence and typing are live only; the session starts with everyone offline too.
+    online: () => false,
+    typing: () => false,
+  };
+}
+
 export function ChatList() {
   const { app } = useApp();
-  const s = useSession();
+  const live = useLiveSession();
+  const preview = app.preview.value;
+  const src = live ? liveSource(live) : preview ? snapshotSource(preview) : null;
+  if (!src) return null;
   const route = app.router.route.value;
   const active = route.name === 'chat' ? route.peer : null;
-  const requests = s.invitations.incomingCount.value;
-  const rows = s.chats.rows.value;
+  const { requests, rows } = src;
   return (
     <div class="list-screen" data-testid="chat-list-screen">
       <header class="bar">
         <a class="icon-btn me-btn" href="#/settings" aria-label="Settings" data-testid="nav-settings">
-          <Avatar id={s.me} name={s.prefs.displayName.value || undefined} size="sm" />
+          <Avatar id={src.me} name={app.prefs.displayName.value || undefined} size="sm" />
         </a>
         <h1 class="bar-title">Chats</h1>
         <a class="icon-btn" href="#/contacts" aria-label={requests > 0 ? `Contacts, ${requests} new requests` : 'Contacts and requests'} data-testid="nav-contacts">
@@ -44,12 +100,12 @@ export function ChatList() {
           </span>
         </a>
       )}
-      {s.chats.loaded.value && rows.length === 0 ? (
-        <EmptyChats />
+      {src.loaded && rows.length === 0 ? (
+        <EmptyChats waiting={src.waiting()} />
       ) : (
         <ul class="chat-rows" data-testid="chat-list" aria-label="Conversations">
           {rows.map((r) => (
-            <Row key={r.peer} row={r} active={r.peer === active} />
+            <Row key={r.peer} row={r} active={r.peer === active} src={src} />
           ))}
         </ul>
       )}
@@ -57,14 +113,12 @@ export function ChatList() {
   );
 }
 
-function Row({ row, active }: { row: ChatRow; active: boolean }) {
-  const s = useSession();
-  const name = s.contacts.name(row.peer);
-  const online = s.contacts.online.value.has(row.peer);
-  const typing = s.contacts.typing.value.has(row.peer);
+function Row({ row, active, src }: { row: ChatRow; active: boolean; src: ListSource }) {
+  const name = src.name(row.peer);
+  const online = src.online(row.peer);
+  const typing = src.typing(row.peer);
   const last = row.last;
-  const now = s.clock.now.value;
-  const receiptsOn = s.privacy.value.sendReadReceipts;
+  const now = src.now();
   return (
     <li>
       <a
@@ -75,7 +129,7 @@ function Row({ row, active }: { row: ChatRow; active: boolean }) {
         data-peer={row.peer}
         aria-label={`${name}${online ? ', online' : ''}${row.unread > 0 ? `, ${row.unread} unread` : ''}`}
       >
-        <Avatar id={row.peer} name={s.contacts.hasName(row.peer) ? name : undefined} online={online} />
+        <Avatar id={row.peer} name={src.named(row.peer) ? name : undefined} online={online} />
         <span class="chat-row-main">
           <span class="chat-row-top">
             <span class="chat-row-name">{name}</span>
@@ -87,7 +141,7 @@ function Row({ row, active }: { row: ChatRow; active: boolean }) {
                 'typing…'
               ) : last ? (
                 <>
-                  {last.direction === 'out' && <StatusTick status={last.status ?? 'queued'} receiptsOn={receiptsOn} compact />}
+                  {last.direction === 'out' && <StatusTick status={last.status ?? 'queued'} receiptsOn={src.receiptsOn()} compact />}
                   {last.direction === 'out' ? 'You: ' : ''}
                   {last.content}
                 </>
@@ -107,16 +161,14 @@ function Row({ row, active }: { row: ChatRow; active: boolean }) {
   );
 }
 
-function EmptyChats() {
-  const s = useSession();
-  const pending = s.invitations.outgoing.value.filter((i) => i.status === 'pending').length;
+function EmptyChats({ waiting }: { waiting: number }) {
   return (
     <div class="empty-list" data-testid="chats-empty">
       <Icon name="chat" size={44} />
       <h2>No chats yet</h2>
       <p class="muted">
-        {pending > 0
-          ? `Waiting for ${pending === 1 ? 'your request' : `${pending} requests`} to be accepted.`
+        {waiting > 0
+          ? `Waiting for ${waiting === 1 ? 'your request' : `${waiting} requests`} to be accepted.`
           : 'Add someone by their Session ID, or share yours so they can add you.'}
       </p>
       <div class="row-actions center">

@@ -22,3 +22,9 @@ export function useSession(): Session {
   if (!s) throw new Error('useSession: no open session');
   return s;
 }
+
+/** The open session once the app shows it; null while the start-up preview is on screen. */
+export function useLiveSession(): Session | null {
+  const { app } = useApp();
+  return app.phase.value === 'main' ? app.session.value : null;
+}
