@@ -2,8 +2,9 @@
 // same port, and a device's network is cut under it. Counted at the receiving apps: nothing lost,
 // nothing twice. The figures (in flight at the kill, time to recover, time to offline) are printed.
 import { describe, expect, it } from 'vitest';
-import { ChildServer, freePort } from '../../server/test/helpers/child.ts';
+import { ChildServer } from '../../server/test/helpers/child.ts';
 import { CutProxy } from '../../server/test/helpers/proxy.ts';
+import { freePort } from '../../testkit/net.ts';
 import type { MessengerClient, StatusEvent, StoredMessage } from '../index.ts';
 import { befriend, client, collect, eventually, next } from './integration.ts';
 

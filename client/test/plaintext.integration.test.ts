@@ -4,25 +4,14 @@
 // whole server process (so: everything its store holds) are searched for them.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { randomId } from '../../protocol/index.ts';
+import { freePort } from '../../testkit/net.ts';
 import { client, eventually, next } from './integration.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitForFile(dir: string, suffix: string, timeoutMs: number): Promise<string> {
   const until = Date.now() + timeoutMs;

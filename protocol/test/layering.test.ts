@@ -1,5 +1,6 @@
 // Dependencies point downward (web → client → protocol; server → protocol), and protocol/ and
-// client/ run anywhere. This test is the lint rule that keeps it so.
+// client/ run anywhere. testkit/ (process and port helpers) is shared by the bench and the tests
+// of every layer, so it imports none of them. This test is the lint rule that keeps it so.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -35,13 +36,17 @@ const rules: Array<[string, RegExp, RegExp]> = [
   // Tests are system tests: a server test may drive real SDK clients.
   ['server', /(^|\/)test\//, /(^|\/)(client|web)\//],
   ['web', /(^|\/)(test|scripts)\//, /^node:|(^|\/)server\//],
+  // testkit/ has no tests of its own to skip.
+  ['testkit', /^$/, /(^|\/)(server|client|web|bench)\//],
 ];
 
 describe('layering', () => {
   for (const [layer, skip, forbidden] of rules) {
     it(`${layer}/ imports nothing above it`, () => {
       const bad: string[] = [];
-      for (const f of sources(join(root, layer), skip)) {
+      const files = sources(join(root, layer), skip);
+      expect(files.length, `no sources under ${layer}/`).toBeGreaterThan(0);
+      for (const f of files) {
         for (const spec of imports(f)) if (forbidden.test(spec)) bad.push(`${relative(root, f)} → ${spec}`);
       }
       expect(bad).toEqual([]);

@@ -4,12 +4,12 @@
 // other suites share this Redis.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createClient } from 'redis';
 import { randomId } from '../../protocol/index.ts';
 import { createRedisStore, type RedisStore, type RedisStoreOptions } from '../src/store/redis.ts';
 import type { Invitation, MailboxLimits, NewEntry } from '../src/store/types.ts';
+import { freePort } from '../../testkit/net.ts';
 import { redisUnreachable } from './helpers/cluster.ts';
 import { storeSuite } from './storeSuite.ts';
 
@@ -78,16 +78,6 @@ async function wipe(prefix: string): Promise<void> {
 
 /** A private redis-server this file may kill and restart (never the shared one). */
 const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const port = (srv.address() as { port: number }).port;
-  srv.close();
-  await once(srv, 'close');
-  return port;
-}
 
 async function startPrivateRedis(port: number): Promise<ChildProcess> {
   const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });

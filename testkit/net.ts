@@ -1,0 +1,49 @@
+// Ports for processes started by tests and the bench: one free to hand to a child, and the wait
+// until the child answers on it. Loopback only.
+import { connect, createServer } from 'node:net';
+
+export const HOST = '127.0.0.1';
+
+/**
+ * A port free right now. The child is then given the number rather than 0, so a restart can bind
+ * the same port (uSockets sets SO_REUSEADDR only for a named port; a killed server's sockets
+ * linger in TIME_WAIT).
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, HOST, () => {
+      const addr = srv.address();
+      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+    });
+  });
+}
+
+/** Whether something accepts a TCP connection on the port now. */
+export function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host: HOST, port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+export type PortWait = 'listening' | 'exited' | 'timeout';
+
+/**
+ * Polls until the port answers. `gone` is asked first each round, so a child that died (say, on
+ * EADDRINUSE) is reported even when something else holds the port.
+ */
+export async function waitForPort(port: number, deadline: number, gone: () => boolean = () => false): Promise<PortWait> {
+  for (;;) {
+    if (gone()) return 'exited';
+    if (await canConnect(port)) return 'listening';
+    if (Date.now() > deadline) return 'timeout';
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
