@@ -15,8 +15,11 @@ import { until } from './helpers/server.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const TARGET_FRAMES = Number(process.env.FUZZ_FRAMES ?? 100_000);
-/** A cap, not a goal: on two idle cores the targets are met in well under a minute. */
-const TIME_BUDGET_MS = 110_000;
+/**
+ * A cap, not a goal: on two idle cores the targets are met in well under a minute, but a machine
+ * shared with other suites (load 15 on 2 cores) has needed ~120 s; the count is what is asserted.
+ */
+const TIME_BUDGET_MS = 360_000;
 const WORKERS = 6;
 /** Workers whose sockets nearly behave and live long; the others churn through junk sockets. */
 const LONG_WORKERS = 2;
@@ -245,5 +248,5 @@ describe('fuzz (server in a child process)', () => {
     expect(honest.sentByAlice.length + honest.sentByBob.length).toBeGreaterThan(20);
     alice.ws.terminate();
     bob.ws.terminate();
-  }, 180_000);
+  }, TIME_BUDGET_MS + 90_000);
 });
