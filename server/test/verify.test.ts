@@ -3,7 +3,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { describe, expect, it } from 'vitest';
 import { nobleVerify } from '../../protocol/index.ts';
-import { nativeVerify } from '../src/verify.ts';
+import { nativeVerify, nativeVerifyOnce } from '../src/verify.ts';
 
 const L = 2n ** 252n + 27742317777372353535851937790883648493n;
 const P = 2n ** 255n - 19n;
@@ -48,6 +48,7 @@ describe('nativeVerify', () => {
       const expected = name === 'valid';
       expect(nobleVerify(s, m, k)).toBe(expected);
       expect(nativeVerify(s, m, k)).toBe(expected);
+      expect(nativeVerifyOnce(s, m, k)).toBe(expected);
     });
   }
 
@@ -58,9 +59,11 @@ describe('nativeVerify', () => {
       const m = ed25519.utils.randomSecretKey();
       const s = ed25519.sign(m, k);
       expect(nativeVerify(s, m, p)).toBe(true);
+      expect(nativeVerifyOnce(s, m, p)).toBe(true);
       const bad = s.slice();
       bad[i % 64]! ^= 1 << (i % 8);
       expect(nativeVerify(bad, m, p)).toBe(nobleVerify(bad, m, p));
+      expect(nativeVerifyOnce(bad, m, p)).toBe(nobleVerify(bad, m, p));
     }
   });
 });

@@ -14,6 +14,7 @@ import {
 import type { Conn } from '../connection.ts';
 import { GRANTS_PER_SLICE, verifyGrant, yieldToLoop } from '../grants.ts';
 import { limitText, takeLimit } from '../limits.ts';
+import { nativeVerifyOnce } from '../verify.ts';
 
 /** A block is re-presented at every connect; kept this long it outlives any grant it voids. */
 export const REVOCATION_TTL_MS = 2 * GRANT_LIFETIME_MS;
@@ -28,7 +29,9 @@ export async function handleAuth(conn: Conn, f: ClientFrames['auth']): Promise<v
   if (!conn.open) return;
   if (waitMs > 0) return conn.reject(new ProtocolError('AUTH_RATE_LIMITED', limitText(config, 'auth'), waitMs));
   // Cheap checks before the signature, the signature before any store write.
-  const bad = verifyAuthFrame(f, conn.nonce, ctx.verify);
+  // The auth key is seen once, so it bypasses ctx.verify's key cache; grants and revocations, whose
+  // keys recur, go through ctx.verify.
+  const bad = verifyAuthFrame(f, conn.nonce, nativeVerifyOnce);
   if (bad) return conn.reject(new ProtocolError(bad));
   if (!(await store.consumeNonce(f.nonce, config.authTimeoutMs + 60_000))) return conn.reject(new ProtocolError('AUTH_NONCE_REPLAYED'));
   if (f.grants.length > config.maxGrants || f.revocations.length > config.maxGrants) {
