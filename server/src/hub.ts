@@ -36,8 +36,8 @@ export interface HubSocket {
   readonly id: number;
   readonly sid: string;
   readonly hidden: boolean;
-  /** Session IDs whose presence this socket subscribed to. */
-  readonly subs: Set<string>;
+  /** Session IDs whose presence this socket subscribed to; the Hub creates it on the first watch. */
+  subs: Set<string> | undefined;
   deliverEntry(type: EntryKind, offset: number, text: string): void;
   /** An entry this socket caused itself: not sent live (it gets it on replay), but not a gap either. */
   skipEntry(offset: number): void;
@@ -58,10 +58,72 @@ export interface HubListener {
   watchRemoved(target: string): void;
 }
 
+/**
+ * Sockets by key: the socket itself while there is one, a Set from the second on. Most identities
+ * have one device here and most presence targets one watcher, and a Set of one costs ~150 bytes.
+ * A key is present exactly while it has a socket.
+ */
+class SocketsBy {
+  private readonly map = new Map<string, HubSocket | Set<HubSocket>>();
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  keys(): IterableIterator<string> {
+    return this.map.keys();
+  }
+
+  values(): IterableIterator<HubSocket | Set<HubSocket>> {
+    return this.map.values();
+  }
+
+  get(key: string): HubSocket | Set<HubSocket> | undefined {
+    return this.map.get(key);
+  }
+
+  count(key: string): number {
+    const cur = this.map.get(key);
+    return cur === undefined ? 0 : cur instanceof Set ? cur.size : 1;
+  }
+
+  /** False when sock was there already. */
+  add(key: string, sock: HubSocket): boolean {
+    const cur = this.map.get(key);
+    if (cur === undefined) {
+      this.map.set(key, sock);
+      return true;
+    }
+    if (cur === sock) return false;
+    if (cur instanceof Set) {
+      if (cur.has(sock)) return false;
+      cur.add(sock);
+      return true;
+    }
+    this.map.set(key, new Set([cur, sock]));
+    return true;
+  }
+
+  /** False when sock was not there. */
+  delete(key: string, sock: HubSocket): boolean {
+    const cur = this.map.get(key);
+    if (cur === sock) {
+      this.map.delete(key);
+      return true;
+    }
+    if (!(cur instanceof Set) || !cur.delete(sock)) return false;
+    if (cur.size === 1) this.map.set(key, cur.values().next().value!);
+    return true;
+  }
+}
+
+/** An identity's sockets here, as presence sees them: none, all visible, or at least one hiding. */
+export type LocalVisibility = 'absent' | 'visible' | 'hidden';
+
 export class Hub {
-  private readonly bySid = new Map<string, Set<HubSocket>>();
+  private readonly bySid = new SocketsBy();
   /** target Session ID → sockets subscribed to its presence. */
-  private readonly watchers = new Map<string, Set<HubSocket>>();
+  private readonly watchers = new SocketsBy();
   private authenticated = 0;
   private subscriptions = 0;
   private listener: HubListener | undefined;
@@ -95,106 +157,113 @@ export class Hub {
     return this.subscriptions;
   }
 
+  /** sid's sockets as a Set. Builds one for a single socket: visibility() answers without that. */
   socketsOf(sid: string): ReadonlySet<HubSocket> | undefined {
-    return this.bySid.get(sid);
+    const cur = this.bySid.get(sid);
+    return cur === undefined || cur instanceof Set ? cur : new Set([cur]);
+  }
+
+  visibility(sid: string): LocalVisibility {
+    const cur = this.bySid.get(sid);
+    if (cur === undefined) return 'absent';
+    if (!(cur instanceof Set)) return cur.hidden ? 'hidden' : 'visible';
+    // At most MAX_DEVICES_PER_ID sockets: this loop never grows with the user count.
+    for (const s of cur) if (s.hidden) return 'hidden';
+    return 'visible';
   }
 
   count(sid: string): number {
-    return this.bySid.get(sid)?.size ?? 0;
+    return this.bySid.count(sid);
   }
 
   add(sock: HubSocket): void {
-    let set = this.bySid.get(sock.sid);
-    const first = !set;
-    if (!set) this.bySid.set(sock.sid, (set = new Set()));
-    if (!set.has(sock)) {
-      set.add(sock);
-      this.authenticated++;
-    }
+    const first = this.bySid.count(sock.sid) === 0;
+    if (this.bySid.add(sock.sid, sock)) this.authenticated++;
     if (first) this.listener?.identityAdded(sock.sid);
   }
 
   /** Removes the socket and all its presence subscriptions. */
   remove(sock: HubSocket): void {
-    const set = this.bySid.get(sock.sid);
-    if (set?.delete(sock)) {
+    if (this.bySid.delete(sock.sid, sock)) {
       this.authenticated--;
-      if (set.size === 0) {
-        this.bySid.delete(sock.sid);
-        this.listener?.identityRemoved(sock.sid);
-      }
+      if (this.bySid.count(sock.sid) === 0) this.listener?.identityRemoved(sock.sid);
     }
-    for (const target of sock.subs) this.unwatch(sock, target);
+    const subs = sock.subs;
+    if (subs !== undefined) for (const target of subs) this.unwatch(sock, target);
   }
 
   watch(sock: HubSocket, target: string): void {
-    let set = this.watchers.get(target);
-    const first = !set;
-    if (!set) this.watchers.set(target, (set = new Set()));
-    if (!set.has(sock)) {
-      set.add(sock);
-      this.subscriptions++;
-    }
-    sock.subs.add(target);
+    const first = this.watchers.count(target) === 0;
+    if (this.watchers.add(target, sock)) this.subscriptions++;
+    (sock.subs ??= new Set()).add(target);
     if (first) this.listener?.watchAdded(target);
   }
 
   unwatch(sock: HubSocket, target: string): void {
-    sock.subs.delete(target);
-    const set = this.watchers.get(target);
-    if (!set?.delete(sock)) return;
+    sock.subs?.delete(target);
+    if (!this.watchers.delete(target, sock)) return;
     this.subscriptions--;
-    if (set.size === 0) {
-      this.watchers.delete(target);
-      this.listener?.watchRemoved(target);
-    }
+    if (this.watchers.count(target) === 0) this.listener?.watchRemoved(target);
   }
 
   dispatch(sid: string, msg: BusMessage, exceptConn?: number): void {
-    const set = this.bySid.get(sid);
-    if (!set) return;
-    for (const sock of set) {
-      if (sock.id === exceptConn) {
-        if (msg.kind === 'entry') sock.skipEntry(msg.offset);
-        continue;
-      }
-      switch (msg.kind) {
-        case 'entry':
-          sock.deliverEntry(msg.type, msg.offset, msg.text);
-          break;
-        case 'frame':
-          sock.deliverFrame(msg.type, msg.text);
-          break;
-        case 'grant':
-          sock.holdGrant(msg.grant);
-          break;
-        case 'revoke':
-          sock.revokeFrom(msg.from, msg.iat);
-          break;
-      }
-    }
+    const cur = this.bySid.get(sid);
+    if (cur === undefined) return;
+    if (!(cur instanceof Set)) return deliver(cur, msg, exceptConn);
+    for (const sock of cur) deliver(sock, msg, exceptConn);
   }
 
   /** Every socket of sid (or of every identity here) catches up from the store. */
   resync(sid?: string): void {
     if (sid !== undefined) {
-      for (const sock of this.bySid.get(sid) ?? []) sock.resync();
+      const cur = this.bySid.get(sid);
+      if (cur !== undefined) resyncAll(cur);
       return;
     }
-    for (const set of this.bySid.values()) for (const sock of set) sock.resync();
+    for (const cur of this.bySid.values()) resyncAll(cur);
   }
 
   notifyPresence(sid: string, online: boolean, ts: number): void {
-    const set = this.watchers.get(sid);
-    if (!set) return;
+    const cur = this.watchers.get(sid);
+    if (cur === undefined) return;
     const text = presenceText(sid, online, ts);
     const now = this.clock();
-    for (const sock of [...set]) {
-      // A grant that lapsed or was revoked since the subscription ends it, quietly.
-      if (sock.mayObserve(sid, now)) sock.deliverFrame('presence', text);
-      else this.unwatch(sock, sid);
-    }
+    if (!(cur instanceof Set)) return this.tellPresence(cur, sid, text, now);
+    // Copied: unwatch changes the set while it is walked.
+    for (const sock of [...cur]) this.tellPresence(sock, sid, text, now);
   }
+
+  private tellPresence(sock: HubSocket, sid: string, text: string, now: number): void {
+    // A grant that lapsed or was revoked since the subscription ends it, quietly.
+    if (sock.mayObserve(sid, now)) sock.deliverFrame('presence', text);
+    else this.unwatch(sock, sid);
+  }
+}
+
+function deliver(sock: HubSocket, msg: BusMessage, exceptConn: number | undefined): void {
+  if (sock.id === exceptConn) {
+    if (msg.kind === 'entry') sock.skipEntry(msg.offset);
+    return;
+  }
+  switch (msg.kind) {
+    case 'entry':
+      sock.deliverEntry(msg.type, msg.offset, msg.text);
+      break;
+    case 'frame':
+      sock.deliverFrame(msg.type, msg.text);
+      break;
+    case 'grant':
+      sock.holdGrant(msg.grant);
+      break;
+    case 'revoke':
+      sock.revokeFrom(msg.from, msg.iat);
+      break;
+  }
+}
+
+function resyncAll(cur: HubSocket | Set<HubSocket>): void {
+  if (cur instanceof Set) for (const sock of cur) sock.resync();
+  else cur.resync();
 }
 
 /** The single-instance bus: dispatch straight to this process's Hub. */

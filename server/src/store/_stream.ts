@@ -10,23 +10,31 @@ export interface Totals {
   bytes: number;
 }
 
+/** A device that may still resume from what it acked. */
 interface Device {
+  readonly id: string;
   lastSeen: number;
   acked: number;
 }
 
+/** What a stream holds while it holds anything: idle streams (most of them) carry none of it. */
+interface Held {
+  entries: (StoredEntry | undefined)[];
+  start: number;
+  bytes: number;
+  /** Envelope id → offset, for idempotent appends; only ids still held, made by the first envelope. */
+  ids: Map<string, number> | undefined;
+}
+
 export class Stream {
   head: number;
-  bytes = 0;
   /** Highest offset any device acked: envelopes up to here were already reported delivered. */
   private deliveredUpTo: number;
-  private entries: (StoredEntry | undefined)[] = [];
-  private start = 0;
   private lastTs = -Infinity;
   private readonly totals: Totals;
-  /** Envelope id → offset, for idempotent appends; only ids still held. */
-  private readonly ids = new Map<string, number>();
-  private readonly devices = new Map<string, Device>();
+  private held: Held | undefined = undefined;
+  /** The one device, or a map from the second on: most identities have one. */
+  private devices: Device | Map<string, Device> | undefined = undefined;
 
   constructor(head: number, totals: Totals) {
     this.head = head;
@@ -35,20 +43,26 @@ export class Stream {
   }
 
   get length(): number {
-    return this.entries.length - this.start;
+    const h = this.held;
+    return h === undefined ? 0 : h.entries.length - h.start;
+  }
+
+  get bytes(): number {
+    return this.held?.bytes ?? 0;
   }
 
   get deviceCount(): number {
-    return this.devices.size;
+    const d = this.devices;
+    return d === undefined ? 0 : d instanceof Map ? d.size : 1;
   }
 
   get idCount(): number {
-    return this.ids.size;
+    return this.held?.ids?.size ?? 0;
   }
 
   /** Nothing held and no device that could still resume from head. */
   get idle(): boolean {
-    return this.length === 0 && this.devices.size === 0;
+    return this.held === undefined && this.devices === undefined;
   }
 
   private get firstOffset(): number {
@@ -56,12 +70,14 @@ export class Stream {
   }
 
   get(offset: number): StoredEntry | undefined {
+    const h = this.held;
+    if (h === undefined) return undefined;
     const i = offset - this.firstOffset;
-    return i >= 0 && i < this.length ? this.entries[this.start + i] : undefined;
+    return i >= 0 && i < this.length ? h.entries[h.start + i] : undefined;
   }
 
   envelope(id: string): StoredEntry | undefined {
-    const offset = this.ids.get(id);
+    const offset = this.held?.ids?.get(id);
     return offset === undefined ? undefined : this.get(offset);
   }
 
@@ -79,28 +95,36 @@ export class Stream {
       entry.from === undefined
         ? { offset, kind: entry.kind, id: entry.id, text, ts }
         : { offset, kind: entry.kind, id: entry.id, from: entry.from, text, ts };
-    if (this.length === 0) this.totals.streams++;
-    this.entries.push(stored);
+    let h = this.held;
+    if (h === undefined) {
+      this.held = h = { entries: [], start: 0, bytes: 0, ids: undefined };
+      this.totals.streams++;
+    }
+    h.entries.push(stored);
     // Frames are ASCII (hex ids, base64, Session IDs, numbers), so length is the UTF-8 size.
-    this.bytes += text.length;
+    h.bytes += text.length;
     this.totals.entries++;
     this.totals.bytes += text.length;
-    if (entry.kind === 'envelope') this.ids.set(entry.id, offset);
+    if (entry.kind === 'envelope') (h.ids ??= new Map()).set(entry.id, offset);
     return stored;
   }
 
   after(after: number, max: number): StoredEntry[] {
-    const first = this.firstOffset;
-    const i = this.start + Math.max(0, after + 1 - first);
-    return this.entries.slice(i, i + Math.max(0, max)) as StoredEntry[];
+    const h = this.held;
+    if (h === undefined) return [];
+    const i = h.start + Math.max(0, after + 1 - this.firstOffset);
+    return h.entries.slice(i, i + Math.max(0, max)) as StoredEntry[];
   }
 
   /** Registers or refreshes a device; a new one has acked nothing, so it holds everything held. */
   touch(deviceId: string, now: number): Device {
-    let d = this.devices.get(deviceId);
+    const ds = this.devices;
+    let d = ds === undefined ? undefined : ds instanceof Map ? ds.get(deviceId) : ds.id === deviceId ? ds : undefined;
     if (d === undefined) {
-      d = { lastSeen: now, acked: 0 };
-      this.devices.set(deviceId, d);
+      d = { id: deviceId, lastSeen: now, acked: 0 };
+      if (ds === undefined) this.devices = d;
+      else if (ds instanceof Map) ds.set(deviceId, d);
+      else this.devices = new Map([[ds.id, ds], [deviceId, d]]);
     } else if (now > d.lastSeen) {
       d.lastSeen = now;
     }
@@ -131,30 +155,47 @@ export class Stream {
    */
   maintain(now: number, ttlMs: number): void {
     const cutoff = now - ttlMs;
-    while (this.length > 0 && this.entries[this.start]!.ts <= cutoff) this.shift();
-    let floor = Infinity;
-    for (const [id, d] of this.devices) {
-      if (d.lastSeen <= cutoff) this.devices.delete(id);
-      else if (d.acked < floor) floor = d.acked;
-    }
+    while (this.held !== undefined && this.held.entries[this.held.start]!.ts <= cutoff) this.shift();
+    const floor = this.forgetDevices(cutoff);
     // With no live device nobody has acked anything: entries wait for one, or for the TTL.
-    if (floor !== Infinity) while (this.length > 0 && this.firstOffset <= floor) this.shift();
+    if (floor !== Infinity) while (this.held !== undefined && this.firstOffset <= floor) this.shift();
   }
 
-  private shift(): void {
-    const e = this.entries[this.start]!;
-    this.entries[this.start++] = undefined;
-    if (this.start === this.entries.length) {
-      this.entries = [];
-      this.start = 0;
-    } else if (this.start >= 32 && this.start * 2 >= this.entries.length) {
-      this.entries = this.entries.slice(this.start);
-      this.start = 0;
+  /** Drops the devices unseen since cutoff; returns the lowest ack of the others (Infinity: none). */
+  private forgetDevices(cutoff: number): number {
+    const ds = this.devices;
+    if (ds === undefined) return Infinity;
+    if (!(ds instanceof Map)) {
+      if (ds.lastSeen > cutoff) return ds.acked;
+      this.devices = undefined;
+      return Infinity;
     }
-    this.bytes -= e.text.length;
+    let floor = Infinity;
+    for (const [id, d] of ds) {
+      if (d.lastSeen <= cutoff) ds.delete(id);
+      else if (d.acked < floor) floor = d.acked;
+    }
+    if (ds.size <= 1) this.devices = ds.values().next().value;
+    return floor;
+  }
+
+  /** Drops the oldest entry; the held part goes with the last one. */
+  private shift(): void {
+    const h = this.held!;
+    const e = h.entries[h.start]!;
+    h.entries[h.start++] = undefined;
+    h.bytes -= e.text.length;
     this.totals.entries--;
     this.totals.bytes -= e.text.length;
-    if (this.length === 0) this.totals.streams--;
-    if (e.kind === 'envelope' && this.ids.get(e.id) === e.offset) this.ids.delete(e.id);
+    if (h.start === h.entries.length) {
+      this.held = undefined;
+      this.totals.streams--;
+      return;
+    }
+    if (h.start >= 32 && h.start * 2 >= h.entries.length) {
+      h.entries = h.entries.slice(h.start);
+      h.start = 0;
+    }
+    if (e.kind === 'envelope' && h.ids?.get(e.id) === e.offset) h.ids.delete(e.id);
   }
 }
