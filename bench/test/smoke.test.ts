@@ -8,12 +8,22 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthFrame, createGrant, randomId, toBase64, randomBytes } from '../../protocol/index.ts';
 import { devices } from '../lib/fixtures.ts';
-import { ROOT } from '../lib/proc.ts';
+import { ROOT, SERVER_NODE_FLAGS } from '../lib/proc.ts';
 import type { ScenarioResult } from '../lib/report.ts';
 import { authFrame, nativeKey } from '../lib/signer.ts';
 import { percentile, spread } from '../lib/stats.ts';
 
 describe('bench helpers', () => {
+  it('runs the server with the node flags npm start and the systemd unit use', () => {
+    const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start!;
+    const unit = /^ExecStart=.*$/m.exec(readFileSync(join(ROOT, 'docs/operations.md'), 'utf8'))?.[0] ?? '';
+    expect(SERVER_NODE_FLAGS.length).toBeGreaterThan(0);
+    for (const flag of SERVER_NODE_FLAGS) {
+      expect(start.split(' ')).toContain(flag);
+      expect(unit.split(' ')).toContain(flag);
+    }
+  });
+
   it('signs auth frames natively, byte for byte what protocol createAuthFrame makes', () => {
     const [a, b] = devices(2);
     const grants = [createGrant(b!.identity, a!.identity.sessionId, Date.now())];
