@@ -36,26 +36,28 @@ interface Held {
 }
 
 export class GrantSet {
-  private readonly byGranter = new Map<string, Held>();
+  /** Made at the first grant: a socket with no contacts yet (a new identity) holds no table. */
+  private byGranter: Map<string, Held> | undefined;
 
   get size(): number {
-    return this.byGranter.size;
+    return this.byGranter?.size ?? 0;
   }
 
   has(from: string): boolean {
-    return this.byGranter.has(from);
+    return this.byGranter?.has(from) ?? false;
   }
 
   /** Keeps the newest grant per granter (a renewal has a later iat; an older copy changes nothing). */
   hold(grant: Grant, revoked = false): void {
-    const cur = this.byGranter.get(grant.from);
+    const map = (this.byGranter ??= new Map());
+    const cur = map.get(grant.from);
     if (cur && (cur.grant.iat > grant.iat || (cur.grant.iat === grant.iat && cur.grant.exp >= grant.exp))) return;
-    this.byGranter.set(grant.from, { grant, revoked });
+    map.set(grant.from, { grant, revoked });
   }
 
   /** Marks grants from `from` issued at or before iat; returns whether one was held. */
   revoke(from: string, iat: number): boolean {
-    const cur = this.byGranter.get(from);
+    const cur = this.byGranter?.get(from);
     if (!cur || !isRevokedBy(cur.grant, iat)) return false;
     cur.revoked = true;
     return true;
@@ -63,7 +65,7 @@ export class GrantSet {
 
   /** Synchronous part of the check: what the socket itself knows. */
   localCheck(from: string, now: number): { code: ErrorCode } | { grant: Grant } {
-    const held = this.byGranter.get(from);
+    const held = this.byGranter?.get(from);
     if (!held) return { code: 'NO_GRANT' };
     if (held.revoked) return { code: 'GRANT_REVOKED' };
     if (held.grant.exp <= now) return { code: 'GRANT_EXPIRED' };
