@@ -30,17 +30,38 @@ function spec(config: Config, action: LimitedAction): BucketSpec {
   }
 }
 
+/** Bucket specs with their refill rates, per config: takeLimit runs twice per message. */
+interface Rates extends BucketSpec {
+  readonly idPerSec: number;
+  readonly addrPerSec: number;
+}
+
+const ratesByConfig = new WeakMap<Config, Map<LimitedAction, Rates>>();
+
+function rates(config: Config, action: LimitedAction): Rates {
+  let byAction = ratesByConfig.get(config);
+  if (byAction === undefined) ratesByConfig.set(config, (byAction = new Map()));
+  let r = byAction.get(action);
+  if (r === undefined) {
+    const s = spec(config, action);
+    r = { ...s, idPerSec: (s.perIdentity * 1000) / s.periodMs, addrPerSec: (s.perAddress * 1000) / s.periodMs };
+    byAction.set(action, r);
+  }
+  return r;
+}
+
 /**
  * Takes one token from the identity's and the address's bucket for `action`. Returns 0 when the
  * action may go ahead, else the milliseconds until it may be tried again.
  */
 export async function takeLimit(ctx: ServerContext, action: LimitedAction, sid: string | undefined, address: string): Promise<number> {
-  const { perIdentity, perAddress, periodMs } = spec(ctx.config, action);
+  const r = rates(ctx.config, action);
   const now = ctx.clock();
-  const take = (key: string, rate: number): Promise<number> => ctx.store.takeToken(key, (rate * 1000) / periodMs, rate, now);
+  const { store } = ctx;
+  // Both asked before either is awaited: one round trip with Redis.
   const [byId, byAddr] = await Promise.all([
-    sid !== undefined && perIdentity > 0 ? take(`${action}:${sid}`, perIdentity) : 0,
-    perAddress > 0 ? take(`${action}-ip:${address}`, perAddress) : 0,
+    sid !== undefined && r.perIdentity > 0 ? store.takeToken(`${action}:${sid}`, r.idPerSec, r.perIdentity, now) : 0,
+    r.perAddress > 0 ? store.takeToken(`${action}-ip:${address}`, r.addrPerSec, r.perAddress, now) : 0,
   ]);
   if (byId > 0) ctx.metrics.inc('rate_limited_total', action);
   if (byAddr > 0) ctx.metrics.inc('rate_limited_total', `${action}_ip`);

@@ -1,19 +1,23 @@
 // Token buckets keyed by a string (per sender, per IP, …). A bucket that has refilled is the same
-// as no bucket, so full ones are dropped: the map only holds keys used within one refill time.
+// as no bucket, so full ones are dropped: pruning runs when the map grows (a new key) and from the
+// store's maintenance timer, never on the hot path of a key that already has a bucket.
 
 interface Bucket {
-  readonly tokens: number;
-  readonly at: number;
+  tokens: number;
+  at: number;
   /** When refill reaches capacity: from then on the bucket can be forgotten. */
-  readonly fullAt: number;
+  fullAt: number;
 }
 
-const PRUNE_PER_TAKE = 32;
+/** Buckets visited per new key: the map is pruned at least as fast as it grows. */
+const PRUNE_PER_INSERT = 32;
 /** Refill arithmetic in floating point lands a hair under a whole token exactly at retryAfterMs. */
 const EPSILON = 1e-9;
 
 export class TokenBuckets {
   private readonly buckets = new Map<string, Bucket>();
+  /** Where the last prune stopped; buckets are mutated in place, so the map is in no time order. */
+  private cursor: Iterator<[string, Bucket]> | undefined;
 
   get size(): number {
     return this.buckets.size;
@@ -22,26 +26,42 @@ export class TokenBuckets {
   take(key: string, ratePerSec: number, burst: number, now: number): number {
     if (!(ratePerSec > 0) || !Number.isFinite(ratePerSec)) throw new RangeError(`ratePerSec: expected a positive number, got ${ratePerSec}`);
     if (!(burst >= 1) || !Number.isFinite(burst)) throw new RangeError(`burst: expected a number >= 1, got ${burst}`);
-    const prev = this.buckets.get(key);
+    let b = this.buckets.get(key);
     let tokens = burst;
-    if (prev !== undefined) {
-      tokens = Math.min(burst, prev.tokens + (Math.max(0, now - prev.at) * ratePerSec) / 1000);
-      // Re-inserted below so the map stays in least-recently-used order for pruning.
-      this.buckets.delete(key);
-    }
+    if (b !== undefined) tokens = Math.min(burst, b.tokens + (Math.max(0, now - b.at) * ratePerSec) / 1000);
     let wait = 0;
     if (tokens >= 1 - EPSILON) tokens = Math.max(0, tokens - 1);
     else wait = Math.max(1, Math.ceil(((1 - tokens) * 1000) / ratePerSec));
-    this.buckets.set(key, { tokens, at: now, fullAt: now + ((burst - tokens) * 1000) / ratePerSec });
-    this.prune(now, PRUNE_PER_TAKE);
+    const fullAt = now + ((burst - tokens) * 1000) / ratePerSec;
+    if (b === undefined) {
+      this.prune(now, PRUNE_PER_INSERT);
+      b = { tokens, at: now, fullAt };
+      this.buckets.set(key, b);
+    } else {
+      b.tokens = tokens;
+      b.at = now;
+      b.fullAt = fullAt;
+    }
     return wait;
   }
 
+  /** Visits up to `max` buckets, continuing where the previous call stopped, and drops full ones. */
   prune(now: number, max: number): void {
-    let n = 0;
-    for (const [key, b] of this.buckets) {
-      if (n++ >= max || b.fullAt > now) break;
-      this.buckets.delete(key);
+    const n = Math.min(max, this.buckets.size);
+    let wrapped = false;
+    for (let i = 0; i < n; ) {
+      this.cursor ??= this.buckets.entries();
+      const next = this.cursor.next();
+      if (next.done === true) {
+        this.cursor = undefined;
+        // At the end: go on from the front, once (it may have emptied meanwhile).
+        if (wrapped) return;
+        wrapped = true;
+        continue;
+      }
+      i++;
+      const [key, b] = next.value;
+      if (b.fullAt <= now) this.buckets.delete(key);
     }
   }
 }

@@ -149,7 +149,8 @@ export class MemoryStore implements Store {
       this.existing(next.value, now, limits);
     }
     this.invitations.prune(now);
-    this.buckets.prune(now, SWEEP_PRUNE);
+    // Buckets are pruned as they are created too; a sixteenth per sweep bounds how long a full one lingers.
+    this.buckets.prune(now, Math.max(SWEEP_PRUNE, this.buckets.size >> 4));
     const clockNow = this.clock();
     this.nonces.prune(clockNow, SWEEP_PRUNE);
     this.revocations.prune(clockNow, SWEEP_PRUNE);
