@@ -1,6 +1,5 @@
 // A small typed schema language: one definition gives the TypeScript type and the runtime check.
 // Errors name the path, what was expected and what was received (like noble's abytes).
-import { base64Length } from './bytes.ts';
 import type { ErrorCode } from './codes.ts';
 import { isSessionId } from './sessionId.ts';
 
@@ -96,6 +95,27 @@ export function bool(): Check<boolean> {
   });
 }
 
+/**
+ * Canonical base64 (RFC 4648 §3.5: padded, and the unused low bits of the last symbol zero): the
+ * same language as bytes.ts base64Length, which walks the characters in JS. Here one native scan
+ * of a character class (no per-group backtracking state) checks the alphabet, and only the last
+ * group is looked at in JS: a fraction of the cost on every send's ciphertext.
+ */
+const B64_SYMBOLS = /^[A-Za-z0-9+/]*={0,2}$/;
+const B64_VALUE = new Int8Array(128).fill(-1);
+for (const [i, c] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].entries()) B64_VALUE[c.charCodeAt(0)] = i;
+const PAD = 61; // '='
+
+/** Decoded length of canonical base64, or -1: base64Length's contract. */
+export function canonicalBase64Length(s: string): number {
+  const n = s.length;
+  if (n % 4 !== 0 || !B64_SYMBOLS.test(s)) return -1;
+  const pad = n > 0 && s.charCodeAt(n - 1) === PAD ? (s.charCodeAt(n - 2) === PAD ? 2 : 1) : 0;
+  // Non-zero bits in the last symbol's unused low bits would give two encodings of one value.
+  if (pad > 0 && (B64_VALUE[s.charCodeAt(n - 1 - pad)]! & (pad === 2 ? 15 : 3)) !== 0) return -1;
+  return (n / 4) * 3 - pad;
+}
+
 /** Canonical base64 whose decoded length is within bounds. */
 export function b64(opts: { min?: number; max?: number; len?: number }): Check<string> {
   const min = opts.len ?? opts.min ?? 0;
@@ -103,7 +123,7 @@ export function b64(opts: { min?: number; max?: number; len?: number }): Check<s
   const what = opts.len !== undefined ? `base64 of ${opts.len} bytes` : `base64 of ${min}..${max} bytes`;
   return check({ kind: 'b64', min, max }, (v, path) => {
     if (typeof v !== 'string' || v.length > Math.ceil(max / 3) * 4 + 4) throw new SchemaError(path, what, v);
-    const n = base64Length(v);
+    const n = canonicalBase64Length(v);
     if (n < min || n > max) throw new SchemaError(path, what, v);
     return v;
   });
