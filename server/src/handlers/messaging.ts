@@ -4,6 +4,7 @@ import { ProtocolError, type ClientFrames } from '../../../protocol/index.ts';
 import type { Conn } from '../connection.ts';
 import { authorize } from '../grants.ts';
 import { limitText, takeLimit } from '../limits.ts';
+import type { StoredEntry } from '../store/types.ts';
 import { deliveredText, envelopeText, sentText } from '../wire.ts';
 
 export async function handleSend(conn: Conn, f: ClientFrames['send']): Promise<void> {
@@ -40,14 +41,28 @@ export async function handleAck(conn: Conn, f: ClientFrames['ack']): Promise<voi
   const { ctx } = conn;
   const now = ctx.clock();
   const delivered = await ctx.store.ack(conn.sid, conn.deviceId, f.offset, now, ctx.limits);
-  for (const e of delivered) {
-    if (e.from === undefined) continue;
-    const res = await ctx.store.append(e.from, { kind: 'delivered', id: e.id, frame: deliveredText(e.id, conn.sid, now) }, now, ctx.controlLimits);
+  const notices = delivered.filter((e): e is StoredEntry & { from: string } => e.from !== undefined);
+  if (notices.length === 0) return;
+  // All appends issued at once (one round trip with Redis, no turn per notice in memory): a store
+  // applies them in call order, so each sender's stream gets its notices in ack order.
+  const results = await Promise.allSettled(
+    notices.map((e) => ctx.store.append(e.from, { kind: 'delivered', id: e.id, frame: deliveredText(e.id, conn.sid, now) }, now, ctx.controlLimits)),
+  );
+  let failure: unknown;
+  for (let i = 0; i < results.length; i++) {
+    const r = results[i]!;
+    if (r.status === 'rejected') {
+      failure ??= r.reason;
+      continue;
+    }
+    const res = r.value;
     if (!res.ok) {
       ctx.log.warn('delivered_dropped', { reason: 'MAILBOX_FULL' });
       continue;
     }
     ctx.metrics.inc('delivered_notices_total');
-    ctx.bus.toIdentity(e.from, { kind: 'entry', type: 'delivered', offset: res.offset, text: res.text });
+    ctx.bus.toIdentity(notices[i]!.from, { kind: 'entry', type: 'delivered', offset: res.offset, text: res.text });
   }
+  // The notices that were stored are dispatched above; the first failure is still the ack's answer.
+  if (failure !== undefined) throw failure;
 }
