@@ -1,7 +1,6 @@
 // One WebSocket from open to close: an explicit state machine (awaiting_auth → authenticating →
 // ready → closed), a serial inbox so frames are handled one at a time in arrival order (a send
 // that awaits the store cannot be overtaken by the next one), and every teardown through end().
-import { randomBytes } from 'node:crypto';
 import type uWS from 'uWebSockets.js';
 import {
   encodeFrame,
@@ -14,6 +13,7 @@ import {
 import type { LiveSocket, ServerContext } from './context.ts';
 import { StreamFeed, type FeedSocket } from './feed.ts';
 import { GrantSet } from './grants.ts';
+import { nextNonce } from './nonce.ts';
 import type { HubSocket } from './hub.ts';
 import { clientAddress } from './ip.ts';
 import type { EntryKind } from './store/types.ts';
@@ -21,11 +21,14 @@ import { errorText } from './wire.ts';
 
 export type ConnState = LiveSocket['state'];
 
-/** What the upgrade handler copies out of the request (uWS frees it when the handler returns). */
+/**
+ * What the upgrade handler copies out of the request (uWS frees it when the handler returns).
+ * Conn reads the address fields once and blanks them, so an idle socket does not keep them.
+ */
 export interface SocketData {
-  readonly origin: string;
-  readonly ip: string;
-  readonly forwardedFor: string;
+  origin: string;
+  ip: string;
+  forwardedFor: string;
   conn?: Conn;
 }
 
@@ -61,9 +64,9 @@ function shedRef(data: ArrayBuffer, isBinary: boolean): string | undefined {
 
 export class Conn implements HubSocket, FeedSocket, LiveSocket {
   readonly id = nextId++;
-  readonly nonce = randomBytes(32).toString('base64');
+  /** The auth challenge; blanked once authenticated (a socket is authenticated once, for its life). */
+  nonce = nextNonce();
   readonly grants = new GrantSet();
-  readonly subs = new Set<string>();
   readonly feed: StreamFeed;
   state: ConnState = 'awaiting_auth';
   sid = '';
@@ -72,11 +75,13 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
   /** The client's address as rate limits see it (TRUST_PROXY decides whether X-Forwarded-For counts). */
   readonly address: string;
   private errors = 0;
-  private readonly inbox: { readonly item: Inbound; readonly bytes: number }[] = [];
+  private inbox: { readonly item: Inbound; readonly bytes: number }[] | undefined;
   private inboxBytes = 0;
   private busy = false;
   private corked = false;
   private authTimer: NodeJS.Timeout | undefined;
+  /** Presence targets (HubSocket): the Hub creates the set on the first watch; most sockets never make one. */
+  subs: Set<string> | undefined;
 
   constructor(
     private readonly ws: uWS.WebSocket<SocketData>,
@@ -86,10 +91,20 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
     this.feed = new StreamFeed(this, ctx);
     const data = ws.getUserData();
     this.address = clientAddress(data.ip, data.forwardedFor, ctx.config.trustProxy);
+    // Nothing reads them after this: let an idle socket not hold three header strings.
+    data.origin = data.ip = data.forwardedFor = '';
   }
 
   get open(): boolean {
     return this.state !== 'closed';
+  }
+
+  get subCount(): number {
+    return this.subs?.size ?? 0;
+  }
+
+  subscribed(target: string): boolean {
+    return this.subs?.has(target) === true;
   }
 
   /** Sends hello and starts the AUTH_TIMEOUT clock. */
@@ -126,6 +141,8 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
     this.deviceId = deviceId;
     this.hidden = hidden;
     clearTimeout(this.authTimer);
+    this.authTimer = undefined;
+    this.nonce = '';
     this.setState('ready');
   }
 
@@ -222,7 +239,8 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
       this.reject(new ProtocolError('FRAME_TOO_LARGE', `${data.byteLength} bytes; the limit is ${config.maxFrameBytes}`));
       return;
     }
-    if (this.inbox.length >= MAX_INBOX_FRAMES || this.inboxBytes + data.byteLength > this.ctx.maxBackpressure) {
+    const inbox = (this.inbox ??= []);
+    if (inbox.length >= MAX_INBOX_FRAMES || this.inboxBytes + data.byteLength > this.ctx.maxBackpressure) {
       // The client sends faster than the store answers: shed the frame; a correct client retries.
       // The ref (read from the frame's first bytes, not parsed) tells an outbox which send to retry.
       this.reject(new ProtocolError('RATE_LIMITED', 'too many frames in flight', 1000), shedRef(data, isBinary), true);
@@ -230,7 +248,7 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
     }
     // The ArrayBuffer is only valid during this callback: copy it out now.
     const item = isBinary ? null : Buffer.from(data).toString('utf8');
-    this.inbox.push({ item, bytes: data.byteLength });
+    inbox.push({ item, bytes: data.byteLength });
     this.inboxBytes += data.byteLength;
     if (!this.busy) void this.pump();
   }
@@ -245,7 +263,8 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
     const wasReady = this.state === 'ready';
     this.setState('closed');
     clearTimeout(this.authTimer);
-    this.inbox.length = 0;
+    this.authTimer = undefined;
+    this.inbox = undefined;
     this.inboxBytes = 0;
     const { ctx } = this;
     ctx.sockets.delete(this);
@@ -260,8 +279,8 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
   private async pump(): Promise<void> {
     this.busy = true;
     try {
-      while (this.inbox.length > 0 && this.state !== 'closed') {
-        const { item, bytes } = this.inbox.shift()!;
+      for (let inbox = this.inbox; inbox !== undefined && inbox.length > 0 && this.state !== 'closed'; inbox = this.inbox) {
+        const { item, bytes } = inbox.shift()!;
         this.inboxBytes -= bytes;
         try {
           await this.route(this, item);
@@ -271,6 +290,8 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
       }
     } finally {
       this.busy = false;
+      // An emptied inbox is dropped: an idle socket holds no array.
+      if (this.inbox?.length === 0) this.inbox = undefined;
     }
   }
 
@@ -299,7 +320,7 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
   }
 
   revokeFrom(from: string, iat: number): void {
-    if (this.grants.revoke(from, iat) && this.subs.has(from)) this.ctx.hub.unwatch(this, from);
+    if (this.grants.revoke(from, iat) && this.subscribed(from)) this.ctx.hub.unwatch(this, from);
   }
 
   mayObserve(target: string, now: number): boolean {

@@ -45,7 +45,8 @@ export function wsBehavior(ctx: ServerContext, route: Router): uWS.WebSocketBeha
       res.cork(() => {
         res.writeStatus('101 Switching Protocols');
         writeSecurityHeaders(res, hsts);
-        res.upgrade<SocketData>({ origin, ip, forwardedFor }, key, protocol, extensions, context);
+        // `conn` declared now: added later it would give every socket's data an extra property array.
+        res.upgrade<SocketData>({ origin, ip, forwardedFor, conn: undefined }, key, protocol, extensions, context);
       });
     },
 
@@ -60,11 +61,13 @@ export function wsBehavior(ctx: ServerContext, route: Router): uWS.WebSocketBeha
         });
         return;
       }
+      const data = ws.getUserData();
+      const ip = data.ip;
       const conn = new Conn(ws, ctx, route);
-      ws.getUserData().conn = conn;
+      data.conn = conn;
       ctx.sockets.add(conn);
       metrics.inc('connections_opened_total');
-      ctx.log.debug('conn_open', { conn: conn.id, ip: ws.getUserData().ip });
+      ctx.log.debug('conn_open', { conn: conn.id, ip });
       conn.start();
     },
 

@@ -57,7 +57,7 @@ export async function handlePresenceSub(conn: Conn, f: ClientFrames['presence_su
   const now = ctx.clock();
   let waitMs = 0;
   for (const id of f.ids) {
-    if (!conn.subs.has(id) && conn.subs.size >= ctx.config.maxPresenceSubs) {
+    if (!conn.subscribed(id) && conn.subCount >= ctx.config.maxPresenceSubs) {
       conn.reject(new ProtocolError('TOO_MANY_SUBSCRIPTIONS', `at most ${ctx.config.maxPresenceSubs}`), id);
       if (!conn.open) return;
       continue;
