@@ -1,6 +1,7 @@
 // Token buckets keyed by a string (per sender, per IP, …). A bucket that has refilled is the same
 // as no bucket, so full ones are dropped: pruning runs when the map grows (a new key) and from the
 // store's maintenance timer, never on the hot path of a key that already has a bucket.
+import { RoundRobin } from './_roundRobin.ts';
 
 interface Bucket {
   tokens: number;
@@ -16,8 +17,8 @@ const EPSILON = 1e-9;
 
 export class TokenBuckets {
   private readonly buckets = new Map<string, Bucket>();
-  /** Where the last prune stopped; buckets are mutated in place, so the map is in no time order. */
-  private cursor: Iterator<[string, Bucket]> | undefined;
+  /** Buckets are mutated in place, so the map is in no time order: prune walks all of it in turn. */
+  private readonly scan = new RoundRobin(this.buckets);
 
   get size(): number {
     return this.buckets.size;
@@ -47,21 +48,8 @@ export class TokenBuckets {
 
   /** Visits up to `max` buckets, continuing where the previous call stopped, and drops full ones. */
   prune(now: number, max: number): void {
-    const n = Math.min(max, this.buckets.size);
-    let wrapped = false;
-    for (let i = 0; i < n; ) {
-      this.cursor ??= this.buckets.entries();
-      const next = this.cursor.next();
-      if (next.done === true) {
-        this.cursor = undefined;
-        // At the end: go on from the front, once (it may have emptied meanwhile).
-        if (wrapped) return;
-        wrapped = true;
-        continue;
-      }
-      i++;
-      const [key, b] = next.value;
+    this.scan.visit(max, (key, b) => {
       if (b.fullAt <= now) this.buckets.delete(key);
-    }
+    });
   }
 }

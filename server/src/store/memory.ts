@@ -5,6 +5,7 @@ import { randomId } from '../../../protocol/index.ts';
 import { TokenBuckets } from './_bucket.ts';
 import { ExpiringMap } from './_expiring.ts';
 import { Invitations } from './_invitations.ts';
+import { RoundRobin } from './_roundRobin.ts';
 import { Stream, type Totals } from './_stream.ts';
 import type {
   AppendResult,
@@ -63,7 +64,7 @@ export class MemoryStore implements Store {
    * go back within an epoch, for the price of one number instead of a record per Session ID ever seen.
    */
   private offsetFloor = 0;
-  private sweepCursor: Iterator<string> | undefined;
+  private readonly sweepScan = new RoundRobin(this.streams);
   private readonly invitations: Invitations;
   private readonly nonces = new ExpiringMap<string, true>();
   /** from|to → latest revocation iat. */
@@ -133,21 +134,7 @@ export class MemoryStore implements Store {
    * Returns how many streams it visited.
    */
   sweep(now: number, limits: MailboxLimits, budget: number): number {
-    const max = Math.min(budget, this.streams.size);
-    let visited = 0;
-    let restarted = false;
-    while (visited < max) {
-      this.sweepCursor ??= this.streams.keys();
-      const next = this.sweepCursor.next();
-      if (next.done === true) {
-        this.sweepCursor = undefined;
-        if (restarted) break;
-        restarted = true;
-        continue;
-      }
-      visited++;
-      this.existing(next.value, now, limits);
-    }
+    const visited = this.sweepScan.visit(budget, (sid) => void this.existing(sid, now, limits));
     this.invitations.prune(now);
     // Buckets are pruned as they are created too; a sixteenth per sweep bounds how long a full one lingers.
     this.buckets.prune(now, Math.max(SWEEP_PRUNE, this.buckets.size >> 4));
