@@ -60,13 +60,22 @@ export class Outbox {
     const held = new Set<string>();
     let nextDue = Infinity;
     for (const item of await ctx.storage.listOutbox()) {
-      if (item.state !== 'pending' || this._inflight.has(item.id) || held.has(item.to)) continue;
+      if (item.state !== 'pending' || held.has(item.to)) continue;
+      if (this._inflight.has(item.id)) {
+        // A retry awaiting its answer holds back the recipient's later items (see below).
+        if (item.lastError !== undefined) held.add(item.to);
+        continue;
+      }
       if (item.nextAttemptAt !== undefined && item.nextAttemptAt > now) {
         held.add(item.to);
         nextDue = Math.min(nextDue, item.nextAttemptAt);
         continue;
       }
       if (!(await this._send(item))) break;
+      // A refused item goes again alone: were the ones after it sent with it, the mailbox could
+      // free up between them on the server, and a later one be taken while this one is refused
+      // again. Its answer (onSent, onError) flushes the rest.
+      if (item.lastError !== undefined) held.add(item.to);
     }
     if (nextDue !== Infinity) this._retryTimer.setEarliest(nextDue - now, () => ctx.enqueue(() => this.flush()));
   }
@@ -111,6 +120,7 @@ export class Outbox {
     this._inflight.delete(frame.id);
     const item = await this._ctx.storage.getOutboxItem(frame.id);
     if (!item || item.to !== frame.to) return;
+    const wasRetry = item.lastError !== undefined;
     if (item.state !== 'sent') {
       item.state = 'sent';
       item.sentAt = this._ctx.runtime.now();
@@ -119,6 +129,8 @@ export class Outbox {
       await this._ctx.storage.putOutboxItem(item);
     }
     if (item.messageId) await applyStatus(this._ctx, item.messageId, 'sent', { peer: item.to });
+    // flush() held the recipient's later items behind this retry: they may go now.
+    if (wasRetry) this._ctx.enqueue(() => this.flush());
   }
 
   /** `delivered` also reaches my other devices, which hold the message through its sync copy. */
@@ -149,7 +161,10 @@ export class Outbox {
     this._inflight.delete(item.id);
     const retryable = isErrorCode(frame.code) && ERRORS[frame.code].retryable;
     if (!retryable) {
+      const wasRetry = item.lastError !== undefined;
       await this._fail(item, frame.code, item.messageId ? undefined : errorFromFrame(frame));
+      // flush() held the recipient's later items behind this retry: they go on without it.
+      if (wasRetry) this._ctx.enqueue(() => this.flush());
       return true;
     }
     const delay = frame.retryAfterMs ?? backoffDelay(Math.max(0, item.attempts - 1), this._retry, this._ctx.runtime.random);

@@ -85,6 +85,30 @@ describe('outbox', () => {
     expect(s.frames('send').filter((f) => f.id === id)).toHaveLength(2);
   });
 
+  it('refused sends to one recipient go again one at a time, in order, each after the one before is taken', async () => {
+    // Sent together, a later retry could be taken while an earlier one is refused again (the
+    // mailbox freeing up between the two on the server), and the conversation arrive out of order.
+    const h = await harness();
+    const { s } = await h.connect();
+    const bob = peer();
+    const ids: string[] = [];
+    for (const content of ['a', 'b', 'c']) ids.push(await h.c.sendMessage({ recipientId: bob.sessionId, content }));
+    for (const id of ids) s.push({ type: 'error', code: 'MAILBOX_FULL', message: 'full', ref: id });
+    const toBob = () => s.frames('send').filter((f) => f.to === bob.sessionId).map((f) => f.id);
+    await h.timers.advance(1000);
+    expect(toBob()).toEqual([...ids, ids[0]]);
+    s.push({ type: 'error', code: 'MAILBOX_FULL', message: 'full', ref: ids[0]! });
+    await h.timers.advance(1000);
+    expect(toBob()).toEqual([...ids, ids[0], ids[0]]);
+    s.push({ type: 'sent', id: ids[0]!, to: bob.sessionId, offset: 1 });
+    await h.timers.advance(0);
+    expect(toBob()).toEqual([...ids, ids[0], ids[0], ids[1]]);
+    // A refusal that retrying cannot fix lets the next one go too.
+    s.push({ type: 'error', code: 'NO_GRANT', message: 'no grant', ref: ids[1]! });
+    await h.timers.advance(0);
+    expect(toBob()).toEqual([...ids, ids[0], ids[0], ids[1], ids[2]]);
+  });
+
   it('a refusal that retrying cannot fix waits for retry(id)', async () => {
     const h = await harness();
     const { s } = await h.connect();
