@@ -84,7 +84,10 @@ export class Dispatcher {
         await p.invitations.onUpdate(frame);
         return p.stream.processed(gen, frame.offset);
       case 'sent':
-        return p.outbox.onSent(frame);
+        await p.outbox.onSent(frame);
+        // A copy to my own Session ID is an entry of my stream that this socket is not sent.
+        if (frame.to === this._ctx.identity().sessionId) return p.stream.ownEntry(gen, frame.offset);
+        return;
       case 'ok':
         await p.invitations.onOk(frame);
         return;

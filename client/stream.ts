@@ -51,6 +51,17 @@ export class Stream {
     else if (!this._timer.pending) this._timer.set(this._opts.ackDelayMs, () => this._ctx.enqueue(() => this.flush()));
   }
 
+  /**
+   * Entry `offset` is one this device appended itself (a copy to its own Session ID, which the
+   * server does not send back to the socket that sent it): what it carries is stored already.
+   * Counted as processed when it is the next one, so the device acknowledges it and it does not sit
+   * in its own mailbox, taking the room of delivered notices, until some other entry arrives. Not
+   * the next one: an earlier entry is still on its way, and the ack after it covers this one.
+   */
+  async ownEntry(gen: number, offset: number): Promise<void> {
+    if (offset === this._offset + 1) await this.processed(gen, offset);
+  }
+
   /** Saves the cursor, then acknowledges everything up to it. */
   async flush(): Promise<void> {
     this._timer.clear();

@@ -89,6 +89,26 @@ describe('receiving', () => {
     expect(s.frames('ack')).toEqual([{ type: 'ack', offset: 1 }]);
   });
 
+  it('the entry of my own copy, which my socket is not sent, is acknowledged when it is the next one', async () => {
+    const h = await harness();
+    const { s } = await h.connect();
+    const bob = peer();
+    await h.c.sendMessage({ recipientId: bob.sessionId, content: 'x' });
+    const [toBob, toMe] = s.frames('send');
+    expect(toMe!.to).toBe(h.me);
+    s.push({ type: 'sent', id: toBob!.id, to: bob.sessionId, offset: 7 });
+    s.push({ type: 'sent', id: toMe!.id, to: h.me, offset: 1 });
+    await h.timers.advance(50);
+    expect(s.frames('ack')).toEqual([{ type: 'ack', offset: 1 }]);
+    // Not the next entry (2 is still on its way): nothing is acknowledged past what is stored.
+    await h.c.sendMessage({ recipientId: bob.sessionId, content: 'y' });
+    const toMe2 = s.frames('send').at(-1)!;
+    expect(toMe2.to).toBe(h.me);
+    s.push({ type: 'sent', id: toMe2.id, to: h.me, offset: 3 });
+    await h.timers.advance(50);
+    expect(s.frames('ack')).toEqual([{ type: 'ack', offset: 1 }]);
+  });
+
   it('copies from my other devices show as mine, in the conversation with their recipient', async () => {
     const h = await harness();
     const { s } = await h.connect();
