@@ -31,6 +31,13 @@ export interface ServerContext {
    * expired, or make an invitation impossible to deliver.
    */
   readonly controlLimits: MailboxLimits;
+  /**
+   * Limits for delivered notices. A notice stands for a message its recipient has already taken:
+   * dropped, the sender would show that message as "sent" for good. What fills the sender's stream
+   * is the sender's own unacknowledged entries, so notices get ten times the entries (bytes, twice,
+   * still bound a sender that never acknowledges).
+   */
+  readonly noticeLimits: MailboxLimits;
   readonly helloLimits: Limits;
   /** uWS maxBackpressure per socket; beyond it uWS closes the socket. */
   readonly maxBackpressure: number;
@@ -73,7 +80,11 @@ export function backpressure(config: Config): { maxBackpressure: number; highWat
   return { maxBackpressure, highWater: Math.floor(maxBackpressure / 4) };
 }
 
-export function mailboxLimits(config: Config): { limits: MailboxLimits; controlLimits: MailboxLimits } {
+export function mailboxLimits(config: Config): { limits: MailboxLimits; controlLimits: MailboxLimits; noticeLimits: MailboxLimits } {
   const limits = { maxEntries: config.mailboxMaxEntries, maxBytes: config.mailboxMaxBytes, ttlMs: config.mailboxTtlMs };
-  return { limits, controlLimits: { ...limits, maxEntries: limits.maxEntries * 2, maxBytes: limits.maxBytes * 2 } };
+  return {
+    limits,
+    controlLimits: { ...limits, maxEntries: limits.maxEntries * 2, maxBytes: limits.maxBytes * 2 },
+    noticeLimits: { ...limits, maxEntries: limits.maxEntries * 10, maxBytes: limits.maxBytes * 2 },
+  };
 }

@@ -46,7 +46,7 @@ export async function handleAck(conn: Conn, f: ClientFrames['ack']): Promise<voi
   // All appends issued at once (one round trip with Redis, no turn per notice in memory): a store
   // applies them in call order, so each sender's stream gets its notices in ack order.
   const results = await Promise.allSettled(
-    notices.map((e) => ctx.store.append(e.from, { kind: 'delivered', id: e.id, frame: deliveredText(e.id, conn.sid, now) }, now, ctx.controlLimits)),
+    notices.map((e) => ctx.store.append(e.from, { kind: 'delivered', id: e.id, frame: deliveredText(e.id, conn.sid, now) }, now, ctx.noticeLimits)),
   );
   let failure: unknown;
   for (let i = 0; i < results.length; i++) {
