@@ -42,11 +42,14 @@ describe('invitations', () => {
     expect(await created).toMatchObject({ id, direction: 'outgoing', peer: bob.id, status: 'pending', pendingOp: 'invite' });
     const acked = next(alice.c, 'invitationUpdate', (u) => u.id === id);
     const echoes = collect(alice.c, 'invitation');
+    // Bob can accept only an invitation he holds: wait for it, or the accept races its delivery.
+    const invited = next(bob.c, 'invitation', (i) => i.id === id);
     await alice.c.connect();
     const ack = await acked;
     expect(ack).toMatchObject({ id, peer: bob.id, direction: 'outgoing', status: 'pending' });
     expect(ack.invitation.pendingOp).toBeUndefined();
     expect((await alice.c.getInvitations()).find((i) => i.id === id)?.pendingOp).toBeUndefined();
+    await invited;
     // The stream's copy of my own invitation is not told twice.
     await bob.c.acceptInvitation(id, { displayName: 'Bob' });
     await eventually(async () => (await alice.c.getContact(bob.id))?.state === 'accepted', 'Alice is told of the accept');

@@ -1,6 +1,9 @@
 // One WebSocket from open to close: an explicit state machine (awaiting_auth → authenticating →
 // ready → closed), a serial inbox so frames are handled one at a time in arrival order (a send
 // that awaits the store cannot be overtaken by the next one), and every teardown through end().
+// Outbound frames are queued per socket and written once per event-loop turn inside one uWS cork:
+// handlers answer after an await, outside uWS's own message-callback cork, and an uncorked write
+// is one sendto each (docs/performance.md "Message path", lever 5).
 import type uWS from 'uWebSockets.js';
 import {
   encodeFrame,
@@ -53,6 +56,29 @@ const MISBEHAVIOUR: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 
 let nextId = 1;
 
+/**
+ * Sockets with frames queued in this turn. One setImmediate writes them all: it runs after every
+ * uWS callback of this loop iteration (and their microtasks), so each socket gets one write for
+ * everything it was sent in the iteration, and no frame waits for a later iteration.
+ */
+const flushList: Conn[] = [];
+let flushScheduled = false;
+
+function flushAll(): void {
+  flushScheduled = false;
+  // A socket may be queued again while this runs (its feed resumes and sends): the loop sees it.
+  for (let i = 0; i < flushList.length; i++) {
+    const conn = flushList[i]!;
+    try {
+      conn.flush();
+    } catch (err) {
+      // One socket's failure must not leave the others' frames unwritten.
+      conn.ctx.log.error('flush_failed', { conn: conn.id, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  flushList.length = 0;
+}
+
 const LEADING_ID = /"id"\s*:\s*"([0-9a-f]{32})"/;
 
 /** The id of a frame that is not going to be parsed, if it has one near its start. */
@@ -78,7 +104,9 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
   private inbox: { readonly item: Inbound; readonly bytes: number }[] | undefined;
   private inboxBytes = 0;
   private busy = false;
-  private corked = false;
+  /** Frames not yet handed to uWS (written by flush()), and their size. */
+  private out: string[] | undefined;
+  private outBytes = 0;
   private authTimer: NodeJS.Timeout | undefined;
   /** Presence targets (HubSocket): the Hub creates the set on the first watch; most sockets never make one. */
   subs: Set<string> | undefined;
@@ -148,32 +176,49 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
 
   // ---- output -----------------------------------------------------------------------------------
 
+  /** Queues a frame; it is written with the socket's other frames of this turn (flush). */
   send(type: ServerFrameType, text: string): boolean {
     if (this.state === 'closed') return false;
-    const status = this.ws.send(text, false, false);
     this.ctx.metrics.inc('frames_out_total', type);
     this.ctx.metrics.inc('bytes_out_total', '', text.length);
-    if (status === 2) {
-      // Over maxBackpressure: uWS drops the frame and, with closeOnBackpressureLimit, the socket.
-      this.ctx.metrics.inc('send_dropped_total');
-      return false;
+    if (this.out === undefined) {
+      this.out = [text];
+      flushList.push(this);
+      if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(flushAll);
+      }
+    } else {
+      this.out.push(text);
     }
+    this.outBytes += text.length;
     return true;
   }
 
-  /** Batches the writes made in fn into one syscall. */
-  cork(fn: () => void): void {
-    if (this.corked || this.state === 'closed') return fn();
-    this.corked = true;
-    try {
-      this.ws.cork(fn);
-    } finally {
-      this.corked = false;
+  /** Writes the queued frames in one cork: one syscall for all of them. */
+  flush(): void {
+    const out = this.out;
+    if (out === undefined) return;
+    this.out = undefined;
+    this.outBytes = 0;
+    if (this.state === 'closed') return;
+    this.ws.cork(() => this.write(out));
+    // A feed that paused on queued bytes may have nothing left in uWS, so no drain event would come.
+    this.feed.drain();
+  }
+
+  private write(out: readonly string[]): void {
+    for (const text of out) {
+      if (this.ws.send(text, false, false) === 2) {
+        // Over maxBackpressure: uWS drops the frame and, with closeOnBackpressureLimit, the socket.
+        this.ctx.metrics.inc('send_dropped_total');
+      }
     }
   }
 
+  /** Bytes uWS holds for the client plus those queued for this turn's write. */
   bufferedAmount(): number {
-    return this.state === 'closed' ? 0 : this.ws.getBufferedAmount();
+    return this.state === 'closed' ? 0 : this.ws.getBufferedAmount() + this.outBytes;
   }
 
   /**
@@ -186,7 +231,7 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
     metrics.inc('errors_total', err.code);
     const fatal = err.fatal || this.state !== 'ready';
     if (this.state !== 'ready') metrics.inc('auth_failures_total', err.code);
-    this.cork(() => this.send('error', errorText(err.code, err.message, ref, err.retryAfterMs)));
+    this.send('error', errorText(err.code, err.message, ref, err.retryAfterMs));
     if (fatal) {
       this.ctx.log.debug('conn_rejected', { conn: this.id, code: err.code, state: this.state });
       if (this.state !== 'ready') this.ctx.log.info('auth_failed', { conn: this.id, code: err.code });
@@ -205,25 +250,36 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
     }
     const e = err as ProtocolError;
     this.ctx.metrics.inc('errors_total', e.code);
-    this.cork(() => this.send('error', errorText(e.code, e.message)));
+    this.send('error', errorText(e.code, e.message));
     this.end(e.close, e.code);
   }
 
-  /** Closes with a close frame. uWS runs the close handler at once; onClosed is idempotent. */
+  /**
+   * Closes with a close frame, after what is queued (the error saying why, usually), in one write.
+   * uWS runs the close handler at once; onClosed is idempotent.
+   */
   end(code: number, reason: string): void {
     if (this.state === 'closed') return;
-    this.ws.end(code, reason);
+    const out = this.out;
+    this.out = undefined;
+    this.outBytes = 0;
+    this.ws.cork(() => {
+      if (out !== undefined) this.write(out);
+      this.ws.end(code, reason);
+    });
     this.onClosed(code);
   }
 
   goAway(): void {
     if (this.state === 'closed') return;
-    this.cork(() => this.send('error', errorText('GOING_AWAY')));
+    this.send('error', errorText('GOING_AWAY'));
     this.end(1001, 'GOING_AWAY');
   }
 
   kill(): void {
     if (this.state === 'closed') return;
+    this.out = undefined;
+    this.outBytes = 0;
     this.ws.close();
     this.onClosed(1006);
   }
@@ -266,6 +322,8 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
     this.authTimer = undefined;
     this.inbox = undefined;
     this.inboxBytes = 0;
+    this.out = undefined;
+    this.outBytes = 0;
     const { ctx } = this;
     ctx.sockets.delete(this);
     ctx.metrics.inc('connections_closed_total');
@@ -312,7 +370,7 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
   deliverFrame(type: ServerFrameType, text: string): void {
     // Ephemeral envelopes (typing) are worthless late: a congested socket skips them.
     if (type === 'envelope' && this.bufferedAmount() > this.ctx.highWater) return;
-    this.cork(() => this.send(type, text));
+    this.send(type, text);
   }
 
   holdGrant(grant: Grant): void {

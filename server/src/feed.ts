@@ -14,7 +14,6 @@ export interface FeedSocket {
   readonly sid: string;
   bufferedAmount(): number;
   send(type: EntryKind, text: string): boolean;
-  cork(fn: () => void): void;
   /** Ends the connection (the store failed under the replay). */
   fail(err: unknown): void;
 }
@@ -99,18 +98,17 @@ export class StreamFeed {
         if (!sock.open) return;
         let full = false;
         let sentNow = 0;
-        sock.cork(() => {
-          for (const e of page) {
-            if (e.offset <= this.sent) continue;
-            sock.send(e.kind, e.text);
-            this.sent = e.offset;
-            sentNow++;
-            if (sock.bufferedAmount() > ctx.highWater) {
-              full = true;
-              break;
-            }
+        // Queued on the socket and written in one cork at the end of the turn (Conn.send).
+        for (const e of page) {
+          if (e.offset <= this.sent) continue;
+          sock.send(e.kind, e.text);
+          this.sent = e.offset;
+          sentNow++;
+          if (sock.bufferedAmount() > ctx.highWater) {
+            full = true;
+            break;
           }
-        });
+        }
         ctx.metrics.inc('replayed_entries_total', '', sentNow);
         if (full) return this.pause();
         if (page.length < REPLAY_PAGE && !this.dirty) {

@@ -24,9 +24,6 @@ function harness() {
       sent.push(JSON.parse(text).offset as number);
       return true;
     },
-    cork(fn) {
-      fn();
-    },
     fail(err) {
       throw err;
     },
