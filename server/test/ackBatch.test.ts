@@ -1,12 +1,8 @@
 // One cumulative ack that makes several envelopes delivered: their notices are appended together
 // (handlers/messaging.ts handleAck) and must still reach each sender complete and in ack order.
 import { describe, expect, it } from 'vitest';
-import { connectAs, grant, newIdentity, RawClient, type Frame } from './helpers/rawClient.ts';
-import { start, track } from './helpers/server.ts';
-
-async function as(url: string, ...args: Parameters<typeof connectAs> extends [string, ...infer R] ? R : never): Promise<RawClient> {
-  return track(await connectAs(url, ...args));
-}
+import { grant, newIdentity, RawClient, type Frame } from './helpers/rawClient.ts';
+import { as, start } from './helpers/server.ts';
 
 describe('a cumulative ack over several senders', () => {
   it('tells each sender about each of its envelopes, once, in the order they were acked', async () => {

@@ -2,13 +2,9 @@
 // told to both parties, and accept hands out the grants so both can message at once.
 import { describe, expect, it } from 'vitest';
 import { randomId } from '../../protocol/index.ts';
-import { connectAs, grant, newIdentity, randomCt, revocation, type Frame, type RawClient } from './helpers/rawClient.ts';
-import { expectHonestPairWorks, fakeClock, start, track } from './helpers/server.ts';
+import { grant, newIdentity, randomCt, revocation, type Frame, type RawClient } from './helpers/rawClient.ts';
+import { as, expectHonestPairWorks, fakeClock, start } from './helpers/server.ts';
 import type { Identity } from '../../protocol/index.ts';
-
-async function as(url: string, who: Identity, opts: Parameters<typeof connectAs>[2] = {}): Promise<RawClient> {
-  return track(await connectAs(url, who, opts));
-}
 
 function invite(c: RawClient, from: Identity, to: Identity, now = Date.now(), id = randomId()): string {
   c.send({ type: 'invite', id, to: to.sessionId, ct: randomCt(), grant: grant(from, to, now) });

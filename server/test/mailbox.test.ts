@@ -2,12 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { randomId } from '../../protocol/index.ts';
 import { MemoryStore } from '../src/store/memory.ts';
-import { connectAs, grant, newIdentity, randomCt, RawClient, type Frame } from './helpers/rawClient.ts';
-import { expectHonestPairWorks, getJson, start, track } from './helpers/server.ts';
-
-async function as(url: string, ...args: Parameters<typeof connectAs> extends [string, ...infer R] ? R : never): Promise<RawClient> {
-  return track(await connectAs(url, ...args));
-}
+import { grant, newIdentity, randomCt, RawClient, type Frame } from './helpers/rawClient.ts';
+import { as, expectHonestPairWorks, getJson, start, track } from './helpers/server.ts';
 
 const envelopeWith = (id: string) => (f: Frame) => f.type === 'envelope' && f.id === id;
 

@@ -1,12 +1,8 @@
 // Presence: only to subscribers holding the identity's grant, debounced going offline, hideable.
 import { describe, expect, it } from 'vitest';
 import type { Identity } from '../../protocol/index.ts';
-import { connectAs, grant, newIdentity, revocation, type Frame, type RawClient } from './helpers/rawClient.ts';
-import { expectHonestPairWorks, getJson, start, track, until } from './helpers/server.ts';
-
-async function as(url: string, who: Identity, opts: Parameters<typeof connectAs>[2] = {}): Promise<RawClient> {
-  return track(await connectAs(url, who, opts));
-}
+import { grant, newIdentity, revocation, type Frame, type RawClient } from './helpers/rawClient.ts';
+import { as, expectHonestPairWorks, getJson, start, until } from './helpers/server.ts';
 
 const presenceOf = (id: string, online?: boolean) => (f: Frame) => f.type === 'presence' && f.id === id && (online === undefined || f.online === online);
 

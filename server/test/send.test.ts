@@ -1,11 +1,7 @@
 // send along grants: who may address whom (grants, expiry, revocation), self-copies, ephemeral envelopes.
 import { describe, expect, it } from 'vitest';
-import { connectAs, grant, newIdentity, randomCt, type RawClient, revocation } from './helpers/rawClient.ts';
-import { expectHonestPairWorks, fakeClock, start, track } from './helpers/server.ts';
-
-async function as(url: string, ...args: Parameters<typeof connectAs> extends [string, ...infer R] ? R : never): Promise<RawClient> {
-  return track(await connectAs(url, ...args));
-}
+import { grant, newIdentity, randomCt, revocation } from './helpers/rawClient.ts';
+import { as, expectHonestPairWorks, fakeClock, start } from './helpers/server.ts';
 
 describe('send authorisation', () => {
   it('refuses a send without a grant (NO_GRANT, ref = id) and nothing is delivered', async () => {

@@ -4,7 +4,8 @@ import { afterEach, expect } from 'vitest';
 import { startServer, type RunningServer, type StartOptions } from '../../src/app.ts';
 import type { Config } from '../../src/config.ts';
 import { silentLogger } from '../../src/log.ts';
-import { connectedPair, type RawClient } from './rawClient.ts';
+import type { Identity } from '../../../protocol/index.ts';
+import { connectAs, connectedPair, type RawClient } from './rawClient.ts';
 
 const running = new Set<RunningServer>();
 const clients = new Set<RawClient>();
@@ -32,6 +33,11 @@ export async function start(config: Partial<Config> = {}, opts: Omit<StartOption
 export function track<T extends RawClient>(c: T): T {
   clients.add(c);
   return c;
+}
+
+/** A client authenticated as `who`, torn down after the test. */
+export async function as(url: string, who: Identity, opts: Parameters<typeof connectAs>[2] = {}): Promise<RawClient> {
+  return track(await connectAs(url, who, opts));
 }
 
 /** A clock tests move by hand. */
