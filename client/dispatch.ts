@@ -1,6 +1,6 @@
 // Where server frames meet the client's parts: the auth frame, the ready handling (resume, epoch
 // change, re-subscriptions, flushes) and the routing of every later frame. Runs inside the queue.
-import { createAuthFrame, type ClientFrame, type ClientFrames, type Limits, type ServerFrame } from '../protocol/index.ts';
+import { createAuthFrame, type ClientFrame, type ClientFrames, type Limits, type ServerFrame, type ServerFrames } from '../protocol/index.ts';
 import { packAuth } from './authPack.ts';
 import { errorFromFrame, type ReadyInfo } from './connection.ts';
 import type { Contacts } from './contacts.ts';
@@ -68,37 +68,45 @@ export class Dispatcher {
   }
 
   /** Routes one frame. A stream entry is acknowledged only after its handler has stored it. */
-  async onFrame(frame: ServerFrame, gen: number): Promise<void> {
-    const p = this._p;
-    switch (frame.type) {
-      case 'envelope':
-        await p.messages.onEnvelope(frame);
-        return p.stream.processed(gen, frame.offset);
-      case 'delivered':
-        await p.outbox.onDelivered(frame);
-        return p.stream.processed(gen, frame.offset);
-      case 'invitation':
-        await p.invitations.onInvitation(frame);
-        return p.stream.processed(gen, frame.offset);
-      case 'invitation_update':
-        await p.invitations.onUpdate(frame);
-        return p.stream.processed(gen, frame.offset);
-      case 'sent':
-        await p.outbox.onSent(frame);
-        // A copy to my own Session ID is an entry of my stream that this socket is not sent.
-        if (frame.to === this._ctx.identity().sessionId) return p.stream.ownEntry(gen, frame.offset);
-        return;
-      case 'ok':
-        await p.invitations.onOk(frame);
-        return;
-      case 'presence':
-        return p.presence.onPresence(frame);
-      case 'error':
-        if ((await p.outbox.onError(frame)) || (await p.invitations.onError(frame))) return;
-        p.presence.onError(frame);
-        return report(this._ctx, errorFromFrame(frame));
-      default:
-        return;
-    }
+  onFrame(frame: ServerFrame, gen: number): Promise<void> | void {
+    return (this._handlers[frame.type] as (f: ServerFrame, gen: number) => Promise<void> | void)(frame, gen);
   }
+
+  /** One entry per server frame type: a frame type added to protocol/ without one fails to compile. */
+  private readonly _handlers: { [K in ServerFrame['type']]: (frame: ServerFrames[K], gen: number) => Promise<void> | void } = {
+    // The connection state machine consumes these before they reach the dispatcher.
+    hello: () => {},
+    ready: () => {},
+    pong: () => {},
+    envelope: async (frame, gen) => {
+      await this._p.messages.onEnvelope(frame);
+      await this._p.stream.processed(gen, frame.offset);
+    },
+    delivered: async (frame, gen) => {
+      await this._p.outbox.onDelivered(frame);
+      await this._p.stream.processed(gen, frame.offset);
+    },
+    invitation: async (frame, gen) => {
+      await this._p.invitations.onInvitation(frame);
+      await this._p.stream.processed(gen, frame.offset);
+    },
+    invitation_update: async (frame, gen) => {
+      await this._p.invitations.onUpdate(frame);
+      await this._p.stream.processed(gen, frame.offset);
+    },
+    sent: async (frame, gen) => {
+      await this._p.outbox.onSent(frame);
+      // A copy to my own Session ID is an entry of my stream that this socket is not sent.
+      if (frame.to === this._ctx.identity().sessionId) await this._p.stream.ownEntry(gen, frame.offset);
+    },
+    ok: async (frame) => {
+      await this._p.invitations.onOk(frame);
+    },
+    presence: (frame) => this._p.presence.onPresence(frame),
+    error: async (frame) => {
+      if ((await this._p.outbox.onError(frame)) || (await this._p.invitations.onError(frame))) return;
+      this._p.presence.onError(frame);
+      report(this._ctx, errorFromFrame(frame));
+    },
+  };
 }

@@ -1,6 +1,6 @@
 // Parses each inbound frame strictly and hands it to its handler. Before authentication only auth
 // is accepted; afterwards every error is answered with the frame's id as ref and the socket stays.
-import { parseClientFrame, ProtocolError, type ClientFrame } from '../../protocol/index.ts';
+import { parseClientFrame, ProtocolError, type ClientFrame, type ClientFrames } from '../../protocol/index.ts';
 import type { Conn, Inbound } from './connection.ts';
 import { handleAuth } from './handlers/auth.ts';
 import { handleGrants, handlePresenceSub, handlePresenceUnsub, handlePrivacy, handleRevoke } from './handlers/contacts.ts';
@@ -67,34 +67,29 @@ export async function routeFrame(conn: Conn, item: Inbound): Promise<void> {
   }
 }
 
-async function dispatch(conn: Conn, frame: ClientFrame): Promise<void> {
-  switch (frame.type) {
-    case 'auth':
-      throw new ProtocolError('ALREADY_AUTHENTICATED');
-    case 'send':
-      return handleSend(conn, frame);
-    case 'ack':
-      return handleAck(conn, frame);
-    case 'invite':
-      return handleInvite(conn, frame);
-    case 'invite_accept':
-      return handleAccept(conn, frame);
-    case 'invite_decline':
-      return handleDecline(conn, frame);
-    case 'invite_cancel':
-      return handleCancel(conn, frame);
-    case 'grants':
-      return handleGrants(conn, frame);
-    case 'revoke':
-      return handleRevoke(conn, frame);
-    case 'presence_sub':
-      return handlePresenceSub(conn, frame);
-    case 'presence_unsub':
-      return handlePresenceUnsub(conn, frame);
-    case 'privacy':
-      return handlePrivacy(conn, frame);
-    case 'ping':
-      conn.send('pong', pongText(frame.t, conn.ctx.clock()));
-      return;
-  }
+/** One handler per client frame type: a frame type added to protocol/ without one fails to compile. */
+type Handlers = { [K in ClientFrame['type']]: (conn: Conn, frame: ClientFrames[K]) => Promise<void> | void };
+
+const HANDLERS: Handlers = {
+  auth: () => {
+    throw new ProtocolError('ALREADY_AUTHENTICATED');
+  },
+  send: handleSend,
+  ack: handleAck,
+  invite: handleInvite,
+  invite_accept: handleAccept,
+  invite_decline: handleDecline,
+  invite_cancel: handleCancel,
+  grants: handleGrants,
+  revoke: handleRevoke,
+  presence_sub: handlePresenceSub,
+  presence_unsub: handlePresenceUnsub,
+  privacy: handlePrivacy,
+  ping: (conn, frame) => {
+    conn.send('pong', pongText(frame.t, conn.ctx.clock()));
+  },
+};
+
+function dispatch(conn: Conn, frame: ClientFrame): Promise<void> | void {
+  return (HANDLERS[frame.type] as (conn: Conn, frame: ClientFrame) => Promise<void> | void)(conn, frame);
 }
