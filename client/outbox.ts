@@ -2,18 +2,16 @@
 // device has it (`delivered`), so nothing is lost when the socket or the server goes away.
 // docs/protocol.md "Status of an outgoing message".
 import {
-  ERRORS,
-  isErrorCode,
   seal,
   toBase64,
   utf8ToBytes,
   type ServerFrames,
   type SessionId,
 } from '../protocol/index.ts';
-import { backoffDelay, type BackoffOptions } from './backoff.ts';
+import type { BackoffOptions } from './backoff.ts';
 import { errorFromFrame } from './connection.ts';
 import { report, type ClientContext } from './context.ts';
-import { Timer } from './runtime.ts';
+import { PendingEngine, type Transmit } from './pending.ts';
 import { applyStatus } from './status.ts';
 import type { OutboxItem, OutboxKind } from './storage.ts';
 
@@ -26,16 +24,18 @@ export interface NewOutboxItem {
 }
 
 export class Outbox {
-  /** Sent on the current socket, awaiting `sent` or `error`. */
-  private readonly _inflight = new Set<string>();
-  private _gen = -1;
-  private readonly _retryTimer: Timer;
+  private readonly _engine: PendingEngine<OutboxItem>;
 
   constructor(
     private readonly _ctx: ClientContext,
-    private readonly _retry: BackoffOptions,
+    retry: BackoffOptions,
   ) {
-    this._retryTimer = new Timer(_ctx.runtime);
+    this._engine = new PendingEngine(_ctx, retry, {
+      list: () => _ctx.storage.listOutbox(),
+      // Per recipient: a conversation is not reordered by a retry (pending.ts).
+      request: (item) => (item.state === 'pending' ? { id: item.id, key: item.to, retry: item } : undefined),
+      transmit: (item) => this._send(item),
+    });
   }
 
   async enqueue(n: NewOutboxItem): Promise<OutboxItem> {
@@ -45,68 +45,38 @@ export class Outbox {
     return item;
   }
 
-  /**
-   * Sends what is due, in the order it was said. Per recipient, an item waiting out a retry delay
-   * holds back the ones after it, so a full mailbox does not reorder a conversation.
-   */
-  async flush(): Promise<void> {
-    const ctx = this._ctx;
-    if (!ctx.connected()) return;
-    if (this._gen !== ctx.gen()) {
-      this._gen = ctx.gen();
-      this._inflight.clear();
-    }
-    const now = ctx.runtime.now();
-    const held = new Set<string>();
-    let nextDue = Infinity;
-    for (const item of await ctx.storage.listOutbox()) {
-      if (item.state !== 'pending' || held.has(item.to)) continue;
-      if (this._inflight.has(item.id)) {
-        // A retry awaiting its answer holds back the recipient's later items (see below).
-        if (item.lastError !== undefined) held.add(item.to);
-        continue;
-      }
-      if (item.nextAttemptAt !== undefined && item.nextAttemptAt > now) {
-        held.add(item.to);
-        nextDue = Math.min(nextDue, item.nextAttemptAt);
-        continue;
-      }
-      if (!(await this._send(item))) break;
-      // A refused item goes again alone: were the ones after it sent with it, the mailbox could
-      // free up between them on the server, and a later one be taken while this one is refused
-      // again. Its answer (onSent, onError) flushes the rest.
-      if (item.lastError !== undefined) held.add(item.to);
-    }
-    if (nextDue !== Infinity) this._retryTimer.setEarliest(nextDue - now, () => ctx.enqueue(() => this.flush()));
+  /** Sends what is due, in the order it was said (pending.ts). */
+  flush(): Promise<void> {
+    return this._engine.flush();
   }
 
-  private async _send(item: OutboxItem): Promise<boolean> {
+  private async _send(item: OutboxItem): Promise<Transmit> {
     const ctx = this._ctx;
     let ct: string;
     try {
       ct = toBase64(seal(ctx.identity(), item.to as SessionId, utf8ToBytes(item.body)));
     } catch (err) {
       await this._fail(item, 'INVALID_SESSION_ID', err);
-      return true;
+      return 'settled';
     }
     const limits = ctx.limits();
     const frame = { type: 'send' as const, id: item.id, to: item.to, ct };
     // An oversized frame is fatal on the server: sending it would loop through reconnects forever.
     if (limits && ((ct.length * 3) / 4 > limits.maxCtBytes || JSON.stringify(frame).length > limits.maxFrameBytes)) {
       await this._fail(item, 'FRAME_TOO_LARGE', new Error(`envelope ${item.id} exceeds the server's size limits`));
-      return true;
+      return 'settled';
     }
-    if (!ctx.send(frame)) return false;
-    this._inflight.add(item.id);
+    if (!ctx.send(frame)) return 'offline';
     item.attempts++;
     await ctx.storage.putOutboxItem(item);
-    return true;
+    return 'sent';
   }
 
   private async _fail(item: OutboxItem, code: string, err?: unknown): Promise<void> {
     if (item.messageId) {
       item.state = 'failed';
       item.lastError = code;
+      delete item.nextAttemptAt;
       await this._ctx.storage.putOutboxItem(item);
       await applyStatus(this._ctx, item.messageId, 'failed', { reason: code });
     } else {
@@ -117,9 +87,11 @@ export class Outbox {
   }
 
   async onSent(frame: ServerFrames['sent']): Promise<void> {
-    this._inflight.delete(frame.id);
     const item = await this._ctx.storage.getOutboxItem(frame.id);
-    if (!item || item.to !== frame.to) return;
+    if (!item || item.to !== frame.to) {
+      this._engine.answered(frame.id, false);
+      return;
+    }
     const wasRetry = item.lastError !== undefined;
     if (item.state !== 'sent') {
       item.state = 'sent';
@@ -129,15 +101,14 @@ export class Outbox {
       await this._ctx.storage.putOutboxItem(item);
     }
     if (item.messageId) await applyStatus(this._ctx, item.messageId, 'sent', { peer: item.to });
-    // flush() held the recipient's later items behind this retry: they may go now.
-    if (wasRetry) this._ctx.enqueue(() => this.flush());
+    this._engine.answered(item.id, wasRetry);
   }
 
   /** `delivered` also reaches my other devices, which hold the message through its sync copy. */
   async onDelivered(frame: ServerFrames['delivered']): Promise<void> {
     const item = await this._ctx.storage.getOutboxItem(frame.id);
     if (item && item.to === frame.to) {
-      this._inflight.delete(frame.id);
+      this._engine.answered(frame.id, false);
       await this._ctx.storage.deleteOutboxItem(frame.id);
     }
     // Copies to my own Session ID are "delivered" too; they drive no status.
@@ -158,22 +129,16 @@ export class Outbox {
     if (frame.ref === undefined) return false;
     const item = await this._ctx.storage.getOutboxItem(frame.ref);
     if (!item) return false;
-    this._inflight.delete(item.id);
-    const retryable = isErrorCode(frame.code) && ERRORS[frame.code].retryable;
-    if (!retryable) {
-      const wasRetry = item.lastError !== undefined;
+    const plan = this._engine.refused(item.id, frame, item);
+    if (!plan) {
       await this._fail(item, frame.code, item.messageId ? undefined : errorFromFrame(frame));
-      // flush() held the recipient's later items behind this retry: they go on without it.
-      if (wasRetry) this._ctx.enqueue(() => this.flush());
       return true;
     }
-    const delay = frame.retryAfterMs ?? backoffDelay(Math.max(0, item.attempts - 1), this._retry, this._ctx.runtime.random);
     item.state = 'pending';
-    item.lastError = frame.code;
-    item.nextAttemptAt = this._ctx.runtime.now() + delay;
+    item.lastError = plan.lastError;
+    item.nextAttemptAt = plan.nextAttemptAt;
     await this._ctx.storage.putOutboxItem(item);
     if (item.messageId) await applyStatus(this._ctx, item.messageId, 'failed', { reason: frame.code });
-    this._retryTimer.setEarliest(delay, () => this._ctx.enqueue(() => this.flush()));
     return true;
   }
 
@@ -216,7 +181,6 @@ export class Outbox {
   }
 
   stop(): void {
-    this._retryTimer.clear();
-    this._inflight.clear();
+    this._engine.stop();
   }
 }

@@ -112,7 +112,10 @@ export interface InvitationRecord {
   ct?: string;
   /** A request this device still has to get acknowledged by the server. */
   pendingOp?: InvitationOp;
+  /** Retries of pendingOp (client/pending.ts): tries so far, the last retryable refusal, not before when. */
   opAttempts?: number;
+  opLastError?: string;
+  opNextAt?: number;
   createdAt: number;
   expiresAt: number;
   updatedAt: number;
