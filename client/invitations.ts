@@ -13,6 +13,7 @@ import {
   type SessionId,
 } from '../protocol/index.ts';
 import type { BackoffOptions } from './backoff.ts';
+import { Batch } from './batch.ts';
 import { decodeBody, encodeBody } from './body.ts';
 import { errorFromFrame } from './connection.ts';
 import type { Contacts } from './contacts.ts';
@@ -243,31 +244,39 @@ export class Invitations {
     if (reason === undefined) delete rec.reason;
     else rec.reason = reason;
     if (responseGrant) rec.responseGrant = responseGrant;
-    await ctx.storage.putInvitation(rec);
+    // The invitation's outcome, the contact it makes and the profile to send: together or not at
+    // all, so no accepted invitation is ever left without its contact.
+    const b = new Batch(ctx);
+    b.putInvitation(rec);
+    let introduced = false;
     if (status === 'accepted') {
       // The inviter holds the invitee's grant (responseGrant) and the invitee the inviter's (grant).
-      if (rec.direction === 'outgoing') await this._contacts.accepted(rec.peer, rec.responseGrant, rec.grant?.exp);
-      else await this._contacts.accepted(rec.peer, rec.grant, rec.responseGrant?.exp, rec.displayName);
-      this._presence.subscribe([rec.peer]);
+      if (rec.direction === 'outgoing') await this._contacts.accepted(b, rec.peer, rec.responseGrant, rec.grant?.exp);
+      else await this._contacts.accepted(b, rec.peer, rec.grant, rec.responseGrant?.exp, rec.displayName);
+      b.after(() => this._presence.subscribe([rec.peer]));
       if (rec.introduceAs) {
         // Only now: before the accept is through, the server would refuse it (NO_GRANT).
         const body = JSON.stringify({ t: 'profile', displayName: rec.introduceAs });
-        await this._outbox.enqueue({ id: randomId(), to: rec.peer, kind: 'profile', body });
-        await this._outbox.flush();
+        this._outbox.enqueue(b, { id: randomId(), to: rec.peer, kind: 'profile', body });
+        introduced = true;
       }
     }
     const ev = { id: rec.id, peer: rec.peer, direction: rec.direction, status, invitation: rec };
-    ctx.events.emit('invitationUpdate', reason === undefined ? ev : { ...ev, reason });
+    b.emit('invitationUpdate', reason === undefined ? ev : { ...ev, reason });
+    await b.commit();
+    if (introduced) await this._outbox.flush();
   }
 
   /** The server lost its memory: my pending invitations go again (same id, same grant). */
   async resendPending(): Promise<void> {
     const now = this._ctx.runtime.now();
+    const b = new Batch(this._ctx);
     for (const rec of await this._ctx.storage.listInvitations()) {
       if (rec.direction !== 'outgoing' || rec.status !== 'pending' || rec.pendingOp || !rec.ct || rec.expiresAt <= now) continue;
       rec.pendingOp = 'invite';
-      await this._ctx.storage.putInvitation(rec);
+      b.putInvitation(rec);
     }
+    await b.commit();
   }
 
   stop(): void {

@@ -9,6 +9,7 @@ import {
   type SessionId,
 } from '../protocol/index.ts';
 import type { BackoffOptions } from './backoff.ts';
+import { atomically, Batch } from './batch.ts';
 import { errorFromFrame } from './connection.ts';
 import { report, type ClientContext } from './context.ts';
 import { PendingEngine, type Transmit } from './pending.ts';
@@ -38,10 +39,11 @@ export class Outbox {
     });
   }
 
-  async enqueue(n: NewOutboxItem): Promise<OutboxItem> {
+  /** Queues an envelope in batch b, with the rest of the action that makes it. */
+  enqueue(b: Batch, n: NewOutboxItem): OutboxItem {
     const now = this._ctx.runtime.now();
     const item: OutboxItem = { ...n, seq: this._ctx.nextSeq(), createdAt: now, state: 'pending', attempts: 0 };
-    await this._ctx.storage.putOutboxItem(item);
+    b.putOutboxItem(item);
     return item;
   }
 
@@ -73,16 +75,18 @@ export class Outbox {
   }
 
   private async _fail(item: OutboxItem, code: string, err?: unknown): Promise<void> {
-    if (item.messageId) {
-      item.state = 'failed';
-      item.lastError = code;
-      delete item.nextAttemptAt;
-      await this._ctx.storage.putOutboxItem(item);
-      await applyStatus(this._ctx, item.messageId, 'failed', { reason: code });
-    } else {
-      // Receipts, copies and renewals have no message to show a failure on: drop, but say so.
-      await this._ctx.storage.deleteOutboxItem(item.id);
-    }
+    await atomically(this._ctx, async (b) => {
+      if (item.messageId) {
+        item.state = 'failed';
+        item.lastError = code;
+        delete item.nextAttemptAt;
+        b.putOutboxItem(item);
+        await applyStatus(b, item.messageId, 'failed', { reason: code });
+      } else {
+        // Receipts, copies and renewals have no message to show a failure on: drop, but say so.
+        b.deleteOutboxItem(item.id);
+      }
+    });
     if (err !== undefined) report(this._ctx, err);
   }
 
@@ -93,35 +97,41 @@ export class Outbox {
       return;
     }
     const wasRetry = item.lastError !== undefined;
+    const b = new Batch(this._ctx);
     if (item.state !== 'sent') {
       item.state = 'sent';
       item.sentAt = this._ctx.runtime.now();
       delete item.nextAttemptAt;
       delete item.lastError;
-      await this._ctx.storage.putOutboxItem(item);
+      b.putOutboxItem(item);
     }
-    if (item.messageId) await applyStatus(this._ctx, item.messageId, 'sent', { peer: item.to });
+    if (item.messageId) await applyStatus(b, item.messageId, 'sent', { peer: item.to });
+    await b.commit();
     this._engine.answered(item.id, wasRetry);
   }
 
   /** `delivered` also reaches my other devices, which hold the message through its sync copy. */
   async onDelivered(frame: ServerFrames['delivered']): Promise<void> {
     const item = await this._ctx.storage.getOutboxItem(frame.id);
-    if (item && item.to === frame.to) {
-      this._engine.answered(frame.id, false);
-      await this._ctx.storage.deleteOutboxItem(frame.id);
-    }
-    // Copies to my own Session ID are "delivered" too; they drive no status.
-    if (frame.to !== this._ctx.identity().sessionId) await applyStatus(this._ctx, frame.id, 'delivered', { peer: frame.to });
+    await atomically(this._ctx, async (b) => {
+      if (item && item.to === frame.to) {
+        this._engine.answered(frame.id, false);
+        b.deleteOutboxItem(frame.id);
+      }
+      // Copies to my own Session ID are "delivered" too; they drive no status.
+      if (frame.to !== this._ctx.identity().sessionId) await applyStatus(b, frame.id, 'delivered', { peer: frame.to });
+    });
   }
 
   /** A read receipt: the message is read, so its envelope no longer needs guarding. */
   async onRead(peer: string, messageIds: readonly string[]): Promise<void> {
-    for (const id of messageIds) {
-      if (!(await applyStatus(this._ctx, id, 'read', { peer }))) continue;
-      const item = await this._ctx.storage.getOutboxItem(id);
-      if (item && item.to === peer && item.state === 'sent') await this._ctx.storage.deleteOutboxItem(id);
-    }
+    await atomically(this._ctx, async (b) => {
+      for (const id of messageIds) {
+        if (!(await applyStatus(b, id, 'read', { peer }))) continue;
+        const item = await b.getOutboxItem(id);
+        if (item && item.to === peer && item.state === 'sent') b.deleteOutboxItem(id);
+      }
+    });
   }
 
   /** An error frame whose ref may be one of my envelopes. True when it was. */
@@ -137,14 +147,17 @@ export class Outbox {
     item.state = 'pending';
     item.lastError = plan.lastError;
     item.nextAttemptAt = plan.nextAttemptAt;
-    await this._ctx.storage.putOutboxItem(item);
-    if (item.messageId) await applyStatus(this._ctx, item.messageId, 'failed', { reason: frame.code });
+    await atomically(this._ctx, async (b) => {
+      b.putOutboxItem(item);
+      if (item.messageId) await applyStatus(b, item.messageId, 'failed', { reason: frame.code });
+    });
     return true;
   }
 
   /** The user's retry of a message (or envelope) id. True when something was queued again. */
   async retry(id: string): Promise<boolean> {
     let found = false;
+    const b = new Batch(this._ctx);
     for (const item of await this._ctx.storage.listOutbox()) {
       if (item.id !== id && item.messageId !== id) continue;
       if (item.state === 'sent') continue;
@@ -152,32 +165,36 @@ export class Outbox {
       item.state = 'pending';
       item.attempts = 0;
       delete item.nextAttemptAt;
-      await this._ctx.storage.putOutboxItem(item);
-      if (item.messageId) await applyStatus(this._ctx, item.messageId, 'queued');
+      b.putOutboxItem(item);
+      if (item.messageId) await applyStatus(b, item.messageId, 'queued');
     }
+    await b.commit();
     if (found) await this.flush();
     return found;
   }
 
   /** The server lost its memory: everything it stored but nobody received goes again, same ids. */
   async requeueUndelivered(): Promise<number> {
-    let n = 0;
+    const b = new Batch(this._ctx);
     for (const item of await this._ctx.storage.listOutbox()) {
       if (item.state !== 'sent') continue;
       item.state = 'pending';
       delete item.nextAttemptAt;
-      await this._ctx.storage.putOutboxItem(item);
-      n++;
+      b.putOutboxItem(item);
     }
+    const n = b.size;
+    await b.commit();
     return n;
   }
 
   /** Stored envelopes older than the mailbox TTL are gone from the server anyway; stop guarding them. */
   async prune(mailboxTtlMs: number): Promise<void> {
     const cutoff = this._ctx.runtime.now() - mailboxTtlMs;
+    const b = new Batch(this._ctx);
     for (const item of await this._ctx.storage.listOutbox()) {
-      if (item.state === 'sent' && item.sentAt !== undefined && item.sentAt < cutoff) await this._ctx.storage.deleteOutboxItem(item.id);
+      if (item.state === 'sent' && item.sentAt !== undefined && item.sentAt < cutoff) b.deleteOutboxItem(item.id);
     }
+    await b.commit();
   }
 
   stop(): void {
