@@ -9,6 +9,8 @@ export interface StatusEvent {
   readonly status: MessageStatus;
   /** Error code when failed. */
   readonly reason?: string;
+  /** Failed, but refused for now only: the SDK sends it again by itself (retryAfterMs, backoff). */
+  readonly retrying?: true;
   /** The message as stored with this status: no need to read it again. */
   readonly message: StoredMessage;
 }

@@ -149,7 +149,7 @@ export class Outbox {
     item.nextAttemptAt = plan.nextAttemptAt;
     await atomically(this._ctx, async (b) => {
       b.putOutboxItem(item);
-      if (item.messageId) await applyStatus(b, item.messageId, 'failed', { reason: frame.code });
+      if (item.messageId) await applyStatus(b, item.messageId, 'failed', { reason: frame.code, retrying: true });
     });
     return true;
   }
