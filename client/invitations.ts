@@ -52,6 +52,13 @@ export class Invitations {
         return { id: rec.id, key: rec.peer, what: op, retry: { attempts: rec.opAttempts ?? 0, lastError: rec.opLastError, nextAttemptAt: rec.opNextAt } };
       },
       transmit: async (rec) => (this._transmit(rec) ? 'sent' : 'offline'),
+      // My invitation still waiting for an answer: the new server has never seen it (same id, same grant).
+      reopen: (rec, now) => {
+        if (rec.direction !== 'outgoing' || rec.status !== 'pending' || rec.pendingOp || !rec.ct || rec.expiresAt <= now) return false;
+        rec.pendingOp = 'invite';
+        return true;
+      },
+      stage: (b, rec) => b.putInvitation(rec),
     });
   }
 
@@ -269,14 +276,7 @@ export class Invitations {
 
   /** The server lost its memory: my pending invitations go again (same id, same grant). */
   async resendPending(): Promise<void> {
-    const now = this._ctx.runtime.now();
-    const b = new Batch(this._ctx);
-    for (const rec of await this._ctx.storage.listInvitations()) {
-      if (rec.direction !== 'outgoing' || rec.status !== 'pending' || rec.pendingOp || !rec.ct || rec.expiresAt <= now) continue;
-      rec.pendingOp = 'invite';
-      b.putInvitation(rec);
-    }
-    await b.commit();
+    await this._engine.requeue();
   }
 
   stop(): void {

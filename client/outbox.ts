@@ -36,6 +36,14 @@ export class Outbox {
       // Per recipient: a conversation is not reordered by a retry (pending.ts).
       request: (item) => (item.state === 'pending' ? { id: item.id, key: item.to, retry: item } : undefined),
       transmit: (item) => this._send(item),
+      // Stored by the old server, not yet delivered: the new one has never seen it.
+      reopen: (item) => {
+        if (item.state !== 'sent') return false;
+        item.state = 'pending';
+        delete item.nextAttemptAt;
+        return true;
+      },
+      stage: (b, item) => b.putOutboxItem(item),
     });
   }
 
@@ -174,17 +182,8 @@ export class Outbox {
   }
 
   /** The server lost its memory: everything it stored but nobody received goes again, same ids. */
-  async requeueUndelivered(): Promise<number> {
-    const b = new Batch(this._ctx);
-    for (const item of await this._ctx.storage.listOutbox()) {
-      if (item.state !== 'sent') continue;
-      item.state = 'pending';
-      delete item.nextAttemptAt;
-      b.putOutboxItem(item);
-    }
-    const n = b.size;
-    await b.commit();
-    return n;
+  requeueUndelivered(): Promise<number> {
+    return this._engine.requeue();
   }
 
   /** Stored envelopes older than the mailbox TTL are gone from the server anyway; stop guarding them. */

@@ -4,9 +4,11 @@
 // was made; per key (a peer), a request being retried holds back the later ones, so a full mailbox
 // does not reorder a conversation; a retryable refusal (protocol/codes.ts `retryable`) is tried
 // again after the server's retryAfterMs, else a full-jitter backoff; a new socket forgets what
-// was on the wire, so everything unanswered goes again (same ids: the server de-duplicates).
+// was on the wire, so everything unanswered goes again (same ids: the server de-duplicates); a new
+// epoch (the server lost its memory) reopens what it had taken (requeue).
 import { ERRORS, isErrorCode, type ServerFrames } from '../protocol/index.ts';
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
+import { Batch } from './batch.ts';
 import type { ClientContext } from './context.ts';
 import { Timer } from './runtime.ts';
 
@@ -38,6 +40,13 @@ export interface PendingSource<T> {
   /** The request a record carries, or undefined when it has nothing to send. */
   request(record: T): PendingRequest | undefined;
   transmit(record: T): Promise<Transmit>;
+  /**
+   * The server lost its memory (a new epoch): makes the record's request pending again if what the
+   * server had taken is gone with it (same id, same content). True when it changed the record.
+   */
+  reopen(record: T, now: number): boolean;
+  /** Puts a changed record in a batch. */
+  stage(b: Batch, record: T): void;
 }
 
 /** What to store after a retryable refusal. */
@@ -102,6 +111,20 @@ export class PendingEngine<T> {
       if (retrying) held.add(r.key);
     }
     if (nextDue !== Infinity) this._schedule(nextDue - now);
+  }
+
+  /** After an epoch change: every request the server had taken but no one received goes again. */
+  async requeue(): Promise<number> {
+    const now = this._ctx.runtime.now();
+    const b = new Batch(this._ctx);
+    let n = 0;
+    for (const record of await this._source.list()) {
+      if (!this._source.reopen(record, now)) continue;
+      this._source.stage(b, record);
+      n++;
+    }
+    await b.commit();
+    return n;
   }
 
   /** What request `id` was, while it is on the wire on this socket. */

@@ -13,6 +13,8 @@ interface Rec {
   id: string;
   key: string;
   done?: boolean;
+  /** Taken by the server (sent), awaiting delivery. */
+  taken?: boolean;
   local?: boolean;
   retry: RetryState;
 }
@@ -24,6 +26,7 @@ function rig(recs: Rec[]) {
     throw err;
   });
   const wire: string[] = [];
+  const stored: string[] = [];
   const socket = { up: true, gen: 1 };
   const ctx = {
     storage: new MemoryStorage(),
@@ -42,7 +45,13 @@ function rig(recs: Rec[]) {
   } as ClientContext;
   const source: PendingSource<Rec> = {
     list: async () => recs,
-    request: (r) => (r.done ? undefined : { id: r.id, key: r.key, retry: r.retry, what: `op-${r.id}` }),
+    request: (r) => (r.done || r.taken ? undefined : { id: r.id, key: r.key, retry: r.retry, what: `op-${r.id}` }),
+    reopen: (r) => {
+      if (!r.taken) return false;
+      r.taken = false;
+      return true;
+    },
+    stage: (b, r) => b.after(() => stored.push(r.id)),
     transmit: async (r) => {
       if (r.local) {
         r.done = true;
@@ -52,7 +61,7 @@ function rig(recs: Rec[]) {
     },
   };
   const engine = new PendingEngine(ctx, { baseMs: 100, maxMs: 1000 }, source);
-  return { engine, wire, socket, timers, queue };
+  return { engine, wire, socket, timers, queue, stored };
 }
 
 const rec = (id: string, key = 'k', retry: RetryState = { attempts: 0 }): Rec => ({ id, key, retry });
@@ -121,6 +130,18 @@ describe('PendingEngine', () => {
     await timers.advance(0);
     expect(wire).toEqual(['a', 'b']);
     expect(timers.pending).toBe(0);
+  });
+
+  it('requeue (a new epoch) reopens what the server had taken, stores it in one batch, and sends it again', async () => {
+    const recs = [rec('a'), { ...rec('b'), taken: true }, { ...rec('c', 'other'), taken: true }, { ...rec('d'), done: true }];
+    const { engine, wire, stored, socket } = rig(recs);
+    await engine.flush();
+    expect(wire).toEqual(['a']);
+    expect(await engine.requeue()).toBe(2);
+    expect(stored).toEqual(['b', 'c']);
+    socket.gen = 2;
+    await engine.flush();
+    expect(wire).toEqual(['a', 'a', 'b', 'c']);
   });
 
   it('stop() forgets the wire and the timer', async () => {
