@@ -5,6 +5,7 @@ import {
   identityFromEntropy,
   identityFromPhrase,
   parseSessionId,
+  parseUserSessionId,
   phraseFromIdentity,
   randomId,
   type ClientFrame,
@@ -247,7 +248,8 @@ export class MessengerClient extends Emitter<ClientEvents> {
 
   /** Invites a Session ID; displayName and message are what the invitee sees (encrypted). */
   async sendInvitation(input: { recipientId: string; displayName: string; message?: string }): Promise<string> {
-    const to = parseSessionId(input.recipientId);
+    // As a person pasted it: line breaks, spaces and upper case are forgiven (normaliseSessionId).
+    const to = parseUserSessionId(input.recipientId);
     const displayName = checkText('displayName', input.displayName, 128);
     const message = checkText('message', input.message ?? '', 1024);
     this._requireIdentity();
