@@ -16,6 +16,7 @@ import {
 import { MAX_CONTENT_CHARS } from './body.ts';
 import { Connection, LOCAL_CLOSE, type ConnectionState, type ReadyInfo, type StateChange, type WebSocketConstructor } from './connection.ts';
 import { Contacts } from './contacts.ts';
+import { checkContentFits, maxContentBytes } from './contentLimit.ts';
 import { Dispatcher } from './dispatch.ts';
 import { report, type ClientContext } from './context.ts';
 import { Emitter } from './emitter.ts';
@@ -276,6 +277,7 @@ export class MessengerClient extends Emitter<ClientEvents> {
   async sendMessage(input: { recipientId: string; content: string; messageType?: string }): Promise<string> {
     const to = parseSessionId(input.recipientId);
     const content = checkText('content', input.content, MAX_CONTENT_CHARS);
+    checkContentFits(content, this._limits);
     const messageType = checkText('messageType', input.messageType ?? 'text', 32);
     this._requireIdentity();
     return this._queue.run(async () => {
@@ -284,6 +286,11 @@ export class MessengerClient extends Emitter<ClientEvents> {
       await this._outbox.flush();
       return m.id;
     });
+  }
+
+  /** The most bytes (UTF-8, see contentLimit.ts) one message may take on this server. */
+  maxMessageBytes(): number {
+    return maxContentBytes(this._limits);
   }
 
   /** Queues a failed message (or envelope) again. */
