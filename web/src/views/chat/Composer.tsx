@@ -7,6 +7,7 @@ export function Composer({ chat }: { chat: ChatModel }) {
   const ref = useRef<HTMLTextAreaElement>(null);
   const draft = chat.draft.value;
   const error = chat.error.value;
+  const room = chat.room.value;
 
   useLayoutEffect(() => {
     const ta = ref.current;
@@ -32,6 +33,11 @@ export function Composer({ chat }: { chat: ChatModel }) {
       {error && (
         <p class="field-error composer-error" role="alert" id="composer-error" data-testid="composer-error">
           {error}
+        </p>
+      )}
+      {room !== null && (
+        <p class={room < 0 ? 'composer-limit over' : 'composer-limit'} aria-live="polite" data-testid="composer-limit" data-room={room}>
+          {room < 0 ? `Too long by about ${(-room).toLocaleString()} characters` : `About ${room.toLocaleString()} characters left`}
         </p>
       )}
       <div class="composer-row">
