@@ -2,10 +2,12 @@
 // for this Node) and the Node fallback (always; it is what Node 22 and 24 get). Pages, methods,
 // the WebSocket upgrade and its Origin check, and TLS with a certificate made for the test.
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type uWS from 'uWebSockets.js';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startServer } from '../src/app.ts';
@@ -96,6 +98,70 @@ describe.each(transports.map((t) => [t.kind, t] as const))('the relay on the %s 
       ws.once('error', reject);
     });
     expect(JSON.parse(hello)).toMatchObject({ type: 'hello' });
+  });
+});
+
+/** An app with only the routes below: uploads read with onData, a download streamed with tryEnd/onWritable. */
+async function rawApp(transport: Transport, body: Buffer): Promise<{ url: string; close: () => void }> {
+  const app = transport.app();
+  app.post('/echo', (res) => {
+    const chunks: Buffer[] = [];
+    res.onAborted(() => {});
+    res.onData((chunk, last) => {
+      chunks.push(Buffer.from(chunk.slice(0)));
+      if (last) res.cork(() => res.writeStatus('201 Created').writeHeader('X-Bytes', String(chunks.reduce((n, c) => n + c.length, 0))).end(Buffer.concat(chunks)));
+    });
+  });
+  app.get('/download', (res) => {
+    let aborted = false;
+    res.onAborted(() => (aborted = true));
+    // uWS's streaming pattern (examples/VideoStreamer.js): tryEnd, and on backpressure resume from
+    // the offset onWritable reports.
+    const CHUNK = 64 * 1024;
+    let next = 0;
+    const pump = (): void => {
+      while (!aborted && next < body.length) {
+        const chunk = body.subarray(next, next + CHUNK);
+        const before = res.getWriteOffset();
+        next += chunk.length;
+        const [ok, done] = res.tryEnd(chunk, body.length);
+        if (done) return;
+        if (!ok) {
+          res.onWritable((offset) => {
+            const [ok2, done2] = res.tryEnd(chunk.subarray(offset - before), body.length);
+            if (done2) return true;
+            if (ok2) queueMicrotask(pump);
+            return ok2;
+          });
+          return;
+        }
+      }
+    };
+    res.cork(() => {
+      res.writeStatus('200 OK');
+      pump();
+    });
+  });
+  const socket = await new Promise<uWS.us_listen_socket>((resolve, reject) => app.listen('127.0.0.1', 0, (s) => (s ? resolve(s) : reject(new Error('listen')))));
+  return { url: `http://127.0.0.1:${transport.localPort(socket)}`, close: () => transport.closeListenSocket(socket) };
+}
+
+describe.each(transports.map((t) => [t.kind, t] as const))('HTTP streaming on the %s transport', (_kind, transport) => {
+  it('reads an upload in chunks and streams a download under backpressure, byte for byte', async () => {
+    const body = randomBytes(3 * 1024 * 1024 + 123);
+    const app = await rawApp(transport, body);
+    try {
+      const up = await fetch(`${app.url}/echo`, { method: 'POST', body });
+      expect(up.status).toBe(201);
+      expect(up.headers.get('x-bytes')).toBe(String(body.length));
+      expect(Buffer.from(await up.arrayBuffer()).equals(body)).toBe(true);
+      const down = await fetch(`${app.url}/download`);
+      expect(down.status).toBe(200);
+      expect(down.headers.get('content-length')).toBe(String(body.length));
+      expect(Buffer.from(await down.arrayBuffer()).equals(body)).toBe(true);
+    } finally {
+      app.close();
+    }
   });
 });
 

@@ -4,7 +4,8 @@
 // the process down), getUserData, getRemoteAddressAsText and endWithoutBody throw, there is no
 // SSLApp, no drain event, no backpressure limit and no idleTimeout. This implements exactly the
 // part of the uWS API the relay uses (App, SSLApp, get, any, ws, listen, close), with uWS's
-// semantics, so everything above the transport is the same code on both.
+// semantics, so everything above the transport is the same code on both. Streaming (write, tryEnd,
+// onWritable, pause/resume, onData) and the other methods are here for HTTP uploads and downloads.
 import { readFileSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
@@ -53,6 +54,9 @@ class NodeResponse {
   private readonly headers: [string, string][] = [];
   private done = false;
   private aborted: (() => void) | undefined;
+  /** Headers sent (a write() began a streamed body) and body bytes written since. */
+  private started = false;
+  private offset = 0;
 
   constructor(
     private readonly req: IncomingMessage,
@@ -96,11 +100,61 @@ class NodeResponse {
     this.headers.push([key, value]);
     return this;
   }
+  private begin(): ServerResponse {
+    const res = this.res!;
+    if (!this.started) {
+      this.started = true;
+      for (const [k, v] of this.headers) res.appendHeader(k, v);
+      res.writeHead(this.status, this.statusText);
+    }
+    return res;
+  }
+  /** A chunk of a streamed body; false when it is buffered (wait for onWritable). */
+  write(chunk: string | Buffer | ArrayBuffer): boolean {
+    if (this.done || !this.res) return false;
+    const data = bytes(chunk);
+    this.offset += data.length;
+    return this.begin().write(data);
+  }
+  getWriteOffset(): number {
+    return this.offset;
+  }
+  /** uWS's tryEnd: [written without buffering, the whole totalSize body is out]. */
+  tryEnd(chunk: string | Buffer | ArrayBuffer, totalSize: number): [boolean, boolean] {
+    if (this.done || !this.res) return [false, true];
+    const data = bytes(chunk);
+    if (!this.started) this.headers.push(['Content-Length', String(totalSize)]);
+    if (this.offset + data.length >= totalSize) {
+      this.offset += data.length;
+      this.done = true;
+      this.begin().end(data);
+      return [true, true];
+    }
+    return [this.write(data), false];
+  }
+  /** Called with the write offset each time the socket drains, until the handler returns true. */
+  onWritable(cb: (offset: number) => boolean): this {
+    const res = this.res;
+    if (!res) return this;
+    const onDrain = (): void => {
+      if (this.done || cb(this.offset)) res.off('drain', onDrain);
+    };
+    res.on('drain', onDrain);
+    return this;
+  }
+  pause(): void {
+    this.req.pause();
+  }
+  resume(): void {
+    this.req.resume();
+  }
   end(body: string | Buffer | ArrayBuffer = ''): this {
     if (this.done) return this;
     this.done = true;
-    const data = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body as ArrayBuffer);
-    if (this.res) {
+    const data = bytes(body);
+    if (this.res && this.started) {
+      this.res.end(data);
+    } else if (this.res) {
       for (const [k, v] of this.headers) this.res.appendHeader(k, v);
       if (!this.res.hasHeader('content-length')) this.res.setHeader('Content-Length', data.length);
       this.res.writeHead(this.status, this.statusText);
@@ -127,6 +181,10 @@ class NodeResponse {
     // The headers written before upgrade() (security headers) go on the 101, as in uWS.
     this.onUpgrade(userData, this.headers.filter(([k]) => k.toLowerCase() !== 'content-length'));
   }
+}
+
+function bytes(chunk: string | Buffer | ArrayBuffer): Buffer {
+  return typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
 }
 
 function matches(route: Route, method: string, path: string): boolean {
@@ -208,6 +266,31 @@ export class NodeApp {
 
   any(pattern: string, handler: Handler): this {
     this.routes.push({ method: 'any', pattern, handler });
+    return this;
+  }
+
+  post(pattern: string, handler: Handler): this {
+    this.routes.push({ method: 'post', pattern, handler });
+    return this;
+  }
+
+  put(pattern: string, handler: Handler): this {
+    this.routes.push({ method: 'put', pattern, handler });
+    return this;
+  }
+
+  del(pattern: string, handler: Handler): this {
+    this.routes.push({ method: 'delete', pattern, handler });
+    return this;
+  }
+
+  head(pattern: string, handler: Handler): this {
+    this.routes.push({ method: 'head', pattern, handler });
+    return this;
+  }
+
+  options(pattern: string, handler: Handler): this {
+    this.routes.push({ method: 'options', pattern, handler });
     return this;
   }
 
