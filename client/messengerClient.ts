@@ -5,6 +5,7 @@ import {
   identityFromEntropy,
   identityFromPhrase,
   parseSessionId,
+  parseUserSessionId,
   phraseFromIdentity,
   randomId,
   type ClientFrame,
@@ -16,6 +17,7 @@ import { atomically, type Batch } from './batch.ts';
 import { MAX_CONTENT_CHARS } from './body.ts';
 import { Connection, LOCAL_CLOSE, type ConnectionState, type ReadyInfo, type StateChange, type WebSocketConstructor } from './connection.ts';
 import { Contacts } from './contacts.ts';
+import { checkContentFits, maxContentBytes } from './contentLimit.ts';
 import { Dispatcher } from './dispatch.ts';
 import { report, type ClientContext } from './context.ts';
 import { Emitter } from './emitter.ts';
@@ -251,7 +253,8 @@ export class MessengerClient extends Emitter<ClientEvents> {
 
   /** Invites a Session ID; displayName and message are what the invitee sees (encrypted). */
   async sendInvitation(input: { recipientId: string; displayName: string; message?: string }): Promise<string> {
-    const to = parseSessionId(input.recipientId);
+    // As a person pasted it: line breaks, spaces and upper case are forgiven (normaliseSessionId).
+    const to = parseUserSessionId(input.recipientId);
     const displayName = checkText('displayName', input.displayName, 128);
     const message = checkText('message', input.message ?? '', 1024);
     this._requireIdentity();
@@ -278,6 +281,7 @@ export class MessengerClient extends Emitter<ClientEvents> {
   async sendMessage(input: { recipientId: string; content: string; messageType?: string }): Promise<string> {
     const to = parseSessionId(input.recipientId);
     const content = checkText('content', input.content, MAX_CONTENT_CHARS);
+    checkContentFits(content, this._limits);
     const messageType = checkText('messageType', input.messageType ?? 'text', 32);
     this._requireIdentity();
     return this._queue.run(async () => {
@@ -286,6 +290,11 @@ export class MessengerClient extends Emitter<ClientEvents> {
       await this._outbox.flush();
       return m.id;
     });
+  }
+
+  /** The most bytes (UTF-8, see contentLimit.ts) one message may take on this server. */
+  maxMessageBytes(): number {
+    return maxContentBytes(this._limits);
   }
 
   /** Queues a failed message (or envelope) again. */

@@ -1,6 +1,6 @@
 // Builds and starts one relay: config, store, hub, bus, presence, the uWS app with /ws and HTTP,
 // the maintenance timers; returns a handle that closes it gracefully or kills it abruptly.
-import uWS from 'uWebSockets.js';
+import type uWS from 'uWebSockets.js';
 import type { Cluster } from './cluster.ts';
 import { defaultConfig, type Config } from './config.ts';
 import { backpressure, helloLimits, mailboxLimits, type LiveSocket, type ServerContext } from './context.ts';
@@ -13,6 +13,8 @@ import { Metrics } from './metrics.ts';
 import { Presence } from './presence.ts';
 import { routeFrame } from './router.ts';
 import { wsBehavior } from './socket.ts';
+import { tlsFiles } from './transport/tls.ts';
+import { transport as defaultTransport, type Transport, type TransportKind } from './transport/uws.ts';
 import { MemoryStore } from './store/memory.ts';
 import type { RedisStore } from './store/redis.ts';
 import type { Store } from './store/types.ts';
@@ -25,15 +27,20 @@ export interface StartOptions {
   store?: Store;
   clock?: () => number;
   log?: Logger;
+  /** Default: native uWS where it has a build for this Node, else the Node fallback (tests pick). */
+  transport?: Transport;
 }
 
 export interface RunningServer {
   /** The bound port (the real one when config.port is 0). */
   readonly port: number;
-  /** ws://127.0.0.1:PORT/ws */
+  /** ws://127.0.0.1:PORT/ws (wss:// with TLS_CERT/TLS_KEY) */
   readonly url: string;
-  /** http://127.0.0.1:PORT */
+  /** http://127.0.0.1:PORT (https://) */
   readonly httpUrl: string;
+  /** uWebSockets.js native, or the Node fallback (transport/uws.ts). */
+  readonly transport: TransportKind;
+  readonly tls: boolean;
   readonly store: Store;
   readonly config: Config;
   /** Graceful: stop listening, close every socket with 1001 GOING_AWAY, close the store. */
@@ -97,6 +104,9 @@ function localHost(host: string): string {
 
 export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
   const config: Config = { ...defaultConfig(), ...opts.config };
+  // Before anything is opened: a bad certificate must not leave a store connection behind.
+  const tls = tlsFiles(config);
+  const transport = opts.transport ?? defaultTransport;
   const clock = opts.clock ?? Date.now;
   const log = opts.log ?? createLogger(config.logLevel);
   const rawStore = opts.store ?? (await createStore(config, clock, log));
@@ -131,11 +141,11 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     sockets,
   };
 
-  const app = uWS.App();
+  const app = transport.app(tls);
   app.ws('/ws', wsBehavior(ctx, routeFrame));
   const stopHttp = registerHttp(app, ctx);
   const listenSocket = await listen(app, config.host, config.port);
-  const port = uWS.us_socket_local_port(listenSocket as unknown as uWS.us_socket);
+  const port = transport.localPort(listenSocket);
   const stopMaintenance = startMaintenance(ctx, rawStore);
   const host = localHost(config.host);
 
@@ -144,7 +154,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     stopped = true;
     stopMaintenance();
     stopHttp();
-    uWS.us_listen_socket_close(listenSocket);
+    transport.closeListenSocket(listenSocket);
   };
   /** Also ends idle HTTP keep-alive sockets, which would otherwise keep the process alive. */
   const closeApp = (): void => {
@@ -153,8 +163,10 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
 
   return {
     port,
-    url: `ws://${host}:${port}/ws`,
-    httpUrl: `http://${host}:${port}`,
+    url: `${tls ? 'wss' : 'ws'}://${host}:${port}/ws`,
+    httpUrl: `${tls ? 'https' : 'http'}://${host}:${port}`,
+    transport: transport.kind,
+    tls: tls !== undefined,
     store: rawStore,
     config,
     async close() {

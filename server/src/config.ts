@@ -46,6 +46,9 @@ export interface Config {
   instanceTtlMs: number;
   logLevel: LogLevel;
   staticDir: string;
+  /** PEM certificate chain and private key: both set = https/wss (tls.ts checks them at start). */
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -154,6 +157,11 @@ const redisUrl: Parser<string | undefined> = (raw, name) => {
   return t;
 };
 
+const optionalPath: Parser<string | undefined> = (raw) => {
+  const t = raw.trim();
+  return t === '' ? undefined : t;
+};
+
 const keyPrefix: Parser<string> = (raw, name) => {
   const t = raw.trim();
   // Printable, no spaces or braces (braces are the hash tags of the per-identity keys).
@@ -215,6 +223,8 @@ export const CONFIG_VARS: readonly ConfigVar[] = [
   v('INSTANCE_TTL', 'instanceTtlMs', '15s', 'with Redis: an instance that stopped its heartbeat (crashed) this long ago is taken for dead and its identities are told offline; heartbeat every third of it', duration(1000, 600_000)),
   v('LOG_LEVEL', 'logLevel', 'info', 'debug|info|warn|error', logLevel),
   v('STATIC_DIR', 'staticDir', 'dist/web', 'directory of the built PWA served on every other path', text),
+  v('TLS_CERT', 'tlsCert', '', 'PEM certificate (chain) file; with TLS_KEY the server speaks https and wss itself (README "Try it on your phone"). Unset: plain http, for use behind a TLS proxy', optionalPath),
+  v('TLS_KEY', 'tlsKey', '', 'PEM private key file of TLS_CERT', optionalPath),
 ];
 
 function build(env: Readonly<Record<string, string | undefined>>, useDefaultsOnly: boolean): Config {

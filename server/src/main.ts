@@ -2,6 +2,8 @@
 import { startServer } from './app.ts';
 import { ConfigError, loadConfig, loadDotEnv } from './config.ts';
 import { createLogger } from './log.ts';
+import { startupBanner } from './banner.ts';
+import { transport } from './transport/uws.ts';
 
 async function main(): Promise<void> {
   let config;
@@ -31,7 +33,9 @@ async function main(): Promise<void> {
     log.error('start_failed', { error: message });
     process.exit(1);
   }
-  log.info('listening', { host: config.host, port: server.port, store: server.store.kind, epoch: server.store.epoch });
+  log.info('listening', { host: config.host, port: server.port, store: server.store.kind, epoch: server.store.epoch, transport: server.transport, tls: server.tls });
+  // stderr: stdout carries only JSON log lines.
+  process.stderr.write(startupBanner({ host: config.host, port: server.port, tls: server.tls, transport: transport.label, store: server.store.kind }));
 
   let closing = false;
   const shutdown = (signal: string): void => {
