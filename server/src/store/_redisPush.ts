@@ -40,14 +40,14 @@ extend(K, tonumber(ARGV[3]))
 return 1
 `);
 
-/** KEYS ps:{sid}. ARGV deviceId, ttl, now. */
+/** KEYS ps:{sid}. ARGV deviceId, ttl, now, expiresAt (a string: Lua's tostring would write 1.7e+12). */
 const TOUCH = new Script(`${PRUNE}
 local K, d, ttl, now = KEYS[1], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local v = redis.call('HGET', K, d)
 if not v then return 0 end
 local body = string.match(v, '^%d+|(.*)$')
 if body == nil or tonumber(string.match(v, '^(%d+)|')) <= now then redis.call('HDEL', K, d) return 0 end
-redis.call('HSET', K, d, tostring(now + ttl) .. '|' .. body)
+redis.call('HSET', K, d, ARGV[4] .. '|' .. body)
 extend(K, ttl)
 return 1
 `);
@@ -77,7 +77,7 @@ export class RedisPushSubscriptions {
   }
 
   async touch(sid: string, deviceId: string, ttlMs: number, now: number): Promise<void> {
-    await TOUCH.run(this.redis, [pushKey(this.prefix, 'ps', sid)], [deviceId, Math.max(1, ttlMs), now]);
+    await TOUCH.run(this.redis, [pushKey(this.prefix, 'ps', sid)], [deviceId, Math.max(1, ttlMs), now, String(now + ttlMs)]);
   }
 
   async list(sid: string, now: number): Promise<PushSubscriptionRecord[]> {
