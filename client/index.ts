@@ -46,4 +46,6 @@ export {
   type WebSocketLike,
 } from './connection.ts';
 export type { TimerHandle } from './runtime.ts';
+export type { PushSubscriptionInput } from './push.ts';
+export { openPushPayload, type OpenedPush, type PushNotice } from './pushPayload.ts';
 export { IndexedDbStorage, type IndexedDbStorageOptions } from './indexedDbStorage.ts';

@@ -26,6 +26,7 @@ import { Invitations } from './invitations.ts';
 import { Messages } from './messages.ts';
 import { Outbox } from './outbox.ts';
 import { Presence } from './presence.ts';
+import { PushRegistration, type PushSubscriptionInput } from './push.ts';
 import { checkText, checkUrls, type ConversationView, type MessengerClientOptions } from './options.ts';
 import { createRuntime, SerialQueue, type Runtime } from './runtime.ts';
 import { DEFAULT_SETTINGS, type Contact, type Conversation, type InvitationRecord, type ListMessagesOptions, type OutboxItem, type Settings, type StoredMessage } from './storage.ts';
@@ -56,6 +57,7 @@ export class MessengerClient extends Emitter<ClientEvents> {
   private readonly _invitations: Invitations;
   private readonly _stream: Stream;
   private readonly _dispatch: Dispatcher;
+  private readonly _push: PushRegistration;
 
   static async create(opts: MessengerClientOptions): Promise<MessengerClient> {
     const urls = checkUrls(opts.url);
@@ -106,7 +108,9 @@ export class MessengerClient extends Emitter<ClientEvents> {
     this._messages = new Messages(ctx, this._outbox, this._contacts, this._typing);
     this._invitations = new Invitations(ctx, this._contacts, this._presence, this._outbox, retry);
     this._stream = new Stream(ctx, DEFAULT_STREAM);
+    this._push = new PushRegistration(ctx);
     this._dispatch = new Dispatcher(ctx, {
+      push: this._push,
       outbox: this._outbox,
       contacts: this._contacts,
       presence: this._presence,
@@ -354,6 +358,20 @@ export class MessengerClient extends Emitter<ClientEvents> {
   }
   isTyping(peer: string): boolean {
     return this._typing.isTyping(peer);
+  }
+
+  // ---- Web Push (client/push.ts) ----
+  /** The server's VAPID public key (applicationServerKey) once connected; undefined when it sends no push. */
+  get pushPublicKey(): string | undefined {
+    return this._push.vapidKey;
+  }
+  /** Registers this device's PushSubscription (its toJSON()); kept registered across reconnects. */
+  registerPush(sub: PushSubscriptionInput): Promise<void> {
+    return this._push.register(sub);
+  }
+  /** Removes this device's push subscription from the server. */
+  unregisterPush(): Promise<void> {
+    return this._push.unregister();
   }
 
   // ---- reads ----------------------------------------------------------------------------------

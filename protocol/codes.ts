@@ -76,6 +76,12 @@ export const ERRORS = {
   INVITE_SELF: spec(4443, 'cannot invite yourself'),
   INVITE_DUPLICATE: spec(4444, 'a pending invitation to this Session ID already exists'),
 
+  // Web Push (docs/protocol.md "Push")
+  PUSH_UNAVAILABLE: spec(4470, 'this server does not send Web Push (no VAPID keys configured)'),
+  PUSH_ENDPOINT_REFUSED: spec(4471, 'push endpoint refused: an https URL of a push service on a public address is required'),
+  PUSH_BAD_KEYS: spec(4472, 'push subscription keys are malformed: p256dh must be a 65-byte P-256 point, auth 16 bytes (base64url)'),
+  PUSH_LIMIT: spec(4473, 'this Session ID has too many push subscriptions; remove one from a device first'),
+
   // Store
   STORE_UNAVAILABLE: spec(4500, 'the server cannot reach its store; retry later', false, true),
 } as const satisfies Record<string, ErrorSpec>;

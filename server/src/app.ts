@@ -11,6 +11,8 @@ import { createLogger, type LogFields, type Logger } from './log.ts';
 import { startMaintenance } from './maintenance.ts';
 import { Metrics } from './metrics.ts';
 import { Presence } from './presence.ts';
+import { pushingBus } from './push/push.ts';
+import { startPush } from './push/start.ts';
 import { routeFrame } from './router.ts';
 import { wsBehavior } from './socket.ts';
 import { tlsFiles } from './transport/tls.ts';
@@ -122,10 +124,13 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       throw err;
     }
   }
-  const bus = cluster?.bus ?? new LocalBus(hub);
+  const store = guardStore(rawStore, log, metrics);
+  const push = startPush({ config, store, rawStore, cluster, log, metrics, clock });
+  const baseBus = cluster?.bus ?? new LocalBus(hub);
+  const bus = push ? pushingBus(baseBus, push) : baseBus;
   const ctx: ServerContext = {
     config,
-    store: guardStore(rawStore, log, metrics),
+    store,
     clock,
     log,
     metrics,
@@ -133,6 +138,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     bus,
     presence: new Presence(hub, bus, clock, config.presenceDebounceMs, cluster?.presence, log),
     ...(cluster ? { cluster } : {}),
+    ...(push ? { push } : {}),
     verify: nativeVerify,
     ...mailboxLimits(config),
     ...backpressure(config),
@@ -177,6 +183,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       ctx.presence.close();
       log.info('shutdown', { sockets: ctx.sockets.size });
       // With Redis, the identities held here stay online for the debounce (they reconnect to another instance meanwhile).
+      push?.close();
       if (cluster) await cluster.close(config.presenceDebounceMs);
       else await bus.close();
       await rawStore.close();
@@ -189,6 +196,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       stop();
       for (const s of [...ctx.sockets]) s.kill();
       ctx.presence.close();
+      push?.close();
       cluster?.kill();
       closeApp();
     },

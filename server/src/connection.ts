@@ -136,6 +136,7 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
         serverTime: ctx.clock(),
         heartbeatMs: ctx.config.heartbeatMs,
         limits: ctx.helloLimits,
+        ...(ctx.push ? { vapidKey: ctx.push.publicKey } : {}),
       }),
     );
     this.authTimer = setTimeout(() => {
@@ -318,6 +319,7 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
     if (wasReady) {
       ctx.hub.remove(this);
       ctx.presence.update(this.sid);
+      ctx.push?.deviceOffline(this.sid, this.deviceId);
     }
     ctx.log.debug('conn_closed', { conn: this.id, code });
   }
