@@ -3,10 +3,13 @@
 // one script, so the instances racing to expire or answer an invitation settle it exactly once.
 //   i:<id>           hash   from, to, ct, grant, c (createdAt), e (expiresAt), s (status)
 //   ip:<to>          string pending invitations to that recipient
-//   ipp:<from>|<to>  string the id of the pending invitation between them
+//   ipp:{<from>}:<to> string the id of the pending invitation between them
+// (<from>, <to>: key fragments of the Session IDs, store.idKey; the hash keeps the IDs as values,
+// since the server must deliver them.)
 //   iexp             zset   pending id → expiresAt
 // A pending one lives until expired (its keys until expiresAt + grace + keyGrace, should no
 // instance expire it); a settled one until expiresAt + grace, then its id is free again.
+import type { KeyHasher } from './_redisKeys.ts';
 import { Script, type CommandSender } from './_redisScript.ts';
 import type { Invitation, PutInvitationResult } from './types.ts';
 
@@ -73,12 +76,14 @@ const SETTLE = new Script(SETTLE_INVITATION);
 export class RedisInvitations {
   private readonly client: CommandSender;
   private readonly prefix: string;
+  private readonly hasher: KeyHasher;
   private readonly graceMs: number;
   private readonly keyGraceMs: number;
 
-  constructor(client: CommandSender, prefix: string, graceMs: number, keyGraceMs: number) {
+  constructor(client: CommandSender, prefix: string, hasher: KeyHasher, graceMs: number, keyGraceMs: number) {
     this.client = client;
     this.prefix = prefix;
+    this.hasher = hasher;
     this.graceMs = graceMs;
     this.keyGraceMs = keyGraceMs;
   }
@@ -124,7 +129,9 @@ export class RedisInvitations {
 
   private keys(id: string, from: string, to: string): string[] {
     const p = this.prefix;
-    return [p + 'i:' + id, p + 'ip:' + to, p + 'ipp:' + from + '|' + to, p + 'iexp', p + 'g'];
+    const f = this.hasher.idKey(from);
+    const t = this.hasher.idKey(to);
+    return [p + 'i:' + id, p + 'ip:' + t, `${p}ipp:{${f}}:${t}`, p + 'iexp', p + 'g'];
   }
 }
 

@@ -2,17 +2,18 @@
 // atomically inside Redis, so several relay instances may touch the same stream or bucket at once.
 // They mirror the reference semantics of memory.ts/_stream.ts/_bucket.ts boundary for boundary.
 //
-// Stream keys (one Session ID; `{sid}` is a hash tag so they would share a cluster slot):
-//   s:{sid}:m  hash   h = head, b = bytes held, v = delivered watermark, t = last entry ts, and
+// Stream keys (one Session ID; `{f}` is its key fragment, store.idKey(sid), never the ID itself,
+// and a hash tag so they would share a cluster slot):
+//   s:{f}:m  hash   h = head, b = bytes held, v = delivered watermark, t = last entry ts, and
 //                     one field per device: "d:<deviceId>" → "lastSeen:acked"
-//   s:{sid}:e  list   held entries, oldest first: "ts|k|id|from|text" (k: e d i u). Offsets are
+//   s:{f}:e    list   held entries, oldest first: "ts|k|id|from|text" (k: e d i u). Offsets are
 //                     contiguous and end at h, so offset = h - LLEN + 1 + index.
-//   s:{sid}:i  hash   envelope id → offset, only for held envelopes (idempotent appends)
+//   s:{f}:i    hash   envelope id → offset, only for held envelopes (idempotent appends)
 // Globals (per key prefix):
 //   epoch      string the epoch token; its disappearance means Redis lost its data
 //   g          hash   streams, entries, bytes, inv (pending invitations), floor (highest head of
 //                     a forgotten stream: a fresh stream starts after it)
-//   due        zset   sid → when something in the stream next expires (the sweeper's agenda)
+//   due        zset   key fragment → when something in the stream next expires (the sweeper's agenda)
 //   iexp       zset   pending invitation id → expiresAt (see _redisInvitations.ts)
 // Every stream script reads with a handful of calls and writes back only what changed: a call
 // inside a script costs a few microseconds, and these run for every envelope and ack.
@@ -24,6 +25,7 @@ local cur = redis.call('GET', KEPOCH)
 -- A stream never outlives its epoch: after a data loss the caller must learn the new epoch before
 -- it may number anything, or a device resuming from an old offset would skip the new entries.
 if cur ~= ARGV[1] then return redis.error_reply('SM_EPOCH ' .. (cur or '')) end
+-- SID: the stream's key fragment (its member in the sweeper's agenda), not the Session ID.
 local SID, NOW, TTL, KEYTTL, GLOBALTTL = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], ARGV[6]
 
 -- S: the stream (len = entries held, firstTs = ts of the first one when known, dirty = something
@@ -257,9 +259,9 @@ finish()
 return 1
 `;
 
-/** ARGV[7..]: deviceId, offset → {offset, raw, offset, raw, ...} newly delivered envelopes from others. */
+/** ARGV[7..]: deviceId, offset, Session ID → {offset, raw, offset, raw, ...} newly delivered envelopes from others. */
 export const ACK = STREAM_LIB + `
-local OFFSET = tonumber(ARGV[8])
+local OFFSET, OWNER = tonumber(ARGV[8]), ARGV[9]
 load(true)
 maintain()
 -- An ack proves the device is alive, and offsets past head were never sent to it.
@@ -273,7 +275,7 @@ if d.acked > S.v then
     for i, raw in ipairs(redis.call('LRANGE', KL, from - first, d.acked - first)) do
       local _, kind, _, sender = header(raw)
       -- Copies a device sends to its own identity need no delivered notice.
-      if kind == 'e' and sender ~= SID then
+      if kind == 'e' and sender ~= OWNER then
         out[#out + 1] = from + i - 1
         out[#out + 1] = raw
       end
@@ -313,7 +315,7 @@ for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
 return cur
 `;
 
-/** KEYS: r:from|to. ARGV: iat, ttlMs. Keeps the latest iat and the longest life. */
+/** KEYS: r:{from}:to (key fragments). ARGV: iat, ttlMs. Keeps the latest iat and the longest life. */
 export const PUT_REVOCATION = `
 local prev = redis.call('GET', KEYS[1])
 local value, ttl = ARGV[1], tonumber(ARGV[2])
@@ -325,15 +327,15 @@ redis.call('SET', KEYS[1], value, 'PX', ttl)
 return 1
 `;
 
-/** KEYS: b:key. ARGV: ratePerSec, burst, now → 0 when a token was taken, else ms to wait. */
+/** KEYS: b:key. ARGV: ratePerSec, burst, now, cost → 0 when `cost` tokens were taken, else ms to wait. */
 export const TAKE_TOKEN = `
-local rate, burst, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local rate, burst, now, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4] or '1')
 local b = redis.call('HMGET', KEYS[1], 'tokens', 'at')
 local tokens = burst
 if b[1] then tokens = math.min(burst, tonumber(b[1]) + (math.max(0, now - tonumber(b[2])) * rate) / 1000) end
 local wait = 0
 -- Refill arithmetic in floating point lands a hair under a whole token exactly at the wait.
-if tokens >= 1 - 1e-9 then tokens = math.max(0, tokens - 1) else wait = math.max(1, math.ceil(((1 - tokens) * 1000) / rate)) end
+if tokens >= cost - 1e-9 then tokens = math.max(0, tokens - cost) else wait = math.max(1, math.ceil(((cost - tokens) * 1000) / rate)) end
 redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens), 'at', ARGV[3])
 -- A bucket that has refilled is the same as no bucket.
 redis.call('PEXPIRE', KEYS[1], math.ceil(((burst - tokens) * 1000) / rate) + 1000)

@@ -205,8 +205,8 @@ export class MemoryStore implements Store {
     return this.revocations.get(from + '|' + to, this.clock());
   }
 
-  async takeToken(key: string, ratePerSec: number, burst: number, now: number): Promise<number> {
-    return this.buckets.take(key, ratePerSec, burst, now);
+  async takeToken(key: string, ratePerSec: number, burst: number, now: number, cost = 1): Promise<number> {
+    return this.buckets.take(key, ratePerSec, burst, now, cost);
   }
 
   async counts(): Promise<StoreCounts> {

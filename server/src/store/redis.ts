@@ -13,6 +13,7 @@
 import { createClient } from 'redis';
 import { randomId } from '../../../protocol/index.ts';
 import { RedisInvitations } from './_redisInvitations.ts';
+import { KeyHasher } from './_redisKeys.ts';
 import { Script } from './_redisScript.ts';
 import * as lua from './_redisLua.ts';
 import type {
@@ -32,6 +33,12 @@ export interface RedisStoreOptions {
   readonly url: string;
   /** Prepended to every key; instances that share a prefix share one store. Default "sm:". */
   readonly keyPrefix?: string;
+  /**
+   * REDIS_ID_SECRET: the HMAC key that turns Session IDs (and rate-limit subjects) into key
+   * fragments, so no key or channel name carries one (_redisKeys.ts). Instances sharing a prefix
+   * must share it; changing it orphans what is stored (the new names find nothing).
+   */
+  readonly idSecret: string;
   /** Default `now` for sweep(). Nonce and revocation TTLs run on Redis's own clock. */
   readonly clock?: () => number;
   readonly log?: (event: string, fields: Record<string, unknown>) => void;
@@ -82,6 +89,8 @@ export async function createRedisStore(opts: RedisStoreOptions): Promise<RedisSt
 export class RedisStore implements Store {
   readonly kind = 'redis' as const;
   readonly keyPrefix: string;
+  /** Session IDs and bucket subjects → key fragments (see idKey). */
+  readonly keys: KeyHasher;
   /** The command connection. Pub/sub needs its own: `redis.duplicate()`. */
   readonly redis: Client;
   private current = '';
@@ -101,6 +110,7 @@ export class RedisStore implements Store {
 
   private constructor(opts: RedisStoreOptions) {
     this.keyPrefix = opts.keyPrefix ?? 'sm:';
+    this.keys = new KeyHasher(opts.idSecret);
     this.clock = opts.clock ?? Date.now;
     this.log = opts.log ?? (() => {});
     this.random = opts.random ?? randomId;
@@ -122,7 +132,7 @@ export class RedisStore implements Store {
         },
       },
     });
-    this.invitations = new RedisInvitations(this.redis, this.keyPrefix, positive('invitationGraceMs', opts.invitationGraceMs ?? HOUR), this.keyGraceMs);
+    this.invitations = new RedisInvitations(this.redis, this.keyPrefix, this.keys, positive('invitationGraceMs', opts.invitationGraceMs ?? HOUR), this.keyGraceMs);
     this.redis.on('error', (err: unknown) => {
       if (!this.up) return;
       this.up = false;
@@ -165,6 +175,14 @@ export class RedisStore implements Store {
     return this.current;
   }
 
+  /**
+   * The key fragment of a Session ID: the only form in which an identity may appear in a Redis key
+   * or channel name (HMAC-SHA256 under REDIS_ID_SECRET, truncated; _redisKeys.ts).
+   */
+  idKey(sid: string): string {
+    return this.keys.idKey(sid);
+  }
+
   /** False while the connection to Redis is down (every call then fails fast); for /health. */
   get connected(): boolean {
     return this.redis.isReady;
@@ -204,7 +222,7 @@ export class RedisStore implements Store {
   // ---- streams ----------------------------------------------------------------------------------
 
   async touchDevice(sid: string, deviceId: string, now: number, limits: MailboxLimits): Promise<void> {
-    await this.stream(SCRIPTS.touch, sid, now, limits, [deviceId]);
+    await this.stream(SCRIPTS.touch, this.idKey(sid), now, limits, [deviceId]);
   }
 
   async append(sid: string, entry: NewEntry, now: number, limits: MailboxLimits): Promise<AppendResult> {
@@ -214,7 +232,7 @@ export class RedisStore implements Store {
     // The stored record is "ts|kind|id|from|text": ids and Session IDs never hold a "|".
     if (entry.id.includes('|')) throw new TypeError(`entry.id: expected no "|", got ${JSON.stringify(entry.id)}`);
     if (entry.from?.includes('|')) throw new TypeError(`entry.from: expected no "|", got ${JSON.stringify(entry.from)}`);
-    const r = await this.stream<[number, number?, string?]>(SCRIPTS.append, sid, now, limits, [
+    const r = await this.stream<[number, number?, string?]>(SCRIPTS.append, this.idKey(sid), now, limits, [
       KIND_CODE[entry.kind],
       entry.id,
       entry.from ?? '',
@@ -230,7 +248,7 @@ export class RedisStore implements Store {
 
   async readAfter(sid: string, after: number, max: number, now: number, limits: MailboxLimits): Promise<StoredEntry[]> {
     // Whole offsets only: "after 2.5" is "after 2", as slicing does in MemoryStore.
-    const r = await this.stream<[number, ...string[]]>(SCRIPTS.readAfter, sid, now, limits, [Math.floor(after), Math.floor(max)]);
+    const r = await this.stream<[number, ...string[]]>(SCRIPTS.readAfter, this.idKey(sid), now, limits, [Math.floor(after), Math.floor(max)]);
     const out: StoredEntry[] = [];
     for (let i = 1; i < r.length; i++) out.push(parseEntry(r[0] + i - 1, r[i] as string));
     return out;
@@ -238,12 +256,12 @@ export class RedisStore implements Store {
 
   async head(sid: string): Promise<number> {
     // The limits do not matter to HEAD; any will do for the common ARGV.
-    return this.stream<number>(SCRIPTS.head, sid, 0, { maxEntries: 0, maxBytes: 0, ttlMs: 0 }, []);
+    return this.stream<number>(SCRIPTS.head, this.idKey(sid), 0, { maxEntries: 0, maxBytes: 0, ttlMs: 0 }, []);
   }
 
   async ack(sid: string, deviceId: string, offset: number, now: number, limits: MailboxLimits): Promise<StoredEntry[]> {
     if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`offset: expected a non-negative integer, got ${offset}`);
-    const r = await this.stream<(number | string)[]>(SCRIPTS.ack, sid, now, limits, [deviceId, offset]);
+    const r = await this.stream<(number | string)[]>(SCRIPTS.ack, this.idKey(sid), now, limits, [deviceId, offset, sid]);
     const out: StoredEntry[] = [];
     for (let i = 0; i + 1 < r.length; i += 2) out.push(parseEntry(r[i] as number, r[i + 1] as string));
     return out;
@@ -263,8 +281,9 @@ export class RedisStore implements Store {
     try {
       if ((await this.redis.sendCommand(['SET', lock, token, 'NX', 'PX', String(SWEEP_LOCK_MS)])) === null) return 0;
       try {
-        const sids = await this.redis.sendCommand<string[]>(['ZRANGEBYSCORE', this.keyPrefix + 'due', '-inf', String(now), 'LIMIT', '0', String(Math.max(0, Math.floor(budget)))]);
-        const visited = await Promise.all(sids.map((sid) => this.stream<number>(SCRIPTS.tidy, sid, now, limits, [])));
+        // The agenda holds key fragments, not Session IDs: tidying needs nothing else.
+        const frags = await this.redis.sendCommand<string[]>(['ZRANGEBYSCORE', this.keyPrefix + 'due', '-inf', String(now), 'LIMIT', '0', String(Math.max(0, Math.floor(budget)))]);
+        const visited = await Promise.all(frags.map((frag) => this.stream<number>(SCRIPTS.tidy, frag, now, limits, [])));
         return visited.reduce((n, v) => n + v, 0);
       } finally {
         await SCRIPTS.releaseLock.run(this.redis, [lock], [token]);
@@ -277,13 +296,16 @@ export class RedisStore implements Store {
     }
   }
 
-  /** Runs a stream script; when the epoch moved under it, adopts (or creates) the new one and retries. */
-  private async stream<T>(script: Script, sid: string, now: number, limits: MailboxLimits, extra: readonly (string | number)[]): Promise<T> {
+  /**
+   * Runs a stream script on the stream whose key fragment is `frag` (idKey); when the epoch moved
+   * under it, adopts (or creates) the new one and retries.
+   */
+  private async stream<T>(script: Script, frag: string, now: number, limits: MailboxLimits, extra: readonly (string | number)[]): Promise<T> {
     const p = this.keyPrefix;
-    const s = `${p}s:{${sid}}:`;
+    const s = `${p}s:{${frag}}:`;
     const keys = [p + 'epoch', p + 'g', p + 'due', s + 'm', s + 'e', s + 'i'];
     for (let attempt = 0; ; attempt++) {
-      const args = [this.current, sid, now, limits.ttlMs, ms(limits.ttlMs + this.keyGraceMs), this.keyGraceMs, ...extra];
+      const args = [this.current, frag, now, limits.ttlMs, ms(limits.ttlMs + this.keyGraceMs), this.keyGraceMs, ...extra];
       try {
         return await script.run<T>(this.redis, keys, args);
       } catch (err) {
@@ -331,18 +353,23 @@ export class RedisStore implements Store {
   // ---- revocations, rate limits, counts ---------------------------------------------------------
 
   async putRevocation(from: string, to: string, iat: number, ttlMs: number): Promise<void> {
-    await SCRIPTS.putRevocation.run(this.redis, [this.keyPrefix + 'r:' + from + '|' + to], [iat, ms(ttlMs)]);
+    await SCRIPTS.putRevocation.run(this.redis, [this.revocationKey(from, to)], [iat, ms(ttlMs)]);
   }
 
   async revokedAt(from: string, to: string): Promise<number | undefined> {
-    const v = await this.redis.sendCommand<string | null>(['GET', this.keyPrefix + 'r:' + from + '|' + to]);
+    const v = await this.redis.sendCommand<string | null>(['GET', this.revocationKey(from, to)]);
     return v === null ? undefined : Number(v);
   }
 
-  async takeToken(key: string, ratePerSec: number, burst: number, now: number): Promise<number> {
+  async takeToken(key: string, ratePerSec: number, burst: number, now: number, cost = 1): Promise<number> {
     if (!(ratePerSec > 0) || !Number.isFinite(ratePerSec)) throw new RangeError(`ratePerSec: expected a positive number, got ${ratePerSec}`);
     if (!(burst >= 1) || !Number.isFinite(burst)) throw new RangeError(`burst: expected a number >= 1, got ${burst}`);
-    return SCRIPTS.takeToken.run<number>(this.redis, [this.keyPrefix + 'b:' + key], [ratePerSec, burst, now]);
+    if (!(cost >= 1 && cost <= burst)) throw new RangeError(`cost: expected a number from 1 to burst (${burst}), got ${cost}`);
+    return SCRIPTS.takeToken.run<number>(this.redis, [this.keyPrefix + 'b:' + this.keys.bucketKey(key)], [ratePerSec, burst, now, cost]);
+  }
+
+  private revocationKey(from: string, to: string): string {
+    return `${this.keyPrefix}r:{${this.idKey(from)}}:${this.idKey(to)}`;
   }
 
   async counts(): Promise<StoreCounts> {

@@ -103,9 +103,10 @@ export interface Store {
 
   /**
    * Token bucket shared by every instance using this store: `ratePerSec` refill, `burst` capacity.
-   * Returns 0 when a token was taken, else milliseconds until one is available.
+   * Takes `cost` tokens (default 1, at most burst: work metered by its size, such as grants to
+   * verify). Returns 0 when they were taken, else milliseconds until they are available.
    */
-  takeToken(key: string, ratePerSec: number, burst: number, now: number): Promise<number>;
+  takeToken(key: string, ratePerSec: number, burst: number, now: number, cost?: number): Promise<number>;
 
   counts(): Promise<StoreCounts>;
 }
