@@ -54,7 +54,11 @@ export async function handleAuth(conn: Conn, f: ClientFrames['auth']): Promise<v
       rejected.push({ from: r.from, code });
       continue;
     }
-    await store.putRevocation(r.from, r.to, r.iat, REVOCATION_TTL_MS);
+    // Past MAX_REVOCATIONS new ones are not stored (re-presented ones always refresh).
+    if (!(await store.putRevocation(r.from, r.to, r.iat, REVOCATION_TTL_MS, config.maxRevocations))) {
+      rejected.push({ from: r.to, code: 'REVOCATION_LIMIT' });
+      continue;
+    }
     ctx.bus.toIdentity(r.to, { kind: 'revoke', from: sid, iat: r.iat });
   }
 

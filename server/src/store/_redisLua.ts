@@ -315,15 +315,26 @@ for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
 return cur
 `;
 
-/** KEYS: r:{from}:to (key fragments). ARGV: iat, ttlMs. Keeps the latest iat and the longest life. */
+/**
+ * KEYS: r:{from}:to, rc:{from} (key fragments). ARGV: iat, ttlMs, maxHeld (-1: none), to's fragment
+ * → 1 stored, 0 refused (from would hold more than maxHeld). Keeps the latest iat and the longest
+ * life. rc:{from} is a ZSET fragment → expiry (Redis time): the revocations from holds, for the cap.
+ */
 export const PUT_REVOCATION = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local max, member = tonumber(ARGV[3]), ARGV[4]
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 local prev = redis.call('GET', KEYS[1])
+if max >= 0 and not prev and not redis.call('ZSCORE', KEYS[2], member) and redis.call('ZCARD', KEYS[2]) >= max then return 0 end
 local value, ttl = ARGV[1], tonumber(ARGV[2])
 if prev then
   if tonumber(prev) >= tonumber(ARGV[1]) then value = prev end
   ttl = math.max(ttl, redis.call('PTTL', KEYS[1]))
 end
 redis.call('SET', KEYS[1], value, 'PX', ttl)
+redis.call('ZADD', KEYS[2], now + ttl, member)
+if redis.call('PTTL', KEYS[2]) < ttl then redis.call('PEXPIRE', KEYS[2], ttl) end
 return 1
 `;
 

@@ -42,6 +42,7 @@ export interface MemoryStoreSizes {
   readonly forgettingHeap: number;
   readonly nonces: number;
   readonly revocations: number;
+  readonly revokers: number;
   readonly buckets: number;
 }
 
@@ -69,6 +70,9 @@ export class MemoryStore implements Store {
   private readonly nonces = new ExpiringMap<string, true>();
   /** from|to → latest revocation iat. */
   private readonly revocations = new ExpiringMap<string, number>();
+  /** from → the `to`s it holds revocations for (same expiries as above), for the per-identity cap. */
+  private readonly revokedBy = new Map<string, ExpiringMap<string, true>>();
+  private readonly revokedByScan = new RoundRobin(this.revokedBy);
   private readonly buckets = new TokenBuckets();
 
   constructor(opts: MemoryStoreOptions = {}) {
@@ -141,6 +145,10 @@ export class MemoryStore implements Store {
     const clockNow = this.clock();
     this.nonces.prune(clockNow, SWEEP_PRUNE);
     this.revocations.prune(clockNow, SWEEP_PRUNE);
+    this.revokedByScan.visit(SWEEP_PRUNE, (from, held) => {
+      held.prune(clockNow, SWEEP_PRUNE);
+      if (held.size === 0) this.revokedBy.delete(from);
+    });
     return visited;
   }
 
@@ -191,14 +199,23 @@ export class MemoryStore implements Store {
 
   // ---- revocations, rate limits, counts ---------------------------------------------------------
 
-  async putRevocation(from: string, to: string, iat: number, ttlMs: number): Promise<void> {
+  async putRevocation(from: string, to: string, iat: number, ttlMs: number, maxHeld = Infinity): Promise<boolean> {
     const now = this.clock();
     const key = from + '|' + to;
     const prev = this.revocations.slot(key, now);
+    let held = this.revokedBy.get(from);
+    if (held === undefined) this.revokedBy.set(from, (held = new ExpiringMap()));
+    if (prev === undefined && held.slot(to, now) === undefined && held.size >= maxHeld) {
+      // At the cap only counting live ones is exact; that costs a pass over at most maxHeld entries.
+      held.prune(now, held.size);
+      if (held.size >= maxHeld) return false;
+    }
     // Re-presenting an older revocation must neither lower the iat nor shorten the block.
     const latest = prev === undefined ? iat : Math.max(prev.value, iat);
     const expiresAt = Math.max(now + ttlMs, prev?.expiresAt ?? 0);
     this.revocations.set(key, latest, expiresAt, now);
+    held.set(to, true, expiresAt, now);
+    return true;
   }
 
   async revokedAt(from: string, to: string): Promise<number | undefined> {
@@ -230,6 +247,7 @@ export class MemoryStore implements Store {
       ...this.invitations.sizes(),
       nonces: this.nonces.size,
       revocations: this.revocations.size,
+      revokers: this.revokedBy.size,
       buckets: this.buckets.size,
     };
   }

@@ -352,8 +352,10 @@ export class RedisStore implements Store {
 
   // ---- revocations, rate limits, counts ---------------------------------------------------------
 
-  async putRevocation(from: string, to: string, iat: number, ttlMs: number): Promise<void> {
-    await SCRIPTS.putRevocation.run(this.redis, [this.revocationKey(from, to)], [iat, ms(ttlMs)]);
+  async putRevocation(from: string, to: string, iat: number, ttlMs: number, maxHeld = Infinity): Promise<boolean> {
+    const held = `${this.keyPrefix}rc:{${this.idKey(from)}}`;
+    const max = Number.isFinite(maxHeld) ? Math.floor(maxHeld) : -1;
+    return (await SCRIPTS.putRevocation.run<number>(this.redis, [this.revocationKey(from, to), held], [iat, ms(ttlMs), max, this.idKey(to)])) === 1;
   }
 
   async revokedAt(from: string, to: string): Promise<number | undefined> {

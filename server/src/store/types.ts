@@ -97,8 +97,12 @@ export interface Store {
   /** Marks up to max pending invitations with expiresAt <= now as expired and returns them. */
   takeExpiredInvitations(now: number, max: number): Promise<Invitation[]>;
 
-  /** Remembers that `from` revoked `to` at iat (keeps the latest), for ttlMs. */
-  putRevocation(from: string, to: string, iat: number, ttlMs: number): Promise<void>;
+  /**
+   * Remembers that `from` revoked `to` at iat (keeps the latest), for ttlMs. Returns false, storing
+   * nothing, when that would make `from` hold more than maxHeld live revocations (a refresh of one
+   * already held always succeeds): one identity cannot fill the store with blocks.
+   */
+  putRevocation(from: string, to: string, iat: number, ttlMs: number, maxHeld?: number): Promise<boolean>;
   revokedAt(from: string, to: string): Promise<number | undefined>;
 
   /**
