@@ -54,7 +54,9 @@ local function load(create)
     S = { len = redis.call('LLEN', KL), ndev = 0 }
     for i = 1, #all, 2 do
       local f, v = all[i], all[i + 1]
-      if string.sub(f, 1, 2) == 'd:' then
+      if string.sub(f, 1, 1) == 'f' then
+        -- fn:/fb: sender shares, read only by APPEND
+      elseif string.sub(f, 1, 2) == 'd:' then
         local p = string.find(v, ':', 1, true)
         D[string.sub(f, 3)] = { seen = tonumber(string.sub(v, 1, p - 1)), acked = tonumber(string.sub(v, p + 1)) }
         S.ndev = S.ndev + 1
@@ -74,15 +76,27 @@ local function shift(n)
   if n <= 0 then return end
   local popped = redis.call('LPOP', KL, n)
   local ids = {}
+  local shares = {}
   for _, raw in ipairs(popped) do
-    local _, kind, id, _, d = header(raw)
+    local _, kind, id, from, d = header(raw)
     local size = #raw - d
     S.b = S.b - size
     dBytes = dBytes - size
     -- An envelope id maps to its one held entry (a held id is never appended twice).
     if kind == 'e' then ids[#ids + 1] = id end
+    if kind == 'e' and from ~= '' then
+      local sh = shares[from] or { 0, 0 }
+      sh[1] = sh[1] + 1
+      sh[2] = sh[2] + size
+      shares[from] = sh
+    end
   end
   if #ids > 0 then redis.call('HDEL', KI, unpack(ids)) end
+  for from, sh in pairs(shares) do
+    local h = redis.sha1hex(from)
+    if redis.call('HINCRBY', KM, 'fn:' .. h, -sh[1]) <= 0 then redis.call('HDEL', KM, 'fn:' .. h, 'fb:' .. h)
+    else redis.call('HINCRBY', KM, 'fb:' .. h, -sh[2]) end
+  end
   S.len = S.len - #popped
   S.firstTs = nil
   S.dirty = true
@@ -185,9 +199,14 @@ local function finish()
 end
 `;
 
-/** ARGV[7..]: kind, id, from, frame, maxEntries, maxBytes → {0, offset} | {1, offset, text} | {2} (full). */
+/**
+ * ARGV[7..]: kind, id, from, frame, maxEntries, maxBytes, maxSenderEntries (-1: none),
+ * maxSenderBytes, owner (the stream's Session ID: its own copies have no share limit)
+ * → {0, offset} | {1, offset, text} | {2} (full) | {3} (the sender's share is full).
+ */
 export const APPEND = STREAM_LIB + `
 local KIND, ID, FROM, FRAME, MAXE, MAXB = ARGV[7], ARGV[8], ARGV[9], ARGV[10], tonumber(ARGV[11]), tonumber(ARGV[12])
+local MAXSE, MAXSB, OWNER = tonumber(ARGV[13]), tonumber(ARGV[14]), ARGV[15]
 load(true)
 maintain()
 if KIND == 'e' then
@@ -206,6 +225,17 @@ if S.len + 1 > MAXE or S.b + #text > MAXB then
   finish()
   return { 2 }
 end
+local share = nil
+if KIND == 'e' and FROM ~= '' then share = redis.sha1hex(FROM) end
+if share and MAXSE >= 0 and FROM ~= OWNER then
+  local sn = tonumber(redis.call('HGET', KM, 'fn:' .. share) or '0')
+  local sb = tonumber(redis.call('HGET', KM, 'fb:' .. share) or '0')
+  if sn + 1 > MAXSE or sb + #text > MAXSB then
+    forgetIfIdle()
+    finish()
+    return { 3 }
+  end
+end
 -- Clamped so entries stay in time order if a clock steps back: the TTL drops a prefix.
 local ts = NOW
 if S.t and S.t > ts then ts = S.t end
@@ -220,6 +250,10 @@ S.b = S.b + #text
 dEntries = dEntries + 1
 dBytes = dBytes + #text
 if KIND == 'e' then redis.call('HSET', KI, ID, num(off)) end
+if share then
+  redis.call('HINCRBY', KM, 'fn:' .. share, 1)
+  redis.call('HINCRBY', KM, 'fb:' .. share, #text)
+end
 S.h = off
 finish()
 return { 0, off }
@@ -351,6 +385,14 @@ redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens), 'at', ARGV
 -- A bucket that has refilled is the same as no bucket.
 redis.call('PEXPIRE', KEYS[1], math.ceil(((burst - tokens) * 1000) / rate) + 1000)
 return wait
+`;
+
+/** KEYS: fs:<f>. ARGV: now, ttlMs → when first seen (set to now the first time); the TTL refreshed. */
+export const FIRST_SEEN = `
+local at = redis.call('GET', KEYS[1])
+if not at then at = ARGV[1] end
+redis.call('SET', KEYS[1], at, 'PX', ARGV[2])
+return tonumber(at)
 `;
 
 /** KEYS: lock. ARGV: token. Releases the sweep lock only if this instance still holds it. */

@@ -10,6 +10,7 @@ import { Stream, type Totals } from './_stream.ts';
 import type {
   AppendResult,
   Invitation,
+  InvitationQuota,
   MailboxLimits,
   NewEntry,
   PutInvitationResult,
@@ -74,6 +75,8 @@ export class MemoryStore implements Store {
   private readonly revokedBy = new Map<string, ExpiringMap<string, true>>();
   private readonly revokedByScan = new RoundRobin(this.revokedBy);
   private readonly buckets = new TokenBuckets();
+  /** sid → when first seen (for InvitationQuota.fromNew). */
+  private readonly seen = new ExpiringMap<string, number>();
 
   constructor(opts: MemoryStoreOptions = {}) {
     this.epoch = (opts.random ?? randomId)();
@@ -110,6 +113,13 @@ export class MemoryStore implements Store {
       this.forgetIfIdle(sid, s);
       return { ok: false, code: 'MAILBOX_FULL' };
     }
+    if (entry.kind === 'envelope' && entry.from !== undefined && entry.from !== sid && limits.maxSenderEntries !== undefined) {
+      const use = s.senderUse(entry.from);
+      if (use.entries + 1 > limits.maxSenderEntries || use.bytes + text.length > (limits.maxSenderBytes ?? Infinity)) {
+        this.forgetIfIdle(sid, s);
+        return { ok: false, code: 'MAILBOX_FULL', senderShare: true };
+      }
+    }
     const stored = s.push(entry, text, now);
     return { ok: true, offset: stored.offset, duplicate: false, text };
   }
@@ -144,6 +154,7 @@ export class MemoryStore implements Store {
     this.buckets.prune(now, Math.max(SWEEP_PRUNE, this.buckets.size >> 4));
     const clockNow = this.clock();
     this.nonces.prune(clockNow, SWEEP_PRUNE);
+    this.seen.prune(now, SWEEP_PRUNE);
     this.revocations.prune(clockNow, SWEEP_PRUNE);
     this.revokedByScan.visit(SWEEP_PRUNE, (from, held) => {
       held.prune(clockNow, SWEEP_PRUNE);
@@ -181,8 +192,14 @@ export class MemoryStore implements Store {
 
   // ---- invitations ------------------------------------------------------------------------------
 
-  async putInvitation(inv: Invitation, maxPendingPerRecipient: number): Promise<PutInvitationResult> {
-    return this.invitations.put(inv, maxPendingPerRecipient);
+  async putInvitation(inv: Invitation, maxPendingPerRecipient: number, quota?: InvitationQuota): Promise<PutInvitationResult> {
+    return this.invitations.put(inv, maxPendingPerRecipient, quota);
+  }
+
+  async firstSeen(sid: string, now: number, ttlMs: number): Promise<number> {
+    const at = this.seen.get(sid, now) ?? now;
+    this.seen.set(sid, at, now + ttlMs, now);
+    return at;
   }
 
   async getInvitation(id: string, now: number): Promise<Invitation | undefined> {

@@ -20,6 +20,7 @@ import type {
   AppendResult,
   EntryKind,
   Invitation,
+  InvitationQuota,
   MailboxLimits,
   NewEntry,
   PutInvitationResult,
@@ -79,6 +80,7 @@ const SCRIPTS = {
   ensureEpoch: new Script(lua.ENSURE_EPOCH),
   putRevocation: new Script(lua.PUT_REVOCATION),
   takeToken: new Script(lua.TAKE_TOKEN),
+  firstSeen: new Script(lua.FIRST_SEEN),
   releaseLock: new Script(lua.RELEASE_LOCK),
 };
 
@@ -239,8 +241,12 @@ export class RedisStore implements Store {
       entry.frame,
       limits.maxEntries,
       limits.maxBytes,
+      limits.maxSenderEntries ?? -1,
+      limits.maxSenderBytes ?? Number.MAX_SAFE_INTEGER,
+      sid,
     ]);
     if (r[0] === 2) return { ok: false, code: 'MAILBOX_FULL' };
+    if (r[0] === 3) return { ok: false, code: 'MAILBOX_FULL', senderShare: true };
     const offset = r[1]!;
     if (r[0] === 1) return { ok: true, offset, duplicate: true, text: r[2]! };
     return { ok: true, offset, duplicate: false, text: '{"offset":' + offset + ',' + entry.frame.slice(1) };
@@ -334,8 +340,12 @@ export class RedisStore implements Store {
 
   // ---- invitations ------------------------------------------------------------------------------
 
-  putInvitation(inv: Invitation, maxPendingPerRecipient: number): Promise<PutInvitationResult> {
-    return this.invitations.put(inv, maxPendingPerRecipient);
+  putInvitation(inv: Invitation, maxPendingPerRecipient: number, quota?: InvitationQuota): Promise<PutInvitationResult> {
+    return this.invitations.put(inv, maxPendingPerRecipient, quota);
+  }
+
+  async firstSeen(sid: string, now: number, ttlMs: number): Promise<number> {
+    return SCRIPTS.firstSeen.run<number>(this.redis, [`${this.keyPrefix}fs:${this.idKey(sid)}`], [Math.floor(now), ms(ttlMs)]);
   }
 
   getInvitation(id: string, now: number): Promise<Invitation | undefined> {

@@ -31,13 +31,20 @@ export interface StoredEntry {
 export interface MailboxLimits {
   readonly maxEntries: number;
   readonly maxBytes: number;
+  /**
+   * What one sender's envelopes may hold of a recipient's mailbox (MAILBOX_SENDER_SHARE), so one
+   * contact cannot fill it for everyone else. Copies to one's own Session ID are not counted
+   * against it. Absent: no per-sender limit.
+   */
+  readonly maxSenderEntries?: number;
+  readonly maxSenderBytes?: number;
   /** An entry appended (a device seen) at t counts while now - t < ttlMs. */
   readonly ttlMs: number;
 }
 
 export type AppendResult =
   | { readonly ok: true; readonly offset: number; readonly duplicate: boolean; readonly text: string }
-  | { readonly ok: false; readonly code: 'MAILBOX_FULL' };
+  | { readonly ok: false; readonly code: 'MAILBOX_FULL'; /** The sender's share was full, not the mailbox. */ readonly senderShare?: boolean };
 
 export interface Invitation {
   readonly id: string;
@@ -52,6 +59,20 @@ export interface Invitation {
 }
 
 export type PutInvitationResult = 'ok' | 'INVITE_LIMIT' | 'INVITE_DUPLICATE';
+
+/**
+ * Who may hold a recipient's pending-invitation slots (issue 11, finding 8): besides the cap per
+ * recipient, at most maxPerAddress from one client address and at most maxFromNew from Session
+ * IDs the server first saw recently, so neither one address nor a burst of new IDs takes them all.
+ */
+export interface InvitationQuota {
+  /** The inviter's client address (a store that keeps it at rest keeps only a keyed hash). */
+  readonly address: string;
+  readonly maxPerAddress: number;
+  /** The inviter was first seen less than NEW_IDENTITY_AGE ago. */
+  readonly fromNew: boolean;
+  readonly maxFromNew: number;
+}
 
 export interface StoreCounts {
   /** Streams holding at least one entry. */
@@ -90,7 +111,7 @@ export interface Store {
    */
   ack(sid: string, deviceId: string, offset: number, now: number, limits: MailboxLimits): Promise<StoredEntry[]>;
 
-  putInvitation(inv: Invitation, maxPendingPerRecipient: number): Promise<PutInvitationResult>;
+  putInvitation(inv: Invitation, maxPendingPerRecipient: number, quota?: InvitationQuota): Promise<PutInvitationResult>;
   getInvitation(id: string, now: number): Promise<Invitation | undefined>;
   /** pending → status, atomically. Undefined when missing or no longer pending. */
   transitionInvitation(id: string, status: Exclude<InvitationStatus, 'pending'>, now: number): Promise<Invitation | undefined>;
@@ -111,6 +132,12 @@ export interface Store {
    * verify). Returns 0 when they were taken, else milliseconds until they are available.
    */
   takeToken(key: string, ratePerSec: number, burst: number, now: number, cost?: number): Promise<number>;
+
+  /**
+   * When the server first saw sid (recording now the first time), kept for ttlMs after the last
+   * call: how new an identity is, for InvitationQuota.fromNew.
+   */
+  firstSeen(sid: string, now: number, ttlMs: number): Promise<number>;
 
   counts(): Promise<StoreCounts>;
 }
