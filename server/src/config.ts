@@ -229,8 +229,8 @@ export const CONFIG_VARS: readonly ConfigVar[] = [
   v('PRESENCE_RATE_IP', 'presenceRateIpPerMin', '30000', 'presence subscriptions (ids) per client address per minute (RATE_LIMITED; 0 = off)', integer(0)),
   v('AUTH_RATE_IP', 'authRateIpPerMin', '600', 'auth attempts per client address per minute, checked before the signature (AUTH_RATE_LIMITED, 4428; 0 = off)', integer(0)),
   // Issue 11: every abuse path metered (limits.ts for rates, quotas.ts for what is held).
-  v('REVOKE_RATE', 'revokeRatePerMin', '30', 'revoke frames (blocks) per Session ID per minute (RATE_LIMITED, ref "revoke"; 0 = off)', integer(0)),
-  v('REVOKE_RATE_IP', 'revokeRateIpPerMin', '300', 'revoke frames per client address per minute (RATE_LIMITED; 0 = off)', integer(0)),
+  v('REVOKE_RATE', 'revokeRatePerMin', '300', 'new revocations (blocks) in revoke frames per Session ID per minute; re-presenting one the server holds is free (RATE_LIMITED, ref "revoke"; 0 = off)', integer(0)),
+  v('REVOKE_RATE_IP', 'revokeRateIpPerMin', '600', 'new revocations in revoke frames per client address per minute (RATE_LIMITED; 0 = off)', integer(0)),
   v('MAX_REVOCATIONS', 'maxRevocations', '1000', 'revocations (blocks) the server holds per Session ID; a new one beyond is REVOCATION_LIMIT (each is a fixed-size record, so this also bounds the bytes)', integer(1, 100_000)),
   v('GRANT_RATE', 'grantRatePerMin', '3000', 'grants presented in grants frames per Session ID per minute: the signature-verification budget (RATE_LIMITED, ref "grants"; 0 = off)', integer(0)),
   v('GRANT_RATE_IP', 'grantRateIpPerMin', '12000', 'grants presented in grants frames per client address per minute (RATE_LIMITED; 0 = off)', integer(0)),

@@ -47,7 +47,7 @@ async function revokeRandom(c: RawClient, who: Identity, now: number): Promise<R
 describe.each(stores)('revocations ($name store)', ({ name, config }) => {
   it('a socket can no longer store revocations for random IDs without bound: REVOKE_RATE per minute', async () => {
     const clock = fakeClock();
-    const srv = await start({ ...config(), trustProxy: 1 }, { clock: clock.now });
+    const srv = await start({ ...config(), trustProxy: 1, revokeRatePerMin: 30 }, { clock: clock.now });
     const alice = newIdentity();
     const a = await on(srv.url, alice);
     const answers = [];
@@ -63,6 +63,21 @@ describe.each(stores)('revocations ($name store)', ({ name, config }) => {
       const keys = await redisCommand<string[]>(['KEYS', `${srv.config.redisKeyPrefix}r:*`]);
       expect(keys.length).toBe(ok + 1);
     }
+  });
+
+  it('re-presenting blocks the server holds costs no token (the SDK sends its overflow blocks at every connect)', async () => {
+    const srv = await start({ ...config(), trustProxy: 1, revokeRatePerMin: 3 });
+    const alice = newIdentity();
+    const a = await on(srv.url, alice);
+    const now = Date.now();
+    const blocks = Array.from({ length: 3 }, () => revocation(alice, sid(), now));
+    for (let round = 0; round < 3; round++) {
+      for (const r of blocks) {
+        a.send({ type: 'revoke', revocation: r });
+        expect(await a.next((f) => f.ref === 'revoke')).toMatchObject({ type: 'ok' });
+      }
+    }
+    expect(await revokeRandom(a, alice, now)).toMatchObject({ type: 'error', code: 'RATE_LIMITED' });
   });
 
   it('holds at most MAX_REVOCATIONS per identity: REVOCATION_LIMIT, re-presenting a held one still works, in auth too', async () => {
