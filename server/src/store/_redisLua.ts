@@ -349,52 +349,6 @@ for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
 return cur
 `;
 
-/**
- * KEYS: r:{from}:to, rc:{from} (key fragments). ARGV: iat, ttlMs, maxHeld (-1: none), to's fragment
- * → 1 stored, 0 refused (from would hold more than maxHeld). Keeps the latest iat and the longest
- * life. rc:{from} is a ZSET fragment → expiry (Redis time): the revocations from holds, for the cap.
- */
-export const PUT_REVOCATION = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local max, member = tonumber(ARGV[3]), ARGV[4]
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-local prev = redis.call('GET', KEYS[1])
-if max >= 0 and not prev and not redis.call('ZSCORE', KEYS[2], member) and redis.call('ZCARD', KEYS[2]) >= max then return 0 end
-local value, ttl = ARGV[1], tonumber(ARGV[2])
-if prev then
-  if tonumber(prev) >= tonumber(ARGV[1]) then value = prev end
-  ttl = math.max(ttl, redis.call('PTTL', KEYS[1]))
-end
-redis.call('SET', KEYS[1], value, 'PX', ttl)
-redis.call('ZADD', KEYS[2], now + ttl, member)
-if redis.call('PTTL', KEYS[2]) < ttl then redis.call('PEXPIRE', KEYS[2], ttl) end
-return 1
-`;
-
-/** KEYS: b:key. ARGV: ratePerSec, burst, now, cost → 0 when `cost` tokens were taken, else ms to wait. */
-export const TAKE_TOKEN = `
-local rate, burst, now, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4] or '1')
-local b = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-local tokens = burst
-if b[1] then tokens = math.min(burst, tonumber(b[1]) + (math.max(0, now - tonumber(b[2])) * rate) / 1000) end
-local wait = 0
--- Refill arithmetic in floating point lands a hair under a whole token exactly at the wait.
-if tokens >= cost - 1e-9 then tokens = math.max(0, tokens - cost) else wait = math.max(1, math.ceil(((cost - tokens) * 1000) / rate)) end
-redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens), 'at', ARGV[3])
--- A bucket that has refilled is the same as no bucket.
-redis.call('PEXPIRE', KEYS[1], math.ceil(((burst - tokens) * 1000) / rate) + 1000)
-return wait
-`;
-
-/** KEYS: fs:<f>. ARGV: now, ttlMs → when first seen (set to now the first time); the TTL refreshed. */
-export const FIRST_SEEN = `
-local at = redis.call('GET', KEYS[1])
-if not at then at = ARGV[1] end
-redis.call('SET', KEYS[1], at, 'PX', ARGV[2])
-return tonumber(at)
-`;
-
 /** KEYS: lock. ARGV: token. Releases the sweep lock only if this instance still holds it. */
 export const RELEASE_LOCK = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end

@@ -12,13 +12,14 @@
 // new epoch, fetch everything held and re-send what they have not seen delivered.
 import { createClient } from 'redis';
 import { randomId } from '../../../protocol/index.ts';
+import { KIND_CODE, parseEntry } from './_redisEntry.ts';
 import { RedisInvitations } from './_redisInvitations.ts';
 import { KeyHasher } from './_redisKeys.ts';
+import { RedisQuotas } from './_redisQuotas.ts';
 import { Script } from './_redisScript.ts';
 import * as lua from './_redisLua.ts';
 import type {
   AppendResult,
-  EntryKind,
   Invitation,
   InvitationQuota,
   MailboxLimits,
@@ -34,11 +35,7 @@ export interface RedisStoreOptions {
   readonly url: string;
   /** Prepended to every key; instances that share a prefix share one store. Default "sm:". */
   readonly keyPrefix?: string;
-  /**
-   * REDIS_ID_SECRET: the HMAC key that turns Session IDs (and rate-limit subjects) into key
-   * fragments, so no key or channel name carries one (_redisKeys.ts). Instances sharing a prefix
-   * must share it; changing it orphans what is stored (the new names find nothing).
-   */
+  /** REDIS_ID_SECRET: keys the hash that replaces Session IDs in key names (_redisKeys.ts). */
   readonly idSecret: string;
   /** Default `now` for sweep(). Nonce and revocation TTLs run on Redis's own clock. */
   readonly clock?: () => number;
@@ -67,8 +64,6 @@ type Client = ReturnType<typeof createClient>;
 const HOUR = 3_600_000;
 const FRAME_START = '{"type":';
 const SWEEP_LOCK_MS = 30_000;
-const KIND_CODE: Readonly<Record<EntryKind, string>> = { envelope: 'e', delivered: 'd', invitation: 'i', invitation_update: 'u' };
-const KIND_OF: Readonly<Record<string, EntryKind>> = { e: 'envelope', d: 'delivered', i: 'invitation', u: 'invitation_update' };
 
 const SCRIPTS = {
   append: new Script(lua.APPEND),
@@ -78,9 +73,6 @@ const SCRIPTS = {
   ack: new Script(lua.ACK),
   tidy: new Script(lua.TIDY),
   ensureEpoch: new Script(lua.ENSURE_EPOCH),
-  putRevocation: new Script(lua.PUT_REVOCATION),
-  takeToken: new Script(lua.TAKE_TOKEN),
-  firstSeen: new Script(lua.FIRST_SEEN),
   releaseLock: new Script(lua.RELEASE_LOCK),
 };
 
@@ -107,6 +99,7 @@ export class RedisStore implements Store {
   private readonly random: () => string;
   private readonly keyGraceMs: number;
   private readonly invitations: RedisInvitations;
+  private readonly quotas: RedisQuotas;
   private readonly epochCheckMs: number;
   private readonly safeUrl: string;
 
@@ -135,6 +128,7 @@ export class RedisStore implements Store {
       },
     });
     this.invitations = new RedisInvitations(this.redis, this.keyPrefix, this.keys, positive('invitationGraceMs', opts.invitationGraceMs ?? HOUR), this.keyGraceMs);
+    this.quotas = new RedisQuotas(this.redis, this.keyPrefix, this.keys);
     this.redis.on('error', (err: unknown) => {
       if (!this.up) return;
       this.up = false;
@@ -177,10 +171,7 @@ export class RedisStore implements Store {
     return this.current;
   }
 
-  /**
-   * The key fragment of a Session ID: the only form in which an identity may appear in a Redis key
-   * or channel name (HMAC-SHA256 under REDIS_ID_SECRET, truncated; _redisKeys.ts).
-   */
+  /** The key fragment of a Session ID: the only form an identity may take in a Redis key or channel name. */
   idKey(sid: string): string {
     return this.keys.idKey(sid);
   }
@@ -344,10 +335,6 @@ export class RedisStore implements Store {
     return this.invitations.put(inv, maxPendingPerRecipient, quota);
   }
 
-  async firstSeen(sid: string, now: number, ttlMs: number): Promise<number> {
-    return SCRIPTS.firstSeen.run<number>(this.redis, [`${this.keyPrefix}fs:${this.idKey(sid)}`], [Math.floor(now), ms(ttlMs)]);
-  }
-
   getInvitation(id: string, now: number): Promise<Invitation | undefined> {
     return this.invitations.get(id, now);
   }
@@ -362,26 +349,20 @@ export class RedisStore implements Store {
 
   // ---- revocations, rate limits, counts ---------------------------------------------------------
 
-  async putRevocation(from: string, to: string, iat: number, ttlMs: number, maxHeld = Infinity): Promise<boolean> {
-    const held = `${this.keyPrefix}rc:{${this.idKey(from)}}`;
-    const max = Number.isFinite(maxHeld) ? Math.floor(maxHeld) : -1;
-    return (await SCRIPTS.putRevocation.run<number>(this.redis, [this.revocationKey(from, to), held], [iat, ms(ttlMs), max, this.idKey(to)])) === 1;
+  putRevocation(from: string, to: string, iat: number, ttlMs: number, maxHeld?: number): Promise<boolean> {
+    return this.quotas.putRevocation(from, to, iat, ttlMs, maxHeld);
   }
 
-  async revokedAt(from: string, to: string): Promise<number | undefined> {
-    const v = await this.redis.sendCommand<string | null>(['GET', this.revocationKey(from, to)]);
-    return v === null ? undefined : Number(v);
+  revokedAt(from: string, to: string): Promise<number | undefined> {
+    return this.quotas.revokedAt(from, to);
   }
 
-  async takeToken(key: string, ratePerSec: number, burst: number, now: number, cost = 1): Promise<number> {
-    if (!(ratePerSec > 0) || !Number.isFinite(ratePerSec)) throw new RangeError(`ratePerSec: expected a positive number, got ${ratePerSec}`);
-    if (!(burst >= 1) || !Number.isFinite(burst)) throw new RangeError(`burst: expected a number >= 1, got ${burst}`);
-    if (!(cost >= 1 && cost <= burst)) throw new RangeError(`cost: expected a number from 1 to burst (${burst}), got ${cost}`);
-    return SCRIPTS.takeToken.run<number>(this.redis, [this.keyPrefix + 'b:' + this.keys.bucketKey(key)], [ratePerSec, burst, now, cost]);
+  takeToken(key: string, ratePerSec: number, burst: number, now: number, cost?: number): Promise<number> {
+    return this.quotas.takeToken(key, ratePerSec, burst, now, cost);
   }
 
-  private revocationKey(from: string, to: string): string {
-    return `${this.keyPrefix}r:{${this.idKey(from)}}:${this.idKey(to)}`;
+  firstSeen(sid: string, now: number, ttlMs: number): Promise<number> {
+    return this.quotas.firstSeen(sid, now, ttlMs);
   }
 
   async counts(): Promise<StoreCounts> {
@@ -389,20 +370,6 @@ export class RedisStore implements Store {
     const [streams, entries, bytes, invitationsPending] = r.map((v) => Number(v ?? 0));
     return { streams: streams!, entries: entries!, bytes: bytes!, invitationsPending: invitationsPending! };
   }
-}
-
-function parseEntry(offset: number, raw: string): StoredEntry {
-  const a = raw.indexOf('|');
-  const b = raw.indexOf('|', a + 1);
-  const c = raw.indexOf('|', b + 1);
-  const d = raw.indexOf('|', c + 1);
-  const kind = KIND_OF[raw.slice(a + 1, b)];
-  if (kind === undefined || d < 0) throw new Error(`redis store: malformed entry at offset ${offset}`);
-  const ts = Number(raw.slice(0, a));
-  const id = raw.slice(b + 1, c);
-  const from = raw.slice(c + 1, d);
-  const text = raw.slice(d + 1);
-  return from === '' ? { offset, kind, id, text, ts } : { offset, kind, id, from, text, ts };
 }
 
 /** A TTL Redis accepts: a whole number of milliseconds, at least 1. */
