@@ -36,12 +36,17 @@ export class Presence {
     this._set(frame.id, frame.online);
   }
 
-  /** A refused presence_sub comes back as an error whose ref is the id. */
+  /**
+   * Refused presence_sub ids come back together: an error with ref "presence_sub" and `ids` (one per
+   * code). A server from before that answered each id alone, with the id as ref; both are handled.
+   */
   onError(frame: ServerFrames['error']): boolean {
-    if (frame.ref === undefined || !this._subscribed.has(frame.ref)) return false;
-    this._subscribed.delete(frame.ref);
+    const ids = frame.ref === 'presence_sub' && frame.ids !== undefined ? frame.ids : frame.ref !== undefined ? [frame.ref] : [];
+    const refused = ids.filter((id) => this._subscribed.has(id));
+    if (refused.length === 0) return frame.ref === 'presence_sub';
+    for (const id of refused) this._subscribed.delete(id);
     if (isErrorCode(frame.code) && ERRORS[frame.code].retryable) {
-      this._retry.add(frame.ref);
+      for (const id of refused) this._retry.add(id);
       const wait = frame.retryAfterMs ?? 1000;
       this._retryTimer.setEarliest(wait, () =>
         this._ctx.enqueue(() => {

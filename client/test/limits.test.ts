@@ -52,7 +52,8 @@ describe('retryAfterMs', () => {
     const { s } = await h0.connect();
     expect(s.frames('presence_sub')).toHaveLength(1);
     s.push({ type: 'presence', id: bob.sessionId, online: true, ts: 1 });
-    s.push({ type: 'error', code: 'RATE_LIMITED', message: 'presence is limited', ref: carol.sessionId, retryAfterMs: 4000 });
+    // Refused ids come back in one frame: ref "presence_sub", ids (issue 11, finding 12).
+    s.push({ type: 'error', code: 'RATE_LIMITED', message: 'presence is limited', ref: 'presence_sub', ids: [carol.sessionId], retryAfterMs: 4000 });
     await h0.timers.advance(3999);
     expect(s.frames('presence_sub')).toHaveLength(1);
     await h0.timers.advance(1);
@@ -63,7 +64,7 @@ describe('retryAfterMs', () => {
     // A refusal a retry cannot fix (NO_GRANT) is not asked again.
     const dave = peer();
     h0.c.watchPresence([dave.sessionId]);
-    s.push({ type: 'error', code: 'NO_GRANT', message: 'no grant', ref: dave.sessionId });
+    s.push({ type: 'error', code: 'NO_GRANT', message: 'no grant', ref: 'presence_sub', ids: [dave.sessionId] });
     await h0.timers.advance(600_000);
     expect(s.frames('presence_sub').filter((f) => f.ids.includes(dave.sessionId))).toHaveLength(1);
   });

@@ -2,7 +2,7 @@
 // the maintenance timers; returns a handle that closes it gracefully or kills it abruptly.
 import type uWS from 'uWebSockets.js';
 import type { Cluster } from './cluster.ts';
-import { defaultConfig, type Config } from './config.ts';
+import { defaultConfig, requireIdSecret, type Config } from './config.ts';
 import { backpressure, helloLimits, mailboxLimits, type LiveSocket, type ServerContext } from './context.ts';
 import { guardStore } from './guardStore.ts';
 import { registerHttp } from './http.ts';
@@ -57,11 +57,13 @@ export interface RunningServer {
  */
 export async function createStore(config: Config, clock: () => number, log?: Logger): Promise<Store> {
   if (config.redisUrl === undefined) return new MemoryStore({ clock });
+  requireIdSecret(config);
   // Loaded only when used: the memory default does not load the Redis client.
   const { createRedisStore } = await import('./store/redis.ts');
   return createRedisStore({
     url: config.redisUrl,
     keyPrefix: config.redisKeyPrefix,
+    idSecret: config.redisIdSecret!,
     clock,
     log: (event, fields) => {
       const out: LogFields = {};
