@@ -68,4 +68,17 @@ describe('retryAfterMs', () => {
     await h0.timers.advance(600_000);
     expect(s.frames('presence_sub').filter((f) => f.ids.includes(dave.sessionId))).toHaveLength(1);
   });
+
+  it('a privacy change refused with RATE_LIMITED is sent again after retryAfterMs, with the setting as it is then', async () => {
+    const h0 = await harness({ storage: new MemoryStorage() });
+    const { s } = await h0.connect();
+    await h0.c.setPrivacy({ sharePresence: false });
+    await h0.c.setPrivacy({ sharePresence: true });
+    expect(s.frames('privacy')).toEqual([{ type: 'privacy', hidePresence: true }, { type: 'privacy', hidePresence: false }]);
+    s.push({ type: 'error', code: 'RATE_LIMITED', message: 'privacy is limited', ref: 'privacy', retryAfterMs: 5000 });
+    await h0.timers.advance(4999);
+    expect(s.frames('privacy')).toHaveLength(2);
+    await h0.timers.advance(1);
+    expect(s.frames('privacy')).toEqual([expect.anything(), expect.anything(), { type: 'privacy', hidePresence: false }]);
+  });
 });

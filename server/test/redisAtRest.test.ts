@@ -72,7 +72,7 @@ describe.skipIf(skip !== undefined)('Redis at rest', () => {
 
     const everything = [...(await names(prefix)), ...(await channels(prefix))];
     // The scenario really wrote what it meant to: streams, invitations, revocations, presence, buckets.
-    for (const kind of ['s:', 'i:', 'ip:', 'ipp:', 'r:', 'pr:', 'b:']) expect(everything.some((k) => k.startsWith(prefix + kind)), kind).toBe(true);
+    for (const kind of ['s:', 'i:', 'ip:', 'ipp:', 'ia:', 'iy:', 'r:', 'rc:', 'fs:', 'pr:', 'b:']) expect(everything.some((k) => k.startsWith(prefix + kind)), kind).toBe(true);
     expect(everything.some((k) => k.startsWith(prefix + 'u:'))).toBe(true);
     const secrets = [...[alice, bob, carol, dave].flatMap(forms), ADDRESS];
     const leaks = everything.filter((name) => secrets.some((s) => name.toLowerCase().includes(s.toLowerCase())));
