@@ -9,6 +9,9 @@ import uWS from 'uWebSockets.js';
 
 interface Peer {
   sid: string;
+  /** Frames queued in this event-loop turn, written by flushAll (as the server's Conn.out). */
+  out: string[] | undefined;
+  closed: boolean;
 }
 
 const host = process.env.HOST ?? '127.0.0.1';
@@ -40,6 +43,43 @@ const sockets = new Map<string, uWS.WebSocket<Peer>>();
 const heads = new Map<string, number>();
 const offline = new Map<string, string[]>();
 
+/**
+ * Writes batched per socket per event-loop turn in one cork, exactly as the server does
+ * (server/src/connection.ts `flushAll`): one setImmediate flushes every socket that was sent
+ * something in this turn. Without it the baseline makes one syscall per frame while the server
+ * makes one per socket per turn, and ratios to it flatter the server (issue 14).
+ */
+const flushList: uWS.WebSocket<Peer>[] = [];
+let flushScheduled = false;
+
+function flushAll(): void {
+  flushScheduled = false;
+  for (let i = 0; i < flushList.length; i++) {
+    const ws = flushList[i]!;
+    const d = ws.getUserData();
+    const out = d.out;
+    d.out = undefined;
+    if (out === undefined || d.closed) continue;
+    ws.cork(() => {
+      for (const text of out) ws.send(text, false, false);
+    });
+  }
+  flushList.length = 0;
+}
+
+function send(ws: uWS.WebSocket<Peer>, text: string): void {
+  const d = ws.getUserData();
+  if (d.closed) return;
+  if (d.out === undefined) {
+    d.out = [text];
+    flushList.push(ws);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flushAll);
+    }
+  } else d.out.push(text);
+}
+
 interface Frame {
   type: string;
   sessionId?: string;
@@ -56,11 +96,11 @@ function onAuth(ws: uWS.WebSocket<Peer>, f: Frame): void {
   ws.getUserData().sid = sid;
   sockets.set(sid, ws);
   const head = heads.get(sid) ?? 0;
-  ws.send(JSON.stringify({ type: 'ready', sessionId: sid, deviceId: f.deviceId, epoch: 'relay', head, resumed: false, grantsRejected: [] }));
+  send(ws, JSON.stringify({ type: 'ready', sessionId: sid, deviceId: f.deviceId, epoch: 'relay', head, resumed: false, grantsRejected: [] }));
   const queued = offline.get(sid);
   if (queued) {
     offline.delete(sid);
-    for (const text of queued) ws.send(text);
+    for (const text of queued) send(ws, text);
   }
 }
 
@@ -69,19 +109,19 @@ function onSend(ws: uWS.WebSocket<Peer>, f: Frame): void {
   const to = String(f.to);
   const target = sockets.get(to);
   if (f.ephemeral) {
-    if (target) target.cork(() => target.send(JSON.stringify({ type: 'envelope', id: f.id, from, ct: f.ct, ts: Date.now(), ephemeral: true })));
+    if (target) send(target, JSON.stringify({ type: 'envelope', id: f.id, from, ct: f.ct, ts: Date.now(), ephemeral: true }));
     return;
   }
   const offset = (heads.get(to) ?? 0) + 1;
   heads.set(to, offset);
   const text = JSON.stringify({ type: 'envelope', offset, id: f.id, from, ct: f.ct, ts: Date.now() });
-  if (target) target.cork(() => target.send(text));
+  if (target) send(target, text);
   else {
     let q = offline.get(to);
     if (!q) offline.set(to, (q = []));
     q.push(text);
   }
-  ws.send(JSON.stringify({ type: 'sent', id: f.id, to, offset }));
+  send(ws, JSON.stringify({ type: 'sent', id: f.id, to, offset }));
 }
 
 const app = uWS.App().ws<Peer>('/*', {
@@ -90,7 +130,10 @@ const app = uWS.App().ws<Peer>('/*', {
   idleTimeout: 0,
   maxBackpressure: 64 << 20,
   open: (ws) => {
-    ws.send(HELLO);
+    const d = ws.getUserData();
+    d.out = undefined;
+    d.closed = false;
+    send(ws, HELLO);
   },
   message: (ws, message) => {
     const f = JSON.parse(decoder.decode(message)) as Frame;
@@ -102,7 +145,7 @@ const app = uWS.App().ws<Peer>('/*', {
         onSend(ws, f);
         break;
       case 'ping':
-        ws.send(JSON.stringify({ type: 'pong', t: f.t, serverTime: Date.now() }));
+        send(ws, JSON.stringify({ type: 'pong', t: f.t, serverTime: Date.now() }));
         break;
       default:
         // ack and the rest: a bare relay has nothing to do.
@@ -110,6 +153,7 @@ const app = uWS.App().ws<Peer>('/*', {
     }
   },
   close: (ws) => {
+    ws.getUserData().closed = true;
     const sid = ws.getUserData().sid;
     if (sid !== undefined && sockets.get(sid) === ws) sockets.delete(sid);
   },
