@@ -16,7 +16,7 @@ import { wsBehavior } from './socket.ts';
 import { MemoryStore } from './store/memory.ts';
 import type { RedisStore } from './store/redis.ts';
 import type { Store } from './store/types.ts';
-import { nativeVerify } from './verify.ts';
+import { configureVerifyPool, nativeVerify } from './verify.ts';
 
 export interface StartOptions {
   /** Overrides on top of defaultConfig() (tests); main.ts passes the whole loadConfig(env). */
@@ -131,6 +131,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     sockets,
   };
 
+  configureVerifyPool(config.verifyThreads);
   const app = uWS.App();
   app.ws('/ws', wsBehavior(ctx, routeFrame));
   const stopHttp = registerHttp(app, ctx);

@@ -45,6 +45,7 @@ describe('config', () => {
       instanceTtlMs: 15_000,
       logLevel: 'info',
       staticDir: 'dist/web',
+      verifyThreads: 1,
     });
     expect(loadConfig({})).toEqual(defaultConfig());
   });
@@ -101,6 +102,7 @@ describe('config', () => {
       INSTANCE_TTL: '30s',
       LOG_LEVEL: 'DEBUG',
       STATIC_DIR: './public',
+      VERIFY_THREADS: '3',
     });
     expect(c).toEqual({
       port: 9000,
@@ -134,6 +136,7 @@ describe('config', () => {
       instanceTtlMs: 30_000,
       logLevel: 'debug',
       staticDir: './public',
+      verifyThreads: 3,
     });
     expect(loadConfig({ ALLOWED_ORIGINS: '*' }).allowedOrigins).toEqual(['*']);
     expect(loadConfig({ REDIS_URL: '' }).redisUrl).toBeUndefined();
@@ -174,6 +177,7 @@ describe('config', () => {
     ['INSTANCE_TTL', '100ms'],
     ['LOG_LEVEL', 'verbose'],
     ['STATIC_DIR', ''],
+    ['VERIFY_THREADS', '-1'],
   ];
   for (const [name, value] of bad) {
     it(`rejects ${name}=${JSON.stringify(value)}, naming the variable, the value and what was expected`, () => {
