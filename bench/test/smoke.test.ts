@@ -74,7 +74,7 @@ describe('npm run bench -- --tiny', () => {
   };
 
   it('prints a table per scenario', () => {
-    for (const name of ['connect', 'chat', 'throughput', 'typing', 'drain', 'sdk', 'idle']) expect(stdout).toContain(`== ${name}:`);
+    for (const name of ['connect', 'chat', 'throughput', 'capacity', 'typing', 'drain', 'sdk', 'idle']) expect(stdout).toContain(`== ${name}:`);
   });
 
   for (const target of ['relay', 'server'] as const) {
@@ -84,7 +84,10 @@ describe('npm run bench -- --tiny', () => {
       expect(m.stormFailed).toBe(0);
       expect(m.pacedConns).toBeGreaterThan(0);
       expect(m.authsPerSec).toBeGreaterThan(0);
-      expect(Number.isFinite(m.pacedHelloP99)).toBe(true);
+      // Percentiles come with their sample count; a tail without 10 samples beyond it is not reported.
+      expect(m.pacedHelloN).toBe(m.pacedConns);
+      expect(Number.isFinite(m.pacedHelloP50)).toBe(true);
+      expect(Number.isFinite(m.pacedHelloP99)).toBe(m.pacedHelloN! >= 1000);
     });
 
     for (const scenario of ['chat', 'throughput'] as const) {
@@ -96,10 +99,24 @@ describe('npm run bench -- --tiny', () => {
         expect(m.deliveredNotices).toBe(target === 'server' ? m.sent : 0);
         if (scenario === 'chat') expect([m.lightSent, m.lightLost]).toEqual([expect.any(Number), 0]);
         expect([m.errors, m.duplicates, m.droppedSockets]).toEqual([0, 0, 0]);
-        expect(Number.isFinite(m.latP99)).toBe(true);
+        // Tiny runs time every message (no warm-up window), so every receipt is a sample.
+        expect(m.latN).toBe(m.received);
+        expect(Number.isFinite(m.latP50)).toBe(true);
+        expect(Number.isFinite(m.latP99)).toBe(m.latN! >= 1000);
         expect(Number.isFinite(m.cpuPer100k)).toBe(true);
       });
     }
+
+    it(`capacity: the closed loop, then 25/50/75 % of its rate, lose nothing (${target})`, () => {
+      const m = run('capacity', target);
+      expect(m.closedSent).toBeGreaterThan(0);
+      expect(m.rate25).toBeCloseTo(m.closedDeliveredPerSec! * 0.25, -1);
+      for (const p of ['closed', 'at25', 'at50', 'at75']) {
+        expect(m[`${p}Sent`], p).toBeGreaterThan(0);
+        expect([m[`${p}Lost`], m[`${p}Errors`], m[`${p}Duplicates`]], p).toEqual([0, 0, 0]);
+        expect(m[`${p}LatN`], p).toBe(m[`${p}Received`]);
+      }
+    });
 
     it(`typing: every ephemeral envelope arrives (${target})`, () => {
       const m = run('typing', target);
