@@ -7,6 +7,8 @@ import type { Metrics } from './types.ts';
 
 export interface Usage {
   readonly serverCpuS: number;
+  /** The server's main thread (event loop) alone; the rest is its worker threads (verification, GC helpers). */
+  readonly serverMainCpuS: number;
   readonly clientCpuS: number;
   /** CPU-seconds the whole machine spent busy: minus server and bench, what others took. */
   readonly machineCpuS: number;
@@ -32,7 +34,7 @@ export async function measured<T>(target: Target, phase: () => Promise<T>): Prom
   const after = target.sample();
   return {
     result,
-    usage: { serverCpuS: after.cpuS - before.cpuS, clientCpuS: (c.user + c.system) / 1e6, machineCpuS: machineBusyS() - machine, wallS, rssKb: after.rssKb },
+    usage: { serverCpuS: after.cpuS - before.cpuS, serverMainCpuS: after.mainCpuS - before.mainCpuS, clientCpuS: (c.user + c.system) / 1e6, machineCpuS: machineBusyS() - machine, wallS, rssKb: after.rssKb },
   };
 }
 
