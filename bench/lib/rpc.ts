@@ -20,6 +20,8 @@ export interface ConnectArgs {
   readonly timeoutMs: number;
   /** Spread source addresses over 127.0.0.2–127.0.0.254 so no single 4-tuple space runs out of ports. */
   readonly spreadSources: boolean;
+  /** Once ready, subscribe to the presence of every granter (one presence_sub), as the SDK does. */
+  readonly presenceSubs?: boolean;
 }
 
 export interface ConnectResult {

@@ -59,6 +59,8 @@ async function connect(a: ConnectArgs): Promise<ConnectResult> {
         c.open().then(
           () => {
             inFlight--;
+            const contacts = c.opts.grants;
+            if (a.presenceSubs && contacts.length > 0) c.sendRaw(JSON.stringify({ type: 'presence_sub', ids: contacts.map((g) => g.from) }));
             lastReadyAt = wallNow();
             step();
           },

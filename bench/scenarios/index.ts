@@ -3,11 +3,11 @@ import { capacity } from './capacity.ts';
 import { chat } from './chat.ts';
 import { connect } from './connect.ts';
 import { drain } from './drain.ts';
-import { idle, idleMax } from './idle.ts';
+import { idle, idleContacts, idleMax } from './idle.ts';
 import { sdk } from './sdk.ts';
 import { storm } from './storm.ts';
 import { throughput } from './throughput.ts';
 import type { Scenario } from './types.ts';
 import { typing } from './typing.ts';
 
-export const SCENARIOS: readonly Scenario[] = [connect, storm, chat, throughput, capacity, typing, drain, sdk, idle, idleMax];
+export const SCENARIOS: readonly Scenario[] = [connect, storm, chat, throughput, capacity, typing, drain, sdk, idle, idleContacts, idleMax];
