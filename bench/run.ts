@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Pool } from './lib/pool.ts';
 import { mainProfile, selfByFile, topSelf } from './lib/profile.ts';
-import { fdLimit, ROOT, Target, type TargetKind } from './lib/proc.ts';
+import { fdLimit, ROOT, SERVER_ENV, Target, type TargetKind } from './lib/proc.ts';
 import { profileTable, summarise, table, type ScenarioResult } from './lib/report.ts';
 import type { SignerKind } from './lib/signer.ts';
 import { SCENARIOS } from './scenarios/index.ts';
@@ -26,25 +26,6 @@ const HELP = `usage: npm run bench -- [options]
   --profile        run both targets under --cpu-prof; top functions are printed and saved
   --env K=V        extra environment for the server (repeatable)
   --out DIR        write results there instead of bench/results/`;
-
-/**
- * The server under load: limits raised so the bench measures speed, not the defaults' policy.
- * Rate limits are raised rather than switched off (0), so their token buckets still run.
- */
-const HIGH = '1000000000';
-const SERVER_ENV: Record<string, string> = {
-  MAX_CONNECTIONS: '1000000',
-  MAX_DEVICES_PER_ID: '10',
-  MAILBOX_MAX_ENTRIES: '1000000',
-  MAILBOX_MAX_BYTES: String(1 << 30),
-  AUTH_TIMEOUT: '60s',
-  SEND_RATE: HIGH,
-  SEND_RATE_IP: HIGH,
-  AUTH_RATE_IP: HIGH,
-  PRESENCE_RATE: HIGH,
-  PRESENCE_RATE_IP: HIGH,
-  LOG_LEVEL: 'error',
-};
 
 function options() {
   const { values } = parseArgs({

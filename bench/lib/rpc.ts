@@ -22,6 +22,8 @@ export interface ConnectArgs {
   readonly spreadSources: boolean;
   /** Once ready, subscribe to the presence of every granter (one presence_sub), as the SDK does. */
   readonly presenceSubs?: boolean;
+  /** Device i connects to urls[i % urls.length] instead of url (pairs across two instances). */
+  readonly urls?: readonly string[];
 }
 
 export interface ConnectResult {

@@ -31,7 +31,7 @@ async function connect(a: ConnectArgs): Promise<ConnectResult> {
   const conns = a.devices.map(
     (device, i) =>
       new LeanConn({
-        url: a.url,
+        url: a.urls ? a.urls[i % a.urls.length]! : a.url,
         device,
         grants: a.grants[i] ?? [],
         key: a.signer === 'native' ? keyFor(device.identity) : undefined,

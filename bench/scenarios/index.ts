@@ -1,6 +1,7 @@
 // Every scenario, in the order a full run takes them.
 import { capacity } from './capacity.ts';
 import { chat } from './chat.ts';
+import { cluster } from './cluster.ts';
 import { connect } from './connect.ts';
 import { drain } from './drain.ts';
 import { idle, idleContacts, idleMax } from './idle.ts';
@@ -10,4 +11,4 @@ import { throughput } from './throughput.ts';
 import type { Scenario } from './types.ts';
 import { typing } from './typing.ts';
 
-export const SCENARIOS: readonly Scenario[] = [connect, storm, chat, throughput, capacity, typing, drain, sdk, idle, idleContacts, idleMax];
+export const SCENARIOS: readonly Scenario[] = [connect, storm, chat, throughput, capacity, typing, cluster, drain, sdk, idle, idleContacts, idleMax];

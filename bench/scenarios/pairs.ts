@@ -30,7 +30,12 @@ export function runPairs(ctx: RunContext, n: number, phases: readonly TrafficSpe
  * As runPairs, with each phase chosen after the previous ones ran (a rate taken from the measured
  * capacity); null ends the run. Connecting is not timed; a pause separates every timed phase.
  */
-export async function runPairsThen(ctx: RunContext, n: number, next: (done: readonly PairRun[]) => TrafficSpec | null): Promise<PairRun[]> {
+export async function runPairsThen(
+  ctx: RunContext,
+  n: number,
+  next: (done: readonly PairRun[]) => TrafficSpec | null,
+  opts: { urls?: readonly string[]; measure?: (phase: () => Promise<TrafficResult[]>) => Promise<{ result: TrafficResult[]; usage: Usage }> } = {},
+): Promise<PairRun[]> {
   const fixtures = pairs(n);
   const w = ctx.pool.size;
   const conn = await ctx.pool.all('connect', (i) => ({
@@ -38,6 +43,7 @@ export async function runPairsThen(ctx: RunContext, n: number, next: (done: read
     url: ctx.target.url,
     ...splitPairs(fixtures, w, i),
     signer: ctx.signer,
+    ...(opts.urls ? { urls: opts.urls } : {}),
     ratePerSec: 0,
     window: 64,
     timeoutMs: 30_000,
@@ -51,7 +57,8 @@ export async function runPairsThen(ctx: RunContext, n: number, next: (done: read
       await sleep(PHASE_PAUSE_MS);
       // Each phase its own run tag: a late frame from the previous phase is foreign, not a duplicate.
       const runTag = (parseInt(ctx.runTag, 16) + k).toString(16).padStart(8, '0').slice(-8);
-      const { result, usage } = await measured(ctx.target, () =>
+      const measure = opts.measure ?? ((phase: () => Promise<TrafficResult[]>) => measured(ctx.target, phase));
+      const { result, usage } = await measure(() =>
         ctx.pool.all('traffic', () => ({ group: 'pairs', ct: ciphertext(), runTag, ...traffic, ratePerSec: traffic.ratePerSec / w })),
       );
       out.push({ pairs: n, results: result, usage });

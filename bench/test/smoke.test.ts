@@ -59,7 +59,7 @@ describe('npm run bench -- --tiny', () => {
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     if (code !== 0) throw new Error(`bench exited with ${code}:\n${stdout}`);
     results = (JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as { scenarios: ScenarioResult[] }).scenarios;
-  }, 180_000);
+  }, 300_000);
 
   afterAll(() => {
     if (out) rmSync(out, { recursive: true, force: true });
@@ -74,7 +74,7 @@ describe('npm run bench -- --tiny', () => {
   };
 
   it('prints a table per scenario', () => {
-    for (const name of ['connect', 'chat', 'throughput', 'capacity', 'typing', 'drain', 'sdk', 'idle']) expect(stdout).toContain(`== ${name}:`);
+    for (const name of ['connect', 'storm', 'chat', 'throughput', 'capacity', 'cluster', 'idle-contacts', 'typing', 'drain', 'sdk', 'idle']) expect(stdout).toContain(`== ${name}:`);
   });
 
   for (const target of ['relay', 'server'] as const) {
@@ -118,6 +118,17 @@ describe('npm run bench -- --tiny', () => {
       }
     });
 
+    it(`storm: every device with contacts reaches ready; main-thread CPU is read (${target})`, () => {
+      const m = run('storm', target);
+      expect([m.conns, m.failed, m.contacts]).toEqual([20, 0, 5]);
+      expect(m.mainCpuMsPerConn).toBeLessThanOrEqual(m.cpuMsPerConn!);
+    });
+
+    it(`idle-contacts: every socket with grants and subscriptions stays (${target})`, () => {
+      const m = run('idle-contacts', target);
+      expect([m.connections, m.failed]).toEqual([20, 0]);
+    });
+
     it(`typing: every ephemeral envelope arrives (${target})`, () => {
       const m = run('typing', target);
       expect(m.sent).toBeGreaterThan(0);
@@ -149,6 +160,15 @@ describe('npm run bench -- --tiny', () => {
       expect(m.rssMb).toBeGreaterThan(0);
     });
   }
+
+  it('cluster: two instances over a private Redis lose nothing, alone and across', () => {
+    const m = run('cluster', 'server');
+    for (const p of ['single', 'cross']) {
+      expect(m[`${p}Sent`], p).toBeGreaterThan(0);
+      expect([m[`${p}Lost`], m[`${p}Errors`], m[`${p}Duplicates`]], p).toEqual([0, 0, 0]);
+      expect(Number.isFinite(m[`${p}RedisCpuPer100k`]), p).toBe(true);
+    }
+  });
 
   it('summarises runs as median [min–max] with the server/relay ratio', () => {
     for (const s of results) {
