@@ -38,7 +38,8 @@ const HELLO = JSON.stringify({
 });
 
 const decoder = new TextDecoder();
-const sockets = new Map<string, uWS.WebSocket<Peer>>();
+/** Every device of an identity (the realistic-chat scenario connects two per identity). */
+const sockets = new Map<string, uWS.WebSocket<Peer>[]>();
 /** Last offset per recipient, so the client's cumulative acks look like they do against the server. */
 const heads = new Map<string, number>();
 const offline = new Map<string, string[]>();
@@ -94,7 +95,9 @@ interface Frame {
 function onAuth(ws: uWS.WebSocket<Peer>, f: Frame): void {
   const sid = String(f.sessionId);
   ws.getUserData().sid = sid;
-  sockets.set(sid, ws);
+  const devices = sockets.get(sid);
+  if (devices) devices.push(ws);
+  else sockets.set(sid, [ws]);
   const head = heads.get(sid) ?? 0;
   send(ws, JSON.stringify({ type: 'ready', sessionId: sid, deviceId: f.deviceId, epoch: 'relay', head, resumed: false, grantsRejected: [] }));
   const queued = offline.get(sid);
@@ -107,15 +110,18 @@ function onAuth(ws: uWS.WebSocket<Peer>, f: Frame): void {
 function onSend(ws: uWS.WebSocket<Peer>, f: Frame): void {
   const from = ws.getUserData().sid;
   const to = String(f.to);
-  const target = sockets.get(to);
+  const targets = sockets.get(to);
   if (f.ephemeral) {
-    if (target) send(target, JSON.stringify({ type: 'envelope', id: f.id, from, ct: f.ct, ts: Date.now(), ephemeral: true }));
+    if (targets) {
+      const text = JSON.stringify({ type: 'envelope', id: f.id, from, ct: f.ct, ts: Date.now(), ephemeral: true });
+      for (const t of targets) send(t, text);
+    }
     return;
   }
   const offset = (heads.get(to) ?? 0) + 1;
   heads.set(to, offset);
   const text = JSON.stringify({ type: 'envelope', offset, id: f.id, from, ct: f.ct, ts: Date.now() });
-  if (target) send(target, text);
+  if (targets) for (const t of targets) send(t, text);
   else {
     let q = offline.get(to);
     if (!q) offline.set(to, (q = []));
@@ -155,7 +161,12 @@ const app = uWS.App().ws<Peer>('/*', {
   close: (ws) => {
     ws.getUserData().closed = true;
     const sid = ws.getUserData().sid;
-    if (sid !== undefined && sockets.get(sid) === ws) sockets.delete(sid);
+    const devices = sid === undefined ? undefined : sockets.get(sid);
+    if (devices) {
+      const i = devices.indexOf(ws);
+      if (i >= 0) devices.splice(i, 1);
+      if (devices.length === 0) sockets.delete(sid!);
+    }
   },
 });
 

@@ -1,6 +1,7 @@
 // What the main thread asks of a load worker, and what comes back. Samples travel as transferred
 // Float64Arrays (milliseconds); absolute times are performance.timeOrigin-based, so they compare
 // across threads.
+import type { RealChatArgs, RealChatResult } from './realChat.ts';
 import type { Grant } from '../../protocol/index.ts';
 import type { Device } from './fixtures.ts';
 import type { SdkArgs, SdkResult } from './sdk.ts';
@@ -121,6 +122,8 @@ export interface WorkerApi {
   drainTake(a: DrainArgs): Promise<DrainResult>;
   /** Pairs of real SDK clients exchanging messages (see sdk.ts). */
   sdk(a: SdkArgs): Promise<SdkResult>;
+  /** Real messages between two-device identities (realChat.ts). */
+  realChat(a: RealChatArgs): Promise<RealChatResult>;
   close(a: { group?: string }): Promise<{ closed: number }>;
   count(a: { group?: string }): Promise<{ ready: number; lost: number }>;
 }

@@ -74,7 +74,7 @@ describe('npm run bench -- --tiny', () => {
   };
 
   it('prints a table per scenario', () => {
-    for (const name of ['connect', 'storm', 'chat', 'throughput', 'capacity', 'cluster', 'idle-contacts', 'typing', 'drain', 'sdk', 'idle']) expect(stdout).toContain(`== ${name}:`);
+    for (const name of ['connect', 'storm', 'chat', 'throughput', 'capacity', 'cluster', 'idle-contacts', 'real-chat', 'typing', 'drain', 'sdk', 'idle']) expect(stdout).toContain(`== ${name}:`);
   });
 
   for (const target of ['relay', 'server'] as const) {
@@ -122,6 +122,14 @@ describe('npm run bench -- --tiny', () => {
       const m = run('storm', target);
       expect([m.conns, m.failed, m.contacts]).toEqual([20, 0, 5]);
       expect(m.mainCpuMsPerConn).toBeLessThanOrEqual(m.cpuMsPerConn!);
+    });
+
+    it(`real-chat: two-device identities exchange real messages, copies and receipts, nothing missing (${target})`, () => {
+      const m = run('real-chat', target);
+      expect(m.sockets).toBe(16);
+      expect(m.messages).toBeGreaterThan(0);
+      expect([m.lost, m.missingCopies, m.missingReceipts, m.errors, m.duplicates]).toEqual([0, 0, 0, 0, 0]);
+      expect(m.latN).toBe(m.messages);
     });
 
     it(`idle-contacts: every socket with grants and subscriptions stays (${target})`, () => {
