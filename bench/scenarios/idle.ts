@@ -32,6 +32,7 @@ async function fill(ctx: RunContext, from: number, to: number, contacts?: { n: n
     url: ctx.target.url,
     devices: all.devices.filter((_, k) => k % w === i),
     grants: all.grants.filter((_, k) => k % w === i),
+    // BENCH_NO_SUBS=1: grants only, to tell the subscriptions' share of the memory from the grants'.
     presenceSubs: contacts !== undefined && !process.env.BENCH_NO_SUBS,
     signer: ctx.signer,
     ratePerSec: 0,
