@@ -37,7 +37,9 @@ async function fill(ctx: RunContext, from: number, to: number, contacts?: { n: n
     signer: ctx.signer,
     ratePerSec: 0,
     window: 64,
-    timeoutMs: 30_000,
+    // 50 grants each are 50 signature checks on the server's verification thread: a window of
+    // handshakes can wait a while for them on a busy machine.
+    timeoutMs: contacts ? 120_000 : 30_000,
     spreadSources: true,
   }));
   for (const r of res) for (const e of r.errors.slice(0, 2)) ctx.log(`  idle: ${e}`);
