@@ -21,16 +21,23 @@ process.on('exit', () => {
 export interface ProcSample {
   /** utime + stime of every thread, seconds: a figure that other load on the host does not skew. */
   readonly cpuS: number;
+  /** The same for the main thread alone (the event loop; worker threads excluded). */
+  readonly mainCpuS: number;
   readonly rssKb: number;
 }
 
-export function readProc(pid: number): ProcSample {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** utime + stime from a /proc stat line, seconds. */
+function statCpuS(path: string): number {
+  const stat = readFileSync(path, 'utf8');
   // Fields after the command name, which may itself contain spaces and parentheses.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+export function readProc(pid: number): ProcSample {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rss = /VmRSS:\s+(\d+) kB/.exec(status);
-  return { cpuS: (Number(fields[11]) + Number(fields[12])) / CLK_TCK, rssKb: rss ? Number(rss[1]) : NaN };
+  return { cpuS: statCpuS(`/proc/${pid}/stat`), mainCpuS: statCpuS(`/proc/${pid}/task/${pid}/stat`), rssKb: rss ? Number(rss[1]) : NaN };
 }
 
 export interface ListenerOptions {

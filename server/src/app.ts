@@ -20,7 +20,7 @@ import { transport as defaultTransport, type Transport, type TransportKind } fro
 import { MemoryStore } from './store/memory.ts';
 import type { RedisStore } from './store/redis.ts';
 import type { Store } from './store/types.ts';
-import { nativeVerify } from './verify.ts';
+import { configureVerifyPool, nativeVerify } from './verify.ts';
 
 export interface StartOptions {
   /** Overrides on top of defaultConfig() (tests); main.ts passes the whole loadConfig(env). */
@@ -149,6 +149,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     sockets,
   };
 
+  configureVerifyPool(config.verifyThreads);
   const app = transport.app(tls);
   app.ws('/ws', wsBehavior(ctx, routeFrame));
   const stopHttp = registerHttp(app, ctx);

@@ -59,6 +59,8 @@ export interface Config {
   /** With Redis: how long a crashed instance's sockets still count for presence. */
   instanceTtlMs: number;
   logLevel: LogLevel;
+  /** Worker threads verifying Ed25519 signatures (auth, grants); 0 = on the main thread. */
+  verifyThreads: number;
   staticDir: string;
   /** PEM certificate chain and private key: both set = https/wss (tls.ts checks them at start). */
   tlsCert: string | undefined;
@@ -296,6 +298,7 @@ export const CONFIG_VARS: readonly ConfigVar[] = [
   v('REDIS_PUBSUB', 'redisPubSub', 'auto', 'auto|sharded|classic: sharded pub/sub (SSUBSCRIBE, Redis ≥ 7) or classic (SUBSCRIBE); auto picks by server version', pubSub),
   v('INSTANCE_TTL', 'instanceTtlMs', '15s', 'with Redis: an instance that stopped its heartbeat (crashed) this long ago is taken for dead and its identities are told offline; heartbeat every third of it', duration(1000, 600_000)),
   v('LOG_LEVEL', 'logLevel', 'info', 'debug|info|warn|error', logLevel),
+  v('VERIFY_THREADS', 'verifyThreads', '1', 'worker threads that verify auth and grant signatures in batches off the event loop (docs/performance.md); 0 = on the main thread', integer(0, 64)),
   v('STATIC_DIR', 'staticDir', 'dist/web', 'directory of the built PWA served on every other path', text),
   v('TLS_CERT', 'tlsCert', '', 'PEM certificate (chain) file; with TLS_KEY the server speaks https and wss itself (README "Try it on your phone"). Unset: plain http, for use behind a TLS proxy', optionalPath),
   v('TLS_KEY', 'tlsKey', '', 'PEM private key file of TLS_CERT', optionalPath),

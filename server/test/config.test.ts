@@ -58,6 +58,7 @@ describe('config', () => {
       instanceTtlMs: 15_000,
       logLevel: 'info',
       staticDir: 'dist/web',
+      verifyThreads: 1,
     });
     expect(loadConfig({})).toEqual(defaultConfig());
   });
@@ -126,6 +127,7 @@ describe('config', () => {
       INSTANCE_TTL: '30s',
       LOG_LEVEL: 'DEBUG',
       STATIC_DIR: './public',
+      VERIFY_THREADS: '3',
     });
     // Each feature's own variables are checked by its own tests; these are the core ones.
     expect(c).toMatchObject({
@@ -172,6 +174,7 @@ describe('config', () => {
       instanceTtlMs: 30_000,
       logLevel: 'debug',
       staticDir: './public',
+      verifyThreads: 3,
     });
     expect(loadConfig({ ALLOWED_ORIGINS: '*' }).allowedOrigins).toEqual(['*']);
     expect(loadConfig({ REDIS_URL: '' }).redisUrl).toBeUndefined();
@@ -218,6 +221,7 @@ describe('config', () => {
     ['INSTANCE_TTL', '100ms'],
     ['LOG_LEVEL', 'verbose'],
     ['STATIC_DIR', ''],
+    ['VERIFY_THREADS', '-1'],
   ];
   for (const [name, value] of bad) {
     it(`rejects ${name}=${JSON.stringify(value)}, naming the variable, the value and what was expected`, () => {
