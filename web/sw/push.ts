@@ -8,6 +8,7 @@ import { identityFromEntropy } from '../../protocol/index.ts';
 import { IndexedDbStorage } from '../../client/indexedDbStorage.ts';
 import { openPushPayload, type PushNotice } from '../../client/pushPayload.ts';
 import { invitationText, messageText, readNotifyLevel, type NoticeText } from '../src/lib/notifyLevel.ts';
+import { ON_SCREEN_QUESTION } from '../src/lib/onScreen.ts';
 
 // The worker's globals, as far as this file uses them (tsconfig has the DOM lib, not WebWorker's).
 interface PushData {
@@ -17,6 +18,7 @@ interface WindowClientLike {
   readonly url: string;
   readonly focused: boolean;
   readonly visibilityState: string;
+  postMessage(message: unknown, transfer: Transferable[]): void;
 }
 declare const self: {
   readonly registration: ServiceWorkerRegistration;
@@ -72,11 +74,25 @@ async function notices(data: PushData | null): Promise<Shown[]> {
   }
 }
 
+/** The route a window shows, asked over a MessageChannel (web/src/lib/onScreen.ts); undefined when it does not answer in time. */
+function askRoute(w: WindowClientLike): Promise<{ hash: string; focused: boolean; visible: boolean } | undefined> {
+  return new Promise((resolve) => {
+    const ch = new MessageChannel();
+    const timer = setTimeout(() => resolve(undefined), 500);
+    ch.port1.onmessage = (e) => {
+      clearTimeout(timer);
+      resolve(e.data as { hash: string; focused: boolean; visible: boolean });
+    };
+    w.postMessage({ type: ON_SCREEN_QUESTION }, [ch.port2]);
+  });
+}
+
 /** A focused, visible window of the app already showing that chat. */
 async function onScreen(chat: string | undefined): Promise<boolean> {
   if (chat === undefined) return false;
-  const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
-  return windows.some((w) => w.focused && w.visibilityState === 'visible' && new URL(w.url).hash === `#/chat/${chat}`);
+  const windows = (await self.clients.matchAll({ type: 'window', includeUncontrolled: true })).filter((w) => w.focused && w.visibilityState === 'visible');
+  const routes = await Promise.all(windows.map(askRoute));
+  return routes.some((r) => r !== undefined && r.focused && r.visible && r.hash === `#/chat/${chat}`);
 }
 
 async function handlePush(data: PushData | null): Promise<void> {
