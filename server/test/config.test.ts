@@ -45,6 +45,16 @@ describe('config', () => {
       instanceTtlMs: 15_000,
       logLevel: 'info',
       staticDir: 'dist/web',
+      vapidPublicKey: undefined,
+      vapidPrivateKey: undefined,
+      vapidSubject: 'mailto:postmaster@localhost',
+      vapidKeyFile: 'data/vapid.json',
+      pushTtlMs: 86_400_000,
+      pushCoalesceMs: 10_000,
+      pushQueueMax: 10_000,
+      pushConcurrency: 32,
+      pushTimeoutMs: 10_000,
+      pushAllowPrivate: false,
     });
     expect(loadConfig({})).toEqual(defaultConfig());
   });
@@ -101,6 +111,16 @@ describe('config', () => {
       INSTANCE_TTL: '30s',
       LOG_LEVEL: 'DEBUG',
       STATIC_DIR: './public',
+      VAPID_PUBLIC_KEY: 'BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM',
+      VAPID_PRIVATE_KEY: 'tBHItJI5svbpez7KI4CCXgtBHItJI5svbpez7KI4CCX',
+      VAPID_SUBJECT: 'mailto:ops@chat.example.com',
+      VAPID_KEY_FILE: '/var/lib/sm/vapid.json',
+      PUSH_TTL: '1h',
+      PUSH_COALESCE: '0',
+      PUSH_QUEUE: '17',
+      PUSH_CONCURRENCY: '2',
+      PUSH_TIMEOUT: '3s',
+      PUSH_ALLOW_PRIVATE: 'true',
     });
     expect(c).toEqual({
       port: 9000,
@@ -134,6 +154,16 @@ describe('config', () => {
       instanceTtlMs: 30_000,
       logLevel: 'debug',
       staticDir: './public',
+      vapidPublicKey: 'BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM',
+      vapidPrivateKey: 'tBHItJI5svbpez7KI4CCXgtBHItJI5svbpez7KI4CCX',
+      vapidSubject: 'mailto:ops@chat.example.com',
+      vapidKeyFile: '/var/lib/sm/vapid.json',
+      pushTtlMs: 3_600_000,
+      pushCoalesceMs: 0,
+      pushQueueMax: 17,
+      pushConcurrency: 2,
+      pushTimeoutMs: 3000,
+      pushAllowPrivate: true,
     });
     expect(loadConfig({ ALLOWED_ORIGINS: '*' }).allowedOrigins).toEqual(['*']);
     expect(loadConfig({ REDIS_URL: '' }).redisUrl).toBeUndefined();
@@ -142,6 +172,10 @@ describe('config', () => {
   });
 
   const bad: [string, string][] = [
+    ['VAPID_PUBLIC_KEY', 'not a key!'],
+    ['VAPID_SUBJECT', 'admin@example.com'],
+    ['PUSH_ALLOW_PRIVATE', 'yes'],
+    ['PUSH_CONCURRENCY', '0'],
     ['PORT', '70000'],
     ['PORT', 'http'],
     ['HOST', '  '],
