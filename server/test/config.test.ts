@@ -172,7 +172,6 @@ describe('config', () => {
   });
 
   const bad: [string, string][] = [
-    ['VAPID_PUBLIC_KEY', 'not a key!'],
     ['VAPID_SUBJECT', 'admin@example.com'],
     ['PUSH_ALLOW_PRIVATE', 'yes'],
     ['PUSH_CONCURRENCY', '0'],
@@ -218,6 +217,12 @@ describe('config', () => {
       expect(e.message).toMatch(/expected/);
     });
   }
+
+  it('never echoes a VAPID private key', () => {
+    const e = errorOf({ VAPID_PRIVATE_KEY: 'sEcReT!not-base64' });
+    expect(e.variable).toBe('VAPID_PRIVATE_KEY');
+    expect(e.message).not.toContain('sEcReT');
+  });
 
   it('never echoes a Redis URL, which may hold a password', () => {
     const e = errorOf({ REDIS_URL: 'http://user:s3cret@host' });
