@@ -1,6 +1,6 @@
 // How much a notification may say, chosen in Settings and read by both the app (in-app
-// notifications) and the service worker (pushes while the app is closed). In IndexedDB, not
-// localStorage: a service worker has no localStorage.
+// notifications) and the service worker (pushes while the app is closed). In IndexedDB: a service
+// worker has no Web Storage.
 import { openDB, type DBSchema } from 'idb';
 
 /** full: name and text; name: name only; none: just "New message". */
