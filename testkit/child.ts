@@ -60,7 +60,8 @@ export class Listener {
     this.port = opts.port;
     this.child = spawn(process.execPath, ['--import', 'tsx', ...(opts.nodeArgs ?? []), opts.entry], {
       cwd: ROOT,
-      env: { ...opts.env, HOST, PORT: String(opts.port) },
+      // No Web Push key file written into the tree by a test's relay (push stays off unless the env asks).
+      env: { VAPID_KEY_FILE: '', ...opts.env, HOST, PORT: String(opts.port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const child = this.child;

@@ -59,6 +59,16 @@ describe('config', () => {
       logLevel: 'info',
       staticDir: 'dist/web',
       verifyThreads: 1,
+      vapidPublicKey: undefined,
+      vapidPrivateKey: undefined,
+      vapidSubject: 'mailto:postmaster@localhost',
+      vapidKeyFile: 'data/vapid.json',
+      pushTtlMs: 86_400_000,
+      pushCoalesceMs: 10_000,
+      pushQueueMax: 10_000,
+      pushConcurrency: 32,
+      pushTimeoutMs: 10_000,
+      pushAllowPrivate: false,
     });
     expect(loadConfig({})).toEqual(defaultConfig());
   });
@@ -128,6 +138,16 @@ describe('config', () => {
       LOG_LEVEL: 'DEBUG',
       STATIC_DIR: './public',
       VERIFY_THREADS: '3',
+      VAPID_PUBLIC_KEY: 'BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM',
+      VAPID_PRIVATE_KEY: 'tBHItJI5svbpez7KI4CCXgtBHItJI5svbpez7KI4CCX',
+      VAPID_SUBJECT: 'mailto:ops@chat.example.com',
+      VAPID_KEY_FILE: '/var/lib/sm/vapid.json',
+      PUSH_TTL: '1h',
+      PUSH_COALESCE: '0',
+      PUSH_QUEUE: '17',
+      PUSH_CONCURRENCY: '2',
+      PUSH_TIMEOUT: '3s',
+      PUSH_ALLOW_PRIVATE: 'true',
     });
     // Each feature's own variables are checked by its own tests; these are the core ones.
     expect(c).toMatchObject({
@@ -175,6 +195,16 @@ describe('config', () => {
       logLevel: 'debug',
       staticDir: './public',
       verifyThreads: 3,
+      vapidPublicKey: 'BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM',
+      vapidPrivateKey: 'tBHItJI5svbpez7KI4CCXgtBHItJI5svbpez7KI4CCX',
+      vapidSubject: 'mailto:ops@chat.example.com',
+      vapidKeyFile: '/var/lib/sm/vapid.json',
+      pushTtlMs: 3_600_000,
+      pushCoalesceMs: 0,
+      pushQueueMax: 17,
+      pushConcurrency: 2,
+      pushTimeoutMs: 3000,
+      pushAllowPrivate: true,
     });
     expect(loadConfig({ ALLOWED_ORIGINS: '*' }).allowedOrigins).toEqual(['*']);
     expect(loadConfig({ REDIS_URL: '' }).redisUrl).toBeUndefined();
@@ -189,6 +219,9 @@ describe('config', () => {
   });
 
   const bad: [string, string][] = [
+    ['VAPID_SUBJECT', 'admin@example.com'],
+    ['PUSH_ALLOW_PRIVATE', 'yes'],
+    ['PUSH_CONCURRENCY', '0'],
     ['PORT', '70000'],
     ['PORT', 'http'],
     ['HOST', '  '],
@@ -232,6 +265,12 @@ describe('config', () => {
       expect(e.message).toMatch(/expected/);
     });
   }
+
+  it('never echoes a VAPID private key', () => {
+    const e = errorOf({ VAPID_PRIVATE_KEY: 'sEcReT!not-base64' });
+    expect(e.variable).toBe('VAPID_PRIVATE_KEY');
+    expect(e.message).not.toContain('sEcReT');
+  });
 
   it('never echoes a Redis URL, which may hold a password', () => {
     const e = errorOf({ REDIS_URL: 'http://user:s3cret@host' });
