@@ -122,7 +122,7 @@ export const LIMITS = {
   maxPresenceSubs: 1000,
 };
 
-export function hello(opts: { epoch?: string; heartbeatMs?: number; now?: number } = {}): ServerFrame {
+export function hello(opts: { epoch?: string; heartbeatMs?: number; now?: number; limits?: Partial<typeof LIMITS> } = {}): ServerFrame {
   return {
     type: 'hello',
     v: 1,
@@ -130,7 +130,7 @@ export function hello(opts: { epoch?: string; heartbeatMs?: number; now?: number
     epoch: opts.epoch ?? 'e1',
     serverTime: opts.now ?? 1_700_000_000_000,
     heartbeatMs: opts.heartbeatMs ?? 30_000,
-    limits: LIMITS,
+    limits: { ...LIMITS, ...opts.limits },
   };
 }
 
@@ -155,9 +155,9 @@ export interface Harness {
   storage: Storage;
   events: { [K in keyof ClientEvents]: ClientEvents[K][] };
   /** Runs the handshake on the latest socket; resolves after ready is processed. */
-  handshake(opts?: { epoch?: string; resumed?: boolean; heartbeatMs?: number }): Promise<{ s: FakeSocket; auth: ClientFrames['auth'] }>;
+  handshake(opts?: { epoch?: string; resumed?: boolean; heartbeatMs?: number; limits?: Partial<typeof LIMITS> }): Promise<{ s: FakeSocket; auth: ClientFrames['auth'] }>;
   /** connect() plus the handshake. */
-  connect(opts?: { epoch?: string; resumed?: boolean }): Promise<{ s: FakeSocket; auth: ClientFrames['auth'] }>;
+  connect(opts?: { epoch?: string; resumed?: boolean; limits?: Partial<typeof LIMITS> }): Promise<{ s: FakeSocket; auth: ClientFrames['auth'] }>;
   /** The server drops the socket (1001); the client reconnects after its backoff; handshake again. */
   reconnect(opts?: { epoch?: string; resumed?: boolean }): Promise<{ s: FakeSocket; auth: ClientFrames['auth'] }>;
 }
@@ -187,7 +187,7 @@ export async function harness(o: Partial<MessengerClientOptions> = {}): Promise<
   const handshake: Harness['handshake'] = async (opts = {}) => {
     const s = FakeSocket.last;
     s.open();
-    s.push(hello({ epoch: opts.epoch, heartbeatMs: opts.heartbeatMs ?? 3_600_000, now: timers.now }));
+    s.push(hello({ epoch: opts.epoch, heartbeatMs: opts.heartbeatMs ?? 3_600_000, now: timers.now, ...(opts.limits ? { limits: opts.limits } : {}) }));
     await settle();
     const auth = s.frames('auth')[0]!;
     s.push(ready(c.sessionId!, c.deviceId!, opts));

@@ -126,11 +126,15 @@ describe('outbox', () => {
 
   it('a message too large for the server is failed here instead of being sent', async () => {
     const h = await harness();
-    const { s } = await h.connect();
     const bob = peer();
-    const id = await h.c.sendMessage({ recipientId: bob.sessionId, content: 'x'.repeat(60_000) });
+    // Written offline under the default limit; the server turns out to allow less.
+    const id = await h.c.sendMessage({ recipientId: bob.sessionId, content: 'x'.repeat(40_000) });
+    const { s } = await h.connect({ limits: { maxCtBytes: 16_384 } });
     expect(s.frames('send').filter((f) => f.id === id)).toEqual([]);
     expect(await h.c.getMessage(id)).toMatchObject({ status: 'failed', failureReason: 'FRAME_TOO_LARGE' });
+    // Written once the server's limit is known: refused at once (contentLimit.ts), nothing stored.
+    await expect(h.c.sendMessage({ recipientId: bob.sessionId, content: 'x'.repeat(60_000) })).rejects.toThrow(/do not fit in one message/);
+    expect((await h.c.getConversation(bob.sessionId)).messages.map((m) => m.id)).toEqual([id]);
   });
 
   it('epoch change: every envelope not yet delivered goes again with the same id; delivered ones do not', async () => {
