@@ -14,6 +14,7 @@ import {
   type ServerFrame,
 } from '../protocol/index.ts';
 import { atomically, type Batch } from './batch.ts';
+import { exportBackup, importBackup, type MergeResult } from './backup.ts';
 import { MAX_CONTENT_CHARS } from './body.ts';
 import { Connection, LOCAL_CLOSE, type ConnectionState, type ReadyInfo, type StateChange, type WebSocketConstructor } from './connection.ts';
 import { Contacts } from './contacts.ts';
@@ -372,6 +373,22 @@ export class MessengerClient extends Emitter<ClientEvents> {
   /** Removes this device's push subscription from the server. */
   unregisterPush(): Promise<void> {
     return this._push.unregister();
+  }
+
+  // ---- history: backup file (client/backup.ts) ----
+  /** This device's conversations and messages as an encrypted backup file (key from the phrase). */
+  exportBackup(): Promise<Uint8Array> {
+    this._requireIdentity();
+    return this._queue.run(() => exportBackup(this._ctx));
+  }
+  /** Merges a backup made by this identity in one storage write; a BackupError (code) changes nothing. */
+  importBackup(file: Uint8Array): Promise<MergeResult> {
+    this._requireIdentity();
+    return this._queue.run(async () => {
+      const r = await importBackup(this._ctx, file);
+      this._lastSeq = Math.max(this._lastSeq, r.maxSeq);
+      return r;
+    });
   }
 
   // ---- reads ----------------------------------------------------------------------------------
