@@ -4,27 +4,17 @@
 // account, the outbox belongs to the device that will send it).
 import { openBackup, sealBackup, BackupError } from '../protocol/backup.ts';
 import { utf8Decode, utf8ToBytes } from '../protocol/index.ts';
-import { arr, bool, hexId, int, literal, obj, oneOf, opt, sessionId, str, type Infer } from '../protocol/schema.ts';
+import { arr, int, literal, obj, sessionId, type Infer } from '../protocol/schema.ts';
 import { atomically, type Batch } from './batch.ts';
-import { MAX_CONTENT_CHARS } from './body.ts';
+import { historyMessageSchema, type HistoryMessage } from './body.ts';
+
+export type { HistoryMessage };
 import type { ClientContext } from './context.ts';
 import type { Conversation, StoredMessage } from './storage.ts';
 
 /** A backup holds at most this many messages (about 2 GB of the longest texts; far above real use). */
 export const MAX_BACKUP_MESSAGES = 1_000_000;
 
-export const historyMessageSchema = obj({
-  id: hexId(),
-  peer: sessionId(),
-  direction: oneOf(['in', 'out'] as const),
-  content: str({ max: MAX_CONTENT_CHARS }),
-  messageType: str({ min: 1, max: 32 }),
-  sentAt: int(),
-  seq: int(),
-  status: opt(oneOf(['sent', 'delivered', 'read'] as const)),
-  read: bool(),
-});
-export type HistoryMessage = Infer<typeof historyMessageSchema>;
 
 const backupContentSchema = obj({
   v: literal('1'),

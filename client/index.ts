@@ -51,3 +51,4 @@ export { openPushPayload, type OpenedPush, type PushNotice } from './pushPayload
 export { IndexedDbStorage, type IndexedDbStorageOptions } from './indexedDbStorage.ts';
 export { BackupError, BACKUP_ERRORS, type BackupErrorCode } from '../protocol/backup.ts';
 export type { MergeResult } from './backup.ts';
+export type { HistoryProgressEvent } from './historyTransfer.ts';
