@@ -46,6 +46,8 @@ const bodyText = (b: Body): string => new TextDecoder().decode(encodeBody(b));
 
 export class HistoryTransfer {
   private _receiving: Receiving | undefined;
+  /** The last progress of an answer this device sent, for a screen opened mid-transfer. */
+  private _sending: HistoryProgressEvent | undefined;
   private readonly _answered = new Set<string>();
 
   constructor(
@@ -61,10 +63,11 @@ export class HistoryTransfer {
     return this._ctx.identity().sessionId;
   }
 
-  /** The current request's progress on this device, if one was made since start. */
+  /** This device's request's progress if it made one since start, else its last answer's. */
   get progress(): HistoryProgressEvent | undefined {
     const r = this._receiving;
-    return r && { rid: r.rid, role: 'receiving', received: r.received, total: r.total, done: r.done };
+    if (!r) return this._sending;
+    return { rid: r.rid, role: 'receiving', received: r.received, total: r.total, done: r.done };
   }
 
   /** A backup file merged (backup.ts); local order continues after it. */
@@ -92,9 +95,12 @@ export class HistoryTransfer {
   async onBody(body: Bodies['history_request'] | Bodies['history_chunk'] | Bodies['history_ack']): Promise<void> {
     if (body.t === 'history_request') return this._answer(body);
     if (body.t === 'history_chunk') return this._onChunk(body);
-    if (body.by === this._deviceId()) {
-      this._ctx.events.emit('historyProgress', { rid: body.rid, role: 'sending', received: body.received, total: body.total, done: body.received >= body.total });
-    }
+    if (body.by === this._deviceId()) this._tellSending({ rid: body.rid, role: 'sending', received: body.received, total: body.total, done: body.received >= body.total });
+  }
+
+  private _tellSending(e: HistoryProgressEvent): void {
+    this._sending = e;
+    this._ctx.events.emit('historyProgress', e);
   }
 
   /** Sibling side: every message after the cursor, in chunks, queued in one batch; once per rid. */
@@ -132,7 +138,7 @@ export class HistoryTransfer {
         const body: Bodies['history_chunk'] = { t: 'history_chunk', rid: req.rid, dev: req.dev, by: this._deviceId(), index, sent, total, last, more, messages };
         this._outbox.enqueue(b, { id: randomId(), to: this._me(), kind: 'history', body: bodyText(body) });
       });
-      b.emit('historyProgress', { rid: req.rid, role: 'sending', received: req.received, total, done: total === req.received });
+      b.after(() => this._tellSending({ rid: req.rid, role: 'sending', received: req.received, total, done: total === req.received }));
     });
     await this._outbox.flush();
   }

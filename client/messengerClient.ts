@@ -386,7 +386,7 @@ export class MessengerClient extends Emitter<ClientEvents> {
   importBackup = (file: Uint8Array): Promise<MergeResult> => this._queue.run(() => this._history.importBackup(file));
   /** Asks my other online devices for history (again: from where the last transfer stopped); the request id. */
   requestHistory = (): Promise<string> => this._queue.run(() => this._history.request());
-  /** This device's latest history request, as its last historyProgress event said. */
+  /** As the last historyProgress event of this device's own request said, else of its last answer. */
   get historyProgress(): HistoryProgressEvent | undefined {
     return this._history.progress;
   }

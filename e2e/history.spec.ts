@@ -2,6 +2,7 @@
 // on a device restored from the same phrase (a damaged file is refused and says so), and history
 // fetched from the other device with a progress bar on both screens.
 import { readFile, writeFile } from 'node:fs/promises';
+import { checkA11y } from './a11y.ts';
 import { expect, test } from './fixtures.ts';
 import { befriend } from './messenger.ts';
 
@@ -39,7 +40,7 @@ test('history: a backup file from one device brings the messages to another rest
   await expect(laptop.message('second from before')).toBeVisible();
 });
 
-test('history: a new device gets it from the other device, with progress on both screens', async ({ users }) => {
+test('history: a new device gets it from the other device, with progress on both screens', async ({ users }, testInfo) => {
   const alice = await users.onboard('Alice');
   const bob = await users.onboard('Bob');
   await befriend(alice, bob);
@@ -54,6 +55,7 @@ test('history: a new device gets it from the other device, with progress on both
   await expect(laptop.byTestId('history-progress')).toContainText('History received');
   await expect(laptop.byTestId('history-bar')).toHaveAttribute('value', '1');
   await expect(alice.byTestId('history-progress')).toContainText('(1 of 1)');
+  await checkA11y(laptop.page, testInfo, 'settings-history');
   await laptop.openChat(bob.sessionId);
   await expect(laptop.message('said before the laptop existed')).toBeVisible();
 });

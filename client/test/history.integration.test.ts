@@ -46,6 +46,7 @@ describe('history from a sibling device', () => {
     const steps = receiving.filter((e) => e.total > 0).map((e) => e.received);
     expect(steps).toEqual([50, 100, 150, 200, 250, 300, 350, 400, 450, 500]);
     await eventually(() => sending.at(-1)?.received === 500, 'the phone sees the laptop got it all');
+    expect(phone.c.historyProgress).toEqual({ rid, role: 'sending', received: 500, total: 500, done: true });
     expect(sending.every((e) => e.rid === rid && e.role === 'sending' && e.total === 500)).toBe(true);
     // Read state and conversations came along.
     const conv = await laptop.getConversation(peers[0]!);

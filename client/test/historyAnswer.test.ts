@@ -1,7 +1,8 @@
 // Who a device answers with its history: only its own Session ID, never its own request, and each
 // request id once (client/historyTransfer.ts).
 import { describe, expect, it } from 'vitest';
-import { MemoryStorage, type ClientFrames } from '../index.ts';
+import type { ClientFrames } from '../../protocol/index.ts';
+import { MemoryStorage } from '../index.ts';
 import { envelope, fixedIdentity, harness, hexId, opened, peer, settle } from './fakes.ts';
 
 describe('answering a history request', () => {
