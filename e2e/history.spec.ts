@@ -3,7 +3,7 @@
 // fetched from the other device with a progress bar on both screens.
 import { readFile, writeFile } from 'node:fs/promises';
 import { checkA11y } from './a11y.ts';
-import { expect, test } from './fixtures.ts';
+import { expect, shot, test } from './fixtures.ts';
 import { befriend } from './messenger.ts';
 
 test('history: a backup file from one device brings the messages to another restored from the phrase', async ({ users }, testInfo) => {
@@ -56,6 +56,8 @@ test('history: a new device gets it from the other device, with progress on both
   await expect(laptop.byTestId('history-bar')).toHaveAttribute('value', '1');
   await expect(alice.byTestId('history-progress')).toContainText('(1 of 1)');
   await checkA11y(laptop.page, testInfo, 'settings-history');
+  await laptop.byTestId('history-section').scrollIntoViewIfNeeded();
+  await shot(laptop.page, testInfo, 'settings-history');
   await laptop.openChat(bob.sessionId);
   await expect(laptop.message('said before the laptop existed')).toBeVisible();
 });

@@ -84,7 +84,7 @@ export function HistorySection({ client }: { client: Client }) {
           <progress id="history-bar" max={Math.max(1, progress.total)} value={progress.done ? Math.max(1, progress.total) : progress.received} data-testid="history-bar" aria-valuetext={`${pct}%`} />
         </div>
       )}
-      <div class="inline-row">
+      <div class="inline-row history-actions">
         <button type="button" class="btn btn-secondary" onClick={exportFile} disabled={busy !== null} data-testid="backup-export">
           {busy === 'export' ? 'Preparing…' : 'Export backup'}
         </button>
