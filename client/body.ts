@@ -11,6 +11,42 @@ const ids = arr(hexId(), { max: 1000 });
 const msgFields = { id: hexId(), ts: int(), content: str({ max: MAX_CONTENT_CHARS }), messageType: str({ min: 1, max: 32 }) };
 const name = str({ max: 128 });
 
+// ---- history (client/backup.ts, client/historyTransfer.ts) ----
+/** One message of history, as a backup file and a history_chunk carry it (no local storedAt). */
+export const historyMessageSchema = obj({
+  id: hexId(),
+  peer: sessionId(),
+  direction: oneOf(['in', 'out'] as const),
+  content: str({ max: MAX_CONTENT_CHARS }),
+  messageType: str({ min: 1, max: 32 }),
+  sentAt: int(),
+  seq: int(),
+  status: opt(oneOf(['sent', 'delivered', 'read'] as const)),
+  read: bool(),
+});
+export type HistoryMessage = Infer<typeof historyMessageSchema>;
+/** Messages per history_chunk at most (fewer when their bytes would not fit one envelope). */
+export const HISTORY_CHUNK_MESSAGES = 50;
+const historyBodies = {
+  /** From a new device of mine: send me the history after this cursor ((afterSeq, afterId) order). */
+  history_request: obj({ t: literal('history_request'), rid: hexId(), dev: hexId(), afterSeq: int(), afterId: str({ max: 32 }), received: int() }),
+  /** A sibling's answer, for device `dev`: `sent` counts messages through this chunk, of `total`. */
+  history_chunk: obj({
+    t: literal('history_chunk'),
+    rid: hexId(),
+    dev: hexId(),
+    by: hexId(),
+    index: int(),
+    sent: int(),
+    total: int(),
+    last: bool(),
+    more: bool(),
+    messages: arr(historyMessageSchema, { max: HISTORY_CHUNK_MESSAGES }),
+  }),
+  /** The new device's progress, for the sibling `by` to show. */
+  history_ack: obj({ t: literal('history_ack'), rid: hexId(), by: hexId(), received: int(), total: int() }),
+} as const;
+
 const bodies = {
   msg: obj({ t: literal('msg'), ...msgFields }),
   sync: obj({ t: literal('sync'), to: sessionId(), msg: obj(msgFields) }),
@@ -37,6 +73,7 @@ const bodies = {
       { max: CONTACTS_PER_BODY },
     ),
   }),
+  ...historyBodies,
 } as const;
 
 export type BodyType = keyof typeof bodies;

@@ -1,5 +1,6 @@
 // What the SDK tells the app. Payloads are plain data; records are copies of what is stored.
 import type { ConnectionState } from './connection.ts';
+import type { HistoryProgressEvent } from './historyTransfer.ts';
 import type { Contact, Conversation, InvitationDirection, InvitationRecord, LocalInvitationStatus, MessageStatus, StoredMessage } from './storage.ts';
 
 export interface StatusEvent {
@@ -73,6 +74,8 @@ export interface ClientEvents {
   read: ReadEvent;
   /** The conversation's record as now stored: the chat list needs no read. */
   conversation: ConversationEvent;
+  /** History moving from a sibling device: on the new device (receiving) and the sibling (sending). */
+  historyProgress: HistoryProgressEvent;
   /** Something failed that the SDK handled (a box that did not open, a refused request, …). */
   error: Error;
 }

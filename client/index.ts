@@ -49,3 +49,6 @@ export type { TimerHandle } from './runtime.ts';
 export type { PushSubscriptionInput } from './push.ts';
 export { openPushPayload, type OpenedPush, type PushNotice } from './pushPayload.ts';
 export { IndexedDbStorage, type IndexedDbStorageOptions } from './indexedDbStorage.ts';
+export { BackupError, BACKUP_ERRORS, type BackupErrorCode } from '../protocol/backup.ts';
+export type { MergeResult } from './backup.ts';
+export type { HistoryProgressEvent } from './historyTransfer.ts';

@@ -5,6 +5,7 @@ import { BoxError, fromBase64, open, randomId, type ServerFrames } from '../prot
 import { atomically, type Batch } from './batch.ts';
 import { decodeBody, encodeBody, type Bodies, type Body } from './body.ts';
 import type { Contacts } from './contacts.ts';
+import type { HistoryTransfer } from './historyTransfer.ts';
 import { report, type ClientContext } from './context.ts';
 import type { Outbox } from './outbox.ts';
 import type { StoredMessage } from './storage.ts';
@@ -13,6 +14,9 @@ import type { Typing } from './typing.ts';
 const bodyText = (b: Body): string => new TextDecoder().decode(encodeBody(b));
 
 export class Messages {
+  /** Set by the facade: history bodies from my own devices go there. */
+  history: HistoryTransfer | undefined;
+
   constructor(
     private readonly _ctx: ClientContext,
     private readonly _outbox: Outbox,
@@ -112,7 +116,7 @@ export class Messages {
     if (!body) return;
     // Copies are only believed from my own devices; receipts, typing and profiles only from others.
     const fromMe = from === this._me();
-    const ownOnly = body.t === 'sync' || body.t === 'read_sync' || body.t === 'sync_request' || body.t === 'contacts';
+    const ownOnly = body.t === 'sync' || body.t === 'read_sync' || body.t === 'sync_request' || body.t === 'contacts' || body.t.startsWith('history_');
     const allowed = ownOnly ? fromMe : body.t === 'receipt' || body.t === 'typing' || body.t === 'profile' ? !fromMe : true;
     if (!allowed) {
       report(ctx, new Error(`body ${body.t} from ${fromMe ? 'my own Session ID' : 'another Session ID'} ignored`));
@@ -140,6 +144,10 @@ export class Messages {
         return;
       case 'contacts':
         return this._contacts.onContactsSync(body.contacts);
+      case 'history_request':
+      case 'history_chunk':
+      case 'history_ack':
+        return this.history?.onBody(body);
       case 'invite':
         return; // only ever inside invite.ct
     }

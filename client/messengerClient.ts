@@ -14,6 +14,7 @@ import {
   type ServerFrame,
 } from '../protocol/index.ts';
 import { atomically, type Batch } from './batch.ts';
+import { exportBackup, type MergeResult } from './backup.ts';
 import { MAX_CONTENT_CHARS } from './body.ts';
 import { Connection, LOCAL_CLOSE, type ConnectionState, type ReadyInfo, type StateChange, type WebSocketConstructor } from './connection.ts';
 import { Contacts } from './contacts.ts';
@@ -22,6 +23,7 @@ import { Dispatcher } from './dispatch.ts';
 import { report, type ClientContext } from './context.ts';
 import { Emitter } from './emitter.ts';
 import type { ClientEvents } from './events.ts';
+import { HistoryTransfer, type HistoryProgressEvent } from './historyTransfer.ts';
 import { Invitations } from './invitations.ts';
 import { Messages } from './messages.ts';
 import { Outbox } from './outbox.ts';
@@ -58,6 +60,7 @@ export class MessengerClient extends Emitter<ClientEvents> {
   private readonly _stream: Stream;
   private readonly _dispatch: Dispatcher;
   private readonly _push: PushRegistration;
+  private readonly _history: HistoryTransfer;
 
   static async create(opts: MessengerClientOptions): Promise<MessengerClient> {
     const urls = checkUrls(opts.url);
@@ -108,6 +111,8 @@ export class MessengerClient extends Emitter<ClientEvents> {
     this._messages = new Messages(ctx, this._outbox, this._contacts, this._typing);
     this._invitations = new Invitations(ctx, this._contacts, this._presence, this._outbox, retry);
     this._stream = new Stream(ctx, DEFAULT_STREAM);
+    this._history = new HistoryTransfer(ctx, this._outbox, () => this._deviceId!, (seq) => (this._lastSeq = Math.max(this._lastSeq, seq)), opts.historyMaxMessages);
+    this._messages.history = this._history;
     this._push = new PushRegistration(ctx);
     this._dispatch = new Dispatcher(ctx, {
       push: this._push,
@@ -372,6 +377,18 @@ export class MessengerClient extends Emitter<ClientEvents> {
   /** Removes this device's push subscription from the server. */
   unregisterPush(): Promise<void> {
     return this._push.unregister();
+  }
+
+  // ---- history: backup file (client/backup.ts), from a sibling (client/historyTransfer.ts) ----
+  /** This device's conversations and messages as an encrypted backup file (key from the phrase). */
+  exportBackup = (): Promise<Uint8Array> => this._queue.run(() => exportBackup(this._ctx));
+  /** Merges a backup made by this identity in one storage write; a BackupError (code) changes nothing. */
+  importBackup = (file: Uint8Array): Promise<MergeResult> => this._queue.run(() => this._history.importBackup(file));
+  /** Asks my other online devices for history (again: from where the last transfer stopped); the request id. */
+  requestHistory = (): Promise<string> => this._queue.run(() => this._history.request());
+  /** As the last historyProgress event of this device's own request said, else of its last answer. */
+  get historyProgress(): HistoryProgressEvent | undefined {
+    return this._history.progress;
   }
 
   // ---- reads ----------------------------------------------------------------------------------

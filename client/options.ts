@@ -24,6 +24,8 @@ export interface MessengerClientOptions {
   /** The browser's online/offline events; default window when present. null: none. */
   network?: NetworkEvents | null;
   handshakeTimeoutMs?: number;
+  /** Messages a sibling sends per history request at most (historyTransfer.ts). Default 5000. */
+  historyMaxMessages?: number;
 }
 
 export interface ConversationView extends Conversation {

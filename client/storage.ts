@@ -121,7 +121,7 @@ export interface InvitationRecord {
   updatedAt: number;
 }
 
-export type OutboxKind = 'msg' | 'sync' | 'receipt' | 'read_sync' | 'grant' | 'profile' | 'sync_request' | 'contacts';
+export type OutboxKind = 'msg' | 'sync' | 'receipt' | 'read_sync' | 'grant' | 'profile' | 'sync_request' | 'contacts' | 'history';
 /**
  * pending: to be sent (again) when connected, at nextAttemptAt if set; sent: the server stored it,
  * kept until `delivered` so it can be re-sent if the server loses its memory; failed: refused with

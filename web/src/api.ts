@@ -9,6 +9,7 @@ export type {
   ConnectionState,
   Contact,
   ConversationEvent,
+  HistoryProgressEvent,
   InvitationRecord,
   MessageStatus,
   Settings,

@@ -8,6 +8,7 @@ import { Icon } from './common/Icon.tsx';
 import { ScreenBar } from './common/ScreenBar.tsx';
 import { SessionIdCard } from './common/SessionIdCard.tsx';
 import { NotificationSettings } from './NotificationSettings.tsx';
+import { HistorySection } from './settings/History.tsx';
 
 const TOGGLES: readonly { key: PrivacyKey; label: string; hint: string }[] = [
   { key: 'sharePresence', label: 'Share when I am online', hint: 'Off: contacts see you as offline, and you do not see when they are online.' },
@@ -121,9 +122,11 @@ export function Settings() {
             <li>
               Choose <strong>I have a recovery phrase</strong> and enter your 12 words.
             </li>
-            <li>Both devices then receive every message and share your contacts.</li>
+            <li>Both devices then receive every new message and share your contacts. Earlier messages: below.</li>
           </ol>
         </section>
+
+        <HistorySection client={s.client} />
 
         <NotificationSettings />
 
@@ -131,7 +134,7 @@ export function Settings() {
           <h2 class="section-title" id="wipe-title">
             Wipe this device
           </h2>
-          <p class="muted">Deletes your identity, contacts and messages from this device. Without your recovery phrase they cannot be restored.</p>
+          <p class="muted">Deletes your identity, contacts and messages from this device. Your recovery phrase restores your account; your messages come back only from another device of yours or a backup file.</p>
           <button type="button" class="btn btn-danger" onClick={() => m.askWipe()} disabled={m.wiping.value} data-testid="wipe-device">
             <Icon name="trash" size={18} /> {m.wiping.value ? 'Wiping…' : 'Wipe this device'}
           </button>
@@ -154,7 +157,7 @@ export function Settings() {
         <p>Make sure no one can see your screen. Never share these words: Session will never ask you for them.</p>
       </ConfirmDialog>
       <ConfirmDialog open={m.wipeConfirm.value} title="Wipe this device?" confirmLabel="Wipe everything" danger testId="wipe-dialog" onConfirm={() => m.wipe()} onCancel={() => m.askWipe(false)}>
-        <p>Your identity, contacts and messages will be deleted from this device. Write down your recovery phrase first if you want to keep your account.</p>
+        <p>Your identity, contacts and messages will be deleted from this device. Write down your recovery phrase first if you want to keep your account. Messages that are on no other device of yours are lost unless you export a backup first.</p>
       </ConfirmDialog>
     </section>
   );
