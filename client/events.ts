@@ -1,4 +1,5 @@
 // What the SDK tells the app. Payloads are plain data; records are copies of what is stored.
+import type { AttachmentProgressEvent } from './attachments.ts';
 import type { ConnectionState } from './connection.ts';
 import type { Contact, InvitationDirection, InvitationRecord, LocalInvitationStatus, MessageStatus, StoredMessage } from './storage.ts';
 
@@ -58,6 +59,8 @@ export interface ClientEvents {
   connection: ConnectionEvent;
   contact: Contact;
   read: ReadEvent;
+  /** An attachment's upload moved on (its message stays queued until state "done"). */
+  attachmentProgress: AttachmentProgressEvent;
   /** Something failed that the SDK handled (a box that did not open, a refused request, …). */
   error: Error;
 }

@@ -20,6 +20,7 @@ export {
   type Settings,
   type Storage,
   type StoredIdentity,
+  type StoredAttachment,
   type StoredMessage,
   type StreamCursor,
 } from './storage.ts';
@@ -45,3 +46,6 @@ export {
 } from './connection.ts';
 export type { TimerHandle } from './runtime.ts';
 export { IndexedDbStorage, type IndexedDbStorageOptions } from './indexedDbStorage.ts';
+export { DEFAULT_CACHE_BYTES, IndexedDbAttachmentCache, MemoryAttachmentCache, type AttachmentCache } from './attachmentCache.ts';
+export { AttachmentError, type AttachmentProgressEvent, type SendAttachmentInput } from './attachments.ts';
+export type { AttachmentRef } from './body.ts';

@@ -6,7 +6,7 @@ import { decodeBody, encodeBody, type Bodies, type Body } from './body.ts';
 import type { Contacts } from './contacts.ts';
 import { report, type ClientContext } from './context.ts';
 import type { Outbox } from './outbox.ts';
-import type { StoredMessage } from './storage.ts';
+import type { StoredAttachment, StoredMessage } from './storage.ts';
 import type { Typing } from './typing.ts';
 
 const bodyText = (b: Body): string => new TextDecoder().decode(encodeBody(b));
@@ -25,17 +25,29 @@ export class Messages {
 
   /** Stores the message as queued and queues its envelopes; returns the stored message. */
   async send(peer: string, content: string, messageType: string): Promise<StoredMessage> {
+    const m = await this.store(peer, content, messageType);
+    await this.enqueue(m);
+    return m;
+  }
+
+  /** Stores an outgoing message as queued (an attachment's waits here while its file uploads). */
+  async store(peer: string, content: string, messageType: string, attachment?: StoredAttachment): Promise<StoredMessage> {
     const ctx = this._ctx;
     const now = ctx.runtime.now();
-    const id = randomId();
-    const m: StoredMessage = { id, peer, direction: 'out', content, messageType, sentAt: now, storedAt: now, seq: ctx.nextSeq(), status: 'queued', read: true };
+    const m: StoredMessage = { id: randomId(), peer, direction: 'out', content, messageType, sentAt: now, storedAt: now, seq: ctx.nextSeq(), status: 'queued', read: true };
+    if (attachment) m.attachment = attachment;
     await ctx.storage.putMessage(m);
     await this._touchConversation(m, 0);
-    const msg = { id, ts: now, content, messageType };
+    return m;
+  }
+
+  /** Queues a stored message's envelope and the copy for my other devices. */
+  async enqueue(m: StoredMessage): Promise<void> {
+    const { id, peer } = m;
+    const msg = { id, ts: m.sentAt, content: m.content, messageType: m.messageType, ...(m.attachment ? { attachment: m.attachment } : {}) };
     await this._outbox.enqueue({ id, to: peer, kind: 'msg', body: bodyText({ t: 'msg', ...msg }), messageId: id });
     if (peer !== this._me()) await this._outbox.enqueue({ id: randomId(), to: this._me(), kind: 'sync', body: bodyText({ t: 'sync', to: peer, msg }) });
-    ctx.events.emit('status', { id, peer, status: 'queued' });
-    return m;
+    this._ctx.events.emit('status', { id, peer, status: 'queued' });
   }
 
   /** Marks incoming messages read; returns the ids that were unread. Receipts per the privacy setting. */
@@ -149,6 +161,7 @@ export class Messages {
       seq: ctx.nextSeq(),
       read: false,
     };
+    if (b.attachment) m.attachment = b.attachment;
     await ctx.storage.putMessage(m);
     await this._touchConversation(m, 1);
     this._typing.onMessage(from);
@@ -172,6 +185,7 @@ export class Messages {
       status: 'sent',
       read: true,
     };
+    if (b.msg.attachment) m.attachment = b.msg.attachment;
     await ctx.storage.putMessage(m);
     await this._touchConversation(m, 0);
     ctx.events.emit('message', m);

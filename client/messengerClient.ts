@@ -12,6 +12,8 @@ import {
   type Limits,
   type ServerFrame,
 } from '../protocol/index.ts';
+import { MemoryAttachmentCache } from './attachmentCache.ts';
+import { Attachments, httpBaseOf, type SendAttachmentInput } from './attachments.ts';
 import { MAX_CONTENT_CHARS } from './body.ts';
 import { Connection, LOCAL_CLOSE, type ConnectionState, type ReadyInfo, type StateChange, type WebSocketConstructor } from './connection.ts';
 import { Contacts } from './contacts.ts';
@@ -53,6 +55,7 @@ export class MessengerClient extends Emitter<ClientEvents> {
   private readonly _invitations: Invitations;
   private readonly _stream: Stream;
   private readonly _dispatch: Dispatcher;
+  private readonly _attachments: Attachments;
 
   static async create(opts: MessengerClientOptions): Promise<MessengerClient> {
     const urls = checkUrls(opts.url);
@@ -103,7 +106,16 @@ export class MessengerClient extends Emitter<ClientEvents> {
     this._messages = new Messages(ctx, this._outbox, this._contacts, this._typing);
     this._invitations = new Invitations(ctx, this._contacts, this._presence, this._outbox, retry);
     this._stream = new Stream(ctx, DEFAULT_STREAM);
+    const fetchFn = opts.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
+    this._attachments = new Attachments(ctx, {
+      messages: this._messages,
+      outbox: this._outbox,
+      cache: opts.attachmentCache ?? new MemoryAttachmentCache(),
+      httpBase: () => httpBaseOf(this._conn.url),
+      fetch: fetchFn,
+    });
     this._dispatch = new Dispatcher(ctx, {
+      attachments: this._attachments,
       outbox: this._outbox,
       contacts: this._contacts,
       presence: this._presence,
@@ -206,6 +218,7 @@ export class MessengerClient extends Emitter<ClientEvents> {
       this._outbox.stop();
       this._invitations.stop();
       this._stream.stop();
+      this._attachments.stop();
     }
     this._report({ oldState: this._reported, newState: c.newState, reason: c.reason, code: c.code });
     if (c.newState === 'disconnected') {
@@ -282,6 +295,31 @@ export class MessengerClient extends Emitter<ClientEvents> {
       await this._outbox.flush();
       return m.id;
     });
+  }
+
+  // ---- attachments (client/attachments.ts) ----------------------------------------------------
+
+  /**
+   * Encrypts the file, stores its message (queued) and returns the message id at once; the file
+   * uploads in the background (attachmentProgress events), then the message goes out.
+   */
+  async sendAttachment(input: SendAttachmentInput): Promise<string> {
+    const to = parseSessionId(input.recipientId);
+    checkText('name', input.name, 256);
+    checkText('mime', input.mime, 128);
+    checkText('caption', input.caption ?? '', MAX_CONTENT_CHARS);
+    this._requireIdentity();
+    return this._queue.run(async () => (await this._attachments.send(to, input)).id);
+  }
+
+  /** Stops an upload still running; its message fails with UPLOAD_CANCELLED. */
+  cancelAttachment(messageId: string): boolean {
+    return this._attachments.cancel(messageId);
+  }
+
+  /** The decrypted file of an attachment message (cached; digest and every chunk checked). */
+  downloadAttachment(ref: NonNullable<StoredMessage['attachment']>, opts?: { onProgress?: (got: number, total: number) => void; signal?: AbortSignal }): Promise<Uint8Array> {
+    return this._attachments.download(ref, opts);
   }
 
   /** Queues a failed message (or envelope) again. */

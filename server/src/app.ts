@@ -4,6 +4,8 @@ import uWS from 'uWebSockets.js';
 import type { Cluster } from './cluster.ts';
 import { defaultConfig, type Config } from './config.ts';
 import { backpressure, helloLimits, mailboxLimits, type LiveSocket, type ServerContext } from './context.ts';
+import { startBlobs, type BlobsHandle } from './blobs/start.ts';
+import type { BlobStore } from './blobs/types.ts';
 import { guardStore } from './guardStore.ts';
 import { registerHttp } from './http.ts';
 import { Hub, LocalBus } from './hub.ts';
@@ -25,6 +27,8 @@ export interface StartOptions {
   store?: Store;
   clock?: () => number;
   log?: Logger;
+  /** Default: from config (BLOB_S3_BUCKET or BLOB_DIR). Pass one to use explicit credentials (tests). */
+  blobStore?: BlobStore;
 }
 
 export interface RunningServer {
@@ -113,7 +117,9 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     }
   }
   const bus = cluster?.bus ?? new LocalBus(hub);
+  const blobs: BlobsHandle = await startBlobs(config, clock, log, opts.blobStore);
   const ctx: ServerContext = {
+    blobs: blobs.blobs,
     config,
     store: guardStore(rawStore, log, metrics),
     clock,
@@ -133,6 +139,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
 
   const app = uWS.App();
   app.ws('/ws', wsBehavior(ctx, routeFrame));
+  blobs.register(app, ctx);
   const stopHttp = registerHttp(app, ctx);
   const listenSocket = await listen(app, config.host, config.port);
   const port = uWS.us_socket_local_port(listenSocket as unknown as uWS.us_socket);
@@ -143,6 +150,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const stop = (): void => {
     stopped = true;
     stopMaintenance();
+    blobs.stop();
     stopHttp();
     uWS.us_listen_socket_close(listenSocket);
   };
@@ -168,6 +176,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       if (cluster) await cluster.close(config.presenceDebounceMs);
       else await bus.close();
       await rawStore.close();
+      await blobs.close();
       // Give the close frames a turn of the loop to leave before the remaining sockets are cut.
       await new Promise((r) => setTimeout(r, 20));
       closeApp();

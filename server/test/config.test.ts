@@ -45,6 +45,16 @@ describe('config', () => {
       instanceTtlMs: 15_000,
       logLevel: 'info',
       staticDir: 'dist/web',
+      // attachments
+      attachmentMaxBytes: 25 * 1024 * 1024,
+      blobQuotaBytes: 256 * 1024 * 1024,
+      blobTtlMs: undefined,
+      blobDir: 'data/blobs',
+      blobSecret: undefined,
+      blobS3Bucket: undefined,
+      blobS3Endpoint: undefined,
+      blobS3Region: 'us-east-1',
+      blobS3Prefix: 'blobs/',
     });
     expect(loadConfig({})).toEqual(defaultConfig());
   });
@@ -53,7 +63,7 @@ describe('config', () => {
     const keys = CONFIG_VARS.map((v) => v.key).sort();
     expect(keys).toEqual(Object.keys(defaultConfig()).sort());
     for (const v of CONFIG_VARS) {
-      expect(v.name).toMatch(/^[A-Z_]+$/);
+      expect(v.name).toMatch(/^[A-Z][A-Z0-9_]+$/);
       expect(v.description.length).toBeGreaterThan(5);
     }
   });
@@ -101,6 +111,16 @@ describe('config', () => {
       INSTANCE_TTL: '30s',
       LOG_LEVEL: 'DEBUG',
       STATIC_DIR: './public',
+      // attachments
+      ATTACHMENT_MAX_BYTES: '1048576',
+      BLOB_QUOTA_BYTES: '2097152',
+      BLOB_TTL: '2d',
+      BLOB_DIR: '/var/lib/sm/blobs',
+      BLOB_SECRET: 'AB'.repeat(32),
+      BLOB_S3_BUCKET: 'attachments',
+      BLOB_S3_ENDPOINT: 'http://minio:9000',
+      BLOB_S3_REGION: 'eu-west-1',
+      BLOB_S3_PREFIX: 'sm/',
     });
     expect(c).toEqual({
       port: 9000,
@@ -134,7 +154,19 @@ describe('config', () => {
       instanceTtlMs: 30_000,
       logLevel: 'debug',
       staticDir: './public',
+      // attachments
+      attachmentMaxBytes: 1_048_576,
+      blobQuotaBytes: 2_097_152,
+      blobTtlMs: 2 * 86_400_000,
+      blobDir: '/var/lib/sm/blobs',
+      blobSecret: 'ab'.repeat(32),
+      blobS3Bucket: 'attachments',
+      blobS3Endpoint: 'http://minio:9000',
+      blobS3Region: 'eu-west-1',
+      blobS3Prefix: 'sm/',
     });
+    expect(() => loadConfig({ BLOB_SECRET: 'secret' })).toThrow(/BLOB_SECRET is invalid: expected 64 hex/);
+    expect(() => loadConfig({ ATTACHMENT_MAX_BYTES: '10' })).toThrow(/ATTACHMENT_MAX_BYTES/);
     expect(loadConfig({ ALLOWED_ORIGINS: '*' }).allowedOrigins).toEqual(['*']);
     expect(loadConfig({ REDIS_URL: '' }).redisUrl).toBeUndefined();
     expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(1);
