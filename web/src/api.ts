@@ -12,6 +12,9 @@ export type {
   MessageStatus,
   Settings,
   StoredMessage,
+  StoredAttachment,
+  AttachmentProgressEvent,
+  SendAttachmentInput,
 } from '../../client/index.ts';
 
 let loading: Promise<Engine> | undefined;
