@@ -162,6 +162,37 @@ export class Attachments {
     return m;
   }
 
+  /**
+   * Starts the upload of a stored message again (after a cancel, a failure, or a restart of the
+   * app): the encrypted file comes from the cache, under the key already in the message. False
+   * when the message is not an attachment still to upload, or is uploading now.
+   */
+  async resume(m: StoredMessage): Promise<boolean> {
+    const a = m.attachment;
+    if (!a || a.id !== '' || m.direction !== 'out' || this._uploads.has(m.id)) return false;
+    const ciphertext = await this._d.cache.get(a.digest);
+    if (!ciphertext) {
+      await applyStatus(this._ctx, m.id, 'failed', { reason: 'UPLOAD_LOST' });
+      return false;
+    }
+    if (m.status === 'failed') await applyStatus(this._ctx, m.id, 'queued');
+    const u: Upload = { message: m, ciphertext, abort: new AbortController(), attempts: 0 };
+    this._uploads.set(m.id, u);
+    void this._run(u);
+    return true;
+  }
+
+  /** After a restart: uploads left queued in the latest messages of every conversation go on. */
+  async resumePending(perConversation = 50): Promise<number> {
+    let n = 0;
+    for (const c of await this._ctx.storage.listConversations()) {
+      for (const m of await this._ctx.storage.listMessages(c.peer, { limit: perConversation })) {
+        if (m.status === 'queued' && (await this.resume(m))) n++;
+      }
+    }
+    return n;
+  }
+
   /** Message ids whose file is still going up (this session). */
   uploading(): string[] {
     return [...this._uploads.keys()];

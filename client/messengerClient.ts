@@ -56,6 +56,8 @@ export class MessengerClient extends Emitter<ClientEvents> {
   private readonly _stream: Stream;
   private readonly _dispatch: Dispatcher;
   private readonly _attachments: Attachments;
+  /** Uploads a previous run left unfinished are picked up once, on the first ready. */
+  private _uploadsResumed = false;
 
   static async create(opts: MessengerClientOptions): Promise<MessengerClient> {
     const urls = checkUrls(opts.url);
@@ -241,6 +243,10 @@ export class MessengerClient extends Emitter<ClientEvents> {
     if (changed) this._epochChanged = true;
     else if (info.ready.resumed) this._epochChanged = false;
     if (!live()) return;
+    if (!this._uploadsResumed) {
+      this._uploadsResumed = true;
+      await this._attachments.resumePending();
+    }
     this._report({ oldState: this._reported, newState: 'connected', epochChanged: changed });
     for (const w of this._waiters.splice(0)) w.resolve();
   }
@@ -322,9 +328,13 @@ export class MessengerClient extends Emitter<ClientEvents> {
     return this._attachments.download(ref, opts);
   }
 
-  /** Queues a failed message (or envelope) again. */
+  /** Queues a failed message (or envelope) again; an attachment whose upload failed uploads again. */
   retry(id: string): Promise<boolean> {
-    return this._queue.run(() => this._outbox.retry(id));
+    return this._queue.run(async () => {
+      const m = await this._ctx.storage.getMessage(id);
+      if (m?.attachment?.id === '') return this._attachments.resume(m);
+      return this._outbox.retry(id);
+    });
   }
 
   /** Call on every keystroke (true) and when the draft is cleared (false); throttled here. */

@@ -8,7 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryAttachmentCache } from '../attachmentCache.ts';
 import { AttachmentError } from '../attachments.ts';
 import type { AttachmentProgressEvent } from '../attachments.ts';
-import { befriend, collect, device, eventually, next, server, user } from './integration.ts';
+import { MemoryStorage } from '../memoryStorage.ts';
+import { befriend, client, collect, device, eventually, next, server, user } from './integration.ts';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -133,6 +134,54 @@ describe('attachments', () => {
     const text = await alice.c.sendMessage({ recipientId: bob.id, content: 'never mind' });
     await eventually(() => bobGot.some((m) => m.id === text), 'the text arrives');
     expect(bobGot.map((m) => m.id)).toEqual([text]);
+  });
+
+  it('a cancelled upload goes again on retry, from the cached ciphertext under the same key', async () => {
+    const { srv } = await blobServer();
+    let release: () => void = () => {};
+    let gate = new Promise<void>((r) => (release = r));
+    const slow: typeof fetch = async (input, init) => {
+      if (init?.method === 'PUT') await gate;
+      return fetch(input, init);
+    };
+    const alice = await user(srv, { fetch: slow });
+    const bob = await user(srv);
+    await befriend(alice, bob);
+    const progress = collect(alice.c, 'attachmentProgress');
+    const id = await alice.c.sendAttachment({ recipientId: bob.id, bytes: file(5000), mime: 'text/plain', name: 'x.txt' });
+    await eventually(() => progress.some((p) => p.state === 'uploading'), 'upload started');
+    alice.c.cancelAttachment(id);
+    release();
+    await eventually(async () => (await alice.c.getMessage(id))?.status === 'failed', 'cancelled');
+    gate = Promise.resolve();
+    const got = next(bob.c, 'message', (m) => m.id === id);
+    expect(await alice.c.retry(id)).toBe(true);
+    const m = await got;
+    expect(Buffer.compare(await bob.c.downloadAttachment(m.attachment!), file(5000))).toBe(0);
+    await eventually(async () => (await alice.c.getMessage(id))?.status === 'delivered', 'delivered after the retry');
+  });
+
+  it('an upload cut short by closing the app goes on when it starts again with the same storage', async () => {
+    const { srv } = await blobServer();
+    const storage = new MemoryStorage();
+    const cache = new MemoryAttachmentCache();
+    const never: typeof fetch = async (input, init) => {
+      if (init?.method === 'PUT') return new Promise<Response>(() => {});
+      return fetch(input, init);
+    };
+    const first = await user(srv, { storage, attachmentCache: cache, fetch: never });
+    const bob = await user(srv);
+    await befriend(first, bob);
+    const progress = collect(first.c, 'attachmentProgress');
+    const id = await first.c.sendAttachment({ recipientId: bob.id, bytes: file(70_000), mime: 'audio/webm', name: 'voice.webm', duration: 2100, waveform: [0, 128, 255] });
+    await eventually(() => progress.some((p) => p.state === 'uploading'), 'upload started');
+    await first.c.disconnect();
+    const got = next(bob.c, 'message', (m) => m.id === id);
+    const again = await client(srv, { storage, attachmentCache: cache });
+    await again.connect();
+    const m = await got;
+    expect(m.attachment).toMatchObject({ duration: 2100, waveform: [0, 128, 255], mime: 'audio/webm' });
+    expect(Buffer.compare(await bob.c.downloadAttachment(m.attachment!), file(70_000))).toBe(0);
   });
 
   it('refuses a file whose blob was altered on the server, and a reference with another digest', async () => {
