@@ -110,6 +110,20 @@ test('a photo, a file and a voice note reach the contact and his second device; 
   });
   await expect(voice.getByTestId('voice-duration')).toHaveText(/^0:0[1-9]$/);
 
+  // Desktop ways in: a file pasted into the composer, and one dropped on the chat.
+  for (const how of ['paste', 'drop'] as const) {
+    await alice.page.evaluate(
+      ({ how, name }) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([`${how}d text`], name, { type: 'text/plain' }));
+        if (how === 'paste') document.querySelector('[data-testid="composer-input"]')!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+        else document.querySelector('[data-testid="message-list"], [data-testid="chat-view"]')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      },
+      { how, name: `${how}d.txt` },
+    );
+    await expect(bob.page.locator('[data-testid="attachment-name"]', { hasText: `${how}d.txt` })).toBeVisible();
+  }
+
   // An upload held back by the network shows its progress; Cancel stops it and fails the message.
   let release: () => void = () => {};
   const held = new Promise<void>((r) => (release = r));
@@ -124,5 +138,5 @@ test('a photo, a file and a voice note reach the contact and his second device; 
   release();
   await expect(alice.messages().last()).toHaveAttribute('data-status', 'failed');
   await alice.page.unroute('**/blob/*/*');
-  await expect(attachments(bob, 'file')).toHaveCount(1);
+  await expect(attachments(bob, 'file')).toHaveCount(3);
 });
