@@ -1,4 +1,5 @@
 // Every scenario, in the order a full run takes them.
+import { blobs } from './blobs.ts';
 import { chat } from './chat.ts';
 import { connect } from './connect.ts';
 import { drain } from './drain.ts';
@@ -8,4 +9,4 @@ import { throughput } from './throughput.ts';
 import type { Scenario } from './types.ts';
 import { typing } from './typing.ts';
 
-export const SCENARIOS: readonly Scenario[] = [connect, chat, throughput, typing, drain, sdk, idle, idleMax];
+export const SCENARIOS: readonly Scenario[] = [connect, chat, throughput, typing, drain, sdk, idle, idleMax, blobs];
