@@ -3,7 +3,7 @@
 // on disk is ciphertext). Least recently used entries go first once maxBytes is passed.
 // MemoryAttachmentCache for Node and tests, IndexedDbAttachmentCache (its own database, so the
 // message store's schema is untouched) for the web.
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { deleteDB, openDB, type DBSchema, type IDBPDatabase } from 'idb';
 
 export interface AttachmentCache {
   get(key: string): Promise<Uint8Array | undefined>;
@@ -14,6 +14,7 @@ export interface AttachmentCache {
 }
 
 export const DEFAULT_CACHE_BYTES = 200 * 1024 * 1024;
+export const DEFAULT_CACHE_DB = 'session-messenger-attachments';
 
 export class MemoryAttachmentCache implements AttachmentCache {
   /** Map order is use order: the first entry is the least recently used. */
@@ -75,12 +76,19 @@ export class IndexedDbAttachmentCache implements AttachmentCache {
   ) {}
 
   static async open(opts: { name?: string; maxBytes?: number } = {}): Promise<IndexedDbAttachmentCache> {
-    const db = await openDB<CacheDB>(opts.name ?? 'session-messenger-attachments', 1, {
+    const db: IDBPDatabase<CacheDB> = await openDB<CacheDB>(opts.name ?? DEFAULT_CACHE_DB, 1, {
       upgrade(d, oldVersion) {
         if (oldVersion < 1) d.createObjectStore('files', { keyPath: 'key' }).createIndex('byUsedAt', 'usedAt');
       },
+      // A wipe (destroy) or a newer version elsewhere waits for this connection: let it go.
+      blocking: () => db.close(),
     });
     return new IndexedDbAttachmentCache(db, opts.maxBytes ?? DEFAULT_CACHE_BYTES);
+  }
+
+  /** Deletes every cached file (wipe this device); open caches on it close themselves. */
+  static async destroy(name = DEFAULT_CACHE_DB): Promise<void> {
+    await deleteDB(name);
   }
 
   /** Increasing even when the wall clock is not. */

@@ -23,4 +23,14 @@ describe('IndexedDbAttachmentCache', () => {
     expect(await again.size()).toBe(100);
     again.close();
   });
+
+  it('is deleted by destroy() even while a cache is open on it (wipe this device)', async () => {
+    const name = `att-cache-${n++}`;
+    const open = await IndexedDbAttachmentCache.open({ name });
+    await open.put('k', new Uint8Array(10));
+    await IndexedDbAttachmentCache.destroy(name);
+    const fresh = await IndexedDbAttachmentCache.open({ name });
+    expect(await fresh.size()).toBe(0);
+    fresh.close();
+  });
 });
