@@ -1,6 +1,7 @@
 // One contract for every blob store (disk, S3 via s3rver), through the real server: frames for
 // tokens, the HTTP API for bytes. Quotas, TTL, tokens, resumable parts, ranges and bad input, each
 // ending with nothing half-stored and the server still serving everyone else.
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createIdentity, randomId } from '../../../protocol/index.ts';
 import type { BlobStore } from '../../src/blobs/types.ts';
@@ -161,6 +162,32 @@ export function blobContract(name: string, env: ContractEnv): void {
       // Expired.
       clock.advance(d.expiresAt - clock.now());
       expect(code(await get(base, t.blob, d.token))).toBe('BLOB_BAD_TOKEN');
+      await expectHonestPairWorks(srv);
+    });
+
+    it('stores nothing of a part whose client went away mid-body; parts sent side by side stay apart', async () => {
+      const { a, base, srv, store } = await setup();
+      const data = bytes(2 * BLOB_PART_BYTES + 77, 5);
+      const t = await token(a, { type: 'blob_upload', size: data.length });
+      // Half of part 0, then the connection drops.
+      await new Promise<void>((resolve, reject) => {
+        const sock = connect(srv.port, '127.0.0.1', () => {
+          sock.write(`PUT /blob/${t.blob}/0 HTTP/1.1\r\nHost: x\r\nX-Blob-Token: ${t.token}\r\nContent-Length: ${BLOB_PART_BYTES}\r\n\r\n`);
+          sock.write(data.subarray(0, BLOB_PART_BYTES / 2), () => {
+            sock.destroy();
+            resolve();
+          });
+        });
+        sock.on('error', reject);
+      });
+      const head = await fetch(`${base}/blob/${t.blob}`, { method: 'HEAD', headers: { 'x-blob-token': t.token } });
+      expect(head.headers.get('x-blob-missing')).toBe('0,1,2');
+      expect((await store.parts(t.blob)).size).toBe(0);
+      // All three parts at once: each request has a buffer of its own.
+      const results = await Promise.all([0, 1, 2].map((i) => put(base, t, i, data.subarray(i * BLOB_PART_BYTES, (i + 1) * BLOB_PART_BYTES))));
+      expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
+      const d = await token(a, { type: 'blob_download', blob: t.blob });
+      expect(Buffer.compare((await get(base, t.blob, d.token)).body, data)).toBe(0);
       await expectHonestPairWorks(srv);
     });
 
