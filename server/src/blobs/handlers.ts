@@ -22,6 +22,7 @@ export async function handleBlobUpload(conn: Conn, f: ClientFrames['blob_upload'
   const waitMs = await takeLimit(conn.ctx, 'send', conn.sid, conn.address);
   if (waitMs > 0) throw new ProtocolError('RATE_LIMITED', limitText(conn.ctx.config, 'send'), waitMs);
   const a = f.blob === undefined ? await blobs.createUpload(conn.sid, f.size) : await blobs.renewUpload(conn.sid, f.blob);
+  if (f.blob === undefined) conn.ctx.metrics.inc('blobs_created_total');
   answer(conn, f.id, a);
 }
 

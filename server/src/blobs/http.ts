@@ -9,6 +9,7 @@ import type uWS from 'uWebSockets.js';
 import { ProtocolError, type ErrorCode } from '../../../protocol/index.ts';
 import type { ServerContext } from '../context.ts';
 import { writeSecurityHeaders } from '../http.ts';
+import type { Metrics } from '../metrics.ts';
 import type { Blobs } from './service.ts';
 import type { BlobOp } from './tokens.ts';
 import { isBlobId, partCount, type BlobMeta } from './types.ts';
@@ -107,7 +108,7 @@ function write(res: uWS.HttpResponse, r: Req, buf: Uint8Array, total: number): P
   });
 }
 
-async function download(res: uWS.HttpResponse, r: Req, blobs: Blobs, m: BlobMeta, range: [number, number] | undefined): Promise<void> {
+async function download(res: uWS.HttpResponse, r: Req, blobs: Blobs, metrics: Metrics, m: BlobMeta, range: [number, number] | undefined): Promise<void> {
   const [start, end] = range ?? [0, m.size];
   const total = end - start;
   r.started = true;
@@ -124,6 +125,7 @@ async function download(res: uWS.HttpResponse, r: Req, blobs: Blobs, m: BlobMeta
     const base = p * pb;
     const bytes = await blobs.store.readPart(m.id, p, Math.max(start, base) - base, Math.min(end, base + pb) - base);
     for (let i = 0; i < bytes.length && !r.aborted; i += SLICE) await write(res, r, bytes.subarray(i, i + SLICE), total);
+    if (!r.aborted) metrics.inc('blob_bytes_out_total', '', bytes.length);
   }
 }
 
@@ -199,7 +201,11 @@ export function registerBlobRoutes(app: uWS.TemplatedApp, ctx: ServerContext, bl
       blobs
         .putPart(id, index, held.subarray(0, expected))
         .then(
-          (s) => reply(res, r, '200 OK', JSON.stringify(s)),
+          (s) => {
+            metrics.inc('blob_bytes_in_total', '', expected);
+            if (s.justCompleted) metrics.inc('blobs_completed_total');
+            reply(res, r, '200 OK', JSON.stringify({ size: s.size, partBytes: s.partBytes, complete: s.complete, missing: s.missing }));
+          },
           (err: unknown) => fail(res, r, ctx, err),
         )
         .finally(release);
@@ -252,7 +258,7 @@ export function registerBlobRoutes(app: uWS.TemplatedApp, ctx: ServerContext, bl
       const m = await blobs.forDownload(id);
       const range = parseRange(rangeHeader, m.size);
       if (r.aborted) return;
-      await download(res, r, blobs, m, range);
+      await download(res, r, blobs, metrics, m, range);
     })().catch((err: unknown) => {
       // Once bytes went out the status is sent: all that is left is to cut the connection.
       if (r.started) {

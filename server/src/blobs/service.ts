@@ -20,6 +20,8 @@ export interface BlobStatus {
   readonly partBytes: number;
   readonly complete: boolean;
   readonly missing: number[];
+  /** This part was the last one missing. */
+  readonly justCompleted?: boolean;
 }
 
 export class Blobs {
@@ -110,7 +112,7 @@ export class Blobs {
     const s = await this.status(id);
     if (!s.complete && s.missing.length === 0) {
       await this.store.markComplete(id);
-      return { ...s, complete: true };
+      return { ...s, complete: true, justCompleted: true };
     }
     return s;
   }

@@ -101,6 +101,13 @@ export function blobContract(name: string, env: ContractEnv): void {
       const past = await get(base, t.blob, d.token, `bytes=${data.length}-`);
       expect(past.status).toBe(416);
       expect(code(past)).toBe('BLOB_RANGE');
+      // Aggregates only: counts and bytes, never an id.
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      expect(metrics).toMatch(new RegExp(`^sm_blob_bytes_in_total ${data.length}$`, 'm'));
+      expect(metrics).toMatch(/^sm_blobs_created_total 1$/m);
+      expect(metrics).toMatch(/^sm_blobs_completed_total 1$/m);
+      expect(metrics).toMatch(new RegExp(`^sm_blob_bytes_out_total ${data.length + 20 + 5 + 7}$`, 'm'));
+      expect(metrics).not.toContain(t.blob);
       await expectHonestPairWorks(srv);
     });
 
