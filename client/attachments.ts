@@ -7,6 +7,8 @@
 import {
   ATTACHMENT_CHUNK_BYTES,
   attachmentCiphertextSize,
+  ERRORS,
+  isErrorCode,
   fromBase64,
   openAttachment,
   randomId,
@@ -16,6 +18,7 @@ import {
 } from '../protocol/index.ts';
 import type { AttachmentCache } from './attachmentCache.ts';
 import { backoffDelay } from './backoff.ts';
+import { atomically } from './batch.ts';
 import { MAX_THUMBNAIL_BYTES, MAX_WAVEFORM_POINTS } from './body.ts';
 import { report, type ClientContext } from './context.ts';
 import type { Messages } from './messages.ts';
@@ -49,8 +52,6 @@ export interface AttachmentProgressEvent {
   readonly reason?: string;
 }
 
-/** A refusal that the same upload will meet again: give up and fail the message. */
-const FINAL = new Set(['BLOB_TOO_LARGE', 'BLOB_BAD_PART', 'BLOB_WRONG_LENGTH']);
 
 export class AttachmentError extends Error {
   constructor(
@@ -70,6 +71,8 @@ interface Upload {
   readonly abort: AbortController;
   token?: Token;
   attempts: number;
+  /** Started over with a new blob after a refusal (see _run). */
+  restarted?: boolean;
 }
 
 export interface AttachmentsDeps {
@@ -155,7 +158,6 @@ export class Attachments {
     // The sender sees the file from the cache; a download of the same digest later hits it too.
     await this._d.cache.put(att.digest, sealed.ciphertext);
     const m = await this._d.messages.store(peer, input.caption ?? '', 'attachment', att);
-    this._ctx.events.emit('status', { id: m.id, peer, status: 'queued' });
     const u: Upload = { message: m, ciphertext: sealed.ciphertext, abort: new AbortController(), attempts: 0 };
     this._uploads.set(m.id, u);
     void this._run(u);
@@ -172,10 +174,10 @@ export class Attachments {
     if (!a || a.id !== '' || m.direction !== 'out' || this._uploads.has(m.id)) return false;
     const ciphertext = await this._d.cache.get(a.digest);
     if (!ciphertext) {
-      await applyStatus(this._ctx, m.id, 'failed', { reason: 'UPLOAD_LOST' });
+      await atomically(this._ctx, (b) => applyStatus(b, m.id, 'failed', { reason: 'UPLOAD_LOST' }));
       return false;
     }
-    if (m.status === 'failed') await applyStatus(this._ctx, m.id, 'queued');
+    if (m.status === 'failed') await atomically(this._ctx, (b) => applyStatus(b, m.id, 'queued'));
     const u: Upload = { message: m, ciphertext, abort: new AbortController(), attempts: 0 };
     this._uploads.set(m.id, u);
     void this._run(u);
@@ -249,12 +251,17 @@ export class Attachments {
       } catch (err) {
         if (signal.aborted) break;
         const code = err instanceof AttachmentError ? err.code : 'NETWORK';
-        if (FINAL.has(code)) {
-          failure = code;
-          break;
+        // A refusal that the same request would meet again (protocol/codes.ts: not retryable): a
+        // token that expired or a blob the server lost (restart, TTL) is cured by starting over
+        // with a new blob, once; refused again, the upload fails.
+        if (isErrorCode(code) && !ERRORS[code].retryable) {
+          if (u.restarted) {
+            failure = code;
+            break;
+          }
+          u.restarted = true;
+          delete u.token;
         }
-        // A token that expired, a server restarted without the blob: start again with a new one.
-        if (code === 'BLOB_BAD_TOKEN' || code === 'BLOB_NOT_FOUND' || code === 'BLOB_EXPIRED') delete u.token;
         await this._sleep(backoffDelay(u.attempts++, { baseMs: 1000, maxMs: 30_000 }, this._ctx.runtime.random), signal);
       }
     }
@@ -263,14 +270,13 @@ export class Attachments {
     const m = u.message;
     if (reason !== undefined) {
       this._progress(u, reason === 'UPLOAD_CANCELLED' ? 'cancelled' : 'failed', 0, reason);
-      this._ctx.enqueue(() => applyStatus(this._ctx, m.id, 'failed', { reason }));
+      this._ctx.enqueue(() => atomically(this._ctx, (b) => applyStatus(b, m.id, 'failed', { reason })));
       return;
     }
     this._progress(u, 'done', u.ciphertext.length);
     this._ctx.enqueue(async () => {
       const stored = (await this._ctx.storage.getMessage(m.id)) ?? m;
       stored.attachment = { ...stored.attachment!, id: u.token!.blob };
-      await this._ctx.storage.putMessage(stored);
       await this._d.messages.enqueue(stored);
       await this._d.outbox.flush();
     });

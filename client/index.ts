@@ -21,12 +21,14 @@ export {
   type Storage,
   type StoredIdentity,
   type StoredAttachment,
+  type StorageWrite,
   type StoredMessage,
   type StreamCursor,
 } from './storage.ts';
 export type {
   ClientEvents,
   ConnectionEvent,
+  ConversationEvent,
   InvitationUpdateEvent,
   PresenceEvent,
   ReadEvent,
@@ -45,6 +47,8 @@ export {
   type WebSocketLike,
 } from './connection.ts';
 export type { TimerHandle } from './runtime.ts';
+export type { PushSubscriptionInput } from './push.ts';
+export { openPushPayload, type OpenedPush, type PushNotice } from './pushPayload.ts';
 export { IndexedDbStorage, type IndexedDbStorageOptions } from './indexedDbStorage.ts';
 export { DEFAULT_CACHE_BYTES, IndexedDbAttachmentCache, MemoryAttachmentCache, type AttachmentCache } from './attachmentCache.ts';
 export { AttachmentError, type AttachmentProgressEvent, type SendAttachmentInput } from './attachments.ts';

@@ -2,6 +2,7 @@
 // copy to my own Session ID for my other devices. Incoming: the box is opened and its sender checked
 // against the sender the server authenticated, then the body is applied once (de-duplicated by id).
 import { BoxError, fromBase64, open, randomId, type ServerFrames } from '../protocol/index.ts';
+import { atomically, type Batch } from './batch.ts';
 import { decodeBody, encodeBody, type Bodies, type Body } from './body.ts';
 import type { Contacts } from './contacts.ts';
 import { report, type ClientContext } from './context.ts';
@@ -25,71 +26,96 @@ export class Messages {
 
   /** Stores the message as queued and queues its envelopes; returns the stored message. */
   async send(peer: string, content: string, messageType: string): Promise<StoredMessage> {
-    const m = await this.store(peer, content, messageType);
-    await this.enqueue(m);
+    const m = this._outgoing(peer, content, messageType);
+    // The message, its conversation and its envelopes: all stored or none (batch.ts).
+    await atomically(this._ctx, async (b) => {
+      b.putMessage(m);
+      await this._touchConversation(b, m, 0);
+      this._enqueueIn(b, m);
+    });
     return m;
   }
 
-  /** Stores an outgoing message as queued (an attachment's waits here while its file uploads). */
-  async store(peer: string, content: string, messageType: string, attachment?: StoredAttachment): Promise<StoredMessage> {
+  /** Stores an outgoing message as queued, without envelopes: an attachment's waits so while its file uploads. */
+  async store(peer: string, content: string, messageType: string, attachment: StoredAttachment): Promise<StoredMessage> {
+    const m = this._outgoing(peer, content, messageType);
+    m.attachment = attachment;
+    await atomically(this._ctx, async (b) => {
+      b.putMessage(m);
+      await this._touchConversation(b, m, 0);
+      b.emit('status', { id: m.id, peer, status: 'queued', message: m });
+    });
+    return m;
+  }
+
+  /** Stores m (its attachment now uploaded) with its envelope and the copy for my other devices. */
+  async enqueue(m: StoredMessage): Promise<void> {
+    await atomically(this._ctx, async (b) => {
+      b.putMessage(m);
+      this._enqueueIn(b, m);
+    });
+  }
+
+  private _outgoing(peer: string, content: string, messageType: string): StoredMessage {
     const ctx = this._ctx;
     const now = ctx.runtime.now();
-    const m: StoredMessage = { id: randomId(), peer, direction: 'out', content, messageType, sentAt: now, storedAt: now, seq: ctx.nextSeq(), status: 'queued', read: true };
-    if (attachment) m.attachment = attachment;
-    await ctx.storage.putMessage(m);
-    await this._touchConversation(m, 0);
-    return m;
+    return { id: randomId(), peer, direction: 'out', content, messageType, sentAt: now, storedAt: now, seq: ctx.nextSeq(), status: 'queued', read: true };
   }
 
-  /** Queues a stored message's envelope and the copy for my other devices. */
-  async enqueue(m: StoredMessage): Promise<void> {
+  private _enqueueIn(b: Batch, m: StoredMessage): void {
     const { id, peer } = m;
     const msg = { id, ts: m.sentAt, content: m.content, messageType: m.messageType, ...(m.attachment ? { attachment: m.attachment } : {}) };
-    await this._outbox.enqueue({ id, to: peer, kind: 'msg', body: bodyText({ t: 'msg', ...msg }), messageId: id });
-    if (peer !== this._me()) await this._outbox.enqueue({ id: randomId(), to: this._me(), kind: 'sync', body: bodyText({ t: 'sync', to: peer, msg }) });
-    this._ctx.events.emit('status', { id, peer, status: 'queued' });
+    this._outbox.enqueue(b, { id, to: peer, kind: 'msg', body: bodyText({ t: 'msg', ...msg }), messageId: id });
+    if (peer !== this._me()) this._outbox.enqueue(b, { id: randomId(), to: this._me(), kind: 'sync', body: bodyText({ t: 'sync', to: peer, msg }) });
+    b.emit('status', { id, peer, status: 'queued', message: m });
   }
 
   /** Marks incoming messages read; returns the ids that were unread. Receipts per the privacy setting. */
   async markRead(peer: string, ids: readonly string[]): Promise<string[]> {
-    const changed = await this._markReadLocally(peer, ids);
-    if (changed.length === 0) return changed;
-    const me = this._me();
-    if (this._ctx.settings().sendReadReceipts && peer !== me) {
-      await this._outbox.enqueue({ id: randomId(), to: peer, kind: 'receipt', body: bodyText({ t: 'receipt', kind: 'read', ids: changed }) });
-    }
-    if (peer !== me) await this._outbox.enqueue({ id: randomId(), to: me, kind: 'read_sync', body: bodyText({ t: 'read_sync', peer, ids: changed }) });
-    return changed;
+    return atomically(this._ctx, async (b) => {
+      const changed = await this._markReadLocally(b, peer, ids);
+      if (changed.length === 0) return changed;
+      const me = this._me();
+      if (this._ctx.settings().sendReadReceipts && peer !== me) {
+        this._outbox.enqueue(b, { id: randomId(), to: peer, kind: 'receipt', body: bodyText({ t: 'receipt', kind: 'read', ids: changed }) });
+      }
+      if (peer !== me) this._outbox.enqueue(b, { id: randomId(), to: me, kind: 'read_sync', body: bodyText({ t: 'read_sync', peer, ids: changed }) });
+      return changed;
+    });
   }
 
-  private async _markReadLocally(peer: string, ids: readonly string[]): Promise<string[]> {
-    const changed: string[] = [];
+  private async _markReadLocally(b: Batch, peer: string, ids: readonly string[]): Promise<string[]> {
+    const changed: StoredMessage[] = [];
     for (const id of new Set(ids)) {
-      const m = await this._ctx.storage.getMessage(id);
+      const m = await b.getMessage(id);
       if (!m || m.direction !== 'in' || m.peer !== peer || m.read) continue;
       m.read = true;
-      await this._ctx.storage.putMessage(m);
-      changed.push(id);
+      b.putMessage(m);
+      changed.push(m);
     }
-    if (changed.length > 0) {
-      const c = await this._ctx.storage.getConversation(peer);
-      if (c) {
-        c.unread = Math.max(0, c.unread - changed.length);
-        await this._ctx.storage.putConversation(c);
-      }
-      this._ctx.events.emit('read', { peer, ids: changed });
+    if (changed.length === 0) return [];
+    const c = await b.getConversation(peer);
+    if (c) {
+      c.unread = Math.max(0, c.unread - changed.length);
+      b.putConversation(c);
+      const last = changed.find((m) => m.id === c.lastMessageId);
+      b.emit('conversation', last ? { conversation: c, last } : { conversation: c });
     }
-    return changed;
+    const ids2 = changed.map((m) => m.id);
+    b.emit('read', { peer, ids: ids2, messages: changed });
+    return ids2;
   }
 
-  private async _touchConversation(m: StoredMessage, unreadDelta: number): Promise<void> {
-    const c = (await this._ctx.storage.getConversation(m.peer)) ?? { peer: m.peer, lastSeq: 0, unread: 0 };
-    if (m.seq >= c.lastSeq) {
+  private async _touchConversation(b: Batch, m: StoredMessage, unreadDelta: number): Promise<void> {
+    const c = (await b.getConversation(m.peer)) ?? { peer: m.peer, lastSeq: 0, unread: 0 };
+    const isLast = m.seq >= c.lastSeq;
+    if (isLast) {
       c.lastSeq = m.seq;
       c.lastMessageId = m.id;
     }
     c.unread += unreadDelta;
-    await this._ctx.storage.putConversation(c);
+    b.putConversation(c);
+    b.emit('conversation', isLast ? { conversation: c, last: m } : { conversation: c });
   }
 
   /**
@@ -128,7 +154,7 @@ export class Messages {
       case 'receipt':
         return this._outbox.onRead(from, body.ids);
       case 'read_sync':
-        await this._markReadLocally(body.peer, body.ids);
+        await atomically(ctx, (b) => this._markReadLocally(b, body.peer, body.ids));
         return;
       case 'typing':
         if (frame.ephemeral) this._typing.onTyping(from, body.on);
@@ -162,10 +188,12 @@ export class Messages {
       read: false,
     };
     if (b.attachment) m.attachment = b.attachment;
-    await ctx.storage.putMessage(m);
-    await this._touchConversation(m, 1);
+    await atomically(ctx, async (b) => {
+      b.putMessage(m);
+      b.emit('message', m);
+      await this._touchConversation(b, m, 1);
+    });
     this._typing.onMessage(from);
-    ctx.events.emit('message', m);
   }
 
   /** A copy of what another of my devices sent: shown in the conversation with its recipient. */
@@ -186,8 +214,10 @@ export class Messages {
       read: true,
     };
     if (b.msg.attachment) m.attachment = b.msg.attachment;
-    await ctx.storage.putMessage(m);
-    await this._touchConversation(m, 0);
-    ctx.events.emit('message', m);
+    await atomically(ctx, async (b) => {
+      b.putMessage(m);
+      b.emit('message', m);
+      await this._touchConversation(b, m, 0);
+    });
   }
 }

@@ -61,6 +61,26 @@ export interface Config {
   blobS3Endpoint: string | undefined;
   blobS3Region: string;
   blobS3Prefix: string;
+  /** PEM certificate chain and private key: both set = https/wss (tls.ts checks them at start). */
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
+  // ---- Web Push (server/src/push/, docs/operations.md "Web Push") ----
+  /** VAPID key pair, base64url (raw P-256 public point, raw private scalar); both or neither. */
+  vapidPublicKey: string | undefined;
+  vapidPrivateKey: string | undefined;
+  /** VAPID `sub`: a mailto: or https: contact for push services. */
+  vapidSubject: string;
+  /** Where main.ts keeps a generated key pair when none is configured; "" = never generate. */
+  vapidKeyFile: string;
+  /** TTL header of a push: how long a push service keeps it for an unreachable device. */
+  pushTtlMs: number;
+  /** At most one push per device per this interval; entries in between are merged into the next. */
+  pushCoalesceMs: number;
+  pushQueueMax: number;
+  pushConcurrency: number;
+  pushTimeoutMs: number;
+  /** Tests only: accept http:// and loopback/private push endpoints (a local test push service). */
+  pushAllowPrivate: boolean;
 }
 
 export class ConfigError extends Error {
@@ -169,6 +189,11 @@ const redisUrl: Parser<string | undefined> = (raw, name) => {
   return t;
 };
 
+const optionalPath: Parser<string | undefined> = (raw) => {
+  const t = raw.trim();
+  return t === '' ? undefined : t;
+};
+
 const keyPrefix: Parser<string> = (raw, name) => {
   const t = raw.trim();
   // Printable, no spaces or braces (braces are the hash tags of the per-identity keys).
@@ -198,6 +223,28 @@ const keyPrefixS3: Parser<string> = (raw, name) => {
   const t = raw.trim();
   if (!/^[A-Za-z0-9._/-]{0,64}$/.test(t)) throw ConfigError.invalid(name, raw, 'up to 64 characters from A-Z a-z 0-9 . _ / -');
   return t;
+};
+
+const base64url: Parser<string | undefined> = (raw, name) => {
+  const t = raw.trim();
+  if (t === '') return undefined;
+  if (!/^[A-Za-z0-9_-]{20,100}={0,2}$/.test(t)) throw new ConfigError(name, `${name} is invalid: expected a base64url key such as web-push generate-vapid-keys prints`);
+  return t;
+};
+
+const vapidSubject: Parser<string> = (raw, name) => {
+  const t = raw.trim();
+  if (!/^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+)$/.test(t)) throw ConfigError.invalid(name, raw, 'a mailto: address or an https: URL where a push service can reach the operator');
+  return t;
+};
+
+const optionalText: Parser<string> = (raw) => raw.trim();
+
+const flag: Parser<boolean> = (raw, name) => {
+  const t = raw.trim().toLowerCase();
+  if (t === 'true' || t === '1') return true;
+  if (t === 'false' || t === '0' || t === '') return false;
+  throw ConfigError.invalid(name, raw, 'true or false');
 };
 
 export interface ConfigVar {
@@ -258,6 +305,19 @@ export const CONFIG_VARS: readonly ConfigVar[] = [
   v('BLOB_S3_ENDPOINT', 'blobS3Endpoint', '', 'S3 endpoint URL for MinIO, R2 and the like (path-style addressing); empty = AWS', optional(text)),
   v('BLOB_S3_REGION', 'blobS3Region', 'us-east-1', 'S3 region', text),
   v('BLOB_S3_PREFIX', 'blobS3Prefix', 'blobs/', 'key prefix of every object in the bucket', keyPrefixS3),
+  v('TLS_CERT', 'tlsCert', '', 'PEM certificate (chain) file; with TLS_KEY the server speaks https and wss itself (README "Try it on your phone"). Unset: plain http, for use behind a TLS proxy', optionalPath),
+  v('TLS_KEY', 'tlsKey', '', 'PEM private key file of TLS_CERT', optionalPath),
+  // ---- Web Push (docs/operations.md "Web Push") ----
+  v('VAPID_PUBLIC_KEY', 'vapidPublicKey', '', 'Web Push VAPID public key (base64url). Set with VAPID_PRIVATE_KEY, the same on every instance; unset: generated into VAPID_KEY_FILE at first start (one instance), or push is off (Redis without a key file)', base64url),
+  v('VAPID_PRIVATE_KEY', 'vapidPrivateKey', '', 'Web Push VAPID private key (base64url); a secret: whoever holds it can push to every subscribed device', base64url),
+  v('VAPID_SUBJECT', 'vapidSubject', 'mailto:postmaster@localhost', 'VAPID contact (mailto: or https:) push services use to reach the operator; Apple refuses localhost ones', vapidSubject),
+  v('VAPID_KEY_FILE', 'vapidKeyFile', 'data/vapid.json', 'where a generated VAPID key pair is kept (mode 0600) when none is configured. With REDIS_URL it is used only when set explicitly (a file every instance shares); "" = never generate', optionalText),
+  v('PUSH_TTL', 'pushTtlMs', '24h', 'TTL of a push: how long a push service keeps it for a device that is off', duration(0, 28 * DAY)),
+  v('PUSH_COALESCE', 'pushCoalesceMs', '10s', 'at most one push per device per this interval; entries landing in between are merged into the next push', duration(0, DAY)),
+  v('PUSH_QUEUE', 'pushQueueMax', '10000', 'devices waiting for a push per instance; beyond it pushes are dropped (push_sends_total{outcome="queue_full"})', integer(1)),
+  v('PUSH_CONCURRENCY', 'pushConcurrency', '32', 'pushes in flight per instance', integer(1, 1000)),
+  v('PUSH_TIMEOUT', 'pushTimeoutMs', '10s', 'time a push service has to answer one push', duration(100, 120_000)),
+  v('PUSH_ALLOW_PRIVATE', 'pushAllowPrivate', 'false', 'TESTS ONLY: accept http:// push endpoints and loopback/private addresses (a local test push service). Never in production: it lets any client make the server call internal addresses', flag),
 ];
 
 function build(env: Readonly<Record<string, string | undefined>>, useDefaultsOnly: boolean): Config {

@@ -8,6 +8,7 @@ import type { Bus, Hub } from './hub.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import type { Presence } from './presence.ts';
+import type { Push } from './push/push.ts';
 import type { MailboxLimits, Store } from './store/types.ts';
 
 export interface ServerContext {
@@ -22,6 +23,8 @@ export interface ServerContext {
   readonly presence: Presence;
   /** With Redis: the other instances, and the state of the connections to Redis (for /health). */
   readonly cluster?: Cluster;
+  /** Web Push, when VAPID keys are configured (server/src/push/). */
+  readonly push?: Push;
   readonly verify: VerifyFn;
   /** Mailbox limits for envelopes. */
   readonly limits: MailboxLimits;

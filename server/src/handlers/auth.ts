@@ -80,6 +80,7 @@ export async function handleAuth(conn: Conn, f: ClientFrames['auth']): Promise<v
   conn.becomeReady(sid, f.deviceId, f.hidePresence === true);
   ctx.hub.add(conn);
   ctx.presence.update(sid, conn.hidden);
+  ctx.push?.deviceOnline(sid, f.deviceId);
   ctx.metrics.inc('auth_success_total');
   ctx.log.info('auth_ok', { conn: conn.id, sid: redactSessionId(sid), grants: conn.grants.size, rejected: rejected.length });
 

@@ -5,6 +5,7 @@ import { randomId } from '../../../protocol/index.ts';
 import { TokenBuckets } from './_bucket.ts';
 import { ExpiringMap } from './_expiring.ts';
 import { Invitations } from './_invitations.ts';
+import { PushSubscriptions } from './_pushSubs.ts';
 import { RoundRobin } from './_roundRobin.ts';
 import { Stream, type Totals } from './_stream.ts';
 import type {
@@ -12,7 +13,9 @@ import type {
   Invitation,
   MailboxLimits,
   NewEntry,
+  PushSubscriptionRecord,
   PutInvitationResult,
+  PutPushResult,
   Store,
   StoreCounts,
   StoredEntry,
@@ -207,6 +210,25 @@ export class MemoryStore implements Store {
 
   async takeToken(key: string, ratePerSec: number, burst: number, now: number): Promise<number> {
     return this.buckets.take(key, ratePerSec, burst, now);
+  }
+
+  // ---- Web Push subscriptions ----
+  private readonly push = new PushSubscriptions();
+
+  async putPushSubscription(sid: string, sub: PushSubscriptionRecord, ttlMs: number, now: number, max: number): Promise<PutPushResult> {
+    return this.push.put(sid, sub, ttlMs, now, max);
+  }
+
+  async deletePushSubscription(sid: string, deviceId: string): Promise<boolean> {
+    return this.push.delete(sid, deviceId);
+  }
+
+  async touchPushSubscription(sid: string, deviceId: string, ttlMs: number, now: number): Promise<void> {
+    this.push.touch(sid, deviceId, ttlMs, now);
+  }
+
+  async pushSubscriptions(sid: string, now: number): Promise<PushSubscriptionRecord[]> {
+    return this.push.list(sid, now);
   }
 
   async counts(): Promise<StoreCounts> {

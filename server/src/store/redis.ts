@@ -13,6 +13,7 @@
 import { createClient } from 'redis';
 import { randomId } from '../../../protocol/index.ts';
 import { RedisInvitations } from './_redisInvitations.ts';
+import { RedisPushSubscriptions, type PushSubscriptionRecord, type PutPushResult } from './_redisPush.ts';
 import { Script } from './_redisScript.ts';
 import * as lua from './_redisLua.ts';
 import type {
@@ -96,6 +97,7 @@ export class RedisStore implements Store {
   private readonly random: () => string;
   private readonly keyGraceMs: number;
   private readonly invitations: RedisInvitations;
+  private readonly push: RedisPushSubscriptions;
   private readonly epochCheckMs: number;
   private readonly safeUrl: string;
 
@@ -122,6 +124,7 @@ export class RedisStore implements Store {
         },
       },
     });
+    this.push = new RedisPushSubscriptions(this.redis, this.keyPrefix);
     this.invitations = new RedisInvitations(this.redis, this.keyPrefix, positive('invitationGraceMs', opts.invitationGraceMs ?? HOUR), this.keyGraceMs);
     this.redis.on('error', (err: unknown) => {
       if (!this.up) return;
@@ -344,6 +347,11 @@ export class RedisStore implements Store {
     if (!(burst >= 1) || !Number.isFinite(burst)) throw new RangeError(`burst: expected a number >= 1, got ${burst}`);
     return SCRIPTS.takeToken.run<number>(this.redis, [this.keyPrefix + 'b:' + key], [ratePerSec, burst, now]);
   }
+
+  putPushSubscription(sid: string, sub: PushSubscriptionRecord, ttlMs: number, now: number, max: number): Promise<PutPushResult> { return this.push.put(sid, sub, ttlMs, now, max); }
+  deletePushSubscription(sid: string, deviceId: string): Promise<boolean> { return this.push.delete(sid, deviceId); }
+  touchPushSubscription(sid: string, deviceId: string, ttlMs: number, now: number): Promise<void> { return this.push.touch(sid, deviceId, ttlMs, now); }
+  pushSubscriptions(sid: string, now: number): Promise<PushSubscriptionRecord[]> { return this.push.list(sid, now); }
 
   async counts(): Promise<StoreCounts> {
     const r = await this.redis.sendCommand<(string | null)[]>(['HMGET', this.keyPrefix + 'g', 'streams', 'entries', 'bytes', 'inv']);

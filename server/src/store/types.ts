@@ -61,6 +61,17 @@ export interface StoreCounts {
   readonly invitationsPending: number;
 }
 
+/** One device's Web Push subscription (docs/protocol.md "Push"). Kept with the device, with a TTL. */
+export interface PushSubscriptionRecord {
+  readonly deviceId: string;
+  readonly endpoint: string;
+  /** base64url, as the browser gave them. */
+  readonly p256dh: string;
+  readonly auth: string;
+}
+
+export type PutPushResult = 'ok' | 'PUSH_LIMIT';
+
 export interface Store {
   readonly kind: 'memory' | 'redis';
   /** Random per store lifetime: a new epoch tells clients the server forgot its mailboxes. */
@@ -108,4 +119,14 @@ export interface Store {
   takeToken(key: string, ratePerSec: number, burst: number, now: number): Promise<number>;
 
   counts(): Promise<StoreCounts>;
+
+  // ---- Web Push subscriptions (server/src/push/) ----
+  /** Sets the device's subscription (replacing its old one) until now + ttlMs; at most `max` devices per sid. */
+  putPushSubscription(sid: string, sub: PushSubscriptionRecord, ttlMs: number, now: number, max: number): Promise<PutPushResult>;
+  /** False when the device had none. */
+  deletePushSubscription(sid: string, deviceId: string): Promise<boolean>;
+  /** Extends the device's subscription to now + ttlMs (its device authenticated); no-op without one. */
+  touchPushSubscription(sid: string, deviceId: string, ttlMs: number, now: number): Promise<void>;
+  /** The live subscriptions of sid's devices. */
+  pushSubscriptions(sid: string, now: number): Promise<PushSubscriptionRecord[]>;
 }

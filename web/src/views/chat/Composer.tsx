@@ -1,13 +1,19 @@
-import { useLayoutEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useMemo, useRef } from 'preact/hooks';
+import { coarsePointer, isSendKey } from '../../lib/keys.ts';
 import type { AttachmentsModel } from '../../models/attachments.ts';
 import type { ChatModel } from '../../models/chat.ts';
 import { Icon } from '../common/Icon.tsx';
 
-/** Enter sends, Shift+Enter starts a new line; an empty send says why nothing went. */
+/**
+ * Enter sends and Shift+Enter starts a new line; on touch-first devices Enter starts a new line and
+ * the button sends (lib/keys.ts). An empty send says why nothing went.
+ */
 export function Composer({ chat, att }: { chat: ChatModel; att: AttachmentsModel }) {
   const ref = useRef<HTMLTextAreaElement>(null);
+  const coarse = useMemo(() => coarsePointer(), []);
   const draft = chat.draft.value;
   const error = chat.error.value ?? att.error.value;
+  const room = chat.room.value;
   const recording = att.recording.value;
 
   useLayoutEffect(() => {
@@ -36,10 +42,15 @@ export function Composer({ chat, att }: { chat: ChatModel; att: AttachmentsModel
           {error}
         </p>
       )}
+      {room !== null && (
+        <p class={room < 0 ? 'composer-limit over' : 'composer-limit'} aria-live="polite" data-testid="composer-limit" data-room={room}>
+          {room < 0 ? `Too long by about ${(-room).toLocaleString()} characters` : `About ${room.toLocaleString()} characters left`}
+        </p>
+      )}
       {recording ? (
         <VoiceBar att={att} startedAt={recording.startedAt} level={recording.level} />
       ) : (
-      <div class="composer-row">
+        <div class="composer-row">
         <AttachButtons att={att} />
         <label class="visually-hidden" for="composer-input">
           Message
@@ -51,13 +62,13 @@ export function Composer({ chat, att }: { chat: ChatModel; att: AttachmentsModel
           value={draft}
           placeholder="Message"
           autocomplete="off"
-          enterkeyhint="send"
+          enterkeyhint={coarse ? 'enter' : 'send'}
           aria-describedby={error ? 'composer-error' : undefined}
           aria-invalid={error ? 'true' : undefined}
           data-testid="composer-input"
           onInput={(e) => chat.input((e.currentTarget as HTMLTextAreaElement).value)}
           onKeyDown={(e) => {
-            if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+            if (isSendKey(e, coarse)) {
               e.preventDefault();
               send();
             }
@@ -71,7 +82,7 @@ export function Composer({ chat, att }: { chat: ChatModel; att: AttachmentsModel
         <button type="submit" class="send-btn" aria-label="Send message" data-testid="send">
           <Icon name="send" size={20} />
         </button>
-      </div>
+        </div>
       )}
     </form>
   );
