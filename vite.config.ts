@@ -4,12 +4,30 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import preact from '@preact/preset-vite';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
 const root = fileURLToPath(new URL('./web', import.meta.url));
 const outDir = fileURLToPath(new URL('./dist/web', import.meta.url));
+
+/**
+ * The service worker's push handler (web/sw/push.ts) opens E2E boxes, so it needs the protocol and
+ * SDK code: bundled here on its own as a classic script (importScripts cannot load a module).
+ */
+function swPush(): Plugin {
+  return {
+    name: 'sw-push',
+    apply: 'build',
+    async generateBundle() {
+      const { rolldown } = await import('rolldown');
+      const bundle = await rolldown({ input: fileURLToPath(new URL('./web/sw/push.ts', import.meta.url)), platform: 'browser' });
+      const { output } = await bundle.generate({ format: 'iife', minify: true });
+      await bundle.close();
+      this.emitFile({ type: 'asset', fileName: 'sw-push.js', source: output[0].code });
+    },
+  };
+}
 
 export const THEME_LIGHT = '#ffffff';
 export const THEME_DARK = '#0f1418';
@@ -41,6 +59,7 @@ export default defineConfig({
   },
   plugins: [
     preact(),
+    swPush(),
     VitePWA({
       strategies: 'generateSW',
       registerType: 'prompt',
@@ -75,8 +94,8 @@ export default defineConfig({
         // 'prompt': a new version waits until the user says so (an explicit SKIP_WAITING message).
         skipWaiting: false,
         clientsClaim: true,
-        // Notification clicks focus (or open) the app on the right chat.
-        importScripts: ['/sw-notifications.js'],
+        // Notification clicks focus (or open) the app on the right chat; pushes become notifications.
+        importScripts: ['/sw-notifications.js', '/sw-push.js'],
         sourcemap: false,
       },
     }),

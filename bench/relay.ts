@@ -9,6 +9,9 @@ import uWS from 'uWebSockets.js';
 
 interface Peer {
   sid: string;
+  /** Frames queued in this event-loop turn, written by flushAll (as the server's Conn.out). */
+  out: string[] | undefined;
+  closed: boolean;
 }
 
 const host = process.env.HOST ?? '127.0.0.1';
@@ -35,10 +38,48 @@ const HELLO = JSON.stringify({
 });
 
 const decoder = new TextDecoder();
-const sockets = new Map<string, uWS.WebSocket<Peer>>();
+/** Every device of an identity (the realistic-chat scenario connects two per identity). */
+const sockets = new Map<string, uWS.WebSocket<Peer>[]>();
 /** Last offset per recipient, so the client's cumulative acks look like they do against the server. */
 const heads = new Map<string, number>();
 const offline = new Map<string, string[]>();
+
+/**
+ * Writes batched per socket per event-loop turn in one cork, exactly as the server does
+ * (server/src/connection.ts `flushAll`): one setImmediate flushes every socket that was sent
+ * something in this turn. Without it the baseline makes one syscall per frame while the server
+ * makes one per socket per turn, and ratios to it flatter the server (issue 14).
+ */
+const flushList: uWS.WebSocket<Peer>[] = [];
+let flushScheduled = false;
+
+function flushAll(): void {
+  flushScheduled = false;
+  for (let i = 0; i < flushList.length; i++) {
+    const ws = flushList[i]!;
+    const d = ws.getUserData();
+    const out = d.out;
+    d.out = undefined;
+    if (out === undefined || d.closed) continue;
+    ws.cork(() => {
+      for (const text of out) ws.send(text, false, false);
+    });
+  }
+  flushList.length = 0;
+}
+
+function send(ws: uWS.WebSocket<Peer>, text: string): void {
+  const d = ws.getUserData();
+  if (d.closed) return;
+  if (d.out === undefined) {
+    d.out = [text];
+    flushList.push(ws);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flushAll);
+    }
+  } else d.out.push(text);
+}
 
 interface Frame {
   type: string;
@@ -54,34 +95,39 @@ interface Frame {
 function onAuth(ws: uWS.WebSocket<Peer>, f: Frame): void {
   const sid = String(f.sessionId);
   ws.getUserData().sid = sid;
-  sockets.set(sid, ws);
+  const devices = sockets.get(sid);
+  if (devices) devices.push(ws);
+  else sockets.set(sid, [ws]);
   const head = heads.get(sid) ?? 0;
-  ws.send(JSON.stringify({ type: 'ready', sessionId: sid, deviceId: f.deviceId, epoch: 'relay', head, resumed: false, grantsRejected: [] }));
+  send(ws, JSON.stringify({ type: 'ready', sessionId: sid, deviceId: f.deviceId, epoch: 'relay', head, resumed: false, grantsRejected: [] }));
   const queued = offline.get(sid);
   if (queued) {
     offline.delete(sid);
-    for (const text of queued) ws.send(text);
+    for (const text of queued) send(ws, text);
   }
 }
 
 function onSend(ws: uWS.WebSocket<Peer>, f: Frame): void {
   const from = ws.getUserData().sid;
   const to = String(f.to);
-  const target = sockets.get(to);
+  const targets = sockets.get(to);
   if (f.ephemeral) {
-    if (target) target.cork(() => target.send(JSON.stringify({ type: 'envelope', id: f.id, from, ct: f.ct, ts: Date.now(), ephemeral: true })));
+    if (targets) {
+      const text = JSON.stringify({ type: 'envelope', id: f.id, from, ct: f.ct, ts: Date.now(), ephemeral: true });
+      for (const t of targets) send(t, text);
+    }
     return;
   }
   const offset = (heads.get(to) ?? 0) + 1;
   heads.set(to, offset);
   const text = JSON.stringify({ type: 'envelope', offset, id: f.id, from, ct: f.ct, ts: Date.now() });
-  if (target) target.cork(() => target.send(text));
+  if (targets) for (const t of targets) send(t, text);
   else {
     let q = offline.get(to);
     if (!q) offline.set(to, (q = []));
     q.push(text);
   }
-  ws.send(JSON.stringify({ type: 'sent', id: f.id, to, offset }));
+  send(ws, JSON.stringify({ type: 'sent', id: f.id, to, offset }));
 }
 
 const app = uWS.App().ws<Peer>('/*', {
@@ -90,7 +136,10 @@ const app = uWS.App().ws<Peer>('/*', {
   idleTimeout: 0,
   maxBackpressure: 64 << 20,
   open: (ws) => {
-    ws.send(HELLO);
+    const d = ws.getUserData();
+    d.out = undefined;
+    d.closed = false;
+    send(ws, HELLO);
   },
   message: (ws, message) => {
     const f = JSON.parse(decoder.decode(message)) as Frame;
@@ -102,7 +151,7 @@ const app = uWS.App().ws<Peer>('/*', {
         onSend(ws, f);
         break;
       case 'ping':
-        ws.send(JSON.stringify({ type: 'pong', t: f.t, serverTime: Date.now() }));
+        send(ws, JSON.stringify({ type: 'pong', t: f.t, serverTime: Date.now() }));
         break;
       default:
         // ack and the rest: a bare relay has nothing to do.
@@ -110,8 +159,14 @@ const app = uWS.App().ws<Peer>('/*', {
     }
   },
   close: (ws) => {
+    ws.getUserData().closed = true;
     const sid = ws.getUserData().sid;
-    if (sid !== undefined && sockets.get(sid) === ws) sockets.delete(sid);
+    const devices = sid === undefined ? undefined : sockets.get(sid);
+    if (devices) {
+      const i = devices.indexOf(ws);
+      if (i >= 0) devices.splice(i, 1);
+      if (devices.length === 0) sockets.delete(sid!);
+    }
   },
 });
 

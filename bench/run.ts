@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Pool } from './lib/pool.ts';
 import { mainProfile, selfByFile, topSelf } from './lib/profile.ts';
-import { fdLimit, ROOT, Target, type TargetKind } from './lib/proc.ts';
+import { fdLimit, ROOT, SERVER_ENV, Target, type TargetKind } from './lib/proc.ts';
 import { profileTable, summarise, table, type ScenarioResult } from './lib/report.ts';
 import type { SignerKind } from './lib/signer.ts';
 import { SCENARIOS } from './scenarios/index.ts';
@@ -26,25 +26,6 @@ const HELP = `usage: npm run bench -- [options]
   --profile        run both targets under --cpu-prof; top functions are printed and saved
   --env K=V        extra environment for the server (repeatable)
   --out DIR        write results there instead of bench/results/`;
-
-/**
- * The server under load: limits raised so the bench measures speed, not the defaults' policy.
- * Rate limits are raised rather than switched off (0), so their token buckets still run.
- */
-const HIGH = '1000000000';
-const SERVER_ENV: Record<string, string> = {
-  MAX_CONNECTIONS: '1000000',
-  MAX_DEVICES_PER_ID: '10',
-  MAILBOX_MAX_ENTRIES: '1000000',
-  MAILBOX_MAX_BYTES: String(1 << 30),
-  AUTH_TIMEOUT: '60s',
-  SEND_RATE: HIGH,
-  SEND_RATE_IP: HIGH,
-  AUTH_RATE_IP: HIGH,
-  PRESENCE_RATE: HIGH,
-  PRESENCE_RATE_IP: HIGH,
-  LOG_LEVEL: 'error',
-};
 
 function options() {
   const { values } = parseArgs({
@@ -130,12 +111,22 @@ async function main(): Promise<void> {
   // run shares one pair, since starting a TypeScript process takes seconds on a busy machine.
   const fresh = o.size !== 'tiny' || profileDir !== undefined;
   let targets: Map<TargetKind, Target> | undefined;
-  const startTarget = (kind: TargetKind, scenario: string, run?: number): Promise<Target> =>
-    Target.start({
-      kind,
-      env: kind === 'server' ? o.env : {},
-      ...(profileDir ? { profileDir: join(profileDir, run === undefined ? `${scenario}-${kind}` : `${scenario}-${kind}-run${run + 1}`) } : {}),
-    });
+  // A free port can be taken by another process between the probe and the bind (a shared
+  // machine): a start that fails is tried again on a new port.
+  const startTarget = async (kind: TargetKind, scenario: string, run?: number): Promise<Target> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await Target.start({
+          kind,
+          env: kind === 'server' ? o.env : {},
+          ...(profileDir ? { profileDir: join(profileDir, run === undefined ? `${scenario}-${kind}` : `${scenario}-${kind}-run${run + 1}`) } : {}),
+        });
+      } catch (err) {
+        if (attempt >= 3) throw err;
+        log(`  ${kind} did not start (attempt ${attempt}), retrying: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      }
+    }
+  };
   const startTargets = async (scenario: string): Promise<Map<TargetKind, Target>> => {
     const started = await Promise.all(o.targets.map((kind) => startTarget(kind, scenario)));
     return new Map(started.map((t) => [t.kind, t]));
@@ -149,33 +140,63 @@ async function main(): Promise<void> {
     const codes = await Promise.all(ts.map((t) => t.stop()));
     codes.forEach((code, i) => stopped(ts[i]!, code));
   };
+  const failures: { scenario: string; error: string }[] = [];
+  const doc = () => ({
+    date: new Date().toISOString(),
+    commit: git(['rev-parse', '--short', 'HEAD']),
+    dirty: git(['status', '--porcelain', '--', 'server', 'protocol', 'bench']) !== '',
+    machine: machine(),
+    options: { size: o.size, runs: o.runs, workers: o.workers, signer: o.signer, targets: o.targets, serverEnv: o.env, profile: o.profile },
+    scenarios: results,
+    failures,
+  });
+  // Written after every scenario: a long run that fails late keeps what it measured.
+  const save = (): void => {
+    mkdirSync(o.outDir, { recursive: true });
+    const text = JSON.stringify(doc(), null, 1);
+    writeFileSync(join(o.outDir, `${stamp}.json`), text);
+    writeFileSync(join(o.outDir, 'latest.json'), text);
+  };
   try {
     for (const s of o.scenarios) {
       const runsFor = Math.min(o.runs, s.maxRuns ?? Infinity);
       const runs: Partial<Record<TargetKind, Metrics[]>> = {};
       try {
-        targets ??= await startTargets(s.name);
-        const ctx = (kind: TargetKind, size: SizeName) => ({ target: targets!.get(kind)!, pool, size, signer: o.signer, runTag: randomBytes(4).toString('hex'), log });
-        const warm = async (kind: TargetKind): Promise<void> => {
-          if (s.warmup) await s.warmup(ctx(kind, o.size));
-          else if (o.size !== 'tiny') await s.run(ctx(kind, 'tiny'));
-        };
-        for (const kind of o.targets) await warm(kind);
-        for (let r = 0; r < runsFor; r++) {
-          for (const kind of o.targets) {
-            if (s.freshProcessPerRun && fresh && r > 0) {
-              const old = targets.get(kind)!;
-              stopped(old, await old.stop());
-              targets.set(kind, await startTarget(kind, s.name, r));
-              await warm(kind);
+        try {
+          targets ??= await startTargets(s.name);
+          const ctx = (kind: TargetKind, size: SizeName) => ({ target: targets!.get(kind)!, pool, size, signer: o.signer, runTag: randomBytes(4).toString('hex'), log });
+          const warm = async (kind: TargetKind): Promise<void> => {
+            if (s.warmup) await s.warmup(ctx(kind, o.size));
+            else if (o.size !== 'tiny') await s.run(ctx(kind, 'tiny'));
+          };
+          for (const kind of o.targets) await warm(kind);
+          for (let r = 0; r < runsFor; r++) {
+            for (const kind of o.targets) {
+              if (s.freshProcessPerRun && fresh && r > 0) {
+                const old = targets.get(kind)!;
+                stopped(old, await old.stop());
+                targets.set(kind, await startTarget(kind, s.name, r));
+                await warm(kind);
+              }
+              const tr = performance.now();
+              (runs[kind] ??= []).push(await s.run(ctx(kind, o.size)));
+              log(`  ${s.name} run ${r + 1}/${runsFor} ${kind.padEnd(6)} ${((performance.now() - tr) / 1000).toFixed(1)} s`);
             }
-            const tr = performance.now();
-            (runs[kind] ??= []).push(await s.run(ctx(kind, o.size)));
-            log(`  ${s.name} run ${r + 1}/${runsFor} ${kind.padEnd(6)} ${((performance.now() - tr) / 1000).toFixed(1)} s`);
           }
+        } finally {
+          if (fresh) await stopTargets();
         }
-      } finally {
-        if (fresh) await stopTargets();
+      } catch (err) {
+        // One scenario's failure (a target that died, a port taken by another process) must not
+        // cost the runs of the others: report it, start the next scenario on new processes.
+        const error = err instanceof Error ? (err.stack ?? err.message) : String(err);
+        log(`\n== ${s.name}: FAILED, continuing with the next scenario\n${error}\n`);
+        failures.push({ scenario: s.name, error });
+        await stopTargets().catch(() => undefined);
+        if (!Object.values(runs).some((r) => r && r.length > 0)) {
+          save();
+          continue;
+        }
       }
       const profile: NonNullable<ScenarioResult['profile']> = {};
       for (const kind of profileDir ? o.targets : []) {
@@ -184,6 +205,7 @@ async function main(): Promise<void> {
       }
       const result: ScenarioResult = { name: s.name, title: s.title, runs, summary: summarise(s.metrics, runs), ...(profileDir ? { profile } : {}) };
       results.push(result);
+      save();
       log(`\n== ${s.name}: ${s.title} · ${runsFor} run(s), median [min–max]\n${table(s.metrics, result)}\n`);
       for (const [kind, p] of Object.entries(profile)) {
         log(`${kind} profile (whole process life), self time by function:\n${profileTable([...p.functions.slice(0, 15), p.functions.at(-1)!])}`);
@@ -195,19 +217,12 @@ async function main(): Promise<void> {
     await pool.stop();
   }
 
-  const doc = {
-    date: new Date().toISOString(),
-    commit: git(['rev-parse', '--short', 'HEAD']),
-    dirty: git(['status', '--porcelain', '--', 'server', 'protocol', 'bench']) !== '',
-    machine: machine(),
-    options: { size: o.size, runs: o.runs, workers: o.workers, signer: o.signer, targets: o.targets, serverEnv: o.env, profile: o.profile },
-    scenarios: results,
-  };
-  mkdirSync(o.outDir, { recursive: true });
-  const text = JSON.stringify(doc, null, 1);
-  writeFileSync(join(o.outDir, `${stamp}.json`), text);
-  writeFileSync(join(o.outDir, 'latest.json'), text);
+  save();
   log(`results: ${join(o.outDir, `${stamp}.json`)} (and latest.json) · ${((performance.now() - t0) / 1000).toFixed(0)} s in all`);
+  if (failures.length > 0) {
+    log(`FAILED scenarios: ${failures.map((f) => f.scenario).join(', ')}`);
+    process.exitCode = 1;
+  }
 }
 
 // exit() runs the 'exit' handlers that stop the child processes.

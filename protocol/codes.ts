@@ -68,6 +68,8 @@ export const ERRORS = {
   AUTH_RATE_LIMITED: spec(4428, 'too many auth attempts from this address; reconnect after retryAfterMs', true, true),
   TOO_MANY_GRANTS: spec(4435, 'too many grants or revocations in one frame', false, false, MISBEHAVIOUR),
   TOO_MANY_SUBSCRIPTIONS: spec(4436, 'too many presence subscriptions on this connection', false, false, MISBEHAVIOUR),
+  // Issue 11: the server holds a bounded number of blocks per identity.
+  REVOCATION_LIMIT: spec(4437, 'this Session ID already has as many revocations stored as the server holds for one identity', false, false),
 
   // Invitations
   INVITE_NOT_FOUND: spec(4440, 'no such invitation for this Session ID'),

@@ -163,6 +163,8 @@ export const serverFrames = {
     /** The id of the frame answered: an envelope or invitation id, a Session ID (presence_sub, grants), or an op name. */
     ref: opt(str({ max: 128 })),
     retryAfterMs: opt(int()),
+    /** The Session IDs one error answers for (presence_sub refusals: ref "presence_sub"). */
+    ids: opt(arr(sessionId(), { max: MAX_IDS_PER_FRAME })),
   }),
   pong: obj({ type: literal('pong'), t: opt(int()), serverTime: ts }),
   /** Answer to blob_upload / blob_download (ref = its id): a token for X-Blob-Token. */

@@ -21,16 +21,23 @@ process.on('exit', () => {
 export interface ProcSample {
   /** utime + stime of every thread, seconds: a figure that other load on the host does not skew. */
   readonly cpuS: number;
+  /** The same for the main thread alone (the event loop; worker threads excluded). */
+  readonly mainCpuS: number;
   readonly rssKb: number;
 }
 
-export function readProc(pid: number): ProcSample {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** utime + stime from a /proc stat line, seconds. */
+function statCpuS(path: string): number {
+  const stat = readFileSync(path, 'utf8');
   // Fields after the command name, which may itself contain spaces and parentheses.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+export function readProc(pid: number): ProcSample {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rss = /VmRSS:\s+(\d+) kB/.exec(status);
-  return { cpuS: (Number(fields[11]) + Number(fields[12])) / CLK_TCK, rssKb: rss ? Number(rss[1]) : NaN };
+  return { cpuS: statCpuS(`/proc/${pid}/stat`), mainCpuS: statCpuS(`/proc/${pid}/task/${pid}/stat`), rssKb: rss ? Number(rss[1]) : NaN };
 }
 
 export interface ListenerOptions {
@@ -53,7 +60,8 @@ export class Listener {
     this.port = opts.port;
     this.child = spawn(process.execPath, ['--import', 'tsx', ...(opts.nodeArgs ?? []), opts.entry], {
       cwd: ROOT,
-      env: { ...opts.env, HOST, PORT: String(opts.port) },
+      // No Web Push key file written into the tree by a test's relay (push stays off unless the env asks).
+      env: { VAPID_KEY_FILE: '', ...opts.env, HOST, PORT: String(opts.port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const child = this.child;

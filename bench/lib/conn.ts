@@ -121,7 +121,9 @@ export class LeanConn {
   }
 
   private onFrame(f: AnyFrame, now: number): void {
-    if (typeof f.offset === 'number' && f.offset > this.highest) {
+    // Only entries of this device's own stream are acknowledged. A `sent` frame's offset is the
+    // recipient's stream, except for a copy to one's own Session ID (which lands in one's own).
+    if (typeof f.offset === 'number' && f.offset > this.highest && (f.type !== 'sent' || f.to === this.sessionId)) {
       this.highest = f.offset;
       pendingAcks.add(this);
       if (!ackFlushQueued) {

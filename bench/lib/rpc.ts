@@ -1,6 +1,7 @@
 // What the main thread asks of a load worker, and what comes back. Samples travel as transferred
 // Float64Arrays (milliseconds); absolute times are performance.timeOrigin-based, so they compare
 // across threads.
+import type { RealChatArgs, RealChatResult } from './realChat.ts';
 import type { Grant } from '../../protocol/index.ts';
 import type { Device } from './fixtures.ts';
 import type { SdkArgs, SdkResult } from './sdk.ts';
@@ -20,6 +21,10 @@ export interface ConnectArgs {
   readonly timeoutMs: number;
   /** Spread source addresses over 127.0.0.2–127.0.0.254 so no single 4-tuple space runs out of ports. */
   readonly spreadSources: boolean;
+  /** Once ready, subscribe to the presence of every granter (one presence_sub), as the SDK does. */
+  readonly presenceSubs?: boolean;
+  /** Device i connects to urls[i % urls.length] instead of url (pairs across two instances). */
+  readonly urls?: readonly string[];
 }
 
 export interface ConnectResult {
@@ -117,6 +122,8 @@ export interface WorkerApi {
   drainTake(a: DrainArgs): Promise<DrainResult>;
   /** Pairs of real SDK clients exchanging messages (see sdk.ts). */
   sdk(a: SdkArgs): Promise<SdkResult>;
+  /** Real messages between two-device identities (realChat.ts). */
+  realChat(a: RealChatArgs): Promise<RealChatResult>;
   close(a: { group?: string }): Promise<{ closed: number }>;
   count(a: { group?: string }): Promise<{ ready: number; lost: number }>;
 }

@@ -78,9 +78,14 @@ export class Traffic implements FrameSink {
     for (const c of conns) c.sink = this;
   }
 
-  private send(from: LeanConn, to: LeanConn): void {
+  /**
+   * `at`: when the message was due. Paced traffic passes its schedule, so a generator that falls
+   * behind (a busy core, a stalled socket) shows in the latency instead of hiding it (coordinated
+   * omission); the closed loop sends when a receipt releases it, i.e. now.
+   */
+  private send(from: LeanConn, to: LeanConn, at = performance.now()): void {
     const seq = this.seq++;
-    this.sendAt.set(seq, performance.now());
+    this.sendAt.set(seq, at);
     from.sendEnvelope(this.prefix + seq.toString(16).padStart(20, '0'), to.sessionId, this.a.ct, this.a.ephemeral);
   }
 
@@ -146,8 +151,9 @@ export class Traffic implements FrameSink {
         const forward = Math.floor(k / pairs) % 2 === 0;
         const a = this.conns[2 * p]!;
         const b = this.conns[2 * p + 1]!;
-        if (forward) this.send(a, b);
-        else this.send(b, a);
+        const at = this.start + (k * 1000) / this.a.ratePerSec;
+        if (forward) this.send(a, b, at);
+        else this.send(b, a, at);
       }
       await sleep(1);
     }

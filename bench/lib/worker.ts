@@ -8,6 +8,7 @@ import { LeanConn, type FrameSink } from './conn.ts';
 import type { ConnectArgs, ConnectResult, DrainArgs, DrainResult, Reply, Request, TrafficArgs, WorkerApi } from './rpc.ts';
 import { nativeKey } from './signer.ts';
 import { runSdk } from './sdk.ts';
+import { RealChat, type RealChatArgs } from './realChat.ts';
 import { Traffic } from './traffic.ts';
 
 const workerIndex = (workerData as { index: number }).index;
@@ -31,7 +32,7 @@ async function connect(a: ConnectArgs): Promise<ConnectResult> {
   const conns = a.devices.map(
     (device, i) =>
       new LeanConn({
-        url: a.url,
+        url: a.urls ? a.urls[i % a.urls.length]! : a.url,
         device,
         grants: a.grants[i] ?? [],
         key: a.signer === 'native' ? keyFor(device.identity) : undefined,
@@ -59,6 +60,8 @@ async function connect(a: ConnectArgs): Promise<ConnectResult> {
         c.open().then(
           () => {
             inFlight--;
+            const contacts = c.opts.grants;
+            if (a.presenceSubs && contacts.length > 0) c.sendRaw(JSON.stringify({ type: 'presence_sub', ids: contacts.map((g) => g.from) }));
             lastReadyAt = wallNow();
             step();
           },
@@ -240,7 +243,16 @@ async function makeKeys(a: { devices: Device[] }) {
   return { keys: keys.size };
 }
 
-const api: WorkerApi = { keys: makeKeys, connect, traffic, drainFill, drainTake, sdk: runSdk, close, count };
+async function realChat(a: RealChatArgs) {
+  const g = groups.get(a.group) ?? [];
+  // Whole quadruples (A1, B1, A2, B2) whose four devices are all ready.
+  const conns: LeanConn[] = [];
+  for (let k = 0; k + 3 < g.length; k += 4) if (g.slice(k, k + 4).every((c) => c.state === 'ready')) conns.push(...g.slice(k, k + 4));
+  if (conns.length < 4) throw new Error(`group ${a.group}: no complete pair of two-device identities`);
+  return new RealChat(a, conns, workerIndex).run();
+}
+
+const api: WorkerApi = { keys: makeKeys, connect, traffic, realChat, drainFill, drainTake, sdk: runSdk, close, count };
 
 parentPort!.on('message', (req: Request) => {
   const handler = api[req.cmd] as (args: unknown) => Promise<unknown>;

@@ -1,27 +1,45 @@
 // (4) Idle capacity: server RSS per authenticated, silent connection. Measured as the average over
 // the pre-connection baseline and as the marginal cost between half and all connections (the
 // slope is less sensitive to heap warm-up). `idle-max` fills the file-descriptor limit once.
-import { devices } from '../lib/fixtures.ts';
+import type { Grant } from '../../protocol/index.ts';
+import { withContacts } from '../lib/contacts.ts';
+import { devices, type Device } from '../lib/fixtures.ts';
 import { fdLimit } from '../lib/proc.ts';
 import { sum } from './measure.ts';
-import { sleep, splitDevices, type Metrics, type RunContext, type Scenario, type SizeName } from './types.ts';
+import { sleep, type Metrics, type RunContext, type Scenario, type SizeName } from './types.ts';
 
 const SIZES: Record<SizeName, number> = { full: 10_000, quick: 2000, tiny: 20 };
 const SETTLE_MS: Record<SizeName, number> = { full: 2000, quick: 1500, tiny: 200 };
 /** File descriptors left to the processes for everything that is not a bench socket. */
 const FD_HEADROOM = 200;
 
-async function fill(ctx: RunContext, from: number, to: number): Promise<{ ready: number; failed: number }> {
-  const devs = devices(to).slice(from);
+/**
+ * Connects devices [from, to). With `contacts`, of the n devices made with k contacts each
+ * (lib/contacts.ts): every socket then holds their grants and subscribes to their presence.
+ */
+async function fill(ctx: RunContext, from: number, to: number, contacts?: { n: number; k: number }): Promise<{ ready: number; failed: number }> {
   const w = ctx.pool.size;
+  let all: { devices: Device[]; grants: Grant[][] };
+  if (contacts) {
+    const c = withContacts(contacts.n, contacts.k);
+    all = { devices: c.devices.slice(from, to), grants: c.grants.slice(from, to) };
+  } else {
+    const devs = devices(to).slice(from);
+    all = { devices: devs, grants: devs.map(() => []) };
+  }
   const res = await ctx.pool.all('connect', (i) => ({
     group: 'idle',
     url: ctx.target.url,
-    ...splitDevices(devs, w, i),
+    devices: all.devices.filter((_, k) => k % w === i),
+    grants: all.grants.filter((_, k) => k % w === i),
+    // BENCH_NO_SUBS=1: grants only, to tell the subscriptions' share of the memory from the grants'.
+    presenceSubs: contacts !== undefined && !process.env.BENCH_NO_SUBS,
     signer: ctx.signer,
     ratePerSec: 0,
     window: 64,
-    timeoutMs: 30_000,
+    // 50 grants each are 50 signature checks on the server's verification thread: a window of
+    // handshakes can wait a while for them on a busy machine.
+    timeoutMs: contacts ? 120_000 : 30_000,
     spreadSources: true,
   }));
   for (const r of res) for (const e of r.errors.slice(0, 2)) ctx.log(`  idle: ${e}`);
@@ -45,9 +63,10 @@ async function heapKb(ctx: RunContext): Promise<{ used: number; total: number }>
   }
 }
 
-export const idle: Scenario = {
-  name: 'idle',
-  title: 'Idle capacity: server RSS per authenticated connection',
+/** Idle sockets; with contacts > 0 each holds that many grants and presence subscriptions. */
+const idleScenario = (name: string, title: string, contacts: number): Scenario => ({
+  name,
+  title,
   freshProcessPerRun: true,
   metrics: [
     { key: 'connections', label: 'idle authenticated sockets', unit: '', digits: 0 },
@@ -60,16 +79,18 @@ export const idle: Scenario = {
     { key: 'heapTotalKbPerConn', label: 'V8 heap reserved per connection', unit: 'KB', digits: 2 },
   ],
   prepare(size) {
-    devices(SIZES[size]);
+    if (contacts > 0) withContacts(SIZES[size], contacts);
+    else devices(SIZES[size]);
   },
   async run(ctx) {
     const n = SIZES[ctx.size];
+    const withK = contacts > 0 ? { n, k: contacts } : undefined;
     try {
       const base = await settledRssKb(ctx);
       const heap0 = await heapKb(ctx);
-      const half = await fill(ctx, 0, n >> 1);
+      const half = await fill(ctx, 0, n >> 1, withK);
       const mid = await settledRssKb(ctx);
-      const rest = await fill(ctx, n >> 1, n);
+      const rest = await fill(ctx, n >> 1, n, withK);
       const all = await settledRssKb(ctx);
       const heap1 = await heapKb(ctx);
       const ready = half.ready + rest.ready;
@@ -88,7 +109,12 @@ export const idle: Scenario = {
       await ctx.pool.all('close', () => ({ group: 'idle' }));
     }
   },
-};
+});
+
+export const idle = idleScenario('idle', 'Idle capacity: server RSS per authenticated connection', 0);
+
+/** Sockets as a user with contacts holds them: 50 grants held and 50 presence subscriptions each. */
+export const idleContacts = idleScenario('idle-contacts', 'Idle with contacts: RSS per socket holding 50 grants and 50 presence subscriptions', 50);
 
 /** As many idle connections as the smaller of the server's and the bench's open-file limits allow. */
 export const idleMax: Scenario = {

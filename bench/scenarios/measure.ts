@@ -1,11 +1,14 @@
 // Brackets a phase with /proc samples of the target and the bench's own CPU (all its threads).
 import { readFileSync } from 'node:fs';
 import type { Target } from '../lib/proc.ts';
-import { mergeSorted, percentile } from '../lib/stats.ts';
+import * as hdr from 'hdr-histogram-js';
+import { loadavg } from 'node:os';
 import type { Metrics } from './types.ts';
 
 export interface Usage {
   readonly serverCpuS: number;
+  /** The server's main thread (event loop) alone; the rest is its worker threads (verification, GC helpers). */
+  readonly serverMainCpuS: number;
   readonly clientCpuS: number;
   /** CPU-seconds the whole machine spent busy: minus server and bench, what others took. */
   readonly machineCpuS: number;
@@ -31,16 +34,44 @@ export async function measured<T>(target: Target, phase: () => Promise<T>): Prom
   const after = target.sample();
   return {
     result,
-    usage: { serverCpuS: after.cpuS - before.cpuS, clientCpuS: (c.user + c.system) / 1e6, machineCpuS: machineBusyS() - machine, wallS, rssKb: after.rssKb },
+    usage: { serverCpuS: after.cpuS - before.cpuS, serverMainCpuS: after.mainCpuS - before.mainCpuS, clientCpuS: (c.user + c.system) / 1e6, machineCpuS: machineBusyS() - machine, wallS, rssKb: after.rssKb },
   };
 }
 
-/** p50 / p99 / p99.9 (and max) of merged samples, as `${prefix}P50` etc. */
+/**
+ * Enough samples for a percentile: at least this many beyond it, so p99.9 rests on ≥ 10 samples
+ * (10,000 in all) rather than on one or two outliers. Fewer: the figure is NaN ("–" in the table).
+ */
+export const TAIL_SAMPLES = 10;
+
+/**
+ * p50 / p99 / p99.9 (and max) of merged samples, as `${prefix}P50` etc., read from an HDR
+ * histogram (hdr-histogram-js, 1 µs to 1 h at 3 significant digits), and the sample count as
+ * `${prefix}N`. A percentile without TAIL_SAMPLES samples beyond it is NaN.
+ */
 export function latency(prefix: string, parts: readonly ArrayLike<number>[], which: readonly (50 | 99 | 99.9 | 100)[] = [50, 99, 99.9]): Metrics {
-  const all = mergeSorted(parts);
-  const out: Metrics = {};
-  for (const p of which) out[`${prefix}${p === 100 ? 'Max' : `P${String(p).replace('.', '')}`}`] = percentile(all, p);
+  const h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, useWebAssembly: false });
+  let n = 0;
+  for (const p of parts) {
+    for (let i = 0; i < p.length; i++) {
+      const v = p[i]!;
+      if (!Number.isFinite(v)) continue;
+      h.recordValue(Math.max(1, Math.round(v * 1000)));
+      n++;
+    }
+  }
+  const out: Metrics = { [`${prefix}N`]: n };
+  for (const p of which) {
+    const key = `${prefix}${p === 100 ? 'Max' : `P${String(p).replace('.', '')}`}`;
+    const enough = p === 100 ? n > 0 : n * (1 - p / 100) >= TAIL_SAMPLES || (p === 50 && n > 0);
+    out[key] = enough ? (p === 100 ? h.maxValue : h.getValueAtPercentile(p)) / 1000 : NaN;
+  }
   return out;
+}
+
+/** Load average and other processes' CPU, to print next to every figure of a phase. */
+export function loadMetrics(u: Usage): Metrics {
+  return { load1: loadavg()[0]!, otherCores: Math.max(0, u.machineCpuS - u.serverCpuS - u.clientCpuS) / u.wallS };
 }
 
 /** The usage figures every scenario reports. */
@@ -50,6 +81,7 @@ export function usageMetrics(u: Usage): Metrics {
     serverCores: u.serverCpuS / u.wallS,
     clientCores: u.clientCpuS / u.wallS,
     otherCores: Math.max(0, u.machineCpuS - u.serverCpuS - u.clientCpuS) / u.wallS,
+    load1: loadavg()[0]!,
     rssMb: u.rssKb / 1024,
   };
 }

@@ -3,7 +3,7 @@
 import { pairs, sampleCiphertext } from '../lib/fixtures.ts';
 import type { TrafficArgs, TrafficResult } from '../lib/rpc.ts';
 import { latency, measured, sum, usageMetrics, type Usage } from './measure.ts';
-import { splitPairs, type Metrics, type RunContext } from './types.ts';
+import { sleep, splitPairs, type Metrics, type RunContext } from './types.ts';
 
 let ct: string | undefined;
 export function ciphertext(): string {
@@ -18,8 +18,24 @@ export interface PairRun {
 
 export type TrafficSpec = Omit<TrafficArgs, 'group' | 'ct' | 'runTag'>;
 
+/** Between phases: the previous phase's garbage is collected before the next is timed. */
+export const PHASE_PAUSE_MS = 1500;
+
 /** Connects n pairs, runs each traffic phase on them in turn (each timed on its own), disconnects. */
-export async function runPairs(ctx: RunContext, n: number, phases: readonly TrafficSpec[]): Promise<PairRun[]> {
+export function runPairs(ctx: RunContext, n: number, phases: readonly TrafficSpec[]): Promise<PairRun[]> {
+  return runPairsThen(ctx, n, (done) => phases[done.length] ?? null);
+}
+
+/**
+ * As runPairs, with each phase chosen after the previous ones ran (a rate taken from the measured
+ * capacity); null ends the run. Connecting is not timed; a pause separates every timed phase.
+ */
+export async function runPairsThen(
+  ctx: RunContext,
+  n: number,
+  next: (done: readonly PairRun[]) => TrafficSpec | null,
+  opts: { urls?: readonly string[]; measure?: (phase: () => Promise<TrafficResult[]>) => Promise<{ result: TrafficResult[]; usage: Usage }> } = {},
+): Promise<PairRun[]> {
   const fixtures = pairs(n);
   const w = ctx.pool.size;
   const conn = await ctx.pool.all('connect', (i) => ({
@@ -27,6 +43,7 @@ export async function runPairs(ctx: RunContext, n: number, phases: readonly Traf
     url: ctx.target.url,
     ...splitPairs(fixtures, w, i),
     signer: ctx.signer,
+    ...(opts.urls ? { urls: opts.urls } : {}),
     ratePerSec: 0,
     window: 64,
     timeoutMs: 30_000,
@@ -36,10 +53,12 @@ export async function runPairs(ctx: RunContext, n: number, phases: readonly Traf
   if (failed > 0) ctx.log(`  ${failed} of ${2 * n} connections failed: ${conn.flatMap((r) => r.errors).slice(0, 3).join('; ')}`);
   try {
     const out: PairRun[] = [];
-    for (const [k, traffic] of phases.entries()) {
+    for (let k = 0, traffic = next(out); traffic !== null; k++, traffic = next(out)) {
+      await sleep(PHASE_PAUSE_MS);
       // Each phase its own run tag: a late frame from the previous phase is foreign, not a duplicate.
       const runTag = (parseInt(ctx.runTag, 16) + k).toString(16).padStart(8, '0').slice(-8);
-      const { result, usage } = await measured(ctx.target, () =>
+      const measure = opts.measure ?? ((phase: () => Promise<TrafficResult[]>) => measured(ctx.target, phase));
+      const { result, usage } = await measure(() =>
         ctx.pool.all('traffic', () => ({ group: 'pairs', ct: ciphertext(), runTag, ...traffic, ratePerSec: traffic.ratePerSec / w })),
       );
       out.push({ pairs: n, results: result, usage });
@@ -75,7 +94,7 @@ function _trafficMetrics(run: PairRun): Metrics {
     errors,
     droppedSockets: sum(r, (x) => x.lostConnections),
     deliveredPerSec: sum(r, (x) => x.receivedInWindow) / windowS,
-    ...latency('lat', r.map((x) => x.latency)),
+    ...latency('lat', r.map((x) => x.latency), [50, 99, 99.9, 100]),
     ...latency('sentLat', r.map((x) => x.sentLatency), [50, 99]),
     ...latency('ackLat', r.map((x) => x.deliveredLatency), [50, 99]),
     cpuPer100k: received > 0 ? (run.usage.serverCpuS / received) * 1e5 : NaN,

@@ -28,6 +28,8 @@ describe('push (SDK)', () => {
     const sub = svc.subscribe();
     await bob.c.registerPush(asInput(sub));
     await bob.c.disconnect();
+    // The server must have seen the close: until then the device counts as online (docs/security.md "Push").
+    await eventually(async () => (await metric(srv.httpUrl, 'connections_authenticated')) === 1, 'bob offline on the server');
 
     const id = await alice.c.sendMessage({ recipientId: bob.id, content: 'are you there?' });
     const push = await svc.next(sub.id);

@@ -2,7 +2,7 @@
 // the maintenance timers; returns a handle that closes it gracefully or kills it abruptly.
 import type uWS from 'uWebSockets.js';
 import type { Cluster } from './cluster.ts';
-import { defaultConfig, type Config } from './config.ts';
+import { defaultConfig, requireIdSecret, type Config } from './config.ts';
 import { backpressure, helloLimits, mailboxLimits, type LiveSocket, type ServerContext } from './context.ts';
 import { startBlobs, type BlobsHandle } from './blobs/start.ts';
 import type { BlobStore } from './blobs/types.ts';
@@ -22,7 +22,7 @@ import { transport as defaultTransport, type Transport, type TransportKind } fro
 import { MemoryStore } from './store/memory.ts';
 import type { RedisStore } from './store/redis.ts';
 import type { Store } from './store/types.ts';
-import { nativeVerify } from './verify.ts';
+import { configureVerifyPool, nativeVerify } from './verify.ts';
 
 export interface StartOptions {
   /** Overrides on top of defaultConfig() (tests); main.ts passes the whole loadConfig(env). */
@@ -61,11 +61,13 @@ export interface RunningServer {
  */
 export async function createStore(config: Config, clock: () => number, log?: Logger): Promise<Store> {
   if (config.redisUrl === undefined) return new MemoryStore({ clock });
+  requireIdSecret(config);
   // Loaded only when used: the memory default does not load the Redis client.
   const { createRedisStore } = await import('./store/redis.ts');
   return createRedisStore({
     url: config.redisUrl,
     keyPrefix: config.redisKeyPrefix,
+    idSecret: config.redisIdSecret!,
     clock,
     log: (event, fields) => {
       const out: LogFields = {};
@@ -153,6 +155,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     sockets,
   };
 
+  configureVerifyPool(config.verifyThreads);
   const app = transport.app(tls);
   app.ws('/ws', wsBehavior(ctx, routeFrame));
   blobs.register(app, ctx);

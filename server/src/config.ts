@@ -31,6 +31,18 @@ export interface Config {
   presenceRatePerMin: number;
   presenceRateIpPerMin: number;
   authRateIpPerMin: number;
+  /** Issue 11 abuse limits (limits.ts, quotas.ts). */
+  revokeRatePerMin: number;
+  revokeRateIpPerMin: number;
+  maxRevocations: number;
+  grantRatePerMin: number;
+  grantRateIpPerMin: number;
+  grantFramesPerMin: number;
+  privacyRatePerMin: number;
+  mailboxSenderShare: number;
+  maxPendingInvitesPerAddress: number;
+  maxPendingInvitesFromNew: number;
+  newIdentityAgeMs: number;
   /** Reverse proxies in front whose X-Forwarded-For / X-Forwarded-Proto are believed (0 = none). */
   trustProxy: number;
   /** Strict-Transport-Security max-age for requests a trusted proxy says came over TLS; 0 = never. */
@@ -40,11 +52,15 @@ export interface Config {
   redisUrl: string | undefined;
   /** Prefix of every Redis key and channel; instances sharing it (and the Redis) form one relay. */
   redisKeyPrefix: string;
+  /** HMAC key turning Session IDs into Redis key fragments; required with redisUrl. */
+  redisIdSecret: string | undefined;
   /** Pub/sub flavour for the Redis bus: sharded (Redis ≥ 7), classic, or auto (by server version). */
   redisPubSub: RedisPubSub;
   /** With Redis: how long a crashed instance's sockets still count for presence. */
   instanceTtlMs: number;
   logLevel: LogLevel;
+  /** Worker threads verifying Ed25519 signatures (auth, grants); 0 = on the main thread. */
+  verifyThreads: number;
   staticDir: string;
   // ---- attachments (server/src/blobs/) ----
   /** Largest blob (an encrypted attachment) in bytes. */
@@ -201,6 +217,14 @@ const keyPrefix: Parser<string> = (raw, name) => {
   return t;
 };
 
+const idSecret: Parser<string | undefined> = (raw, name) => {
+  const t = raw.trim();
+  if (t === '') return undefined;
+  // Never echo the value: it is a secret.
+  if (t.length < 16) throw new ConfigError(name, `${name} is invalid: expected at least 16 characters (e.g. openssl rand -hex 32)`);
+  return t;
+};
+
 const pubSub: Parser<RedisPubSub> = (raw, name) => {
   const t = raw.trim().toLowerCase();
   if (t !== 'auto' && t !== 'sharded' && t !== 'classic') throw ConfigError.invalid(name, raw, 'one of auto|sharded|classic');
@@ -286,14 +310,28 @@ export const CONFIG_VARS: readonly ConfigVar[] = [
   v('PRESENCE_RATE', 'presenceRatePerMin', '3000', 'presence subscriptions (ids) per Session ID per minute (RATE_LIMITED per id; 0 = off)', integer(0)),
   v('PRESENCE_RATE_IP', 'presenceRateIpPerMin', '30000', 'presence subscriptions (ids) per client address per minute (RATE_LIMITED; 0 = off)', integer(0)),
   v('AUTH_RATE_IP', 'authRateIpPerMin', '600', 'auth attempts per client address per minute, checked before the signature (AUTH_RATE_LIMITED, 4428; 0 = off)', integer(0)),
+  // Issue 11: every abuse path metered (limits.ts for rates, quotas.ts for what is held).
+  v('REVOKE_RATE', 'revokeRatePerMin', '300', 'new revocations (blocks) in revoke frames per Session ID per minute; re-presenting one the server holds is free (RATE_LIMITED, ref "revoke"; 0 = off)', integer(0)),
+  v('REVOKE_RATE_IP', 'revokeRateIpPerMin', '600', 'new revocations in revoke frames per client address per minute (RATE_LIMITED; 0 = off)', integer(0)),
+  v('MAX_REVOCATIONS', 'maxRevocations', '1000', 'revocations (blocks) the server holds per Session ID; a new one beyond is REVOCATION_LIMIT (each is a fixed-size record, so this also bounds the bytes)', integer(1, 100_000)),
+  v('GRANT_RATE', 'grantRatePerMin', '3000', 'grants presented in grants frames per Session ID per minute: the signature-verification budget (RATE_LIMITED, ref "grants"; 0 = off)', integer(0)),
+  v('GRANT_RATE_IP', 'grantRateIpPerMin', '12000', 'grants presented in grants frames per client address per minute (RATE_LIMITED; 0 = off)', integer(0)),
+  v('GRANTS_FRAME_RATE', 'grantFramesPerMin', '30', 'grants frames per connection per minute (RATE_LIMITED; 0 = off)', integer(0)),
+  v('PRIVACY_RATE', 'privacyRatePerMin', '20', 'privacy toggles per Session ID per minute; each reaches every watcher (RATE_LIMITED, ref "privacy"; 0 = off)', integer(0)),
+  v('MAILBOX_SENDER_SHARE', 'mailboxSenderShare', '25', 'percent of a recipient\'s mailbox (entries and bytes) one sender may fill; beyond it that sender gets MAILBOX_FULL and the rest stays open to others (100 = no share limit)', integer(1, 100)),
+  v('MAX_PENDING_INVITES_PER_ADDRESS', 'maxPendingInvitesPerAddress', '5', 'pending invitations to one recipient sent from one client address (INVITE_LIMIT)', integer(1)),
+  v('MAX_PENDING_INVITES_FROM_NEW', 'maxPendingInvitesFromNew', '10', 'pending invitations to one recipient from Session IDs first seen less than NEW_IDENTITY_AGE ago (INVITE_LIMIT)', integer(1)),
+  v('NEW_IDENTITY_AGE', 'newIdentityAgeMs', '24h', 'how long after the server first sees a Session ID it counts as new for MAX_PENDING_INVITES_FROM_NEW', duration(0, 365 * DAY)),
   v('TRUST_PROXY', 'trustProxy', '0', 'reverse proxies in front of the server: the client address is the one that many hops from the right of X-Forwarded-For, and X-Forwarded-Proto is believed (0 = use the socket address)', proxyHops),
   v('HSTS_MAX_AGE', 'hstsMaxAgeMs', '365d', 'Strict-Transport-Security max-age, sent when a trusted proxy says the request came over https (X-Forwarded-Proto); 0 = never', duration(0, 2 * 365 * DAY)),
   v('ALLOWED_ORIGINS', 'allowedOrigins', '', 'comma list of browser origins allowed to open /ws; empty = same origin as Host; * = any. Requests without Origin (non-browser clients) are allowed', origins),
   v('REDIS_URL', 'redisUrl', '', 'Redis for several instances behind a load balancer: mailboxes, invitations, presence and limits in Redis, envelopes between instances over pub/sub (docs/operations.md). Unset: in-memory, one process. Unreachable at start-up: exit 1', redisUrl),
   v('REDIS_KEY_PREFIX', 'redisKeyPrefix', 'sm:', 'prefix of every Redis key and channel; instances with the same Redis and prefix form one relay', keyPrefix),
+  v('REDIS_ID_SECRET', 'redisIdSecret', '', 'required with REDIS_URL: secret (≥ 16 characters, e.g. `openssl rand -hex 32`) keying the hash that replaces Session IDs in Redis key and channel names; every instance on one prefix needs the same one, and changing it orphans what Redis holds', idSecret),
   v('REDIS_PUBSUB', 'redisPubSub', 'auto', 'auto|sharded|classic: sharded pub/sub (SSUBSCRIBE, Redis ≥ 7) or classic (SUBSCRIBE); auto picks by server version', pubSub),
   v('INSTANCE_TTL', 'instanceTtlMs', '15s', 'with Redis: an instance that stopped its heartbeat (crashed) this long ago is taken for dead and its identities are told offline; heartbeat every third of it', duration(1000, 600_000)),
   v('LOG_LEVEL', 'logLevel', 'info', 'debug|info|warn|error', logLevel),
+  v('VERIFY_THREADS', 'verifyThreads', '1', 'worker threads that verify auth and grant signatures in batches off the event loop (docs/performance.md); 0 = on the main thread', integer(0, 64)),
   v('STATIC_DIR', 'staticDir', 'dist/web', 'directory of the built PWA served on every other path', text),
   // ---- attachments (docs/operations.md "Attachments") ----
   v('ATTACHMENT_MAX_BYTES', 'attachmentMaxBytes', '26214400', 'largest encrypted attachment in bytes (BLOB_TOO_LARGE)', integer(1024, 4 * 1024 ** 3)),
@@ -326,7 +364,16 @@ function build(env: Readonly<Record<string, string | undefined>>, useDefaultsOnl
     const raw = useDefaultsOnly ? undefined : env[cv.name];
     out[cv.key] = raw === undefined ? cv.parse(cv.default, cv.name) : cv.parse(raw, cv.name);
   }
-  return out as unknown as Config;
+  const config = out as unknown as Config;
+  requireIdSecret(config);
+  return config;
+}
+
+/** Redis keys must not carry Session IDs (docs/security.md "Redis at rest"): no Redis without the secret. */
+export function requireIdSecret(config: Pick<Config, 'redisUrl' | 'redisIdSecret'>): void {
+  if (config.redisUrl !== undefined && config.redisIdSecret === undefined) {
+    throw new ConfigError('REDIS_ID_SECRET', 'REDIS_ID_SECRET is required when REDIS_URL is set: a secret of at least 16 characters (e.g. openssl rand -hex 32), the same on every instance sharing the Redis prefix');
+  }
 }
 
 export function defaultConfig(): Config {

@@ -185,6 +185,7 @@ async function metricsText(ctx: ServerContext, probes: Probes): Promise<string> 
     g('event_loop_delay_max_seconds', 'event-loop delay, maximum since the previous scrape', max),
     g('socket_buffered_bytes_max', 'largest number of bytes waiting in one socket (bounded by maxBackpressure)', buffered.max),
     g('socket_buffered_bytes_total', 'bytes waiting in all sockets', buffered.total),
+    ...(ctx.push ? [g('push_queue_devices', 'devices holding a slot in the Web Push queue (waiting, sending, or kept for coalescing)', ctx.push.queue.size)] : []),
   ]);
 }
 

@@ -4,7 +4,9 @@
 // noble the cofactored one, so for a key with a torsion component (which no client derives) OpenSSL
 // refuses some signatures noble accepts; it never accepts one noble refuses.
 import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import type { VerifyFn } from '../../protocol/index.ts';
+import { availableParallelism } from 'node:os';
+import type { ErrorCode, VerifyFn } from '../../protocol/index.ts';
+import { VerifyPool } from './verifyPool.ts';
 
 /**
  * The y-encodings of the small-order points, sign bit clear: libsodium's blocklist
@@ -103,3 +105,71 @@ export const nativeVerify: VerifyFn = (signature, message, publicKey) => {
   }
   return verifyWith(key, signature, message);
 };
+
+// ---- off the main thread (verifyPool.ts) ---------------------------------------------------------
+
+let pool: VerifyPool | null | undefined;
+let poolThreads = Math.max(1, Math.min(4, availableParallelism() - 1));
+
+function fallback(sig: Uint8Array, msg: Uint8Array, pk: Uint8Array, cache: boolean): boolean {
+  return (cache ? nativeVerify : nativeVerifyOnce)(sig, msg, pk);
+}
+
+/**
+ * Worker threads for signature checks (VERIFY_THREADS); 0 verifies on the main thread. Takes effect
+ * for verifications asked after it; a running pool of another size is closed (its work finishes).
+ */
+export function configureVerifyPool(threads: number): void {
+  if (threads === poolThreads && pool !== undefined) return;
+  poolThreads = threads;
+  const old = pool;
+  pool = undefined;
+  void old?.close();
+}
+
+/** The process's pool, started at first use; null when verification stays on the main thread. */
+export function verifyPool(): VerifyPool | null {
+  if (pool === undefined) pool = poolThreads > 0 ? new VerifyPool(poolThreads, fallback) : null;
+  return pool;
+}
+
+/** Closes the pool (its remaining work finishes on this thread); the next verification starts a new one. */
+export async function closeVerifyPool(): Promise<void> {
+  const p = pool;
+  pool = undefined;
+  await p?.close();
+}
+
+/**
+ * Runs a protocol check (verifyAuthFrame, checkGrant, …) with its signature verifications deferred to
+ * the worker pool. The check runs with a verifier that records and says yes; the recorded ones are
+ * then verified in the pool (batched with everything else asked in this turn), and if any fails the
+ * answer is `badSignature`, the code the check itself returns for a failed verify. This holds for
+ * protocol's checks because each returns that code as soon as its verify says no, and a check that
+ * failed on something else after a recorded verify still reports `badSignature` first when that
+ * signature was bad, as the synchronous check would have.
+ *
+ * `verify` names the synchronous verifier the call site would have used: nativeVerify (recurring
+ * keys, kept imported by the workers) and nativeVerifyOnce go to the pool; any other (a test's) runs
+ * synchronously, unchanged.
+ */
+export async function deferVerify(check: (verify: VerifyFn) => ErrorCode | null, badSignature: ErrorCode, verify: VerifyFn = nativeVerifyOnce): Promise<ErrorCode | null> {
+  const p = verify === nativeVerify || verify === nativeVerifyOnce ? verifyPool() : null;
+  if (p === null) return check(verify);
+  const cache = verify === nativeVerify;
+  const asked: Promise<boolean>[] = [];
+  let refused = false;
+  const code = check((signature, message, publicKey) => {
+    // The strict-key and length tests are cheaper here than a round trip.
+    if (signature.length !== 64 || !strictKey(publicKey)) {
+      refused = true;
+      return false;
+    }
+    asked.push(p.verify(signature, message, publicKey, cache));
+    return true;
+  });
+  if (refused) return code;
+  if (asked.length === 0) return code;
+  const results = await Promise.all(asked);
+  return results.every(Boolean) ? code : badSignature;
+}

@@ -13,6 +13,7 @@ function errorOf(env: Record<string, string>): ConfigError {
 
 describe('config', () => {
   it('has the documented defaults', () => {
+    // Core variables; each feature's own (TLS, push, …) are checked by its own tests.
     expect(defaultConfig()).toMatchObject({
       port: 8080,
       host: '0.0.0.0',
@@ -36,15 +37,38 @@ describe('config', () => {
       presenceRatePerMin: 3000,
       presenceRateIpPerMin: 30_000,
       authRateIpPerMin: 600,
+      revokeRatePerMin: 300,
+      revokeRateIpPerMin: 600,
+      maxRevocations: 1000,
+      grantRatePerMin: 3000,
+      grantRateIpPerMin: 12_000,
+      grantFramesPerMin: 30,
+      privacyRatePerMin: 20,
+      mailboxSenderShare: 25,
+      maxPendingInvitesPerAddress: 5,
+      maxPendingInvitesFromNew: 10,
+      newIdentityAgeMs: 86_400_000,
       trustProxy: 0,
       hstsMaxAgeMs: 365 * 86_400_000,
       allowedOrigins: [],
       redisUrl: undefined,
       redisKeyPrefix: 'sm:',
+      redisIdSecret: undefined,
       redisPubSub: 'auto',
       instanceTtlMs: 15_000,
       logLevel: 'info',
       staticDir: 'dist/web',
+      verifyThreads: 1,
+      vapidPublicKey: undefined,
+      vapidPrivateKey: undefined,
+      vapidSubject: 'mailto:postmaster@localhost',
+      vapidKeyFile: 'data/vapid.json',
+      pushTtlMs: 86_400_000,
+      pushCoalesceMs: 10_000,
+      pushQueueMax: 10_000,
+      pushConcurrency: 32,
+      pushTimeoutMs: 10_000,
+      pushAllowPrivate: false,
     });
     expect(loadConfig({})).toEqual(defaultConfig());
   });
@@ -92,16 +116,40 @@ describe('config', () => {
       PRESENCE_RATE: '14',
       PRESENCE_RATE_IP: '15',
       AUTH_RATE_IP: '16',
+      REVOKE_RATE: '17',
+      REVOKE_RATE_IP: '18',
+      MAX_REVOCATIONS: '19',
+      GRANT_RATE: '20',
+      GRANT_RATE_IP: '21',
+      GRANTS_FRAME_RATE: '22',
+      PRIVACY_RATE: '23',
+      MAILBOX_SENDER_SHARE: '24',
+      MAX_PENDING_INVITES_PER_ADDRESS: '25',
+      MAX_PENDING_INVITES_FROM_NEW: '26',
+      NEW_IDENTITY_AGE: '27h',
       TRUST_PROXY: '2',
       HSTS_MAX_AGE: '0',
       ALLOWED_ORIGINS: 'https://chat.example.com, http://localhost:5173/',
       REDIS_URL: 'redis://localhost:6379/0',
       REDIS_KEY_PREFIX: 'chat:eu-1:',
+      REDIS_ID_SECRET: 'a-secret-of-sixteen+',
       REDIS_PUBSUB: 'Classic',
       INSTANCE_TTL: '30s',
       LOG_LEVEL: 'DEBUG',
       STATIC_DIR: './public',
+      VERIFY_THREADS: '3',
+      VAPID_PUBLIC_KEY: 'BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM',
+      VAPID_PRIVATE_KEY: 'tBHItJI5svbpez7KI4CCXgtBHItJI5svbpez7KI4CCX',
+      VAPID_SUBJECT: 'mailto:ops@chat.example.com',
+      VAPID_KEY_FILE: '/var/lib/sm/vapid.json',
+      PUSH_TTL: '1h',
+      PUSH_COALESCE: '0',
+      PUSH_QUEUE: '17',
+      PUSH_CONCURRENCY: '2',
+      PUSH_TIMEOUT: '3s',
+      PUSH_ALLOW_PRIVATE: 'true',
     });
+    // Each feature's own variables are checked by its own tests; these are the core ones.
     expect(c).toMatchObject({
       port: 9000,
       host: '127.0.0.1',
@@ -125,23 +173,55 @@ describe('config', () => {
       presenceRatePerMin: 14,
       presenceRateIpPerMin: 15,
       authRateIpPerMin: 16,
+      revokeRatePerMin: 17,
+      revokeRateIpPerMin: 18,
+      maxRevocations: 19,
+      grantRatePerMin: 20,
+      grantRateIpPerMin: 21,
+      grantFramesPerMin: 22,
+      privacyRatePerMin: 23,
+      mailboxSenderShare: 24,
+      maxPendingInvitesPerAddress: 25,
+      maxPendingInvitesFromNew: 26,
+      newIdentityAgeMs: 27 * 3_600_000,
       trustProxy: 2,
       hstsMaxAgeMs: 0,
       allowedOrigins: ['https://chat.example.com', 'http://localhost:5173'],
       redisUrl: 'redis://localhost:6379/0',
       redisKeyPrefix: 'chat:eu-1:',
+      redisIdSecret: 'a-secret-of-sixteen+',
       redisPubSub: 'classic',
       instanceTtlMs: 30_000,
       logLevel: 'debug',
       staticDir: './public',
+      verifyThreads: 3,
+      vapidPublicKey: 'BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM',
+      vapidPrivateKey: 'tBHItJI5svbpez7KI4CCXgtBHItJI5svbpez7KI4CCX',
+      vapidSubject: 'mailto:ops@chat.example.com',
+      vapidKeyFile: '/var/lib/sm/vapid.json',
+      pushTtlMs: 3_600_000,
+      pushCoalesceMs: 0,
+      pushQueueMax: 17,
+      pushConcurrency: 2,
+      pushTimeoutMs: 3000,
+      pushAllowPrivate: true,
     });
     expect(loadConfig({ ALLOWED_ORIGINS: '*' }).allowedOrigins).toEqual(['*']);
     expect(loadConfig({ REDIS_URL: '' }).redisUrl).toBeUndefined();
+    // Redis keys are named by a keyed hash of Session IDs: no Redis without its key, and a clear word why.
+    const missing = errorOf({ REDIS_URL: 'redis://localhost:6379/0' });
+    expect(missing.variable).toBe('REDIS_ID_SECRET');
+    expect(missing.message).toMatch(/REDIS_ID_SECRET is required when REDIS_URL is set/);
+    const short = errorOf({ REDIS_URL: 'redis://localhost:6379/0', REDIS_ID_SECRET: 'tooshort' });
+    expect(short.message).not.toContain('tooshort');
     expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(1);
     expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(0);
   });
 
   const bad: [string, string][] = [
+    ['VAPID_SUBJECT', 'admin@example.com'],
+    ['PUSH_ALLOW_PRIVATE', 'yes'],
+    ['PUSH_CONCURRENCY', '0'],
     ['PORT', '70000'],
     ['PORT', 'http'],
     ['HOST', '  '],
@@ -174,6 +254,7 @@ describe('config', () => {
     ['INSTANCE_TTL', '100ms'],
     ['LOG_LEVEL', 'verbose'],
     ['STATIC_DIR', ''],
+    ['VERIFY_THREADS', '-1'],
   ];
   for (const [name, value] of bad) {
     it(`rejects ${name}=${JSON.stringify(value)}, naming the variable, the value and what was expected`, () => {
@@ -184,6 +265,12 @@ describe('config', () => {
       expect(e.message).toMatch(/expected/);
     });
   }
+
+  it('never echoes a VAPID private key', () => {
+    const e = errorOf({ VAPID_PRIVATE_KEY: 'sEcReT!not-base64' });
+    expect(e.variable).toBe('VAPID_PRIVATE_KEY');
+    expect(e.message).not.toContain('sEcReT');
+  });
 
   it('never echoes a Redis URL, which may hold a password', () => {
     const e = errorOf({ REDIS_URL: 'http://user:s3cret@host' });

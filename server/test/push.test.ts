@@ -184,6 +184,24 @@ describe('Web Push', () => {
     expect(await metric(srv.httpUrl, 'push_sends_total{outcome="rate_limited"}')).toBe(1);
   });
 
+  it('backs off on a 500 and retries; a 400 is not retried', async () => {
+    const srv = await start(pushConfig());
+    const { a, bob, sub } = await offlineSubscriber(srv.url);
+    svc.answerNext({ status: 500 });
+    const id = a.sendEnvelope(bob.sessionId);
+    expect((await svc.next(sub.id)).status).toBe(500);
+    const again = await svc.next(sub.id, 1);
+    expect([again.status, items(again.payload)[0]!.id]).toEqual([201, id]);
+    expect(await metric(srv.httpUrl, 'push_sends_total{outcome="server_error"}')).toBe(1);
+
+    svc.answerNext({ status: 400 });
+    a.sendEnvelope(bob.sessionId);
+    expect((await svc.next(sub.id, 2)).status).toBe(400);
+    await until(async () => (await metric(srv.httpUrl, 'push_sends_total{outcome="rejected"}')) === 1, 'the 400 counted');
+    // Kept: a 400 is about that push, not the subscription.
+    expect(await srv.store.pushSubscriptions(bob.sessionId, Date.now())).toHaveLength(1);
+  });
+
   it('sends an empty wake-up when not even one box fits in a push', async () => {
     const srv = await start(pushConfig());
     const { a, bob, sub } = await offlineSubscriber(srv.url);

@@ -5,11 +5,13 @@ import { render } from 'preact';
 import { IndexedDbStorage } from '../../client/indexedDbStorage.ts';
 import { IndexedDbAttachmentCache } from '../../client/attachmentCache.ts';
 import { loadEngine } from './api.ts';
+import { answerOnScreenQuestions } from './lib/onScreen.ts';
 import { AppModel, socketUrl } from './models/app.ts';
 import { UpdateModel } from './models/update.ts';
 import { App } from './views/App.tsx';
 
 void loadEngine();
+answerOnScreenQuestions();
 
 const app = new AppModel({
   loadEngine,

@@ -60,3 +60,39 @@ describe('NotificationsModel', () => {
     expect(p.notifyDismissed.value).toBe(true);
   });
 });
+
+describe('NotificationsModel privacy level', () => {
+  it('says as much as the chosen level: name and text, name only, or just "New message"; and subscribes to push once granted', async () => {
+    const srv = await server();
+    const alice = await user(srv);
+    const bob = await user(srv);
+    await befriend(bob, alice);
+    const notifier = fakeNotifier('default');
+    const level = signal<'full' | 'name' | 'none'>('name');
+    let granted = 0;
+    const m = new NotificationsModel({
+      client: alice.c,
+      contacts: new ContactsModel(alice.c),
+      prefs: prefs(),
+      visible: signal(false),
+      notifier,
+      level,
+      onGranted: async () => void granted++,
+    });
+    await m.enable();
+    expect(granted).toBe(1);
+    for (const [l, text, expected] of [
+      ['name', 'one', { title: 'A', body: 'New message' }],
+      ['none', 'two', { title: 'Session', body: 'New message' }],
+      ['full', 'three', { title: 'A', body: 'three' }],
+    ] as const) {
+      level.value = l;
+      const got = next(alice.c, 'message');
+      await bob.c.sendMessage({ recipientId: alice.id, content: text });
+      await got;
+      await eventually(() => notifier.shown.length > 0 && notifier.shown.at(-1)!.body !== undefined && notifier.shown.length === ['name', 'none', 'full'].indexOf(l) + 1, `notification at ${l}`);
+      expect(notifier.shown.at(-1)).toMatchObject(expected);
+    }
+    m.dispose();
+  });
+});

@@ -12,9 +12,10 @@ import {
   type ErrorCode,
 } from '../../../protocol/index.ts';
 import type { Conn } from '../connection.ts';
-import { GRANTS_PER_SLICE, verifyGrant, yieldToLoop } from '../grants.ts';
+import { GRANTS_PER_SLICE, prefetchGrants, verifyGrant, yieldToLoop } from '../grants.ts';
 import { limitText, takeLimit } from '../limits.ts';
-import { nativeVerifyOnce } from '../verify.ts';
+import { noteIdentitySeen } from '../quotas.ts';
+import { deferVerify } from '../verify.ts';
 
 /** A block is re-presented at every connect; kept this long it outlives any grant it voids. */
 export const REVOCATION_TTL_MS = 2 * GRANT_LIFETIME_MS;
@@ -30,8 +31,8 @@ export async function handleAuth(conn: Conn, f: ClientFrames['auth']): Promise<v
   if (waitMs > 0) return conn.reject(new ProtocolError('AUTH_RATE_LIMITED', limitText(config, 'auth'), waitMs));
   // Cheap checks before the signature, the signature before any store write.
   // The auth key is seen once, so it bypasses ctx.verify's key cache; grants and revocations, whose
-  // keys recur, go through ctx.verify.
-  const bad = verifyAuthFrame(f, conn.nonce, nativeVerifyOnce);
+  // keys recur, go through ctx.verify. Signatures are verified on the worker pool (verify.ts).
+  const bad = await deferVerify((v) => verifyAuthFrame(f, conn.nonce, v), 'AUTH_BAD_SIGNATURE');
   if (bad) return conn.reject(new ProtocolError(bad));
   if (!(await store.consumeNonce(f.nonce, config.authTimeoutMs + 60_000))) return conn.reject(new ProtocolError('AUTH_NONCE_REPLAYED'));
   if (f.grants.length > config.maxGrants || f.revocations.length > config.maxGrants) {
@@ -41,8 +42,9 @@ export async function handleAuth(conn: Conn, f: ClientFrames['auth']): Promise<v
   if (ctx.hub.count(sid) >= config.maxDevicesPerId) return conn.reject(new ProtocolError('TOO_MANY_DEVICES'));
 
   const now = ctx.clock();
-  await store.touchDevice(sid, f.deviceId, now, ctx.limits);
+  await Promise.all([store.touchDevice(sid, f.deviceId, now, ctx.limits), noteIdentitySeen(ctx, sid, now)]);
   const rejected: { from: string; code: ErrorCode }[] = [];
+  prefetchGrants(f.grants, sid, ctx.verify);
 
   for (let i = 0; i < f.revocations.length; i++) {
     if (i % GRANTS_PER_SLICE === GRANTS_PER_SLICE - 1) await yieldToLoop();
@@ -54,7 +56,11 @@ export async function handleAuth(conn: Conn, f: ClientFrames['auth']): Promise<v
       rejected.push({ from: r.from, code });
       continue;
     }
-    await store.putRevocation(r.from, r.to, r.iat, REVOCATION_TTL_MS);
+    // Past MAX_REVOCATIONS new ones are not stored (re-presented ones always refresh).
+    if (!(await store.putRevocation(r.from, r.to, r.iat, REVOCATION_TTL_MS, config.maxRevocations))) {
+      rejected.push({ from: r.to, code: 'REVOCATION_LIMIT' });
+      continue;
+    }
     ctx.bus.toIdentity(r.to, { kind: 'revoke', from: sid, iat: r.iat });
   }
 

@@ -243,9 +243,9 @@ export class PushQueue {
 
   /** After a push (or none): another one if items came meanwhile, else idle (kept for coalescing). */
   private finish(slot: Slot, forgetSlot: boolean): void {
-    if (forgetSlot) return this.drop(slot);
-    if (slot.dirty && this.slots.get(slot.key) === slot) return this.schedule(slot, 0);
-    slot.state = 'idle';
+    if (forgetSlot) this.drop(slot);
+    else if (slot.dirty && this.slots.get(slot.key) === slot) this.schedule(slot, 0);
+    else slot.state = 'idle';
   }
 
   private setBackoff(origin: string, until: number): void {

@@ -66,7 +66,7 @@ export class RedisLiveness implements DeviceLiveness {
 
   async states(sid: string): Promise<ReadonlyMap<string, DeviceState>> {
     const p = this.store.keyPrefix;
-    const flat = await STATES.run<(string | number)[]>(this.store.redis, [pushKey(p, 'pl', sid), p + 'inst'], []);
+    const flat = await STATES.run<(string | number)[]>(this.store.redis, [pushKey(p, 'pl', this.store.keys, sid), p + 'inst'], []);
     const out = new Map<string, DeviceState>();
     for (let i = 0; i + 2 < flat.length; i += 3) out.set(String(flat[i]), { live: Number(flat[i + 1]) === 1, gen: Number(flat[i + 2]) });
     return out;
@@ -75,7 +75,7 @@ export class RedisLiveness implements DeviceLiveness {
   close(): void {}
 
   private count(sid: string, deviceId: string, delta: number): void {
-    COUNT.run(this.store.redis, [pushKey(this.store.keyPrefix, 'pl', sid)], [deviceId, this.instanceId, delta, Math.max(1, this.ttlMs)]).then(
+    COUNT.run(this.store.redis, [pushKey(this.store.keyPrefix, 'pl', this.store.keys, sid)], [deviceId, this.instanceId, delta, Math.max(1, this.ttlMs)]).then(
       () => {
         this.failing = false;
       },

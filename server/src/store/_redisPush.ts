@@ -1,6 +1,7 @@
 // Web Push subscriptions in Redis: one hash per identity, field = deviceId, value =
 // "<expiresAt>|<JSON>". Expired fields are pruned by the scripts that read or write the hash, and
 // the key itself lives as long as its longest-lived subscription.
+import type { KeyHasher } from './_redisKeys.ts';
 import { Script, type CommandSender } from './_redisScript.ts';
 import type { PushSubscriptionRecord, PutPushResult } from './types.ts';
 
@@ -10,8 +11,8 @@ export type { PushSubscriptionRecord, PutPushResult };
  * The one place the Redis key of an identity's push state is named. (At merge: switch the Session
  * ID in it for the keyed hash the rest of the store uses — docs/security.md "At rest".)
  */
-export function pushKey(prefix: string, kind: 'ps' | 'pl', sid: string): string {
-  return `${prefix}${kind}:{${sid}}`;
+export function pushKey(prefix: string, kind: 'ps' | 'pl', keys: KeyHasher, sid: string): string {
+  return `${prefix}${kind}:{${keys.idKey(sid)}}`;
 }
 
 const PRUNE = `
@@ -64,24 +65,25 @@ export class RedisPushSubscriptions {
   constructor(
     private readonly redis: CommandSender,
     private readonly prefix: string,
+    private readonly keys: KeyHasher,
   ) {}
 
   async put(sid: string, sub: PushSubscriptionRecord, ttlMs: number, now: number, max: number): Promise<PutPushResult> {
     const value = `${now + ttlMs}|${JSON.stringify({ deviceId: sub.deviceId, endpoint: sub.endpoint, p256dh: sub.p256dh, auth: sub.auth })}`;
-    const r = await PUT.run<number>(this.redis, [pushKey(this.prefix, 'ps', sid)], [sub.deviceId, value, Math.max(1, ttlMs), now, max]);
+    const r = await PUT.run<number>(this.redis, [pushKey(this.prefix, 'ps', this.keys, sid)], [sub.deviceId, value, Math.max(1, ttlMs), now, max]);
     return r === 1 ? 'ok' : 'PUSH_LIMIT';
   }
 
   async delete(sid: string, deviceId: string): Promise<boolean> {
-    return (await this.redis.sendCommand<number>(['HDEL', pushKey(this.prefix, 'ps', sid), deviceId])) === 1;
+    return (await this.redis.sendCommand<number>(['HDEL', pushKey(this.prefix, 'ps', this.keys, sid), deviceId])) === 1;
   }
 
   async touch(sid: string, deviceId: string, ttlMs: number, now: number): Promise<void> {
-    await TOUCH.run(this.redis, [pushKey(this.prefix, 'ps', sid)], [deviceId, Math.max(1, ttlMs), now, String(now + ttlMs)]);
+    await TOUCH.run(this.redis, [pushKey(this.prefix, 'ps', this.keys, sid)], [deviceId, Math.max(1, ttlMs), now, String(now + ttlMs)]);
   }
 
   async list(sid: string, now: number): Promise<PushSubscriptionRecord[]> {
-    const values = await LIST.run<string[]>(this.redis, [pushKey(this.prefix, 'ps', sid)], [now]);
+    const values = await LIST.run<string[]>(this.redis, [pushKey(this.prefix, 'ps', this.keys, sid)], [now]);
     const out: PushSubscriptionRecord[] = [];
     for (const v of values) {
       const bar = v.indexOf('|');

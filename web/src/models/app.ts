@@ -106,6 +106,7 @@ export class AppModel {
 
   /** Forgets everything on this device — identity, contacts, history — and starts over. */
   async wipe(): Promise<void> {
+    await this.session.value?.push.forget();
     this.session.value?.dispose();
     this.session.value = null;
     await this._client?.disconnect().catch(() => undefined);

@@ -6,6 +6,7 @@ import type { Client } from '../api.ts';
 import { Disposable } from './_disposable.ts';
 import type { ContactsModel } from './contacts.ts';
 import type { Prefs } from './prefs.ts';
+import { DEFAULT_NOTIFY_LEVEL, invitationText, messageText, type NotifyLevel } from '../lib/notifyLevel.ts';
 
 export type Permission = NotificationPermission | 'unsupported';
 
@@ -38,6 +39,10 @@ export interface NotificationsDeps {
   readonly prefs: Prefs;
   readonly visible: { readonly value: boolean };
   readonly notifier?: Notifier;
+  /** How much a notification says (Settings); the service worker uses the same level for pushes. */
+  readonly level?: { readonly value: NotifyLevel };
+  /** Permission was just granted from a click: the moment to subscribe to Web Push. */
+  readonly onGranted?: () => Promise<void>;
 }
 
 export class NotificationsModel extends Disposable {
@@ -55,17 +60,21 @@ export class NotificationsModel extends Disposable {
     this.own(
       c.on('message', (m) => {
         if (m.direction !== 'in') return;
-        const text = m.content.length > 140 ? `${m.content.slice(0, 140)}…` : m.content;
-        this._notify(this._d.contacts.name(m.peer), text, `chat-${m.peer}`, `/#/chat/${m.peer}`);
+        const t = messageText(this._level(), this._d.contacts.name(m.peer), m.content);
+        this._notify(t.title, t.body, `chat-${m.peer}`, `/#/chat/${m.peer}`);
       }),
     );
     this.own(
       c.on('invitation', (i) => {
         if (i.direction !== 'incoming' || i.status !== 'pending') return;
-        const who = i.displayName || 'Someone';
-        this._notify('Contact request', i.message ? `${who}: ${i.message}` : `${who} wants to connect with you.`, `invite-${i.id}`, '/#/contacts');
+        const t = invitationText(this._level(), i.displayName || 'Someone', i.message ?? '');
+        this._notify(t.title, t.body, `invite-${i.id}`, '/#/contacts');
       }),
     );
+  }
+
+  private _level(): NotifyLevel {
+    return this._d.level?.value ?? DEFAULT_NOTIFY_LEVEL;
   }
 
   private _notify(title: string, body: string, tag: string, url: string): void {
@@ -79,6 +88,7 @@ export class NotificationsModel extends Disposable {
     } catch {
       this.permission.value = this._n.permission();
     }
+    if (this.permission.value === 'granted') await this._d.onGranted?.();
   }
 
   dismiss(): void {

@@ -11,6 +11,7 @@ import { Disposable } from './_disposable.ts';
 import { InvitationsModel } from './invitations.ts';
 import { NotificationsModel, type Notifier } from './notifications.ts';
 import type { Prefs } from './prefs.ts';
+import { PushModel } from './push.ts';
 import { PageVisibility } from './visibility.ts';
 
 export interface SessionDeps {
@@ -35,6 +36,7 @@ export class Session extends Disposable {
   readonly chats: ChatListModel;
   readonly invitations: InvitationsModel;
   readonly notifications: NotificationsModel;
+  readonly push: PushModel;
 
   constructor(d: SessionDeps) {
     super();
@@ -49,9 +51,25 @@ export class Session extends Disposable {
     this.contacts = this._owned(new ContactsModel(d.client, this.privacy));
     this.chats = this._owned(new ChatListModel(d.client));
     this.invitations = this._owned(new InvitationsModel(d.client, this.contacts, d.prefs));
+    this.push = this._owned(new PushModel(d.client));
     this.notifications = this._owned(
-      new NotificationsModel({ client: d.client, contacts: this.contacts, prefs: d.prefs, visible: this.visibility.visible, ...(d.notifier ? { notifier: d.notifier } : {}) }),
+      new NotificationsModel({
+        client: d.client,
+        contacts: this.contacts,
+        prefs: d.prefs,
+        visible: this.visibility.visible,
+        level: this.push.level,
+        onGranted: () => this.push.subscribe(),
+        ...(d.notifier ? { notifier: d.notifier } : {}),
+      }),
     );
+    // Once connected (the relay's VAPID key comes with it), a subscription this browser holds is registered again.
+    const offPush = this.client.on('connection', (e) => {
+      if (e.newState !== 'connected') return;
+      offPush();
+      void this.push.resume();
+    });
+    this.own(offPush);
     this.own(this.client.on('error', (err) => console.warn('[sdk]', err.message)));
     const doc = d.doc ?? globalThis.document;
     if (doc) {

@@ -7,6 +7,7 @@ import { ConfirmDialog } from './common/Dialog.tsx';
 import { Icon } from './common/Icon.tsx';
 import { ScreenBar } from './common/ScreenBar.tsx';
 import { SessionIdCard } from './common/SessionIdCard.tsx';
+import { NotificationSettings } from './NotificationSettings.tsx';
 
 const TOGGLES: readonly { key: PrivacyKey; label: string; hint: string }[] = [
   { key: 'sharePresence', label: 'Share when I am online', hint: 'Off: contacts see you as offline, and you do not see when they are online.' },
@@ -21,7 +22,6 @@ export function Settings() {
   const s = useSession();
   const m = useModel(() => new SettingsModel({ client: s.client, prefs: s.prefs, privacy: s.privacy, wipe: () => app.wipe() }));
   const settings = m.settings.value;
-  const perm = s.notifications.permission.value;
   const phrase = m.phrase.value;
   return (
     <section class="screen" aria-labelledby="settings-title" data-testid="settings-screen">
@@ -125,22 +125,7 @@ export function Settings() {
           </ol>
         </section>
 
-        <section class="section" aria-labelledby="notify-settings-title">
-          <h2 class="section-title" id="notify-settings-title">
-            Notifications
-          </h2>
-          {perm === 'granted' ? (
-            <p class="muted">On: you are notified of new messages and requests while Session is in the background.</p>
-          ) : perm === 'denied' ? (
-            <p class="muted">Blocked in your browser settings for this site.</p>
-          ) : perm === 'unsupported' ? (
-            <p class="muted">This browser cannot show notifications.</p>
-          ) : (
-            <button type="button" class="btn btn-secondary" onClick={() => s.notifications.enable()} data-testid="settings-notify">
-              <Icon name="bell" size={18} /> Turn on notifications
-            </button>
-          )}
-        </section>
+        <NotificationSettings />
 
         <section class="section danger-zone" aria-labelledby="wipe-title">
           <h2 class="section-title" id="wipe-title">

@@ -1,0 +1,107 @@
+// Two instances over Redis: a private redis-server (never the shared one) and two server processes
+// with the same key prefix. The same paced traffic twice: first with both ends of every pair on
+// instance A (the single-instance baseline, same Redis, same run), then with every pair split over A
+// and B so each message crosses Redis pub/sub. Reported: latency, both instances' CPU per 100k
+// delivered, and Redis's own CPU per 100k from /proc (redis-server is our child). Server-only: the
+// relay run of this scenario reports nothing.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readProc } from '../../testkit/child.ts';
+import { canConnect, freePort } from '../../testkit/net.ts';
+import { pairs } from '../lib/fixtures.ts';
+import { SERVER_ENV, Target } from '../lib/proc.ts';
+import type { TrafficResult } from '../lib/rpc.ts';
+import { TRAFFIC_METRICS } from './chat.ts';
+import { measured, type Usage } from './measure.ts';
+import { runPairsThen, trafficMetrics, type TrafficSpec } from './pairs.ts';
+import { sleep, type MetricSpec, type RunContext, type Scenario, type SizeName } from './types.ts';
+
+const SIZES: Record<SizeName, { pairs: number; rate: number; ms: number; warmupMs: number }> = {
+  full: { pairs: 2000, rate: 4000, ms: 8000, warmupMs: 2000 },
+  quick: { pairs: 500, rate: 2000, ms: 4000, warmupMs: 1000 },
+  tiny: { pairs: 5, rate: 100, ms: 400, warmupMs: 0 },
+};
+
+const KEYS = ['deliveredPerSec', 'lost', 'errors', 'latP50', 'latP99', 'latP999', 'latN', 'cpuPer100k', 'otherCores', 'load1'];
+
+function phaseMetrics(prefix: string, title: string): MetricSpec[] {
+  return [
+    ...TRAFFIC_METRICS.filter((m) => KEYS.includes(m.key)).map((m) => ({
+      ...m,
+      key: prefix + m.key[0]!.toUpperCase() + m.key.slice(1),
+      label: `${title}: ${m.label}${m.key === 'cpuPer100k' ? ' (both instances)' : ''}`,
+    })),
+    { key: `${prefix}RedisCpuPer100k`, label: `${title}: Redis CPU per 100k delivered`, unit: 's', digits: 2 },
+  ];
+}
+
+async function redisServer(): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const p = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const until = Date.now() + 10_000;
+  while (!(await canConnect(port))) {
+    if (p.exitCode !== null || Date.now() > until) throw new Error('cluster: redis-server did not start (is it installed?)');
+    await sleep(50);
+  }
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    pid: p.pid!,
+    stop: async () => {
+      if (p.exitCode === null) {
+        p.kill('SIGKILL');
+        await once(p, 'exit');
+      }
+    },
+  };
+}
+
+export const cluster: Scenario = {
+  name: 'cluster',
+  title: 'Two instances over Redis: pairs on one instance (baseline), then split across both',
+  maxRuns: 2,
+  metrics: [{ key: 'rate', label: 'offered msgs/s', unit: '/s', digits: 0 }, ...phaseMetrics('single', 'one instance'), ...phaseMetrics('cross', 'across two')],
+  prepare(size) {
+    pairs(SIZES[size].pairs);
+  },
+  async warmup() {},
+  async run(ctx: RunContext) {
+    if (ctx.target.kind !== 'server') return {};
+    const s = SIZES[ctx.size];
+    const redis = await redisServer();
+    const env = { ...SERVER_ENV, REDIS_URL: redis.url, REDIS_KEY_PREFIX: `bench${ctx.runTag}:` };
+    const [a, b] = await Promise.all([Target.start({ kind: 'server', env }), Target.start({ kind: 'server', env })]);
+    try {
+      const traffic: TrafficSpec = { mode: 'paced', ratePerSec: s.rate, window: 0, durationMs: s.ms, warmupMs: s.warmupMs, ephemeral: false, expectSent: true, expectDelivered: true, settleTimeoutMs: 15_000 };
+      const warm: TrafficSpec = { ...traffic, durationMs: Math.min(1000, s.ms), warmupMs: 0 };
+      const redisCpu: number[] = [];
+      // Both instances' CPU as the server's, Redis's alongside.
+      const measure = async (phase: () => Promise<TrafficResult[]>): Promise<{ result: TrafficResult[]; usage: Usage }> => {
+        const b0 = b.sample();
+        const r0 = readProc(redis.pid).cpuS;
+        const out = await measured(a, phase);
+        const b1 = b.sample();
+        redisCpu.push(readProc(redis.pid).cpuS - r0);
+        return { result: out.result, usage: { ...out.usage, serverCpuS: out.usage.serverCpuS + b1.cpuS - b0.cpuS, serverMainCpuS: out.usage.serverMainCpuS + b1.mainCpuS - b0.mainCpuS } };
+      };
+      const run = async (urls: string[]) => {
+        redisCpu.length = 0;
+        const ctxA = { ...ctx, target: a };
+        const [, main] = await runPairsThen(ctxA, s.pairs, (done) => [warm, traffic][done.length] ?? null, { urls, measure });
+        return { m: main!, redisS: redisCpu[1]! };
+      };
+      const single = await run([a.url]);
+      const cross = await run([a.url, b.url]);
+      const per100k = (cpuS: number, m: { results: TrafficResult[] }) => (cpuS / Math.max(1, m.results.reduce((n, r) => n + r.received, 0))) * 1e5;
+      return {
+        rate: s.rate,
+        ...trafficMetrics(single.m, 'single'),
+        singleRedisCpuPer100k: per100k(single.redisS, single.m),
+        ...trafficMetrics(cross.m, 'cross'),
+        crossRedisCpuPer100k: per100k(cross.redisS, cross.m),
+      };
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+      await redis.stop();
+    }
+  },
+};
