@@ -147,6 +147,14 @@ class PartPool {
   }
 }
 
+/**
+ * "/blob/<id>" → [id] and "/blob/<id>/<n>" → [id, n]. Routes are wildcards parsed here (not
+ * ":id" parameters) so the Node transport (server/src/transport/) routes them the same way.
+ */
+function segments(req: uWS.HttpRequest): string[] {
+  return req.getUrl().slice('/blob/'.length).split('/');
+}
+
 function tokenOf(req: uWS.HttpRequest): string {
   return req.getHeader('x-blob-token');
 }
@@ -155,10 +163,11 @@ export function registerBlobRoutes(app: uWS.TemplatedApp, ctx: ServerContext, bl
   const { metrics } = ctx;
   const pool = new PartPool(blobs.partBytes, 8);
 
-  app.put('/blob/:id/:n', (res, req) => {
+  app.put('/blob/*', (res, req) => {
     metrics.inc('http_requests_total', 'blob_put');
-    const id = req.getParameter(0) ?? '';
-    const nText = req.getParameter(1) ?? '';
+    const seg = segments(req);
+    const id = seg.length === 2 ? seg[0]! : '';
+    const nText = seg[1] ?? '';
     const token = tokenOf(req);
     const contentLength = req.getHeader('content-length');
     const r = track(res);
@@ -212,9 +221,10 @@ export function registerBlobRoutes(app: uWS.TemplatedApp, ctx: ServerContext, bl
     });
   });
 
-  app.head('/blob/:id', (res, req) => {
+  app.head('/blob/*', (res, req) => {
     metrics.inc('http_requests_total', 'blob_head');
-    const id = req.getParameter(0) ?? '';
+    const seg = segments(req);
+    const id = seg.length === 1 ? seg[0]! : '';
     const token = tokenOf(req);
     const r = track(res);
     void (async () => {
@@ -246,9 +256,10 @@ export function registerBlobRoutes(app: uWS.TemplatedApp, ctx: ServerContext, bl
     });
   });
 
-  app.get('/blob/:id', (res, req) => {
+  app.get('/blob/*', (res, req) => {
     metrics.inc('http_requests_total', 'blob_get');
-    const id = req.getParameter(0) ?? '';
+    const seg = segments(req);
+    const id = seg.length === 1 ? seg[0]! : '';
     const token = tokenOf(req);
     const rangeHeader = req.getHeader('range');
     const r = track(res);
