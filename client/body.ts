@@ -1,14 +1,45 @@
 // Plaintext bodies inside the E2E box (docs/protocol.md "End-to-end box", body table). Parsed
 // leniently: unknown fields are ignored and an unknown `t` is skipped, so newer clients can add kinds.
 import { grantSchema, revocationSchema } from '../protocol/frames.ts';
-import { arr, bool, hexId, int, literal, obj, oneOf, opt, sessionId, str, type Infer } from '../protocol/schema.ts';
+import { arr, b64, bool, hexId, int, literal, obj, oneOf, opt, sessionId, str, type Infer } from '../protocol/schema.ts';
 import { utf8Decode, utf8ToBytes } from '../protocol/index.ts';
 
 export const MAX_CONTENT_CHARS = 64 * 1024;
 /** A contact with a grant and a revocation is ~0.9 KB of JSON: 30 keep a body well inside a frame. */
 export const CONTACTS_PER_BODY = 30;
 const ids = arr(hexId(), { max: 1000 });
-const msgFields = { id: hexId(), ts: int(), content: str({ max: MAX_CONTENT_CHARS }), messageType: str({ min: 1, max: 32 }) };
+/** A small JPEG shown before the file is fetched: kept well inside one frame with the rest of a body. */
+export const MAX_THUMBNAIL_BYTES = 12 * 1024;
+export const MAX_WAVEFORM_POINTS = 100;
+/**
+ * An encrypted file in the blob store (docs/protocol.md "Attachments"): the blob id, the key that
+ * opens it and the SHA-256 of its ciphertext, with what a view shows before downloading it.
+ */
+export const attachmentSchema = obj({
+  id: hexId(),
+  key: b64({ len: 32 }),
+  digest: b64({ len: 32 }),
+  /** Plaintext bytes. */
+  size: int(),
+  mime: str({ max: 128 }),
+  name: str({ max: 256 }),
+  thumbnail: opt(b64({ max: MAX_THUMBNAIL_BYTES })),
+  width: opt(int({ max: 100_000 })),
+  height: opt(int({ max: 100_000 })),
+  /** Voice notes and videos: length in milliseconds. */
+  duration: opt(int()),
+  /** Voice notes: loudness 0..255 at evenly spaced points. */
+  waveform: opt(arr(int({ max: 255 }), { max: MAX_WAVEFORM_POINTS })),
+});
+export type AttachmentRef = Infer<typeof attachmentSchema>;
+const msgFields = {
+  id: hexId(),
+  ts: int(),
+  content: str({ max: MAX_CONTENT_CHARS }),
+  messageType: str({ min: 1, max: 32 }),
+  /** messageType "attachment": the file this message carries (content is its caption). */
+  attachment: opt(attachmentSchema),
+};
 const name = str({ max: 128 });
 
 // ---- history (client/backup.ts, client/historyTransfer.ts) ----

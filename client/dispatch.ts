@@ -1,6 +1,7 @@
 // Where server frames meet the client's parts: the auth frame, the ready handling (resume, epoch
 // change, re-subscriptions, flushes) and the routing of every later frame. Runs inside the queue.
 import { createAuthFrame, type ClientFrame, type ClientFrames, type Limits, type ServerFrame, type ServerFrames } from '../protocol/index.ts';
+import type { Attachments } from './attachments.ts';
 import { packAuth } from './authPack.ts';
 import { errorFromFrame, type ReadyInfo } from './connection.ts';
 import type { Contacts } from './contacts.ts';
@@ -19,6 +20,7 @@ export interface Parts {
   readonly messages: Messages;
   readonly invitations: Invitations;
   readonly stream: Stream;
+  readonly attachments: Attachments;
   readonly push: PushRegistration;
 }
 
@@ -109,8 +111,9 @@ export class Dispatcher {
       await this._p.invitations.onOk(frame);
     },
     presence: (frame) => this._p.presence.onPresence(frame),
+    blob_token: (frame) => this._p.attachments.onToken(frame),
     error: async (frame) => {
-      if (this._p.push.onError(frame) || (await this._p.outbox.onError(frame)) || (await this._p.invitations.onError(frame))) return;
+      if (this._p.attachments.onError(frame) || this._p.push.onError(frame) || (await this._p.outbox.onError(frame)) || (await this._p.invitations.onError(frame))) return;
       this._p.presence.onError(frame);
       report(this._ctx, errorFromFrame(frame));
     },

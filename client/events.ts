@@ -1,4 +1,5 @@
 // What the SDK tells the app. Payloads are plain data; records are copies of what is stored.
+import type { AttachmentProgressEvent } from './attachments.ts';
 import type { ConnectionState } from './connection.ts';
 import type { HistoryProgressEvent } from './historyTransfer.ts';
 import type { Contact, Conversation, InvitationDirection, InvitationRecord, LocalInvitationStatus, MessageStatus, StoredMessage } from './storage.ts';
@@ -72,6 +73,8 @@ export interface ClientEvents {
   connection: ConnectionEvent;
   contact: Contact;
   read: ReadEvent;
+  /** An attachment's upload moved on (its message stays queued until state "done"). */
+  attachmentProgress: AttachmentProgressEvent;
   /** The conversation's record as now stored: the chat list needs no read. */
   conversation: ConversationEvent;
   /** History moving from a sibling device: on the new device (receiving) and the sibling (sending). */

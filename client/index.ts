@@ -20,6 +20,7 @@ export {
   type Settings,
   type Storage,
   type StoredIdentity,
+  type StoredAttachment,
   type StorageWrite,
   type StoredMessage,
   type StreamCursor,
@@ -52,3 +53,6 @@ export { IndexedDbStorage, type IndexedDbStorageOptions } from './indexedDbStora
 export { BackupError, BACKUP_ERRORS, type BackupErrorCode } from '../protocol/backup.ts';
 export type { MergeResult } from './backup.ts';
 export type { HistoryProgressEvent } from './historyTransfer.ts';
+export { DEFAULT_CACHE_BYTES, IndexedDbAttachmentCache, MemoryAttachmentCache, type AttachmentCache } from './attachmentCache.ts';
+export { AttachmentError, type AttachmentProgressEvent, type SendAttachmentInput } from './attachments.ts';
+export type { AttachmentRef } from './body.ts';

@@ -8,7 +8,7 @@ import type { Contacts } from './contacts.ts';
 import type { HistoryTransfer } from './historyTransfer.ts';
 import { report, type ClientContext } from './context.ts';
 import type { Outbox } from './outbox.ts';
-import type { StoredMessage } from './storage.ts';
+import type { StoredAttachment, StoredMessage } from './storage.ts';
 import type { Typing } from './typing.ts';
 
 const bodyText = (b: Body): string => new TextDecoder().decode(encodeBody(b));
@@ -30,20 +30,48 @@ export class Messages {
 
   /** Stores the message as queued and queues its envelopes; returns the stored message. */
   async send(peer: string, content: string, messageType: string): Promise<StoredMessage> {
-    const ctx = this._ctx;
-    const now = ctx.runtime.now();
-    const id = randomId();
-    const m: StoredMessage = { id, peer, direction: 'out', content, messageType, sentAt: now, storedAt: now, seq: ctx.nextSeq(), status: 'queued', read: true };
+    const m = this._outgoing(peer, content, messageType);
     // The message, its conversation and its envelopes: all stored or none (batch.ts).
-    await atomically(ctx, async (b) => {
+    await atomically(this._ctx, async (b) => {
       b.putMessage(m);
       await this._touchConversation(b, m, 0);
-      const msg = { id, ts: now, content, messageType };
-      this._outbox.enqueue(b, { id, to: peer, kind: 'msg', body: bodyText({ t: 'msg', ...msg }), messageId: id });
-      if (peer !== this._me()) this._outbox.enqueue(b, { id: randomId(), to: this._me(), kind: 'sync', body: bodyText({ t: 'sync', to: peer, msg }) });
-      b.emit('status', { id, peer, status: 'queued', message: m });
+      this._enqueueIn(b, m);
     });
     return m;
+  }
+
+  /** Stores an outgoing message as queued, without envelopes: an attachment's waits so while its file uploads. */
+  async store(peer: string, content: string, messageType: string, attachment: StoredAttachment): Promise<StoredMessage> {
+    const m = this._outgoing(peer, content, messageType);
+    m.attachment = attachment;
+    await atomically(this._ctx, async (b) => {
+      b.putMessage(m);
+      await this._touchConversation(b, m, 0);
+      b.emit('status', { id: m.id, peer, status: 'queued', message: m });
+    });
+    return m;
+  }
+
+  /** Stores m (its attachment now uploaded) with its envelope and the copy for my other devices. */
+  async enqueue(m: StoredMessage): Promise<void> {
+    await atomically(this._ctx, async (b) => {
+      b.putMessage(m);
+      this._enqueueIn(b, m);
+    });
+  }
+
+  private _outgoing(peer: string, content: string, messageType: string): StoredMessage {
+    const ctx = this._ctx;
+    const now = ctx.runtime.now();
+    return { id: randomId(), peer, direction: 'out', content, messageType, sentAt: now, storedAt: now, seq: ctx.nextSeq(), status: 'queued', read: true };
+  }
+
+  private _enqueueIn(b: Batch, m: StoredMessage): void {
+    const { id, peer } = m;
+    const msg = { id, ts: m.sentAt, content: m.content, messageType: m.messageType, ...(m.attachment ? { attachment: m.attachment } : {}) };
+    this._outbox.enqueue(b, { id, to: peer, kind: 'msg', body: bodyText({ t: 'msg', ...msg }), messageId: id });
+    if (peer !== this._me()) this._outbox.enqueue(b, { id: randomId(), to: this._me(), kind: 'sync', body: bodyText({ t: 'sync', to: peer, msg }) });
+    b.emit('status', { id, peer, status: 'queued', message: m });
   }
 
   /** Marks incoming messages read; returns the ids that were unread. Receipts per the privacy setting. */
@@ -167,6 +195,7 @@ export class Messages {
       seq: ctx.nextSeq(),
       read: false,
     };
+    if (b.attachment) m.attachment = b.attachment;
     await atomically(ctx, async (b) => {
       b.putMessage(m);
       b.emit('message', m);
@@ -192,6 +221,7 @@ export class Messages {
       status: 'sent',
       read: true,
     };
+    if (b.msg.attachment) m.attachment = b.msg.attachment;
     await atomically(ctx, async (b) => {
       b.putMessage(m);
       b.emit('message', m);

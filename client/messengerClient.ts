@@ -13,6 +13,8 @@ import {
   type Limits,
   type ServerFrame,
 } from '../protocol/index.ts';
+import { MemoryAttachmentCache } from './attachmentCache.ts';
+import { Attachments, httpBaseOf, type SendAttachmentInput } from './attachments.ts';
 import { atomically, type Batch } from './batch.ts';
 import { exportBackup, type MergeResult } from './backup.ts';
 import { MAX_CONTENT_CHARS } from './body.ts';
@@ -59,6 +61,9 @@ export class MessengerClient extends Emitter<ClientEvents> {
   private readonly _invitations: Invitations;
   private readonly _stream: Stream;
   private readonly _dispatch: Dispatcher;
+  private readonly _attachments: Attachments;
+  /** Uploads a previous run left unfinished are picked up once, on the first ready. */
+  private _uploadsResumed = false;
   private readonly _push: PushRegistration;
   private readonly _history: HistoryTransfer;
 
@@ -113,8 +118,17 @@ export class MessengerClient extends Emitter<ClientEvents> {
     this._stream = new Stream(ctx, DEFAULT_STREAM);
     this._history = new HistoryTransfer(ctx, this._outbox, () => this._deviceId!, (seq) => (this._lastSeq = Math.max(this._lastSeq, seq)), opts.historyMaxMessages);
     this._messages.history = this._history;
+    const fetchFn = opts.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
+    this._attachments = new Attachments(ctx, {
+      messages: this._messages,
+      outbox: this._outbox,
+      cache: opts.attachmentCache ?? new MemoryAttachmentCache(),
+      httpBase: () => httpBaseOf(this._conn.url),
+      fetch: fetchFn,
+    });
     this._push = new PushRegistration(ctx);
     this._dispatch = new Dispatcher(ctx, {
+      attachments: this._attachments,
       push: this._push,
       outbox: this._outbox,
       contacts: this._contacts,
@@ -221,6 +235,7 @@ export class MessengerClient extends Emitter<ClientEvents> {
       this._outbox.stop();
       this._invitations.stop();
       this._stream.stop();
+      this._attachments.stop();
     }
     this._report({ oldState: this._reported, newState: c.newState, reason: c.reason, code: c.code });
     if (c.newState === 'disconnected') {
@@ -243,6 +258,10 @@ export class MessengerClient extends Emitter<ClientEvents> {
     if (changed) this._epochChanged = true;
     else if (info.ready.resumed) this._epochChanged = false;
     if (!live()) return;
+    if (!this._uploadsResumed) {
+      this._uploadsResumed = true;
+      await this._attachments.resumePending();
+    }
     this._report({ oldState: this._reported, newState: 'connected', epochChanged: changed });
     for (const w of this._waiters.splice(0)) w.resolve();
   }
@@ -306,9 +325,38 @@ export class MessengerClient extends Emitter<ClientEvents> {
     return maxContentBytes(this._limits);
   }
 
-  /** Queues a failed message (or envelope) again. */
+  // ---- attachments (client/attachments.ts) ----------------------------------------------------
+
+  /**
+   * Encrypts the file, stores its message (queued) and returns the message id at once; the file
+   * uploads in the background (attachmentProgress events), then the message goes out.
+   */
+  async sendAttachment(input: SendAttachmentInput): Promise<string> {
+    const to = parseSessionId(input.recipientId);
+    checkText('name', input.name, 256);
+    checkText('mime', input.mime, 128);
+    checkText('caption', input.caption ?? '', MAX_CONTENT_CHARS);
+    this._requireIdentity();
+    return this._queue.run(async () => (await this._attachments.send(to, input)).id);
+  }
+
+  /** Stops an upload still running; its message fails with UPLOAD_CANCELLED. */
+  cancelAttachment(messageId: string): boolean {
+    return this._attachments.cancel(messageId);
+  }
+
+  /** The decrypted file of an attachment message (cached; digest and every chunk checked). */
+  downloadAttachment(ref: NonNullable<StoredMessage['attachment']>, opts?: { onProgress?: (got: number, total: number) => void; signal?: AbortSignal }): Promise<Uint8Array> {
+    return this._attachments.download(ref, opts);
+  }
+
+  /** Queues a failed message (or envelope) again; an attachment whose upload failed uploads again. */
   retry(id: string): Promise<boolean> {
-    return this._queue.run(() => this._outbox.retry(id));
+    return this._queue.run(async () => {
+      const m = await this._ctx.storage.getMessage(id);
+      if (m?.attachment?.id === '') return this._attachments.resume(m);
+      return this._outbox.retry(id);
+    });
   }
 
   /** Call on every keystroke (true) and when the draft is cleared (false); throttled here. */

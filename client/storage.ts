@@ -73,6 +73,23 @@ export interface StoredMessage {
   failureReason?: string;
   /** Incoming: I have read it (here or on another of my devices). */
   read: boolean;
+  /** messageType "attachment": the file (client/attachments.ts); id is "" until its upload is done. */
+  attachment?: StoredAttachment;
+}
+
+/** An attachment as stored with its message (the body's reference, its id empty while uploading). */
+export interface StoredAttachment {
+  readonly id: string;
+  readonly key: string;
+  readonly digest: string;
+  readonly size: number;
+  readonly mime: string;
+  readonly name: string;
+  readonly thumbnail?: string;
+  readonly width?: number;
+  readonly height?: number;
+  readonly duration?: number;
+  readonly waveform?: number[];
 }
 
 /** [conversations] keyed by peer. */

@@ -65,6 +65,11 @@ export const clientFrames = {
   presence_unsub: obj({ type: literal('presence_unsub'), ids: arr(sessionId(), { max: MAX_IDS_PER_FRAME }) }),
   privacy: obj({ type: literal('privacy'), hidePresence: bool() }),
   ping: obj({ type: literal('ping'), t: opt(int()) }),
+  // Attachments: capability tokens for the blob HTTP API (docs/protocol.md "Blob HTTP API").
+  /** A new blob of size bytes (answered by blob_token op "upload"); with blob, a fresh upload token for my own unfinished one. */
+  blob_upload: obj({ type: literal('blob_upload'), id: hexId(), size: int({ min: 1 }), blob: opt(hexId()) }),
+  /** A download token for a blob whose id arrived in a message. */
+  blob_download: obj({ type: literal('blob_download'), id: hexId(), blob: hexId() }),
   /** This device's Web Push subscription (PushSubscription.toJSON()); replaces the one it had. */
   push_subscribe: obj({
     type: literal('push_subscribe'),
@@ -91,6 +96,8 @@ export const limitsSchema = obj({
   mailboxTtlMs: int(),
   invitationTtlMs: int(),
   maxPresenceSubs: int(),
+  /** Largest blob (encrypted attachment) the server takes; absent from servers without attachments. */
+  maxAttachmentBytes: opt(int()),
 });
 export type Limits = Infer<typeof limitsSchema>;
 
@@ -160,6 +167,17 @@ export const serverFrames = {
     ids: opt(arr(sessionId(), { max: MAX_IDS_PER_FRAME })),
   }),
   pong: obj({ type: literal('pong'), t: opt(int()), serverTime: ts }),
+  /** Answer to blob_upload / blob_download (ref = its id): a token for X-Blob-Token. */
+  blob_token: obj({
+    type: literal('blob_token'),
+    ref: hexId(),
+    op: oneOf(['upload', 'download'] as const),
+    blob: hexId(),
+    token: str({ min: 1, max: 256 }),
+    expiresAt: ts,
+    size: int(),
+    partBytes: int({ min: 1 }),
+  }),
 } as const;
 
 export type ServerFrameType = keyof typeof serverFrames;

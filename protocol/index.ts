@@ -1,4 +1,5 @@
 // protocol/: pure TypeScript shared by server and clients (no DOM, no node:).
+export * from './attachment.ts';
 export * from './auth.ts';
 export * from './bytes.ts';
 export * from './codes.ts';

@@ -2,6 +2,7 @@
 // is accepted; afterwards every error is answered with the frame's id as ref and the socket stays.
 import { parseClientFrame, ProtocolError, type ClientFrame, type ClientFrames } from '../../protocol/index.ts';
 import type { Conn, Inbound } from './connection.ts';
+import { handleBlobDownload, handleBlobUpload } from './blobs/handlers.ts';
 import { handleAuth } from './handlers/auth.ts';
 import { handleGrants, handlePresenceSub, handlePresenceUnsub, handlePrivacy, handleRevoke } from './handlers/contacts.ts';
 import { handleAccept, handleCancel, handleDecline, handleInvite } from './handlers/invitations.ts';
@@ -91,6 +92,8 @@ const HANDLERS: Handlers = {
   ping: (conn, frame) => {
     conn.send('pong', pongText(frame.t, conn.ctx.clock()));
   },
+  blob_upload: handleBlobUpload,
+  blob_download: handleBlobDownload,
 };
 
 function dispatch(conn: Conn, frame: ClientFrame): Promise<void> | void {

@@ -77,7 +77,7 @@ describe('config', () => {
     const keys = CONFIG_VARS.map((v) => v.key).sort();
     expect(keys).toEqual(Object.keys(defaultConfig()).sort());
     for (const v of CONFIG_VARS) {
-      expect(v.name).toMatch(/^[A-Z_]+$/);
+      expect(v.name).toMatch(/^[A-Z][A-Z0-9_]+$/);
       expect(v.description.length).toBeGreaterThan(5);
     }
   });

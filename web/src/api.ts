@@ -15,6 +15,9 @@ export type {
   Settings,
   StatusEvent,
   StoredMessage,
+  StoredAttachment,
+  AttachmentProgressEvent,
+  SendAttachmentInput,
 } from '../../client/index.ts';
 
 let loading: Promise<Engine> | undefined;

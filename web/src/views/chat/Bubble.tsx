@@ -2,6 +2,7 @@ import type { StoredMessage } from '../../api.ts';
 import { describeCode } from '../../lib/errors.ts';
 import { formatFull, formatTime } from '../../lib/format.ts';
 import { Icon } from '../common/Icon.tsx';
+import { AttachmentSlot } from './AttachmentSlot.tsx';
 import { StatusTick } from './StatusTick.tsx';
 
 export function Bubble({ m, receiptsOn, onRetry }: { m: StoredMessage; receiptsOn: boolean; onRetry: (id: string) => void }) {
@@ -10,7 +11,8 @@ export function Bubble({ m, receiptsOn, onRetry }: { m: StoredMessage; receiptsO
   const time = formatTime(m.sentAt);
   return (
     <li class={out ? 'msg out' : 'msg in'} data-testid="message" data-id={m.id} data-direction={m.direction} data-status={out ? status : undefined}>
-      <div class={status === 'failed' && out ? 'bubble failed' : 'bubble'}>
+      <div class={`${status === 'failed' && out ? 'bubble failed' : 'bubble'}${m.attachment ? ' has-att' : ''}`}>
+        {m.attachment && <AttachmentSlot m={m} />}
         <p class="msg-text">
           <span data-testid="message-text">{m.content}</span>
           {/* An invisible copy of the meta reserves its room at the end of the last line. */}

@@ -1,4 +1,5 @@
 import { shortId } from '../../lib/format.ts';
+import { AttachmentsModel } from '../../models/attachments.ts';
 import { ChatModel } from '../../models/chat.ts';
 import { useModel } from '../../models/useModel.ts';
 import { useSession } from '../context.ts';
@@ -21,12 +22,35 @@ export function ChatView({ peer }: { peer: string }) {
       }),
     [peer],
   );
+  const att = useModel(() => new AttachmentsModel(peer, s.client), [peer]);
+  const canSend = chat.canSend.value;
+  // Desktop: files pasted or dropped anywhere on the chat are attached.
+  const onPaste = (e: ClipboardEvent) => {
+    const files = [...(e.clipboardData?.files ?? [])];
+    if (files.length === 0 || !canSend) return;
+    e.preventDefault();
+    void att.sendFiles(files);
+  };
+  const onDrop = (e: DragEvent) => {
+    const files = [...(e.dataTransfer?.files ?? [])];
+    if (files.length === 0) return;
+    e.preventDefault();
+    if (canSend) void att.sendFiles(files);
+  };
   const name = chat.name.value;
   const online = chat.online.value;
   const typing = chat.typing.value;
   const contact = chat.contact.value;
   return (
-    <section class="chat" aria-label={`Chat with ${name}`} data-testid="chat-view" data-peer={peer}>
+    <section
+      class="chat"
+      aria-label={`Chat with ${name}`}
+      data-testid="chat-view"
+      data-peer={peer}
+      onPaste={onPaste}
+      onDragOver={(e) => e.dataTransfer?.types.includes('Files') && e.preventDefault()}
+      onDrop={onDrop}
+    >
       <header class="bar chat-bar">
         <a class="icon-btn back-btn" href="#/" aria-label="Back to chats" data-testid="back">
           <Icon name="back" />
@@ -45,8 +69,8 @@ export function ChatView({ peer }: { peer: string }) {
         )}
       </header>
       <MessageList chat={chat} />
-      {chat.canSend.value ? (
-        <Composer chat={chat} />
+      {canSend ? (
+        <Composer chat={chat} att={att} />
       ) : (
         <p class="chat-notice" data-testid="chat-notice">
           {chat.blocked.value ? `You blocked ${name}. They can no longer message you.` : contact ? '' : 'You can write once they accept your contact request.'}
