@@ -31,6 +31,8 @@ export type {
   InvitationUpdateEvent,
   PresenceEvent,
   ReadEvent,
+  RemovedEvent,
+  RemovedReason,
   StatusEvent,
   TypingEvent,
 } from './events.ts';
@@ -47,3 +49,6 @@ export {
 } from './connection.ts';
 export type { TimerHandle } from './runtime.ts';
 export { IndexedDbStorage, type IndexedDbStorageOptions } from './indexedDbStorage.ts';
+export { DELETE_FOR_EVERYONE_MS, FeatureError, isTimerAllowed, type FeatureErrorCode } from './conversationOps.ts';
+export { MAX_DISAPPEAR_MS, MAX_QUOTE_CHARS, MIN_DISAPPEAR_MS } from './body.ts';
+export type { SearchOptions, SearchPage } from './search.ts';

@@ -3,7 +3,9 @@
 // against the sender the server authenticated, then the body is applied once (de-duplicated by id).
 import { BoxError, fromBase64, open, randomId, type ServerFrames } from '../protocol/index.ts';
 import { atomically, type Batch } from './batch.ts';
-import { decodeBody, encodeBody, type Bodies, type Body } from './body.ts';
+import { decodeBody, encodeBody, MAX_QUOTE_CHARS, type Bodies, type Body } from './body.ts';
+import type { ConversationOps } from './conversationOps.ts';
+import type { Disappearing } from './disappearing.ts';
 import type { Contacts } from './contacts.ts';
 import { report, type ClientContext } from './context.ts';
 import type { Outbox } from './outbox.ts';
@@ -18,23 +20,41 @@ export class Messages {
     private readonly _outbox: Outbox,
     private readonly _contacts: Contacts,
     private readonly _typing: Typing,
+    private readonly _ops: ConversationOps,
+    private readonly _disappearing: Disappearing,
   ) {}
+
+  /** Reply and disappearing fields of a stored message, from its body (conversation features). */
+  private _features(body: { replyTo?: { id: string; quote: string } | undefined; ttl?: number | undefined; ts: number }): Partial<StoredMessage> {
+    const f: { replyTo?: { id: string; quote: string }; expiresAt?: number } = {};
+    if (body.replyTo) f.replyTo = { id: body.replyTo.id, quote: body.replyTo.quote };
+    if (body.ttl !== undefined) {
+      f.expiresAt = body.ts + body.ttl;
+      this._disappearing.schedule(f.expiresAt);
+    }
+    return f;
+  }
 
   private _me(): string {
     return this._ctx.identity().sessionId;
   }
 
   /** Stores the message as queued and queues its envelopes; returns the stored message. */
-  async send(peer: string, content: string, messageType: string): Promise<StoredMessage> {
+  async send(peer: string, content: string, messageType: string, replyToId?: string): Promise<StoredMessage> {
     const ctx = this._ctx;
     const now = ctx.runtime.now();
     const id = randomId();
-    const m: StoredMessage = { id, peer, direction: 'out', content, messageType, sentAt: now, storedAt: now, seq: ctx.nextSeq(), status: 'queued', read: true };
+    // A reply quotes the start of what it answers; a timer in force makes the message disappear.
+    const quoted = replyToId === undefined ? undefined : await ctx.storage.getMessage(replyToId);
+    const replyTo = quoted && quoted.peer === peer && !quoted.deleted ? { id: quoted.id, quote: quoted.content.slice(0, MAX_QUOTE_CHARS) } : undefined;
+    const ttl = (await ctx.storage.getConversation(peer))?.disappearMs || undefined;
+    const extra = { ...(replyTo ? { replyTo } : {}), ...(ttl ? { ttl } : {}) };
+    const m: StoredMessage = { id, peer, direction: 'out', content, messageType, sentAt: now, storedAt: now, seq: ctx.nextSeq(), status: 'queued', read: true, ...this._features({ ...extra, ts: now }) };
     // The message, its conversation and its envelopes: all stored or none (batch.ts).
     await atomically(ctx, async (b) => {
       b.putMessage(m);
       await this._touchConversation(b, m, 0);
-      const msg = { id, ts: now, content, messageType };
+      const msg = { id, ts: now, content, messageType, ...extra };
       this._outbox.enqueue(b, { id, to: peer, kind: 'msg', body: bodyText({ t: 'msg', ...msg }), messageId: id });
       if (peer !== this._me()) this._outbox.enqueue(b, { id: randomId(), to: this._me(), kind: 'sync', body: bodyText({ t: 'sync', to: peer, msg }) });
       b.emit('status', { id, peer, status: 'queued', message: m });
@@ -112,7 +132,7 @@ export class Messages {
     if (!body) return;
     // Copies are only believed from my own devices; receipts, typing and profiles only from others.
     const fromMe = from === this._me();
-    const ownOnly = body.t === 'sync' || body.t === 'read_sync' || body.t === 'sync_request' || body.t === 'contacts';
+    const ownOnly = body.t === 'sync' || body.t === 'read_sync' || body.t === 'sync_request' || body.t === 'contacts' || body.t === 'chat_op';
     const allowed = ownOnly ? fromMe : body.t === 'receipt' || body.t === 'typing' || body.t === 'profile' ? !fromMe : true;
     if (!allowed) {
       report(ctx, new Error(`body ${body.t} from ${fromMe ? 'my own Session ID' : 'another Session ID'} ignored`));
@@ -142,6 +162,12 @@ export class Messages {
         return this._contacts.onContactsSync(body.contacts);
       case 'invite':
         return; // only ever inside invite.ct
+      case 'react':
+      case 'edit':
+      case 'unsend':
+      case 'timer':
+      case 'chat_op':
+        return this._ops.onBody(from, body);
     }
   }
 
@@ -158,6 +184,7 @@ export class Messages {
       storedAt: ctx.runtime.now(),
       seq: ctx.nextSeq(),
       read: false,
+      ...this._features({ ...b, ts: b.ts || ts }),
     };
     await atomically(ctx, async (b) => {
       b.putMessage(m);
@@ -183,6 +210,7 @@ export class Messages {
       seq: ctx.nextSeq(),
       status: 'sent',
       read: true,
+      ...this._features(b.msg),
     };
     await atomically(ctx, async (b) => {
       b.putMessage(m);
