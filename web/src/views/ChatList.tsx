@@ -4,6 +4,7 @@ import type { ChatListSnapshot } from '../models/snapshot.ts';
 import type { Session } from '../models/session.ts';
 import { useApp, useLiveSession } from './context.ts';
 import { NotificationPrompt } from './NotificationPrompt.tsx';
+import { SearchBox } from './SearchBox.tsx';
 import { Avatar } from './common/Avatar.tsx';
 import { Icon } from './common/Icon.tsx';
 import { StatusTick } from './chat/StatusTick.tsx';
@@ -88,6 +89,7 @@ export function ChatList() {
           <Icon name="userPlus" />
         </a>
       </header>
+      {live && <SearchBox s={live} />}
       <NotificationPrompt />
       {requests > 0 && (
         <a class="requests-row" href="#/contacts" data-testid="requests-row">

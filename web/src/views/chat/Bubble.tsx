@@ -1,18 +1,29 @@
 import type { StoredMessage } from '../../api.ts';
 import { describeCode } from '../../lib/errors.ts';
 import { formatFull, formatTime } from '../../lib/format.ts';
+import type { MessageActions } from '../../models/messageActions.ts';
 import { Icon } from '../common/Icon.tsx';
+import { MessageContent, ReactionChips } from './MessageBody.tsx';
+import { menuHandlers } from './MessageMenu.tsx';
 import { StatusTick } from './StatusTick.tsx';
 
-export function Bubble({ m, receiptsOn, onRetry }: { m: StoredMessage; receiptsOn: boolean; onRetry: (id: string) => void }) {
+export function Bubble({ m, receiptsOn, onRetry, actions, me = '', highlight = false }: { m: StoredMessage; receiptsOn: boolean; onRetry: (id: string) => void; actions?: MessageActions; me?: string; highlight?: boolean }) {
   const out = m.direction === 'out';
   const status = m.status ?? 'queued';
   const time = formatTime(m.sentAt);
   return (
-    <li class={out ? 'msg out' : 'msg in'} data-testid="message" data-id={m.id} data-direction={m.direction} data-status={out ? status : undefined}>
+    <li
+      class={`${out ? 'msg out' : 'msg in'}${highlight ? ' highlight' : ''}`}
+      data-testid="message"
+      data-id={m.id}
+      data-direction={m.direction}
+      data-status={out ? status : undefined}
+      data-deleted={m.deleted ? 'true' : undefined}
+      {...(actions ? menuHandlers(actions, m.id) : {})}
+    >
       <div class={status === 'failed' && out ? 'bubble failed' : 'bubble'}>
         <p class="msg-text">
-          <span data-testid="message-text">{m.content}</span>
+          <MessageContent m={m} onQuote={(id) => void actions?.jumpTo(id)} />
           {/* An invisible copy of the meta reserves its room at the end of the last line. */}
           <span class="msg-meta-spacer" aria-hidden="true">
             {time}
@@ -26,6 +37,7 @@ export function Bubble({ m, receiptsOn, onRetry }: { m: StoredMessage; receiptsO
           {out && <StatusTick status={status} receiptsOn={receiptsOn} />}
         </span>
       </div>
+      {actions && <ReactionChips m={m} me={me} onToggle={(emoji) => void actions.react(m.id, emoji, me)} />}
       {out && status === 'failed' && (
         <div class="msg-failed" role="alert">
           <span>Not sent. {describeCode(m.failureReason)}</span>

@@ -1,6 +1,7 @@
 import { useLayoutEffect, useRef } from 'preact/hooks';
 import type { ChatModel } from '../../models/chat.ts';
 import { Icon } from '../common/Icon.tsx';
+import { ComposerBanner } from './ConversationExtras.tsx';
 
 /** Enter sends, Shift+Enter starts a new line; an empty send says why nothing went. */
 export function Composer({ chat }: { chat: ChatModel }) {
@@ -34,6 +35,7 @@ export function Composer({ chat }: { chat: ChatModel }) {
           {error}
         </p>
       )}
+      <ComposerBanner chat={chat} />
       <div class="composer-row">
         <label class="visually-hidden" for="composer-input">
           Message
