@@ -76,10 +76,18 @@ describe('conversation features', () => {
       await (ops(bob.c) as unknown as { _do(peer: string, body: unknown): Promise<void> })._do(alice.id, { t: 'edit', id, ts: t.now + 5000, content: 'forged' });
       await b._outbox.flush();
     });
-    const stale = await say(bob.c, alice.id, 'after the forgery', [alice.c, alice2]);
-    expect(stale).toBeTruthy();
+    await say(bob.c, alice.id, 'after the forgery', [alice.c, alice2]);
     expect((await alice.c.getMessage(id))?.content).toBe('hello!');
     expect((await alice2.getMessage(id))?.content).toBe('hello!');
+    // An edit older than the one in force (a late copy from Alice's other device) loses.
+    const a2 = alice2 as unknown as typeof b;
+    const sentAt = (await bob.c.getMessage(id))!.sentAt;
+    await a2._queue.run(async () => {
+      await (ops(alice2) as unknown as { _do(peer: string, body: unknown): Promise<void> })._do(bob.id, { t: 'edit', id, ts: sentAt + 1, content: 'stale' });
+      await a2._outbox.flush();
+    });
+    await say(alice2, bob.id, 'after the stale edit', [bob.c]);
+    expect((await bob.c.getMessage(id))?.content).toBe('hello!');
   });
 
   it('delete for everyone: a tombstone on every device of both, only by the author, only within 24 h', async () => {
