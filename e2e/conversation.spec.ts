@@ -2,9 +2,13 @@
 // desktop, long-press on the phone) for reply, react, edit and delete for everyone; search that finds
 // an old message; disappearing messages gone on both sides once their timer ran (the pages' clocks
 // are Playwright's, moved forward: no waiting).
-import type { Locator } from '@playwright/test';
+import { writeFileSync } from 'node:fs';
+import { chromium, type Locator } from '@playwright/test';
+import { encode } from 'uqr';
+import { CHROMIUM_ARGS } from '../playwright.config.ts';
+import { checkA11y } from './a11y.ts';
 import { expect, shot, test } from './fixtures.ts';
-import { befriend, type Messenger } from './messenger.ts';
+import { befriend, Messenger } from './messenger.ts';
 
 /** Types and sends with the button (Enter may make a new line on phones). */
 async function say(m: Messenger, text: string): Promise<void> {
@@ -60,6 +64,7 @@ test('reply, react, edit and delete for everyone through the message menu; searc
 
   // React: a chip on both sides; one per person per emoji.
   await openMenu(bob, dinner, phone);
+  await checkA11y(bob.page, testInfo, 'message-menu');
   await bob.page.locator('[data-testid="react-option"][data-emoji="👍"]').click();
   await expect(alice.message('Dinner at 8?').getByTestId('reaction')).toHaveAttribute('data-emoji', '👍');
   await expect(alice.message('Dinner at 8?').getByTestId('reaction')).toHaveAttribute('data-count', '1');
@@ -97,6 +102,7 @@ test('reply, react, edit and delete for everyone through the message menu; searc
   const result = bob.byTestId('search-result');
   await expect(result).toHaveCount(1);
   await expect(result).toContainText('An old note about Penguins');
+  await checkA11y(bob.page, testInfo, 'search-results');
   await result.click();
   const found = bob.message('An old note about Penguins, see https://example.com/penguins');
   await expect(found).toHaveClass(/highlight/);
@@ -122,6 +128,7 @@ test('disappearing messages: the timer is agreed, shown, and a message is gone o
   // Bob's picker shows the agreed setting too.
   await bob.byTestId('chat-menu').click();
   await expect(bob.byTestId('timer-select')).toHaveValue(String(5 * 60_000));
+  await checkA11y(bob.page, testInfo, 'chat-options');
   await bob.byTestId('chat-menu-close').click();
 
   await say(alice, 'Self-destructing note');
@@ -137,4 +144,48 @@ test('disappearing messages: the timer is agreed, shown, and a message is gone o
   await bob.route('#/');
   await bob.byTestId('search-input').fill('self-destructing');
   await expect(bob.byTestId('search-none')).toBeVisible();
+});
+
+/** A y4m video (what Chromium's fake camera plays) showing a QR code of `text`, black on white. */
+function qrVideo(text: string): Buffer {
+  const { data } = encode(text);
+  const px = 8;
+  const quiet = 4;
+  const side = (data.length + quiet * 2) * px;
+  const size = side + (side % 2); // 4:2:0 needs even sides
+  const y = Buffer.alloc(size * size, 235);
+  for (let r = 0; r < data.length; r++)
+    for (let c = 0; c < data.length; c++) {
+      if (!data[r]![c]) continue;
+      for (let dy = 0; dy < px; dy++) y.fill(16, ((r + quiet) * px + dy) * size + (c + quiet) * px, ((r + quiet) * px + dy) * size + (c + quiet + 1) * px);
+    }
+  const chroma = Buffer.alloc((size / 2) * (size / 2) * 2, 128);
+  const frame = Buffer.concat([Buffer.from('FRAME\n'), y, chroma]);
+  return Buffer.concat([Buffer.from(`YUV4MPEG2 W${size} H${size} F10:1 Ip A1:1 C420jpeg\n`), frame, frame, frame]);
+}
+
+test('QR scanning works where BarcodeDetector is absent: jsQR reads the camera', async ({ baseURL, viewport, isMobile, hasTouch }, testInfo) => {
+  const id = `05${'3c'.repeat(32)}`;
+  const file = testInfo.outputPath('qr.y4m');
+  writeFileSync(file, qrVideo(id));
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [...CHROMIUM_ARGS, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${file}`],
+  });
+  try {
+    const context = await browser.newContext({ baseURL: baseURL!, viewport, isMobile, hasTouch, permissions: ['camera'] });
+    const page = await context.newPage();
+    // As in Firefox or Chromium on Linux: no BarcodeDetector.
+    await page.addInitScript(() => delete (globalThis as { BarcodeDetector?: unknown }).BarcodeDetector);
+    const m = new Messenger('Carol', page, context);
+    await m.goto();
+    await m.onboard();
+    const jsqrLoaded = page.waitForRequest(/jsQR-[^/]*\.js$/);
+    await m.route('#/add');
+    await m.byTestId('scan-qr').click();
+    await jsqrLoaded; // fetched only now, not with the shell
+    await expect(m.byTestId('add-id-input')).toHaveValue(id);
+  } finally {
+    await browser.close();
+  }
 });
