@@ -48,6 +48,8 @@ export {
   type WebSocketLike,
 } from './connection.ts';
 export type { TimerHandle } from './runtime.ts';
+export type { PushSubscriptionInput } from './push.ts';
+export { openPushPayload, type OpenedPush, type PushNotice } from './pushPayload.ts';
 export { IndexedDbStorage, type IndexedDbStorageOptions } from './indexedDbStorage.ts';
 export { DELETE_FOR_EVERYONE_MS, FeatureError, isTimerAllowed, type FeatureErrorCode } from './conversationOps.ts';
 export { MAX_DISAPPEAR_MS, MAX_QUOTE_CHARS, MIN_DISAPPEAR_MS } from './body.ts';

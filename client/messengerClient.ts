@@ -5,6 +5,7 @@ import {
   identityFromEntropy,
   identityFromPhrase,
   parseSessionId,
+  parseUserSessionId,
   phraseFromIdentity,
   randomId,
   type ClientFrame,
@@ -19,6 +20,7 @@ import { Contacts } from './contacts.ts';
 import { ConversationOps } from './conversationOps.ts';
 import { Disappearing } from './disappearing.ts';
 import { searchMessages, type SearchOptions, type SearchPage } from './search.ts';
+import { checkContentFits, maxContentBytes } from './contentLimit.ts';
 import { Dispatcher } from './dispatch.ts';
 import { report, type ClientContext } from './context.ts';
 import { Emitter } from './emitter.ts';
@@ -27,6 +29,7 @@ import { Invitations } from './invitations.ts';
 import { Messages } from './messages.ts';
 import { Outbox } from './outbox.ts';
 import { Presence } from './presence.ts';
+import { PushRegistration, type PushSubscriptionInput } from './push.ts';
 import { checkText, checkUrls, type ConversationView, type MessengerClientOptions } from './options.ts';
 import { createRuntime, SerialQueue, type Runtime } from './runtime.ts';
 import { DEFAULT_SETTINGS, type Contact, type Conversation, type InvitationRecord, type ListMessagesOptions, type OutboxItem, type Settings, type StoredMessage } from './storage.ts';
@@ -59,6 +62,7 @@ export class MessengerClient extends Emitter<ClientEvents> {
   private readonly _invitations: Invitations;
   private readonly _stream: Stream;
   private readonly _dispatch: Dispatcher;
+  private readonly _push: PushRegistration;
 
   static async create(opts: MessengerClientOptions): Promise<MessengerClient> {
     const urls = checkUrls(opts.url);
@@ -113,7 +117,9 @@ export class MessengerClient extends Emitter<ClientEvents> {
     this._queue.enqueue(() => this._disappearing.sweep());
     this._invitations = new Invitations(ctx, this._contacts, this._presence, this._outbox, retry);
     this._stream = new Stream(ctx, DEFAULT_STREAM);
+    this._push = new PushRegistration(ctx);
     this._dispatch = new Dispatcher(ctx, {
+      push: this._push,
       outbox: this._outbox,
       contacts: this._contacts,
       presence: this._presence,
@@ -260,7 +266,8 @@ export class MessengerClient extends Emitter<ClientEvents> {
 
   /** Invites a Session ID; displayName and message are what the invitee sees (encrypted). */
   async sendInvitation(input: { recipientId: string; displayName: string; message?: string }): Promise<string> {
-    const to = parseSessionId(input.recipientId);
+    // As a person pasted it: line breaks, spaces and upper case are forgiven (normaliseSessionId).
+    const to = parseUserSessionId(input.recipientId);
     const displayName = checkText('displayName', input.displayName, 128);
     const message = checkText('message', input.message ?? '', 1024);
     this._requireIdentity();
@@ -287,6 +294,7 @@ export class MessengerClient extends Emitter<ClientEvents> {
   async sendMessage(input: { recipientId: string; content: string; messageType?: string; replyTo?: string }): Promise<string> {
     const to = parseSessionId(input.recipientId);
     const content = checkText('content', input.content, MAX_CONTENT_CHARS);
+    checkContentFits(content, this._limits);
     const messageType = checkText('messageType', input.messageType ?? 'text', 32);
     this._requireIdentity();
     return this._queue.run(async () => {
@@ -295,6 +303,11 @@ export class MessengerClient extends Emitter<ClientEvents> {
       await this._outbox.flush();
       return m.id;
     });
+  }
+
+  /** The most bytes (UTF-8, see contentLimit.ts) one message may take on this server. */
+  maxMessageBytes(): number {
+    return maxContentBytes(this._limits);
   }
 
   /** Queues a failed message (or envelope) again. */
@@ -327,6 +340,7 @@ export class MessengerClient extends Emitter<ClientEvents> {
   editMessage(messageId: string, content: string): Promise<void> {
     const text = checkText('content', content, MAX_CONTENT_CHARS);
     if (text.trim() === '') return Promise.reject(new RangeError('content: an edit cannot be empty'));
+    checkContentFits(text, this._limits); // an edit goes in one envelope, as the message did
     return this._op(() => this._ops.edit(messageId, text));
   }
   /** Deletes my own message for everyone (within 24 h): a tombstone on every device of both. */
@@ -410,6 +424,20 @@ export class MessengerClient extends Emitter<ClientEvents> {
   }
   isTyping(peer: string): boolean {
     return this._typing.isTyping(peer);
+  }
+
+  // ---- Web Push (client/push.ts) ----
+  /** The server's VAPID public key (applicationServerKey) once connected; undefined when it sends no push. */
+  get pushPublicKey(): string | undefined {
+    return this._push.vapidKey;
+  }
+  /** Registers this device's PushSubscription (its toJSON()); kept registered across reconnects. */
+  registerPush(sub: PushSubscriptionInput): Promise<void> {
+    return this._push.register(sub);
+  }
+  /** Removes this device's push subscription from the server. */
+  unregisterPush(): Promise<void> {
+    return this._push.unregister();
   }
 
   // ---- reads ----------------------------------------------------------------------------------

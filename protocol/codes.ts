@@ -68,6 +68,8 @@ export const ERRORS = {
   AUTH_RATE_LIMITED: spec(4428, 'too many auth attempts from this address; reconnect after retryAfterMs', true, true),
   TOO_MANY_GRANTS: spec(4435, 'too many grants or revocations in one frame', false, false, MISBEHAVIOUR),
   TOO_MANY_SUBSCRIPTIONS: spec(4436, 'too many presence subscriptions on this connection', false, false, MISBEHAVIOUR),
+  // Issue 11: the server holds a bounded number of blocks per identity.
+  REVOCATION_LIMIT: spec(4437, 'this Session ID already has as many revocations stored as the server holds for one identity', false, false),
 
   // Invitations
   INVITE_NOT_FOUND: spec(4440, 'no such invitation for this Session ID'),
@@ -75,6 +77,12 @@ export const ERRORS = {
   INVITE_LIMIT: spec(4442, 'recipient has too many pending invitations', false, true),
   INVITE_SELF: spec(4443, 'cannot invite yourself'),
   INVITE_DUPLICATE: spec(4444, 'a pending invitation to this Session ID already exists'),
+
+  // Web Push (docs/protocol.md "Push")
+  PUSH_UNAVAILABLE: spec(4470, 'this server does not send Web Push (no VAPID keys configured)'),
+  PUSH_ENDPOINT_REFUSED: spec(4471, 'push endpoint refused: an https URL of a push service on a public address is required'),
+  PUSH_BAD_KEYS: spec(4472, 'push subscription keys are malformed: p256dh must be a 65-byte P-256 point, auth 16 bytes (base64url)'),
+  PUSH_LIMIT: spec(4473, 'this Session ID has too many push subscriptions; remove one from a device first'),
 
   // Store
   STORE_UNAVAILABLE: spec(4500, 'the server cannot reach its store; retry later', false, true),

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { codesTable, withCodes } from '../../scripts/codesTable.ts';
 import { ERRORS, isErrorCode, protocolError } from '../index.ts';
 
 describe('error table', () => {
@@ -9,8 +10,10 @@ describe('error table', () => {
     for (const c of closes) expect(c === 1001 || c === 1011 || (c >= 4000 && c <= 4999)).toBe(true);
   });
 
-  it('is documented row for row in docs/protocol.md', () => {
+  it('is documented row for row in docs/protocol.md (npm run docs:codes writes it)', () => {
     const doc = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
+    expect(withCodes(doc), 'docs/protocol.md error table is stale: run npm run docs:codes').toBe(doc);
+    expect(doc).toContain(codesTable());
     for (const [code, spec] of Object.entries(ERRORS)) {
       const row = doc.split('\n').find((l) => l.startsWith(`| ${code} |`));
       expect(row, `docs/protocol.md has no row for ${code}`).toBeDefined();

@@ -1,8 +1,8 @@
 // Builds and starts one relay: config, store, hub, bus, presence, the uWS app with /ws and HTTP,
 // the maintenance timers; returns a handle that closes it gracefully or kills it abruptly.
-import uWS from 'uWebSockets.js';
+import type uWS from 'uWebSockets.js';
 import type { Cluster } from './cluster.ts';
-import { defaultConfig, type Config } from './config.ts';
+import { defaultConfig, requireIdSecret, type Config } from './config.ts';
 import { backpressure, helloLimits, mailboxLimits, type LiveSocket, type ServerContext } from './context.ts';
 import { guardStore } from './guardStore.ts';
 import { registerHttp } from './http.ts';
@@ -11,8 +11,12 @@ import { createLogger, type LogFields, type Logger } from './log.ts';
 import { startMaintenance } from './maintenance.ts';
 import { Metrics } from './metrics.ts';
 import { Presence } from './presence.ts';
+import { pushingBus } from './push/push.ts';
+import { startPush } from './push/start.ts';
 import { routeFrame } from './router.ts';
 import { wsBehavior } from './socket.ts';
+import { tlsFiles } from './transport/tls.ts';
+import { transport as defaultTransport, type Transport, type TransportKind } from './transport/uws.ts';
 import { MemoryStore } from './store/memory.ts';
 import type { RedisStore } from './store/redis.ts';
 import type { Store } from './store/types.ts';
@@ -25,15 +29,20 @@ export interface StartOptions {
   store?: Store;
   clock?: () => number;
   log?: Logger;
+  /** Default: native uWS where it has a build for this Node, else the Node fallback (tests pick). */
+  transport?: Transport;
 }
 
 export interface RunningServer {
   /** The bound port (the real one when config.port is 0). */
   readonly port: number;
-  /** ws://127.0.0.1:PORT/ws */
+  /** ws://127.0.0.1:PORT/ws (wss:// with TLS_CERT/TLS_KEY) */
   readonly url: string;
-  /** http://127.0.0.1:PORT */
+  /** http://127.0.0.1:PORT (https://) */
   readonly httpUrl: string;
+  /** uWebSockets.js native, or the Node fallback (transport/uws.ts). */
+  readonly transport: TransportKind;
+  readonly tls: boolean;
   readonly store: Store;
   readonly config: Config;
   /** Graceful: stop listening, close every socket with 1001 GOING_AWAY, close the store. */
@@ -48,11 +57,13 @@ export interface RunningServer {
  */
 export async function createStore(config: Config, clock: () => number, log?: Logger): Promise<Store> {
   if (config.redisUrl === undefined) return new MemoryStore({ clock });
+  requireIdSecret(config);
   // Loaded only when used: the memory default does not load the Redis client.
   const { createRedisStore } = await import('./store/redis.ts');
   return createRedisStore({
     url: config.redisUrl,
     keyPrefix: config.redisKeyPrefix,
+    idSecret: config.redisIdSecret!,
     clock,
     log: (event, fields) => {
       const out: LogFields = {};
@@ -97,6 +108,9 @@ function localHost(host: string): string {
 
 export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
   const config: Config = { ...defaultConfig(), ...opts.config };
+  // Before anything is opened: a bad certificate must not leave a store connection behind.
+  const tls = tlsFiles(config);
+  const transport = opts.transport ?? defaultTransport;
   const clock = opts.clock ?? Date.now;
   const log = opts.log ?? createLogger(config.logLevel);
   const rawStore = opts.store ?? (await createStore(config, clock, log));
@@ -112,10 +126,13 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       throw err;
     }
   }
-  const bus = cluster?.bus ?? new LocalBus(hub);
+  const store = guardStore(rawStore, log, metrics);
+  const push = startPush({ config, store, rawStore, cluster, log, metrics, clock });
+  const baseBus = cluster?.bus ?? new LocalBus(hub);
+  const bus = push ? pushingBus(baseBus, push) : baseBus;
   const ctx: ServerContext = {
     config,
-    store: guardStore(rawStore, log, metrics),
+    store,
     clock,
     log,
     metrics,
@@ -123,6 +140,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     bus,
     presence: new Presence(hub, bus, clock, config.presenceDebounceMs, cluster?.presence, log),
     ...(cluster ? { cluster } : {}),
+    ...(push ? { push } : {}),
     verify: nativeVerify,
     ...mailboxLimits(config),
     ...backpressure(config),
@@ -131,11 +149,11 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     sockets,
   };
 
-  const app = uWS.App();
+  const app = transport.app(tls);
   app.ws('/ws', wsBehavior(ctx, routeFrame));
   const stopHttp = registerHttp(app, ctx);
   const listenSocket = await listen(app, config.host, config.port);
-  const port = uWS.us_socket_local_port(listenSocket as unknown as uWS.us_socket);
+  const port = transport.localPort(listenSocket);
   const stopMaintenance = startMaintenance(ctx, rawStore);
   const host = localHost(config.host);
 
@@ -144,7 +162,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     stopped = true;
     stopMaintenance();
     stopHttp();
-    uWS.us_listen_socket_close(listenSocket);
+    transport.closeListenSocket(listenSocket);
   };
   /** Also ends idle HTTP keep-alive sockets, which would otherwise keep the process alive. */
   const closeApp = (): void => {
@@ -153,8 +171,10 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
 
   return {
     port,
-    url: `ws://${host}:${port}/ws`,
-    httpUrl: `http://${host}:${port}`,
+    url: `${tls ? 'wss' : 'ws'}://${host}:${port}/ws`,
+    httpUrl: `${tls ? 'https' : 'http'}://${host}:${port}`,
+    transport: transport.kind,
+    tls: tls !== undefined,
     store: rawStore,
     config,
     async close() {
@@ -165,6 +185,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       ctx.presence.close();
       log.info('shutdown', { sockets: ctx.sockets.size });
       // With Redis, the identities held here stay online for the debounce (they reconnect to another instance meanwhile).
+      push?.close();
       if (cluster) await cluster.close(config.presenceDebounceMs);
       else await bus.close();
       await rawStore.close();
@@ -177,6 +198,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       stop();
       for (const s of [...ctx.sockets]) s.kill();
       ctx.presence.close();
+      push?.close();
       cluster?.kill();
       closeApp();
     },

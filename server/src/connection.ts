@@ -136,6 +136,7 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
         serverTime: ctx.clock(),
         heartbeatMs: ctx.config.heartbeatMs,
         limits: ctx.helloLimits,
+        ...(ctx.push ? { vapidKey: ctx.push.publicKey } : {}),
       }),
     );
     this.authTimer = setTimeout(() => {
@@ -210,16 +211,17 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
   }
 
   /**
-   * Answers a frame with an error. Fatal errors, and every error before authentication, close the
+   * Answers a frame with an error (`ids`: the Session IDs it covers, when one frame answers for
+   * many, as presence_sub's refusals do). Fatal errors, and every error before authentication, close the
    * socket with the error's own close code; ten misbehaviours close it with TOO_MANY_ERRORS.
    */
-  reject(err: ProtocolError, ref?: string, misbehaviour = ERRORS[err.code].misbehaviour): void {
+  reject(err: ProtocolError, ref?: string, misbehaviour = ERRORS[err.code].misbehaviour, ids?: readonly string[]): void {
     if (this.state === 'closed') return;
     const { metrics } = this.ctx;
     metrics.inc('errors_total', err.code);
     const fatal = err.fatal || this.state !== 'ready';
     if (this.state !== 'ready') metrics.inc('auth_failures_total', err.code);
-    this.send('error', errorText(err.code, err.message, ref, err.retryAfterMs));
+    this.send('error', errorText(err.code, err.message, ref, err.retryAfterMs, ids));
     if (fatal) {
       this.ctx.log.debug('conn_rejected', { conn: this.id, code: err.code, state: this.state });
       if (this.state !== 'ready') this.ctx.log.info('auth_failed', { conn: this.id, code: err.code });
@@ -318,6 +320,7 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
     if (wasReady) {
       ctx.hub.remove(this);
       ctx.presence.update(this.sid);
+      ctx.push?.deviceOffline(this.sid, this.deviceId);
     }
     ctx.log.debug('conn_closed', { conn: this.id, code });
   }

@@ -214,7 +214,8 @@ export function registerHttp(app: uWS.TemplatedApp, ctx: ServerContext): () => v
   });
 
   app.any('/*', (res, req) => {
-    const method = req.getMethod();
+    // Lower case in native uWS, as sent (upper case) in other implementations: compare one way.
+    const method = req.getMethod().toLowerCase();
     const url = req.getUrl();
     const hsts = tls(req);
     const acceptEncoding = req.getHeader('accept-encoding');

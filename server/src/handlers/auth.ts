@@ -14,6 +14,7 @@ import {
 import type { Conn } from '../connection.ts';
 import { GRANTS_PER_SLICE, verifyGrant, yieldToLoop } from '../grants.ts';
 import { limitText, takeLimit } from '../limits.ts';
+import { noteIdentitySeen } from '../quotas.ts';
 import { nativeVerifyOnce } from '../verify.ts';
 
 /** A block is re-presented at every connect; kept this long it outlives any grant it voids. */
@@ -41,7 +42,7 @@ export async function handleAuth(conn: Conn, f: ClientFrames['auth']): Promise<v
   if (ctx.hub.count(sid) >= config.maxDevicesPerId) return conn.reject(new ProtocolError('TOO_MANY_DEVICES'));
 
   const now = ctx.clock();
-  await store.touchDevice(sid, f.deviceId, now, ctx.limits);
+  await Promise.all([store.touchDevice(sid, f.deviceId, now, ctx.limits), noteIdentitySeen(ctx, sid, now)]);
   const rejected: { from: string; code: ErrorCode }[] = [];
 
   for (let i = 0; i < f.revocations.length; i++) {
@@ -54,7 +55,11 @@ export async function handleAuth(conn: Conn, f: ClientFrames['auth']): Promise<v
       rejected.push({ from: r.from, code });
       continue;
     }
-    await store.putRevocation(r.from, r.to, r.iat, REVOCATION_TTL_MS);
+    // Past MAX_REVOCATIONS new ones are not stored (re-presented ones always refresh).
+    if (!(await store.putRevocation(r.from, r.to, r.iat, REVOCATION_TTL_MS, config.maxRevocations))) {
+      rejected.push({ from: r.to, code: 'REVOCATION_LIMIT' });
+      continue;
+    }
     ctx.bus.toIdentity(r.to, { kind: 'revoke', from: sid, iat: r.iat });
   }
 
@@ -80,6 +85,7 @@ export async function handleAuth(conn: Conn, f: ClientFrames['auth']): Promise<v
   conn.becomeReady(sid, f.deviceId, f.hidePresence === true);
   ctx.hub.add(conn);
   ctx.presence.update(sid, conn.hidden);
+  ctx.push?.deviceOnline(sid, f.deviceId);
   ctx.metrics.inc('auth_success_total');
   ctx.log.info('auth_ok', { conn: conn.id, sid: redactSessionId(sid), grants: conn.grants.size, rejected: rejected.length });
 

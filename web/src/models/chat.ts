@@ -16,6 +16,19 @@ export interface ChatDeps {
   readonly visible: { readonly value: boolean };
   /** Longest message the SDK accepts. */
   readonly maxChars: number;
+  /** What really fits in one message (engine contentBytes, client.maxMessageBytes): the composer shows it near the limit. */
+  readonly size?: { measure(text: string): number; max(): number };
+}
+
+/** Characters left in a draft (negative: too many), shown from 80 % of the limit on. */
+export function roomLeft(text: string, size: { measure(text: string): number; max(): number }): number | null {
+  const used = size.measure(text);
+  const max = size.max();
+  if (used < max * 0.8) return null;
+  // Bytes per character of this draft: an emoji costs four, a Latin letter one.
+  const chars = [...text].length;
+  const perChar = chars > 0 ? used / chars : 1;
+  return used <= max ? Math.floor((max - used) / perChar) : -Math.ceil((used - max) / perChar);
 }
 
 /** Inserts or replaces by id, keeping ascending seq. */
@@ -39,6 +52,8 @@ export class ChatModel extends Disposable {
   readonly draft = signal('');
   readonly error = signal<string | null>(null);
   readonly blockConfirm = signal(false);
+  /** Characters left before the size limit, once the draft is near it; negative when over. */
+  readonly room = computed(() => (this._d.size ? roomLeft(this.draft.value.trim(), this._d.size) : null));
 
   readonly contact = computed(() => this._d.contacts.byId.value.get(this.peer));
   readonly name = computed(() => this._d.contacts.name(this.peer));
@@ -150,6 +165,11 @@ export class ChatModel extends Disposable {
     }
     if (content.length > this._d.maxChars) {
       this.error.value = `This message is too long: ${content.length.toLocaleString()} characters, at most ${this._d.maxChars.toLocaleString()}.`;
+      return false;
+    }
+    const room = this._d.size ? roomLeft(content, this._d.size) : null;
+    if (room !== null && room < 0) {
+      this.error.value = `This message is too long: shorten it by about ${(-room).toLocaleString()} characters, or send it in parts.`;
       return false;
     }
     this.draft.value = '';

@@ -9,6 +9,8 @@ const PATHS = {
   send: 'M22 2L11 13M22 2l-7 20-4-9-9-4 20-7z',
   check: 'M20 6L9 17l-5-5',
   checks: 'M18 7l-8.5 9.5L5 12M23 7l-8.5 9.5-1.5-1.5',
+  /** Read: the two checks inside a ring, a different shape from delivered, not only a colour. */
+  readChecks: 'M12 23a11 11 0 1 0 0-22 11 11 0 0 0 0 22zM5.5 12.5l2.5 2.5 5.5-6M11 14.5l.5.5 5.5-6',
   clock: 'M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20zM12 6v6l4 2',
   alert: 'M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20zM12 8v4M12 16h.01',
   copy: 'M20 9h-9a2 2 0 0 0-2 2v9a2 2 0 0 0 2 2h9a2 2 0 0 0 2-2v-9a2 2 0 0 0-2-2zM5 15H4a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2h9a2 2 0 0 1 2 2v1',
@@ -28,6 +30,7 @@ const PATHS = {
   eye: 'M1 12s4-8 11-8 11 8 11 8-4 8-11 8-11-8-11-8zM12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6z',
   search: 'M11 19a8 8 0 1 0 0-16 8 8 0 0 0 0 16zM21 21l-4.35-4.35',
   download: 'M21 15v4a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2v-4M7 10l5 5 5-5M12 15V3',
+  link: 'M10 13a5 5 0 0 0 7.54.54l3-3a5 5 0 0 0-7.07-7.07l-1.72 1.71M14 11a5 5 0 0 0-7.54-.54l-3 3a5 5 0 0 0 7.07 7.07l1.71-1.71',
 } as const;
 
 export type IconName = keyof typeof PATHS;
