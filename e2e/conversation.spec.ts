@@ -142,6 +142,8 @@ test('disappearing messages: the timer is agreed, shown, and a message is gone o
   await expect(bob.message('This one stays')).toBeVisible();
   // Gone from storage too, not only from the screen: a search no longer finds it.
   await bob.route('#/');
+  // The list shows what is last now: the notice, in words (not the expired message).
+  await expect(bob.chatRow(alice.sessionId).getByTestId('chat-row-preview')).toHaveText('Alice set disappearing messages to 5 minutes.');
   await bob.byTestId('search-input').fill('self-destructing');
   await expect(bob.byTestId('search-none')).toBeVisible();
 });

@@ -5,6 +5,7 @@ import type { Session } from '../models/session.ts';
 import { useApp, useLiveSession } from './context.ts';
 import { NotificationPrompt } from './NotificationPrompt.tsx';
 import { SearchBox } from './SearchBox.tsx';
+import { timerNotice } from '../models/messageActions.ts';
 import { Avatar } from './common/Avatar.tsx';
 import { Icon } from './common/Icon.tsx';
 import { StatusTick } from './chat/StatusTick.tsx';
@@ -143,9 +144,15 @@ function Row({ row, active, src }: { row: ChatRow; active: boolean; src: ListSou
                 'typing…'
               ) : last ? (
                 <>
-                  {last.direction === 'out' && <StatusTick status={last.status ?? 'queued'} receiptsOn={src.receiptsOn()} compact />}
-                  {last.direction === 'out' ? 'You: ' : ''}
-                  {last.content}
+                  {last.messageType === 'timer' ? (
+                    timerNotice(last, name)
+                  ) : (
+                    <>
+                      {last.direction === 'out' && <StatusTick status={last.status ?? 'queued'} receiptsOn={src.receiptsOn()} compact />}
+                      {last.direction === 'out' ? 'You: ' : ''}
+                      {last.deleted ? <em>This message was deleted.</em> : last.content}
+                    </>
+                  )}
                 </>
               ) : (
                 <span class="muted">New contact · say hi 👋</span>
