@@ -88,7 +88,10 @@ test('reply, react, edit and delete for everyone through the message menu; searc
   // Delete for everyone: a tombstone on both sides.
   await say(alice, 'Oops, wrong chat');
   await expect(bob.message('Oops, wrong chat')).toBeVisible();
-  await openMenu(alice, alice.message('Oops, wrong chat'), phone);
+  // This time from the keyboard: the bubble's hidden "Message actions" button, focused, opens the menu.
+  await alice.message('Oops, wrong chat').getByTestId('message-actions').focus();
+  await alice.page.keyboard.press('Enter');
+  await expect(alice.byTestId('message-menu')).toBeVisible();
   await alice.byTestId('menu-delete-everyone').click();
   await expect(bob.page.locator('[data-testid="message"][data-deleted="true"]')).toHaveCount(1);
   await expect(alice.page.locator('[data-testid="message"][data-deleted="true"]')).toHaveCount(1);

@@ -37,6 +37,12 @@ export function Bubble({ m, receiptsOn, onRetry, actions, me = '', highlight = f
           {out && <StatusTick status={status} receiptsOn={receiptsOn} />}
         </span>
       </div>
+      {actions && !m.deleted && (
+        // Keyboard and screen-reader way to the menu: shown when focused.
+        <button type="button" class="msg-actions-btn" aria-label="Message actions" data-testid="message-actions" onClick={() => actions.openMenu(m.id)}>
+          …
+        </button>
+      )}
       {actions && <ReactionChips m={m} me={me} onToggle={(emoji) => void actions.react(m.id, emoji, me)} />}
       {out && status === 'failed' && (
         <div class="msg-failed" role="alert">
