@@ -33,6 +33,12 @@ export class Batch {
   putMessage(m: StoredMessage): void {
     this._put('messages', m.id, { store: 'messages', put: m }, m);
   }
+  deleteMessage(id: string): void {
+    this._put('messages', id, { store: 'messages', delete: id }, null);
+  }
+  deleteConversation(peer: string): void {
+    this._put('conversations', peer, { store: 'conversations', delete: peer }, null);
+  }
   getMessage(id: string): Promise<StoredMessage | undefined> {
     return this._get('messages', id, () => this._ctx.storage.getMessage(id));
   }

@@ -32,6 +32,11 @@ export const attachmentSchema = obj({
   waveform: opt(arr(int({ max: 255 }), { max: MAX_WAVEFORM_POINTS })),
 });
 export type AttachmentRef = Infer<typeof attachmentSchema>;
+/** A reply's quote of the message it answers: enough to recognise it. */
+export const MAX_QUOTE_CHARS = 200;
+/** Disappearing-messages timers a conversation may agree on: 5 minutes to 4 weeks (0: off). */
+export const MIN_DISAPPEAR_MS = 5 * 60_000;
+export const MAX_DISAPPEAR_MS = 28 * 24 * 3_600_000;
 const msgFields = {
   id: hexId(),
   ts: int(),
@@ -39,7 +44,12 @@ const msgFields = {
   messageType: str({ min: 1, max: 32 }),
   /** messageType "attachment": the file this message carries (content is its caption). */
   attachment: opt(attachmentSchema),
+  // Conversation features (client/conversationOps.ts): a quoted reply and a disappearing timer.
+  replyTo: opt(obj({ id: hexId(), quote: str({ max: MAX_QUOTE_CHARS }) })),
+  ttl: opt(int({ min: MIN_DISAPPEAR_MS, max: MAX_DISAPPEAR_MS })),
 };
+/** On a copy to my own devices, `to` names the conversation (the peer); from a peer it is absent. */
+const toPeer = { to: opt(sessionId()) };
 const name = str({ max: 128 });
 
 // ---- history (client/backup.ts, client/historyTransfer.ts) ----
@@ -87,6 +97,13 @@ const bodies = {
   invite: obj({ t: literal('invite'), displayName: name, message: str({ max: 1024 }) }),
   profile: obj({ t: literal('profile'), displayName: name }),
   grant: obj({ t: literal('grant'), grant: grantSchema }),
+  // Conversation features (docs/protocol.md "Bodies"): sent to the peer and, with `to`, to my devices.
+  react: obj({ t: literal('react'), id: hexId(), emoji: str({ min: 1, max: 16 }), on: bool(), ...toPeer }),
+  edit: obj({ t: literal('edit'), id: hexId(), ts: int(), content: str({ min: 1, max: MAX_CONTENT_CHARS }), ...toPeer }),
+  unsend: obj({ t: literal('unsend'), id: hexId(), ts: int(), ...toPeer }),
+  timer: obj({ t: literal('timer'), ms: int({ min: 0, max: MAX_DISAPPEAR_MS }), ts: int(), ...toPeer }),
+  /** To my own devices only: what I did to a conversation locally. */
+  chat_op: obj({ t: literal('chat_op'), op: oneOf(['hide', 'delete_chat', 'mute', 'unmute'] as const), peer: sessionId(), ids: opt(ids) }),
   /** From a newly linked device of mine: "tell me who my contacts are". */
   sync_request: obj({ t: literal('sync_request') }),
   /** To my own devices: contacts with the signed material that lets a device reach them. */

@@ -25,6 +25,16 @@ export interface TypingEvent {
 export interface PresenceEvent {
   readonly peer: string;
   readonly online: boolean;
+  /** Going offline as the server told it (the contact shares presence): when. Not on a lost socket. */
+  readonly lastSeen?: number;
+}
+
+/** Why message content left storage (conversationOps.ts): the app drops any cached attachment bytes. */
+export type RemovedReason = 'hide' | 'unsend' | 'expired' | 'chat';
+export interface RemovedEvent {
+  readonly peer: string;
+  readonly ids: readonly string[];
+  readonly reason: RemovedReason;
 }
 
 export interface ConnectionEvent {
@@ -79,6 +89,10 @@ export interface ClientEvents {
   conversation: ConversationEvent;
   /** History moving from a sibling device: on the new device (receiving) and the sibling (sending). */
   historyProgress: HistoryProgressEvent;
+  /** A stored message changed in place: a reaction, an edit, a tombstone (deleted for everyone). */
+  messageUpdate: StoredMessage;
+  /** Messages removed (deleted for me, expired, chat deleted: gone from storage) or emptied (unsend). */
+  removed: RemovedEvent;
   /** Something failed that the SDK handled (a box that did not open, a refused request, …). */
   error: Error;
 }

@@ -32,6 +32,8 @@ export type {
   InvitationUpdateEvent,
   PresenceEvent,
   ReadEvent,
+  RemovedEvent,
+  RemovedReason,
   StatusEvent,
   TypingEvent,
 } from './events.ts';
@@ -56,3 +58,6 @@ export type { HistoryProgressEvent } from './historyTransfer.ts';
 export { DEFAULT_CACHE_BYTES, IndexedDbAttachmentCache, MemoryAttachmentCache, type AttachmentCache } from './attachmentCache.ts';
 export { AttachmentError, type AttachmentProgressEvent, type SendAttachmentInput } from './attachments.ts';
 export type { AttachmentRef } from './body.ts';
+export { DELETE_FOR_EVERYONE_MS, FeatureError, isTimerAllowed, type FeatureErrorCode } from './conversationOps.ts';
+export { MAX_DISAPPEAR_MS, MAX_QUOTE_CHARS, MIN_DISAPPEAR_MS } from './body.ts';
+export type { SearchOptions, SearchPage } from './search.ts';

@@ -34,7 +34,7 @@ export class MemoryStorage implements Storage {
 
   private _apply(w: StorageWrite): void {
     if ('delete' in w) {
-      (w.store === 'contacts' ? this._contacts : this._outbox).delete(w.delete);
+      ({ contacts: this._contacts, outbox: this._outbox, messages: this._messages, conversations: this._conversations } as const)[w.store].delete(w.delete);
       return;
     }
     switch (w.store) {

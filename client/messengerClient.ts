@@ -20,6 +20,9 @@ import { exportBackup, type MergeResult } from './backup.ts';
 import { MAX_CONTENT_CHARS } from './body.ts';
 import { Connection, LOCAL_CLOSE, type ConnectionState, type ReadyInfo, type StateChange, type WebSocketConstructor } from './connection.ts';
 import { Contacts } from './contacts.ts';
+import { ConversationOps } from './conversationOps.ts';
+import { Disappearing } from './disappearing.ts';
+import { searchMessages, type SearchOptions, type SearchPage } from './search.ts';
 import { checkContentFits, maxContentBytes } from './contentLimit.ts';
 import { Dispatcher } from './dispatch.ts';
 import { report, type ClientContext } from './context.ts';
@@ -58,6 +61,8 @@ export class MessengerClient extends Emitter<ClientEvents> {
   private readonly _presence: Presence;
   private readonly _typing: Typing;
   private readonly _messages: Messages;
+  private readonly _ops: ConversationOps;
+  private readonly _disappearing: Disappearing;
   private readonly _invitations: Invitations;
   private readonly _stream: Stream;
   private readonly _dispatch: Dispatcher;
@@ -113,7 +118,11 @@ export class MessengerClient extends Emitter<ClientEvents> {
     this._contacts = new Contacts(ctx, this._outbox);
     this._presence = new Presence(ctx);
     this._typing = new Typing(ctx, { ...DEFAULT_TYPING, timeoutMs: opts.typingTimeoutMs ?? DEFAULT_TYPING.timeoutMs });
-    this._messages = new Messages(ctx, this._outbox, this._contacts, this._typing);
+    this._ops = new ConversationOps(ctx, this._outbox);
+    this._disappearing = new Disappearing(ctx);
+    this._messages = new Messages(ctx, this._outbox, this._contacts, this._typing, this._ops, this._disappearing);
+    // What expired while the app was closed goes before anything is read.
+    this._queue.enqueue(() => this._disappearing.sweep());
     this._invitations = new Invitations(ctx, this._contacts, this._presence, this._outbox, retry);
     this._stream = new Stream(ctx, DEFAULT_STREAM);
     this._history = new HistoryTransfer(ctx, this._outbox, () => this._deviceId!, (seq) => (this._lastSeq = Math.max(this._lastSeq, seq)), opts.historyMaxMessages);
@@ -306,14 +315,14 @@ export class MessengerClient extends Emitter<ClientEvents> {
   // ---- messages -------------------------------------------------------------------------------
 
   /** Stores the message (status queued) and returns its id at once; it goes out when connected. */
-  async sendMessage(input: { recipientId: string; content: string; messageType?: string }): Promise<string> {
+  async sendMessage(input: { recipientId: string; content: string; messageType?: string; replyTo?: string }): Promise<string> {
     const to = parseSessionId(input.recipientId);
     const content = checkText('content', input.content, MAX_CONTENT_CHARS);
     checkContentFits(content, this._limits);
     const messageType = checkText('messageType', input.messageType ?? 'text', 32);
     this._requireIdentity();
     return this._queue.run(async () => {
-      const m = await this._messages.send(to, content, messageType);
+      const m = await this._messages.send(to, content, messageType, input.replyTo);
       this._typing.set(to, false);
       await this._outbox.flush();
       return m.id;
@@ -371,6 +380,63 @@ export class MessengerClient extends Emitter<ClientEvents> {
       const changed = await this._messages.markRead(peer, ids);
       await this._outbox.flush();
       return changed;
+    });
+  }
+
+  // ---- conversation features (conversationOps.ts, disappearing.ts, search.ts) ---------------
+
+  /** Adds (on = true) or removes my reaction with this emoji on a message; on all my devices and the peer's. */
+  react(messageId: string, emoji: string, on = true): Promise<void> {
+    return this._op(() => this._ops.react(messageId, emoji, on));
+  }
+  /** Edits my own message; the peer sees it "edited". */
+  editMessage(messageId: string, content: string): Promise<void> {
+    const text = checkText('content', content, MAX_CONTENT_CHARS);
+    if (text.trim() === '') return Promise.reject(new RangeError('content: an edit cannot be empty'));
+    checkContentFits(text, this._limits); // an edit goes in one envelope, as the message did
+    return this._op(() => this._ops.edit(messageId, text));
+  }
+  /** Deletes my own message for everyone (within 24 h): a tombstone on every device of both. */
+  deleteForEveryone(messageId: string): Promise<void> {
+    return this._op(() => this._ops.unsend(messageId));
+  }
+  /** Deletes messages from this device and my other devices only. */
+  deleteForMe(messageIds: readonly string[]): Promise<void> {
+    return this._op(() => this._ops.hide(messageIds));
+  }
+  /** Deletes a conversation and its messages on my devices. */
+  deleteChat(peer: string): Promise<void> {
+    const p = parseSessionId(peer);
+    return this._op(() => this._ops.deleteChat(p));
+  }
+  /** No notifications for this conversation, on all my devices. */
+  setMuted(peer: string, muted: boolean): Promise<void> {
+    const p = parseSessionId(peer);
+    return this._op(() => this._ops.setMuted(p, muted));
+  }
+  /** Disappearing messages for the conversation (both sides apply it): 0 off, else 5 min … 4 weeks. */
+  setDisappearingTimer(peer: string, ms: number): Promise<void> {
+    const p = parseSessionId(peer);
+    return this._op(() => this._ops.setTimer(p, ms));
+  }
+  /** Deletes expired disappearing messages now (it also runs by itself when one is due). */
+  sweepExpired(): Promise<string[]> {
+    return this._queue.run(() => this._disappearing.sweep());
+  }
+  /** Case-insensitive search over stored text, newest first, paged. */
+  searchMessages(query: string, opts?: SearchOptions): Promise<SearchPage> {
+    return searchMessages(this._ctx.storage, query, opts);
+  }
+  /** When the contact was last seen going offline, as far as the presence they share tells. */
+  lastSeen(peer: string): number | undefined {
+    return this._presence.lastSeen(peer);
+  }
+
+  private _op(fn: () => Promise<void>): Promise<void> {
+    this._requireIdentity();
+    return this._queue.run(async () => {
+      await fn();
+      await this._outbox.flush();
     });
   }
 

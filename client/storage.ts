@@ -73,6 +73,17 @@ export interface StoredMessage {
   failureReason?: string;
   /** Incoming: I have read it (here or on another of my devices). */
   read: boolean;
+  // ---- conversation features (client/conversationOps.ts) ----
+  /** A reply: the message it answers and a short quote of it. */
+  replyTo?: { readonly id: string; readonly quote: string };
+  /** Emoji → Session IDs that reacted with it (one each). */
+  reactions?: Record<string, string[]>;
+  /** Edited by its author at this time (the sender's clock); the newest edit wins. */
+  editedAt?: number;
+  /** Deleted for everyone by its author: a tombstone, content emptied. */
+  deleted?: true;
+  /** Disappearing: removed from storage by the sweep at this time (sentAt + the timer). */
+  expiresAt?: number;
   /** messageType "attachment": the file (client/attachments.ts); id is "" until its upload is done. */
   attachment?: StoredAttachment;
 }
@@ -100,6 +111,12 @@ export interface Conversation {
   lastSeq: number;
   /** Incoming messages not yet read. */
   unread: number;
+  /** No notifications for it (on all my devices). */
+  muted?: boolean;
+  /** Disappearing-messages timer agreed with the peer (ms); absent or 0: off. */
+  disappearMs?: number;
+  /** Sender's time of the timer setting in force (the newest setting wins). */
+  disappearSetAt?: number;
 }
 
 export type InvitationDirection = 'incoming' | 'outgoing';
@@ -138,7 +155,7 @@ export interface InvitationRecord {
   updatedAt: number;
 }
 
-export type OutboxKind = 'msg' | 'sync' | 'receipt' | 'read_sync' | 'grant' | 'profile' | 'sync_request' | 'contacts' | 'history';
+export type OutboxKind = 'msg' | 'sync' | 'receipt' | 'read_sync' | 'grant' | 'profile' | 'sync_request' | 'contacts' | 'history' | 'op';
 /**
  * pending: to be sent (again) when connected, at nextAttemptAt if set; sent: the server stored it,
  * kept until `delivered` so it can be re-sent if the server loses its memory; failed: refused with
@@ -181,7 +198,7 @@ export type StorageWrite =
   | { readonly store: 'conversations'; readonly put: Conversation }
   | { readonly store: 'invitations'; readonly put: InvitationRecord }
   | { readonly store: 'outbox'; readonly put: OutboxItem }
-  | { readonly store: 'contacts' | 'outbox'; readonly delete: string }
+  | { readonly store: 'contacts' | 'outbox' | 'messages' | 'conversations'; readonly delete: string }
   | { readonly store: 'meta'; readonly key: 'identity'; readonly put: StoredIdentity }
   | { readonly store: 'meta'; readonly key: 'settings'; readonly put: Settings }
   | { readonly store: 'meta'; readonly key: 'cursor'; readonly put: StreamCursor };

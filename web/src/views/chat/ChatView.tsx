@@ -1,4 +1,4 @@
-import { shortId } from '../../lib/format.ts';
+import { formatListTime, shortId } from '../../lib/format.ts';
 import { AttachmentsModel } from '../../models/attachments.ts';
 import { ChatModel } from '../../models/chat.ts';
 import { useModel } from '../../models/useModel.ts';
@@ -6,6 +6,7 @@ import { useSession } from '../context.ts';
 import { Avatar } from '../common/Avatar.tsx';
 import { ConfirmDialog } from '../common/Dialog.tsx';
 import { Icon } from '../common/Icon.tsx';
+import { ChatMenu } from './ChatMenu.tsx';
 import { Composer } from './Composer.tsx';
 import { MessageList } from './MessageList.tsx';
 
@@ -41,6 +42,8 @@ export function ChatView({ peer }: { peer: string }) {
   const online = chat.online.value;
   const typing = chat.typing.value;
   const contact = chat.contact.value;
+  // Only from presence the contact shares (the SDK never learns it otherwise).
+  const seen = online ? undefined : s.client.lastSeen(peer);
   return (
     <section
       class="chat"
@@ -59,9 +62,10 @@ export function ChatView({ peer }: { peer: string }) {
         <div class="chat-title">
           <h1 data-testid="chat-name">{name}</h1>
           <p class={typing ? 'chat-sub typing-text' : 'chat-sub'} data-testid="chat-status">
-            {typing ? 'typing…' : online ? 'online' : shortId(peer)}
+            {typing ? 'typing…' : online ? 'online' : seen !== undefined ? `last seen ${formatListTime(seen, s.clock.now.value)}` : shortId(peer)}
           </p>
         </div>
+        <ChatMenu chat={chat} />
         {contact?.state === 'accepted' && (
           <button type="button" class="icon-btn" aria-label={`Block ${name}`} onClick={() => chat.askBlock()} data-testid="block-contact">
             <Icon name="block" />

@@ -3,6 +3,7 @@ import { coarsePointer, isSendKey } from '../../lib/keys.ts';
 import type { AttachmentsModel } from '../../models/attachments.ts';
 import type { ChatModel } from '../../models/chat.ts';
 import { Icon } from '../common/Icon.tsx';
+import { ComposerBanner } from './ConversationExtras.tsx';
 
 /**
  * Enter sends and Shift+Enter starts a new line; on touch-first devices Enter starts a new line and
@@ -47,6 +48,7 @@ export function Composer({ chat, att }: { chat: ChatModel; att: AttachmentsModel
           {room < 0 ? `Too long by about ${(-room).toLocaleString()} characters` : `About ${room.toLocaleString()} characters left`}
         </p>
       )}
+      <ComposerBanner chat={chat} />
       {recording ? (
         <VoiceBar att={att} startedAt={recording.startedAt} level={recording.level} />
       ) : (
