@@ -103,6 +103,9 @@ export class Dispatcher {
       await this._p.invitations.onOk(frame);
     },
     presence: (frame) => this._p.presence.onPresence(frame),
+    // ---- account document: wired in by the account sync (client/account*.ts) ----
+    account: () => {},
+    account_changed: () => {},
     error: async (frame) => {
       if ((await this._p.outbox.onError(frame)) || (await this._p.invitations.onError(frame))) return;
       this._p.presence.onError(frame);

@@ -176,7 +176,7 @@ export const patch = {
 
 // ---- parsing what a sibling device wrote -----------------------------------------------------------
 
-/** Thrown for a document that decrypted (so my own device wrote it) but is not a valid document. */
+/** Thrown for a document that decrypted (so my own device wrote it) but is not valid as one. */
 export class AccountFormatError extends Error {
   constructor(message: string) {
     super(message);

@@ -43,6 +43,7 @@ export const ERRORS = {
   GRANT_INVALID: spec(4431, 'grant signature or parties are invalid'),
   GRANT_EXPIRED: spec(4432, 'grant has expired'),
   GRANT_REVOKED: spec(4433, 'grant was revoked by its granter'),
+  GRANT_NOT_YET_VALID: spec(4437, "grant is issued in the future beyond the server's allowed clock skew"),
 
   // Limits
   MAILBOX_FULL: spec(4434, "recipient's mailbox is full; the message stays in the outbox", false, true),
@@ -57,6 +58,10 @@ export const ERRORS = {
   INVITE_LIMIT: spec(4442, 'recipient has too many pending invitations', false, true),
   INVITE_SELF: spec(4443, 'cannot invite yourself'),
   INVITE_DUPLICATE: spec(4444, 'a pending invitation to this Session ID already exists'),
+
+  // Account document
+  ACCOUNT_TOO_LARGE: spec(4450, 'account document exceeds ACCOUNT_MAX_BYTES'),
+  ACCOUNT_UPLOAD_BROKEN: spec(4451, 'account_put parts arrived out of order or changed mid-upload; start again from part 0'),
 
   // Store
   STORE_UNAVAILABLE: spec(4500, 'the server cannot reach its store; retry later', false, true),

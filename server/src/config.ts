@@ -46,6 +46,12 @@ export interface Config {
   instanceTtlMs: number;
   logLevel: LogLevel;
   staticDir: string;
+  // ---- account document (handlers/account.ts) ----
+  accountMaxBytes: number;
+  accountTtlMs: number;
+  accountRatePerMin: number;
+  /** How far in the future a grant's iat may lie (the granter's clock running ahead). */
+  grantMaxSkewMs: number;
 }
 
 export class ConfigError extends Error {
@@ -213,6 +219,11 @@ export const CONFIG_VARS: readonly ConfigVar[] = [
   v('REDIS_KEY_PREFIX', 'redisKeyPrefix', 'sm:', 'prefix of every Redis key and channel; instances with the same Redis and prefix form one relay', keyPrefix),
   v('REDIS_PUBSUB', 'redisPubSub', 'auto', 'auto|sharded|classic: sharded pub/sub (SSUBSCRIBE, Redis ≥ 7) or classic (SUBSCRIBE); auto picks by server version', pubSub),
   v('INSTANCE_TTL', 'instanceTtlMs', '15s', 'with Redis: an instance that stopped its heartbeat (crashed) this long ago is taken for dead and its identities are told offline; heartbeat every third of it', duration(1000, 600_000)),
+  // Account document and grant lifecycle (docs/protocol.md "Account document")
+  v('ACCOUNT_MAX_BYTES', 'accountMaxBytes', '262144', 'largest encrypted account document kept per Session ID (ACCOUNT_TOO_LARGE)', integer(4096, 16 * 1024 * 1024)),
+  v('ACCOUNT_TTL', 'accountTtlMs', '400d', 'how long an account document is kept after its identity last authenticated', duration(DAY, 3650 * DAY)),
+  v('ACCOUNT_RATE', 'accountRatePerMin', '60', 'account_get and account_put uploads per Session ID per minute, all devices together (RATE_LIMITED; 0 = off)', integer(0)),
+  v('GRANT_MAX_SKEW', 'grantMaxSkewMs', '10m', 'how far in the future a grant may be issued (a granter clock running ahead); later ones are refused (GRANT_NOT_YET_VALID)', duration(0, DAY)),
   v('LOG_LEVEL', 'logLevel', 'info', 'debug|info|warn|error', logLevel),
   v('STATIC_DIR', 'staticDir', 'dist/web', 'directory of the built PWA served on every other path', text),
 ];

@@ -72,6 +72,7 @@ export function helloLimits(config: Config): Limits {
     mailboxTtlMs: config.mailboxTtlMs,
     invitationTtlMs: config.invitationTtlMs,
     maxPresenceSubs: config.maxPresenceSubs,
+    accountMaxBytes: config.accountMaxBytes,
   };
 }
 

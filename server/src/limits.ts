@@ -5,7 +5,7 @@
 import type { Config } from './config.ts';
 import type { ServerContext } from './context.ts';
 
-export type LimitedAction = 'send' | 'invite' | 'presence' | 'auth';
+export type LimitedAction = 'send' | 'invite' | 'presence' | 'auth' | 'account';
 
 interface BucketSpec {
   readonly perIdentity: number;
@@ -24,6 +24,8 @@ function spec(config: Config, action: LimitedAction): BucketSpec {
       return { perIdentity: config.inviteRatePerHour, perAddress: config.inviteRateIpPerHour, periodMs: HOUR };
     case 'presence':
       return { perIdentity: config.presenceRatePerMin, perAddress: config.presenceRateIpPerMin, periodMs: MINUTE };
+    case 'account':
+      return { perIdentity: config.accountRatePerMin, perAddress: 0, periodMs: MINUTE };
     case 'auth':
       // Before authentication there is no identity to count against.
       return { perIdentity: 0, perAddress: config.authRateIpPerMin, periodMs: MINUTE };

@@ -3,13 +3,14 @@
 import { parseClientFrame, ProtocolError, type ClientFrame, type ClientFrames } from '../../protocol/index.ts';
 import type { Conn, Inbound } from './connection.ts';
 import { handleAuth } from './handlers/auth.ts';
-import { handleGrants, handlePresenceSub, handlePresenceUnsub, handlePrivacy, handleRevoke } from './handlers/contacts.ts';
+import { handleAccountGet, handleAccountPut } from './handlers/account.ts';
+import { handleGrants, handlePresenceSub, handlePresenceUnsub, handlePrivacy, handleRevoke, handleUnblock } from './handlers/contacts.ts';
 import { handleAccept, handleCancel, handleDecline, handleInvite } from './handlers/invitations.ts';
 import { handleAck, handleSend } from './handlers/messaging.ts';
 import { pongText } from './wire.ts';
 
 /** Frames without an id are answered (ok or error) with their type as ref. */
-const REF_BY_TYPE = new Set(['grants', 'revoke', 'presence_unsub', 'privacy']);
+const REF_BY_TYPE = new Set(['grants', 'revoke', 'presence_unsub', 'privacy', 'unblock']);
 
 function refOf(frame: ClientFrame): string | undefined {
   if ('id' in frame) return frame.id;
@@ -88,6 +89,10 @@ const HANDLERS: Handlers = {
   ping: (conn, frame) => {
     conn.send('pong', pongText(frame.t, conn.ctx.clock()));
   },
+  // Account document and unblocks (docs/protocol.md "Account document")
+  account_get: handleAccountGet,
+  account_put: handleAccountPut,
+  unblock: handleUnblock,
 };
 
 function dispatch(conn: Conn, frame: ClientFrame): Promise<void> | void {

@@ -45,6 +45,10 @@ describe('config', () => {
       instanceTtlMs: 15_000,
       logLevel: 'info',
       staticDir: 'dist/web',
+      accountMaxBytes: 262_144,
+      accountTtlMs: 400 * 86_400_000,
+      accountRatePerMin: 60,
+      grantMaxSkewMs: 600_000,
     });
     expect(loadConfig({})).toEqual(defaultConfig());
   });
@@ -101,6 +105,10 @@ describe('config', () => {
       INSTANCE_TTL: '30s',
       LOG_LEVEL: 'DEBUG',
       STATIC_DIR: './public',
+      ACCOUNT_MAX_BYTES: '65536',
+      ACCOUNT_TTL: '30d',
+      ACCOUNT_RATE: '0',
+      GRANT_MAX_SKEW: '1m',
     });
     expect(c).toEqual({
       port: 9000,
@@ -134,6 +142,10 @@ describe('config', () => {
       instanceTtlMs: 30_000,
       logLevel: 'debug',
       staticDir: './public',
+      accountMaxBytes: 65_536,
+      accountTtlMs: 30 * 86_400_000,
+      accountRatePerMin: 0,
+      grantMaxSkewMs: 60_000,
     });
     expect(loadConfig({ ALLOWED_ORIGINS: '*' }).allowedOrigins).toEqual(['*']);
     expect(loadConfig({ REDIS_URL: '' }).redisUrl).toBeUndefined();

@@ -239,11 +239,13 @@ describe.skipIf(down !== undefined)('RedisStore', () => {
     await s1.consumeNonce(randomId(), 60_000);
     await s1.putRevocation(r, s, 1, 60_000);
     await s1.takeToken('k', 1, 5, t);
+    await s1.putAccount(r, 0, 'AAAA', t, 60_000);
+    await s1.putUnblock(r, s, 2, 60_000);
 
     await withAdmin(async (admin) => {
       const keys = await keysOf(admin, prefix);
       const kinds = new Set(keys.map((k) => k.slice(prefix.length).replace(/[:{].*$/, '')));
-      expect([...kinds].sort()).toEqual(['b', 'due', 'epoch', 'g', 'i', 'iexp', 'ip', 'ipp', 'n', 'r', 's']);
+      expect([...kinds].sort()).toEqual(['a', 'b', 'due', 'epoch', 'g', 'i', 'iexp', 'ip', 'ipp', 'n', 'r', 's', 'u']);
       for (const k of keys) {
         const pttl = await admin.pTTL(k);
         expect({ key: k, hasTtl: pttl > 0 }).toEqual({ key: k, hasTtl: true });

@@ -4,6 +4,7 @@
 // it can run against a shared Redis.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../src/store/types.ts';
+import { accountTests } from './storeSuite/account.ts';
 import { countTests } from './storeSuite/counts.ts';
 import type { StoreUnderTest } from './storeSuite/fixtures.ts';
 import { invitationTests } from './storeSuite/invitations.ts';
@@ -51,5 +52,6 @@ export function storeSuite(name: string, makeStore: () => Promise<Store>, opts: 
     nonceTests(ctx, opts.advanceClock);
     tokenBucketTests(ctx);
     countTests(ctx);
+    accountTests(ctx, opts.advanceClock);
   });
 }

@@ -12,7 +12,7 @@ import {
   type ErrorCode,
 } from '../../../protocol/index.ts';
 import type { Conn } from '../connection.ts';
-import { GRANTS_PER_SLICE, verifyGrant, yieldToLoop } from '../grants.ts';
+import { GRANTS_PER_SLICE, revokeUpTo, verifyGrant, yieldToLoop } from '../grants.ts';
 import { limitText, takeLimit } from '../limits.ts';
 import { nativeVerifyOnce } from '../verify.ts';
 
@@ -42,6 +42,8 @@ export async function handleAuth(conn: Conn, f: ClientFrames['auth']): Promise<v
 
   const now = ctx.clock();
   await store.touchDevice(sid, f.deviceId, now, ctx.limits);
+  // The account document lives as long as its identity keeps coming back.
+  await store.touchAccount(sid, now, config.accountTtlMs);
   const rejected: { from: string; code: ErrorCode }[] = [];
 
   for (let i = 0; i < f.revocations.length; i++) {
@@ -55,19 +57,22 @@ export async function handleAuth(conn: Conn, f: ClientFrames['auth']): Promise<v
       continue;
     }
     await store.putRevocation(r.from, r.to, r.iat, REVOCATION_TTL_MS);
-    ctx.bus.toIdentity(r.to, { kind: 'revoke', from: sid, iat: r.iat });
+    // An old block re-presented after its unblock voids nothing new.
+    const upTo = revokeUpTo(await store.blockState(r.from, r.to));
+    if (upTo !== undefined) ctx.bus.toIdentity(r.to, { kind: 'revoke', from: sid, iat: upTo });
   }
 
   for (let i = 0; i < f.grants.length; i++) {
     if (i % GRANTS_PER_SLICE === GRANTS_PER_SLICE - 1) await yieldToLoop();
     if (!conn.open) return;
     const g = f.grants[i]!;
-    const code = await verifyGrant(g, sid, now, ctx.verify, store);
+    const code = await verifyGrant(g, sid, now, ctx.verify, store, config.grantMaxSkewMs);
     if (code === null) {
       conn.grants.hold(g);
       continue;
     }
-    rejected.push({ from: g.from, code });
+    // A blocked person is not told (docs/security.md "Blocking"): their grant looks accepted.
+    if (code !== 'GRANT_REVOKED') rejected.push({ from: g.from, code });
     // Authentic but lapsed or blocked: remembered, so a send along it says why it fails.
     if (code === 'GRANT_EXPIRED' || code === 'GRANT_REVOKED') conn.grants.hold(g, code === 'GRANT_REVOKED');
   }

@@ -25,12 +25,16 @@ export async function handleInvite(conn: Conn, f: ClientFrames['invite']): Promi
   // Before the signature check, so a flood of junk invitations costs its sender tokens too.
   const waitMs = await takeLimit(ctx, 'invite', sid, conn.address);
   if (waitMs > 0) throw new ProtocolError('RATE_LIMITED', limitText(config, 'invite'), waitMs);
-  // A block covers invitations too, or a blocked stranger could keep knocking. It stays known for
-  // the revocation TTL; the blocker can still invite (an unblock) and the other side can accept.
-  if ((await store.revokedAt(f.to, sid)) !== undefined) throw new ProtocolError('GRANT_REVOKED', 'the recipient has blocked this sender');
   if (f.grant.from !== sid) throw new ProtocolError('GRANT_INVALID', 'the grant must be signed by the inviter');
   const bad = checkGrant(f.grant, f.to, now, ctx.verify);
   if (bad) throw new ProtocolError(bad);
+  // A block covers invitations too, or a blocked person could keep knocking; and like their sends,
+  // their invitation is answered as usual and goes nowhere (they are not told). An unblock lifts it.
+  const st = await store.blockState(f.to, sid);
+  if (st.revokedAt !== undefined && (st.unblockedAt === undefined || st.unblockedAt <= st.revokedAt)) {
+    conn.send('ok', okText(f.id, 'invite'));
+    return;
+  }
 
   const grant = grantJson(f.grant);
   const inv: Invitation = { id: f.id, from: sid, to: f.to, ct: f.ct, grant, createdAt: now, expiresAt: now + config.invitationTtlMs, status: 'pending' };

@@ -16,7 +16,10 @@ import { RedisInvitations } from './_redisInvitations.ts';
 import { Script } from './_redisScript.ts';
 import * as lua from './_redisLua.ts';
 import type {
+  AccountBlob,
   AppendResult,
+  BlockState,
+  PutAccountResult,
   EntryKind,
   Invitation,
   MailboxLimits,
@@ -73,7 +76,16 @@ const SCRIPTS = {
   putRevocation: new Script(lua.PUT_REVOCATION),
   takeToken: new Script(lua.TAKE_TOKEN),
   releaseLock: new Script(lua.RELEASE_LOCK),
+  putAccount: new Script(lua.PUT_ACCOUNT),
 };
+
+/**
+ * The one place a per-identity key of the account document and of unblocks is named, so it can move
+ * to a keyed hash of the Session ID (DESIGN.md "Metadata") in one change.
+ */
+export function identityKey(prefix: string, kind: 'a' | 'u', ...sids: string[]): string {
+  return prefix + kind + ':' + sids.join('|');
+}
 
 export async function createRedisStore(opts: RedisStoreOptions): Promise<RedisStore> {
   return RedisStore.connect(opts);
@@ -337,6 +349,33 @@ export class RedisStore implements Store {
   async revokedAt(from: string, to: string): Promise<number | undefined> {
     const v = await this.redis.sendCommand<string | null>(['GET', this.keyPrefix + 'r:' + from + '|' + to]);
     return v === null ? undefined : Number(v);
+  }
+
+  async putUnblock(from: string, to: string, iat: number, ttlMs: number): Promise<void> {
+    // Same keep-the-latest rule as revocations.
+    await SCRIPTS.putRevocation.run(this.redis, [identityKey(this.keyPrefix, 'u', from, to)], [iat, ms(ttlMs)]);
+  }
+
+  async blockState(from: string, to: string): Promise<BlockState> {
+    const [r, u] = await this.redis.sendCommand<(string | null)[]>(['MGET', this.keyPrefix + 'r:' + from + '|' + to, identityKey(this.keyPrefix, 'u', from, to)]);
+    return { ...(r != null && { revokedAt: Number(r) }), ...(u != null && { unblockedAt: Number(u) }) };
+  }
+
+  // ---- account documents ------------------------------------------------------------------------
+
+  async getAccount(sid: string): Promise<AccountBlob | undefined> {
+    const [v, b] = await this.redis.sendCommand<(string | null)[]>(['HMGET', identityKey(this.keyPrefix, 'a', sid), 'v', 'b']);
+    return v == null || b == null ? undefined : { version: Number(v), blob: b };
+  }
+
+  async putAccount(sid: string, expected: number, blob: string, _now: number, ttlMs: number): Promise<PutAccountResult> {
+    const r = await SCRIPTS.putAccount.run<[number, number, string?]>(this.redis, [identityKey(this.keyPrefix, 'a', sid)], [expected, blob, ms(ttlMs)]);
+    if (r[0] === 1) return { ok: true, version: r[1] };
+    return { ok: false, current: r[2] === undefined || r[2] === null ? undefined : { version: r[1], blob: r[2] } };
+  }
+
+  async touchAccount(sid: string, _now: number, ttlMs: number): Promise<void> {
+    await this.redis.sendCommand(['PEXPIRE', identityKey(this.keyPrefix, 'a', sid), String(ms(ttlMs))]);
   }
 
   async takeToken(key: string, ratePerSec: number, burst: number, now: number): Promise<number> {
