@@ -34,8 +34,9 @@ describe('account view', () => {
       createdAt: NOW,
       updatedAt: NOW,
     });
-    const forged = { ...rec, grant: createGrant(mallory, me.sessionId, NOW) };
-    expect(projectContact(bob.sessionId, forged, me.sessionId, NOW)?.heldGrant).toBeUndefined();
+    // Parties are checked (signatures were checked when the grant went into the document).
+    const misfiled = { ...rec, grant: createGrant(mallory, me.sessionId, NOW) };
+    expect(projectContact(bob.sessionId, misfiled, me.sessionId, NOW)?.heldGrant).toBeUndefined();
     const revocation = createRevocation(me, bob.sessionId, NOW);
     const blocked = { ...rec, block: { v: { blocked: true as const, revocation }, s: [NOW, 1, 'a'] as const } };
     expect(projectContact(bob.sessionId, blocked, me.sessionId, NOW)).toMatchObject({ state: 'blocked', revocation });
