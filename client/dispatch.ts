@@ -20,6 +20,9 @@ export interface Parts {
   readonly stream: Stream;
 }
 
+/** One entry per server frame type: a frame type added to protocol/ without one fails to compile. */
+export type FrameHandlers = { [K in ServerFrame['type']]: (frame: ServerFrames[K], gen: number) => Promise<void> | void };
+
 export class Dispatcher {
   /** Revocations and grants that did not fit in the last auth frame: sent first after its ready. */
   private _afterReady: ClientFrame[] = [];
@@ -72,8 +75,7 @@ export class Dispatcher {
     return (this._handlers[frame.type] as (f: ServerFrame, gen: number) => Promise<void> | void)(frame, gen);
   }
 
-  /** One entry per server frame type: a frame type added to protocol/ without one fails to compile. */
-  private readonly _handlers: { [K in ServerFrame['type']]: (frame: ServerFrames[K], gen: number) => Promise<void> | void } = {
+  private readonly _handlers: FrameHandlers = {
     // The connection state machine consumes these before they reach the dispatcher.
     hello: () => {},
     ready: () => {},

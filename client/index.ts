@@ -20,12 +20,14 @@ export {
   type Settings,
   type Storage,
   type StoredIdentity,
+  type StorageWrite,
   type StoredMessage,
   type StreamCursor,
 } from './storage.ts';
 export type {
   ClientEvents,
   ConnectionEvent,
+  ConversationEvent,
   InvitationUpdateEvent,
   PresenceEvent,
   ReadEvent,

@@ -12,6 +12,7 @@ import {
   type Limits,
   type ServerFrame,
 } from '../protocol/index.ts';
+import { atomically, type Batch } from './batch.ts';
 import { MAX_CONTENT_CHARS } from './body.ts';
 import { Connection, LOCAL_CLOSE, type ConnectionState, type ReadyInfo, type StateChange, type WebSocketConstructor } from './connection.ts';
 import { Contacts } from './contacts.ts';
@@ -147,9 +148,9 @@ export class MessengerClient extends Emitter<ClientEvents> {
       if (this._identity.sessionId !== identity.sessionId) throw new Error('restoreIdentity: this storage holds another identity');
       return { sessionId: identity.sessionId };
     }
-    await this._adopt(identity);
     // A linked device starts with no contacts; my other devices answer with theirs (contacts body).
-    await this._outbox.enqueue({ id: randomId(), to: identity.sessionId, kind: 'sync_request', body: JSON.stringify({ t: 'sync_request' }) });
+    // Stored with the identity: a device that has one has asked.
+    await this._adopt(identity, (b) => this._outbox.enqueue(b, { id: randomId(), to: identity.sessionId, kind: 'sync_request', body: JSON.stringify({ t: 'sync_request' }) }));
     return { sessionId: identity.sessionId };
   }
 
@@ -157,9 +158,12 @@ export class MessengerClient extends Emitter<ClientEvents> {
     return phraseFromIdentity(this._requireIdentity());
   }
 
-  private async _adopt(identity: Identity): Promise<void> {
+  private async _adopt(identity: Identity, alsoStore?: (b: Batch) => void): Promise<void> {
     const deviceId = randomId();
-    await this._ctx.storage.setIdentity({ entropy: identity.entropy, deviceId, createdAt: this._rt.now() });
+    await atomically(this._ctx, (b) => {
+      b.setIdentity({ entropy: identity.entropy, deviceId, createdAt: this._rt.now() });
+      alsoStore?.(b);
+    });
     this._identity = identity;
     this._deviceId = deviceId;
   }

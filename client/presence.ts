@@ -1,7 +1,7 @@
 // Presence (docs/protocol.md presence_sub): on every ready, subscribe to the contacts whose grant I
 // hold; the server answers once per id and then on every change. The server decides who may see
 // whom, so asking for a stranger only gets an error back, never their presence.
-import { MAX_IDS_PER_FRAME, type ServerFrames } from '../protocol/index.ts';
+import { ERRORS, isErrorCode, MAX_IDS_PER_FRAME, type ServerFrames } from '../protocol/index.ts';
 import type { ClientContext } from './context.ts';
 import { Timer } from './runtime.ts';
 
@@ -40,7 +40,7 @@ export class Presence {
   onError(frame: ServerFrames['error']): boolean {
     if (frame.ref === undefined || !this._subscribed.has(frame.ref)) return false;
     this._subscribed.delete(frame.ref);
-    if (frame.code === 'RATE_LIMITED') {
+    if (isErrorCode(frame.code) && ERRORS[frame.code].retryable) {
       this._retry.add(frame.ref);
       const wait = frame.retryAfterMs ?? 1000;
       this._retryTimer.setEarliest(wait, () =>

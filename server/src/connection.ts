@@ -9,7 +9,7 @@ import {
   encodeFrame,
   PROTOCOL_VERSION,
   ProtocolError,
-  type ErrorCode,
+  ERRORS,
   type Grant,
   type ServerFrameType,
 } from '../../protocol/index.ts';
@@ -41,18 +41,6 @@ export type Router = (conn: Conn, item: Inbound) => Promise<void>;
 
 const MAX_ERRORS = 10;
 const MAX_INBOX_FRAMES = 1024;
-/** Codes a correct client never causes; ten of them end the connection (TOO_MANY_ERRORS). */
-const MISBEHAVIOUR: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'BAD_JSON',
-  'BINARY_UNSUPPORTED',
-  'UNKNOWN_TYPE',
-  'BAD_FRAME',
-  'INVALID_SESSION_ID',
-  'TOO_MANY_GRANTS',
-  'TOO_MANY_SUBSCRIPTIONS',
-  'ALREADY_AUTHENTICATED',
-  'GRANT_INVALID',
-]);
 
 let nextId = 1;
 
@@ -225,7 +213,7 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
    * Answers a frame with an error. Fatal errors, and every error before authentication, close the
    * socket with the error's own close code; ten misbehaviours close it with TOO_MANY_ERRORS.
    */
-  reject(err: ProtocolError, ref?: string, misbehaviour = MISBEHAVIOUR.has(err.code)): void {
+  reject(err: ProtocolError, ref?: string, misbehaviour = ERRORS[err.code].misbehaviour): void {
     if (this.state === 'closed') return;
     const { metrics } = this.ctx;
     metrics.inc('errors_total', err.code);

@@ -69,7 +69,7 @@ export async function routeFrame(conn: Conn, item: Inbound): Promise<void> {
 }
 
 /** One handler per client frame type: a frame type added to protocol/ without one fails to compile. */
-type Handlers = { [K in ClientFrame['type']]: (conn: Conn, frame: ClientFrames[K]) => Promise<void> | void };
+export type Handlers = { [K in ClientFrame['type']]: (conn: Conn, frame: ClientFrames[K]) => Promise<void> | void };
 
 const HANDLERS: Handlers = {
   auth: () => {

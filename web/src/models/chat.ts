@@ -65,14 +65,15 @@ export class ChatModel extends Disposable {
     );
     this.own(
       c.on('status', (s) => {
-        if (s.peer === peer) void this._reload(s.id);
+        if (s.peer === peer) this.messages.value = upsert(this.messages.value, s.message);
       }),
     );
     this.own(
       c.on('read', (r) => {
         if (r.peer !== peer) return;
-        const ids = new Set(r.ids);
-        this.messages.value = this.messages.value.map((m) => (ids.has(m.id) ? { ...m, read: true } : m));
+        let list = this.messages.value;
+        for (const m of r.messages) if (list.some((x) => x.id === m.id)) list = upsert(list, m);
+        this.messages.value = list;
       }),
     );
     // Whatever unread message is on screen while the page is visible is read.
@@ -112,11 +113,6 @@ export class ChatModel extends Disposable {
     }
   }
 
-  private async _reload(id: string): Promise<void> {
-    const m = await this._client.getMessage(id);
-    if (m && !this.disposed && m.peer === this.peer) this.messages.value = upsert(this.messages.value, m);
-  }
-
   private async _markRead(ids: readonly string[]): Promise<void> {
     try {
       await this._client.markRead(this.peer, ids);
@@ -153,8 +149,8 @@ export class ChatModel extends Disposable {
     this.draft.value = '';
     this._typingSent = false;
     try {
-      const id = await this._client.sendMessage({ recipientId: this.peer, content, messageType: 'text' });
-      await this._reload(id);
+      // Its `status` event (queued, with the record) has put it on screen by the time this returns.
+      await this._client.sendMessage({ recipientId: this.peer, content, messageType: 'text' });
       return true;
     } catch (err) {
       if (this.draft.value === '') this.draft.value = content;
@@ -165,8 +161,7 @@ export class ChatModel extends Disposable {
 
   async retry(id: string): Promise<void> {
     try {
-      await this._client.retry(id);
-      await this._reload(id);
+      await this._client.retry(id); // its status event brings the record back as queued
     } catch (err) {
       this.error.value = describeError(err);
     }

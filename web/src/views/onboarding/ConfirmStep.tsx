@@ -1,5 +1,5 @@
 import type { OnboardingModel } from '../../models/onboarding.ts';
-import { Steps } from './Onboarding.tsx';
+import { Steps } from './Steps.tsx';
 
 export function ConfirmStep({ m }: { m: OnboardingModel }) {
   const error = m.confirmError.value;
