@@ -62,8 +62,28 @@ export class AccountSync {
   private _put: { id: string; counter: number; doc: AccountDoc } | undefined;
   private _retries = 0;
   private _fetched = false;
+  private _fetchWaiters: (() => void)[] = [];
+  /** Every public entry point runs in this chain: the engine is its own serial queue. */
+  private _chain: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly _d: AccountSyncDeps) {}
+
+  private _serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this._chain.then(fn);
+    this._chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Resolves once this socket's first answer is merged, or the socket is gone. */
+  whenFetched(): Promise<void> {
+    if (this._fetched) return Promise.resolve();
+    return new Promise((resolve) => this._fetchWaiters.push(resolve));
+  }
+
+  private _setFetched(v: boolean): void {
+    this._fetched = v;
+    if (v) for (const w of this._fetchWaiters.splice(0)) w();
+  }
 
   private async _load(): Promise<AccountState> {
     if (!this._state) {
@@ -75,8 +95,13 @@ export class AccountSync {
     return this._state;
   }
 
-  async doc(): Promise<AccountDoc> {
-    return (await this._load()).doc;
+  doc(): Promise<AccountDoc> {
+    return this._serial(async () => (await this._load()).doc);
+  }
+
+  /** The document as last merged, without waiting for work in progress (undefined before the first load). */
+  get current(): AccountDoc | undefined {
+    return this._state?.doc;
   }
 
   /** Whether this device has merged the server's copy since it connected. */
@@ -85,7 +110,11 @@ export class AccountSync {
   }
 
   /** A local change: `make` gets a fresh stamp and returns the patch to merge in. */
-  async update(make: (stamp: () => Stamp) => AccountDoc): Promise<AccountDoc> {
+  update(make: (stamp: () => Stamp) => AccountDoc): Promise<AccountDoc> {
+    return this._serial(() => this._update(make));
+  }
+
+  private async _update(make: (stamp: () => Stamp) => AccountDoc): Promise<AccountDoc> {
     const st = await this._load();
     const patch = make(() => this._hlc!.tick());
     await this._adopt(mergeAccount(st.doc, patch), true);
@@ -95,7 +124,11 @@ export class AccountSync {
   }
 
   /** A new socket: fetch the server's copy (and upload ours once merged). */
-  async onConnected(): Promise<void> {
+  onConnected(): Promise<void> {
+    return this._serial(() => this._onConnected());
+  }
+
+  private async _onConnected(): Promise<void> {
     await this._load();
     this._fetched = false;
     this._put = undefined;
@@ -106,6 +139,23 @@ export class AccountSync {
   onDisconnected(): void {
     this._get = undefined;
     this._put = undefined;
+    this._fetched = false;
+    for (const w of this._fetchWaiters.splice(0)) w();
+  }
+
+  /** An error answering one of our requests (an old server without account frames, a limit). */
+  onError(ref: string | undefined): boolean {
+    if (ref === undefined) return false;
+    if (ref === this._get) {
+      this._get = undefined;
+      this._setFetched(true);
+      return true;
+    }
+    if (ref === this._put?.id) {
+      this._put = undefined;
+      return true;
+    }
+    return false;
   }
 
   private _fetch(): void {
@@ -114,13 +164,21 @@ export class AccountSync {
   }
 
   /** `account_changed` from a sibling device. */
-  async onChanged(frame: ServerFrames['account_changed']): Promise<void> {
+  onChanged(frame: ServerFrames['account_changed']): Promise<void> {
+    return this._serial(() => this._onChanged(frame));
+  }
+
+  private async _onChanged(frame: ServerFrames['account_changed']): Promise<void> {
     const st = await this._load();
     if (frame.version > st.version && !this._get) this._fetch();
   }
 
   /** An `account` answer; false when it is not ours. */
-  async onAccount(frame: ServerFrames['account']): Promise<boolean> {
+  onAccount(frame: ServerFrames['account']): Promise<boolean> {
+    return this._serial(() => this._onAccount(frame));
+  }
+
+  private async _onAccount(frame: ServerFrames['account']): Promise<boolean> {
     const st = await this._load();
     const forGet = frame.ref === this._get;
     const put = this._put?.id === frame.ref ? this._put : undefined;
@@ -134,7 +192,7 @@ export class AccountSync {
       // Changes made while the upload was on its way are still to go.
       st.dirty = canonical(st.doc) !== canonical(put.doc);
       await this._d.save(st);
-      this._fetched = true;
+      this._setFetched(true);
       this._push();
       return true;
     }
@@ -160,7 +218,7 @@ export class AccountSync {
     // Upload when the server lacks something we have (or has nothing, or something unreadable).
     const behind = remote === undefined ? frame.version === 0 || frame.blob !== undefined : canonical(merged) !== canonical(remote);
     await this._adopt(merged, st.dirty || behind);
-    this._fetched = true;
+    this._setFetched(true);
     if (put) this._retries++;
     this._push();
     return true;

@@ -18,7 +18,8 @@ const bodies = {
   read_sync: obj({ t: literal('read_sync'), peer: sessionId(), ids }),
   typing: obj({ t: literal('typing'), on: bool() }),
   invite: obj({ t: literal('invite'), displayName: name, message: str({ max: 1024 }) }),
-  profile: obj({ t: literal('profile'), displayName: name }),
+  /** at: when the sender set the name (their clock); a receiver keeps only newer ones. */
+  profile: obj({ t: literal('profile'), displayName: name, at: opt(int()) }),
   grant: obj({ t: literal('grant'), grant: grantSchema }),
   /** From a newly linked device of mine: "tell me who my contacts are". */
   sync_request: obj({ t: literal('sync_request') }),

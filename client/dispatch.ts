@@ -63,7 +63,8 @@ export class Dispatcher {
       await p.invitations.resendPending();
     }
     await p.outbox.prune(hello.limits.mailboxTtlMs);
-    await p.contacts.renewGrants();
+    // Renewals wait for the account document: a block made on another device must be known first.
+    await p.contacts.onReady();
     p.presence.subscribe(await p.contacts.reachable());
     await p.invitations.flushOps();
     await p.outbox.flush();
@@ -105,10 +106,11 @@ export class Dispatcher {
       await this._p.invitations.onOk(frame);
     },
     presence: (frame) => this._p.presence.onPresence(frame),
-    // ---- account document: wired in by the account sync (client/account*.ts) ----
-    account: () => {},
-    account_changed: () => {},
+    // ---- account document: merged beside the queue (messengerClient.ts); here only if routed so ----
+    account: async (frame) => void (await this._p.contacts.sync.onAccount(frame)),
+    account_changed: (frame) => this._p.contacts.sync.onChanged(frame),
     error: async (frame) => {
+      if (this._p.contacts.sync.onError(frame.ref)) return report(this._ctx, errorFromFrame(frame));
       if ((await this._p.outbox.onError(frame)) || (await this._p.invitations.onError(frame))) return;
       this._p.presence.onError(frame);
       report(this._ctx, errorFromFrame(frame));

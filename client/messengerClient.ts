@@ -98,8 +98,12 @@ export class MessengerClient extends Emitter<ClientEvents> {
     });
     const retry = { baseMs: 1000, maxMs: 60_000, ...opts.retry };
     this._outbox = new Outbox(ctx, retry);
-    this._contacts = new Contacts(ctx, this._outbox);
     this._presence = new Presence(ctx);
+    this._contacts = new Contacts(ctx, this._outbox, {
+      watch: (ids) => this._presence.subscribe(ids),
+      unwatch: (ids) => this._presence.unsubscribe(ids),
+      deviceId: () => this._deviceId!,
+    });
     this._typing = new Typing(ctx, { ...DEFAULT_TYPING, timeoutMs: opts.typingTimeoutMs ?? DEFAULT_TYPING.timeoutMs });
     this._messages = new Messages(ctx, this._outbox, this._contacts, this._typing);
     this._invitations = new Invitations(ctx, this._contacts, this._presence, this._outbox, retry);
@@ -114,7 +118,13 @@ export class MessengerClient extends Emitter<ClientEvents> {
     });
     this._conn.on('state', (c) => this._onState(c));
     this._conn.on('ready', (info) => this._queue.enqueue(() => this._onReady(info)));
-    this._conn.on('frame', ({ frame, gen }) => this._queue.enqueue(() => this._onFrame(frame, gen)));
+    this._conn.on('frame', ({ frame, gen }) => {
+      // The account document is merged beside the queue (accountSync.ts is its own serial queue): an
+      // envelope from a sender only the document knows waits in the queue for it.
+      if (frame.type === 'account') void this._contacts.sync.onAccount(frame).catch((err: unknown) => report(this._ctx, err));
+      else if (frame.type === 'account_changed') void this._contacts.sync.onChanged(frame).catch((err: unknown) => report(this._ctx, err));
+      else this._queue.enqueue(() => this._onFrame(frame, gen));
+    });
     this._conn.on('error', (err) => {
       this._lastError = err;
       this.emit('error', err);
@@ -204,6 +214,7 @@ export class MessengerClient extends Emitter<ClientEvents> {
 
   private _onState(c: StateChange): void {
     if (c.newState === 'connected') return; // told once the ready is processed (with epochChanged)
+    if (c.oldState === 'connected' || c.oldState === 'authenticating') this._contacts.sync.onDisconnected();
     if (c.oldState === 'connected') {
       this._typing.stop();
       this._presence.reset();
@@ -310,13 +321,16 @@ export class MessengerClient extends Emitter<ClientEvents> {
 
   // ---- contacts, privacy, presence ------------------------------------------------------------
 
-  /** Blocks a Session ID: they can no longer reach me, and what they sent before is dropped. */
+  /** Blocks a Session ID on every device of mine; they are not told, and nothing of theirs reaches me. */
   async block(id: string): Promise<void> {
     const peer = parseSessionId(id);
-    return this._queue.run(async () => {
-      await this._contacts.block(peer);
-      this._presence.unsubscribe([peer]);
-    });
+    return this._queue.run(() => this._contacts.block(peer));
+  }
+
+  /** Lifts a block (a signed unblock); a contact gets a fresh grant and can reach me again. */
+  async unblock(id: string): Promise<void> {
+    const peer = parseSessionId(id);
+    return this._queue.run(() => this._contacts.unblock(peer));
   }
 
   setPrivacy(change: Partial<Settings>): Promise<Settings> {

@@ -133,7 +133,8 @@ export const serverFrames = {
     from: sessionId(),
     to: sessionId(),
     ct,
-    grant: grantSchema,
+    /** Never sent since the grant lifecycle (docs/protocol.md "Invitations"); read for old entries. */
+    grant: opt(grantSchema),
     expiresAt: ts,
     ts,
   }),

@@ -60,10 +60,13 @@ export async function handleAccept(conn: Conn, f: ClientFrames['invite_accept'])
   if (bad) throw new ProtocolError(bad);
   const done = await settle(ctx, inv.id, 'accepted', now);
   conn.send('ok', okText(f.id, 'invite_accept'));
-  await announce(ctx, done, 'accepted', now, conn.id, f.grant);
+  // Each side's update carries the other side's grant: the inviter's reaches the invitee only now.
+  // The accepting socket gets its update live too: it carries the grant it needs.
+  const inviterGrant = JSON.parse(done.grant) as Grant;
+  await announceTo(ctx, done.from, done, 'accepted', now, undefined, f.grant);
+  await announceTo(ctx, done.to, done, 'accepted', now, undefined, inviterGrant);
   // Both sides may message at once, without reconnecting: each gets the other's grant.
   ctx.bus.toIdentity(done.from, { kind: 'grant', grant: f.grant });
-  const inviterGrant = JSON.parse(done.grant) as Grant;
   ctx.bus.toIdentity(done.to, { kind: 'grant', grant: inviterGrant });
 }
 
@@ -109,11 +112,13 @@ async function settle(ctx: ServerContext, id: string, status: Settled, now: numb
 }
 
 /** Appends invitation_update to both streams and delivers it (the acting socket gets it on replay). */
-async function announce(ctx: ServerContext, inv: Invitation, status: Settled, now: number, exceptConn?: number, grant?: Grant): Promise<void> {
+async function announce(ctx: ServerContext, inv: Invitation, status: Settled, now: number, exceptConn?: number): Promise<void> {
+  for (const party of [inv.to, inv.from]) await announceTo(ctx, party, inv, status, now, exceptConn);
+}
+
+async function announceTo(ctx: ServerContext, party: string, inv: Invitation, status: Settled, now: number, exceptConn?: number, grant?: Grant): Promise<void> {
   const text = invitationUpdateText(inv, status, now, grant === undefined ? undefined : grantJson(grant));
-  for (const party of [inv.to, inv.from]) {
-    const res = await ctx.store.append(party, { kind: 'invitation_update', id: inv.id, frame: text }, now, ctx.controlLimits);
-    if (res.ok) ctx.bus.toIdentity(party, { kind: 'entry', type: 'invitation_update', offset: res.offset, text: res.text }, exceptConn);
-    else ctx.log.warn('invitation_update_dropped', { reason: res.code });
-  }
+  const res = await ctx.store.append(party, { kind: 'invitation_update', id: inv.id, frame: text }, now, ctx.controlLimits);
+  if (res.ok) ctx.bus.toIdentity(party, { kind: 'entry', type: 'invitation_update', offset: res.offset, text: res.text }, exceptConn);
+  else ctx.log.warn('invitation_update_dropped', { reason: res.code });
 }
