@@ -184,6 +184,31 @@ export class Contacts {
     return grants.length;
   }
 
+  /** My display name: in the document (my other devices) and in a profile body to every contact. */
+  async setDisplayName(name: string): Promise<void> {
+    const now = this._ctx.runtime.now();
+    const doc = await this.sync.update((s) => patch.profileName(name, s()));
+    const body = JSON.stringify({ t: 'profile', displayName: name, at: now });
+    const b = new Batch(this._ctx);
+    for (const [peer, rec] of Object.entries(doc.contacts)) {
+      if (contactStatus(rec) === 'accepted') this._outbox.enqueue(b, { id: randomId(), to: peer, kind: 'profile', body });
+    }
+    await b.commit();
+    await this._outbox.flush();
+  }
+
+  /** The devices of this identity the document knows, this one marked. */
+  async devices(): Promise<{ deviceId: string; label?: string; lastSeen?: number; thisDevice: boolean }[]> {
+    const mine = this._hooks.deviceId();
+    return Object.entries((await this.sync.doc()).devices)
+      .map(([deviceId, d]) => ({ deviceId, thisDevice: deviceId === mine, ...(d.label && { label: d.label.v }), ...(d.lastSeen !== undefined && { lastSeen: d.lastSeen }) }))
+      .sort((a, b) => (b.lastSeen ?? 0) - (a.lastSeen ?? 0));
+  }
+
+  async setDeviceLabel(label: string): Promise<void> {
+    await this.sync.update((s) => patch.device(this._hooks.deviceId(), { label: { v: label, s: s() } }));
+  }
+
   /** Older devices asked for contacts with a body; the document carries them now. */
   async shareWithMyDevices(): Promise<number> {
     return 0;

@@ -333,6 +333,29 @@ export class MessengerClient extends Emitter<ClientEvents> {
     return this._queue.run(() => this._contacts.unblock(peer));
   }
 
+  /** My display name, for my other devices (account document) and my contacts (a profile body each). */
+  async setDisplayName(name: string): Promise<void> {
+    const n = checkText('displayName', name, 128);
+    this._requireIdentity();
+    return this._queue.run(() => this._contacts.setDisplayName(n));
+  }
+
+  /** My display name as my devices agree on it (account document). */
+  async getDisplayName(): Promise<string | undefined> {
+    return (await this._contacts.sync.doc()).profile.displayName?.v;
+  }
+
+  /** Every device of this identity the account document knows: label, last seen, this one marked. */
+  getDevices(): Promise<{ deviceId: string; label?: string; lastSeen?: number; thisDevice: boolean }[]> {
+    return this._contacts.devices();
+  }
+
+  /** A name for this device in the devices list ("Phone", "Laptop"). */
+  async setDeviceLabel(label: string): Promise<void> {
+    const l = checkText('label', label, 64);
+    return this._queue.run(() => this._contacts.setDeviceLabel(l));
+  }
+
   setPrivacy(change: Partial<Settings>): Promise<Settings> {
     return this._queue.run(async () => {
       const before = this._settings;

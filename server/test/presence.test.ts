@@ -108,6 +108,8 @@ describe('presence', () => {
     expect(await b.next('ok')).toEqual({ type: 'ok', ref: 'presence_unsub', op: 'presence_unsub' });
     a.send({ type: 'revoke', revocation: revocation(alice, carol) });
     await a.next('ok');
+    // The blocked watcher sees Alice go offline, as anyone might, and nothing after.
+    expect(await c.next(presenceOf(alice.sessionId))).toMatchObject({ online: false });
     const dave = newIdentity();
     const { b: d } = await watcher(srv.url, dave, alice);
     await a.close();
