@@ -158,9 +158,8 @@ export class MessengerClient extends Emitter<ClientEvents> {
       if (this._identity.sessionId !== identity.sessionId) throw new Error('restoreIdentity: this storage holds another identity');
       return { sessionId: identity.sessionId };
     }
-    // A linked device starts with no contacts; my other devices answer with theirs (contacts body).
-    // Stored with the identity: a device that has one has asked.
-    await this._adopt(identity, (b) => this._outbox.enqueue(b, { id: randomId(), to: identity.sessionId, kind: 'sync_request', body: JSON.stringify({ t: 'sync_request' }) }));
+    // Contacts, blocks and names come with the account document, fetched at every connect.
+    await this._adopt(identity);
     return { sessionId: identity.sessionId };
   }
 
@@ -321,37 +320,30 @@ export class MessengerClient extends Emitter<ClientEvents> {
 
   // ---- contacts, privacy, presence ------------------------------------------------------------
 
-  /** Blocks a Session ID on every device of mine; they are not told, and nothing of theirs reaches me. */
-  async block(id: string): Promise<void> {
+  /** Blocks on every device of mine; they are not told, and nothing of theirs reaches me. */
+  block(id: string): Promise<void> {
     const peer = parseSessionId(id);
     return this._queue.run(() => this._contacts.block(peer));
   }
-
   /** Lifts a block (a signed unblock); a contact gets a fresh grant and can reach me again. */
-  async unblock(id: string): Promise<void> {
+  unblock(id: string): Promise<void> {
     const peer = parseSessionId(id);
     return this._queue.run(() => this._contacts.unblock(peer));
   }
 
-  /** My display name, for my other devices (account document) and my contacts (a profile body each). */
-  async setDisplayName(name: string): Promise<void> {
+  /** My display name: to my other devices (account document) and my contacts (a profile body each). */
+  setDisplayName(name: string): Promise<void> {
     const n = checkText('displayName', name, 128);
-    this._requireIdentity();
     return this._queue.run(() => this._contacts.setDisplayName(n));
   }
-
-  /** My display name as my devices agree on it (account document). */
   async getDisplayName(): Promise<string | undefined> {
     return (await this._contacts.sync.doc()).profile.displayName?.v;
   }
-
-  /** Every device of this identity the account document knows: label, last seen, this one marked. */
-  getDevices(): Promise<{ deviceId: string; label?: string; lastSeen?: number; thisDevice: boolean }[]> {
+  /** Every device of this identity the account document knows (label, last seen, this one marked). */
+  getDevices(): ReturnType<Contacts['devices']> {
     return this._contacts.devices();
   }
-
-  /** A name for this device in the devices list ("Phone", "Laptop"). */
-  async setDeviceLabel(label: string): Promise<void> {
+  setDeviceLabel(label: string): Promise<void> {
     const l = checkText('label', label, 64);
     return this._queue.run(() => this._contacts.setDeviceLabel(l));
   }
@@ -386,31 +378,17 @@ export class MessengerClient extends Emitter<ClientEvents> {
 
   // ---- reads ----------------------------------------------------------------------------------
 
-  getContacts(): Promise<Contact[]> {
-    return this._ctx.storage.listContacts();
-  }
-  getContact(id: string): Promise<Contact | undefined> {
-    return this._ctx.storage.getContact(id);
-  }
-  getConversations(): Promise<Conversation[]> {
-    return this._ctx.storage.listConversations();
-  }
+  getContacts(): Promise<Contact[]> { return this._ctx.storage.listContacts(); }
+  getContact(id: string): Promise<Contact | undefined> { return this._ctx.storage.getContact(id); }
+  getConversations(): Promise<Conversation[]> { return this._ctx.storage.listConversations(); }
   async getConversation(peer: string, opts?: ListMessagesOptions): Promise<ConversationView> {
     const [c, messages] = await Promise.all([this._ctx.storage.getConversation(peer), this._ctx.storage.listMessages(peer, opts)]);
     return { peer, lastSeq: 0, unread: 0, ...c, messages };
   }
-  getMessages(peer: string, opts?: ListMessagesOptions): Promise<StoredMessage[]> {
-    return this._ctx.storage.listMessages(peer, opts);
-  }
-  getMessage(id: string): Promise<StoredMessage | undefined> {
-    return this._ctx.storage.getMessage(id);
-  }
-  getInvitations(): Promise<InvitationRecord[]> {
-    return this._ctx.storage.listInvitations();
-  }
-  getOutbox(): Promise<OutboxItem[]> {
-    return this._ctx.storage.listOutbox();
-  }
+  getMessages(peer: string, opts?: ListMessagesOptions): Promise<StoredMessage[]> { return this._ctx.storage.listMessages(peer, opts); }
+  getMessage(id: string): Promise<StoredMessage | undefined> { return this._ctx.storage.getMessage(id); }
+  getInvitations(): Promise<InvitationRecord[]> { return this._ctx.storage.listInvitations(); }
+  getOutbox(): Promise<OutboxItem[]> { return this._ctx.storage.listOutbox(); }
   /** Resolves when every queued task (incoming frames, app calls) has been processed. */
   idle(): Promise<void> {
     return this._queue.idle();
