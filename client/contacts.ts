@@ -9,7 +9,10 @@ import {
   createGrant,
   createRevocation,
   createUnblock,
+  emptyAccount,
+  mergeAccount,
   patch,
+  PRIVACY_KEYS,
   randomId,
   type AccountDoc,
   type ClientFrame,
@@ -23,7 +26,7 @@ import { Batch } from './batch.ts';
 import type { Bodies } from './body.ts';
 import { report, type ClientContext } from './context.ts';
 import type { Outbox } from './outbox.ts';
-import type { Contact } from './storage.ts';
+import type { Contact, Settings } from './storage.ts';
 
 type SyncedContact = Bodies['contacts']['contacts'][number];
 
@@ -36,6 +39,8 @@ export interface ContactHooks {
   unwatch(ids: string[]): void;
   /** This device's id (for the device list and the clock's tie-break). */
   deviceId(): string;
+  /** Privacy settings changed on another device of mine. */
+  privacy(p: Partial<Settings>): void;
 }
 
 export class Contacts {
@@ -205,6 +210,12 @@ export class Contacts {
       .sort((a, b) => (b.lastSeen ?? 0) - (a.lastSeen ?? 0));
   }
 
+  async setPrivacy(p: Settings): Promise<void> {
+    const doc = await this.sync.doc();
+    const changed = PRIVACY_KEYS.filter((k) => doc.privacy[k]?.v !== p[k]);
+    if (changed.length > 0) await this.sync.update((s) => changed.reduce((d, k) => mergeAccount(d, patch.privacy(k, p[k], s())), emptyAccount()));
+  }
+
   async setDeviceLabel(label: string): Promise<void> {
     await this.sync.update((s) => patch.device(this._hooks.deviceId(), { label: { v: label, s: s() } }));
   }
@@ -284,6 +295,12 @@ export class Contacts {
       if (c.heldGrant && (existing?.state !== 'accepted' || !existing.heldGrant)) watch.push(peer);
     }
     await b.commit();
+    const privacy: { -readonly [K in keyof Settings]?: boolean } = {};
+    for (const k of PRIVACY_KEYS) {
+      const r = next.privacy[k];
+      if (r && r.v !== prev.privacy[k]?.v) privacy[k] = r.v;
+    }
+    if (Object.keys(privacy).length > 0) this._hooks.privacy(privacy);
     // Blocks first, then grants (a send must never overtake the grant it needs), then presence.
     for (const f of frames) this._ctx.send(f);
     const max = this._ctx.limits()?.maxGrants ?? 1000;

@@ -103,6 +103,7 @@ export class MessengerClient extends Emitter<ClientEvents> {
       watch: (ids) => this._presence.subscribe(ids),
       unwatch: (ids) => this._presence.unsubscribe(ids),
       deviceId: () => this._deviceId!,
+      privacy: (p) => this._queue.enqueue(() => this._applyPrivacy(p)),
     });
     this._typing = new Typing(ctx, { ...DEFAULT_TYPING, timeoutMs: opts.typingTimeoutMs ?? DEFAULT_TYPING.timeoutMs });
     this._messages = new Messages(ctx, this._outbox, this._contacts, this._typing);
@@ -336,9 +337,7 @@ export class MessengerClient extends Emitter<ClientEvents> {
     const n = checkText('displayName', name, 128);
     return this._queue.run(() => this._contacts.setDisplayName(n));
   }
-  async getDisplayName(): Promise<string | undefined> {
-    return (await this._contacts.sync.doc()).profile.displayName?.v;
-  }
+  async getDisplayName(): Promise<string | undefined> { return (await this._contacts.sync.doc()).profile.displayName?.v; }
   /** Every device of this identity the account document knows (label, last seen, this one marked). */
   getDevices(): ReturnType<Contacts['devices']> {
     return this._contacts.devices();
@@ -348,33 +347,34 @@ export class MessengerClient extends Emitter<ClientEvents> {
     return this._queue.run(() => this._contacts.setDeviceLabel(l));
   }
 
+  /** Stored here and in the account document, so my other devices follow. */
   setPrivacy(change: Partial<Settings>): Promise<Settings> {
     return this._queue.run(async () => {
-      const before = this._settings;
-      const pick = (k: keyof Settings): boolean => (typeof change[k] === 'boolean' ? change[k] : before[k]);
-      const next: Settings = { sharePresence: pick('sharePresence'), shareTyping: pick('shareTyping'), sendReadReceipts: pick('sendReadReceipts') };
-      await this._ctx.storage.setSettings(next);
-      this._settings = next;
-      if (next.sharePresence !== before.sharePresence) this._conn.send({ type: 'privacy', hidePresence: !next.sharePresence });
-      return { ...next };
+      const next = await this._applyPrivacy(change);
+      await this._contacts.setPrivacy(next);
+      return next;
     });
   }
 
-  get settings(): Settings {
-    return { ...this._settings };
+  private async _applyPrivacy(change: Partial<Settings>): Promise<Settings> {
+    const before = this._settings;
+    const pick = (k: keyof Settings): boolean => (typeof change[k] === 'boolean' ? change[k] : before[k]);
+    const next: Settings = { sharePresence: pick('sharePresence'), shareTyping: pick('shareTyping'), sendReadReceipts: pick('sendReadReceipts') };
+    await this._ctx.storage.setSettings(next);
+    this._settings = next;
+    if (next.sharePresence !== before.sharePresence) this._conn.send({ type: 'privacy', hidePresence: !next.sharePresence });
+    return { ...next };
   }
+
+  get settings(): Settings { return { ...this._settings }; }
 
   /** Asks for the presence of ids; the server answers only for those whose grant I hold. */
   watchPresence(ids: readonly string[]): void {
     this._presence.subscribe(ids.map((id) => parseSessionId(id)));
   }
 
-  isOnline(peer: string): boolean {
-    return this._presence.isOnline(peer);
-  }
-  isTyping(peer: string): boolean {
-    return this._typing.isTyping(peer);
-  }
+  isOnline(peer: string): boolean { return this._presence.isOnline(peer); }
+  isTyping(peer: string): boolean { return this._typing.isTyping(peer); }
 
   // ---- reads ----------------------------------------------------------------------------------
 

@@ -101,7 +101,7 @@ describe('account document across devices', () => {
     expect((await reply).content).toBe('welcome back');
   });
 
-  it('my display name and device labels follow to my other devices', async () => {
+  it('my display name, privacy settings and device labels follow to my other devices', async () => {
     const srv = await server();
     const alice = await user(srv);
     const laptop = await device(srv, alice.phrase);
@@ -109,6 +109,8 @@ describe('account document across devices', () => {
     await alice.c.setDeviceLabel('Phone');
     await eventually(async () => (await laptop.getDisplayName()) === 'Alice', 'the name on the laptop');
     await eventually(async () => (await laptop.getDevices()).some((d) => d.label === 'Phone' && !d.thisDevice), 'the phone in the laptop’s list');
+    await alice.c.setPrivacy({ shareTyping: false });
+    await eventually(() => laptop.settings.shareTyping === false, 'the privacy setting on the laptop');
     const list = await laptop.getDevices();
     expect(list).toHaveLength(2);
     expect(list.filter((d) => d.thisDevice)).toHaveLength(1);

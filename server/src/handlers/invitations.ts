@@ -63,11 +63,12 @@ export async function handleAccept(conn: Conn, f: ClientFrames['invite_accept'])
   // Each side's update carries the other side's grant: the inviter's reaches the invitee only now.
   // The accepting socket gets its update live too: it carries the grant it needs.
   const inviterGrant = JSON.parse(done.grant) as Grant;
-  await announceTo(ctx, done.from, done, 'accepted', now, undefined, f.grant);
-  await announceTo(ctx, done.to, done, 'accepted', now, undefined, inviterGrant);
-  // Both sides may message at once, without reconnecting: each gets the other's grant.
+  // Both can message at once without reconnecting: each socket holds the other's grant before the
+  // update that tells its client it may (the same channel keeps the order).
   ctx.bus.toIdentity(done.from, { kind: 'grant', grant: f.grant });
   ctx.bus.toIdentity(done.to, { kind: 'grant', grant: inviterGrant });
+  await announceTo(ctx, done.from, done, 'accepted', now, undefined, f.grant);
+  await announceTo(ctx, done.to, done, 'accepted', now, undefined, inviterGrant);
 }
 
 export async function handleDecline(conn: Conn, f: ClientFrames['invite_decline']): Promise<void> {
