@@ -60,6 +60,9 @@ export class Batch {
   putContact(c: Contact): void {
     this._put('contacts', c.sessionId, { store: 'contacts', put: c }, c);
   }
+  deleteContact(id: string): void {
+    this._put('contacts', id, { store: 'contacts', delete: id }, null);
+  }
   getContact(id: string): Promise<Contact | undefined> {
     return this._get('contacts', id, () => this._ctx.storage.getContact(id));
   }

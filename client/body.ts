@@ -95,7 +95,8 @@ const bodies = {
   read_sync: obj({ t: literal('read_sync'), peer: sessionId(), ids }),
   typing: obj({ t: literal('typing'), on: bool() }),
   invite: obj({ t: literal('invite'), displayName: name, message: str({ max: 1024 }) }),
-  profile: obj({ t: literal('profile'), displayName: name }),
+  /** at: when the sender set the name (their clock); a receiver keeps only newer ones. */
+  profile: obj({ t: literal('profile'), displayName: name, at: opt(int()) }),
   grant: obj({ t: literal('grant'), grant: grantSchema }),
   // Conversation features (docs/protocol.md "Bodies"): sent to the peer and, with `to`, to my devices.
   react: obj({ t: literal('react'), id: hexId(), emoji: str({ min: 1, max: 16 }), on: bool(), ...toPeer }),

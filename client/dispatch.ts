@@ -68,7 +68,8 @@ export class Dispatcher {
       await p.invitations.resendPending();
     }
     await p.outbox.prune(hello.limits.mailboxTtlMs);
-    await p.contacts.renewGrants();
+    // Renewals wait for the account document: a block made on another device must be known first.
+    await p.contacts.onReady();
     p.presence.subscribe(await p.contacts.reachable());
     await p.invitations.flushOps();
     await p.outbox.flush();
@@ -112,7 +113,11 @@ export class Dispatcher {
     },
     presence: (frame) => this._p.presence.onPresence(frame),
     blob_token: (frame) => this._p.attachments.onToken(frame),
+    // ---- account document: merged beside the queue (messengerClient.ts); here only if routed so ----
+    account: async (frame) => void (await this._p.contacts.sync.onAccount(frame)),
+    account_changed: (frame) => this._p.contacts.sync.onChanged(frame),
     error: async (frame) => {
+      if (this._p.contacts.sync.onError(frame.ref)) return report(this._ctx, errorFromFrame(frame));
       if (this._p.attachments.onError(frame) || this._p.push.onError(frame) || (await this._p.outbox.onError(frame)) || (await this._p.invitations.onError(frame))) return;
       this._p.presence.onError(frame);
       report(this._ctx, errorFromFrame(frame));

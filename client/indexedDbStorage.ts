@@ -16,11 +16,13 @@ import type {
   StorageWrite,
   StreamCursor,
 } from './storage.ts';
+import type { AccountState } from './accountSync.ts';
 
 interface MetaValues {
   identity: StoredIdentity;
   settings: Settings;
   cursor: StreamCursor;
+  account: AccountState;
 }
 type MetaKey = keyof MetaValues;
 
@@ -132,6 +134,10 @@ export class IndexedDbStorage implements Storage {
   }
   async setCursor(cursor: StreamCursor) {
     await this._db.put('meta', cursor, 'cursor');
+  }
+
+  getAccount() {
+    return this._meta('account');
   }
 
   getContact(sessionId: string) {

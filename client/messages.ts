@@ -163,7 +163,9 @@ export class Messages {
   async onEnvelope(frame: ServerFrames['envelope']): Promise<void> {
     const ctx = this._ctx;
     const from = frame.from;
-    if (await this._contacts.isBlocked(from)) return;
+    // Only my own devices and accepted, unblocked contacts: anything else is dropped unseen and
+    // never notified (invitations come as their own frames, not envelopes).
+    if (!(await this._contacts.mayReceiveFrom(from))) return;
     let body: Body | null;
     try {
       const opened = open(ctx.identity(), fromBase64(frame.ct));
@@ -198,7 +200,7 @@ export class Messages {
         if (frame.ephemeral) this._typing.onTyping(from, body.on);
         return;
       case 'profile':
-        return this._contacts.onProfile(from, body.displayName);
+        return this._contacts.onProfile(from, body.displayName, body.at);
       case 'grant':
         return this._contacts.onGrantBody(from, body.grant);
       case 'sync_request':

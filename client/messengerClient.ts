@@ -115,8 +115,13 @@ export class MessengerClient extends Emitter<ClientEvents> {
     });
     const retry = { baseMs: 1000, maxMs: 60_000, ...opts.retry };
     this._outbox = new Outbox(ctx, retry);
-    this._contacts = new Contacts(ctx, this._outbox);
     this._presence = new Presence(ctx);
+    this._contacts = new Contacts(ctx, this._outbox, {
+      watch: (ids) => this._presence.subscribe(ids),
+      unwatch: (ids) => this._presence.unsubscribe(ids),
+      deviceId: () => this._deviceId!,
+      privacy: (p) => this._queue.enqueue(() => this._applyPrivacy(p)),
+    });
     this._typing = new Typing(ctx, { ...DEFAULT_TYPING, timeoutMs: opts.typingTimeoutMs ?? DEFAULT_TYPING.timeoutMs });
     this._ops = new ConversationOps(ctx, this._outbox);
     this._disappearing = new Disappearing(ctx);
@@ -148,7 +153,13 @@ export class MessengerClient extends Emitter<ClientEvents> {
     });
     this._conn.on('state', (c) => this._onState(c));
     this._conn.on('ready', (info) => this._queue.enqueue(() => this._onReady(info)));
-    this._conn.on('frame', ({ frame, gen }) => this._queue.enqueue(() => this._onFrame(frame, gen)));
+    this._conn.on('frame', ({ frame, gen }) => {
+      // The account document is merged beside the queue (accountSync.ts is its own serial queue): an
+      // envelope from a sender only the document knows waits in the queue for it.
+      if (frame.type === 'account') void this._contacts.sync.onAccount(frame).catch((err: unknown) => report(this._ctx, err));
+      else if (frame.type === 'account_changed') void this._contacts.sync.onChanged(frame).catch((err: unknown) => report(this._ctx, err));
+      else this._queue.enqueue(() => this._onFrame(frame, gen));
+    });
     this._conn.on('error', (err) => {
       this._lastError = err;
       this.emit('error', err);
@@ -182,9 +193,8 @@ export class MessengerClient extends Emitter<ClientEvents> {
       if (this._identity.sessionId !== identity.sessionId) throw new Error('restoreIdentity: this storage holds another identity');
       return { sessionId: identity.sessionId };
     }
-    // A linked device starts with no contacts; my other devices answer with theirs (contacts body).
-    // Stored with the identity: a device that has one has asked.
-    await this._adopt(identity, (b) => this._outbox.enqueue(b, { id: randomId(), to: identity.sessionId, kind: 'sync_request', body: JSON.stringify({ t: 'sync_request' }) }));
+    // Contacts, blocks and names come with the account document, fetched at every connect.
+    await this._adopt(identity);
     return { sessionId: identity.sessionId };
   }
 
@@ -238,6 +248,7 @@ export class MessengerClient extends Emitter<ClientEvents> {
 
   private _onState(c: StateChange): void {
     if (c.newState === 'connected') return; // told once the ready is processed (with epochChanged)
+    if (c.oldState === 'connected' || c.oldState === 'authenticating') this._contacts.sync.onDisconnected();
     if (c.oldState === 'connected') {
       this._typing.stop();
       this._presence.reset();
@@ -442,42 +453,60 @@ export class MessengerClient extends Emitter<ClientEvents> {
 
   // ---- contacts, privacy, presence ------------------------------------------------------------
 
-  /** Blocks a Session ID: they can no longer reach me, and what they sent before is dropped. */
-  async block(id: string): Promise<void> {
+  /** Blocks on every device of mine; they are not told, and nothing of theirs reaches me. */
+  block(id: string): Promise<void> {
     const peer = parseSessionId(id);
-    return this._queue.run(async () => {
-      await this._contacts.block(peer);
-      this._presence.unsubscribe([peer]);
-    });
+    return this._queue.run(() => this._contacts.block(peer));
+  }
+  /** Lifts a block (a signed unblock); a contact gets a fresh grant and can reach me again. */
+  unblock(id: string): Promise<void> {
+    const peer = parseSessionId(id);
+    return this._queue.run(() => this._contacts.unblock(peer));
   }
 
+  /** My display name: to my other devices (account document) and my contacts (a profile body each). */
+  setDisplayName(name: string): Promise<void> {
+    const n = checkText('displayName', name, 128);
+    return this._queue.run(() => this._contacts.setDisplayName(n));
+  }
+  async getDisplayName(): Promise<string | undefined> { return (await this._contacts.sync.doc()).profile.displayName?.v; }
+  /** Every device of this identity the account document knows (label, last seen, this one marked). */
+  getDevices(): ReturnType<Contacts['devices']> {
+    return this._contacts.devices();
+  }
+  setDeviceLabel(label: string): Promise<void> {
+    const l = checkText('label', label, 64);
+    return this._queue.run(() => this._contacts.setDeviceLabel(l));
+  }
+
+  /** Stored here and in the account document, so my other devices follow. */
   setPrivacy(change: Partial<Settings>): Promise<Settings> {
     return this._queue.run(async () => {
-      const before = this._settings;
-      const pick = (k: keyof Settings): boolean => (typeof change[k] === 'boolean' ? change[k] : before[k]);
-      const next: Settings = { sharePresence: pick('sharePresence'), shareTyping: pick('shareTyping'), sendReadReceipts: pick('sendReadReceipts') };
-      await this._ctx.storage.setSettings(next);
-      this._settings = next;
-      if (next.sharePresence !== before.sharePresence) this._conn.send({ type: 'privacy', hidePresence: !next.sharePresence });
-      return { ...next };
+      const next = await this._applyPrivacy(change);
+      await this._contacts.setPrivacy(next);
+      return next;
     });
   }
 
-  get settings(): Settings {
-    return { ...this._settings };
+  private async _applyPrivacy(change: Partial<Settings>): Promise<Settings> {
+    const before = this._settings;
+    const pick = (k: keyof Settings): boolean => (typeof change[k] === 'boolean' ? change[k] : before[k]);
+    const next: Settings = { sharePresence: pick('sharePresence'), shareTyping: pick('shareTyping'), sendReadReceipts: pick('sendReadReceipts') };
+    await this._ctx.storage.setSettings(next);
+    this._settings = next;
+    if (next.sharePresence !== before.sharePresence) this._conn.send({ type: 'privacy', hidePresence: !next.sharePresence });
+    return { ...next };
   }
+
+  get settings(): Settings { return { ...this._settings }; }
 
   /** Asks for the presence of ids; the server answers only for those whose grant I hold. */
   watchPresence(ids: readonly string[]): void {
     this._presence.subscribe(ids.map((id) => parseSessionId(id)));
   }
 
-  isOnline(peer: string): boolean {
-    return this._presence.isOnline(peer);
-  }
-  isTyping(peer: string): boolean {
-    return this._typing.isTyping(peer);
-  }
+  isOnline(peer: string): boolean { return this._presence.isOnline(peer); }
+  isTyping(peer: string): boolean { return this._typing.isTyping(peer); }
 
   // ---- Web Push (client/push.ts) ----
   /** The server's VAPID public key (applicationServerKey) once connected; undefined when it sends no push. */
@@ -507,31 +536,17 @@ export class MessengerClient extends Emitter<ClientEvents> {
 
   // ---- reads ----------------------------------------------------------------------------------
 
-  getContacts(): Promise<Contact[]> {
-    return this._ctx.storage.listContacts();
-  }
-  getContact(id: string): Promise<Contact | undefined> {
-    return this._ctx.storage.getContact(id);
-  }
-  getConversations(): Promise<Conversation[]> {
-    return this._ctx.storage.listConversations();
-  }
+  getContacts(): Promise<Contact[]> { return this._ctx.storage.listContacts(); }
+  getContact(id: string): Promise<Contact | undefined> { return this._ctx.storage.getContact(id); }
+  getConversations(): Promise<Conversation[]> { return this._ctx.storage.listConversations(); }
   async getConversation(peer: string, opts?: ListMessagesOptions): Promise<ConversationView> {
     const [c, messages] = await Promise.all([this._ctx.storage.getConversation(peer), this._ctx.storage.listMessages(peer, opts)]);
     return { peer, lastSeq: 0, unread: 0, ...c, messages };
   }
-  getMessages(peer: string, opts?: ListMessagesOptions): Promise<StoredMessage[]> {
-    return this._ctx.storage.listMessages(peer, opts);
-  }
-  getMessage(id: string): Promise<StoredMessage | undefined> {
-    return this._ctx.storage.getMessage(id);
-  }
-  getInvitations(): Promise<InvitationRecord[]> {
-    return this._ctx.storage.listInvitations();
-  }
-  getOutbox(): Promise<OutboxItem[]> {
-    return this._ctx.storage.listOutbox();
-  }
+  getMessages(peer: string, opts?: ListMessagesOptions): Promise<StoredMessage[]> { return this._ctx.storage.listMessages(peer, opts); }
+  getMessage(id: string): Promise<StoredMessage | undefined> { return this._ctx.storage.getMessage(id); }
+  getInvitations(): Promise<InvitationRecord[]> { return this._ctx.storage.listInvitations(); }
+  getOutbox(): Promise<OutboxItem[]> { return this._ctx.storage.listOutbox(); }
   /** Resolves when every queued task (incoming frames, app calls) has been processed. */
   idle(): Promise<void> {
     return this._queue.idle();

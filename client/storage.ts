@@ -4,6 +4,7 @@
 // Records are plain structured-cloneable data (Uint8Array allowed, no classes, no functions).
 // Implementations return copies: mutating a returned record never changes what is stored.
 import type { Grant, InvitationStatus, Revocation } from '../protocol/index.ts';
+import type { AccountState } from './accountSync.ts';
 
 /** [meta] 'identity'. The secret: 16 bytes of entropy (the phrase) and this install's device id. */
 export interface StoredIdentity {
@@ -201,7 +202,8 @@ export type StorageWrite =
   | { readonly store: 'contacts' | 'outbox' | 'messages' | 'conversations'; readonly delete: string }
   | { readonly store: 'meta'; readonly key: 'identity'; readonly put: StoredIdentity }
   | { readonly store: 'meta'; readonly key: 'settings'; readonly put: Settings }
-  | { readonly store: 'meta'; readonly key: 'cursor'; readonly put: StreamCursor };
+  | { readonly store: 'meta'; readonly key: 'cursor'; readonly put: StreamCursor }
+  | { readonly store: 'meta'; readonly key: 'account'; readonly put: AccountState };
 
 export interface Storage {
   /** Applies every write, in order, or none of them (one IndexedDB transaction); rejects if none. */
@@ -213,6 +215,8 @@ export interface Storage {
   setSettings(settings: Settings): Promise<void>;
   getCursor(): Promise<StreamCursor | undefined>;
   setCursor(cursor: StreamCursor): Promise<void>;
+  /** [meta] 'account': this device's copy of the account document (accountSync.ts). */
+  getAccount(): Promise<AccountState | undefined>;
 
   getContact(sessionId: string): Promise<Contact | undefined>;
   putContact(contact: Contact): Promise<void>;

@@ -61,6 +61,7 @@ export const ERRORS = {
   GRANT_INVALID: spec(4431, 'grant signature or parties are invalid', false, false, MISBEHAVIOUR),
   GRANT_EXPIRED: spec(4432, 'grant has expired'),
   GRANT_REVOKED: spec(4433, 'grant was revoked by its granter'),
+  GRANT_NOT_YET_VALID: spec(4438, "grant is issued in the future beyond the server's allowed clock skew"),
 
   // Limits
   MAILBOX_FULL: spec(4434, "recipient's mailbox is full; the message stays in the outbox", false, true),
@@ -93,6 +94,9 @@ export const ERRORS = {
   PUSH_ENDPOINT_REFUSED: spec(4471, 'push endpoint refused: an https URL of a push service on a public address is required'),
   PUSH_BAD_KEYS: spec(4472, 'push subscription keys are malformed: p256dh must be a 65-byte P-256 point, auth 16 bytes (base64url)'),
   PUSH_LIMIT: spec(4473, 'this Session ID has too many push subscriptions; remove one from a device first'),
+  // Account document
+  ACCOUNT_TOO_LARGE: spec(4480, 'account document exceeds ACCOUNT_MAX_BYTES'),
+  ACCOUNT_UPLOAD_BROKEN: spec(4481, 'account_put parts arrived out of order or changed mid-upload; start again from part 0'),
 
   // Store
   STORE_UNAVAILABLE: spec(4500, 'the server cannot reach its store; retry later', false, true),

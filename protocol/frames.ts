@@ -8,6 +8,9 @@ export const PROTOCOL_VERSION = 1;
 export const MAX_GRANTS_PER_FRAME = 1000;
 export const MAX_IDS_PER_FRAME = 1000;
 export const MAX_CT_BYTES = 1 << 20;
+/** Schema caps for the account document: parts per upload, and the blob a server may answer with. */
+export const MAX_ACCOUNT_PARTS = 256;
+export const MAX_ACCOUNT_BYTES = 16 << 20;
 
 const epoch = str({ min: 1, max: 64, re: /^[0-9a-zA-Z_-]+$/, what: 'epoch token' });
 const offset = int({ min: 0 });
@@ -79,6 +82,19 @@ export const clientFrames = {
   }),
   /** Forget this device's subscription (notifications turned off, device wiped). */
   push_unsubscribe: obj({ type: literal('push_unsubscribe') }),
+  // ---- account document (docs/protocol.md "Account document") ----
+  account_get: obj({ type: literal('account_get'), id: hexId() }),
+  /** One part of an upload; the last part commits it if the stored version is still `version`. */
+  account_put: obj({
+    type: literal('account_put'),
+    id: hexId(),
+    version: int({ min: 0 }),
+    blob: b64({ min: 1, max: MAX_CT_BYTES }),
+    part: opt(int({ min: 0, max: MAX_ACCOUNT_PARTS - 1 })),
+    parts: opt(int({ min: 1, max: MAX_ACCOUNT_PARTS })),
+  }),
+  /** Lifts this identity's block of unblock.to (monotonic: only an unblock later than the block). */
+  unblock: obj({ type: literal('unblock'), unblock: revocationSchema }),
 } as const;
 
 export type ClientFrameType = keyof typeof clientFrames;
@@ -98,6 +114,8 @@ export const limitsSchema = obj({
   maxPresenceSubs: int(),
   /** Largest blob (encrypted attachment) the server takes; absent from servers without attachments. */
   maxAttachmentBytes: opt(int()),
+  /** Largest account document blob (bytes) this server keeps; absent on servers without one. */
+  accountMaxBytes: opt(int()),
 });
 export type Limits = Infer<typeof limitsSchema>;
 
@@ -140,7 +158,8 @@ export const serverFrames = {
     from: sessionId(),
     to: sessionId(),
     ct,
-    grant: grantSchema,
+    /** Never sent since the grant lifecycle (docs/protocol.md "Invitations"); read for old entries. */
+    grant: opt(grantSchema),
     expiresAt: ts,
     ts,
   }),
@@ -178,6 +197,19 @@ export const serverFrames = {
     size: int(),
     partBytes: int({ min: 1 }),
   }),
+  /**
+   * The stored account document: the answer to account_get (ref = its id), or to the last part of
+   * an account_put (ref = its id; no blob when stored, the current blob with conflict when not).
+   */
+  account: obj({
+    type: literal('account'),
+    ref: str({ max: 64 }),
+    version: int({ min: 0 }),
+    blob: opt(b64({ min: 1, max: MAX_ACCOUNT_BYTES })),
+    conflict: opt(bool()),
+  }),
+  /** Another device of this identity stored a new version of the account document, fetch it with account_get. */
+  account_changed: obj({ type: literal('account_changed'), version: int({ min: 1 }) }),
 } as const;
 
 export type ServerFrameType = keyof typeof serverFrames;

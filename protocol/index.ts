@@ -11,3 +11,7 @@ export * from './random.ts';
 export * from './sessionId.ts';
 export * from './sign.ts';
 export { SchemaError } from './schema.ts';
+export * from './account.ts';
+export * from './accountSeal.ts';
+export * from './hlc.ts';
+export * from './unblock.ts';

@@ -3,6 +3,7 @@
 // (a lost pong, a tampered box, a storage write that has not finished). Everything end to end
 // runs against the real server in *.integration.test.ts.
 import {
+  createGrant,
   createIdentity,
   fromBase64,
   identityFromEntropy,
@@ -160,6 +161,8 @@ export interface Harness {
   connect(opts?: { epoch?: string; resumed?: boolean; limits?: Partial<typeof LIMITS> }): Promise<{ s: FakeSocket; auth: ClientFrames['auth'] }>;
   /** The server drops the socket (1001); the client reconnects after its backoff; handshake again. */
   reconnect(opts?: { epoch?: string; resumed?: boolean }): Promise<{ s: FakeSocket; auth: ClientFrames['auth'] }>;
+  /** Makes peers accepted contacts (a grant from each, in the account document), as an accepted invitation would. */
+  befriend(...peers: Identity[]): Promise<void>;
 }
 
 export async function harness(o: Partial<MessengerClientOptions> = {}): Promise<Harness> {
@@ -192,6 +195,9 @@ export async function harness(o: Partial<MessengerClientOptions> = {}): Promise<
     const auth = s.frames('auth')[0]!;
     s.push(ready(c.sessionId!, c.deviceId!, opts));
     await settle();
+    // The server has no account document yet: the answer every fresh identity gets.
+    for (const g of s.frames('account_get')) s.push({ type: 'account', ref: g.id, version: 0 });
+    await settle();
     return { s, auth };
   };
   return {
@@ -206,6 +212,10 @@ export async function harness(o: Partial<MessengerClientOptions> = {}): Promise<
       const r = await handshake(opts);
       await p;
       return r;
+    },
+    async befriend(...peers) {
+      const contacts = (c as unknown as { _contacts: { accepted(b: undefined, peer: string, held: unknown, issued: unknown): Promise<void> } })._contacts;
+      for (const p of peers) await contacts.accepted(undefined, p.sessionId, createGrant(p, c.sessionId as SessionId, timers.now), undefined);
     },
     async reconnect(opts) {
       const n = FakeSocket.instances.length;

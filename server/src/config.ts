@@ -97,6 +97,12 @@ export interface Config {
   pushTimeoutMs: number;
   /** Tests only: accept http:// and loopback/private push endpoints (a local test push service). */
   pushAllowPrivate: boolean;
+  // ---- account document (handlers/account.ts) ----
+  accountMaxBytes: number;
+  accountTtlMs: number;
+  accountRatePerMin: number;
+  /** How far in the future a grant's iat may lie (the granter's clock running ahead). */
+  grantMaxSkewMs: number;
 }
 
 export class ConfigError extends Error {
@@ -330,6 +336,11 @@ export const CONFIG_VARS: readonly ConfigVar[] = [
   v('REDIS_ID_SECRET', 'redisIdSecret', '', 'required with REDIS_URL: secret (≥ 16 characters, e.g. `openssl rand -hex 32`) keying the hash that replaces Session IDs in Redis key and channel names; every instance on one prefix needs the same one, and changing it orphans what Redis holds', idSecret),
   v('REDIS_PUBSUB', 'redisPubSub', 'auto', 'auto|sharded|classic: sharded pub/sub (SSUBSCRIBE, Redis ≥ 7) or classic (SUBSCRIBE); auto picks by server version', pubSub),
   v('INSTANCE_TTL', 'instanceTtlMs', '15s', 'with Redis: an instance that stopped its heartbeat (crashed) this long ago is taken for dead and its identities are told offline; heartbeat every third of it', duration(1000, 600_000)),
+  // Account document and grant lifecycle (docs/protocol.md "Account document")
+  v('ACCOUNT_MAX_BYTES', 'accountMaxBytes', '262144', 'largest encrypted account document kept per Session ID (ACCOUNT_TOO_LARGE)', integer(4096, 16 * 1024 * 1024)),
+  v('ACCOUNT_TTL', 'accountTtlMs', '400d', 'how long an account document is kept after its identity last authenticated', duration(DAY, 3650 * DAY)),
+  v('ACCOUNT_RATE', 'accountRatePerMin', '60', 'account_get and account_put uploads per Session ID per minute, all devices together (RATE_LIMITED; 0 = off)', integer(0)),
+  v('GRANT_MAX_SKEW', 'grantMaxSkewMs', '10m', 'how far in the future a grant may be issued (a granter clock running ahead); later ones are refused (GRANT_NOT_YET_VALID)', duration(0, DAY)),
   v('LOG_LEVEL', 'logLevel', 'info', 'debug|info|warn|error', logLevel),
   v('VERIFY_THREADS', 'verifyThreads', '1', 'worker threads that verify auth and grant signatures in batches off the event loop (docs/performance.md); 0 = on the main thread', integer(0, 64)),
   v('STATIC_DIR', 'staticDir', 'dist/web', 'directory of the built PWA served on every other path', text),

@@ -80,6 +80,7 @@ export function helloLimits(config: Config): Limits {
     invitationTtlMs: config.invitationTtlMs,
     maxPresenceSubs: config.maxPresenceSubs,
     maxAttachmentBytes: config.attachmentMaxBytes,
+    accountMaxBytes: config.accountMaxBytes,
   };
 }
 
