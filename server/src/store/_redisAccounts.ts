@@ -7,6 +7,7 @@ import { PUT_ACCOUNT } from './_redisLua.ts';
 import type { KeyHasher } from './_redisKeys.ts';
 import { Script, type CommandSender } from './_redisScript.ts';
 import type { AccountBlob, PutAccountResult } from './types.ts';
+import { ms } from './_redisUtil.ts';
 
 /** KEYS u:{from}:to. ARGV iat, ttlMs. Keeps the latest iat and the longer life. */
 const PUT_UNBLOCK = new Script(`
@@ -20,8 +21,6 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
 return 1
 `);
 const PUT = new Script(PUT_ACCOUNT);
-
-const ms = (v: number): number => Math.max(1, Math.ceil(v));
 
 export class RedisAccounts {
   constructor(

@@ -6,6 +6,7 @@
 //   fs:<f>           string when the server first saw the identity (TTL refreshed at each connect)
 import type { KeyHasher } from './_redisKeys.ts';
 import { Script, type CommandSender } from './_redisScript.ts';
+import { ms } from './_redisUtil.ts';
 
 /**
  * KEYS: r:{from}:to, rc:{from} (key fragments). ARGV: iat, ttlMs, maxHeld (-1: none), to's fragment
@@ -93,7 +94,3 @@ export class RedisQuotas {
   }
 }
 
-/** A TTL Redis accepts: a whole number of milliseconds, at least 1. */
-function ms(n: number): number {
-  return Math.max(1, Math.ceil(n));
-}

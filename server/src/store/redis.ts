@@ -14,6 +14,8 @@ import { createClient } from 'redis';
 import { randomId } from '../../../protocol/index.ts';
 import { KIND_CODE, parseEntry } from './_redisEntry.ts';
 import { RedisAccounts } from './_redisAccounts.ts';
+import type { RedisStoreOptions } from './_redisOptions.ts';
+import { errorMessage, ms, positive, redactUrl } from './_redisUtil.ts';
 import { RedisInvitations } from './_redisInvitations.ts';
 import { RedisPushSubscriptions, type PushSubscriptionRecord, type PutPushResult } from './_redisPush.ts';
 import { KeyHasher } from './_redisKeys.ts';
@@ -35,31 +37,7 @@ import type {
   StoredEntry,
 } from './types.ts';
 
-export interface RedisStoreOptions {
-  /** redis[s]://[[user][:password]@]host[:port][/db] */
-  readonly url: string;
-  /** Prepended to every key; instances that share a prefix share one store. Default "sm:". */
-  readonly keyPrefix?: string;
-  /** REDIS_ID_SECRET: keys the hash that replaces Session IDs in key names (_redisKeys.ts). */
-  readonly idSecret: string;
-  /** Default `now` for sweep(). Nonce and revocation TTLs run on Redis's own clock. */
-  readonly clock?: () => number;
-  readonly log?: (event: string, fields: Record<string, unknown>) => void;
-  /** How long start-up keeps trying to reach Redis before it fails (default 5 s). */
-  readonly connectTimeoutMs?: number;
-  /**
-   * How long keys outlive their logical deadline when no instance tidies them, and how long the
-   * epoch outlives the last running instance (default 24 h). Past that an instance crash leaves
-   * nothing behind, and a fleet that was down longer starts a new epoch.
-   */
-  readonly keyGraceMs?: number;
-  /** How long a settled invitation stays known after expiresAt (default 1 h, as MemoryStore). */
-  readonly invitationGraceMs?: number;
-  /** Epoch check interval (default 5 s; 0: only on reconnect and when a script refuses). */
-  readonly epochCheckMs?: number;
-  /** Epoch token generator; 128 random bits as hex by default. */
-  readonly random?: () => string;
-}
+export type { RedisStoreOptions } from './_redisOptions.ts';
 
 /** Called with the new epoch and the one it replaces. */
 export type EpochListener = (epoch: string, previous: string) => void;
@@ -141,14 +119,14 @@ export class RedisStore implements Store {
     this.redis.on('error', (err: unknown) => {
       if (!this.up) return;
       this.up = false;
-      this.log('store_redis_down', { url: this.safeUrl, error: message(err) });
+      this.log('store_redis_down', { url: this.safeUrl, error: errorMessage(err) });
     });
     this.redis.on('ready', () => {
       if (this.up || !this.started) return;
       this.up = true;
       this.log('store_redis_up', { url: this.safeUrl });
       // The Redis that came back may be an empty one.
-      this.checkEpoch().catch((err: unknown) => this.log('store_epoch_check_failed', { error: message(err) }));
+      this.checkEpoch().catch((err: unknown) => this.log('store_epoch_check_failed', { error: errorMessage(err) }));
     });
   }
 
@@ -161,14 +139,14 @@ export class RedisStore implements Store {
     } catch (err) {
       store.redis.destroy();
       const cause = (err as { originalError?: unknown }).originalError ?? err;
-      throw new Error(`Redis at ${store.safeUrl} is not reachable: ${message(cause)}`, { cause });
+      throw new Error(`Redis at ${store.safeUrl} is not reachable: ${errorMessage(cause)}`, { cause });
     }
     store.started = true;
     store.up = true;
     if (store.epochCheckMs > 0) {
       store.timer = setInterval(() => {
         if (!store.redis.isReady) return;
-        store.checkEpoch().catch((err: unknown) => store.log('store_epoch_check_failed', { error: message(err) }));
+        store.checkEpoch().catch((err: unknown) => store.log('store_epoch_check_failed', { error: errorMessage(err) }));
       }, store.epochCheckMs);
       store.timer.unref();
     }
@@ -295,7 +273,7 @@ export class RedisStore implements Store {
         await SCRIPTS.releaseLock.run(this.redis, [lock], [token]);
       }
     } catch (err) {
-      this.log('store_sweep_failed', { error: message(err) });
+      this.log('store_sweep_failed', { error: errorMessage(err) });
       return 0;
     } finally {
       this.sweeping = false;
@@ -333,7 +311,7 @@ export class RedisStore implements Store {
       try {
         cb(next, previous);
       } catch (err) {
-        this.log('store_epoch_listener_failed', { error: message(err) });
+        this.log('store_epoch_listener_failed', { error: errorMessage(err) });
       }
     }
   }
@@ -405,29 +383,5 @@ export class RedisStore implements Store {
     const r = await this.redis.sendCommand<(string | null)[]>(['HMGET', this.keyPrefix + 'g', 'streams', 'entries', 'bytes', 'inv']);
     const [streams, entries, bytes, invitationsPending] = r.map((v) => Number(v ?? 0));
     return { streams: streams!, entries: entries!, bytes: bytes!, invitationsPending: invitationsPending! };
-  }
-}
-
-/** A TTL Redis accepts: a whole number of milliseconds, at least 1. */
-function ms(n: number): number {
-  return Math.max(1, Math.ceil(n));
-}
-
-function positive(name: string, n: number): number {
-  if (!(n > 0) || !Number.isFinite(n)) throw new RangeError(`${name}: expected a positive number, got ${n}`);
-  return n;
-}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message || err.name : String(err);
-}
-
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password !== '') u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable URL)';
   }
 }
