@@ -44,6 +44,13 @@ async function snapshot(): Promise<string> {
   throw new Error('no heap snapshot was written');
 }
 
+/** heap total / external from the server's /metrics (KB): the RSS that is not live objects. */
+async function mem(): Promise<{ total: number; used: number; external: number }> {
+  const text = await (await fetch(`http://127.0.0.1:${target.port}/metrics`)).text();
+  const read = (name: string): number => Number(new RegExp(`^\\w*${name} (\\d+)`, 'm').exec(text)?.[1] ?? NaN) / 1024;
+  return { total: read('process_heap_total_bytes'), used: read('process_heap_used_bytes'), external: read('process_external_bytes') };
+}
+
 async function fill(group: string, devs: ReturnType<typeof devices>, grants?: Grant[][]): Promise<number> {
   const w = pool.size;
   const r = await pool.all('connect', (i) => ({
@@ -70,13 +77,22 @@ try {
   await sleep(1000);
   const a = await snapshot();
   const rss0 = target.sample().rssKb;
+  const m0 = await mem();
   const ready = await fill('idle', devs, c?.grants);
   await sleep(2000);
   const rss1 = target.sample().rssKb;
+  const m1 = await mem();
   const b = await snapshot();
+  // The snapshot ran a full GC: what RSS keeps after it is retention, the rest was garbage not yet collected.
+  await sleep(2000);
+  const rss2 = target.sample().rssKb;
+  const m2 = await mem();
   const d = heapDiff(a, b, ready);
   console.log(`${target.kind}: ${ready} idle authenticated connections`);
   console.log(`RSS ${(rss0 / 1024).toFixed(1)} → ${(rss1 / 1024).toFixed(1)} MB: ${((rss1 - rss0) / ready).toFixed(2)} KB per connection`);
+  console.log(`after a full GC (the snapshot's): RSS ${((rss2 - rss0) / ready).toFixed(2)} KB per connection, V8 heap reserved ${((m2.total - m0.total) / ready).toFixed(2)}, external ${((m2.external - m0.external) / ready).toFixed(2)}`);
+  const per = (a: number, b: number): string => ((b - a) / ready).toFixed(2);
+  console.log(`main thread, per connection (KB): V8 heap reserved ${per(m0.total, m1.total)}, used (with garbage) ${per(m0.used, m1.used)}, external ${per(m0.external, m1.external)}`);
   console.log(`live JS heap: ${(d.totalPerUnit / 1024).toFixed(2)} KB per connection; by constructor:`);
   for (const r of d.rows) console.log(`  ${r.bytesPerUnit.toFixed(0).padStart(6)} B  ${r.objectsPerUnit.toFixed(2).padStart(5)} objects  ${r.what}`);
 } finally {
