@@ -83,14 +83,15 @@ try {
   const rss1 = target.sample().rssKb;
   const m1 = await mem();
   const b = await snapshot();
-  // The snapshot ran a full GC: what RSS keeps after it is retention, the rest was garbage not yet collected.
+  // The snapshot ran a full GC: heap reserved after it is live objects plus V8's slack. RSS here also
+  // holds the snapshot writer's own memory, so read RSS from the line before, taken ahead of it.
   await sleep(2000);
   const rss2 = target.sample().rssKb;
   const m2 = await mem();
   const d = heapDiff(a, b, ready);
   console.log(`${target.kind}: ${ready} idle authenticated connections`);
   console.log(`RSS ${(rss0 / 1024).toFixed(1)} → ${(rss1 / 1024).toFixed(1)} MB: ${((rss1 - rss0) / ready).toFixed(2)} KB per connection`);
-  console.log(`after a full GC (the snapshot's): RSS ${((rss2 - rss0) / ready).toFixed(2)} KB per connection, V8 heap reserved ${((m2.total - m0.total) / ready).toFixed(2)}, external ${((m2.external - m0.external) / ready).toFixed(2)}`);
+  console.log(`after a full GC (the snapshot's; RSS inflated by the snapshot writer): RSS ${((rss2 - rss0) / ready).toFixed(2)} KB per connection, V8 heap reserved ${((m2.total - m0.total) / ready).toFixed(2)}, external ${((m2.external - m0.external) / ready).toFixed(2)}`);
   const per = (a: number, b: number): string => ((b - a) / ready).toFixed(2);
   console.log(`main thread, per connection (KB): V8 heap reserved ${per(m0.total, m1.total)}, used (with garbage) ${per(m0.used, m1.used)}, external ${per(m0.external, m1.external)}`);
   console.log(`live JS heap: ${(d.totalPerUnit / 1024).toFixed(2)} KB per connection; by constructor:`);
