@@ -43,15 +43,25 @@ export function prefetchGrants(grants: readonly Grant[], holder: string, verify:
   for (const g of grants) if (!started.has(g)) started.set(g, { holder, code: checkAuthentic(g, holder, verify) });
 }
 
-interface Held {
-  grant: Grant;
-  /** Set when a revocation covering this grant reached the socket. */
-  revoked: boolean;
+/**
+ * What authorisation needs of a verified grant, and nothing else: the signature, the granter's key
+ * and the holder's own Session ID are not read again after verification, and holding the parsed
+ * grant kept four strings and two objects per contact (~420 B; issue 14, idle-contacts).
+ */
+export class HeldGrant {
+  constructor(
+    /** The granter: the same string as the table's key, so a subscription can share it (subs). */
+    readonly from: string,
+    readonly iat: number,
+    readonly exp: number,
+    /** Set when a revocation covering this grant reached the socket. */
+    public revoked: boolean,
+  ) {}
 }
 
 export class GrantSet {
   /** Made at the first grant: a socket with no contacts yet (a new identity) holds no table. */
-  private byGranter: Map<string, Held> | undefined;
+  private byGranter: Map<string, HeldGrant> | undefined;
 
   get size(): number {
     return this.byGranter?.size ?? 0;
@@ -61,29 +71,36 @@ export class GrantSet {
     return this.byGranter?.has(from) ?? false;
   }
 
+  /** The held grant's copy of a granter's Session ID, if any (one string per contact, not two). */
+  keyOf(from: string): string | undefined {
+    return this.byGranter?.get(from)?.from;
+  }
+
   /** Keeps the newest grant per granter (a renewal has a later iat; an older copy changes nothing). */
-  hold(grant: Grant, revoked = false): void {
+  hold(grant: Pick<Grant, 'from' | 'iat' | 'exp'>, revoked = false): void {
     const map = (this.byGranter ??= new Map());
     const cur = map.get(grant.from);
-    if (cur && (cur.grant.iat > grant.iat || (cur.grant.iat === grant.iat && cur.grant.exp >= grant.exp))) return;
-    map.set(grant.from, { grant, revoked });
+    if (cur && (cur.iat > grant.iat || (cur.iat === grant.iat && cur.exp >= grant.exp))) return;
+    // A renewal keeps the string already held (subscriptions may share it).
+    const from = cur?.from ?? grant.from;
+    map.set(from, new HeldGrant(from, grant.iat, grant.exp, revoked));
   }
 
   /** Marks grants from `from` issued at or before iat; returns whether one was held. */
   revoke(from: string, iat: number): boolean {
     const cur = this.byGranter?.get(from);
-    if (!cur || !isRevokedBy(cur.grant, iat)) return false;
+    if (!cur || !isRevokedBy(cur, iat)) return false;
     cur.revoked = true;
     return true;
   }
 
   /** Synchronous part of the check: what the socket itself knows. */
-  localCheck(from: string, now: number): { code: ErrorCode } | { grant: Grant } {
+  localCheck(from: string, now: number): { code: ErrorCode } | { grant: HeldGrant } {
     const held = this.byGranter?.get(from);
     if (!held) return { code: 'NO_GRANT' };
     if (held.revoked) return { code: 'GRANT_REVOKED' };
-    if (held.grant.exp <= now) return { code: 'GRANT_EXPIRED' };
-    return { grant: held.grant };
+    if (held.exp <= now) return { code: 'GRANT_EXPIRED' };
+    return { grant: held };
   }
 }
 

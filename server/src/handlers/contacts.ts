@@ -130,7 +130,8 @@ export async function handlePresenceSub(conn: Conn, f: ClientFrames['presence_su
       refuse(new ProtocolError(denied), id);
       continue;
     }
-    ctx.hub.watch(conn, id);
+    // The held grant's string, not the frame's: one copy of the id per contact on this socket.
+    ctx.hub.watch(conn, conn.grants.keyOf(id) ?? id);
     // With Redis this asks the shared directory (after subscribing, so no change slips between).
     const online = await ctx.presence.isOnline(id);
     if (!conn.open) return;
