@@ -22,6 +22,7 @@ export const ERRORS = {
   AUTH_KEY_MISMATCH: spec(4402, 'edPublicKey does not belong to sessionId', true),
   AUTH_BAD_SIGNATURE: spec(4406, 'auth signature does not verify', true),
   AUTH_NONCE_REPLAYED: spec(4407, 'auth nonce is not the one this connection was given, or was already used', true),
+  AUTH_ORIGIN_MISMATCH: spec(4411, 'auth was signed for another server origin than this one', true),
   ALREADY_AUTHENTICATED: spec(4409, 'this connection is already authenticated'),
   ORIGIN_FORBIDDEN: spec(4403, 'origin is not allowed', true),
   SERVER_FULL: spec(4503, 'the server is at its connection limit; retry later', true, true),

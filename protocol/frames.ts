@@ -3,7 +3,8 @@
 import { ProtocolError } from './codes.ts';
 import { arr, b64, bool, hexId, int, literal, obj, oneOf, opt, SchemaError, sessionId, str, type Check, type Infer } from './schema.ts';
 
-export const PROTOCOL_VERSION = 1;
+/** 2: auth v2 (origin-bound signature over every field) and padded boxes (envelope v2). */
+export const PROTOCOL_VERSION = 2;
 /** Hard caps of the schema itself; the server's configured limits (hello.limits) are tighter. */
 export const MAX_GRANTS_PER_FRAME = 1000;
 export const MAX_IDS_PER_FRAME = 1000;
@@ -39,6 +40,8 @@ export const clientFrames = {
     edPublicKey: b64({ len: 32 }),
     deviceId: hexId(),
     nonce: b64({ len: 32 }),
+    /** The server origin the client dialled and signed (auth v2): ws(s)://host[:port]. */
+    origin: str({ min: 8, max: 300, re: /^wss?:\/\/[^\s/?#]+$/, what: 'ws(s):// origin' }),
     signature: b64({ len: 64 }),
     resume: opt(obj({ epoch, offset })),
     grants: arr(grantSchema, { max: MAX_GRANTS_PER_FRAME, code: 'TOO_MANY_GRANTS' }),

@@ -1,6 +1,7 @@
 // protocol/: pure TypeScript shared by server and clients (no DOM, no node:).
 export * from './auth.ts';
 export * from './bytes.ts';
+export * from './canonical.ts';
 export * from './codes.ts';
 export * from './envelope.ts';
 export * from './frames.ts';

@@ -18,9 +18,9 @@ function junkAuth(url: string): Promise<void> {
     ws.on('error', () => resolve());
     ws.on('close', () => resolve());
     ws.on('message', (d) => {
-      const f = JSON.parse(d.toString()) as { type: string; nonce?: string };
+      const f = JSON.parse(d.toString()) as { type: string; nonce?: string; epoch?: string };
       if (f.type !== 'hello') return;
-      const auth = createAuthFrame({ identity: createIdentity(), deviceId: randomId(), nonce: f.nonce! });
+      const auth = createAuthFrame({ identity: createIdentity(), deviceId: randomId(), nonce: f.nonce!, epoch: f.epoch!, url });
       ws.send(JSON.stringify({ ...auth, signature: toBase64(new Uint8Array(64)) }));
     });
   });

@@ -2,7 +2,7 @@
 // the maintenance timers; returns a handle that closes it gracefully or kills it abruptly.
 import uWS from 'uWebSockets.js';
 import type { Cluster } from './cluster.ts';
-import { defaultConfig, type Config } from './config.ts';
+import { checkConfig, defaultConfig, type Config } from './config.ts';
 import { backpressure, helloLimits, mailboxLimits, type LiveSocket, type ServerContext } from './context.ts';
 import { guardStore } from './guardStore.ts';
 import { registerHttp } from './http.ts';
@@ -11,6 +11,7 @@ import { createLogger, type LogFields, type Logger } from './log.ts';
 import { startMaintenance } from './maintenance.ts';
 import { Metrics } from './metrics.ts';
 import { Presence } from './presence.ts';
+import { publicOrigins } from './publicOrigins.ts';
 import { routeFrame } from './router.ts';
 import { wsBehavior } from './socket.ts';
 import { MemoryStore } from './store/memory.ts';
@@ -97,6 +98,7 @@ function localHost(host: string): string {
 
 export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
   const config: Config = { ...defaultConfig(), ...opts.config };
+  checkConfig(config);
   const clock = opts.clock ?? Date.now;
   const log = opts.log ?? createLogger(config.logLevel);
   const rawStore = opts.store ?? (await createStore(config, clock, log));
@@ -127,6 +129,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     ...mailboxLimits(config),
     ...backpressure(config),
     helloLimits: helloLimits(config),
+    publicOrigins: new Set<string>(),
     startedAt: Date.now(),
     sockets,
   };
@@ -136,6 +139,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const stopHttp = registerHttp(app, ctx);
   const listenSocket = await listen(app, config.host, config.port);
   const port = uWS.us_socket_local_port(listenSocket as unknown as uWS.us_socket);
+  for (const o of publicOrigins(config, port)) ctx.publicOrigins.add(o);
   const stopMaintenance = startMaintenance(ctx, rawStore);
   const host = localHost(config.host);
 

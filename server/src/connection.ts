@@ -92,6 +92,8 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
   readonly id = nextId++;
   /** The auth challenge; blanked once authenticated (a socket is authenticated once, for its life). */
   nonce = nextNonce();
+  /** The epoch told in hello, which the auth signature covers. */
+  helloEpoch = '';
   readonly grants = new GrantSet();
   readonly feed: StreamFeed;
   state: ConnState = 'awaiting_auth';
@@ -138,13 +140,14 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
   /** Sends hello and starts the AUTH_TIMEOUT clock. */
   start(): void {
     const { ctx } = this;
+    this.helloEpoch = ctx.store.epoch;
     this.send(
       'hello',
       encodeFrame({
         type: 'hello',
         v: PROTOCOL_VERSION,
         nonce: this.nonce,
-        epoch: ctx.store.epoch,
+        epoch: this.helloEpoch,
         serverTime: ctx.clock(),
         heartbeatMs: ctx.config.heartbeatMs,
         limits: ctx.helloLimits,

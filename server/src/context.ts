@@ -39,6 +39,8 @@ export interface ServerContext {
    */
   readonly noticeLimits: MailboxLimits;
   readonly helloLimits: Limits;
+  /** Normalised origins auth v2 signatures may name; filled once the port is bound (publicOrigins.ts). */
+  readonly publicOrigins: Set<string>;
   /** uWS maxBackpressure per socket; beyond it uWS closes the socket. */
   readonly maxBackpressure: number;
   /** Above this many buffered bytes a socket stops taking stream entries and catches up on drain. */

@@ -36,9 +36,14 @@ describe('config', () => {
       presenceRatePerMin: 3000,
       presenceRateIpPerMin: 30_000,
       authRateIpPerMin: 600,
+      maxConnectionsPerIp: 256,
+      maxUnauthPerIp: 16,
       trustProxy: 0,
       hstsMaxAgeMs: 365 * 86_400_000,
       allowedOrigins: [],
+      publicOrigins: [],
+      metricsPort: undefined,
+      metricsToken: undefined,
       redisUrl: undefined,
       redisKeyPrefix: 'sm:',
       redisPubSub: 'auto',
@@ -95,6 +100,11 @@ describe('config', () => {
       TRUST_PROXY: '2',
       HSTS_MAX_AGE: '0',
       ALLOWED_ORIGINS: 'https://chat.example.com, http://localhost:5173/',
+      PUBLIC_ORIGINS: 'https://Chat.Example.com:443, ws://10.0.0.1:8080/ws',
+      MAX_CONNECTIONS_PER_IP: '30',
+      MAX_UNAUTH_PER_IP: '3',
+      METRICS_PORT: '9100',
+      METRICS_TOKEN: 'a-long-enough-token',
       REDIS_URL: 'redis://localhost:6379/0',
       REDIS_KEY_PREFIX: 'chat:eu-1:',
       REDIS_PUBSUB: 'Classic',
@@ -128,6 +138,11 @@ describe('config', () => {
       trustProxy: 2,
       hstsMaxAgeMs: 0,
       allowedOrigins: ['https://chat.example.com', 'http://localhost:5173'],
+      publicOrigins: ['wss://chat.example.com', 'ws://10.0.0.1:8080'],
+      maxConnectionsPerIp: 30,
+      maxUnauthPerIp: 3,
+      metricsPort: 9100,
+      metricsToken: 'a-long-enough-token',
       redisUrl: 'redis://localhost:6379/0',
       redisKeyPrefix: 'chat:eu-1:',
       redisPubSub: 'classic',
@@ -137,7 +152,7 @@ describe('config', () => {
     });
     expect(loadConfig({ ALLOWED_ORIGINS: '*' }).allowedOrigins).toEqual(['*']);
     expect(loadConfig({ REDIS_URL: '' }).redisUrl).toBeUndefined();
-    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: 'true', PUBLIC_ORIGINS: 'wss://a.example' }).trustProxy).toBe(1);
     expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(0);
   });
 
@@ -174,6 +189,11 @@ describe('config', () => {
     ['INSTANCE_TTL', '100ms'],
     ['LOG_LEVEL', 'verbose'],
     ['STATIC_DIR', ''],
+    ['PUBLIC_ORIGINS', 'chat.example.com'],
+    ['PUBLIC_ORIGINS', 'wss://chat.example.com/app'],
+    ['MAX_CONNECTIONS_PER_IP', '0'],
+    ['MAX_UNAUTH_PER_IP', 'x'],
+    ['METRICS_PORT', '70000'],
   ];
   for (const [name, value] of bad) {
     it(`rejects ${name}=${JSON.stringify(value)}, naming the variable, the value and what was expected`, () => {
@@ -184,6 +204,15 @@ describe('config', () => {
       expect(e.message).toMatch(/expected/);
     });
   }
+
+  it('requires PUBLIC_ORIGINS behind a proxy, and never echoes METRICS_TOKEN', () => {
+    const e = errorOf({ TRUST_PROXY: '1' });
+    expect(e.variable).toBe('PUBLIC_ORIGINS');
+    expect(loadConfig({ TRUST_PROXY: '1', PUBLIC_ORIGINS: 'wss://chat.example.com' }).publicOrigins).toEqual(['wss://chat.example.com']);
+    const t = errorOf({ METRICS_TOKEN: 'short secret' });
+    expect(t.variable).toBe('METRICS_TOKEN');
+    expect(t.message).not.toContain('short secret');
+  });
 
   it('never echoes a Redis URL, which may hold a password', () => {
     const e = errorOf({ REDIS_URL: 'http://user:s3cret@host' });

@@ -31,7 +31,7 @@ export async function handleAuth(conn: Conn, f: ClientFrames['auth']): Promise<v
   // Cheap checks before the signature, the signature before any store write.
   // The auth key is seen once, so it bypasses ctx.verify's key cache; grants and revocations, whose
   // keys recur, go through ctx.verify.
-  const bad = verifyAuthFrame(f, conn.nonce, nativeVerifyOnce);
+  const bad = verifyAuthFrame(f, { nonce: conn.nonce, epoch: conn.helloEpoch, origins: ctx.publicOrigins }, nativeVerifyOnce);
   if (bad) return conn.reject(new ProtocolError(bad));
   if (!(await store.consumeNonce(f.nonce, config.authTimeoutMs + 60_000))) return conn.reject(new ProtocolError('AUTH_NONCE_REPLAYED'));
   if (f.grants.length > config.maxGrants || f.revocations.length > config.maxGrants) {

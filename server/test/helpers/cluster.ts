@@ -266,11 +266,12 @@ export class Nginx {
     ].join('\n');
   }
 
-  static async start(upstreams: readonly number[]): Promise<Nginx> {
+  /** `listenPort`: chosen beforehand when the instances must be told it (PUBLIC_ORIGINS). */
+  static async start(upstreams: readonly number[], listenPort?: number): Promise<Nginx> {
     const dir = mkdtempSync(join(tmpdir(), 'sm-nginx-'));
     mkdirSync(join(dir, 'logs'));
     mkdirSync(join(dir, 'tmp'));
-    const port = await freePort();
+    const port = listenPort ?? (await freePort());
     writeFileSync(join(dir, 'nginx.conf'), Nginx.config(dir, port, upstreams));
     const proc = spawn(NGINX!, ['-c', join(dir, 'nginx.conf'), '-p', dir + '/', '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
     const err: string[] = [];
