@@ -100,7 +100,7 @@ export class Dispatcher {
     sent: async (frame, gen) => {
       await this._p.outbox.onSent(frame);
       // A copy to my own Session ID is an entry of my stream that this socket is not sent.
-      if (frame.to === this._ctx.identity().sessionId) await this._p.stream.ownEntry(gen, frame.offset);
+      if (frame.to === this._ctx.identity().sessionId && frame.offset !== undefined) await this._p.stream.ownEntry(gen, frame.offset);
     },
     ok: async (frame) => {
       await this._p.invitations.onOk(frame);

@@ -107,8 +107,11 @@ export const serverFrames = {
   }),
   /** An end-to-end encrypted envelope; offset is absent for ephemeral ones (never stored). */
   envelope: obj({ type: literal('envelope'), offset: opt(offset), id: hexId(), from: sessionId(), ct, ts, ephemeral: opt(bool()) }),
-  /** The server appended a send to the recipient's stream. */
-  sent: obj({ type: literal('sent'), id: hexId(), to: sessionId(), offset: int({ min: 1 }) }),
+  /**
+   * The server appended a send to the recipient's stream. offset only when `to` is the sender's own
+   * Session ID (an entry of its own stream); never another person's stream position.
+   */
+  sent: obj({ type: literal('sent'), id: hexId(), to: sessionId(), offset: opt(int({ min: 1 })) }),
   /** A device of `to` acknowledged envelope `id` that this identity sent. */
   delivered: obj({ type: literal('delivered'), offset: opt(offset), id: hexId(), to: sessionId(), ts }),
   invitation: obj({

@@ -68,8 +68,9 @@ describe.skipIf(skip !== undefined)('several instances over Redis', { timeout: 9
       const bLocal = await as(one, bob, { grants: [grant(alice, bob)] });
 
       const id = a.sendEnvelope(bob.sessionId);
-      const offset = (await a.next('sent')).offset as number;
-      for (const b of [bRemote, bLocal]) expect(await b.next(isEnvelope(id))).toMatchObject({ offset, from: alice.sessionId });
+      await a.next('sent');
+      const { offset } = await bRemote.next(isEnvelope(id));
+      expect(await bLocal.next(isEnvelope(id))).toMatchObject({ offset, from: alice.sessionId });
 
       const typing = a.sendEnvelope(bob.sessionId, undefined, { ephemeral: true });
       for (const b of [bRemote, bLocal]) expect(await b.next(isEnvelope(typing))).toMatchObject({ ephemeral: true });
