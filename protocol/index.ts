@@ -6,6 +6,7 @@ export * from './codes.ts';
 export * from './envelope.ts';
 export * from './frames.ts';
 export * from './grant.ts';
+export * from './padding.ts';
 export * from './identity.ts';
 export * from './random.ts';
 export * from './sessionId.ts';
