@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { authMessage, createGrant, createIdentity, randomBytes, randomId, toBase64, unsignedAuthFrame, type Grant, type Identity, type SessionId } from '../protocol/index.ts';
 import { Target } from './lib/proc.ts';
+import { scrapeMetrics } from '../testkit/net.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -195,7 +196,7 @@ interface Sample {
 }
 
 async function scrape(httpUrl: string): Promise<Map<string, number>> {
-  const text = await (await fetch(`${httpUrl}/metrics`)).text();
+  const text = await scrapeMetrics(httpUrl);
   const m = new Map<string, number>();
   for (const line of text.split('\n')) if (line.startsWith('sm_')) m.set(line.slice(0, line.lastIndexOf(' ')), Number(line.slice(line.lastIndexOf(' ') + 1)));
   return m;

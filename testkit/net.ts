@@ -47,3 +47,13 @@ export async function waitForPort(port: number, deadline: number, gone: () => bo
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** METRICS_TOKEN the test servers are started with: /metrics is private (docs/operations.md). */
+export const TEST_METRICS_TOKEN = 'test-metrics-token-not-secret';
+
+/** The Prometheus text of a server started with TEST_METRICS_TOKEN. */
+export async function scrapeMetrics(httpUrl: string): Promise<string> {
+  const res = await fetch(`${httpUrl}/metrics`, { headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } });
+  if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
+  return res.text();
+}

@@ -2,7 +2,7 @@
 // port chosen here (testkit/child.ts); CPU and RSS are read from /proc.
 import { readFileSync } from 'node:fs';
 import { Listener } from '../../testkit/child.ts';
-import { freePort } from '../../testkit/net.ts';
+import { freePort, TEST_METRICS_TOKEN } from '../../testkit/net.ts';
 
 export { ROOT } from '../../testkit/child.ts';
 
@@ -52,7 +52,8 @@ export class Target extends Listener {
       port,
       nodeArgs: [...(kind === 'server' ? SERVER_NODE_FLAGS : []), ...profile, ...(opts.nodeArgs ?? [])],
       // The memory store unless a run asks for Redis: CI exports REDIS_URL for the Redis tests.
-      env: { ...process.env, LOG_LEVEL: 'error', REDIS_URL: '', ...opts.env },
+      // /metrics is private (METRICS_TOKEN): the bench reads it with the test token.
+      env: { ...process.env, LOG_LEVEL: 'error', REDIS_URL: '', METRICS_TOKEN: TEST_METRICS_TOKEN, ...opts.env },
     });
     this.kind = kind;
   }

@@ -5,9 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { createAuthFrame, createIdentity, randomId, toBase64 } from '../../protocol/index.ts';
 import type { ConnectionEvent } from '../index.ts';
 import { befriend, client, collect, eventually, server, user } from './integration.ts';
+import { scrapeMetrics } from '../../testkit/net.ts';
 
 async function metric(httpUrl: string, line: RegExp): Promise<number> {
-  const m = line.exec(await (await fetch(`${httpUrl}/metrics`)).text());
+  const m = line.exec(await scrapeMetrics(httpUrl));
   return m ? Number(m[1]) : 0;
 }
 

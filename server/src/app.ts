@@ -35,6 +35,8 @@ export interface RunningServer {
   readonly url: string;
   /** http://127.0.0.1:PORT */
   readonly httpUrl: string;
+  /** The private /metrics listener's port (METRICS_PORT), when there is one. */
+  readonly metricsPort: number | undefined;
   readonly store: Store;
   readonly config: Config;
   /** Graceful: stop listening, close every socket with 1001 GOING_AWAY, close the store. */
@@ -136,8 +138,12 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
 
   const app = uWS.App();
   app.ws('/ws', wsBehavior(ctx, routeFrame));
-  const stopHttp = registerHttp(app, ctx);
+  const metricsApp = config.metricsPort === undefined ? undefined : uWS.App();
+  const stopHttp = registerHttp(app, ctx, metricsApp);
   const listenSocket = await listen(app, config.host, config.port);
+  // Loopback only: a scraper on this host (or a sidecar) reads it; nothing outside can.
+  const metricsSocket = metricsApp ? await listen(metricsApp, '127.0.0.1', config.metricsPort!) : undefined;
+  const metricsPort = metricsSocket ? uWS.us_socket_local_port(metricsSocket as unknown as uWS.us_socket) : undefined;
   const port = uWS.us_socket_local_port(listenSocket as unknown as uWS.us_socket);
   for (const o of publicOrigins(config, port)) ctx.publicOrigins.add(o);
   const stopMaintenance = startMaintenance(ctx, rawStore);
@@ -149,16 +155,19 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     stopMaintenance();
     stopHttp();
     uWS.us_listen_socket_close(listenSocket);
+    if (metricsSocket) uWS.us_listen_socket_close(metricsSocket);
   };
   /** Also ends idle HTTP keep-alive sockets, which would otherwise keep the process alive. */
   const closeApp = (): void => {
     (app as unknown as { close?: () => void }).close?.();
+    (metricsApp as unknown as { close?: () => void } | undefined)?.close?.();
   };
 
   return {
     port,
     url: `ws://${host}:${port}/ws`,
     httpUrl: `http://${host}:${port}`,
+    metricsPort,
     store: rawStore,
     config,
     async close() {

@@ -1,6 +1,10 @@
 // HTTP on the WebSocket's port: /health (503 "degraded" while Redis is away), /stats (aggregate counts only: never an ID),
-// /metrics (Prometheus) and the PWA. Every response carries the security headers.
+// and the PWA. /metrics (Prometheus) is not public: it is served on METRICS_PORT (127.0.0.1), or on
+// the public port only to a request bearing METRICS_TOKEN; anyone else gets 404. Its counters move
+// with single actions (an invitation to someone online is answered by frames and acks a stranger
+// could watch), so a public /metrics was an online oracle. Every response carries the security headers.
 import type uWS from 'uWebSockets.js';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Config } from './config.ts';
 import type { ServerContext } from './context.ts';
@@ -119,10 +123,10 @@ export async function stats(ctx: ServerContext) {
     onlineIdentities: ctx.hub.identityCount,
     visibleIdentities: ctx.presence.onlineCount,
     presenceSubscriptions: ctx.hub.subscriptionCount,
+    // Mailbox sizes are not here: an invitation to someone is removed when one of their devices
+    // acknowledges it, so the entry count after a stranger's invitation said whether they were
+    // online. They are in /metrics, which is private.
     pendingInvitations: c.invitationsPending,
-    mailboxStreams: c.streams,
-    mailboxEntries: c.entries,
-    mailboxBytes: c.bytes,
     messagesRouted: m.total('envelopes_routed_total'),
     ephemeralRouted: m.get('envelopes_routed_total', 'ephemeral'),
     deliveredNotices: m.get('delivered_notices_total'),
@@ -187,8 +191,22 @@ async function metricsText(ctx: ServerContext, probes: Probes): Promise<string> 
   ]);
 }
 
-/** Registers the HTTP routes; returns a function that stops the event-loop probe. */
-export function registerHttp(app: uWS.TemplatedApp, ctx: ServerContext): () => void {
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+/** Whether an Authorization header opens /metrics on the public port (constant time in the token). */
+export function metricsAuthorized(config: Pick<Config, 'metricsToken'>, authorization: string): boolean {
+  if (config.metricsToken === undefined) return false;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  return m !== null && timingSafeEqual(digest(m[1]!), digest(config.metricsToken));
+}
+
+/**
+ * Registers the HTTP routes; returns a function that stops the event-loop probe. `metricsApp`: the
+ * private listener (METRICS_PORT), where /metrics needs no token.
+ */
+export function registerHttp(app: uWS.TemplatedApp, ctx: ServerContext, metricsApp?: uWS.TemplatedApp): () => void {
   const files = new StaticFiles(ctx.config.staticDir);
   const { metrics, config } = ctx;
   const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
@@ -208,10 +226,19 @@ export function registerHttp(app: uWS.TemplatedApp, ctx: ServerContext): () => v
     later(res, ctx, tls(req), async () => json('200 OK', await stats(ctx)));
   });
 
-  app.get('/metrics', (res, req) => {
+  const serveMetrics = (res: uWS.HttpResponse, hsts: string | undefined): void => {
     metrics.inc('http_requests_total', 'metrics');
-    later(res, ctx, tls(req), async () => ({ status: '200 OK', type: 'text/plain; version=0.0.4; charset=utf-8', body: await metricsText(ctx, probes) }));
+    later(res, ctx, hsts, async () => ({ status: '200 OK', type: 'text/plain; version=0.0.4; charset=utf-8', body: await metricsText(ctx, probes) }));
+  };
+  app.get('/metrics', (res, req) => {
+    const hsts = tls(req);
+    if (metricsAuthorized(config, req.getHeader('authorization'))) return serveMetrics(res, hsts);
+    // As if there were no such path: nothing tells a stranger that a token would open it.
+    metrics.inc('http_requests_total', 'static');
+    write(res, { status: '404 Not Found', type: 'text/plain; charset=utf-8', body: 'Not Found\n', hsts });
   });
+  metricsApp?.get('/metrics', (res) => serveMetrics(res, undefined));
+  metricsApp?.any('/*', (res) => write(res, { status: '404 Not Found', type: 'text/plain; charset=utf-8', body: 'Not Found\n' }));
 
   app.any('/*', (res, req) => {
     const method = req.getMethod();

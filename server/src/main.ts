@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     log.error('start_failed', { error: message });
     process.exit(1);
   }
-  log.info('listening', { host: config.host, port: server.port, store: server.store.kind, epoch: server.store.epoch });
+  log.info('listening', { host: config.host, port: server.port, metricsPort: server.metricsPort, store: server.store.kind, epoch: server.store.epoch });
 
   let closing = false;
   const shutdown = (signal: string): void => {

@@ -18,6 +18,7 @@ import {
   type InstanceOptions,
 } from './helpers/cluster.ts';
 import { connectAs, grant, invitationTo, newIdentity, type Frame, type RawClient } from './helpers/rawClient.ts';
+import { scrapeMetrics } from '../../testkit/net.ts';
 
 const skip = await scaleOutGate('the multi-instance tests (server/test/cluster.test.ts)', { redisServer: true });
 
@@ -51,7 +52,7 @@ const presenceOf = (id: string, online?: boolean) => (f: Frame) => f.type === 'p
 const count = (c: RawClient, pred: (f: Frame) => boolean) => c.received.filter(pred).length;
 
 async function metric(node: Instance, name: string): Promise<number> {
-  const text = await (await fetch(`${node.httpUrl}/metrics`)).text();
+  const text = await scrapeMetrics(node.httpUrl);
   return Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
 }
 

@@ -10,6 +10,7 @@ import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
 import { SECURITY_HEADERS } from '../src/http.ts';
 import { start } from './helpers/server.ts';
+import { scrapeMetrics, TEST_METRICS_TOKEN } from '../../testkit/net.ts';
 
 type Headers = IncomingHttpHeaders;
 
@@ -58,7 +59,8 @@ describe('security headers', () => {
     const responses: [string, { status: number; headers: Headers }][] = [
       ['/health', await get(srv.httpUrl, '/health')],
       ['/stats', await get(srv.httpUrl, '/stats')],
-      ['/metrics', await get(srv.httpUrl, '/metrics')],
+      ['/metrics', await get(srv.httpUrl, '/metrics', { headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } })],
+      ['/metrics without the token', await get(srv.httpUrl, '/metrics')],
       ['/', await get(srv.httpUrl, '/')],
       ['404', await get(srv.httpUrl, '/nope.js')],
       ['400', await get(srv.httpUrl, '/%00')],
@@ -72,6 +74,7 @@ describe('security headers', () => {
       ['/health', 200],
       ['/stats', 200],
       ['/metrics', 200],
+      ['/metrics without the token', 404],
       ['/', 200],
       ['404', 404],
       ['400', 400],
@@ -114,7 +117,7 @@ describe('security headers', () => {
     const expected = `max-age=${365 * 86_400}`;
     for (const r of [
       await get(trusted.httpUrl, '/health', { headers: behindTls }),
-      await get(trusted.httpUrl, '/metrics', { headers: behindTls }),
+      await get(trusted.httpUrl, '/metrics', { headers: { ...behindTls, authorization: `Bearer ${TEST_METRICS_TOKEN}` } }),
       await get(trusted.httpUrl, '/', { headers: behindTls }),
       await get(trusted.httpUrl, '/', { method: 'POST', headers: { ...behindTls, 'Content-Length': '0' } }),
       await upgrade(trusted.url, behindTls),
@@ -136,7 +139,7 @@ describe('/metrics probes', () => {
   it('reports event-loop delay since the previous scrape, heap, and bytes waiting in sockets', async () => {
     const srv = await start();
     const scrape = async (): Promise<Map<string, number>> => {
-      const text = await (await fetch(`${srv.httpUrl}/metrics`)).text();
+      const text = await scrapeMetrics(srv.httpUrl);
       return new Map(text.split('\n').filter((l) => l.startsWith('sm_')).map((l) => [l.slice(0, l.lastIndexOf(' ')), Number(l.slice(l.lastIndexOf(' ') + 1))]));
     };
     await scrape();

@@ -9,6 +9,7 @@ import { clientAddress, limitKey } from '../src/ip.ts';
 import { MemoryStore } from '../src/store/memory.ts';
 import { connectAs, grant, invitationTo, newIdentity, RawClient, type AuthOptions } from './helpers/rawClient.ts';
 import { expectHonestPairWorks, fakeClock, start, track } from './helpers/server.ts';
+import { scrapeMetrics } from '../../testkit/net.ts';
 
 /** Connects as identity from `address` (believed because the test servers trust one proxy hop). */
 async function from(url: string, address: string, identity = newIdentity(), opts: AuthOptions = {}): Promise<RawClient> {
@@ -38,7 +39,7 @@ async function sent(c: RawClient, to: string): Promise<void> {
 }
 
 async function metric(httpUrl: string, line: RegExp): Promise<number> {
-  const text = await (await fetch(`${httpUrl}/metrics`)).text();
+  const text = await scrapeMetrics(httpUrl);
   const m = line.exec(text);
   return m ? Number(m[1]) : 0;
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'redis';
 import { randomId } from '../../../protocol/index.ts';
-import { freePort } from '../../../testkit/net.ts';
+import { freePort, TEST_METRICS_TOKEN } from '../../../testkit/net.ts';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ROOT = new URL('../../../', import.meta.url).pathname;
@@ -146,6 +146,7 @@ export class Instance {
         PRESENCE_DEBOUNCE: '300ms',
         INSTANCE_TTL: '2s',
         HEARTBEAT_INTERVAL: '5s',
+        METRICS_TOKEN: TEST_METRICS_TOKEN,
         ...opts.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,7 +4,7 @@ import { afterEach, expect } from 'vitest';
 import { startServer, type RunningServer, type StartOptions } from '../../src/app.ts';
 import type { Config } from '../../src/config.ts';
 import { silentLogger } from '../../src/log.ts';
-import { freePort } from '../../../testkit/net.ts';
+import { freePort, TEST_METRICS_TOKEN } from '../../../testkit/net.ts';
 import type { Identity } from '../../../protocol/index.ts';
 import { connectAs, connectedPair, type RawClient } from './rawClient.ts';
 
@@ -23,7 +23,7 @@ export async function start(config: Partial<Config> = {}, opts: Omit<StartOption
   // Behind a proxy the server must be told where clients dial (PUBLIC_ORIGINS); tests dial it directly.
   const behindProxy = (config.trustProxy ?? 0) > 0 && (config.publicOrigins ?? []).length === 0 ? await directOrigin(config.port) : {};
   const srv = await startServer({
-    config: { host: '127.0.0.1', port: 0, staticDir: '/nonexistent-static-dir', ...config, ...behindProxy },
+    config: { host: '127.0.0.1', port: 0, staticDir: '/nonexistent-static-dir', metricsToken: TEST_METRICS_TOKEN, ...config, ...behindProxy },
     log: opts.log ?? silentLogger(),
     ...(opts.store ? { store: opts.store } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
