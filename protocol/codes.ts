@@ -27,6 +27,7 @@ export const ERRORS = {
   ORIGIN_FORBIDDEN: spec(4403, 'origin is not allowed', true),
   SERVER_FULL: spec(4503, 'the server is at its connection limit; retry later', true, true),
   TOO_MANY_DEVICES: spec(4504, 'this Session ID has too many connected devices', true, true),
+  TOO_MANY_CONNECTIONS: spec(4505, 'too many sockets from this address (or too many not yet authenticated); retry later', true, true),
   GOING_AWAY: spec(1001, 'server is shutting down; reconnect', true, true),
   INTERNAL: spec(1011, 'internal server error', true, true),
 

@@ -42,6 +42,9 @@ export const ENTRY: Record<TargetKind, string> = {
   server: 'server/src/main.ts',
 };
 
+/** Every simulated client connects from 127.0.0.1: the per-address socket caps must not apply. */
+const LOAD_FROM_ONE_ADDRESS = { MAX_CONNECTIONS_PER_IP: '10000000', MAX_UNAUTH_PER_IP: '10000000' };
+
 export class Target extends Listener {
   readonly kind: TargetKind;
 
@@ -53,7 +56,7 @@ export class Target extends Listener {
       nodeArgs: [...(kind === 'server' ? SERVER_NODE_FLAGS : []), ...profile, ...(opts.nodeArgs ?? [])],
       // The memory store unless a run asks for Redis: CI exports REDIS_URL for the Redis tests.
       // /metrics is private (METRICS_TOKEN): the bench reads it with the test token.
-      env: { ...process.env, LOG_LEVEL: 'error', REDIS_URL: '', METRICS_TOKEN: TEST_METRICS_TOKEN, ...opts.env },
+      env: { ...process.env, LOG_LEVEL: 'error', REDIS_URL: '', METRICS_TOKEN: TEST_METRICS_TOKEN, ...LOAD_FROM_ONE_ADDRESS, ...opts.env },
     });
     this.kind = kind;
   }

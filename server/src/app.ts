@@ -1,6 +1,7 @@
 // Builds and starts one relay: config, store, hub, bus, presence, the uWS app with /ws and HTTP,
 // the maintenance timers; returns a handle that closes it gracefully or kills it abruptly.
 import uWS from 'uWebSockets.js';
+import { AddressCounts } from './addresses.ts';
 import type { Cluster } from './cluster.ts';
 import { checkConfig, defaultConfig, type Config } from './config.ts';
 import { backpressure, helloLimits, mailboxLimits, type LiveSocket, type ServerContext } from './context.ts';
@@ -134,6 +135,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     publicOrigins: new Set<string>(),
     startedAt: Date.now(),
     sockets,
+    addresses: new AddressCounts(config),
   };
 
   const app = uWS.App();

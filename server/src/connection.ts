@@ -18,7 +18,6 @@ import { StreamFeed, type FeedSocket } from './feed.ts';
 import { GrantSet } from './grants.ts';
 import { nextNonce } from './nonce.ts';
 import type { HubSocket } from './hub.ts';
-import { clientAddress } from './ip.ts';
 import type { EntryKind } from './store/types.ts';
 import { errorText } from './wire.ts';
 
@@ -30,8 +29,8 @@ export type ConnState = LiveSocket['state'];
  */
 export interface SocketData {
   origin: string;
-  ip: string;
-  forwardedFor: string;
+  /** The client's address as limits see it (ip.ts clientAddress), counted in ctx.addresses. */
+  address: string;
   conn?: Conn;
 }
 
@@ -120,9 +119,9 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
   ) {
     this.feed = new StreamFeed(this, ctx);
     const data = ws.getUserData();
-    this.address = clientAddress(data.ip, data.forwardedFor, ctx.config.trustProxy);
-    // Nothing reads them after this: let an idle socket not hold three header strings.
-    data.origin = data.ip = data.forwardedFor = '';
+    this.address = data.address;
+    // Nothing reads them after this: let an idle socket not hold the header strings.
+    data.origin = data.address = '';
   }
 
   get open(): boolean {
@@ -174,6 +173,7 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
     clearTimeout(this.authTimer);
     this.authTimer = undefined;
     this.nonce = '';
+    this.ctx.addresses.authenticated(this.address);
     this.setState('ready');
   }
 
@@ -329,6 +329,7 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
     this.outBytes = 0;
     const { ctx } = this;
     ctx.sockets.delete(this);
+    ctx.addresses.release(this.address, wasReady);
     ctx.metrics.inc('connections_closed_total');
     if (wasReady) {
       ctx.hub.remove(this);

@@ -1,6 +1,7 @@
 // What every handler may use, built once per server by app.ts. Time and randomness come from here
 // so tests control them.
 import { MAX_CT_BYTES, type Limits, type VerifyFn } from '../../protocol/index.ts';
+import type { AddressCounts } from './addresses.ts';
 import type { Cluster } from './cluster.ts';
 import type { Config } from './config.ts';
 import type { Bus, Hub } from './hub.ts';
@@ -46,6 +47,8 @@ export interface ServerContext {
   /** Above this many buffered bytes a socket stops taking stream entries and catches up on drain. */
   readonly highWater: number;
   readonly startedAt: number;
+  /** Open sockets per client address, against MAX_CONNECTIONS_PER_IP and MAX_UNAUTH_PER_IP. */
+  readonly addresses: AddressCounts;
   /** Every open socket, authenticated or not (the Hub only knows authenticated ones). */
   readonly sockets: Set<LiveSocket>;
 }

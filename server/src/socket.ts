@@ -5,7 +5,9 @@ import { idleTimeoutSeconds } from './config.ts';
 import { Conn, type Router, type SocketData } from './connection.ts';
 import type { ServerContext } from './context.ts';
 import { hstsFor, writeSecurityHeaders } from './http.ts';
+import { clientAddress, forwardedForOf } from './ip.ts';
 import { originAllowed } from './origin.ts';
+import { ERRORS } from '../../protocol/index.ts';
 import { errorText } from './wire.ts';
 
 export function wsBehavior(ctx: ServerContext, route: Router): uWS.WebSocketBehavior<SocketData> {
@@ -28,7 +30,7 @@ export function wsBehavior(ctx: ServerContext, route: Router): uWS.WebSocketBeha
       const key = req.getHeader('sec-websocket-key');
       const protocol = req.getHeader('sec-websocket-protocol');
       const extensions = req.getHeader('sec-websocket-extensions');
-      const forwardedFor = req.getHeader('x-forwarded-for');
+      const forwardedFor = forwardedForOf(req);
       const hsts = hstsFor(config, req.getHeader('x-forwarded-proto'));
       const ip = Buffer.from(res.getRemoteAddressAsText()).toString();
       if (!originAllowed(origin, host, config.allowedOrigins)) {
@@ -46,7 +48,7 @@ export function wsBehavior(ctx: ServerContext, route: Router): uWS.WebSocketBeha
         res.writeStatus('101 Switching Protocols');
         writeSecurityHeaders(res, hsts);
         // `conn` declared now: added later it would give every socket's data an extra property array.
-        res.upgrade<SocketData>({ origin, ip, forwardedFor, conn: undefined }, key, protocol, extensions, context);
+        res.upgrade<SocketData>({ origin, address: clientAddress(ip, forwardedFor, config.trustProxy), conn: undefined }, key, protocol, extensions, context);
       });
     },
 
@@ -62,12 +64,21 @@ export function wsBehavior(ctx: ServerContext, route: Router): uWS.WebSocketBeha
         return;
       }
       const data = ws.getUserData();
-      const ip = data.ip;
+      const refused = ctx.addresses.admit(data.address);
+      if (refused !== null) {
+        metrics.inc('connections_rejected_total', refused === 'total' ? 'address' : 'address_unauthenticated');
+        metrics.inc('errors_total', 'TOO_MANY_CONNECTIONS');
+        ws.cork(() => {
+          ws.send(errorText('TOO_MANY_CONNECTIONS'), false);
+          ws.end(ERRORS.TOO_MANY_CONNECTIONS.close, 'TOO_MANY_CONNECTIONS');
+        });
+        return;
+      }
       const conn = new Conn(ws, ctx, route);
       data.conn = conn;
       ctx.sockets.add(conn);
       metrics.inc('connections_opened_total');
-      ctx.log.debug('conn_open', { conn: conn.id, ip });
+      ctx.log.debug('conn_open', { ip: data.address });
       conn.start();
     },
 

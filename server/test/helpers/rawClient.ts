@@ -35,7 +35,7 @@ export interface AuthOptions {
 
 export interface ConnectOptions {
   origin?: string;
-  headers?: Record<string, string>;
+  headers?: Record<string, string | string[]>;
 }
 
 const DEFAULT_TIMEOUT = 5000;
