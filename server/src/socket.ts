@@ -78,7 +78,8 @@ export function wsBehavior(ctx: ServerContext, route: Router): uWS.WebSocketBeha
       data.conn = conn;
       ctx.sockets.add(conn);
       metrics.inc('connections_opened_total');
-      ctx.log.debug('conn_open', { ip: data.address });
+      // No connection id here: an address must not be joinable to what the socket does later.
+      ctx.log.debug('conn_open', { ip: conn.address });
       conn.start();
     },
 
