@@ -15,10 +15,6 @@ export const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
   ['X-Content-Type-Options', 'nosniff'],
   ['Referrer-Policy', 'no-referrer'],
   ['X-Frame-Options', 'DENY'],
-  [
-    'Content-Security-Policy',
-    "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-  ],
   // A window this app opens, or that opens it, gets no handle on it (no cross-window scripting).
   ['Cross-Origin-Opener-Policy', 'same-origin'],
   // Nothing here (the app, /metrics, /stats) may be embedded by another site.
@@ -37,7 +33,31 @@ export function hstsFor(config: Pick<Config, 'trustProxy' | 'hstsMaxAgeMs'>, for
   return proto === 'https' ? `max-age=${Math.floor(config.hstsMaxAgeMs / 1000)}` : undefined;
 }
 
-export function writeSecurityHeaders(res: uWS.HttpResponse, hsts?: string): void {
+/**
+ * The CSP, with connect-src limited to this server's public WebSocket origins (PUBLIC_ORIGINS, or
+ * the defaults of publicOrigins.ts) and 'self': a script injected despite everything else could not
+ * send what it reads to a host of its choosing over a WebSocket.
+ */
+export function contentSecurityPolicy(origins: Iterable<string>): string {
+  // CSP host sources cannot spell an IPv6 literal; a page served from one reaches it as 'self'.
+  const connect = ["'self'", ...[...origins].filter((o) => !o.includes('[')).sort()].join(' ');
+  return `default-src 'self'; connect-src ${connect}; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'`;
+}
+
+const cspCache = new WeakMap<ServerContext, string>();
+
+/** This server's CSP (its public origins are fixed once it listens, before any request). */
+export function cspOf(ctx: ServerContext): string {
+  let csp = cspCache.get(ctx);
+  if (csp === undefined) {
+    csp = contentSecurityPolicy(ctx.publicOrigins);
+    if (ctx.publicOrigins.size > 0) cspCache.set(ctx, csp);
+  }
+  return csp;
+}
+
+export function writeSecurityHeaders(res: uWS.HttpResponse, csp: string, hsts?: string): void {
+  res.writeHeader('Content-Security-Policy', csp);
   for (const [k, v] of SECURITY_HEADERS) res.writeHeader(k, v);
   if (hsts !== undefined) res.writeHeader('Strict-Transport-Security', hsts);
 }
@@ -54,10 +74,10 @@ interface Reply {
   readonly hsts?: string | undefined;
 }
 
-function write(res: uWS.HttpResponse, r: Reply): void {
+function write(res: uWS.HttpResponse, r: Reply, csp: string): void {
   res.cork(() => {
     res.writeStatus(r.status);
-    writeSecurityHeaders(res, r.hsts);
+    writeSecurityHeaders(res, csp, r.hsts);
     res.writeHeader('Content-Type', r.type);
     res.writeHeader('Cache-Control', r.cache ?? 'no-store');
     if (r.encoding !== undefined) res.writeHeader('Content-Encoding', r.encoding);
@@ -77,11 +97,11 @@ function later(res: uWS.HttpResponse, ctx: ServerContext, hsts: string | undefin
   });
   work().then(
     (r) => {
-      if (!aborted) write(res, { ...r, hsts });
+      if (!aborted) write(res, { ...r, hsts }, cspOf(ctx));
     },
     (err: unknown) => {
       ctx.log.error('http_error', { error: err instanceof Error ? err.message : String(err) });
-      if (!aborted) write(res, { ...json('503 Service Unavailable', { status: 'unavailable' }), hsts });
+      if (!aborted) write(res, { ...json('503 Service Unavailable', { status: 'unavailable' }), hsts }, cspOf(ctx));
     },
   );
 }
@@ -218,7 +238,7 @@ export function registerHttp(app: uWS.TemplatedApp, ctx: ServerContext, metricsA
   app.get('/health', (res, req) => {
     metrics.inc('http_requests_total', 'health');
     const h = health(ctx);
-    write(res, { ...json(h.status === 'ok' ? '200 OK' : '503 Service Unavailable', h), hsts: tls(req) });
+    write(res, { ...json(h.status === 'ok' ? '200 OK' : '503 Service Unavailable', h), hsts: tls(req) }, cspOf(ctx));
   });
 
   app.get('/stats', (res, req) => {
@@ -235,10 +255,10 @@ export function registerHttp(app: uWS.TemplatedApp, ctx: ServerContext, metricsA
     if (metricsAuthorized(config, req.getHeader('authorization'))) return serveMetrics(res, hsts);
     // As if there were no such path: nothing tells a stranger that a token would open it.
     metrics.inc('http_requests_total', 'static');
-    write(res, { status: '404 Not Found', type: 'text/plain; charset=utf-8', body: 'Not Found\n', hsts });
+    write(res, { status: '404 Not Found', type: 'text/plain; charset=utf-8', body: 'Not Found\n', hsts }, cspOf(ctx));
   });
   metricsApp?.get('/metrics', (res) => serveMetrics(res, undefined));
-  metricsApp?.any('/*', (res) => write(res, { status: '404 Not Found', type: 'text/plain; charset=utf-8', body: 'Not Found\n' }));
+  metricsApp?.any('/*', (res) => write(res, { status: '404 Not Found', type: 'text/plain; charset=utf-8', body: 'Not Found\n' }, cspOf(ctx)));
 
   app.any('/*', (res, req) => {
     const method = req.getMethod();
@@ -249,7 +269,7 @@ export function registerHttp(app: uWS.TemplatedApp, ctx: ServerContext, metricsA
       metrics.inc('http_requests_total', 'other');
       res.cork(() => {
         res.writeStatus('405 Method Not Allowed');
-        writeSecurityHeaders(res, hsts);
+        writeSecurityHeaders(res, cspOf(ctx), hsts);
         res.writeHeader('Allow', 'GET, HEAD').writeHeader('Content-Type', 'text/plain; charset=utf-8').end('Method Not Allowed\n');
       });
       return;

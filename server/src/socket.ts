@@ -4,7 +4,7 @@ import uWS from 'uWebSockets.js';
 import { idleTimeoutSeconds } from './config.ts';
 import { Conn, type Router, type SocketData } from './connection.ts';
 import type { ServerContext } from './context.ts';
-import { hstsFor, writeSecurityHeaders } from './http.ts';
+import { cspOf, hstsFor, writeSecurityHeaders } from './http.ts';
 import { clientAddress, forwardedForOf } from './ip.ts';
 import { originAllowed } from './origin.ts';
 import { ERRORS } from '../../protocol/index.ts';
@@ -38,7 +38,7 @@ export function wsBehavior(ctx: ServerContext, route: Router): uWS.WebSocketBeha
         ctx.log.info('origin_forbidden', { origin: origin.slice(0, 100) });
         res.cork(() => {
           res.writeStatus('403 Forbidden');
-          writeSecurityHeaders(res, hsts);
+          writeSecurityHeaders(res, cspOf(ctx), hsts);
           res.writeHeader('Content-Type', 'text/plain; charset=utf-8').end('ORIGIN_FORBIDDEN: origin is not allowed\n');
         });
         return;
@@ -46,7 +46,7 @@ export function wsBehavior(ctx: ServerContext, route: Router): uWS.WebSocketBeha
       // The 101 carries the security headers too: every HTTP response this server writes does.
       res.cork(() => {
         res.writeStatus('101 Switching Protocols');
-        writeSecurityHeaders(res, hsts);
+        writeSecurityHeaders(res, cspOf(ctx), hsts);
         // `conn` declared now: added later it would give every socket's data an extra property array.
         res.upgrade<SocketData>({ origin, address: clientAddress(ip, forwardedFor, config.trustProxy), conn: undefined }, key, protocol, extensions, context);
       });

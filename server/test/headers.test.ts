@@ -45,12 +45,22 @@ function upgrade(url: string, headers: Record<string, string> = {}, origin?: str
 
 function expectSecurityHeaders(h: Headers, what: string): void {
   for (const [k, v] of SECURITY_HEADERS) expect(h[k.toLowerCase()], `${what}: ${k}`).toBe(v);
+  expect(h['content-security-policy'], `${what}: CSP`).toMatch(/^default-src 'self'; connect-src 'self' ws:\/\//);
 }
 
 function site(): string {
   const dir = mkdtempSync(join(tmpdir(), 'sm-headers-'));
   writeFileSync(join(dir, 'index.html'), '<!doctype html><title>x</title>');
   return dir;
+}
+
+function parseCsp(header: string): Map<string, string[]> {
+  return new Map(
+    header
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .map(([name, ...values]) => [name!, values]),
+  );
 }
 
 describe('security headers', () => {
@@ -90,13 +100,9 @@ describe('security headers', () => {
     }
   });
 
-  it('have a strict CSP: scripts and styles from the origin only, no inline, no eval, no plugins, no framing', () => {
-    const csp = new Map(
-      SECURITY_HEADERS.find(([k]) => k === 'Content-Security-Policy')![1]
-        .split(';')
-        .map((d) => d.trim().split(/\s+/))
-        .map(([name, ...values]) => [name!, values]),
-    );
+  it('have a strict CSP: scripts and styles from the origin only, no inline, no eval, no plugins, no framing', async () => {
+    const srv = await start({ staticDir: site() });
+    const csp = parseCsp((await get(srv.httpUrl, '/')).headers['content-security-policy'] as string);
     expect(csp.get('default-src')).toEqual(["'self'"]);
     expect(csp.get('script-src')).toEqual(["'self'"]);
     expect(csp.get('style-src')).toEqual(["'self'"]);
@@ -109,6 +115,18 @@ describe('security headers', () => {
     }
     // data: only for images (QR codes, avatars), never for scripts.
     expect(csp.get('script-src')).not.toContain('data:');
+  });
+
+  it("limits connect-src to the server's public WebSocket origins, never any ws:/wss: host (issue 11, finding 14)", async () => {
+    const configured = await start({ staticDir: site(), publicOrigins: ['wss://chat.example.com', 'ws://10.0.0.5:8080'] });
+    for (const r of [await get(configured.httpUrl, '/'), await get(configured.httpUrl, '/health'), await upgrade(configured.url)]) {
+      expect(parseCsp(r.headers['content-security-policy'] as string).get('connect-src')).toEqual(["'self'", 'ws://10.0.0.5:8080', 'wss://chat.example.com']);
+    }
+    const local = await start({ staticDir: site() });
+    const connect = parseCsp((await get(local.httpUrl, '/')).headers['content-security-policy'] as string).get('connect-src')!;
+    expect(connect).toContain(`ws://127.0.0.1:${local.port}`);
+    expect(connect).toContain(`ws://localhost:${local.port}`);
+    expect(connect.filter((v) => v === 'ws:' || v === 'wss:' || v === '*' || !/^('self'|wss?:\/\/[^*]+)$/.test(v))).toEqual([]);
   });
 
   it('HSTS: only when a trusted proxy says the request came over https, and HSTS_MAX_AGE is not 0', async () => {
