@@ -6,6 +6,14 @@ import { describe, expect, it } from 'vitest';
 import { TEST_METRICS_TOKEN } from '../../testkit/net.ts';
 import { connectAs, invitationTo, newIdentity, type RawClient } from './helpers/rawClient.ts';
 import { start, track } from './helpers/server.ts';
+import { redisUnreachable, REDIS_URL } from './helpers/cluster.ts';
+import { randomId } from '../../protocol/index.ts';
+
+const redisDown = await redisUnreachable();
+const STORES = [
+  { name: 'memory', config: () => ({}), skip: false },
+  { name: 'redis', config: () => ({ redisUrl: REDIS_URL, redisKeyPrefix: `test:metrics:${randomId().slice(0, 8)}:` }), skip: redisDown !== undefined },
+];
 
 async function status(url: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
   const res = await fetch(url, { headers });
@@ -61,9 +69,10 @@ describe('/metrics is private', () => {
     expect((await status(`http://127.0.0.1:${srv.metricsPort}/stats`)).status).toBe(404);
   });
 
-  it("a stranger's invitation moves the public figures alike for someone online (hidden) and someone offline", async () => {
+  // Redis only where one answers (as store.redis.test.ts decides).
+  it.each(STORES.filter((x) => !x.skip))("a stranger's invitation moves the public figures alike for someone online (hidden) and someone offline ($name store)", async ({ config }) => {
     for (const metricsToken of [undefined, TEST_METRICS_TOKEN]) {
-      const srv = await start({ metricsToken });
+      const srv = await start({ ...config(), metricsToken });
       const [stranger, online, offline] = [newIdentity(), newIdentity(), newIdentity()];
       const o: RawClient = track(await connectAs(srv.url, online, { hidePresence: true }));
       const s = track(await connectAs(srv.url, stranger));
