@@ -1,7 +1,18 @@
 // End-to-end: the real relay (server/src/main.ts) serving the built PWA (dist/web, from
-// `npx vite build`, which this config does not run), real Chromium from Debian (never a downloaded
-// browser), two or more browser contexts per test. Each test runs on a phone and on a desktop.
-import { defineConfig } from '@playwright/test';
+// `npx vite build`, which this config does not run), a real Chromium already on the machine
+// (testkit/chromium.ts; never a downloaded one), two or more browser contexts per test. Each test
+// runs on a phone and on a desktop.
+import { chromium, defineConfig } from '@playwright/test';
+import { findChromium } from './testkit/chromium.ts';
+
+function chromiumPath(): string {
+  try {
+    return findChromium({ playwrightPath: () => chromium.executablePath() });
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(1);
+  }
+}
 
 const PORT = Number(process.env.E2E_PORT ?? 8790);
 export const BASE_URL = `http://127.0.0.1:${PORT}`;
@@ -31,7 +42,7 @@ export default defineConfig({
   use: {
     baseURL: BASE_URL,
     browserName: 'chromium',
-    launchOptions: { executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS },
+    launchOptions: { executablePath: chromiumPath(), args: CHROMIUM_ARGS },
     screenshot: 'only-on-failure',
     trace: process.env.E2E_TRACE ? 'on' : 'retain-on-failure',
     serviceWorkers: 'allow',

@@ -68,8 +68,6 @@ export interface ConnectionEvents {
   error: Error;
 }
 
-// Failures a reconnect cannot fix: the same keys would be refused again, forever.
-const STOP_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['AUTH_KEY_MISMATCH', 'AUTH_BAD_SIGNATURE', 'AUTH_REQUIRED', 'ORIGIN_FORBIDDEN']);
 
 /** The protocol error that a server close code stands for, if any (1001 → GOING_AWAY, …). */
 export function errorCodeForClose(close: number): ErrorCode | undefined {
@@ -236,7 +234,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   private _onClose(code: number, reason: string): void {
     const closeCode = errorCodeForClose(code);
     const err = this._lastError ?? (closeCode && closeCode !== 'GOING_AWAY' ? new ProtocolError(closeCode, reason || undefined) : undefined);
-    if (err && STOP_CODES.has(err.code)) {
+    if (err?.stopsReconnect) {
       this.emit('error', err);
       this.disconnect(code, err.message, false);
       return;

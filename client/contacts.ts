@@ -14,6 +14,7 @@ import {
 import { report, type ClientContext } from './context.ts';
 import type { Outbox } from './outbox.ts';
 import { randomId } from '../protocol/index.ts';
+import { atomically, Batch } from './batch.ts';
 import { CONTACTS_PER_BODY, type Bodies } from './body.ts';
 import type { Contact } from './storage.ts';
 
@@ -67,10 +68,10 @@ export class Contacts {
     return grant;
   }
 
-  /** Records an accepted contact (either side of an invitation, on any of my devices). */
-  async accepted(peer: string, held: Grant | undefined, issuedExp: number | undefined, displayName?: string): Promise<Contact> {
+  /** Records an accepted contact (either side of an invitation, on any of my devices), in batch b. */
+  async accepted(b: Batch, peer: string, held: Grant | undefined, issuedExp: number | undefined, displayName?: string): Promise<Contact> {
     const now = this._ctx.runtime.now();
-    const existing = await this._ctx.storage.getContact(peer);
+    const existing = await b.getContact(peer);
     const c: Contact = existing ?? { sessionId: peer, state: 'accepted', createdAt: now, updatedAt: now };
     if (c.state !== 'blocked') c.state = 'accepted';
     const grant = this.verifyHeldGrant(peer, held);
@@ -78,9 +79,10 @@ export class Contacts {
     if (issuedExp !== undefined && (c.issuedGrantExp === undefined || issuedExp > c.issuedGrantExp)) c.issuedGrantExp = issuedExp;
     if (displayName !== undefined && displayName !== '') c.displayName = displayName;
     c.updatedAt = now;
-    await this._ctx.storage.putContact(c);
-    if (c.heldGrant && c.state === 'accepted') this._ctx.send({ type: 'grants', grants: [c.heldGrant] });
-    this._ctx.events.emit('contact', c);
+    b.putContact(c);
+    const held2 = c.heldGrant;
+    if (held2 && c.state === 'accepted') b.after(() => this._ctx.send({ type: 'grants', grants: [held2] }));
+    b.emit('contact', c);
     return c;
   }
 
@@ -114,15 +116,18 @@ export class Contacts {
   async renewGrants(): Promise<number> {
     const now = this._ctx.runtime.now();
     let n = 0;
+    // The grant's envelope and the new expiry together: one without the other would renew never, or twice.
+    const b = new Batch(this._ctx);
     for (const c of await this._ctx.storage.listContacts()) {
       if (c.state !== 'accepted' || c.issuedGrantExp === undefined || c.issuedGrantExp - now >= GRANT_RENEW_BEFORE_MS) continue;
       const grant = createGrant(this._ctx.identity(), c.sessionId as SessionId, now);
-      await this._outbox.enqueue({ id: randomId(), to: c.sessionId, kind: 'grant', body: JSON.stringify({ t: 'grant', grant }) });
+      this._outbox.enqueue(b, { id: randomId(), to: c.sessionId, kind: 'grant', body: JSON.stringify({ t: 'grant', grant }) });
       c.issuedGrantExp = grant.exp;
       c.updatedAt = now;
-      await this._ctx.storage.putContact(c);
+      b.putContact(c);
       n++;
     }
+    await b.commit();
     return n;
   }
 
@@ -139,10 +144,12 @@ export class Contacts {
       if (c.revocation) s.revocation = c.revocation;
       return s;
     });
-    for (let i = 0; i < list.length; i += CONTACTS_PER_BODY) {
-      const body: Bodies['contacts'] = { t: 'contacts', contacts: list.slice(i, i + CONTACTS_PER_BODY) };
-      await this._outbox.enqueue({ id: randomId(), to: this._me(), kind: 'contacts', body: JSON.stringify(body) });
-    }
+    await atomically(this._ctx, (b) => {
+      for (let i = 0; i < list.length; i += CONTACTS_PER_BODY) {
+        const body: Bodies['contacts'] = { t: 'contacts', contacts: list.slice(i, i + CONTACTS_PER_BODY) };
+        this._outbox.enqueue(b, { id: randomId(), to: this._me(), kind: 'contacts', body: JSON.stringify(body) });
+      }
+    });
     if (list.length > 0) await this._outbox.flush();
     return list.length;
   }
@@ -150,24 +157,26 @@ export class Contacts {
   /** Contacts from another of my devices, merged: a block from any device wins. */
   async onContactsSync(list: readonly SyncedContact[]): Promise<void> {
     const me = this._me();
+    const b = new Batch(this._ctx);
     for (const s of list) {
       if (s.sessionId === me) continue;
       if (s.state === 'blocked') {
         const r = s.revocation;
         if (!r || r.from !== me || r.to !== s.sessionId || checkRevocation(r) !== null) continue;
         const now = this._ctx.runtime.now();
-        const c: Contact = (await this._ctx.storage.getContact(s.sessionId)) ?? { sessionId: s.sessionId, state: 'blocked', createdAt: now, updatedAt: now };
+        const c: Contact = (await b.getContact(s.sessionId)) ?? { sessionId: s.sessionId, state: 'blocked', createdAt: now, updatedAt: now };
         if (c.state === 'blocked' && c.revocation && c.revocation.iat >= r.iat) continue;
         c.state = 'blocked';
         c.revocation = r;
         if (s.displayName !== undefined && c.displayName === undefined) c.displayName = s.displayName;
         c.updatedAt = now;
-        await this._ctx.storage.putContact(c);
-        this._ctx.events.emit('contact', c);
+        b.putContact(c);
+        b.emit('contact', c);
       } else {
-        await this.accepted(s.sessionId, s.heldGrant, s.issuedGrantExp, s.displayName);
+        await this.accepted(b, s.sessionId, s.heldGrant, s.issuedGrantExp, s.displayName);
       }
     }
+    await b.commit();
   }
 
   /** Blocks `peer`: a signed revocation, sent now if connected and in every auth from now on. */

@@ -9,6 +9,7 @@ import type { Invitations } from './invitations.ts';
 import type { Messages } from './messages.ts';
 import type { Outbox } from './outbox.ts';
 import type { Presence } from './presence.ts';
+import type { PushRegistration } from './push.ts';
 import type { Stream } from './stream.ts';
 
 export interface Parts {
@@ -18,7 +19,11 @@ export interface Parts {
   readonly messages: Messages;
   readonly invitations: Invitations;
   readonly stream: Stream;
+  readonly push: PushRegistration;
 }
+
+/** One entry per server frame type: a frame type added to protocol/ without one fails to compile. */
+export type FrameHandlers = { [K in ServerFrame['type']]: (frame: ServerFrames[K], gen: number) => Promise<void> | void };
 
 export class Dispatcher {
   /** Revocations and grants that did not fit in the last auth frame: sent first after its ready. */
@@ -54,6 +59,7 @@ export class Dispatcher {
     const cursor = ready.resumed && stored ? stored : { epoch: ready.epoch, offset: 0 };
     if (!ready.resumed) await storage.setCursor(cursor);
     p.stream.reset(gen, cursor);
+    p.push.onReady(hello);
     // Before anything that needs them (presence_sub, sends): the server handles frames in order.
     for (const f of this._afterReady.splice(0)) this._ctx.send(f);
     for (const r of ready.grantsRejected) report(this._ctx, new Error(`${r.code}: the server refused the grant from ${r.from.slice(0, 8)}…`));
@@ -75,8 +81,7 @@ export class Dispatcher {
     return (this._handlers[frame.type] as (f: ServerFrame, gen: number) => Promise<void> | void)(frame, gen);
   }
 
-  /** One entry per server frame type: a frame type added to protocol/ without one fails to compile. */
-  private readonly _handlers: { [K in ServerFrame['type']]: (frame: ServerFrames[K], gen: number) => Promise<void> | void } = {
+  private readonly _handlers: FrameHandlers = {
     // The connection state machine consumes these before they reach the dispatcher.
     hello: () => {},
     ready: () => {},
@@ -103,11 +108,12 @@ export class Dispatcher {
       if (frame.to === this._ctx.identity().sessionId && frame.offset !== undefined) await this._p.stream.ownEntry(gen, frame.offset);
     },
     ok: async (frame) => {
+      if (this._p.push.onOk(frame)) return;
       await this._p.invitations.onOk(frame);
     },
     presence: (frame) => this._p.presence.onPresence(frame),
     error: async (frame) => {
-      if ((await this._p.outbox.onError(frame)) || (await this._p.invitations.onError(frame))) return;
+      if (this._p.push.onError(frame) || (await this._p.outbox.onError(frame)) || (await this._p.invitations.onError(frame))) return;
       this._p.presence.onError(frame);
       report(this._ctx, errorFromFrame(frame));
     },

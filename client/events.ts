@@ -1,6 +1,6 @@
 // What the SDK tells the app. Payloads are plain data; records are copies of what is stored.
 import type { ConnectionState } from './connection.ts';
-import type { Contact, InvitationDirection, InvitationRecord, LocalInvitationStatus, MessageStatus, StoredMessage } from './storage.ts';
+import type { Contact, Conversation, InvitationDirection, InvitationRecord, LocalInvitationStatus, MessageStatus, StoredMessage } from './storage.ts';
 
 export interface StatusEvent {
   /** Message id. */
@@ -9,6 +9,10 @@ export interface StatusEvent {
   readonly status: MessageStatus;
   /** Error code when failed. */
   readonly reason?: string;
+  /** Failed, but refused for now only: the SDK sends it again by itself (retryAfterMs, backoff). */
+  readonly retrying?: true;
+  /** The message as stored with this status: no need to read it again. */
+  readonly message: StoredMessage;
 }
 
 export interface TypingEvent {
@@ -43,6 +47,15 @@ export interface ReadEvent {
   readonly peer: string;
   /** Incoming message ids now marked read (on this device or another of mine). */
   readonly ids: readonly string[];
+  /** Those messages as now stored. */
+  readonly messages: readonly StoredMessage[];
+}
+
+/** A conversation record changed (a message in or out, messages read). */
+export interface ConversationEvent {
+  readonly conversation: Conversation;
+  /** Its last message, when that is what changed it. */
+  readonly last?: StoredMessage;
 }
 
 export interface ClientEvents {
@@ -58,6 +71,8 @@ export interface ClientEvents {
   connection: ConnectionEvent;
   contact: Contact;
   read: ReadEvent;
+  /** The conversation's record as now stored: the chat list needs no read. */
+  conversation: ConversationEvent;
   /** Something failed that the SDK handled (a box that did not open, a refused request, …). */
   error: Error;
 }

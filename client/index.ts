@@ -20,12 +20,14 @@ export {
   type Settings,
   type Storage,
   type StoredIdentity,
+  type StorageWrite,
   type StoredMessage,
   type StreamCursor,
 } from './storage.ts';
 export type {
   ClientEvents,
   ConnectionEvent,
+  ConversationEvent,
   InvitationUpdateEvent,
   PresenceEvent,
   ReadEvent,
@@ -44,4 +46,6 @@ export {
   type WebSocketLike,
 } from './connection.ts';
 export type { TimerHandle } from './runtime.ts';
+export type { PushSubscriptionInput } from './push.ts';
+export { openPushPayload, type OpenedPush, type PushNotice } from './pushPayload.ts';
 export { IndexedDbStorage, type IndexedDbStorageOptions } from './indexedDbStorage.ts';

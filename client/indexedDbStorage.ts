@@ -13,6 +13,7 @@ import type {
   Storage,
   StoredIdentity,
   StoredMessage,
+  StorageWrite,
   StreamCursor,
 } from './storage.ts';
 
@@ -85,6 +86,29 @@ export class IndexedDbStorage implements Storage {
 
   close(): void {
     this._db.close();
+  }
+
+  /** One readwrite transaction over the stores written: IndexedDB commits all of it or none. */
+  async write(writes: readonly StorageWrite[]) {
+    if (writes.length === 0) return;
+    const stores = [...new Set(writes.map((w) => w.store))];
+    const tx = this._db.transaction(stores, 'readwrite');
+    const done = tx.done;
+    try {
+      // Requests are queued synchronously: awaiting each would let nothing else into the
+      // transaction anyway, and tx.done reports the first failure.
+      for (const w of writes) {
+        const store = tx.objectStore(w.store) as unknown as { put(v: unknown, k?: string): Promise<unknown>; delete(k: string): Promise<unknown> };
+        const req = 'delete' in w ? store.delete(w.delete) : 'key' in w ? store.put(w.put, w.key) : store.put(w.put);
+        req.catch(() => undefined); // the failure is tx.done's
+      }
+    } catch (err) {
+      // A put that throws at once (a value that cannot be cloned) does not abort by itself.
+      tx.abort();
+      await done.catch(() => undefined);
+      throw err;
+    }
+    await done;
   }
 
   private async _meta<K extends MetaKey>(key: K): Promise<MetaValues[K] | undefined> {

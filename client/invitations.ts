@@ -3,9 +3,7 @@
 // out on the next connect. The other side is told through the stream (invitation_update).
 import {
   createGrant,
-  ERRORS,
   fromBase64,
-  isErrorCode,
   open,
   ProtocolError,
   randomId,
@@ -14,35 +12,68 @@ import {
   type ServerFrames,
   type SessionId,
 } from '../protocol/index.ts';
-import { backoffDelay, type BackoffOptions } from './backoff.ts';
+import type { BackoffOptions } from './backoff.ts';
+import { Batch } from './batch.ts';
 import { decodeBody, encodeBody } from './body.ts';
 import { errorFromFrame } from './connection.ts';
 import type { Contacts } from './contacts.ts';
 import { report, type ClientContext } from './context.ts';
 import type { Outbox } from './outbox.ts';
 import type { Presence } from './presence.ts';
-import { Timer } from './runtime.ts';
+import { PendingEngine } from './pending.ts';
 import type { InvitationOp, InvitationRecord } from './storage.ts';
 
 const DEFAULT_TTL_MS = 24 * 3600_000;
 /** ok.op (the request's frame type) → the request. */
 const OK_OPS: Readonly<Record<string, InvitationOp>> = { invite: 'invite', invite_accept: 'accept', invite_decline: 'decline', invite_cancel: 'cancel' };
 
+function clearRetry(rec: InvitationRecord): void {
+  delete rec.opAttempts;
+  delete rec.opLastError;
+  delete rec.opNextAt;
+}
+
 export class Invitations {
-  /** Requests on their way on this socket, by invitation id. */
-  private readonly _inflight = new Map<string, InvitationOp>();
-  private readonly _nextOpAt = new Map<string, number>();
-  private _gen = -1;
-  private readonly _retryTimer: Timer;
+  private readonly _engine: PendingEngine<InvitationRecord>;
 
   constructor(
     private readonly _ctx: ClientContext,
     private readonly _contacts: Contacts,
     private readonly _presence: Presence,
     private readonly _outbox: Outbox,
-    private readonly _retry: BackoffOptions,
+    retry: BackoffOptions,
   ) {
-    this._retryTimer = new Timer(_ctx.runtime);
+    this._engine = new PendingEngine(_ctx, retry, {
+      // Oldest first: requests go in the order they were made.
+      list: async () => (await _ctx.storage.listInvitations()).reverse(),
+      request: (rec) => {
+        const op = rec.pendingOp;
+        if (!op || (op === 'invite' && (rec.ct === undefined || rec.grant === undefined)) || (op === 'accept' && rec.responseGrant === undefined)) return undefined;
+        return { id: rec.id, key: rec.peer, what: op, retry: { attempts: rec.opAttempts ?? 0, lastError: rec.opLastError, nextAttemptAt: rec.opNextAt } };
+      },
+      transmit: async (rec) => (this._transmit(rec) ? 'sent' : 'offline'),
+      // My invitation still waiting for an answer: the new server has never seen it (same id, same grant).
+      reopen: (rec, now) => {
+        if (rec.direction !== 'outgoing' || rec.status !== 'pending' || rec.pendingOp || !rec.ct || rec.expiresAt <= now) return false;
+        rec.pendingOp = 'invite';
+        return true;
+      },
+      stage: (b, rec) => b.putInvitation(rec),
+    });
+  }
+
+  private _transmit(rec: InvitationRecord): boolean {
+    const send = this._ctx.send;
+    switch (rec.pendingOp) {
+      case 'invite':
+        return send({ type: 'invite', id: rec.id, to: rec.peer, ct: rec.ct!, grant: rec.grant! });
+      case 'accept':
+        return send({ type: 'invite_accept', id: rec.id, grant: rec.responseGrant! });
+      case 'decline':
+        return send({ type: 'invite_decline', id: rec.id });
+      default:
+        return send({ type: 'invite_cancel', id: rec.id });
+    }
   }
 
   private _me(): string {
@@ -86,49 +117,29 @@ export class Invitations {
     if (op === 'accept' && introduceAs) rec.introduceAs = introduceAs;
     rec.pendingOp = op;
     rec.updatedAt = ctx.runtime.now();
-    this._nextOpAt.delete(id);
+    clearRetry(rec);
     await ctx.storage.putInvitation(rec);
     await this.flushOps();
     return rec;
   }
 
-  /** Sends every request that is due and not already on its way on this socket. */
-  async flushOps(): Promise<void> {
-    const ctx = this._ctx;
-    if (!ctx.connected()) return;
-    if (this._gen !== ctx.gen()) {
-      this._gen = ctx.gen();
-      this._inflight.clear();
-    }
-    const now = ctx.runtime.now();
-    for (const rec of await ctx.storage.listInvitations()) {
-      const op = rec.pendingOp;
-      if (!op || this._inflight.has(rec.id)) continue;
-      const due = this._nextOpAt.get(rec.id);
-      if (due !== undefined && due > now) {
-        this._retryTimer.setEarliest(due - now, () => ctx.enqueue(() => this.flushOps()));
-        continue;
-      }
-      let sent: boolean;
-      if (op === 'invite') sent = rec.ct !== undefined && rec.grant !== undefined && ctx.send({ type: 'invite', id: rec.id, to: rec.peer, ct: rec.ct, grant: rec.grant });
-      else if (op === 'accept') sent = rec.responseGrant !== undefined && ctx.send({ type: 'invite_accept', id: rec.id, grant: rec.responseGrant });
-      else if (op === 'decline') sent = ctx.send({ type: 'invite_decline', id: rec.id });
-      else sent = ctx.send({ type: 'invite_cancel', id: rec.id });
-      if (sent) this._inflight.set(rec.id, op);
-    }
+  /** Sends every request that is due and not already on its way on this socket (pending.ts). */
+  flushOps(): Promise<void> {
+    return this._engine.flush();
   }
 
   async onOk(frame: ServerFrames['ok']): Promise<boolean> {
     const rec = await this._ctx.storage.getInvitation(frame.ref);
-    const op = OK_OPS[frame.op] ?? this._inflight.get(frame.ref);
+    const op = OK_OPS[frame.op] ?? this._engine.inflight(frame.ref);
     if (!rec || !op) return false;
-    this._inflight.delete(rec.id);
+    const wasRetry = rec.opLastError !== undefined;
     if (rec.pendingOp !== op) {
       // Acknowledges an earlier request (the invite, say) while a later one (its cancel) waits.
-      await this.flushOps();
+      this._engine.answered(rec.id, true);
       return true;
     }
     this._settle(rec);
+    this._engine.answered(rec.id, wasRetry);
     if (op === 'invite') {
       await this._ctx.storage.putInvitation(rec);
       // Still pending (the invitee has not answered), but no longer queued here: pendingOp is gone.
@@ -141,15 +152,14 @@ export class Invitations {
     if (frame.ref === undefined) return false;
     const ctx = this._ctx;
     const rec = await ctx.storage.getInvitation(frame.ref);
-    const op = this._inflight.get(frame.ref) ?? rec?.pendingOp;
+    const op = this._engine.inflight(frame.ref) ?? rec?.pendingOp;
     if (!rec || !op) return false;
-    this._inflight.delete(rec.id);
-    if (isErrorCode(frame.code) && ERRORS[frame.code].retryable) {
-      rec.opAttempts = (rec.opAttempts ?? 0) + 1;
-      const delay = frame.retryAfterMs ?? backoffDelay(rec.opAttempts - 1, this._retry, ctx.runtime.random);
-      this._nextOpAt.set(rec.id, ctx.runtime.now() + delay);
+    const plan = this._engine.refused(rec.id, frame, { attempts: (rec.opAttempts ?? 0) + 1, lastError: rec.opLastError });
+    if (plan) {
+      rec.opAttempts = plan.attempts;
+      rec.opLastError = plan.lastError;
+      rec.opNextAt = plan.nextAttemptAt;
       await ctx.storage.putInvitation(rec);
-      this._retryTimer.setEarliest(delay, () => ctx.enqueue(() => this.flushOps()));
       return true;
     }
     this._settle(rec);
@@ -165,11 +175,11 @@ export class Invitations {
     return true;
   }
 
+  /** The record's request is answered for good: nothing left to send or retry. */
   private _settle(rec: InvitationRecord): void {
     delete rec.pendingOp;
-    delete rec.opAttempts;
-    this._inflight.delete(rec.id);
-    this._nextOpAt.delete(rec.id);
+    clearRetry(rec);
+    this._engine.answered(rec.id, false);
   }
 
   /** An `invitation` entry: one to me, or one I sent (from this or another of my devices). */
@@ -241,35 +251,35 @@ export class Invitations {
     if (reason === undefined) delete rec.reason;
     else rec.reason = reason;
     if (responseGrant) rec.responseGrant = responseGrant;
-    await ctx.storage.putInvitation(rec);
+    // The invitation's outcome, the contact it makes and the profile to send: together or not at
+    // all, so no accepted invitation is ever left without its contact.
+    const b = new Batch(ctx);
+    b.putInvitation(rec);
+    let introduced = false;
     if (status === 'accepted') {
       // The inviter holds the invitee's grant (responseGrant) and the invitee the inviter's (grant).
-      if (rec.direction === 'outgoing') await this._contacts.accepted(rec.peer, rec.responseGrant, rec.grant?.exp);
-      else await this._contacts.accepted(rec.peer, rec.grant, rec.responseGrant?.exp, rec.displayName);
-      this._presence.subscribe([rec.peer]);
+      if (rec.direction === 'outgoing') await this._contacts.accepted(b, rec.peer, rec.responseGrant, rec.grant?.exp);
+      else await this._contacts.accepted(b, rec.peer, rec.grant, rec.responseGrant?.exp, rec.displayName);
+      b.after(() => this._presence.subscribe([rec.peer]));
       if (rec.introduceAs) {
         // Only now: before the accept is through, the server would refuse it (NO_GRANT).
         const body = JSON.stringify({ t: 'profile', displayName: rec.introduceAs });
-        await this._outbox.enqueue({ id: randomId(), to: rec.peer, kind: 'profile', body });
-        await this._outbox.flush();
+        this._outbox.enqueue(b, { id: randomId(), to: rec.peer, kind: 'profile', body });
+        introduced = true;
       }
     }
     const ev = { id: rec.id, peer: rec.peer, direction: rec.direction, status, invitation: rec };
-    ctx.events.emit('invitationUpdate', reason === undefined ? ev : { ...ev, reason });
+    b.emit('invitationUpdate', reason === undefined ? ev : { ...ev, reason });
+    await b.commit();
+    if (introduced) await this._outbox.flush();
   }
 
   /** The server lost its memory: my pending invitations go again (same id, same grant). */
   async resendPending(): Promise<void> {
-    const now = this._ctx.runtime.now();
-    for (const rec of await this._ctx.storage.listInvitations()) {
-      if (rec.direction !== 'outgoing' || rec.status !== 'pending' || rec.pendingOp || !rec.ct || rec.expiresAt <= now) continue;
-      rec.pendingOp = 'invite';
-      await this._ctx.storage.putInvitation(rec);
-    }
+    await this._engine.requeue();
   }
 
   stop(): void {
-    this._retryTimer.clear();
-    this._inflight.clear();
+    this._engine.stop();
   }
 }

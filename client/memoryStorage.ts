@@ -10,6 +10,7 @@ import type {
   Storage,
   StoredIdentity,
   StoredMessage,
+  StorageWrite,
   StreamCursor,
 } from './storage.ts';
 
@@ -24,6 +25,40 @@ export class MemoryStorage implements Storage {
   private readonly _conversations = new Map<string, Conversation>();
   private readonly _invitations = new Map<string, InvitationRecord>();
   private readonly _outbox = new Map<string, OutboxItem>();
+
+  /** All or nothing: every value is copied (the step that can throw) before any is applied. */
+  async write(writes: readonly StorageWrite[]) {
+    const copies = writes.map((w) => ('put' in w ? ({ ...w, put: clone(w.put) } as StorageWrite) : w));
+    for (const w of copies) this._apply(w);
+  }
+
+  private _apply(w: StorageWrite): void {
+    if ('delete' in w) {
+      (w.store === 'contacts' ? this._contacts : this._outbox).delete(w.delete);
+      return;
+    }
+    switch (w.store) {
+      case 'contacts':
+        this._contacts.set(w.put.sessionId, w.put);
+        return;
+      case 'messages':
+        this._messages.set(w.put.id, w.put);
+        return;
+      case 'conversations':
+        this._conversations.set(w.put.peer, w.put);
+        return;
+      case 'invitations':
+        this._invitations.set(w.put.id, w.put);
+        return;
+      case 'outbox':
+        this._outbox.set(w.put.id, w.put);
+        return;
+      case 'meta':
+        if (w.key === 'identity') this._identity = w.put;
+        else if (w.key === 'settings') this._settings = w.put;
+        else this._cursor = w.put;
+    }
+  }
 
   async getIdentity() {
     return clone(this._identity);

@@ -2,6 +2,7 @@
 // copy to my own Session ID for my other devices. Incoming: the box is opened and its sender checked
 // against the sender the server authenticated, then the body is applied once (de-duplicated by id).
 import { BoxError, fromBase64, open, randomId, type ServerFrames } from '../protocol/index.ts';
+import { atomically, type Batch } from './batch.ts';
 import { decodeBody, encodeBody, type Bodies, type Body } from './body.ts';
 import type { Contacts } from './contacts.ts';
 import { report, type ClientContext } from './context.ts';
@@ -29,55 +30,64 @@ export class Messages {
     const now = ctx.runtime.now();
     const id = randomId();
     const m: StoredMessage = { id, peer, direction: 'out', content, messageType, sentAt: now, storedAt: now, seq: ctx.nextSeq(), status: 'queued', read: true };
-    await ctx.storage.putMessage(m);
-    await this._touchConversation(m, 0);
-    const msg = { id, ts: now, content, messageType };
-    await this._outbox.enqueue({ id, to: peer, kind: 'msg', body: bodyText({ t: 'msg', ...msg }), messageId: id });
-    if (peer !== this._me()) await this._outbox.enqueue({ id: randomId(), to: this._me(), kind: 'sync', body: bodyText({ t: 'sync', to: peer, msg }) });
-    ctx.events.emit('status', { id, peer, status: 'queued' });
+    // The message, its conversation and its envelopes: all stored or none (batch.ts).
+    await atomically(ctx, async (b) => {
+      b.putMessage(m);
+      await this._touchConversation(b, m, 0);
+      const msg = { id, ts: now, content, messageType };
+      this._outbox.enqueue(b, { id, to: peer, kind: 'msg', body: bodyText({ t: 'msg', ...msg }), messageId: id });
+      if (peer !== this._me()) this._outbox.enqueue(b, { id: randomId(), to: this._me(), kind: 'sync', body: bodyText({ t: 'sync', to: peer, msg }) });
+      b.emit('status', { id, peer, status: 'queued', message: m });
+    });
     return m;
   }
 
   /** Marks incoming messages read; returns the ids that were unread. Receipts per the privacy setting. */
   async markRead(peer: string, ids: readonly string[]): Promise<string[]> {
-    const changed = await this._markReadLocally(peer, ids);
-    if (changed.length === 0) return changed;
-    const me = this._me();
-    if (this._ctx.settings().sendReadReceipts && peer !== me) {
-      await this._outbox.enqueue({ id: randomId(), to: peer, kind: 'receipt', body: bodyText({ t: 'receipt', kind: 'read', ids: changed }) });
-    }
-    if (peer !== me) await this._outbox.enqueue({ id: randomId(), to: me, kind: 'read_sync', body: bodyText({ t: 'read_sync', peer, ids: changed }) });
-    return changed;
+    return atomically(this._ctx, async (b) => {
+      const changed = await this._markReadLocally(b, peer, ids);
+      if (changed.length === 0) return changed;
+      const me = this._me();
+      if (this._ctx.settings().sendReadReceipts && peer !== me) {
+        this._outbox.enqueue(b, { id: randomId(), to: peer, kind: 'receipt', body: bodyText({ t: 'receipt', kind: 'read', ids: changed }) });
+      }
+      if (peer !== me) this._outbox.enqueue(b, { id: randomId(), to: me, kind: 'read_sync', body: bodyText({ t: 'read_sync', peer, ids: changed }) });
+      return changed;
+    });
   }
 
-  private async _markReadLocally(peer: string, ids: readonly string[]): Promise<string[]> {
-    const changed: string[] = [];
+  private async _markReadLocally(b: Batch, peer: string, ids: readonly string[]): Promise<string[]> {
+    const changed: StoredMessage[] = [];
     for (const id of new Set(ids)) {
-      const m = await this._ctx.storage.getMessage(id);
+      const m = await b.getMessage(id);
       if (!m || m.direction !== 'in' || m.peer !== peer || m.read) continue;
       m.read = true;
-      await this._ctx.storage.putMessage(m);
-      changed.push(id);
+      b.putMessage(m);
+      changed.push(m);
     }
-    if (changed.length > 0) {
-      const c = await this._ctx.storage.getConversation(peer);
-      if (c) {
-        c.unread = Math.max(0, c.unread - changed.length);
-        await this._ctx.storage.putConversation(c);
-      }
-      this._ctx.events.emit('read', { peer, ids: changed });
+    if (changed.length === 0) return [];
+    const c = await b.getConversation(peer);
+    if (c) {
+      c.unread = Math.max(0, c.unread - changed.length);
+      b.putConversation(c);
+      const last = changed.find((m) => m.id === c.lastMessageId);
+      b.emit('conversation', last ? { conversation: c, last } : { conversation: c });
     }
-    return changed;
+    const ids2 = changed.map((m) => m.id);
+    b.emit('read', { peer, ids: ids2, messages: changed });
+    return ids2;
   }
 
-  private async _touchConversation(m: StoredMessage, unreadDelta: number): Promise<void> {
-    const c = (await this._ctx.storage.getConversation(m.peer)) ?? { peer: m.peer, lastSeq: 0, unread: 0 };
-    if (m.seq >= c.lastSeq) {
+  private async _touchConversation(b: Batch, m: StoredMessage, unreadDelta: number): Promise<void> {
+    const c = (await b.getConversation(m.peer)) ?? { peer: m.peer, lastSeq: 0, unread: 0 };
+    const isLast = m.seq >= c.lastSeq;
+    if (isLast) {
       c.lastSeq = m.seq;
       c.lastMessageId = m.id;
     }
     c.unread += unreadDelta;
-    await this._ctx.storage.putConversation(c);
+    b.putConversation(c);
+    b.emit('conversation', isLast ? { conversation: c, last: m } : { conversation: c });
   }
 
   /**
@@ -116,7 +126,7 @@ export class Messages {
       case 'receipt':
         return this._outbox.onRead(from, body.ids);
       case 'read_sync':
-        await this._markReadLocally(body.peer, body.ids);
+        await atomically(ctx, (b) => this._markReadLocally(b, body.peer, body.ids));
         return;
       case 'typing':
         if (frame.ephemeral) this._typing.onTyping(from, body.on);
@@ -149,10 +159,12 @@ export class Messages {
       seq: ctx.nextSeq(),
       read: false,
     };
-    await ctx.storage.putMessage(m);
-    await this._touchConversation(m, 1);
+    await atomically(ctx, async (b) => {
+      b.putMessage(m);
+      b.emit('message', m);
+      await this._touchConversation(b, m, 1);
+    });
     this._typing.onMessage(from);
-    ctx.events.emit('message', m);
   }
 
   /** A copy of what another of my devices sent: shown in the conversation with its recipient. */
@@ -172,8 +184,10 @@ export class Messages {
       status: 'sent',
       read: true,
     };
-    await ctx.storage.putMessage(m);
-    await this._touchConversation(m, 0);
-    ctx.events.emit('message', m);
+    await atomically(ctx, async (b) => {
+      b.putMessage(m);
+      b.emit('message', m);
+      await this._touchConversation(b, m, 0);
+    });
   }
 }

@@ -5,6 +5,7 @@ import {
   identityFromEntropy,
   identityFromPhrase,
   parseSessionId,
+  parseUserSessionId,
   phraseFromIdentity,
   randomId,
   type ClientFrame,
@@ -12,9 +13,11 @@ import {
   type Limits,
   type ServerFrame,
 } from '../protocol/index.ts';
+import { atomically, type Batch } from './batch.ts';
 import { MAX_CONTENT_CHARS } from './body.ts';
 import { Connection, LOCAL_CLOSE, type ConnectionState, type ReadyInfo, type StateChange, type WebSocketConstructor } from './connection.ts';
 import { Contacts } from './contacts.ts';
+import { checkContentFits, maxContentBytes } from './contentLimit.ts';
 import { Dispatcher } from './dispatch.ts';
 import { report, type ClientContext } from './context.ts';
 import { Emitter } from './emitter.ts';
@@ -23,6 +26,7 @@ import { Invitations } from './invitations.ts';
 import { Messages } from './messages.ts';
 import { Outbox } from './outbox.ts';
 import { Presence } from './presence.ts';
+import { PushRegistration, type PushSubscriptionInput } from './push.ts';
 import { checkText, checkUrls, type ConversationView, type MessengerClientOptions } from './options.ts';
 import { createRuntime, SerialQueue, type Runtime } from './runtime.ts';
 import { DEFAULT_SETTINGS, type Contact, type Conversation, type InvitationRecord, type ListMessagesOptions, type OutboxItem, type Settings, type StoredMessage } from './storage.ts';
@@ -53,6 +57,7 @@ export class MessengerClient extends Emitter<ClientEvents> {
   private readonly _invitations: Invitations;
   private readonly _stream: Stream;
   private readonly _dispatch: Dispatcher;
+  private readonly _push: PushRegistration;
 
   static async create(opts: MessengerClientOptions): Promise<MessengerClient> {
     const urls = checkUrls(opts.url);
@@ -103,7 +108,9 @@ export class MessengerClient extends Emitter<ClientEvents> {
     this._messages = new Messages(ctx, this._outbox, this._contacts, this._typing);
     this._invitations = new Invitations(ctx, this._contacts, this._presence, this._outbox, retry);
     this._stream = new Stream(ctx, DEFAULT_STREAM);
+    this._push = new PushRegistration(ctx);
     this._dispatch = new Dispatcher(ctx, {
+      push: this._push,
       outbox: this._outbox,
       contacts: this._contacts,
       presence: this._presence,
@@ -147,9 +154,9 @@ export class MessengerClient extends Emitter<ClientEvents> {
       if (this._identity.sessionId !== identity.sessionId) throw new Error('restoreIdentity: this storage holds another identity');
       return { sessionId: identity.sessionId };
     }
-    await this._adopt(identity);
     // A linked device starts with no contacts; my other devices answer with theirs (contacts body).
-    await this._outbox.enqueue({ id: randomId(), to: identity.sessionId, kind: 'sync_request', body: JSON.stringify({ t: 'sync_request' }) });
+    // Stored with the identity: a device that has one has asked.
+    await this._adopt(identity, (b) => this._outbox.enqueue(b, { id: randomId(), to: identity.sessionId, kind: 'sync_request', body: JSON.stringify({ t: 'sync_request' }) }));
     return { sessionId: identity.sessionId };
   }
 
@@ -157,9 +164,12 @@ export class MessengerClient extends Emitter<ClientEvents> {
     return phraseFromIdentity(this._requireIdentity());
   }
 
-  private async _adopt(identity: Identity): Promise<void> {
+  private async _adopt(identity: Identity, alsoStore?: (b: Batch) => void): Promise<void> {
     const deviceId = randomId();
-    await this._ctx.storage.setIdentity({ entropy: identity.entropy, deviceId, createdAt: this._rt.now() });
+    await atomically(this._ctx, (b) => {
+      b.setIdentity({ entropy: identity.entropy, deviceId, createdAt: this._rt.now() });
+      alsoStore?.(b);
+    });
     this._identity = identity;
     this._deviceId = deviceId;
   }
@@ -247,7 +257,8 @@ export class MessengerClient extends Emitter<ClientEvents> {
 
   /** Invites a Session ID; displayName and message are what the invitee sees (encrypted). */
   async sendInvitation(input: { recipientId: string; displayName: string; message?: string }): Promise<string> {
-    const to = parseSessionId(input.recipientId);
+    // As a person pasted it: line breaks, spaces and upper case are forgiven (normaliseSessionId).
+    const to = parseUserSessionId(input.recipientId);
     const displayName = checkText('displayName', input.displayName, 128);
     const message = checkText('message', input.message ?? '', 1024);
     this._requireIdentity();
@@ -274,6 +285,7 @@ export class MessengerClient extends Emitter<ClientEvents> {
   async sendMessage(input: { recipientId: string; content: string; messageType?: string }): Promise<string> {
     const to = parseSessionId(input.recipientId);
     const content = checkText('content', input.content, MAX_CONTENT_CHARS);
+    checkContentFits(content, this._limits);
     const messageType = checkText('messageType', input.messageType ?? 'text', 32);
     this._requireIdentity();
     return this._queue.run(async () => {
@@ -282,6 +294,11 @@ export class MessengerClient extends Emitter<ClientEvents> {
       await this._outbox.flush();
       return m.id;
     });
+  }
+
+  /** The most bytes (UTF-8, see contentLimit.ts) one message may take on this server. */
+  maxMessageBytes(): number {
+    return maxContentBytes(this._limits);
   }
 
   /** Queues a failed message (or envelope) again. */
@@ -341,6 +358,20 @@ export class MessengerClient extends Emitter<ClientEvents> {
   }
   isTyping(peer: string): boolean {
     return this._typing.isTyping(peer);
+  }
+
+  // ---- Web Push (client/push.ts) ----
+  /** The server's VAPID public key (applicationServerKey) once connected; undefined when it sends no push. */
+  get pushPublicKey(): string | undefined {
+    return this._push.vapidKey;
+  }
+  /** Registers this device's PushSubscription (its toJSON()); kept registered across reconnects. */
+  registerPush(sub: PushSubscriptionInput): Promise<void> {
+    return this._push.register(sub);
+  }
+  /** Removes this device's push subscription from the server. */
+  unregisterPush(): Promise<void> {
+    return this._push.unregister();
   }
 
   // ---- reads ----------------------------------------------------------------------------------

@@ -2,18 +2,17 @@
 // device has it (`delivered`), so nothing is lost when the socket or the server goes away.
 // docs/protocol.md "Status of an outgoing message".
 import {
-  ERRORS,
-  isErrorCode,
   seal,
   toBase64,
   utf8ToBytes,
   type ServerFrames,
   type SessionId,
 } from '../protocol/index.ts';
-import { backoffDelay, type BackoffOptions } from './backoff.ts';
+import type { BackoffOptions } from './backoff.ts';
+import { atomically, Batch } from './batch.ts';
 import { errorFromFrame } from './connection.ts';
 import { report, type ClientContext } from './context.ts';
-import { Timer } from './runtime.ts';
+import { PendingEngine, type Transmit } from './pending.ts';
 import { applyStatus } from './status.ts';
 import type { OutboxItem, OutboxKind } from './storage.ts';
 
@@ -26,131 +25,121 @@ export interface NewOutboxItem {
 }
 
 export class Outbox {
-  /** Sent on the current socket, awaiting `sent` or `error`. */
-  private readonly _inflight = new Set<string>();
-  private _gen = -1;
-  private readonly _retryTimer: Timer;
+  private readonly _engine: PendingEngine<OutboxItem>;
 
   constructor(
     private readonly _ctx: ClientContext,
-    private readonly _retry: BackoffOptions,
+    retry: BackoffOptions,
   ) {
-    this._retryTimer = new Timer(_ctx.runtime);
+    this._engine = new PendingEngine(_ctx, retry, {
+      list: () => _ctx.storage.listOutbox(),
+      // Per recipient: a conversation is not reordered by a retry (pending.ts).
+      request: (item) => (item.state === 'pending' ? { id: item.id, key: item.to, retry: item } : undefined),
+      transmit: (item) => this._send(item),
+      // Stored by the old server, not yet delivered: the new one has never seen it.
+      reopen: (item) => {
+        if (item.state !== 'sent') return false;
+        item.state = 'pending';
+        delete item.nextAttemptAt;
+        return true;
+      },
+      stage: (b, item) => b.putOutboxItem(item),
+    });
   }
 
-  async enqueue(n: NewOutboxItem): Promise<OutboxItem> {
+  /** Queues an envelope in batch b, with the rest of the action that makes it. */
+  enqueue(b: Batch, n: NewOutboxItem): OutboxItem {
     const now = this._ctx.runtime.now();
     const item: OutboxItem = { ...n, seq: this._ctx.nextSeq(), createdAt: now, state: 'pending', attempts: 0 };
-    await this._ctx.storage.putOutboxItem(item);
+    b.putOutboxItem(item);
     return item;
   }
 
-  /**
-   * Sends what is due, in the order it was said. Per recipient, an item waiting out a retry delay
-   * holds back the ones after it, so a full mailbox does not reorder a conversation.
-   */
-  async flush(): Promise<void> {
-    const ctx = this._ctx;
-    if (!ctx.connected()) return;
-    if (this._gen !== ctx.gen()) {
-      this._gen = ctx.gen();
-      this._inflight.clear();
-    }
-    const now = ctx.runtime.now();
-    const held = new Set<string>();
-    let nextDue = Infinity;
-    for (const item of await ctx.storage.listOutbox()) {
-      if (item.state !== 'pending' || held.has(item.to)) continue;
-      if (this._inflight.has(item.id)) {
-        // A retry awaiting its answer holds back the recipient's later items (see below).
-        if (item.lastError !== undefined) held.add(item.to);
-        continue;
-      }
-      if (item.nextAttemptAt !== undefined && item.nextAttemptAt > now) {
-        held.add(item.to);
-        nextDue = Math.min(nextDue, item.nextAttemptAt);
-        continue;
-      }
-      if (!(await this._send(item))) break;
-      // A refused item goes again alone: were the ones after it sent with it, the mailbox could
-      // free up between them on the server, and a later one be taken while this one is refused
-      // again. Its answer (onSent, onError) flushes the rest.
-      if (item.lastError !== undefined) held.add(item.to);
-    }
-    if (nextDue !== Infinity) this._retryTimer.setEarliest(nextDue - now, () => ctx.enqueue(() => this.flush()));
+  /** Sends what is due, in the order it was said (pending.ts). */
+  flush(): Promise<void> {
+    return this._engine.flush();
   }
 
-  private async _send(item: OutboxItem): Promise<boolean> {
+  private async _send(item: OutboxItem): Promise<Transmit> {
     const ctx = this._ctx;
     let ct: string;
     try {
       ct = toBase64(seal(ctx.identity(), item.to as SessionId, utf8ToBytes(item.body)));
     } catch (err) {
       await this._fail(item, 'INVALID_SESSION_ID', err);
-      return true;
+      return 'settled';
     }
     const limits = ctx.limits();
     const frame = { type: 'send' as const, id: item.id, to: item.to, ct };
     // An oversized frame is fatal on the server: sending it would loop through reconnects forever.
     if (limits && ((ct.length * 3) / 4 > limits.maxCtBytes || JSON.stringify(frame).length > limits.maxFrameBytes)) {
       await this._fail(item, 'FRAME_TOO_LARGE', new Error(`envelope ${item.id} exceeds the server's size limits`));
-      return true;
+      return 'settled';
     }
-    if (!ctx.send(frame)) return false;
-    this._inflight.add(item.id);
+    if (!ctx.send(frame)) return 'offline';
     item.attempts++;
     await ctx.storage.putOutboxItem(item);
-    return true;
+    return 'sent';
   }
 
   private async _fail(item: OutboxItem, code: string, err?: unknown): Promise<void> {
-    if (item.messageId) {
-      item.state = 'failed';
-      item.lastError = code;
-      await this._ctx.storage.putOutboxItem(item);
-      await applyStatus(this._ctx, item.messageId, 'failed', { reason: code });
-    } else {
-      // Receipts, copies and renewals have no message to show a failure on: drop, but say so.
-      await this._ctx.storage.deleteOutboxItem(item.id);
-    }
+    await atomically(this._ctx, async (b) => {
+      if (item.messageId) {
+        item.state = 'failed';
+        item.lastError = code;
+        delete item.nextAttemptAt;
+        b.putOutboxItem(item);
+        await applyStatus(b, item.messageId, 'failed', { reason: code });
+      } else {
+        // Receipts, copies and renewals have no message to show a failure on: drop, but say so.
+        b.deleteOutboxItem(item.id);
+      }
+    });
     if (err !== undefined) report(this._ctx, err);
   }
 
   async onSent(frame: ServerFrames['sent']): Promise<void> {
-    this._inflight.delete(frame.id);
     const item = await this._ctx.storage.getOutboxItem(frame.id);
-    if (!item || item.to !== frame.to) return;
+    if (!item || item.to !== frame.to) {
+      this._engine.answered(frame.id, false);
+      return;
+    }
     const wasRetry = item.lastError !== undefined;
+    const b = new Batch(this._ctx);
     if (item.state !== 'sent') {
       item.state = 'sent';
       item.sentAt = this._ctx.runtime.now();
       delete item.nextAttemptAt;
       delete item.lastError;
-      await this._ctx.storage.putOutboxItem(item);
+      b.putOutboxItem(item);
     }
-    if (item.messageId) await applyStatus(this._ctx, item.messageId, 'sent', { peer: item.to });
-    // flush() held the recipient's later items behind this retry: they may go now.
-    if (wasRetry) this._ctx.enqueue(() => this.flush());
+    if (item.messageId) await applyStatus(b, item.messageId, 'sent', { peer: item.to });
+    await b.commit();
+    this._engine.answered(item.id, wasRetry);
   }
 
   /** `delivered` also reaches my other devices, which hold the message through its sync copy. */
   async onDelivered(frame: ServerFrames['delivered']): Promise<void> {
     const item = await this._ctx.storage.getOutboxItem(frame.id);
-    if (item && item.to === frame.to) {
-      this._inflight.delete(frame.id);
-      await this._ctx.storage.deleteOutboxItem(frame.id);
-    }
-    // Copies to my own Session ID are "delivered" too; they drive no status.
-    if (frame.to !== this._ctx.identity().sessionId) await applyStatus(this._ctx, frame.id, 'delivered', { peer: frame.to });
+    await atomically(this._ctx, async (b) => {
+      if (item && item.to === frame.to) {
+        this._engine.answered(frame.id, false);
+        b.deleteOutboxItem(frame.id);
+      }
+      // Copies to my own Session ID are "delivered" too; they drive no status.
+      if (frame.to !== this._ctx.identity().sessionId) await applyStatus(b, frame.id, 'delivered', { peer: frame.to });
+    });
   }
 
   /** A read receipt: the message is read, so its envelope no longer needs guarding. */
   async onRead(peer: string, messageIds: readonly string[]): Promise<void> {
-    for (const id of messageIds) {
-      if (!(await applyStatus(this._ctx, id, 'read', { peer }))) continue;
-      const item = await this._ctx.storage.getOutboxItem(id);
-      if (item && item.to === peer && item.state === 'sent') await this._ctx.storage.deleteOutboxItem(id);
-    }
+    await atomically(this._ctx, async (b) => {
+      for (const id of messageIds) {
+        if (!(await applyStatus(b, id, 'read', { peer }))) continue;
+        const item = await b.getOutboxItem(id);
+        if (item && item.to === peer && item.state === 'sent') b.deleteOutboxItem(id);
+      }
+    });
   }
 
   /** An error frame whose ref may be one of my envelopes. True when it was. */
@@ -158,28 +147,25 @@ export class Outbox {
     if (frame.ref === undefined) return false;
     const item = await this._ctx.storage.getOutboxItem(frame.ref);
     if (!item) return false;
-    this._inflight.delete(item.id);
-    const retryable = isErrorCode(frame.code) && ERRORS[frame.code].retryable;
-    if (!retryable) {
-      const wasRetry = item.lastError !== undefined;
+    const plan = this._engine.refused(item.id, frame, item);
+    if (!plan) {
       await this._fail(item, frame.code, item.messageId ? undefined : errorFromFrame(frame));
-      // flush() held the recipient's later items behind this retry: they go on without it.
-      if (wasRetry) this._ctx.enqueue(() => this.flush());
       return true;
     }
-    const delay = frame.retryAfterMs ?? backoffDelay(Math.max(0, item.attempts - 1), this._retry, this._ctx.runtime.random);
     item.state = 'pending';
-    item.lastError = frame.code;
-    item.nextAttemptAt = this._ctx.runtime.now() + delay;
-    await this._ctx.storage.putOutboxItem(item);
-    if (item.messageId) await applyStatus(this._ctx, item.messageId, 'failed', { reason: frame.code });
-    this._retryTimer.setEarliest(delay, () => this._ctx.enqueue(() => this.flush()));
+    item.lastError = plan.lastError;
+    item.nextAttemptAt = plan.nextAttemptAt;
+    await atomically(this._ctx, async (b) => {
+      b.putOutboxItem(item);
+      if (item.messageId) await applyStatus(b, item.messageId, 'failed', { reason: frame.code, retrying: true });
+    });
     return true;
   }
 
   /** The user's retry of a message (or envelope) id. True when something was queued again. */
   async retry(id: string): Promise<boolean> {
     let found = false;
+    const b = new Batch(this._ctx);
     for (const item of await this._ctx.storage.listOutbox()) {
       if (item.id !== id && item.messageId !== id) continue;
       if (item.state === 'sent') continue;
@@ -187,36 +173,30 @@ export class Outbox {
       item.state = 'pending';
       item.attempts = 0;
       delete item.nextAttemptAt;
-      await this._ctx.storage.putOutboxItem(item);
-      if (item.messageId) await applyStatus(this._ctx, item.messageId, 'queued');
+      b.putOutboxItem(item);
+      if (item.messageId) await applyStatus(b, item.messageId, 'queued');
     }
+    await b.commit();
     if (found) await this.flush();
     return found;
   }
 
   /** The server lost its memory: everything it stored but nobody received goes again, same ids. */
-  async requeueUndelivered(): Promise<number> {
-    let n = 0;
-    for (const item of await this._ctx.storage.listOutbox()) {
-      if (item.state !== 'sent') continue;
-      item.state = 'pending';
-      delete item.nextAttemptAt;
-      await this._ctx.storage.putOutboxItem(item);
-      n++;
-    }
-    return n;
+  requeueUndelivered(): Promise<number> {
+    return this._engine.requeue();
   }
 
   /** Stored envelopes older than the mailbox TTL are gone from the server anyway; stop guarding them. */
   async prune(mailboxTtlMs: number): Promise<void> {
     const cutoff = this._ctx.runtime.now() - mailboxTtlMs;
+    const b = new Batch(this._ctx);
     for (const item of await this._ctx.storage.listOutbox()) {
-      if (item.state === 'sent' && item.sentAt !== undefined && item.sentAt < cutoff) await this._ctx.storage.deleteOutboxItem(item.id);
+      if (item.state === 'sent' && item.sentAt !== undefined && item.sentAt < cutoff) b.deleteOutboxItem(item.id);
     }
+    await b.commit();
   }
 
   stop(): void {
-    this._retryTimer.clear();
-    this._inflight.clear();
+    this._engine.stop();
   }
 }

@@ -1,7 +1,7 @@
 // Presence (docs/protocol.md presence_sub): on every ready, subscribe to the contacts whose grant I
 // hold; the server answers once per id and then on every change. The server decides who may see
 // whom, so asking for a stranger only gets an error back, never their presence.
-import { MAX_IDS_PER_FRAME, type ServerFrames } from '../protocol/index.ts';
+import { ERRORS, isErrorCode, MAX_IDS_PER_FRAME, type ServerFrames } from '../protocol/index.ts';
 import type { ClientContext } from './context.ts';
 import { Timer } from './runtime.ts';
 
@@ -11,9 +11,12 @@ export class Presence {
   /** Ids the server refused for now (RATE_LIMITED): asked again after its retryAfterMs. */
   private readonly _retry = new Set<string>();
   private readonly _retryTimer: Timer;
+  /** A refused un-hide (RATE_LIMITED, ref "privacy") is sent again after the wait. */
+  private readonly _privacyTimer: Timer;
 
   constructor(private readonly _ctx: ClientContext) {
     this._retryTimer = new Timer(_ctx.runtime);
+    this._privacyTimer = new Timer(_ctx.runtime);
   }
 
   /** Subscribes to ids (again: a new socket starts with no subscriptions). */
@@ -36,12 +39,29 @@ export class Presence {
     this._set(frame.id, frame.online);
   }
 
-  /** A refused presence_sub comes back as an error whose ref is the id. */
+  /**
+   * Refused presence_sub ids come back together: an error with ref "presence_sub" and `ids` (one per
+   * code). A server from before that answered each id alone, with the id as ref; both are handled.
+   */
   onError(frame: ServerFrames['error']): boolean {
-    if (frame.ref === undefined || !this._subscribed.has(frame.ref)) return false;
-    this._subscribed.delete(frame.ref);
-    if (frame.code === 'RATE_LIMITED') {
-      this._retry.add(frame.ref);
+    if (frame.ref === 'privacy') {
+      // The server refuses only showing again too often; the identity stays hidden meanwhile. The
+      // setting as it is by then is what goes, so a hide chosen during the wait is not undone.
+      if (frame.code === 'RATE_LIMITED') {
+        this._privacyTimer.setEarliest(frame.retryAfterMs ?? 1000, () =>
+          this._ctx.enqueue(() => {
+            this._ctx.send({ type: 'privacy', hidePresence: !this._ctx.settings().sharePresence });
+          }),
+        );
+      }
+      return true;
+    }
+    const ids = frame.ref === 'presence_sub' && frame.ids !== undefined ? frame.ids : frame.ref !== undefined ? [frame.ref] : [];
+    const refused = ids.filter((id) => this._subscribed.has(id));
+    if (refused.length === 0) return frame.ref === 'presence_sub';
+    for (const id of refused) this._subscribed.delete(id);
+    if (isErrorCode(frame.code) && ERRORS[frame.code].retryable) {
+      for (const id of refused) this._retry.add(id);
       const wait = frame.retryAfterMs ?? 1000;
       this._retryTimer.setEarliest(wait, () =>
         this._ctx.enqueue(() => {
@@ -74,5 +94,7 @@ export class Presence {
     this._subscribed.clear();
     this._retry.clear();
     this._retryTimer.clear();
+    // The next auth carries the current setting.
+    this._privacyTimer.clear();
   }
 }

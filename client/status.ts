@@ -1,7 +1,7 @@
 // Outgoing message status. It only moves forward: queued → sent → delivered → read. `failed`
 // stands beside the line: reachable from queued, left by any other status (a retry that succeeds,
 // or a user retry back to queued). A late `sent` after `delivered` changes nothing.
-import type { ClientContext } from './context.ts';
+import type { Batch } from './batch.ts';
 import type { MessageStatus } from './storage.ts';
 
 const RANK = { queued: 0, sent: 1, delivered: 2, read: 3 } as const;
@@ -14,9 +14,12 @@ export function advanceStatus(current: MessageStatus, next: MessageStatus): Mess
   return RANK[next] > RANK[current] ? next : current;
 }
 
-/** Applies a status to an outgoing message to `peer` (when given), stores it and tells the app. */
-export async function applyStatus(ctx: ClientContext, messageId: string, next: MessageStatus, opts: { peer?: string; reason?: string } = {}): Promise<boolean> {
-  const m = await ctx.storage.getMessage(messageId);
+/**
+ * Applies a status to an outgoing message to `peer` (when given), in batch b; the app is told once
+ * it is stored, with the message record as it now is.
+ */
+export async function applyStatus(b: Batch, messageId: string, next: MessageStatus, opts: { peer?: string; reason?: string; retrying?: boolean } = {}): Promise<boolean> {
+  const m = await b.getMessage(messageId);
   if (!m || m.direction !== 'out' || (opts.peer !== undefined && m.peer !== opts.peer)) return false;
   const current = m.status ?? 'queued';
   const status = advanceStatus(current, next);
@@ -25,7 +28,8 @@ export async function applyStatus(ctx: ClientContext, messageId: string, next: M
   m.status = status;
   if (reason === undefined) delete m.failureReason;
   else m.failureReason = reason;
-  await ctx.storage.putMessage(m);
-  ctx.events.emit('status', reason === undefined ? { id: m.id, peer: m.peer, status } : { id: m.id, peer: m.peer, status, reason });
+  b.putMessage(m);
+  const ev = { id: m.id, peer: m.peer, status, message: m };
+  b.emit('status', reason === undefined ? ev : opts.retrying ? { ...ev, reason, retrying: true } : { ...ev, reason });
   return true;
 }

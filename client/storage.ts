@@ -112,7 +112,10 @@ export interface InvitationRecord {
   ct?: string;
   /** A request this device still has to get acknowledged by the server. */
   pendingOp?: InvitationOp;
+  /** Retries of pendingOp (client/pending.ts): tries so far, the last retryable refusal, not before when. */
   opAttempts?: number;
+  opLastError?: string;
+  opNextAt?: number;
   createdAt: number;
   expiresAt: number;
   updatedAt: number;
@@ -151,7 +154,25 @@ export interface ListMessagesOptions {
   beforeSeq?: number;
 }
 
+/**
+ * One write of a batch (Storage.write). A user action or an incoming entry that changes several
+ * records hands them all to one write, so a tab closed half-way leaves all of them or none.
+ */
+export type StorageWrite =
+  | { readonly store: 'contacts'; readonly put: Contact }
+  | { readonly store: 'messages'; readonly put: StoredMessage }
+  | { readonly store: 'conversations'; readonly put: Conversation }
+  | { readonly store: 'invitations'; readonly put: InvitationRecord }
+  | { readonly store: 'outbox'; readonly put: OutboxItem }
+  | { readonly store: 'contacts' | 'outbox'; readonly delete: string }
+  | { readonly store: 'meta'; readonly key: 'identity'; readonly put: StoredIdentity }
+  | { readonly store: 'meta'; readonly key: 'settings'; readonly put: Settings }
+  | { readonly store: 'meta'; readonly key: 'cursor'; readonly put: StreamCursor };
+
 export interface Storage {
+  /** Applies every write, in order, or none of them (one IndexedDB transaction); rejects if none. */
+  write(writes: readonly StorageWrite[]): Promise<void>;
+
   getIdentity(): Promise<StoredIdentity | undefined>;
   setIdentity(identity: StoredIdentity): Promise<void>;
   getSettings(): Promise<Settings | undefined>;

@@ -58,8 +58,21 @@ test('onboarding, invitation, accept, and chat both ways', async ({ users }, tes
   await shot(alice.page, testInfo, '06-chat-alice');
   await shot(bob.page, testInfo, '07-chat-bob');
 
+  // On a phone Enter makes a new line and the button sends; with a keyboard Enter sends.
+  if (await bob.coarse()) {
+    const input = bob.byTestId('composer-input');
+    await input.fill('line one');
+    await input.press('Enter');
+    await input.pressSequentially('line two');
+    await expect(input).toHaveValue('line one\nline two');
+    await bob.byTestId('send').click();
+    await expect(alice.messages().last()).toContainText('line two');
+    await expect(input).toHaveValue('');
+  }
+
   // An empty message is not a silent no-op.
-  await bob.byTestId('composer-input').press('Enter');
+  if (await bob.coarse()) await bob.byTestId('send').click();
+  else await bob.byTestId('composer-input').press('Enter');
   await expect(bob.byTestId('composer-error')).toHaveText('Write a message first.');
 });
 

@@ -126,7 +126,8 @@ test('keyboard only: onboarding, adding a contact and sending a message, focus a
   await expect(p.locator(`[data-testid="chat-view"][data-peer="${bob.sessionId}"]`)).toBeVisible();
   await tabTo(p, 'composer-input');
   await p.keyboard.type('sent with Enter');
-  await p.keyboard.press('Enter');
+  // Ctrl+Enter on a touch-first device, where Enter alone makes a new line.
+  await p.keyboard.press((await alice.coarse()) ? 'Control+Enter' : 'Enter');
   await expect(alice.message('sent with Enter')).toHaveAttribute('data-status', /sent|delivered|read/);
   await bob.openChat(alice.sessionId);
   await expect(bob.message('sent with Enter')).toBeVisible();

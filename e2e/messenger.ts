@@ -103,10 +103,17 @@ export class Messenger {
   }
 
   /** Types and presses Enter, as a person would. */
+  /** A touch-first device (the phone project): Enter makes a new line there, the button sends. */
+  coarse(): Promise<boolean> {
+    return this.page.evaluate(() => matchMedia('(pointer: coarse)').matches);
+  }
+
+  /** Sends as a person would: Enter with a keyboard, the send button on a phone. */
   async send(text: string): Promise<void> {
     const input = this.byTestId('composer-input');
     await input.fill(text);
-    await input.press('Enter');
+    if (await this.coarse()) await this.byTestId('send').click();
+    else await input.press('Enter');
     await expect(input).toHaveValue('');
   }
 

@@ -15,6 +15,13 @@ const offset = int({ min: 0 });
 const ts = int({ min: 0 });
 const ct = b64({ min: 1, max: MAX_CT_BYTES });
 
+// ---- Web Push (docs/protocol.md "Push") ---------------------------------------------------------
+/** Longest push endpoint accepted: real ones (FCM, Mozilla, Apple, WNS) are 100 to 500 characters. */
+export const MAX_PUSH_ENDPOINT = 1024;
+const b64url = (min: number, max: number, what: string) => str({ min, max, re: /^[A-Za-z0-9_-]+={0,2}$/, what });
+/** A VAPID public key or a subscription's p256dh: an uncompressed P-256 point, 65 bytes, base64url. */
+const p256Key = b64url(86, 88, 'a base64url P-256 public key (65 bytes)');
+
 export const grantSchema = obj({
   from: sessionId(),
   to: sessionId(),
@@ -61,6 +68,15 @@ export const clientFrames = {
   presence_unsub: obj({ type: literal('presence_unsub'), ids: arr(sessionId(), { max: MAX_IDS_PER_FRAME }) }),
   privacy: obj({ type: literal('privacy'), hidePresence: bool() }),
   ping: obj({ type: literal('ping'), t: opt(int()) }),
+  /** This device's Web Push subscription (PushSubscription.toJSON()); replaces the one it had. */
+  push_subscribe: obj({
+    type: literal('push_subscribe'),
+    endpoint: str({ min: 12, max: MAX_PUSH_ENDPOINT, re: /^[\x21-\x7e]+$/, what: 'a push endpoint URL of printable ASCII' }),
+    p256dh: p256Key,
+    auth: b64url(22, 24, 'a base64url authentication secret (16 bytes)'),
+  }),
+  /** Forget this device's subscription (notifications turned off, device wiped). */
+  push_unsubscribe: obj({ type: literal('push_unsubscribe') }),
 } as const;
 
 export type ClientFrameType = keyof typeof clientFrames;
@@ -93,6 +109,8 @@ export const serverFrames = {
     serverTime: ts,
     heartbeatMs: int({ min: 1 }),
     limits: limitsSchema,
+    /** The server's VAPID public key (applicationServerKey); absent when it sends no Web Push. */
+    vapidKey: opt(p256Key),
   }),
   ready: obj({
     type: literal('ready'),
@@ -144,6 +162,8 @@ export const serverFrames = {
     /** The id of the frame answered: an envelope or invitation id, a Session ID (presence_sub, grants), or an op name. */
     ref: opt(str({ max: 128 })),
     retryAfterMs: opt(int()),
+    /** The Session IDs one error answers for (presence_sub refusals: ref "presence_sub"). */
+    ids: opt(arr(sessionId(), { max: MAX_IDS_PER_FRAME })),
   }),
   pong: obj({ type: literal('pong'), t: opt(int()), serverTime: ts }),
 } as const;

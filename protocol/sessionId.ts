@@ -20,14 +20,27 @@ export function parseSessionId(value: unknown): SessionId {
   return s;
 }
 
+/**
+ * A Session ID as a person pastes or types it: selected across the line breaks of a narrow screen,
+ * with spaces, zero-width characters or in upper case. Hex has one spelling, so these change
+ * nothing about which ID is meant.
+ */
+export function normaliseSessionId(text: string): string {
+  return text.replace(/[\s\u200b-\u200d\u2060\ufeff]+/g, '').toLowerCase();
+}
+
+/** parseSessionId for input a person typed (normaliseSessionId first); wire input stays strict. */
+export function parseUserSessionId(value: unknown): SessionId {
+  return parseSessionId(typeof value === 'string' ? normaliseSessionId(value) : value);
+}
+
 /** Why a pasted string is not a Session ID, in words a person understands; null when it is one. */
 export function describeSessionIdProblem(value: string): string | null {
-  const s = value.trim();
+  const s = normaliseSessionId(value);
   if (s.length === 0) return 'Enter a Session ID.';
-  if (!/^[0-9a-fA-F]*$/.test(s)) return 'A Session ID has only the characters 0-9 and a-f.';
+  if (!/^[0-9a-f]*$/.test(s)) return 'A Session ID has only the characters 0-9 and a-f.';
   if (!s.startsWith('05')) return 'A Session ID starts with 05.';
   if (s.length !== 66) return `A Session ID is 66 characters long; this one has ${s.length}.`;
-  if (s !== s.toLowerCase()) return 'A Session ID is written in lowercase.';
   return null;
 }
 

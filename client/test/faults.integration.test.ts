@@ -54,7 +54,8 @@ describe('fault injection (server in a child process)', () => {
     const sentAtKill = sentTotal();
     const killedAt = Date.now();
     await srv.kill();
-    await new Promise((r) => setTimeout(r, 500)); // down for a moment; the apps keep sending
+    // Down until every app has seen it go and some messages were written meanwhile.
+    await eventually(() => peers.every((p) => p.c.connectionState !== 'connected') && sentTotal() >= sentAtKill + PAIRS, 'the apps keep sending while the server is down', 30_000);
     srv = await ChildServer.start({}, port);
     const listeningAt = Date.now();
     const restarted = srv;
@@ -64,7 +65,8 @@ describe('fault injection (server in a child process)', () => {
     await eventually(() => peers.every((p) => p.c.connectionState === 'connected'), 'every client is connected again', 60_000);
     const readyAt = Date.now();
     expect(peers.every((p) => p.c.epochChanged)).toBe(true);
-    await new Promise((r) => setTimeout(r, 1500)); // traffic on the new server
+    const sentAtReady = sentTotal();
+    await eventually(() => sentTotal() >= sentAtReady + 2 * PAIRS, 'traffic on the new server', 30_000);
     talking = false;
     await Promise.all(traffic);
 

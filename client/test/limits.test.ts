@@ -52,7 +52,8 @@ describe('retryAfterMs', () => {
     const { s } = await h0.connect();
     expect(s.frames('presence_sub')).toHaveLength(1);
     s.push({ type: 'presence', id: bob.sessionId, online: true, ts: 1 });
-    s.push({ type: 'error', code: 'RATE_LIMITED', message: 'presence is limited', ref: carol.sessionId, retryAfterMs: 4000 });
+    // Refused ids come back in one frame: ref "presence_sub", ids (issue 11, finding 12).
+    s.push({ type: 'error', code: 'RATE_LIMITED', message: 'presence is limited', ref: 'presence_sub', ids: [carol.sessionId], retryAfterMs: 4000 });
     await h0.timers.advance(3999);
     expect(s.frames('presence_sub')).toHaveLength(1);
     await h0.timers.advance(1);
@@ -63,8 +64,21 @@ describe('retryAfterMs', () => {
     // A refusal a retry cannot fix (NO_GRANT) is not asked again.
     const dave = peer();
     h0.c.watchPresence([dave.sessionId]);
-    s.push({ type: 'error', code: 'NO_GRANT', message: 'no grant', ref: dave.sessionId });
+    s.push({ type: 'error', code: 'NO_GRANT', message: 'no grant', ref: 'presence_sub', ids: [dave.sessionId] });
     await h0.timers.advance(600_000);
     expect(s.frames('presence_sub').filter((f) => f.ids.includes(dave.sessionId))).toHaveLength(1);
+  });
+
+  it('a privacy change refused with RATE_LIMITED is sent again after retryAfterMs, with the setting as it is then', async () => {
+    const h0 = await harness({ storage: new MemoryStorage() });
+    const { s } = await h0.connect();
+    await h0.c.setPrivacy({ sharePresence: false });
+    await h0.c.setPrivacy({ sharePresence: true });
+    expect(s.frames('privacy')).toEqual([{ type: 'privacy', hidePresence: true }, { type: 'privacy', hidePresence: false }]);
+    s.push({ type: 'error', code: 'RATE_LIMITED', message: 'privacy is limited', ref: 'privacy', retryAfterMs: 5000 });
+    await h0.timers.advance(4999);
+    expect(s.frames('privacy')).toHaveLength(2);
+    await h0.timers.advance(1);
+    expect(s.frames('privacy')).toEqual([expect.anything(), expect.anything(), { type: 'privacy', hidePresence: false }]);
   });
 });

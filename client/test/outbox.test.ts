@@ -25,7 +25,7 @@ describe('outbox', () => {
     const bob = peer();
     const id = await h.c.sendMessage({ recipientId: bob.sessionId, content: 'offline hello' });
     expect(await h.c.getMessage(id)).toMatchObject({ status: 'queued', direction: 'out' });
-    expect(h.events.status).toEqual([{ id, peer: bob.sessionId, status: 'queued' }]);
+    expect(h.events.status).toEqual([{ id, peer: bob.sessionId, status: 'queued', message: await h.c.getMessage(id) }]);
     const { s } = await h.connect();
     const sends = s.frames('send');
     expect(sends.map((f) => f.to)).toEqual([bob.sessionId, h.me]);
@@ -60,7 +60,8 @@ describe('outbox', () => {
     const id = await h.c.sendMessage({ recipientId: bob.sessionId, content: 'x' });
     s.push({ type: 'error', code: 'MAILBOX_FULL', message: 'full', ref: id });
     await h.timers.advance(0);
-    expect(h.events.status.at(-1)).toEqual({ id, peer: bob.sessionId, status: 'failed', reason: 'MAILBOX_FULL' });
+    expect(h.events.status.at(-1)).toEqual({ id, peer: bob.sessionId, status: 'failed', reason: 'MAILBOX_FULL', retrying: true, message: await h.c.getMessage(id) });
+    expect(h.events.status.at(-1)!.message).toMatchObject({ status: 'failed', failureReason: 'MAILBOX_FULL' });
     expect((await h.c.getOutbox()).find((i) => i.id === id)).toMatchObject({ lastError: 'MAILBOX_FULL', attempts: 1 });
     const toBob = () => s.frames('send').filter((f) => f.to === bob.sessionId);
     expect(toBob()).toHaveLength(1);

@@ -1,7 +1,7 @@
 // Receiving: open, check the sender, de-duplicate, store, then acknowledge (cumulatively, batched).
 import { describe, expect, it } from 'vitest';
 import { BoxError, fromBase64, toBase64 } from '../../protocol/index.ts';
-import { MemoryStorage, type StoredMessage } from '../index.ts';
+import { MemoryStorage, type StorageWrite } from '../index.ts';
 import { envelope, FakeSocket, harness, hexId, peer, settle } from './fakes.ts';
 
 const msg = (id: string, content: string) => ({ t: 'msg', id, ts: 1, content, messageType: 'text' });
@@ -47,9 +47,9 @@ describe('receiving', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     class SlowStorage extends MemoryStorage {
-      override async putMessage(m: StoredMessage) {
-        await gate;
-        return super.putMessage(m);
+      override async write(writes: readonly StorageWrite[]) {
+        if (writes.some((w) => w.store === 'messages')) await gate;
+        return super.write(writes);
       }
     }
     const storage = new SlowStorage();

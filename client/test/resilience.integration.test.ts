@@ -101,6 +101,27 @@ describe('resilience', () => {
     await eventually(async () => (await Promise.all(ids.map((id) => alice.c.getMessage(id)))).every((m) => m?.status === 'delivered'), 'all delivered', 15_000);
   });
 
+  it('MAILBOX_SENDER_SHARE: one contact over its share keeps the message (failed, MAILBOX_FULL) while another contact gets through', async () => {
+    // 8 entries, 25 %: two per sender (issue 11, finding 8).
+    const srv = await server({ mailboxMaxEntries: 8, mailboxSenderShare: 25 });
+    const [alice, carol, bob] = [await user(srv), await user(srv), await user(srv)];
+    await befriend(alice, bob);
+    await befriend(carol, bob);
+    await bob.c.disconnect();
+    const statuses = collect(alice.c, 'status');
+    const ids: string[] = [];
+    for (let i = 1; i <= 3; i++) ids.push(await alice.c.sendMessage({ recipientId: bob.id, content: `a${i}` }));
+    await eventually(() => statuses.some((s) => s.status === 'failed' && s.reason === 'MAILBOX_FULL'), 'the third send is refused');
+    expect(await alice.c.getMessage(ids[2]!)).toMatchObject({ status: 'failed', failureReason: 'MAILBOX_FULL' });
+    const carolSent = await carol.c.sendMessage({ recipientId: bob.id, content: 'c1' });
+    await eventually(async () => (await carol.c.getMessage(carolSent))?.status === 'sent', "Carol's message is stored although Alice's share is full");
+
+    const got = collect(bob.c, 'message');
+    await bob.c.connect();
+    await eventually(() => got.length >= 4, 'Bob gets all four once he reads', 15_000);
+    await eventually(async () => (await Promise.all(ids.map((id) => alice.c.getMessage(id)))).every((m) => m?.status === 'delivered'), 'all of Alice\'s delivered', 15_000);
+  });
+
   it('several URLs: a dead one is skipped and the client settles on a live one', async () => {
     const srv = await server();
     const dead = await server();

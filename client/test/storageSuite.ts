@@ -139,6 +139,64 @@ export function storageSuite(name: string, opts: StorageSuiteOptions): void {
       expect((await s.listOutbox()).map((o) => o.id)).toEqual(['o2', 'o3']);
     });
 
+    it('write() applies a batch of every kind of write, in order', async () => {
+      await s.putOutboxItem(outboxItem('gone', 1));
+      await s.putContact({ sessionId: B, state: 'accepted', createdAt: 1, updatedAt: 1 });
+      await s.write([
+        { store: 'messages', put: message('m1', A, 2) },
+        { store: 'conversations', put: { peer: A, lastSeq: 2, unread: 1, lastMessageId: 'm1' } },
+        { store: 'outbox', put: outboxItem('o2', 2) },
+        { store: 'outbox', delete: 'gone' },
+        { store: 'contacts', put: { sessionId: A, state: 'accepted', createdAt: 2, updatedAt: 2 } },
+        { store: 'contacts', delete: B },
+        { store: 'invitations', put: invitation('i1', 5) },
+        { store: 'meta', key: 'cursor', put: { epoch: 'e', offset: 4 } },
+        { store: 'meta', key: 'settings', put: { sharePresence: false, shareTyping: true, sendReadReceipts: true } },
+        { store: 'meta', key: 'identity', put: { entropy: new Uint8Array(16), deviceId: 'd'.repeat(32), createdAt: 1 } },
+        { store: 'messages', put: message('m1', A, 2, { content: 'last write wins' }) },
+      ]);
+      expect((await s.getMessage('m1'))!.content).toBe('last write wins');
+      expect(await s.getConversation(A)).toEqual({ peer: A, lastSeq: 2, unread: 1, lastMessageId: 'm1' });
+      expect((await s.listOutbox()).map((o) => o.id)).toEqual(['o2']);
+      expect((await s.listContacts()).map((c) => c.sessionId)).toEqual([A]);
+      expect((await s.listInvitations()).map((i) => i.id)).toEqual(['i1']);
+      expect(await s.getCursor()).toEqual({ epoch: 'e', offset: 4 });
+      expect((await s.getSettings())!.sharePresence).toBe(false);
+      expect((await s.getIdentity())!.deviceId).toBe('d'.repeat(32));
+      await s.write([]);
+    });
+
+    it('write() is all or nothing: a batch whose last write fails leaves every record as it was', async () => {
+      await s.putMessage(message('m0', A, 1));
+      await s.putOutboxItem(outboxItem('o0', 1));
+      // A value that cannot be stored (structured clone refuses functions), last in the batch.
+      const poisoned = { ...message('m2', A, 3), bad: () => 1 } as unknown as StoredMessage;
+      await expect(
+        s.write([
+          { store: 'messages', put: message('m1', A, 2, { direction: 'out', status: 'queued', read: true }) },
+          { store: 'conversations', put: { peer: A, lastSeq: 2, unread: 0, lastMessageId: 'm1' } },
+          { store: 'outbox', put: outboxItem('o1', 2) },
+          { store: 'outbox', delete: 'o0' },
+          { store: 'meta', key: 'cursor', put: { epoch: 'e', offset: 9 } },
+          { store: 'messages', put: poisoned },
+        ]),
+      ).rejects.toThrow();
+      expect((await s.listMessages(A)).map((m) => m.id)).toEqual(['m0']);
+      expect(await s.getConversation(A)).toBeUndefined();
+      expect((await s.listOutbox()).map((o) => o.id)).toEqual(['o0']);
+      expect(await s.getCursor()).toBeUndefined();
+      // Still usable.
+      await s.write([{ store: 'outbox', put: outboxItem('o3', 3) }]);
+      expect((await s.listOutbox()).map((o) => o.id)).toEqual(['o0', 'o3']);
+    });
+
+    it('write() keeps no reference to what it was given', async () => {
+      const m = message('m1', A, 1);
+      await s.write([{ store: 'messages', put: m }]);
+      m.read = true;
+      expect((await s.getMessage('m1'))!.read).toBe(false);
+    });
+
     it('clear() forgets everything, identity included', async () => {
       await s.setIdentity({ entropy: new Uint8Array(16), deviceId: 'd'.repeat(32), createdAt: 1 });
       await s.setSettings({ sharePresence: true, shareTyping: true, sendReadReceipts: true });

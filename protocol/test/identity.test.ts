@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   bytesToHex, createIdentity, describeSessionIdProblem, edKeyMatchesSessionId, hexToBytes, identityFromEntropy,
-  identityFromPhrase, isSessionId, isValidPhrase, parseSessionId, phraseFromIdentity, ProtocolError, type SessionId,
+  identityFromPhrase, isSessionId, isValidPhrase, normaliseSessionId, parseSessionId, parseUserSessionId, phraseFromIdentity, ProtocolError, type SessionId,
 } from '../index.ts';
 import vectors from './vectors/vectors.json' with { type: 'json' };
 
@@ -64,7 +64,19 @@ describe('Session ID', () => {
     expect(describeSessionIdProblem(id.slice(0, 40))).toMatch(/66 characters.*40/);
     expect(describeSessionIdProblem('06' + id.slice(2))).toMatch(/starts with 05/);
     expect(describeSessionIdProblem(id.slice(0, 65) + 'z')).toMatch(/0-9 and a-f/);
-    expect(describeSessionIdProblem(id.toUpperCase().replace(/^05/, '05'))).toMatch(/lowercase/);
+    // Upper case and line breaks are how the ID looks when copied from a screen: not a problem.
+    expect(describeSessionIdProblem(id.toUpperCase())).toBeNull();
+    expect(describeSessionIdProblem(`${id.slice(0, 30)}\n${id.slice(30)}`)).toBeNull();
+  });
+
+  it('normalises an ID as a person pastes it: line breaks, spaces, zero-width characters, upper case', () => {
+    const id = createIdentity().sessionId;
+    const pasted = ` ${id.slice(0, 22).toUpperCase()}\r\n${id.slice(22, 44)} \u200b${id.slice(44)}\u00a0\n`;
+    expect(normaliseSessionId(pasted)).toBe(id);
+    expect(parseUserSessionId(pasted)).toBe(id);
+    // The wire stays strict: only surrounding whitespace is forgiven there.
+    expect(() => parseSessionId(pasted)).toThrow(ProtocolError);
+    expect(() => parseUserSessionId(`${id}0`)).toThrow(ProtocolError);
   });
 });
 

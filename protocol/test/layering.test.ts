@@ -53,6 +53,34 @@ describe('layering', () => {
     });
   }
 
+  it('has no import cycles within a layer (imports that remain at run time)', () => {
+    // A cycle makes a module's exports undefined while the other half of the loop evaluates, and
+    // means the two files are one concern split in two. Type-only imports vanish at run time.
+    const graph = new Map<string, string[]>();
+    for (const layer of ['protocol', 'client', 'server', 'web', 'testkit']) {
+      for (const f of sources(join(root, layer), /(^|\/)(test|scripts)\//)) {
+        const text = readFileSync(f, 'utf8');
+        const deps = [...text.matchAll(/^(?:import|export)\s+(?!type\s)[^'"]*?from\s+['"](\.[^'"]+)['"]/gm)].map((m) => join(f, '..', m[1]!));
+        graph.set(f, deps);
+      }
+    }
+    const cycles: string[] = [];
+    const state = new Map<string, 'open' | 'done'>();
+    const path: string[] = [];
+    const visit = (f: string): void => {
+      state.set(f, 'open');
+      path.push(f);
+      for (const d of graph.get(f) ?? []) {
+        if (state.get(d) === 'open') cycles.push([...path.slice(path.indexOf(d)), d].map((x) => relative(root, x)).join(' → '));
+        else if (!state.has(d) && graph.has(d)) visit(d);
+      }
+      path.pop();
+      state.set(f, 'done');
+    };
+    for (const f of graph.keys()) if (!state.has(f)) visit(f);
+    expect(cycles).toEqual([]);
+  });
+
   it('protocol/ uses no DOM or Node globals', () => {
     const bad: string[] = [];
     for (const f of sources(join(root, 'protocol'), /(^|\/)test\//)) {

@@ -1,9 +1,9 @@
 // Builds and starts one relay: config, store, hub, bus, presence, the uWS app with /ws and HTTP,
 // the maintenance timers; returns a handle that closes it gracefully or kills it abruptly.
-import uWS from 'uWebSockets.js';
+import type uWS from 'uWebSockets.js';
 import { AddressCounts } from './addresses.ts';
 import type { Cluster } from './cluster.ts';
-import { checkConfig, defaultConfig, type Config } from './config.ts';
+import { checkConfig, defaultConfig, requireIdSecret, type Config } from './config.ts';
 import { backpressure, helloLimits, mailboxLimits, type LiveSocket, type ServerContext } from './context.ts';
 import { guardStore } from './guardStore.ts';
 import { registerHttp } from './http.ts';
@@ -13,8 +13,12 @@ import { startMaintenance } from './maintenance.ts';
 import { Metrics } from './metrics.ts';
 import { Presence } from './presence.ts';
 import { publicOrigins } from './publicOrigins.ts';
+import { pushingBus } from './push/push.ts';
+import { startPush } from './push/start.ts';
 import { routeFrame } from './router.ts';
 import { wsBehavior } from './socket.ts';
+import { tlsFiles } from './transport/tls.ts';
+import { transport as defaultTransport, type Transport, type TransportKind } from './transport/uws.ts';
 import { MemoryStore } from './store/memory.ts';
 import type { RedisStore } from './store/redis.ts';
 import type { Store } from './store/types.ts';
@@ -27,17 +31,22 @@ export interface StartOptions {
   store?: Store;
   clock?: () => number;
   log?: Logger;
+  /** Default: native uWS where it has a build for this Node, else the Node fallback (tests pick). */
+  transport?: Transport;
 }
 
 export interface RunningServer {
   /** The bound port (the real one when config.port is 0). */
   readonly port: number;
-  /** ws://127.0.0.1:PORT/ws */
+  /** ws://127.0.0.1:PORT/ws (wss:// with TLS_CERT/TLS_KEY) */
   readonly url: string;
-  /** http://127.0.0.1:PORT */
+  /** http://127.0.0.1:PORT (https://) */
   readonly httpUrl: string;
   /** The private /metrics listener's port (METRICS_PORT), when there is one. */
   readonly metricsPort: number | undefined;
+  /** uWebSockets.js native, or the Node fallback (transport/uws.ts). */
+  readonly transport: TransportKind;
+  readonly tls: boolean;
   readonly store: Store;
   readonly config: Config;
   /** Graceful: stop listening, close every socket with 1001 GOING_AWAY, close the store. */
@@ -52,11 +61,13 @@ export interface RunningServer {
  */
 export async function createStore(config: Config, clock: () => number, log?: Logger): Promise<Store> {
   if (config.redisUrl === undefined) return new MemoryStore({ clock });
+  requireIdSecret(config);
   // Loaded only when used: the memory default does not load the Redis client.
   const { createRedisStore } = await import('./store/redis.ts');
   return createRedisStore({
     url: config.redisUrl,
     keyPrefix: config.redisKeyPrefix,
+    idSecret: config.redisIdSecret!,
     clock,
     log: (event, fields) => {
       const out: LogFields = {};
@@ -102,6 +113,9 @@ function localHost(host: string): string {
 export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
   const config: Config = { ...defaultConfig(), ...opts.config };
   checkConfig(config);
+  // Before anything is opened: a bad certificate must not leave a store connection behind.
+  const tls = tlsFiles(config);
+  const transport = opts.transport ?? defaultTransport;
   const clock = opts.clock ?? Date.now;
   const log = opts.log ?? createLogger(config.logLevel);
   const rawStore = opts.store ?? (await createStore(config, clock, log));
@@ -117,10 +131,13 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       throw err;
     }
   }
-  const bus = cluster?.bus ?? new LocalBus(hub);
+  const store = guardStore(rawStore, log, metrics);
+  const push = startPush({ config, store, rawStore, cluster, log, metrics, clock });
+  const baseBus = cluster?.bus ?? new LocalBus(hub);
+  const bus = push ? pushingBus(baseBus, push) : baseBus;
   const ctx: ServerContext = {
     config,
-    store: guardStore(rawStore, log, metrics),
+    store,
     clock,
     log,
     metrics,
@@ -128,6 +145,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     bus,
     presence: new Presence(hub, bus, clock, config.presenceDebounceMs, cluster?.presence, log),
     ...(cluster ? { cluster } : {}),
+    ...(push ? { push } : {}),
     verify: nativeVerify,
     ...mailboxLimits(config),
     ...backpressure(config),
@@ -138,16 +156,16 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     addresses: new AddressCounts(config),
   };
 
-  const app = uWS.App();
+  const app = transport.app(tls);
   app.ws('/ws', wsBehavior(ctx, routeFrame));
-  const metricsApp = config.metricsPort === undefined ? undefined : uWS.App();
+  const metricsApp = config.metricsPort === undefined ? undefined : transport.app(undefined);
   const stopHttp = registerHttp(app, ctx, metricsApp);
   const listenSocket = await listen(app, config.host, config.port);
-  // Loopback only: a scraper on this host (or a sidecar) reads it; nothing outside can.
+  // Loopback only, plain http: a scraper on this host (or a sidecar) reads it; nothing outside can.
   const metricsSocket = metricsApp ? await listen(metricsApp, '127.0.0.1', config.metricsPort!) : undefined;
-  const metricsPort = metricsSocket ? uWS.us_socket_local_port(metricsSocket as unknown as uWS.us_socket) : undefined;
-  const port = uWS.us_socket_local_port(listenSocket as unknown as uWS.us_socket);
-  for (const o of publicOrigins(config, port)) ctx.publicOrigins.add(o);
+  const metricsPort = metricsSocket ? transport.localPort(metricsSocket) : undefined;
+  const port = transport.localPort(listenSocket);
+  for (const o of publicOrigins(config, port, tls !== undefined)) ctx.publicOrigins.add(o);
   const stopMaintenance = startMaintenance(ctx, rawStore);
   const host = localHost(config.host);
 
@@ -156,8 +174,8 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     stopped = true;
     stopMaintenance();
     stopHttp();
-    uWS.us_listen_socket_close(listenSocket);
-    if (metricsSocket) uWS.us_listen_socket_close(metricsSocket);
+    transport.closeListenSocket(listenSocket);
+    if (metricsSocket) transport.closeListenSocket(metricsSocket);
   };
   /** Also ends idle HTTP keep-alive sockets, which would otherwise keep the process alive. */
   const closeApp = (): void => {
@@ -167,9 +185,11 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
 
   return {
     port,
-    url: `ws://${host}:${port}/ws`,
-    httpUrl: `http://${host}:${port}`,
+    url: `${tls ? 'wss' : 'ws'}://${host}:${port}/ws`,
+    httpUrl: `${tls ? 'https' : 'http'}://${host}:${port}`,
     metricsPort,
+    transport: transport.kind,
+    tls: tls !== undefined,
     store: rawStore,
     config,
     async close() {
@@ -180,6 +200,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       ctx.presence.close();
       log.info('shutdown', { sockets: ctx.sockets.size });
       // With Redis, the identities held here stay online for the debounce (they reconnect to another instance meanwhile).
+      push?.close();
       if (cluster) await cluster.close(config.presenceDebounceMs);
       else await bus.close();
       await rawStore.close();
@@ -192,6 +213,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       stop();
       for (const s of [...ctx.sockets]) s.kill();
       ctx.presence.close();
+      push?.close();
       cluster?.kill();
       closeApp();
     },

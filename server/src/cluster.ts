@@ -54,7 +54,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     store,
     instanceId,
     instanceTtlMs: config.instanceTtlMs,
-    channel: (sid) => bus.presenceChannel(sid),
+    channel: (frag) => bus.presenceChannelOf(frag),
     publishCommand: bus.publishCommand,
     subscribed: (sid) => bus.subscribed(sid),
     log,

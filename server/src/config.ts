@@ -35,6 +35,18 @@ export interface Config {
   presenceRatePerMin: number;
   presenceRateIpPerMin: number;
   authRateIpPerMin: number;
+  /** Issue 11 abuse limits (limits.ts, quotas.ts). */
+  revokeRatePerMin: number;
+  revokeRateIpPerMin: number;
+  maxRevocations: number;
+  grantRatePerMin: number;
+  grantRateIpPerMin: number;
+  grantFramesPerMin: number;
+  privacyRatePerMin: number;
+  mailboxSenderShare: number;
+  maxPendingInvitesPerAddress: number;
+  maxPendingInvitesFromNew: number;
+  newIdentityAgeMs: number;
   /** Reverse proxies in front whose X-Forwarded-For / X-Forwarded-Proto are believed (0 = none). */
   trustProxy: number;
   /** Strict-Transport-Security max-age for requests a trusted proxy says came over TLS; 0 = never. */
@@ -46,6 +58,8 @@ export interface Config {
   redisUrl: string | undefined;
   /** Prefix of every Redis key and channel; instances sharing it (and the Redis) form one relay. */
   redisKeyPrefix: string;
+  /** HMAC key turning Session IDs into Redis key fragments; required with redisUrl. */
+  redisIdSecret: string | undefined;
   /** Pub/sub flavour for the Redis bus: sharded (Redis ≥ 7), classic, or auto (by server version). */
   redisPubSub: RedisPubSub;
   /** With Redis: how long a crashed instance's sockets still count for presence. */
@@ -56,6 +70,26 @@ export interface Config {
   metricsPort: number | undefined;
   /** Bearer token that opens /metrics on the public listener; undefined = /metrics is not served there. */
   metricsToken: string | undefined;
+  /** PEM certificate chain and private key: both set = https/wss (tls.ts checks them at start). */
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
+  // ---- Web Push (server/src/push/, docs/operations.md "Web Push") ----
+  /** VAPID key pair, base64url (raw P-256 public point, raw private scalar); both or neither. */
+  vapidPublicKey: string | undefined;
+  vapidPrivateKey: string | undefined;
+  /** VAPID `sub`: a mailto: or https: contact for push services. */
+  vapidSubject: string;
+  /** Where main.ts keeps a generated key pair when none is configured; "" = never generate. */
+  vapidKeyFile: string;
+  /** TTL header of a push: how long a push service keeps it for an unreachable device. */
+  pushTtlMs: number;
+  /** At most one push per device per this interval; entries in between are merged into the next. */
+  pushCoalesceMs: number;
+  pushQueueMax: number;
+  pushConcurrency: number;
+  pushTimeoutMs: number;
+  /** Tests only: accept http:// and loopback/private push endpoints (a local test push service). */
+  pushAllowPrivate: boolean;
 }
 
 export class ConfigError extends Error {
@@ -195,6 +229,11 @@ const redisUrl: Parser<string | undefined> = (raw, name) => {
   return t;
 };
 
+const optionalPath: Parser<string | undefined> = (raw) => {
+  const t = raw.trim();
+  return t === '' ? undefined : t;
+};
+
 const keyPrefix: Parser<string> = (raw, name) => {
   const t = raw.trim();
   // Printable, no spaces or braces (braces are the hash tags of the per-identity keys).
@@ -202,10 +241,40 @@ const keyPrefix: Parser<string> = (raw, name) => {
   return t;
 };
 
+const idSecret: Parser<string | undefined> = (raw, name) => {
+  const t = raw.trim();
+  if (t === '') return undefined;
+  // Never echo the value: it is a secret.
+  if (t.length < 16) throw new ConfigError(name, `${name} is invalid: expected at least 16 characters (e.g. openssl rand -hex 32)`);
+  return t;
+};
+
 const pubSub: Parser<RedisPubSub> = (raw, name) => {
   const t = raw.trim().toLowerCase();
   if (t !== 'auto' && t !== 'sharded' && t !== 'classic') throw ConfigError.invalid(name, raw, 'one of auto|sharded|classic');
   return t;
+};
+
+const base64url: Parser<string | undefined> = (raw, name) => {
+  const t = raw.trim();
+  if (t === '') return undefined;
+  if (!/^[A-Za-z0-9_-]{20,100}={0,2}$/.test(t)) throw new ConfigError(name, `${name} is invalid: expected a base64url key such as web-push generate-vapid-keys prints`);
+  return t;
+};
+
+const vapidSubject: Parser<string> = (raw, name) => {
+  const t = raw.trim();
+  if (!/^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+)$/.test(t)) throw ConfigError.invalid(name, raw, 'a mailto: address or an https: URL where a push service can reach the operator');
+  return t;
+};
+
+const optionalText: Parser<string> = (raw) => raw.trim();
+
+const flag: Parser<boolean> = (raw, name) => {
+  const t = raw.trim().toLowerCase();
+  if (t === 'true' || t === '1') return true;
+  if (t === 'false' || t === '0' || t === '') return false;
+  throw ConfigError.invalid(name, raw, 'true or false');
 };
 
 export interface ConfigVar {
@@ -249,18 +318,44 @@ export const CONFIG_VARS: readonly ConfigVar[] = [
   v('PRESENCE_RATE', 'presenceRatePerMin', '3000', 'presence subscriptions (ids) per Session ID per minute (RATE_LIMITED per id; 0 = off)', integer(0)),
   v('PRESENCE_RATE_IP', 'presenceRateIpPerMin', '30000', 'presence subscriptions (ids) per client address per minute (RATE_LIMITED; 0 = off)', integer(0)),
   v('AUTH_RATE_IP', 'authRateIpPerMin', '600', 'auth attempts per client address per minute, checked before the signature (AUTH_RATE_LIMITED, 4428; 0 = off)', integer(0)),
+  // Issue 11: every abuse path metered (limits.ts for rates, quotas.ts for what is held).
+  v('REVOKE_RATE', 'revokeRatePerMin', '300', 'new revocations (blocks) in revoke frames per Session ID per minute; re-presenting one the server holds is free (RATE_LIMITED, ref "revoke"; 0 = off)', integer(0)),
+  v('REVOKE_RATE_IP', 'revokeRateIpPerMin', '600', 'new revocations in revoke frames per client address per minute (RATE_LIMITED; 0 = off)', integer(0)),
+  v('MAX_REVOCATIONS', 'maxRevocations', '1000', 'revocations (blocks) the server holds per Session ID; a new one beyond is REVOCATION_LIMIT (each is a fixed-size record, so this also bounds the bytes)', integer(1, 100_000)),
+  v('GRANT_RATE', 'grantRatePerMin', '3000', 'grants presented in grants frames per Session ID per minute: the signature-verification budget (RATE_LIMITED, ref "grants"; 0 = off)', integer(0)),
+  v('GRANT_RATE_IP', 'grantRateIpPerMin', '12000', 'grants presented in grants frames per client address per minute (RATE_LIMITED; 0 = off)', integer(0)),
+  v('GRANTS_FRAME_RATE', 'grantFramesPerMin', '30', 'grants frames per connection per minute (RATE_LIMITED; 0 = off)', integer(0)),
+  v('PRIVACY_RATE', 'privacyRatePerMin', '20', 'privacy toggles per Session ID per minute; each reaches every watcher (RATE_LIMITED, ref "privacy"; 0 = off)', integer(0)),
+  v('MAILBOX_SENDER_SHARE', 'mailboxSenderShare', '25', 'percent of a recipient\'s mailbox (entries and bytes) one sender may fill; beyond it that sender gets MAILBOX_FULL and the rest stays open to others (100 = no share limit)', integer(1, 100)),
+  v('MAX_PENDING_INVITES_PER_ADDRESS', 'maxPendingInvitesPerAddress', '5', 'pending invitations to one recipient sent from one client address (INVITE_LIMIT)', integer(1)),
+  v('MAX_PENDING_INVITES_FROM_NEW', 'maxPendingInvitesFromNew', '10', 'pending invitations to one recipient from Session IDs first seen less than NEW_IDENTITY_AGE ago (INVITE_LIMIT)', integer(1)),
+  v('NEW_IDENTITY_AGE', 'newIdentityAgeMs', '24h', 'how long after the server first sees a Session ID it counts as new for MAX_PENDING_INVITES_FROM_NEW', duration(0, 365 * DAY)),
   v('TRUST_PROXY', 'trustProxy', '0', 'reverse proxies in front of the server: the client address is the one that many hops from the right of X-Forwarded-For, and X-Forwarded-Proto is believed (0 = use the socket address)', proxyHops),
   v('HSTS_MAX_AGE', 'hstsMaxAgeMs', '365d', 'Strict-Transport-Security max-age, sent when a trusted proxy says the request came over https (X-Forwarded-Proto); 0 = never', duration(0, 2 * 365 * DAY)),
   v('ALLOWED_ORIGINS', 'allowedOrigins', '', 'comma list of browser origins allowed to open /ws; empty = same origin as Host; * = any. Requests without Origin (non-browser clients) are allowed', origins),
   v('PUBLIC_ORIGINS', 'publicOrigins', '', 'comma list of the origins clients dial (wss://chat.example.com; http(s) is read as ws(s)); an auth signed for any other origin is refused (AUTH_ORIGIN_MISMATCH, 4411). Empty: ws:// on the listening address and localhost/127.0.0.1/[::1] at the bound port, which suits one machine only; required with TRUST_PROXY', publicOrigins),
   v('REDIS_URL', 'redisUrl', '', 'Redis for several instances behind a load balancer: mailboxes, invitations, presence and limits in Redis, envelopes between instances over pub/sub (docs/operations.md). Unset: in-memory, one process. Unreachable at start-up: exit 1', redisUrl),
   v('REDIS_KEY_PREFIX', 'redisKeyPrefix', 'sm:', 'prefix of every Redis key and channel; instances with the same Redis and prefix form one relay', keyPrefix),
+  v('REDIS_ID_SECRET', 'redisIdSecret', '', 'required with REDIS_URL: secret (≥ 16 characters, e.g. `openssl rand -hex 32`) keying the hash that replaces Session IDs in Redis key and channel names; every instance on one prefix needs the same one, and changing it orphans what Redis holds', idSecret),
   v('REDIS_PUBSUB', 'redisPubSub', 'auto', 'auto|sharded|classic: sharded pub/sub (SSUBSCRIBE, Redis ≥ 7) or classic (SUBSCRIBE); auto picks by server version', pubSub),
   v('INSTANCE_TTL', 'instanceTtlMs', '15s', 'with Redis: an instance that stopped its heartbeat (crashed) this long ago is taken for dead and its identities are told offline; heartbeat every third of it', duration(1000, 600_000)),
   v('LOG_LEVEL', 'logLevel', 'info', 'debug|info|warn|error', logLevel),
   v('STATIC_DIR', 'staticDir', 'dist/web', 'directory of the built PWA served on every other path', text),
   v('METRICS_PORT', 'metricsPort', '', '/metrics (Prometheus) on its own listener at 127.0.0.1:PORT (0 = any free port); unset = no such listener', optionalPort),
   v('METRICS_TOKEN', 'metricsToken', '', 'bearer token (16+ characters) that opens /metrics on the public port (Authorization: Bearer …); unset = /metrics answers 404 there', token),
+  v('TLS_CERT', 'tlsCert', '', 'PEM certificate (chain) file; with TLS_KEY the server speaks https and wss itself (README "Try it on your phone"). Unset: plain http, for use behind a TLS proxy', optionalPath),
+  v('TLS_KEY', 'tlsKey', '', 'PEM private key file of TLS_CERT', optionalPath),
+  // ---- Web Push (docs/operations.md "Web Push") ----
+  v('VAPID_PUBLIC_KEY', 'vapidPublicKey', '', 'Web Push VAPID public key (base64url). Set with VAPID_PRIVATE_KEY, the same on every instance; unset: generated into VAPID_KEY_FILE at first start (one instance), or push is off (Redis without a key file)', base64url),
+  v('VAPID_PRIVATE_KEY', 'vapidPrivateKey', '', 'Web Push VAPID private key (base64url); a secret: whoever holds it can push to every subscribed device', base64url),
+  v('VAPID_SUBJECT', 'vapidSubject', 'mailto:postmaster@localhost', 'VAPID contact (mailto: or https:) push services use to reach the operator; Apple refuses localhost ones', vapidSubject),
+  v('VAPID_KEY_FILE', 'vapidKeyFile', 'data/vapid.json', 'where a generated VAPID key pair is kept (mode 0600) when none is configured. With REDIS_URL it is used only when set explicitly (a file every instance shares); "" = never generate', optionalText),
+  v('PUSH_TTL', 'pushTtlMs', '24h', 'TTL of a push: how long a push service keeps it for a device that is off', duration(0, 28 * DAY)),
+  v('PUSH_COALESCE', 'pushCoalesceMs', '10s', 'at most one push per device per this interval; entries landing in between are merged into the next push', duration(0, DAY)),
+  v('PUSH_QUEUE', 'pushQueueMax', '10000', 'devices waiting for a push per instance; beyond it pushes are dropped (push_sends_total{outcome="queue_full"})', integer(1)),
+  v('PUSH_CONCURRENCY', 'pushConcurrency', '32', 'pushes in flight per instance', integer(1, 1000)),
+  v('PUSH_TIMEOUT', 'pushTimeoutMs', '10s', 'time a push service has to answer one push', duration(100, 120_000)),
+  v('PUSH_ALLOW_PRIVATE', 'pushAllowPrivate', 'false', 'TESTS ONLY: accept http:// push endpoints and loopback/private addresses (a local test push service). Never in production: it lets any client make the server call internal addresses', flag),
 ];
 
 function build(env: Readonly<Record<string, string | undefined>>, useDefaultsOnly: boolean): Config {
@@ -269,7 +364,16 @@ function build(env: Readonly<Record<string, string | undefined>>, useDefaultsOnl
     const raw = useDefaultsOnly ? undefined : env[cv.name];
     out[cv.key] = raw === undefined ? cv.parse(cv.default, cv.name) : cv.parse(raw, cv.name);
   }
-  return out as unknown as Config;
+  const config = out as unknown as Config;
+  requireIdSecret(config);
+  return config;
+}
+
+/** Redis keys must not carry Session IDs (docs/security.md "Redis at rest"): no Redis without the secret. */
+export function requireIdSecret(config: Pick<Config, 'redisUrl' | 'redisIdSecret'>): void {
+  if (config.redisUrl !== undefined && config.redisIdSecret === undefined) {
+    throw new ConfigError('REDIS_ID_SECRET', 'REDIS_ID_SECRET is required when REDIS_URL is set: a secret of at least 16 characters (e.g. openssl rand -hex 32), the same on every instance sharing the Redis prefix');
+  }
 }
 
 export function defaultConfig(): Config {

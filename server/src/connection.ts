@@ -9,7 +9,7 @@ import {
   encodeFrame,
   PROTOCOL_VERSION,
   ProtocolError,
-  type ErrorCode,
+  ERRORS,
   type Grant,
   type ServerFrameType,
 } from '../../protocol/index.ts';
@@ -40,18 +40,6 @@ export type Router = (conn: Conn, item: Inbound) => Promise<void>;
 
 const MAX_ERRORS = 10;
 const MAX_INBOX_FRAMES = 1024;
-/** Codes a correct client never causes; ten of them end the connection (TOO_MANY_ERRORS). */
-const MISBEHAVIOUR: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'BAD_JSON',
-  'BINARY_UNSUPPORTED',
-  'UNKNOWN_TYPE',
-  'BAD_FRAME',
-  'INVALID_SESSION_ID',
-  'TOO_MANY_GRANTS',
-  'TOO_MANY_SUBSCRIPTIONS',
-  'ALREADY_AUTHENTICATED',
-  'GRANT_INVALID',
-]);
 
 let nextId = 1;
 
@@ -150,6 +138,7 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
         serverTime: ctx.clock(),
         heartbeatMs: ctx.config.heartbeatMs,
         limits: ctx.helloLimits,
+        ...(ctx.push ? { vapidKey: ctx.push.publicKey } : {}),
       }),
     );
     this.authTimer = setTimeout(() => {
@@ -225,16 +214,17 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
   }
 
   /**
-   * Answers a frame with an error. Fatal errors, and every error before authentication, close the
+   * Answers a frame with an error (`ids`: the Session IDs it covers, when one frame answers for
+   * many, as presence_sub's refusals do). Fatal errors, and every error before authentication, close the
    * socket with the error's own close code; ten misbehaviours close it with TOO_MANY_ERRORS.
    */
-  reject(err: ProtocolError, ref?: string, misbehaviour = MISBEHAVIOUR.has(err.code)): void {
+  reject(err: ProtocolError, ref?: string, misbehaviour = ERRORS[err.code].misbehaviour, ids?: readonly string[]): void {
     if (this.state === 'closed') return;
     const { metrics } = this.ctx;
     metrics.inc('errors_total', err.code);
     const fatal = err.fatal || this.state !== 'ready';
     if (this.state !== 'ready') metrics.inc('auth_failures_total', err.code);
-    this.send('error', errorText(err.code, err.message, ref, err.retryAfterMs));
+    this.send('error', errorText(err.code, err.message, ref, err.retryAfterMs, ids));
     if (fatal) {
       this.ctx.log.debug('conn_rejected', { conn: this.id, code: err.code, state: this.state });
       if (this.state !== 'ready') this.ctx.log.info('auth_failed', { conn: this.id, code: err.code });
@@ -334,6 +324,7 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
     if (wasReady) {
       ctx.hub.remove(this);
       ctx.presence.update(this.sid);
+      ctx.push?.deviceOffline(this.sid, this.deviceId);
     }
     ctx.log.debug('conn_closed', { conn: this.id, code });
   }

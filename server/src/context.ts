@@ -8,6 +8,8 @@ import type { Bus, Hub } from './hub.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import type { Presence } from './presence.ts';
+import type { Push } from './push/push.ts';
+import { senderShare } from './quotas.ts';
 import type { MailboxLimits, Store } from './store/types.ts';
 
 export interface ServerContext {
@@ -22,6 +24,8 @@ export interface ServerContext {
   readonly presence: Presence;
   /** With Redis: the other instances, and the state of the connections to Redis (for /health). */
   readonly cluster?: Cluster;
+  /** Web Push, when VAPID keys are configured (server/src/push/). */
+  readonly push?: Push;
   readonly verify: VerifyFn;
   /** Mailbox limits for envelopes. */
   readonly limits: MailboxLimits;
@@ -86,10 +90,11 @@ export function backpressure(config: Config): { maxBackpressure: number; highWat
 }
 
 export function mailboxLimits(config: Config): { limits: MailboxLimits; controlLimits: MailboxLimits; noticeLimits: MailboxLimits } {
-  const limits = { maxEntries: config.mailboxMaxEntries, maxBytes: config.mailboxMaxBytes, ttlMs: config.mailboxTtlMs };
+  const base = { maxEntries: config.mailboxMaxEntries, maxBytes: config.mailboxMaxBytes, ttlMs: config.mailboxTtlMs };
   return {
-    limits,
-    controlLimits: { ...limits, maxEntries: limits.maxEntries * 2, maxBytes: limits.maxBytes * 2 },
-    noticeLimits: { ...limits, maxEntries: limits.maxEntries * 10, maxBytes: limits.maxBytes * 2 },
+    // Only envelopes have a sender whose share is limited (quotas.ts).
+    limits: { ...base, ...senderShare(config, base) },
+    controlLimits: { ...base, maxEntries: base.maxEntries * 2, maxBytes: base.maxBytes * 2 },
+    noticeLimits: { ...base, maxEntries: base.maxEntries * 10, maxBytes: base.maxBytes * 2 },
   };
 }

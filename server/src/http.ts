@@ -261,7 +261,8 @@ export function registerHttp(app: uWS.TemplatedApp, ctx: ServerContext, metricsA
   metricsApp?.any('/*', (res) => write(res, { status: '404 Not Found', type: 'text/plain; charset=utf-8', body: 'Not Found\n' }, cspOf(ctx)));
 
   app.any('/*', (res, req) => {
-    const method = req.getMethod();
+    // Lower case in native uWS, as sent (upper case) in other implementations: compare one way.
+    const method = req.getMethod().toLowerCase();
     const url = req.getUrl();
     const hsts = tls(req);
     const acceptEncoding = req.getHeader('accept-encoding');

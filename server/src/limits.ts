@@ -2,10 +2,17 @@
 // per client address for each costly action (docs/security.md "Limits"). Each bucket holds one
 // period's worth of tokens (burst = rate) and refills evenly; a rate of 0 turns the bucket off.
 // A refused request is answered with an error carrying retryAfterMs: never a silent drop.
+// Quotas that are not rates (revocations held, a sender's share of a mailbox, invitation slots) are
+// in quotas.ts; docs/protocol.md "Limits" lists both.
 import type { Config } from './config.ts';
 import type { ServerContext } from './context.ts';
+import { TokenBuckets } from './store/_bucket.ts';
 
-export type LimitedAction = 'send' | 'invite' | 'presence' | 'auth';
+/**
+ * `grants` is metered in grants, not frames: verifying a signature is the expensive part
+ * (docs/security.md "Limits"), so a frame costs as many tokens as it carries grants.
+ */
+export type LimitedAction = 'send' | 'invite' | 'presence' | 'auth' | 'revoke' | 'grants' | 'privacy';
 
 interface BucketSpec {
   readonly perIdentity: number;
@@ -27,6 +34,13 @@ function spec(config: Config, action: LimitedAction): BucketSpec {
     case 'auth':
       // Before authentication there is no identity to count against.
       return { perIdentity: 0, perAddress: config.authRateIpPerMin, periodMs: MINUTE };
+    case 'revoke':
+      return { perIdentity: config.revokeRatePerMin, perAddress: config.revokeRateIpPerMin, periodMs: MINUTE };
+    case 'grants':
+      return { perIdentity: config.grantRatePerMin, perAddress: config.grantRateIpPerMin, periodMs: MINUTE };
+    case 'privacy':
+      // Each toggle reaches every watcher of the identity: what matters is the identity's rate.
+      return { perIdentity: config.privacyRatePerMin, perAddress: 0, periodMs: MINUTE };
   }
 }
 
@@ -51,17 +65,19 @@ function rates(config: Config, action: LimitedAction): Rates {
 }
 
 /**
- * Takes one token from the identity's and the address's bucket for `action`. Returns 0 when the
- * action may go ahead, else the milliseconds until it may be tried again.
+ * Takes `cost` tokens (default one) from the identity's and the address's bucket for `action`.
+ * Returns 0 when the action may go ahead, else the milliseconds until it may be tried again. A cost
+ * above a bucket's burst is taken as the whole burst, so a large request waits, never forever.
  */
-export async function takeLimit(ctx: ServerContext, action: LimitedAction, sid: string | undefined, address: string): Promise<number> {
+export async function takeLimit(ctx: ServerContext, action: LimitedAction, sid: string | undefined, address: string, cost = 1): Promise<number> {
   const r = rates(ctx.config, action);
   const now = ctx.clock();
   const { store } = ctx;
+  const n = Math.max(1, cost);
   // Both asked before either is awaited: one round trip with Redis.
   const [byId, byAddr] = await Promise.all([
-    sid !== undefined && r.perIdentity > 0 ? store.takeToken(`${action}:${sid}`, r.idPerSec, r.perIdentity, now) : 0,
-    r.perAddress > 0 ? store.takeToken(`${action}-ip:${address}`, r.addrPerSec, r.perAddress, now) : 0,
+    sid !== undefined && r.perIdentity > 0 ? store.takeToken(`${action}:${sid}`, r.idPerSec, r.perIdentity, now, Math.min(n, r.perIdentity)) : 0,
+    r.perAddress > 0 ? store.takeToken(`${action}-ip:${address}`, r.addrPerSec, r.perAddress, now, Math.min(n, r.perAddress)) : 0,
   ]);
   if (byId > 0) ctx.metrics.inc('rate_limited_total', action);
   if (byAddr > 0) ctx.metrics.inc('rate_limited_total', `${action}_ip`);
@@ -72,8 +88,24 @@ export async function takeLimit(ctx: ServerContext, action: LimitedAction, sid: 
 export function limitText(config: Config, action: LimitedAction): string {
   const { perIdentity, perAddress, periodMs } = spec(config, action);
   const per = periodMs === HOUR ? 'hour' : 'minute';
+  const unit = action === 'grants' ? ' grants' : '';
   const parts: string[] = [];
-  if (perIdentity > 0) parts.push(`${perIdentity} per Session ID`);
-  if (perAddress > 0) parts.push(`${perAddress} per address`);
+  if (perIdentity > 0) parts.push(`${perIdentity}${unit} per Session ID`);
+  if (perAddress > 0) parts.push(`${perAddress}${unit} per address`);
+  if (action === 'grants') parts.push(`${config.grantFramesPerMin} frames per connection`);
   return `${action} is limited to ${parts.join(' and ')} per ${per}`;
+}
+
+/**
+ * Buckets that belong to one socket (grants frames per connection): in this process's memory,
+ * since a socket lives on one instance, and gone with the socket.
+ */
+const socketBuckets = new WeakMap<object, TokenBuckets>();
+
+/** Takes one token from the socket's own bucket for `what`; 0 or the milliseconds to wait. */
+export function takeSocketLimit(socket: object, what: 'grants_frames', perMinute: number, now: number): number {
+  if (perMinute <= 0) return 0;
+  let b = socketBuckets.get(socket);
+  if (b === undefined) socketBuckets.set(socket, (b = new TokenBuckets()));
+  return b.take(what, perMinute / 60, perMinute, now);
 }

@@ -36,6 +36,11 @@ const DEFS = {
   bus_reconnects_total: ['counter', 'times the Redis bus subscriber came back and resynchronised its sockets'],
   presence_reaped_total: ['counter', 'identities of crashed instances this instance cleaned up'],
   http_requests_total: ['counter', 'HTTP requests, by route', 'route'],
+  // Web Push (server/src/push/, docs/operations.md "Web Push")
+  push_sends_total: ['counter', 'pushes by outcome (sent|gone|rate_limited|server_error|rejected|timeout|network|online|queue_full|intake_full)', 'outcome'],
+  push_coalesced_total: ['counter', 'entries merged into a push already waiting or in flight for the device'],
+  push_payloads_total: ['counter', 'pushes by payload (boxes: end-to-end boxes; wakeup: empty)', 'payload'],
+  push_subscriptions_total: ['counter', 'subscription changes (subscribe|unsubscribe|gone|refused)', 'op'],
 } as const satisfies Record<string, readonly [Kind, string, string?]>;
 
 export type MetricName = keyof typeof DEFS;

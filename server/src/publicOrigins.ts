@@ -9,11 +9,11 @@ function hostPart(address: string): string {
 }
 
 /**
- * PUBLIC_ORIGINS when set. Otherwise ws:// at the bound port on the listening address (each of this
+ * PUBLIC_ORIGINS when set. Otherwise ws:// (wss:// with TLS_CERT) at the bound port on the listening address (each of this
  * machine's addresses for 0.0.0.0 / ::) and on localhost, 127.0.0.1 and [::1]: right for a server
  * reached directly, and refused outright behind a proxy (checkConfig), where it would be wrong.
  */
-export function publicOrigins(config: Pick<Config, 'host' | 'trustProxy' | 'publicOrigins'>, port: number): Set<string> {
+export function publicOrigins(config: Pick<Config, 'host' | 'trustProxy' | 'publicOrigins'>, port: number, tls = false): Set<string> {
   checkConfig(config);
   if (config.publicOrigins.length > 0) return new Set(config.publicOrigins);
   const hosts = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -27,7 +27,7 @@ export function publicOrigins(config: Pick<Config, 'host' | 'trustProxy' | 'publ
   const out = new Set<string>();
   for (const h of hosts) {
     try {
-      out.add(normaliseOrigin(`ws://${h}:${port}`));
+      out.add(normaliseOrigin(`${tls ? 'wss' : 'ws'}://${h}:${port}`));
     } catch {
       // an interface address URL cannot spell (a zone id): nobody can dial it as written either
     }

@@ -60,6 +60,9 @@ export class RedisBus implements Bus, HubListener {
   private readonly type: 'SHARDED' | 'CHANNELS';
   /** Channels some local socket needs. */
   private readonly wanted = new Set<string>();
+  /** Channel → Session ID: channel names carry only a key fragment (store.idKey), not the ID. */
+  private readonly sids = new Map<string, string>();
+  private readonly idKey: (sid: string) => string;
   /** Per channel, the (un)subscription in flight: one at a time, each brings Redis in line with `wanted`. */
   private readonly pending = new Map<string, Promise<void>>();
   private closed = false;
@@ -76,6 +79,7 @@ export class RedisBus implements Bus, HubListener {
     this.type = mode === 'sharded' ? 'SHARDED' : 'CHANNELS';
     this.instanceId = opts.instanceId;
     this.prefix = opts.store.keyPrefix;
+    this.idKey = (sid) => opts.store.idKey(sid);
     this.log = opts.log;
     this.metrics = opts.metrics;
     this.storeUp = opts.store.connected;
@@ -112,11 +116,16 @@ export class RedisBus implements Bus, HubListener {
   }
 
   identityChannel(sid: string): string {
-    return `${this.prefix}u:{${sid}}`;
+    return `${this.prefix}u:{${this.idKey(sid)}}`;
   }
 
   presenceChannel(sid: string): string {
-    return `${this.prefix}p:{${sid}}`;
+    return this.presenceChannelOf(this.idKey(sid));
+  }
+
+  /** The presence channel of a key fragment (what the presence registry keeps, not the ID). */
+  presenceChannelOf(frag: string): string {
+    return `${this.prefix}p:{${frag}}`;
   }
 
   get publishCommand(): 'SPUBLISH' | 'PUBLISH' {
@@ -161,26 +170,30 @@ export class RedisBus implements Bus, HubListener {
   // ---- HubListener ------------------------------------------------------------------------------
 
   identityAdded(sid: string): void {
-    this.want(this.identityChannel(sid), true);
+    this.want(this.identityChannel(sid), sid, true);
   }
 
   identityRemoved(sid: string): void {
-    this.want(this.identityChannel(sid), false);
+    this.want(this.identityChannel(sid), sid, false);
   }
 
   watchAdded(target: string): void {
-    this.want(this.presenceChannel(target), true);
+    this.want(this.presenceChannel(target), target, true);
   }
 
   watchRemoved(target: string): void {
-    this.want(this.presenceChannel(target), false);
+    this.want(this.presenceChannel(target), target, false);
   }
 
   // ---- subscriptions ----------------------------------------------------------------------------
 
-  private want(channel: string, yes: boolean): void {
-    if (yes) this.wanted.add(channel);
-    else this.wanted.delete(channel);
+  private want(channel: string, sid: string, yes: boolean): void {
+    if (yes) {
+      this.wanted.add(channel);
+      this.sids.set(channel, sid);
+    } else {
+      this.wanted.delete(channel);
+    }
     this.reconcile(channel);
   }
 
@@ -204,11 +217,13 @@ export class RedisBus implements Bus, HubListener {
         if (this.mode === 'sharded') await this.sub.sSubscribe(channel, this.onMessage);
         else await this.sub.subscribe(channel, this.onMessage);
         // Anything appended before the subscription was in place is in the store.
-        if (this.isIdentityChannel(channel)) this.hub.resync(this.sidOf(channel));
+        const sid = this.sids.get(channel);
+        if (this.isIdentityChannel(channel) && sid !== undefined) this.hub.resync(sid);
       } else if (!want && have) {
         if (this.mode === 'sharded') await this.sub.sUnsubscribe(channel, this.onMessage);
         else await this.sub.unsubscribe(channel, this.onMessage);
       }
+      if (!this.wanted.has(channel) && !this.sub.getPubSubListeners(this.type).has(channel)) this.sids.delete(channel);
     } catch (err) {
       // Offline: the reconnect brings every channel in line again (up()).
       this.missed = true;
@@ -271,7 +286,9 @@ export class RedisBus implements Bus, HubListener {
 
   private readonly onMessage = (message: string, channel: string): void => {
     if (this.closed) return;
-    const sid = this.sidOf(channel);
+    const sid = this.sids.get(channel);
+    // A message that raced an unsubscription: nobody here needs it any more.
+    if (sid === undefined) return;
     if (!this.isIdentityChannel(channel)) {
       const colon = message.indexOf(':');
       const ts = Number(message.slice(colon + 1));
@@ -295,10 +312,6 @@ export class RedisBus implements Bus, HubListener {
 
   private isIdentityChannel(channel: string): boolean {
     return channel.charCodeAt(this.prefix.length) === 117; // 'u'
-  }
-
-  private sidOf(channel: string): string {
-    return channel.slice(this.prefix.length + 3, -1);
   }
 }
 

@@ -4,11 +4,12 @@
 // instance's sockets stop counting after INSTANCE_TTL without a key per socket to refresh, and the
 // first instance whose heartbeat sees it dead tells that instance's identities' subscribers.
 //
-// Keys (under the store's prefix; `{sid}` is the hash tag the store and the bus use too):
-//   pr:{sid}    hash    <instanceId> → "v" (visible) | "h" (hidden); "_" → "1"/"0": what the
+// Keys (under the store's prefix; `{f}` is the Session ID's key fragment, store.idKey(sid), the
+// hash tag the store and the bus use too; the IDs themselves are never written):
+//   pr:{f}      hash    <instanceId> → "v" (visible) | "h" (hidden); "_" → "1"/"0": what the
 //                       subscribers were last told. TTL PRESENCE_KEY_TTL, refreshed while held.
 //   inst        zset    instanceId → deadline (Redis time, ms): alive while the deadline is ahead.
-//   pi:<inst>   set     the identities an instance registered: what to clean up when it dies.
+//   pi:<inst>   set     the key fragments of the identities an instance registered: what to clean up when it dies.
 //   reap:<inst> string  lock: one instance cleans up a dead one at a time.
 // Every change of an identity's combined state is published by the same script that makes it, on
 // the identity's presence channel (redisBus.ts): all instances see the changes in Redis's order.
@@ -19,7 +20,7 @@ import type { LocalPresence, PresenceDirectory } from './presence.ts';
 import { Script } from './store/_redisScript.ts';
 import type { RedisStore } from './store/redis.ts';
 
-/** How long a pr:{sid} key and a pi:<inst> set live without a refresh. Every third of it, each instance rewrites its views. */
+/** How long a pr:{f} key and a pi:<inst> set live without a refresh. Every third of it, each instance rewrites its views. */
 export const PRESENCE_KEY_TTL_MS = 3_600_000;
 /** How long the instance registry outlives the last heartbeat (a fleet down longer starts clean). */
 const REGISTRY_TTL_MS = 24 * 3_600_000;
@@ -33,7 +34,7 @@ local function nowMs()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
--- KP: pr:{sid}; KI: inst. Dead instances' views are dropped on the way.
+-- KP: pr:{f}; KI: inst. Dead instances' views are dropped on the way.
 local function settle(KP, KI, now, channel, pub, msgOn, msgOff, keyTtl)
   local all = redis.call('HGETALL', KP)
   local before, vis, hid, n = false, false, false, 0
@@ -62,12 +63,12 @@ end
 `;
 
 /**
- * KEYS pr:{sid}, inst, pi:<self>. ARGV self, state (v|h|-), sid, channel, pub, msgOn, msgOff,
+ * KEYS pr:{f}, inst, pi:<self>. ARGV self, state (v|h|-), key fragment, channel, pub, msgOn, msgOff,
  * keyTtl, instanceTtl, registryTtl. Returns { self was alive before, online after }.
  */
 const SET = new Script(`${LIB}
 local KP, KI, KS = KEYS[1], KEYS[2], KEYS[3]
-local self, state, sid, keyTtl = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[8])
+local self, state, frag, keyTtl = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[8])
 local now = nowMs()
 local dl = redis.call('ZSCORE', KI, self)
 local alive = dl and tonumber(dl) >= now
@@ -75,16 +76,16 @@ redis.call('ZADD', KI, now + tonumber(ARGV[9]), self)
 redis.call('PEXPIRE', KI, ARGV[10])
 if state == '-' then
   redis.call('HDEL', KP, self)
-  redis.call('SREM', KS, sid)
+  redis.call('SREM', KS, frag)
 else
   redis.call('HSET', KP, self, state)
-  redis.call('SADD', KS, sid)
+  redis.call('SADD', KS, frag)
   redis.call('PEXPIRE', KS, keyTtl)
 end
 return { alive and 1 or 0, settle(KP, KI, now, ARGV[4], ARGV[5], ARGV[6], ARGV[7], keyTtl) }
 `);
 
-/** KEYS pr:{sid}, inst. ARGV dead, channel, pub, msgOn, msgOff, keyTtl. -1: the instance is alive again. */
+/** KEYS pr:{f}, inst. ARGV dead, channel, pub, msgOn, msgOff, keyTtl. -1: the instance is alive again. */
 const REAP = new Script(`${LIB}
 local KP, KI = KEYS[1], KEYS[2]
 local now = nowMs()
@@ -127,8 +128,8 @@ export interface RedisPresenceOptions {
   readonly instanceId: string;
   /** An instance whose heartbeat stopped this long ago is dead; a third of it is the heartbeat. */
   readonly instanceTtlMs: number;
-  /** The presence channel of sid, and the command that publishes to it (SPUBLISH or PUBLISH). */
-  readonly channel: (sid: string) => string;
+  /** The presence channel of a key fragment, and the command that publishes to it (SPUBLISH or PUBLISH). */
+  readonly channel: (frag: string) => string;
   readonly publishCommand: 'SPUBLISH' | 'PUBLISH';
   /** Waits until this instance's subscription to sid's presence channel is in place (or failed). */
   readonly subscribed: (sid: string) => Promise<void>;
@@ -170,10 +171,11 @@ export class RedisPresence implements PresenceDirectory {
 
   async set(sid: string, state: LocalPresence, ts: number): Promise<void> {
     const { instanceId, instanceTtlMs } = this.opts;
+    const frag = this.opts.store.idKey(sid);
     const [wasAlive] = await SET.run<[number, number]>(
       this.redis,
-      [this.presenceKey(sid), this.p + 'inst', this.p + 'pi:' + instanceId],
-      [instanceId, STATE_CODE[state], sid, ...this.publishArgs(sid, ts), PRESENCE_KEY_TTL_MS, instanceTtlMs, REGISTRY_TTL_MS],
+      [this.presenceKey(frag), this.p + 'inst', this.p + 'pi:' + instanceId],
+      [instanceId, STATE_CODE[state], frag, ...this.publishArgs(frag, ts), PRESENCE_KEY_TTL_MS, instanceTtlMs, REGISTRY_TTL_MS],
     );
     // Taken for dead meanwhile (a long pause, a partition): another instance may be removing
     // this one's views right now. Write them all again.
@@ -184,7 +186,7 @@ export class RedisPresence implements PresenceDirectory {
     // Subscribed first, then read: a change published in between is not lost.
     await this.opts.subscribed(sid).catch(() => undefined);
     try {
-      return (await this.redis.sendCommand<string | null>(['HGET', this.presenceKey(sid), '_'])) === '1';
+      return (await this.redis.sendCommand<string | null>(['HGET', this.presenceKey(this.opts.store.idKey(sid)), '_'])) === '1';
     } catch {
       throw new ProtocolError('STORE_UNAVAILABLE');
     }
@@ -204,12 +206,12 @@ export class RedisPresence implements PresenceDirectory {
     this.rewriteCbs.length = 0;
   }
 
-  private presenceKey(sid: string): string {
-    return `${this.p}pr:{${sid}}`;
+  private presenceKey(frag: string): string {
+    return `${this.p}pr:{${frag}}`;
   }
 
-  private publishArgs(sid: string, ts: number): [string, string, string, string] {
-    return [this.opts.channel(sid), this.opts.publishCommand, `1:${ts}`, `0:${ts}`];
+  private publishArgs(frag: string, ts: number): [string, string, string, string] {
+    return [this.opts.channel(frag), this.opts.publishCommand, `1:${ts}`, `0:${ts}`];
   }
 
   private queueRewrite(): void {
@@ -233,7 +235,7 @@ export class RedisPresence implements PresenceDirectory {
         [this.p + 'inst', this.p + 'pi:' + instanceId],
         [instanceId, instanceTtlMs, REGISTRY_TTL_MS, PRESENCE_KEY_TTL_MS],
       );
-      // Refreshes the pr:{sid} TTLs too, a third of their life apart.
+      // Refreshes the pr:{f} TTLs too, a third of their life apart.
       if (wasAlive === 0 || this.lastBeatFailed || Date.now() - this.lastRewrite > PRESENCE_KEY_TTL_MS / 3) this.queueRewrite();
       this.lastBeatFailed = false;
       // Not awaited: cleaning up after a large instance must not hold back this one's own heartbeat.
@@ -261,15 +263,15 @@ export class RedisPresence implements PresenceDirectory {
       for (;;) {
         if (this.stopped) return;
         // SPOP: a reaper that dies half-way leaves the rest for the next one.
-        const sids = await this.redis.sendCommand<string[]>(['SPOP', set, String(REAP_BATCH)]);
-        if (sids.length === 0) break;
+        const frags = await this.redis.sendCommand<string[]>(['SPOP', set, String(REAP_BATCH)]);
+        if (frags.length === 0) break;
         const now = Date.now();
         const results = await Promise.all(
-          sids.map((sid) => REAP.run<number>(this.redis, [this.presenceKey(sid), this.p + 'inst'], [dead, ...this.publishArgs(sid, now), PRESENCE_KEY_TTL_MS])),
+          frags.map((frag) => REAP.run<number>(this.redis, [this.presenceKey(frag), this.p + 'inst'], [dead, ...this.publishArgs(frag, now), PRESENCE_KEY_TTL_MS])),
         );
         // It came back: it writes its views again itself.
         if (results.includes(-1)) return;
-        reaped += sids.length;
+        reaped += frags.length;
       }
       await FORGET.run(this.redis, [this.p + 'inst'], [dead]);
     } finally {

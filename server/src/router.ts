@@ -6,10 +6,11 @@ import { handleAuth } from './handlers/auth.ts';
 import { handleGrants, handlePresenceSub, handlePresenceUnsub, handlePrivacy, handleRevoke } from './handlers/contacts.ts';
 import { handleAccept, handleCancel, handleDecline, handleInvite } from './handlers/invitations.ts';
 import { handleAck, handleSend } from './handlers/messaging.ts';
+import { handlePushSubscribe, handlePushUnsubscribe } from './push/handlers.ts';
 import { pongText } from './wire.ts';
 
 /** Frames without an id are answered (ok or error) with their type as ref. */
-const REF_BY_TYPE = new Set(['grants', 'revoke', 'presence_unsub', 'privacy']);
+const REF_BY_TYPE = new Set(['grants', 'revoke', 'presence_unsub', 'privacy', 'push_subscribe', 'push_unsubscribe']);
 
 function refOf(frame: ClientFrame): string | undefined {
   if ('id' in frame) return frame.id;
@@ -68,7 +69,7 @@ export async function routeFrame(conn: Conn, item: Inbound): Promise<void> {
 }
 
 /** One handler per client frame type: a frame type added to protocol/ without one fails to compile. */
-type Handlers = { [K in ClientFrame['type']]: (conn: Conn, frame: ClientFrames[K]) => Promise<void> | void };
+export type Handlers = { [K in ClientFrame['type']]: (conn: Conn, frame: ClientFrames[K]) => Promise<void> | void };
 
 const HANDLERS: Handlers = {
   auth: () => {
@@ -85,6 +86,8 @@ const HANDLERS: Handlers = {
   presence_sub: handlePresenceSub,
   presence_unsub: handlePresenceUnsub,
   privacy: handlePrivacy,
+  push_subscribe: handlePushSubscribe,
+  push_unsubscribe: handlePushUnsubscribe,
   ping: (conn, frame) => {
     conn.send('pong', pongText(frame.t, conn.ctx.clock()));
   },

@@ -1,6 +1,6 @@
 // The uWS WebSocket behaviour for /ws: upgrade (Origin check, headers copied synchronously), open
 // (connection limit, hello), and the events forwarded to the socket's Conn.
-import uWS from 'uWebSockets.js';
+import type uWS from 'uWebSockets.js';
 import { idleTimeoutSeconds } from './config.ts';
 import { Conn, type Router, type SocketData } from './connection.ts';
 import type { ServerContext } from './context.ts';
@@ -8,6 +8,7 @@ import { cspOf, hstsFor, writeSecurityHeaders } from './http.ts';
 import { clientAddress, forwardedForOf } from './ip.ts';
 import { originAllowed } from './origin.ts';
 import { ERRORS } from '../../protocol/index.ts';
+import { COMPRESSION_DISABLED } from './transport/uws.ts';
 import { errorText } from './wire.ts';
 
 export function wsBehavior(ctx: ServerContext, route: Router): uWS.WebSocketBehavior<SocketData> {
@@ -21,7 +22,7 @@ export function wsBehavior(ctx: ServerContext, route: Router): uWS.WebSocketBeha
     closeOnBackpressureLimit: 1,
     idleTimeout: idleTimeoutSeconds(config.heartbeatMs),
     sendPingsAutomatically: true,
-    compression: uWS.DISABLED,
+    compression: COMPRESSION_DISABLED,
 
     upgrade: (res, req, context) => {
       // req is stack-allocated: everything needed later is copied before returning.

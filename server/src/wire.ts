@@ -73,9 +73,10 @@ export function pongText(t: number | undefined, serverTime: number): string {
 
 const MAX_MESSAGE = 1024;
 
-export function errorText(code: ErrorCode, message: string = ERRORS[code].message, ref?: string, retryAfterMs?: number): string {
+export function errorText(code: ErrorCode, message: string = ERRORS[code].message, ref?: string, retryAfterMs?: number, ids?: readonly string[]): string {
   const frame: ServerFrames['error'] = { type: 'error', code, message: message.length > MAX_MESSAGE ? message.slice(0, MAX_MESSAGE) : message };
   if (ref !== undefined) frame.ref = ref;
   if (retryAfterMs !== undefined) frame.retryAfterMs = Math.max(0, Math.ceil(retryAfterMs));
+  if (ids !== undefined) frame.ids = [...ids];
   return encodeFrame(frame);
 }

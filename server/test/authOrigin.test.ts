@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { authFieldsHash, bytesToHex, ERRORS, randomId, toBase64, type ClientFrames } from '../../protocol/index.ts';
-import { redisUnreachable, REDIS_URL } from './helpers/cluster.ts';
+import { redisUnreachable, REDIS_URL, TEST_ID_SECRET } from './helpers/cluster.ts';
 import { CutProxy } from './helpers/proxy.ts';
 import { grant, newIdentity, RawClient, revocation } from './helpers/rawClient.ts';
 import { expectHonestPairWorks, start, track } from './helpers/server.ts';
@@ -13,7 +13,7 @@ import { expectHonestPairWorks, start, track } from './helpers/server.ts';
 const redisDown = await redisUnreachable();
 const STORES = [
   { name: 'memory', config: () => ({}), skip: false },
-  { name: 'redis', config: () => ({ redisUrl: REDIS_URL, redisKeyPrefix: `test:authv2:${randomId().slice(0, 8)}:` }), skip: redisDown !== undefined },
+  { name: 'redis', config: () => ({ redisUrl: REDIS_URL, redisIdSecret: TEST_ID_SECRET, redisKeyPrefix: `test:authv2:${randomId().slice(0, 8)}:` }), skip: redisDown !== undefined },
 ];
 
 async function connect(url: string): Promise<RawClient> {

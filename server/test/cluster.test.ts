@@ -12,11 +12,13 @@ import {
   redisCommand,
   scaleOutGate,
   stopAll,
+  TEST_ID_SECRET,
   testPrefix,
   until,
   wipePrefix,
   type InstanceOptions,
 } from './helpers/cluster.ts';
+import { KeyHasher } from '../src/store/_redisKeys.ts';
 import { connectAs, grant, invitationTo, newIdentity, type Frame, type RawClient } from './helpers/rawClient.ts';
 import { scrapeMetrics } from '../../testkit/net.ts';
 
@@ -120,8 +122,10 @@ describe.skipIf(skip !== undefined)('several instances over Redis', { timeout: 9
       const [, n] = await redisCommand<[string, number]>(['PUBSUB', 'SHARDNUMSUB', prefix + channel]);
       return n;
     };
-    const u = `u:{${bob.sessionId}}`;
-    const p = `p:{${bob.sessionId}}`;
+    // Channel names carry the ID's key fragment (REDIS_ID_SECRET), never the ID.
+    const frag = new KeyHasher(TEST_ID_SECRET).idKey(bob.sessionId);
+    const u = `u:{${frag}}`;
+    const p = `p:{${frag}}`;
     expect(await subscribers(u)).toBe(0);
     const b1 = await as(one, bob);
     await until(async () => (await subscribers(u)) === 1, 'one instance subscribed to Bob');

@@ -13,7 +13,8 @@ function errorOf(env: Record<string, string>): ConfigError {
 
 describe('config', () => {
   it('has the documented defaults', () => {
-    expect(defaultConfig()).toEqual({
+    // Core variables; each feature's own (TLS, push, …) are checked by its own tests.
+    expect(defaultConfig()).toMatchObject({
       port: 8080,
       host: '0.0.0.0',
       heartbeatMs: 30_000,
@@ -38,6 +39,17 @@ describe('config', () => {
       authRateIpPerMin: 600,
       maxConnectionsPerIp: 1024,
       maxUnauthPerIp: 64,
+      revokeRatePerMin: 300,
+      revokeRateIpPerMin: 600,
+      maxRevocations: 1000,
+      grantRatePerMin: 3000,
+      grantRateIpPerMin: 12_000,
+      grantFramesPerMin: 30,
+      privacyRatePerMin: 20,
+      mailboxSenderShare: 25,
+      maxPendingInvitesPerAddress: 5,
+      maxPendingInvitesFromNew: 10,
+      newIdentityAgeMs: 86_400_000,
       trustProxy: 0,
       hstsMaxAgeMs: 365 * 86_400_000,
       allowedOrigins: [],
@@ -46,6 +58,7 @@ describe('config', () => {
       metricsToken: undefined,
       redisUrl: undefined,
       redisKeyPrefix: 'sm:',
+      redisIdSecret: undefined,
       redisPubSub: 'auto',
       instanceTtlMs: 15_000,
       logLevel: 'info',
@@ -97,6 +110,17 @@ describe('config', () => {
       PRESENCE_RATE: '14',
       PRESENCE_RATE_IP: '15',
       AUTH_RATE_IP: '16',
+      REVOKE_RATE: '17',
+      REVOKE_RATE_IP: '18',
+      MAX_REVOCATIONS: '19',
+      GRANT_RATE: '20',
+      GRANT_RATE_IP: '21',
+      GRANTS_FRAME_RATE: '22',
+      PRIVACY_RATE: '23',
+      MAILBOX_SENDER_SHARE: '24',
+      MAX_PENDING_INVITES_PER_ADDRESS: '25',
+      MAX_PENDING_INVITES_FROM_NEW: '26',
+      NEW_IDENTITY_AGE: '27h',
       TRUST_PROXY: '2',
       HSTS_MAX_AGE: '0',
       ALLOWED_ORIGINS: 'https://chat.example.com, http://localhost:5173/',
@@ -107,12 +131,14 @@ describe('config', () => {
       METRICS_TOKEN: 'a-long-enough-token',
       REDIS_URL: 'redis://localhost:6379/0',
       REDIS_KEY_PREFIX: 'chat:eu-1:',
+      REDIS_ID_SECRET: 'a-secret-of-sixteen+',
       REDIS_PUBSUB: 'Classic',
       INSTANCE_TTL: '30s',
       LOG_LEVEL: 'DEBUG',
       STATIC_DIR: './public',
     });
-    expect(c).toEqual({
+    // Each feature's own variables are checked by its own tests; these are the core ones.
+    expect(c).toMatchObject({
       port: 9000,
       host: '127.0.0.1',
       heartbeatMs: 20_000,
@@ -135,6 +161,17 @@ describe('config', () => {
       presenceRatePerMin: 14,
       presenceRateIpPerMin: 15,
       authRateIpPerMin: 16,
+      revokeRatePerMin: 17,
+      revokeRateIpPerMin: 18,
+      maxRevocations: 19,
+      grantRatePerMin: 20,
+      grantRateIpPerMin: 21,
+      grantFramesPerMin: 22,
+      privacyRatePerMin: 23,
+      mailboxSenderShare: 24,
+      maxPendingInvitesPerAddress: 25,
+      maxPendingInvitesFromNew: 26,
+      newIdentityAgeMs: 27 * 3_600_000,
       trustProxy: 2,
       hstsMaxAgeMs: 0,
       allowedOrigins: ['https://chat.example.com', 'http://localhost:5173'],
@@ -145,6 +182,7 @@ describe('config', () => {
       metricsToken: 'a-long-enough-token',
       redisUrl: 'redis://localhost:6379/0',
       redisKeyPrefix: 'chat:eu-1:',
+      redisIdSecret: 'a-secret-of-sixteen+',
       redisPubSub: 'classic',
       instanceTtlMs: 30_000,
       logLevel: 'debug',
@@ -152,6 +190,12 @@ describe('config', () => {
     });
     expect(loadConfig({ ALLOWED_ORIGINS: '*' }).allowedOrigins).toEqual(['*']);
     expect(loadConfig({ REDIS_URL: '' }).redisUrl).toBeUndefined();
+    // Redis keys are named by a keyed hash of Session IDs: no Redis without its key, and a clear word why.
+    const missing = errorOf({ REDIS_URL: 'redis://localhost:6379/0' });
+    expect(missing.variable).toBe('REDIS_ID_SECRET');
+    expect(missing.message).toMatch(/REDIS_ID_SECRET is required when REDIS_URL is set/);
+    const short = errorOf({ REDIS_URL: 'redis://localhost:6379/0', REDIS_ID_SECRET: 'tooshort' });
+    expect(short.message).not.toContain('tooshort');
     expect(loadConfig({ TRUST_PROXY: 'true', PUBLIC_ORIGINS: 'wss://a.example' }).trustProxy).toBe(1);
     expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(0);
   });

@@ -67,7 +67,7 @@ describe('server lifecycle', () => {
   });
 
   it('refuses to start when REDIS_URL points at no Redis, naming it without its password', async () => {
-    const err = await startServer({ config: { host: '127.0.0.1', port: 0, redisUrl: 'redis://app:hunter2@127.0.0.1:1' }, log: silentLogger() }).then(
+    const err = await startServer({ config: { host: '127.0.0.1', port: 0, redisUrl: 'redis://app:hunter2@127.0.0.1:1', redisIdSecret: 'a-secret-of-sixteen+' }, log: silentLogger() }).then(
       () => undefined,
       (e: unknown) => e as Error,
     );
@@ -95,8 +95,14 @@ describe('npm start (server/src/main.ts)', () => {
     expect(run.err.join('')).toContain('HEARTBEAT_INTERVAL="often" is invalid');
   }, 30_000);
 
+  it('exits 1 naming REDIS_ID_SECRET when REDIS_URL is set without it (issue 11: no Session IDs in Redis key names)', async () => {
+    const run = runMain({ REDIS_URL: 'redis://127.0.0.1:1', REDIS_ID_SECRET: '' });
+    expect(await run.exit).toBe(1);
+    expect(run.err.join('')).toMatch(/^session-messenger: configuration error: REDIS_ID_SECRET is required when REDIS_URL is set/);
+  }, 30_000);
+
   it('exits 1 with a clear message when Redis cannot be reached at start-up', async () => {
-    const run = runMain({ REDIS_URL: 'redis://127.0.0.1:1' });
+    const run = runMain({ REDIS_URL: 'redis://127.0.0.1:1', REDIS_ID_SECRET: 'a-secret-of-sixteen+' });
     expect(await run.exit).toBe(1);
     expect(run.err.join('')).toMatch(/^session-messenger: cannot start: Redis at redis:\/\/127\.0\.0\.1:1\/? is not reachable: .*ECONNREFUSED/);
     expect(run.out.some((l) => l.includes('"event":"listening"'))).toBe(false);

@@ -99,7 +99,8 @@ describe('mailbox', () => {
   });
 
   it('tells the sender MAILBOX_FULL (ref = id) when the recipient mailbox is full, and accepts after an ack', async () => {
-    const srv = await start({ mailboxMaxEntries: 3 });
+    // One sender fills the whole mailbox here: no per-sender share (that is mailboxShare.test.ts).
+    const srv = await start({ mailboxMaxEntries: 3, mailboxSenderShare: 100 });
     const alice = newIdentity();
     const bob = newIdentity();
     const b = await as(srv.url, bob);
@@ -139,7 +140,7 @@ describe('mailbox', () => {
 
   it('replays a large backlog through backpressure, in pages, in order', async () => {
     // 3000 sends in a burst: more than SEND_RATE allows one identity (limits.test.ts tests that).
-    const srv = await start({ mailboxMaxEntries: 100_000, mailboxMaxBytes: 256 * 1024 * 1024, sendRatePerMin: 0 });
+    const srv = await start({ mailboxMaxEntries: 100_000, mailboxMaxBytes: 256 * 1024 * 1024, sendRatePerMin: 0, mailboxSenderShare: 100 });
     const alice = newIdentity();
     const bob = newIdentity();
     const a = await as(srv.url, alice, { grants: [grant(bob, alice)] });

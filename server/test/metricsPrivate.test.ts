@@ -6,13 +6,13 @@ import { describe, expect, it } from 'vitest';
 import { TEST_METRICS_TOKEN } from '../../testkit/net.ts';
 import { connectAs, invitationTo, newIdentity, type RawClient } from './helpers/rawClient.ts';
 import { start, track } from './helpers/server.ts';
-import { redisUnreachable, REDIS_URL } from './helpers/cluster.ts';
+import { redisUnreachable, REDIS_URL, TEST_ID_SECRET } from './helpers/cluster.ts';
 import { randomId } from '../../protocol/index.ts';
 
 const redisDown = await redisUnreachable();
 const STORES = [
   { name: 'memory', config: () => ({}), skip: false },
-  { name: 'redis', config: () => ({ redisUrl: REDIS_URL, redisKeyPrefix: `test:metrics:${randomId().slice(0, 8)}:` }), skip: redisDown !== undefined },
+  { name: 'redis', config: () => ({ redisUrl: REDIS_URL, redisIdSecret: TEST_ID_SECRET, redisKeyPrefix: `test:metrics:${randomId().slice(0, 8)}:` }), skip: redisDown !== undefined },
 ];
 
 async function status(url: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {

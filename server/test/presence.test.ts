@@ -24,7 +24,7 @@ describe('presence', () => {
     expect(first).toEqual({ type: 'presence', id: alice.sessionId, online: true, ts: first.ts });
     const s = await as(srv.url, stranger);
     s.send({ type: 'presence_sub', ids: [alice.sessionId, stranger.sessionId] });
-    expect(await s.next('error')).toMatchObject({ code: 'NO_GRANT', ref: alice.sessionId });
+    expect(await s.next('error')).toMatchObject({ code: 'NO_GRANT', ref: 'presence_sub', ids: [alice.sessionId] });
     // Its own ID needs no grant.
     expect(await s.next('presence')).toMatchObject({ id: stranger.sessionId, online: true });
     await s.barrier();
@@ -118,7 +118,7 @@ describe('presence', () => {
     expect(c.queued(presenceOf(alice.sessionId))).toEqual([]);
     // And a revoked grantee cannot subscribe again.
     c.send({ type: 'presence_sub', ids: [alice.sessionId] });
-    expect(await c.next('error')).toMatchObject({ code: 'GRANT_REVOKED', ref: alice.sessionId });
+    expect(await c.next('error')).toMatchObject({ code: 'GRANT_REVOKED', ref: 'presence_sub', ids: [alice.sessionId] });
   });
 
   it('limits subscriptions per socket (TOO_MANY_SUBSCRIPTIONS)', async () => {
@@ -129,7 +129,7 @@ describe('presence', () => {
     const b = await as(srv.url, bob, { grants: [grant(x, bob), grant(y, bob)] });
     b.send({ type: 'presence_sub', ids: [x.sessionId, y.sessionId, x.sessionId] });
     expect(await b.next('presence')).toMatchObject({ id: x.sessionId });
-    expect(await b.next('error')).toMatchObject({ code: 'TOO_MANY_SUBSCRIPTIONS', ref: y.sessionId });
+    expect(await b.next('error')).toMatchObject({ code: 'TOO_MANY_SUBSCRIPTIONS', ref: 'presence_sub', ids: [y.sessionId] });
     // Re-subscribing to an id already held is not a new subscription.
     expect(await b.next('presence')).toMatchObject({ id: x.sessionId });
   });

@@ -3,14 +3,14 @@
 // carries an offset only for a copy to the sender's own Session ID (its own stream). Memory and Redis.
 import { describe, expect, it } from 'vitest';
 import { randomId } from '../../protocol/index.ts';
-import { redisUnreachable, REDIS_URL } from './helpers/cluster.ts';
+import { redisUnreachable, REDIS_URL, TEST_ID_SECRET } from './helpers/cluster.ts';
 import { grant, newIdentity } from './helpers/rawClient.ts';
 import { as, start } from './helpers/server.ts';
 
 const redisDown = await redisUnreachable();
 const STORES = [
   { name: 'memory', config: () => ({}), skip: false },
-  { name: 'redis', config: () => ({ redisUrl: REDIS_URL, redisKeyPrefix: `test:sent:${randomId().slice(0, 8)}:` }), skip: redisDown !== undefined },
+  { name: 'redis', config: () => ({ redisUrl: REDIS_URL, redisIdSecret: TEST_ID_SECRET, redisKeyPrefix: `test:sent:${randomId().slice(0, 8)}:` }), skip: redisDown !== undefined },
 ];
 
 describe.each(STORES)('sent on the $name store', ({ config, skip }) => {

@@ -32,6 +32,7 @@ const ZERO_SIZES = {
   forgettingHeap: 0,
   nonces: 0,
   revocations: 0,
+  revokers: 0,
   buckets: 0,
 };
 
@@ -187,6 +188,7 @@ describe('MemoryStore', () => {
       forgettingHeap: 0,
       nonces: 20,
       revocations: 20,
+      revokers: 20,
       buckets: 20,
     });
 

@@ -10,10 +10,11 @@ import { randomId } from '../../protocol/index.ts';
 import { createRedisStore, type RedisStore, type RedisStoreOptions } from '../src/store/redis.ts';
 import type { Invitation, MailboxLimits, NewEntry } from '../src/store/types.ts';
 import { freePort } from '../../testkit/net.ts';
-import { redisUnreachable } from './helpers/cluster.ts';
+import { redisUnreachable, TEST_ID_SECRET } from './helpers/cluster.ts';
 import { storeSuite } from './storeSuite.ts';
 
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const idSecret = TEST_ID_SECRET;
 const BASE = `sm:test:${randomId()}:`;
 
 // Decided once, at load: CI (REQUIRE_REDIS=1) fails loudly, a laptop without Redis skips visibly.
@@ -30,7 +31,7 @@ const newSid = (): string => '05' + randomId() + randomId();
 const opened: RedisStore[] = [];
 
 async function store(prefix: string, opts: Partial<RedisStoreOptions> = {}): Promise<RedisStore> {
-  const s = await createRedisStore({ url, keyPrefix: prefix, ...opts });
+  const s = await createRedisStore({ url, keyPrefix: prefix, idSecret, ...opts });
   opened.push(s);
   return s;
 }
@@ -107,7 +108,7 @@ async function until(cond: () => boolean, ms: number, what: string): Promise<voi
 
 it('fails start-up with a clear message when Redis is not reachable, without leaking a password', async () => {
   const at = 'redis://user:hunter2@127.0.0.1:1';
-  const err = await createRedisStore({ url: at, connectTimeoutMs: 300 }).then(
+  const err = await createRedisStore({ url: at, idSecret, connectTimeoutMs: 300 }).then(
     () => undefined,
     (e: unknown) => e as Error,
   );
@@ -123,7 +124,7 @@ describe.skipIf(down !== undefined)('RedisStore', () => {
   });
 
   const suitePrefix = `${BASE}suite:`;
-  storeSuite('redis', () => createRedisStore({ url, keyPrefix: suitePrefix }), { advanceClock: sleep });
+  storeSuite('redis', () => createRedisStore({ url, keyPrefix: suitePrefix, idSecret }), { advanceClock: sleep });
 
   it('shares streams, acks, invitations, nonces, revocations and token buckets between instances', async () => {
     const prefix = freshPrefix();
@@ -237,13 +238,15 @@ describe.skipIf(down !== undefined)('RedisStore', () => {
     await s1.putInvitation(invitation(r, s, t), 5);
     await s1.transitionInvitation(inv.id, 'accepted', t);
     await s1.consumeNonce(randomId(), 60_000);
-    await s1.putRevocation(r, s, 1, 60_000);
+    await s1.putRevocation(r, s, 1, 60_000, 10);
     await s1.takeToken('k', 1, 5, t);
+    await s1.firstSeen(r, t, 60_000);
+    await s1.putInvitation(invitation(newSid(), r, t), 5, { address: '203.0.113.9', maxPerAddress: 5, fromNew: true, maxFromNew: 5 });
 
     await withAdmin(async (admin) => {
       const keys = await keysOf(admin, prefix);
       const kinds = new Set(keys.map((k) => k.slice(prefix.length).replace(/[:{].*$/, '')));
-      expect([...kinds].sort()).toEqual(['b', 'due', 'epoch', 'g', 'i', 'iexp', 'ip', 'ipp', 'n', 'r', 's']);
+      expect([...kinds].sort()).toEqual(['b', 'due', 'epoch', 'fs', 'g', 'i', 'ia', 'iexp', 'ip', 'ipp', 'iy', 'n', 'r', 'rc', 's']);
       for (const k of keys) {
         const pttl = await admin.pTTL(k);
         expect({ key: k, hasTtl: pttl > 0 }).toEqual({ key: k, hasTtl: true });
@@ -309,7 +312,7 @@ describe.skipIf(down !== undefined)('RedisStore', () => {
     let redis = await startPrivateRedis(port);
     let privateStore: RedisStore | undefined;
     try {
-      const s1 = await createRedisStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: 'sm:', epochCheckMs: 0 });
+      const s1 = await createRedisStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: 'sm:', idSecret, epochCheckMs: 0 });
       privateStore = s1;
       const changes: string[] = [];
       s1.onEpochChange((epoch) => changes.push(epoch));

@@ -8,6 +8,7 @@ import { countTests } from './storeSuite/counts.ts';
 import type { StoreUnderTest } from './storeSuite/fixtures.ts';
 import { invitationTests } from './storeSuite/invitations.ts';
 import { nonceTests } from './storeSuite/nonces.ts';
+import { pushTests } from './storeSuite/push.ts';
 import { streamTests } from './storeSuite/streams.ts';
 import { tokenBucketTests } from './storeSuite/tokenBucket.ts';
 
@@ -51,5 +52,6 @@ export function storeSuite(name: string, makeStore: () => Promise<Store>, opts: 
     nonceTests(ctx, opts.advanceClock);
     tokenBucketTests(ctx);
     countTests(ctx);
+    pushTests(ctx);
   });
 }

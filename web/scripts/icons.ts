@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
+import { findChromium } from '../../testkit/chromium.ts';
 
 const dir = fileURLToPath(new URL('../public/', import.meta.url));
 const svg = readFileSync(`${dir}favicon.svg`, 'utf8');
@@ -21,7 +22,7 @@ const targets: readonly [string, string, number, boolean][] = [
 ];
 
 const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
+  executablePath: findChromium({ playwrightPath: () => chromium.executablePath() }),
   args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
 try {

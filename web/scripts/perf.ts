@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { chromium, type BrowserContext, type CDPSession, type Page } from '@playwright/test';
+import { findChromium } from '../../testkit/chromium.ts';
 import { startServer } from '../../server/src/app.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -173,7 +174,7 @@ async function main(): Promise<void> {
   const bytes = sizes();
   const srv = await startServer({ config: { port: 0, host: '127.0.0.1', logLevel: 'error', staticDir: DIST } });
   const base = srv.httpUrl;
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  const browser = await chromium.launch({ executablePath: findChromium({ playwrightPath: () => chromium.executablePath() }), args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
   const cold: number[] = [];
   const warm: number[] = [];
   const coldLive: number[] = [];

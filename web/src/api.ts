@@ -8,9 +8,11 @@ export type {
   ClientEvents,
   ConnectionState,
   Contact,
+  ConversationEvent,
   InvitationRecord,
   MessageStatus,
   Settings,
+  StatusEvent,
   StoredMessage,
 } from '../../client/index.ts';
 

@@ -2,13 +2,14 @@
 // the BIP-39 word list). main.tsx starts loading it before the first paint; its content-hashed
 // chunks are precached by the service worker, so after the first visit it never hits the network.
 import { wordlist } from '@scure/bip39/wordlists/english.js';
-import { describeSessionIdProblem, isValidPhrase, normalisePhrase } from '../../protocol/index.ts';
+import { describeSessionIdProblem, isValidPhrase, normalisePhrase, normaliseSessionId } from '../../protocol/index.ts';
 import { MAX_CONTENT_CHARS } from '../../client/body.ts';
 
 // Straight from its module, not the barrel: the barrel also re-exports IndexedDbStorage, which lives
 // in the shell chunk, and would make this chunk import the shell.
 export { MessengerClient } from '../../client/messengerClient.ts';
-export { describeSessionIdProblem, MAX_CONTENT_CHARS };
+export { contentBytes } from '../../client/contentLimit.ts';
+export { describeSessionIdProblem, MAX_CONTENT_CHARS, normaliseSessionId };
 
 const WORDS = new Set(wordlist);
 

@@ -30,10 +30,24 @@ describe('AddContactModel', () => {
     expect(m.idError.value).toBe('A Session ID has only the characters 0-9 and a-f.');
     m.setId('06' + 'a'.repeat(64));
     expect(m.idError.value).toBe('A Session ID starts with 05.');
-    m.setId(BOB.toUpperCase().replace(/^05/, '05'));
-    expect(m.idError.value).toBe('A Session ID is written in lowercase.');
     m.setId(`  ${BOB}\n`); // a paste with whitespace is fine
     expect(m.idError.value).toBeNull();
+  });
+
+  it('takes an ID selected across line breaks or typed in upper case as the ID it means, and sends to it', async () => {
+    const { deps, client } = await setup();
+    const m = new AddContactModel(deps);
+    m.setId(`${BOB.slice(0, 33).toUpperCase()}\n${BOB.slice(33)}`);
+    expect(m.sessionId.value).toBe(BOB);
+    expect(m.idError.value).toBeNull();
+    expect(await m.submit()).toBe(true);
+    expect((await client.getInvitations()).map((i) => i.peer)).toEqual([BOB]);
+    // An invite link carries the ID the same way.
+    expect(new AddContactModel(deps, ` ${BOB.toUpperCase()} `).sessionId.value).toBe(BOB);
+    // The SDK itself accepts the pasted form too.
+    const carol = '05' + '2e'.repeat(32);
+    await client.sendInvitation({ recipientId: `${carol.slice(0, 40)}\r\n${carol.slice(40).toUpperCase()}`, displayName: 'Ada' });
+    expect((await client.getInvitations()).map((i) => i.peer).sort()).toEqual([BOB, carol].sort());
   });
 
   it('refuses my own ID, and a name-less request, without sending', async () => {

@@ -41,7 +41,11 @@ describe('ChatModel', () => {
     await eventually(() => !b.m.typing.value, 'the message ends the typing indicator');
 
     // Hidden: no read receipt. Visible: read.
-    await new Promise((r) => setTimeout(r, 100));
+    // Bob's model has the message, and both SDKs have processed everything they had queued: a
+    // read receipt sent by mistake would be on its way to Alice by now.
+    await eventually(() => b.m.unreadIds.value.length === 1, 'Bob holds it unread');
+    await bob.c.idle();
+    await alice.c.idle();
     expect(b.m.unreadIds.value).toHaveLength(1);
     expect(a.m.messages.value[0]?.status).toBe('delivered');
     b.visible.value = true;

@@ -29,6 +29,12 @@ describe('format', () => {
     expect(initials('Ada Lovelace', ID)).toBe('AL');
     expect(initials('  bob ', ID)).toBe('B');
     expect(initials(undefined, ID)).toBe('AB');
+    // Letters only: punctuation, digits and emoji are not initials.
+    expect(initials('A(', ID)).toBe('A');
+    expect(initials('(ada) "Lovelace"', ID)).toBe('AL');
+    expect(initials('😀 Bob 42', ID)).toBe('B');
+    expect(initials('Ölaf Ñoño', ID)).toBe('ÖÑ');
+    expect(initials('42 ?!', ID)).toBe('AB');
     expect(hueSlot(ID)).toBe(hueSlot(ID));
     expect(hueSlot(ID)).toBeGreaterThanOrEqual(0);
     expect(hueSlot(ID)).toBeLessThan(8);

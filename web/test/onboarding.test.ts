@@ -1,5 +1,7 @@
 // @vitest-environment happy-dom
+import { h, render } from 'preact';
 import { describe, expect, it } from 'vitest';
+import { ConfirmStep } from '../src/views/onboarding/ConfirmStep.tsx';
 import { OnboardingModel, pickChallenge } from '../src/models/onboarding.ts';
 import { engine, offlineClient, prefs } from './helpers.ts';
 
@@ -31,6 +33,13 @@ describe('OnboardingModel', () => {
     expect(m.confirm()).toBe(false);
     expect(m.confirmError.value).toBe(`Word #${positions[1]! + 1} does not match. Check the list you wrote down.`);
     expect(done).toBe(0);
+    // Only the wrong word is marked, in the model and on screen.
+    expect(m.confirmField.value).toBe(1);
+    const root = document.createElement('div');
+    render(h(ConfirmStep, { m }), root);
+    const invalid = [...root.querySelectorAll('[data-testid="confirm-word"]')].map((el) => el.getAttribute('aria-invalid'));
+    expect(invalid).toEqual([null, 'true', null]);
+    render(null, root);
 
     m.setAnswer(1, ` ${m.words.value[positions[1]!]!.toUpperCase()} `); // case and spaces forgiven
     expect(m.confirm()).toBe(true);

@@ -44,12 +44,16 @@ describe('router', () => {
     const router = new Router(window as unknown as EventTarget & { location: Location });
     router.go({ name: 'chat', peer: ID });
     expect(location.hash).toBe(`#/chat/${ID}`);
+    // The router listened first, so it has seen each hashchange by the time this listener does.
+    const hashChange = () => new Promise((r) => window.addEventListener('hashchange', r, { once: true }));
+    let changed = hashChange();
     location.hash = '#/settings';
-    await new Promise((r) => setTimeout(r, 10));
+    await changed;
     expect(router.route.value).toEqual({ name: 'settings' });
     router.dispose();
+    changed = hashChange();
     location.hash = '#/contacts';
-    await new Promise((r) => setTimeout(r, 10));
+    await changed;
     expect(router.route.value).toEqual({ name: 'settings' }); // disposed: no longer listening
   });
 });

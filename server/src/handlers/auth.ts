@@ -13,6 +13,7 @@ import {
 import type { Conn } from '../connection.ts';
 import { GRANTS_PER_SLICE, verifyGrant, yieldToLoop } from '../grants.ts';
 import { limitText, takeLimit } from '../limits.ts';
+import { noteIdentitySeen } from '../quotas.ts';
 import { nativeVerifyOnce } from '../verify.ts';
 
 /** A block is re-presented at every connect; kept this long it outlives any grant it voids. */
@@ -40,7 +41,7 @@ export async function handleAuth(conn: Conn, f: ClientFrames['auth']): Promise<v
   if (ctx.hub.count(sid) >= config.maxDevicesPerId) return conn.reject(new ProtocolError('TOO_MANY_DEVICES'));
 
   const now = ctx.clock();
-  await store.touchDevice(sid, f.deviceId, now, ctx.limits);
+  await Promise.all([store.touchDevice(sid, f.deviceId, now, ctx.limits), noteIdentitySeen(ctx, sid, now)]);
   const rejected: { from: string; code: ErrorCode }[] = [];
 
   for (let i = 0; i < f.revocations.length; i++) {
@@ -53,7 +54,11 @@ export async function handleAuth(conn: Conn, f: ClientFrames['auth']): Promise<v
       rejected.push({ from: r.from, code });
       continue;
     }
-    await store.putRevocation(r.from, r.to, r.iat, REVOCATION_TTL_MS);
+    // Past MAX_REVOCATIONS new ones are not stored (re-presented ones always refresh).
+    if (!(await store.putRevocation(r.from, r.to, r.iat, REVOCATION_TTL_MS, config.maxRevocations))) {
+      rejected.push({ from: r.to, code: 'REVOCATION_LIMIT' });
+      continue;
+    }
     ctx.bus.toIdentity(r.to, { kind: 'revoke', from: sid, iat: r.iat });
   }
 
@@ -79,6 +84,7 @@ export async function handleAuth(conn: Conn, f: ClientFrames['auth']): Promise<v
   conn.becomeReady(sid, f.deviceId, f.hidePresence === true);
   ctx.hub.add(conn);
   ctx.presence.update(sid, conn.hidden);
+  ctx.push?.deviceOnline(sid, f.deviceId);
   ctx.metrics.inc('auth_success_total');
   // Counts only: even a prefix of the ID, with the contact count, singles a person out in a log.
   ctx.log.info('auth_ok', { conn: conn.id, grants: conn.grants.size, rejected: rejected.length });

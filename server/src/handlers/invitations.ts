@@ -11,6 +11,7 @@ import {
 import type { Conn } from '../connection.ts';
 import type { ServerContext } from '../context.ts';
 import { limitText, takeLimit } from '../limits.ts';
+import { invitationQuota } from '../quotas.ts';
 import type { Invitation } from '../store/types.ts';
 import { grantJson, invitationText, invitationUpdateText, okText } from '../wire.ts';
 
@@ -34,7 +35,8 @@ export async function handleInvite(conn: Conn, f: ClientFrames['invite']): Promi
 
   const grant = grantJson(f.grant);
   const inv: Invitation = { id: f.id, from: sid, to: f.to, ct: f.ct, grant, createdAt: now, expiresAt: now + config.invitationTtlMs, status: 'pending' };
-  const put = await store.putInvitation(inv, config.maxPendingInvites);
+  // One address, or a burst of new IDs, cannot take all of the recipient's slots (quotas.ts).
+  const put = await store.putInvitation(inv, config.maxPendingInvites, await invitationQuota(ctx, sid, conn.address, now));
   if (put !== 'ok') throw new ProtocolError(put);
 
   const text = invitationText(inv, now);

@@ -24,15 +24,17 @@ export class TokenBuckets {
     return this.buckets.size;
   }
 
-  take(key: string, ratePerSec: number, burst: number, now: number): number {
+  /** Takes `cost` tokens (1 to burst): 0 when taken, else the milliseconds until they will be there. */
+  take(key: string, ratePerSec: number, burst: number, now: number, cost = 1): number {
     if (!(ratePerSec > 0) || !Number.isFinite(ratePerSec)) throw new RangeError(`ratePerSec: expected a positive number, got ${ratePerSec}`);
     if (!(burst >= 1) || !Number.isFinite(burst)) throw new RangeError(`burst: expected a number >= 1, got ${burst}`);
+    if (!(cost >= 1 && cost <= burst)) throw new RangeError(`cost: expected a number from 1 to burst (${burst}), got ${cost}`);
     let b = this.buckets.get(key);
     let tokens = burst;
     if (b !== undefined) tokens = Math.min(burst, b.tokens + (Math.max(0, now - b.at) * ratePerSec) / 1000);
     let wait = 0;
-    if (tokens >= 1 - EPSILON) tokens = Math.max(0, tokens - 1);
-    else wait = Math.max(1, Math.ceil(((1 - tokens) * 1000) / ratePerSec));
+    if (tokens >= cost - EPSILON) tokens = Math.max(0, tokens - cost);
+    else wait = Math.max(1, Math.ceil(((cost - tokens) * 1000) / ratePerSec));
     const fullAt = now + ((burst - tokens) * 1000) / ratePerSec;
     if (b === undefined) {
       this.prune(now, PRUNE_PER_INSERT);

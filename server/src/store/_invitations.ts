@@ -2,7 +2,7 @@
 // expiry (pending ones, by expiresAt) and forgetting (settled ones, by expiresAt + grace). Both
 // deadlines are heaps, so nothing ever scans all invitations.
 import { MinHeap } from './_heap.ts';
-import type { Invitation, PutInvitationResult } from './types.ts';
+import type { Invitation, InvitationQuota, PutInvitationResult } from './types.ts';
 
 interface Deadline {
   readonly at: number;
@@ -16,6 +16,11 @@ export class Invitations {
   private readonly pendingByRecipient = new Map<string, number>();
   /** from|to → id of the pending invitation between them. */
   private readonly pendingPairs = new Map<string, string>();
+  /** InvitationQuota counters: to|address and to → pending ones from that address / from new IDs. */
+  private readonly pendingByAddress = new Map<string, number>();
+  private readonly pendingFromNew = new Map<string, number>();
+  /** id → what a pending invitation counts against (the quota it was put with). */
+  private readonly counted = new Map<string, { readonly address?: string; readonly fromNew: boolean }>();
   /** Every invitation once, pushed at put; entries for ones settled early are skipped on pop. */
   private readonly expiring = new MinHeap<Deadline>((d) => d.at);
   private readonly forgetting = new MinHeap<Deadline>((d) => d.at);
@@ -36,12 +41,20 @@ export class Invitations {
     };
   }
 
-  put(inv: Invitation, maxPendingPerRecipient: number): PutInvitationResult {
+  put(inv: Invitation, maxPendingPerRecipient: number, quota?: InvitationQuota): PutInvitationResult {
     if (inv.status !== 'pending') throw new TypeError(`invitation status: expected "pending", got ${JSON.stringify(inv.status)}`);
     this.prune(inv.createdAt);
     if (this.byId.has(inv.id) || this.pendingPairs.has(pairKey(inv))) return 'INVITE_DUPLICATE';
     const pendingForRecipient = this.pendingByRecipient.get(inv.to) ?? 0;
     if (pendingForRecipient >= maxPendingPerRecipient) return 'INVITE_LIMIT';
+    if (quota !== undefined) {
+      const addrKey = inv.to + '|' + quota.address;
+      if ((this.pendingByAddress.get(addrKey) ?? 0) >= quota.maxPerAddress) return 'INVITE_LIMIT';
+      if (quota.fromNew && (this.pendingFromNew.get(inv.to) ?? 0) >= quota.maxFromNew) return 'INVITE_LIMIT';
+      bump(this.pendingByAddress, addrKey, 1);
+      if (quota.fromNew) bump(this.pendingFromNew, inv.to, 1);
+      this.counted.set(inv.id, { address: quota.address, fromNew: quota.fromNew });
+    }
     this.byId.set(inv.id, { ...inv });
     this.pendingByRecipient.set(inv.to, pendingForRecipient + 1);
     this.pendingPairs.set(pairKey(inv), inv.id);
@@ -97,10 +110,22 @@ export class Invitations {
     if (n > 0) this.pendingByRecipient.set(inv.to, n);
     else this.pendingByRecipient.delete(inv.to);
     this.pendingPairs.delete(pairKey(inv));
+    const c = this.counted.get(inv.id);
+    if (c !== undefined) {
+      this.counted.delete(inv.id);
+      if (c.address !== undefined) bump(this.pendingByAddress, inv.to + '|' + c.address, -1);
+      if (c.fromNew) bump(this.pendingFromNew, inv.to, -1);
+    }
     this.pending--;
     this.forgetting.push({ at: inv.expiresAt + this.graceMs, id: inv.id });
     return next;
   }
+}
+
+function bump(map: Map<string, number>, key: string, by: number): void {
+  const n = (map.get(key) ?? 0) + by;
+  if (n > 0) map.set(key, n);
+  else map.delete(key);
 }
 
 function pairKey(inv: Pick<Invitation, 'from' | 'to'>): string {

@@ -2,17 +2,18 @@
 // atomically inside Redis, so several relay instances may touch the same stream or bucket at once.
 // They mirror the reference semantics of memory.ts/_stream.ts/_bucket.ts boundary for boundary.
 //
-// Stream keys (one Session ID; `{sid}` is a hash tag so they would share a cluster slot):
-//   s:{sid}:m  hash   h = head, b = bytes held, v = delivered watermark, t = last entry ts, and
+// Stream keys (one Session ID; `{f}` is its key fragment, store.idKey(sid), never the ID itself,
+// and a hash tag so they would share a cluster slot):
+//   s:{f}:m  hash   h = head, b = bytes held, v = delivered watermark, t = last entry ts, and
 //                     one field per device: "d:<deviceId>" → "lastSeen:acked"
-//   s:{sid}:e  list   held entries, oldest first: "ts|k|id|from|text" (k: e d i u). Offsets are
+//   s:{f}:e    list   held entries, oldest first: "ts|k|id|from|text" (k: e d i u). Offsets are
 //                     contiguous and end at h, so offset = h - LLEN + 1 + index.
-//   s:{sid}:i  hash   envelope id → offset, only for held envelopes (idempotent appends)
+//   s:{f}:i    hash   envelope id → offset, only for held envelopes (idempotent appends)
 // Globals (per key prefix):
 //   epoch      string the epoch token; its disappearance means Redis lost its data
 //   g          hash   streams, entries, bytes, inv (pending invitations), floor (highest head of
 //                     a forgotten stream: a fresh stream starts after it)
-//   due        zset   sid → when something in the stream next expires (the sweeper's agenda)
+//   due        zset   key fragment → when something in the stream next expires (the sweeper's agenda)
 //   iexp       zset   pending invitation id → expiresAt (see _redisInvitations.ts)
 // Every stream script reads with a handful of calls and writes back only what changed: a call
 // inside a script costs a few microseconds, and these run for every envelope and ack.
@@ -24,6 +25,7 @@ local cur = redis.call('GET', KEPOCH)
 -- A stream never outlives its epoch: after a data loss the caller must learn the new epoch before
 -- it may number anything, or a device resuming from an old offset would skip the new entries.
 if cur ~= ARGV[1] then return redis.error_reply('SM_EPOCH ' .. (cur or '')) end
+-- SID: the stream's key fragment (its member in the sweeper's agenda), not the Session ID.
 local SID, NOW, TTL, KEYTTL, GLOBALTTL = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], ARGV[6]
 
 -- S: the stream (len = entries held, firstTs = ts of the first one when known, dirty = something
@@ -52,7 +54,9 @@ local function load(create)
     S = { len = redis.call('LLEN', KL), ndev = 0 }
     for i = 1, #all, 2 do
       local f, v = all[i], all[i + 1]
-      if string.sub(f, 1, 2) == 'd:' then
+      if string.sub(f, 1, 1) == 'f' then
+        -- fn:/fb: sender shares, read only by APPEND
+      elseif string.sub(f, 1, 2) == 'd:' then
         local p = string.find(v, ':', 1, true)
         D[string.sub(f, 3)] = { seen = tonumber(string.sub(v, 1, p - 1)), acked = tonumber(string.sub(v, p + 1)) }
         S.ndev = S.ndev + 1
@@ -72,15 +76,27 @@ local function shift(n)
   if n <= 0 then return end
   local popped = redis.call('LPOP', KL, n)
   local ids = {}
+  local shares = {}
   for _, raw in ipairs(popped) do
-    local _, kind, id, _, d = header(raw)
+    local _, kind, id, from, d = header(raw)
     local size = #raw - d
     S.b = S.b - size
     dBytes = dBytes - size
     -- An envelope id maps to its one held entry (a held id is never appended twice).
     if kind == 'e' then ids[#ids + 1] = id end
+    if kind == 'e' and from ~= '' then
+      local sh = shares[from] or { 0, 0 }
+      sh[1] = sh[1] + 1
+      sh[2] = sh[2] + size
+      shares[from] = sh
+    end
   end
   if #ids > 0 then redis.call('HDEL', KI, unpack(ids)) end
+  for from, sh in pairs(shares) do
+    local h = redis.sha1hex(from)
+    if redis.call('HINCRBY', KM, 'fn:' .. h, -sh[1]) <= 0 then redis.call('HDEL', KM, 'fn:' .. h, 'fb:' .. h)
+    else redis.call('HINCRBY', KM, 'fb:' .. h, -sh[2]) end
+  end
   S.len = S.len - #popped
   S.firstTs = nil
   S.dirty = true
@@ -183,9 +199,14 @@ local function finish()
 end
 `;
 
-/** ARGV[7..]: kind, id, from, frame, maxEntries, maxBytes → {0, offset} | {1, offset, text} | {2} (full). */
+/**
+ * ARGV[7..]: kind, id, from, frame, maxEntries, maxBytes, maxSenderEntries (-1: none),
+ * maxSenderBytes, owner (the stream's Session ID: its own copies have no share limit)
+ * → {0, offset} | {1, offset, text} | {2} (full) | {3} (the sender's share is full).
+ */
 export const APPEND = STREAM_LIB + `
 local KIND, ID, FROM, FRAME, MAXE, MAXB = ARGV[7], ARGV[8], ARGV[9], ARGV[10], tonumber(ARGV[11]), tonumber(ARGV[12])
+local MAXSE, MAXSB, OWNER = tonumber(ARGV[13]), tonumber(ARGV[14]), ARGV[15]
 load(true)
 maintain()
 if KIND == 'e' then
@@ -204,6 +225,17 @@ if S.len + 1 > MAXE or S.b + #text > MAXB then
   finish()
   return { 2 }
 end
+local share = nil
+if KIND == 'e' and FROM ~= '' then share = redis.sha1hex(FROM) end
+if share and MAXSE >= 0 and FROM ~= OWNER then
+  local sn = tonumber(redis.call('HGET', KM, 'fn:' .. share) or '0')
+  local sb = tonumber(redis.call('HGET', KM, 'fb:' .. share) or '0')
+  if sn + 1 > MAXSE or sb + #text > MAXSB then
+    forgetIfIdle()
+    finish()
+    return { 3 }
+  end
+end
 -- Clamped so entries stay in time order if a clock steps back: the TTL drops a prefix.
 local ts = NOW
 if S.t and S.t > ts then ts = S.t end
@@ -218,6 +250,10 @@ S.b = S.b + #text
 dEntries = dEntries + 1
 dBytes = dBytes + #text
 if KIND == 'e' then redis.call('HSET', KI, ID, num(off)) end
+if share then
+  redis.call('HINCRBY', KM, 'fn:' .. share, 1)
+  redis.call('HINCRBY', KM, 'fb:' .. share, #text)
+end
 S.h = off
 finish()
 return { 0, off }
@@ -257,9 +293,9 @@ finish()
 return 1
 `;
 
-/** ARGV[7..]: deviceId, offset → {offset, raw, offset, raw, ...} newly delivered envelopes from others. */
+/** ARGV[7..]: deviceId, offset, Session ID → {offset, raw, offset, raw, ...} newly delivered envelopes from others. */
 export const ACK = STREAM_LIB + `
-local OFFSET = tonumber(ARGV[8])
+local OFFSET, OWNER = tonumber(ARGV[8]), ARGV[9]
 load(true)
 maintain()
 -- An ack proves the device is alive, and offsets past head were never sent to it.
@@ -273,7 +309,7 @@ if d.acked > S.v then
     for i, raw in ipairs(redis.call('LRANGE', KL, from - first, d.acked - first)) do
       local _, kind, _, sender = header(raw)
       -- Copies a device sends to its own identity need no delivered notice.
-      if kind == 'e' and sender ~= SID then
+      if kind == 'e' and sender ~= OWNER then
         out[#out + 1] = from + i - 1
         out[#out + 1] = raw
       end
@@ -311,33 +347,6 @@ if not cur then
 end
 for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
 return cur
-`;
-
-/** KEYS: r:from|to. ARGV: iat, ttlMs. Keeps the latest iat and the longest life. */
-export const PUT_REVOCATION = `
-local prev = redis.call('GET', KEYS[1])
-local value, ttl = ARGV[1], tonumber(ARGV[2])
-if prev then
-  if tonumber(prev) >= tonumber(ARGV[1]) then value = prev end
-  ttl = math.max(ttl, redis.call('PTTL', KEYS[1]))
-end
-redis.call('SET', KEYS[1], value, 'PX', ttl)
-return 1
-`;
-
-/** KEYS: b:key. ARGV: ratePerSec, burst, now → 0 when a token was taken, else ms to wait. */
-export const TAKE_TOKEN = `
-local rate, burst, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local b = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-local tokens = burst
-if b[1] then tokens = math.min(burst, tonumber(b[1]) + (math.max(0, now - tonumber(b[2])) * rate) / 1000) end
-local wait = 0
--- Refill arithmetic in floating point lands a hair under a whole token exactly at the wait.
-if tokens >= 1 - 1e-9 then tokens = math.max(0, tokens - 1) else wait = math.max(1, math.ceil(((1 - tokens) * 1000) / rate)) end
-redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens), 'at', ARGV[3])
--- A bucket that has refilled is the same as no bucket.
-redis.call('PEXPIRE', KEYS[1], math.ceil(((burst - tokens) * 1000) / rate) + 1000)
-return wait
 `;
 
 /** KEYS: lock. ARGV: token. Releases the sweep lock only if this instance still holds it. */

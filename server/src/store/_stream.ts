@@ -24,7 +24,17 @@ interface Held {
   bytes: number;
   /** Envelope id → offset, for idempotent appends; only ids still held, made by the first envelope. */
   ids: Map<string, number> | undefined;
+  /** Sender → what its held envelopes take (MAILBOX_SENDER_SHARE); made by the first envelope. */
+  senders: Map<string, SenderUse> | undefined;
 }
+
+/** Entries and bytes one sender's envelopes hold in a stream. */
+export interface SenderUse {
+  entries: number;
+  bytes: number;
+}
+
+const NO_USE: Readonly<SenderUse> = { entries: 0, bytes: 0 };
 
 export class Stream {
   head: number;
@@ -76,6 +86,11 @@ export class Stream {
     return i >= 0 && i < this.length ? h.entries[h.start + i] : undefined;
   }
 
+  /** What `from`'s envelopes hold here now. */
+  senderUse(from: string): Readonly<SenderUse> {
+    return this.held?.senders?.get(from) ?? NO_USE;
+  }
+
   envelope(id: string): StoredEntry | undefined {
     const offset = this.held?.ids?.get(id);
     return offset === undefined ? undefined : this.get(offset);
@@ -97,7 +112,7 @@ export class Stream {
         : { offset, kind: entry.kind, id: entry.id, from: entry.from, text, ts };
     let h = this.held;
     if (h === undefined) {
-      this.held = h = { entries: [], start: 0, bytes: 0, ids: undefined };
+      this.held = h = { entries: [], start: 0, bytes: 0, ids: undefined, senders: undefined };
       this.totals.streams++;
     }
     h.entries.push(stored);
@@ -106,6 +121,15 @@ export class Stream {
     this.totals.entries++;
     this.totals.bytes += text.length;
     if (entry.kind === 'envelope') (h.ids ??= new Map()).set(entry.id, offset);
+    if (entry.kind === 'envelope' && entry.from !== undefined) {
+      const senders = (h.senders ??= new Map());
+      const use = senders.get(entry.from);
+      if (use === undefined) senders.set(entry.from, { entries: 1, bytes: text.length });
+      else {
+        use.entries++;
+        use.bytes += text.length;
+      }
+    }
     return stored;
   }
 
@@ -197,5 +221,10 @@ export class Stream {
       h.start = 0;
     }
     if (e.kind === 'envelope' && h.ids?.get(e.id) === e.offset) h.ids.delete(e.id);
+    if (e.kind === 'envelope' && e.from !== undefined) {
+      const use = h.senders?.get(e.from);
+      if (use !== undefined && --use.entries <= 0) h.senders!.delete(e.from);
+      else if (use !== undefined) use.bytes -= e.text.length;
+    }
   }
 }

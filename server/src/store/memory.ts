@@ -5,14 +5,18 @@ import { randomId } from '../../../protocol/index.ts';
 import { TokenBuckets } from './_bucket.ts';
 import { ExpiringMap } from './_expiring.ts';
 import { Invitations } from './_invitations.ts';
+import { PushSubscriptions } from './_pushSubs.ts';
 import { RoundRobin } from './_roundRobin.ts';
 import { Stream, type Totals } from './_stream.ts';
 import type {
   AppendResult,
   Invitation,
+  InvitationQuota,
   MailboxLimits,
   NewEntry,
+  PushSubscriptionRecord,
   PutInvitationResult,
+  PutPushResult,
   Store,
   StoreCounts,
   StoredEntry,
@@ -42,6 +46,7 @@ export interface MemoryStoreSizes {
   readonly forgettingHeap: number;
   readonly nonces: number;
   readonly revocations: number;
+  readonly revokers: number;
   readonly buckets: number;
 }
 
@@ -69,7 +74,12 @@ export class MemoryStore implements Store {
   private readonly nonces = new ExpiringMap<string, true>();
   /** from|to → latest revocation iat. */
   private readonly revocations = new ExpiringMap<string, number>();
+  /** from → the `to`s it holds revocations for (same expiries as above), for the per-identity cap. */
+  private readonly revokedBy = new Map<string, ExpiringMap<string, true>>();
+  private readonly revokedByScan = new RoundRobin(this.revokedBy);
   private readonly buckets = new TokenBuckets();
+  /** sid → when first seen (for InvitationQuota.fromNew). */
+  private readonly seen = new ExpiringMap<string, number>();
 
   constructor(opts: MemoryStoreOptions = {}) {
     this.epoch = (opts.random ?? randomId)();
@@ -106,6 +116,13 @@ export class MemoryStore implements Store {
       this.forgetIfIdle(sid, s);
       return { ok: false, code: 'MAILBOX_FULL' };
     }
+    if (entry.kind === 'envelope' && entry.from !== undefined && entry.from !== sid && limits.maxSenderEntries !== undefined) {
+      const use = s.senderUse(entry.from);
+      if (use.entries + 1 > limits.maxSenderEntries || use.bytes + text.length > (limits.maxSenderBytes ?? Infinity)) {
+        this.forgetIfIdle(sid, s);
+        return { ok: false, code: 'MAILBOX_FULL', senderShare: true };
+      }
+    }
     const stored = s.push(entry, text, now);
     return { ok: true, offset: stored.offset, duplicate: false, text };
   }
@@ -140,7 +157,12 @@ export class MemoryStore implements Store {
     this.buckets.prune(now, Math.max(SWEEP_PRUNE, this.buckets.size >> 4));
     const clockNow = this.clock();
     this.nonces.prune(clockNow, SWEEP_PRUNE);
+    this.seen.prune(now, SWEEP_PRUNE);
     this.revocations.prune(clockNow, SWEEP_PRUNE);
+    this.revokedByScan.visit(SWEEP_PRUNE, (from, held) => {
+      held.prune(clockNow, SWEEP_PRUNE);
+      if (held.size === 0) this.revokedBy.delete(from);
+    });
     return visited;
   }
 
@@ -173,8 +195,14 @@ export class MemoryStore implements Store {
 
   // ---- invitations ------------------------------------------------------------------------------
 
-  async putInvitation(inv: Invitation, maxPendingPerRecipient: number): Promise<PutInvitationResult> {
-    return this.invitations.put(inv, maxPendingPerRecipient);
+  async putInvitation(inv: Invitation, maxPendingPerRecipient: number, quota?: InvitationQuota): Promise<PutInvitationResult> {
+    return this.invitations.put(inv, maxPendingPerRecipient, quota);
+  }
+
+  async firstSeen(sid: string, now: number, ttlMs: number): Promise<number> {
+    const at = this.seen.get(sid, now) ?? now;
+    this.seen.set(sid, at, now + ttlMs, now);
+    return at;
   }
 
   async getInvitation(id: string, now: number): Promise<Invitation | undefined> {
@@ -191,22 +219,50 @@ export class MemoryStore implements Store {
 
   // ---- revocations, rate limits, counts ---------------------------------------------------------
 
-  async putRevocation(from: string, to: string, iat: number, ttlMs: number): Promise<void> {
+  async putRevocation(from: string, to: string, iat: number, ttlMs: number, maxHeld = Infinity): Promise<boolean> {
     const now = this.clock();
     const key = from + '|' + to;
     const prev = this.revocations.slot(key, now);
+    let held = this.revokedBy.get(from);
+    if (held === undefined) this.revokedBy.set(from, (held = new ExpiringMap()));
+    if (prev === undefined && held.slot(to, now) === undefined && held.size >= maxHeld) {
+      // At the cap only counting live ones is exact; that costs a pass over at most maxHeld entries.
+      held.prune(now, held.size);
+      if (held.size >= maxHeld) return false;
+    }
     // Re-presenting an older revocation must neither lower the iat nor shorten the block.
     const latest = prev === undefined ? iat : Math.max(prev.value, iat);
     const expiresAt = Math.max(now + ttlMs, prev?.expiresAt ?? 0);
     this.revocations.set(key, latest, expiresAt, now);
+    held.set(to, true, expiresAt, now);
+    return true;
   }
 
   async revokedAt(from: string, to: string): Promise<number | undefined> {
     return this.revocations.get(from + '|' + to, this.clock());
   }
 
-  async takeToken(key: string, ratePerSec: number, burst: number, now: number): Promise<number> {
-    return this.buckets.take(key, ratePerSec, burst, now);
+  async takeToken(key: string, ratePerSec: number, burst: number, now: number, cost = 1): Promise<number> {
+    return this.buckets.take(key, ratePerSec, burst, now, cost);
+  }
+
+  // ---- Web Push subscriptions ----
+  private readonly push = new PushSubscriptions();
+
+  async putPushSubscription(sid: string, sub: PushSubscriptionRecord, ttlMs: number, now: number, max: number): Promise<PutPushResult> {
+    return this.push.put(sid, sub, ttlMs, now, max);
+  }
+
+  async deletePushSubscription(sid: string, deviceId: string): Promise<boolean> {
+    return this.push.delete(sid, deviceId);
+  }
+
+  async touchPushSubscription(sid: string, deviceId: string, ttlMs: number, now: number): Promise<void> {
+    this.push.touch(sid, deviceId, ttlMs, now);
+  }
+
+  async pushSubscriptions(sid: string, now: number): Promise<PushSubscriptionRecord[]> {
+    return this.push.list(sid, now);
   }
 
   async counts(): Promise<StoreCounts> {
@@ -230,6 +286,7 @@ export class MemoryStore implements Store {
       ...this.invitations.sizes(),
       nonces: this.nonces.size,
       revocations: this.revocations.size,
+      revokers: this.revokedBy.size,
       buckets: this.buckets.size,
     };
   }

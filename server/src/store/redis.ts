@@ -12,13 +12,17 @@
 // new epoch, fetch everything held and re-send what they have not seen delivered.
 import { createClient } from 'redis';
 import { randomId } from '../../../protocol/index.ts';
+import { KIND_CODE, parseEntry } from './_redisEntry.ts';
 import { RedisInvitations } from './_redisInvitations.ts';
+import { RedisPushSubscriptions, type PushSubscriptionRecord, type PutPushResult } from './_redisPush.ts';
+import { KeyHasher } from './_redisKeys.ts';
+import { RedisQuotas } from './_redisQuotas.ts';
 import { Script } from './_redisScript.ts';
 import * as lua from './_redisLua.ts';
 import type {
   AppendResult,
-  EntryKind,
   Invitation,
+  InvitationQuota,
   MailboxLimits,
   NewEntry,
   PutInvitationResult,
@@ -32,6 +36,8 @@ export interface RedisStoreOptions {
   readonly url: string;
   /** Prepended to every key; instances that share a prefix share one store. Default "sm:". */
   readonly keyPrefix?: string;
+  /** REDIS_ID_SECRET: keys the hash that replaces Session IDs in key names (_redisKeys.ts). */
+  readonly idSecret: string;
   /** Default `now` for sweep(). Nonce and revocation TTLs run on Redis's own clock. */
   readonly clock?: () => number;
   readonly log?: (event: string, fields: Record<string, unknown>) => void;
@@ -59,8 +65,6 @@ type Client = ReturnType<typeof createClient>;
 const HOUR = 3_600_000;
 const FRAME_START = '{"type":';
 const SWEEP_LOCK_MS = 30_000;
-const KIND_CODE: Readonly<Record<EntryKind, string>> = { envelope: 'e', delivered: 'd', invitation: 'i', invitation_update: 'u' };
-const KIND_OF: Readonly<Record<string, EntryKind>> = { e: 'envelope', d: 'delivered', i: 'invitation', u: 'invitation_update' };
 
 const SCRIPTS = {
   append: new Script(lua.APPEND),
@@ -70,8 +74,6 @@ const SCRIPTS = {
   ack: new Script(lua.ACK),
   tidy: new Script(lua.TIDY),
   ensureEpoch: new Script(lua.ENSURE_EPOCH),
-  putRevocation: new Script(lua.PUT_REVOCATION),
-  takeToken: new Script(lua.TAKE_TOKEN),
   releaseLock: new Script(lua.RELEASE_LOCK),
 };
 
@@ -82,6 +84,8 @@ export async function createRedisStore(opts: RedisStoreOptions): Promise<RedisSt
 export class RedisStore implements Store {
   readonly kind = 'redis' as const;
   readonly keyPrefix: string;
+  /** Session IDs and bucket subjects → key fragments (see idKey). */
+  readonly keys: KeyHasher;
   /** The command connection. Pub/sub needs its own: `redis.duplicate()`. */
   readonly redis: Client;
   private current = '';
@@ -96,11 +100,14 @@ export class RedisStore implements Store {
   private readonly random: () => string;
   private readonly keyGraceMs: number;
   private readonly invitations: RedisInvitations;
+  private readonly push: RedisPushSubscriptions;
+  private readonly quotas: RedisQuotas;
   private readonly epochCheckMs: number;
   private readonly safeUrl: string;
 
   private constructor(opts: RedisStoreOptions) {
     this.keyPrefix = opts.keyPrefix ?? 'sm:';
+    this.keys = new KeyHasher(opts.idSecret);
     this.clock = opts.clock ?? Date.now;
     this.log = opts.log ?? (() => {});
     this.random = opts.random ?? randomId;
@@ -122,7 +129,9 @@ export class RedisStore implements Store {
         },
       },
     });
-    this.invitations = new RedisInvitations(this.redis, this.keyPrefix, positive('invitationGraceMs', opts.invitationGraceMs ?? HOUR), this.keyGraceMs);
+    this.push = new RedisPushSubscriptions(this.redis, this.keyPrefix, this.keys);
+    this.invitations = new RedisInvitations(this.redis, this.keyPrefix, this.keys, positive('invitationGraceMs', opts.invitationGraceMs ?? HOUR), this.keyGraceMs);
+    this.quotas = new RedisQuotas(this.redis, this.keyPrefix, this.keys);
     this.redis.on('error', (err: unknown) => {
       if (!this.up) return;
       this.up = false;
@@ -165,6 +174,11 @@ export class RedisStore implements Store {
     return this.current;
   }
 
+  /** The key fragment of a Session ID: the only form an identity may take in a Redis key or channel name. */
+  idKey(sid: string): string {
+    return this.keys.idKey(sid);
+  }
+
   /** False while the connection to Redis is down (every call then fails fast); for /health. */
   get connected(): boolean {
     return this.redis.isReady;
@@ -204,7 +218,7 @@ export class RedisStore implements Store {
   // ---- streams ----------------------------------------------------------------------------------
 
   async touchDevice(sid: string, deviceId: string, now: number, limits: MailboxLimits): Promise<void> {
-    await this.stream(SCRIPTS.touch, sid, now, limits, [deviceId]);
+    await this.stream(SCRIPTS.touch, this.idKey(sid), now, limits, [deviceId]);
   }
 
   async append(sid: string, entry: NewEntry, now: number, limits: MailboxLimits): Promise<AppendResult> {
@@ -214,15 +228,19 @@ export class RedisStore implements Store {
     // The stored record is "ts|kind|id|from|text": ids and Session IDs never hold a "|".
     if (entry.id.includes('|')) throw new TypeError(`entry.id: expected no "|", got ${JSON.stringify(entry.id)}`);
     if (entry.from?.includes('|')) throw new TypeError(`entry.from: expected no "|", got ${JSON.stringify(entry.from)}`);
-    const r = await this.stream<[number, number?, string?]>(SCRIPTS.append, sid, now, limits, [
+    const r = await this.stream<[number, number?, string?]>(SCRIPTS.append, this.idKey(sid), now, limits, [
       KIND_CODE[entry.kind],
       entry.id,
       entry.from ?? '',
       entry.frame,
       limits.maxEntries,
       limits.maxBytes,
+      limits.maxSenderEntries ?? -1,
+      limits.maxSenderBytes ?? Number.MAX_SAFE_INTEGER,
+      sid,
     ]);
     if (r[0] === 2) return { ok: false, code: 'MAILBOX_FULL' };
+    if (r[0] === 3) return { ok: false, code: 'MAILBOX_FULL', senderShare: true };
     const offset = r[1]!;
     if (r[0] === 1) return { ok: true, offset, duplicate: true, text: r[2]! };
     return { ok: true, offset, duplicate: false, text: '{"offset":' + offset + ',' + entry.frame.slice(1) };
@@ -230,7 +248,7 @@ export class RedisStore implements Store {
 
   async readAfter(sid: string, after: number, max: number, now: number, limits: MailboxLimits): Promise<StoredEntry[]> {
     // Whole offsets only: "after 2.5" is "after 2", as slicing does in MemoryStore.
-    const r = await this.stream<[number, ...string[]]>(SCRIPTS.readAfter, sid, now, limits, [Math.floor(after), Math.floor(max)]);
+    const r = await this.stream<[number, ...string[]]>(SCRIPTS.readAfter, this.idKey(sid), now, limits, [Math.floor(after), Math.floor(max)]);
     const out: StoredEntry[] = [];
     for (let i = 1; i < r.length; i++) out.push(parseEntry(r[0] + i - 1, r[i] as string));
     return out;
@@ -238,12 +256,12 @@ export class RedisStore implements Store {
 
   async head(sid: string): Promise<number> {
     // The limits do not matter to HEAD; any will do for the common ARGV.
-    return this.stream<number>(SCRIPTS.head, sid, 0, { maxEntries: 0, maxBytes: 0, ttlMs: 0 }, []);
+    return this.stream<number>(SCRIPTS.head, this.idKey(sid), 0, { maxEntries: 0, maxBytes: 0, ttlMs: 0 }, []);
   }
 
   async ack(sid: string, deviceId: string, offset: number, now: number, limits: MailboxLimits): Promise<StoredEntry[]> {
     if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`offset: expected a non-negative integer, got ${offset}`);
-    const r = await this.stream<(number | string)[]>(SCRIPTS.ack, sid, now, limits, [deviceId, offset]);
+    const r = await this.stream<(number | string)[]>(SCRIPTS.ack, this.idKey(sid), now, limits, [deviceId, offset, sid]);
     const out: StoredEntry[] = [];
     for (let i = 0; i + 1 < r.length; i += 2) out.push(parseEntry(r[i] as number, r[i + 1] as string));
     return out;
@@ -263,8 +281,9 @@ export class RedisStore implements Store {
     try {
       if ((await this.redis.sendCommand(['SET', lock, token, 'NX', 'PX', String(SWEEP_LOCK_MS)])) === null) return 0;
       try {
-        const sids = await this.redis.sendCommand<string[]>(['ZRANGEBYSCORE', this.keyPrefix + 'due', '-inf', String(now), 'LIMIT', '0', String(Math.max(0, Math.floor(budget)))]);
-        const visited = await Promise.all(sids.map((sid) => this.stream<number>(SCRIPTS.tidy, sid, now, limits, [])));
+        // The agenda holds key fragments, not Session IDs: tidying needs nothing else.
+        const frags = await this.redis.sendCommand<string[]>(['ZRANGEBYSCORE', this.keyPrefix + 'due', '-inf', String(now), 'LIMIT', '0', String(Math.max(0, Math.floor(budget)))]);
+        const visited = await Promise.all(frags.map((frag) => this.stream<number>(SCRIPTS.tidy, frag, now, limits, [])));
         return visited.reduce((n, v) => n + v, 0);
       } finally {
         await SCRIPTS.releaseLock.run(this.redis, [lock], [token]);
@@ -277,13 +296,16 @@ export class RedisStore implements Store {
     }
   }
 
-  /** Runs a stream script; when the epoch moved under it, adopts (or creates) the new one and retries. */
-  private async stream<T>(script: Script, sid: string, now: number, limits: MailboxLimits, extra: readonly (string | number)[]): Promise<T> {
+  /**
+   * Runs a stream script on the stream whose key fragment is `frag` (idKey); when the epoch moved
+   * under it, adopts (or creates) the new one and retries.
+   */
+  private async stream<T>(script: Script, frag: string, now: number, limits: MailboxLimits, extra: readonly (string | number)[]): Promise<T> {
     const p = this.keyPrefix;
-    const s = `${p}s:{${sid}}:`;
+    const s = `${p}s:{${frag}}:`;
     const keys = [p + 'epoch', p + 'g', p + 'due', s + 'm', s + 'e', s + 'i'];
     for (let attempt = 0; ; attempt++) {
-      const args = [this.current, sid, now, limits.ttlMs, ms(limits.ttlMs + this.keyGraceMs), this.keyGraceMs, ...extra];
+      const args = [this.current, frag, now, limits.ttlMs, ms(limits.ttlMs + this.keyGraceMs), this.keyGraceMs, ...extra];
       try {
         return await script.run<T>(this.redis, keys, args);
       } catch (err) {
@@ -312,8 +334,8 @@ export class RedisStore implements Store {
 
   // ---- invitations ------------------------------------------------------------------------------
 
-  putInvitation(inv: Invitation, maxPendingPerRecipient: number): Promise<PutInvitationResult> {
-    return this.invitations.put(inv, maxPendingPerRecipient);
+  putInvitation(inv: Invitation, maxPendingPerRecipient: number, quota?: InvitationQuota): Promise<PutInvitationResult> {
+    return this.invitations.put(inv, maxPendingPerRecipient, quota);
   }
 
   getInvitation(id: string, now: number): Promise<Invitation | undefined> {
@@ -330,40 +352,32 @@ export class RedisStore implements Store {
 
   // ---- revocations, rate limits, counts ---------------------------------------------------------
 
-  async putRevocation(from: string, to: string, iat: number, ttlMs: number): Promise<void> {
-    await SCRIPTS.putRevocation.run(this.redis, [this.keyPrefix + 'r:' + from + '|' + to], [iat, ms(ttlMs)]);
+  putRevocation(from: string, to: string, iat: number, ttlMs: number, maxHeld?: number): Promise<boolean> {
+    return this.quotas.putRevocation(from, to, iat, ttlMs, maxHeld);
   }
 
-  async revokedAt(from: string, to: string): Promise<number | undefined> {
-    const v = await this.redis.sendCommand<string | null>(['GET', this.keyPrefix + 'r:' + from + '|' + to]);
-    return v === null ? undefined : Number(v);
+  revokedAt(from: string, to: string): Promise<number | undefined> {
+    return this.quotas.revokedAt(from, to);
   }
 
-  async takeToken(key: string, ratePerSec: number, burst: number, now: number): Promise<number> {
-    if (!(ratePerSec > 0) || !Number.isFinite(ratePerSec)) throw new RangeError(`ratePerSec: expected a positive number, got ${ratePerSec}`);
-    if (!(burst >= 1) || !Number.isFinite(burst)) throw new RangeError(`burst: expected a number >= 1, got ${burst}`);
-    return SCRIPTS.takeToken.run<number>(this.redis, [this.keyPrefix + 'b:' + key], [ratePerSec, burst, now]);
+  takeToken(key: string, ratePerSec: number, burst: number, now: number, cost?: number): Promise<number> {
+    return this.quotas.takeToken(key, ratePerSec, burst, now, cost);
   }
+
+  firstSeen(sid: string, now: number, ttlMs: number): Promise<number> {
+    return this.quotas.firstSeen(sid, now, ttlMs);
+  }
+
+  putPushSubscription(sid: string, sub: PushSubscriptionRecord, ttlMs: number, now: number, max: number): Promise<PutPushResult> { return this.push.put(sid, sub, ttlMs, now, max); }
+  deletePushSubscription(sid: string, deviceId: string): Promise<boolean> { return this.push.delete(sid, deviceId); }
+  touchPushSubscription(sid: string, deviceId: string, ttlMs: number, now: number): Promise<void> { return this.push.touch(sid, deviceId, ttlMs, now); }
+  pushSubscriptions(sid: string, now: number): Promise<PushSubscriptionRecord[]> { return this.push.list(sid, now); }
 
   async counts(): Promise<StoreCounts> {
     const r = await this.redis.sendCommand<(string | null)[]>(['HMGET', this.keyPrefix + 'g', 'streams', 'entries', 'bytes', 'inv']);
     const [streams, entries, bytes, invitationsPending] = r.map((v) => Number(v ?? 0));
     return { streams: streams!, entries: entries!, bytes: bytes!, invitationsPending: invitationsPending! };
   }
-}
-
-function parseEntry(offset: number, raw: string): StoredEntry {
-  const a = raw.indexOf('|');
-  const b = raw.indexOf('|', a + 1);
-  const c = raw.indexOf('|', b + 1);
-  const d = raw.indexOf('|', c + 1);
-  const kind = KIND_OF[raw.slice(a + 1, b)];
-  if (kind === undefined || d < 0) throw new Error(`redis store: malformed entry at offset ${offset}`);
-  const ts = Number(raw.slice(0, a));
-  const id = raw.slice(b + 1, c);
-  const from = raw.slice(c + 1, d);
-  const text = raw.slice(d + 1);
-  return from === '' ? { offset, kind, id, text, ts } : { offset, kind, id, from, text, ts };
 }
 
 /** A TTL Redis accepts: a whole number of milliseconds, at least 1. */

@@ -31,13 +31,20 @@ export interface StoredEntry {
 export interface MailboxLimits {
   readonly maxEntries: number;
   readonly maxBytes: number;
+  /**
+   * What one sender's envelopes may hold of a recipient's mailbox (MAILBOX_SENDER_SHARE), so one
+   * contact cannot fill it for everyone else. Copies to one's own Session ID are not counted
+   * against it. Absent: no per-sender limit.
+   */
+  readonly maxSenderEntries?: number;
+  readonly maxSenderBytes?: number;
   /** An entry appended (a device seen) at t counts while now - t < ttlMs. */
   readonly ttlMs: number;
 }
 
 export type AppendResult =
   | { readonly ok: true; readonly offset: number; readonly duplicate: boolean; readonly text: string }
-  | { readonly ok: false; readonly code: 'MAILBOX_FULL' };
+  | { readonly ok: false; readonly code: 'MAILBOX_FULL'; /** The sender's share was full, not the mailbox. */ readonly senderShare?: boolean };
 
 export interface Invitation {
   readonly id: string;
@@ -53,6 +60,20 @@ export interface Invitation {
 
 export type PutInvitationResult = 'ok' | 'INVITE_LIMIT' | 'INVITE_DUPLICATE';
 
+/**
+ * Who may hold a recipient's pending-invitation slots (issue 11, finding 8): besides the cap per
+ * recipient, at most maxPerAddress from one client address and at most maxFromNew from Session
+ * IDs the server first saw recently, so neither one address nor a burst of new IDs takes them all.
+ */
+export interface InvitationQuota {
+  /** The inviter's client address (a store that keeps it at rest keeps only a keyed hash). */
+  readonly address: string;
+  readonly maxPerAddress: number;
+  /** The inviter was first seen less than NEW_IDENTITY_AGE ago. */
+  readonly fromNew: boolean;
+  readonly maxFromNew: number;
+}
+
 export interface StoreCounts {
   /** Streams holding at least one entry. */
   readonly streams: number;
@@ -60,6 +81,17 @@ export interface StoreCounts {
   readonly bytes: number;
   readonly invitationsPending: number;
 }
+
+/** One device's Web Push subscription (docs/protocol.md "Push"). Kept with the device, with a TTL. */
+export interface PushSubscriptionRecord {
+  readonly deviceId: string;
+  readonly endpoint: string;
+  /** base64url, as the browser gave them. */
+  readonly p256dh: string;
+  readonly auth: string;
+}
+
+export type PutPushResult = 'ok' | 'PUSH_LIMIT';
 
 export interface Store {
   readonly kind: 'memory' | 'redis';
@@ -90,22 +122,43 @@ export interface Store {
    */
   ack(sid: string, deviceId: string, offset: number, now: number, limits: MailboxLimits): Promise<StoredEntry[]>;
 
-  putInvitation(inv: Invitation, maxPendingPerRecipient: number): Promise<PutInvitationResult>;
+  putInvitation(inv: Invitation, maxPendingPerRecipient: number, quota?: InvitationQuota): Promise<PutInvitationResult>;
   getInvitation(id: string, now: number): Promise<Invitation | undefined>;
   /** pending → status, atomically. Undefined when missing or no longer pending. */
   transitionInvitation(id: string, status: Exclude<InvitationStatus, 'pending'>, now: number): Promise<Invitation | undefined>;
   /** Marks up to max pending invitations with expiresAt <= now as expired and returns them. */
   takeExpiredInvitations(now: number, max: number): Promise<Invitation[]>;
 
-  /** Remembers that `from` revoked `to` at iat (keeps the latest), for ttlMs. */
-  putRevocation(from: string, to: string, iat: number, ttlMs: number): Promise<void>;
+  /**
+   * Remembers that `from` revoked `to` at iat (keeps the latest), for ttlMs. Returns false, storing
+   * nothing, when that would make `from` hold more than maxHeld live revocations (a refresh of one
+   * already held always succeeds): one identity cannot fill the store with blocks.
+   */
+  putRevocation(from: string, to: string, iat: number, ttlMs: number, maxHeld?: number): Promise<boolean>;
   revokedAt(from: string, to: string): Promise<number | undefined>;
 
   /**
    * Token bucket shared by every instance using this store: `ratePerSec` refill, `burst` capacity.
-   * Returns 0 when a token was taken, else milliseconds until one is available.
+   * Takes `cost` tokens (default 1, at most burst: work metered by its size, such as grants to
+   * verify). Returns 0 when they were taken, else milliseconds until they are available.
    */
-  takeToken(key: string, ratePerSec: number, burst: number, now: number): Promise<number>;
+  takeToken(key: string, ratePerSec: number, burst: number, now: number, cost?: number): Promise<number>;
+
+  /**
+   * When the server first saw sid (recording now the first time), kept for ttlMs after the last
+   * call: how new an identity is, for InvitationQuota.fromNew.
+   */
+  firstSeen(sid: string, now: number, ttlMs: number): Promise<number>;
 
   counts(): Promise<StoreCounts>;
+
+  // ---- Web Push subscriptions (server/src/push/) ----
+  /** Sets the device's subscription (replacing its old one) until now + ttlMs; at most `max` devices per sid. */
+  putPushSubscription(sid: string, sub: PushSubscriptionRecord, ttlMs: number, now: number, max: number): Promise<PutPushResult>;
+  /** False when the device had none. */
+  deletePushSubscription(sid: string, deviceId: string): Promise<boolean>;
+  /** Extends the device's subscription to now + ttlMs (its device authenticated); no-op without one. */
+  touchPushSubscription(sid: string, deviceId: string, ttlMs: number, now: number): Promise<void>;
+  /** The live subscriptions of sid's devices. */
+  pushSubscriptions(sid: string, now: number): Promise<PushSubscriptionRecord[]>;
 }

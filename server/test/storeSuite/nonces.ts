@@ -40,6 +40,29 @@ export function nonceTests(ctx: StoreUnderTest, advanceClock: ((ms: number) => v
       expect(await store.revokedAt(a, newSid())).toBeUndefined();
     });
 
+    it('holds at most maxHeld revocations per revoker; refreshing one held always works (issue 11, finding 2)', async () => {
+      const { store } = ctx;
+      const a = newSid();
+      const targets = [newSid(), newSid(), newSid()];
+      for (const to of targets) expect(await store.putRevocation(a, to, 1, 60_000, 3)).toBe(true);
+      const extra = newSid();
+      expect(await store.putRevocation(a, extra, 1, 60_000, 3)).toBe(false);
+      expect(await store.revokedAt(a, extra)).toBeUndefined();
+      expect(await store.putRevocation(a, targets[0]!, 2, 60_000, 3)).toBe(true);
+      expect(await store.revokedAt(a, targets[0]!)).toBe(2);
+      // Another revoker has its own allowance.
+      expect(await store.putRevocation(newSid(), extra, 1, 60_000, 3)).toBe(true);
+    });
+
+    it.skipIf(advanceClock === undefined)('a revocation that expired frees its place under maxHeld', async () => {
+      const { store } = ctx;
+      const a = newSid();
+      expect(await store.putRevocation(a, newSid(), 1, 200, 1)).toBe(true);
+      expect(await store.putRevocation(a, newSid(), 1, 60_000, 1)).toBe(false);
+      await advanceClock!(300);
+      expect(await store.putRevocation(a, newSid(), 1, 60_000, 1)).toBe(true);
+    });
+
     it.skipIf(advanceClock === undefined)('forgets a revocation after its TTL', async () => {
       const { store } = ctx;
       const [a, b] = [newSid(), newSid()];

@@ -66,13 +66,18 @@ export function timeLeft(expiresAt: number, now: number): string {
   return `${Math.floor(min / 60)} h left`;
 }
 
-/** One or two letters for an avatar; for an unnamed contact, the start of the ID after "05". */
+/**
+ * One or two letters for an avatar: the first letter of the first and last words that have one
+ * (punctuation, digits and emoji are skipped: "A(" is "A"); for a name without letters, the start
+ * of the ID after "05".
+ */
 export function initials(name: string | undefined, id: string): string {
-  const words = (name ?? '').trim().split(/\s+/).filter(Boolean);
-  if (words.length === 0) return id.slice(2, 4).toUpperCase();
-  const first = [...words[0]!][0] ?? '';
-  const second = words.length > 1 ? ([...words[words.length - 1]!][0] ?? '') : '';
-  return (first + second).toUpperCase();
+  const letters = (name ?? '')
+    .split(/\s+/)
+    .map((w) => /\p{L}/u.exec(w)?.[0])
+    .filter((l): l is string => l !== undefined);
+  if (letters.length === 0) return id.slice(2, 4).toUpperCase();
+  return (letters[0]! + (letters.length > 1 ? letters[letters.length - 1]! : '')).toUpperCase();
 }
 
 /** A stable colour slot (0-7) per Session ID, so a contact keeps its avatar colour everywhere. */

@@ -13,7 +13,7 @@ export const MAX_NAME = 128;
 
 export interface AddContactDeps {
   readonly client: Client;
-  readonly engine: Pick<Engine, 'describeSessionIdProblem'>;
+  readonly engine: Pick<Engine, 'describeSessionIdProblem' | 'normaliseSessionId'>;
   readonly contacts: ContactsModel;
   readonly invitations: InvitationsModel;
   readonly prefs: Prefs;
@@ -43,7 +43,8 @@ export class AddContactModel extends Disposable {
 
   constructor(private readonly _d: AddContactDeps, initialId = '') {
     super();
-    this.sessionId = signal(initialId);
+    // Pasted, scanned or from an invite link: held as the ID it means (no breaks, lower case).
+    this.sessionId = signal(_d.engine.normaliseSessionId(initialId));
     this.name = signal(_d.prefs.displayName.value);
     if (initialId) this.touched.value = true;
   }
@@ -60,7 +61,7 @@ export class AddContactModel extends Disposable {
   }
 
   setId(v: string): void {
-    this.sessionId.value = v;
+    this.sessionId.value = this._d.engine.normaliseSessionId(v);
     this.submitError.value = null;
     // A paste of a whole ID is finished input: judge it at once.
     if (v.trim().length >= 66) this.touched.value = true;

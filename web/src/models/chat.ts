@@ -15,6 +15,19 @@ export interface ChatDeps {
   readonly visible: { readonly value: boolean };
   /** Longest message the SDK accepts. */
   readonly maxChars: number;
+  /** What really fits in one message (engine contentBytes, client.maxMessageBytes): the composer shows it near the limit. */
+  readonly size?: { measure(text: string): number; max(): number };
+}
+
+/** Characters left in a draft (negative: too many), shown from 80 % of the limit on. */
+export function roomLeft(text: string, size: { measure(text: string): number; max(): number }): number | null {
+  const used = size.measure(text);
+  const max = size.max();
+  if (used < max * 0.8) return null;
+  // Bytes per character of this draft: an emoji costs four, a Latin letter one.
+  const chars = [...text].length;
+  const perChar = chars > 0 ? used / chars : 1;
+  return used <= max ? Math.floor((max - used) / perChar) : -Math.ceil((used - max) / perChar);
 }
 
 /** Inserts or replaces by id, keeping ascending seq. */
@@ -38,6 +51,8 @@ export class ChatModel extends Disposable {
   readonly draft = signal('');
   readonly error = signal<string | null>(null);
   readonly blockConfirm = signal(false);
+  /** Characters left before the size limit, once the draft is near it; negative when over. */
+  readonly room = computed(() => (this._d.size ? roomLeft(this.draft.value.trim(), this._d.size) : null));
 
   readonly contact = computed(() => this._d.contacts.byId.value.get(this.peer));
   readonly name = computed(() => this._d.contacts.name(this.peer));
@@ -65,14 +80,15 @@ export class ChatModel extends Disposable {
     );
     this.own(
       c.on('status', (s) => {
-        if (s.peer === peer) void this._reload(s.id);
+        if (s.peer === peer) this.messages.value = upsert(this.messages.value, s.message);
       }),
     );
     this.own(
       c.on('read', (r) => {
         if (r.peer !== peer) return;
-        const ids = new Set(r.ids);
-        this.messages.value = this.messages.value.map((m) => (ids.has(m.id) ? { ...m, read: true } : m));
+        let list = this.messages.value;
+        for (const m of r.messages) if (list.some((x) => x.id === m.id)) list = upsert(list, m);
+        this.messages.value = list;
       }),
     );
     // Whatever unread message is on screen while the page is visible is read.
@@ -112,11 +128,6 @@ export class ChatModel extends Disposable {
     }
   }
 
-  private async _reload(id: string): Promise<void> {
-    const m = await this._client.getMessage(id);
-    if (m && !this.disposed && m.peer === this.peer) this.messages.value = upsert(this.messages.value, m);
-  }
-
   private async _markRead(ids: readonly string[]): Promise<void> {
     try {
       await this._client.markRead(this.peer, ids);
@@ -150,11 +161,16 @@ export class ChatModel extends Disposable {
       this.error.value = `This message is too long: ${content.length.toLocaleString()} characters, at most ${this._d.maxChars.toLocaleString()}.`;
       return false;
     }
+    const room = this._d.size ? roomLeft(content, this._d.size) : null;
+    if (room !== null && room < 0) {
+      this.error.value = `This message is too long: shorten it by about ${(-room).toLocaleString()} characters, or send it in parts.`;
+      return false;
+    }
     this.draft.value = '';
     this._typingSent = false;
     try {
-      const id = await this._client.sendMessage({ recipientId: this.peer, content, messageType: 'text' });
-      await this._reload(id);
+      // Its `status` event (queued, with the record) has put it on screen by the time this returns.
+      await this._client.sendMessage({ recipientId: this.peer, content, messageType: 'text' });
       return true;
     } catch (err) {
       if (this.draft.value === '') this.draft.value = content;
@@ -165,8 +181,7 @@ export class ChatModel extends Disposable {
 
   async retry(id: string): Promise<void> {
     try {
-      await this._client.retry(id);
-      await this._reload(id);
+      await this._client.retry(id); // its status event brings the record back as queued
     } catch (err) {
       this.error.value = describeError(err);
     }

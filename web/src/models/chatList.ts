@@ -1,7 +1,7 @@
 // The chat list: one row per conversation, plus accepted contacts not yet written to ("say hi"),
-// most recent activity first. Rows are rebuilt from storage whenever something could change them.
+// most recent activity first. Read from storage once, then kept by the records the SDK's events carry.
 import { computed, signal } from '@preact/signals';
-import type { Client, Contact, StoredMessage } from '../api.ts';
+import type { Client, Contact, ConversationEvent, StoredMessage } from '../api.ts';
 import type { Conversation } from '../../../client/storage.ts';
 import { coalesce } from './_coalesce.ts';
 import { Disposable } from './_disposable.ts';
@@ -34,21 +34,74 @@ export function buildChatRows(conversations: readonly Conversation[], contacts: 
   return rows.sort((a, b) => b.activityAt - a.activityAt);
 }
 
+/** Rows in the list's order: most recent activity first. */
+function sorted(rows: ChatRow[]): ChatRow[] {
+  return rows.sort((a, b) => b.activityAt - a.activityAt);
+}
+
 export class ChatListModel extends Disposable {
   readonly rows = signal<readonly ChatRow[]>([]);
   readonly loaded = signal(false);
   readonly unreadTotal = computed(() => this.rows.value.reduce((n, r) => n + r.unread, 0));
+  private _blocked = new Set<string>();
 
+  /** The whole list from storage: at start, and when an event does not carry what a row needs. */
   readonly refresh = coalesce(async () => {
     const [conversations, contacts] = await Promise.all([this._client.getConversations(), this._client.getContacts()]);
     const lasts = await Promise.all(conversations.map((c) => (c.lastMessageId ? this._client.getMessage(c.lastMessageId) : undefined)));
+    this._blocked = new Set(contacts.filter((c) => c.state === 'blocked').map((c) => c.sessionId));
     this.rows.value = buildChatRows(conversations, contacts, lasts);
     this.loaded.value = true;
   });
 
   constructor(private readonly _client: Client) {
     super();
-    for (const ev of ['message', 'status', 'read', 'contact'] as const) this.own(_client.on(ev, () => this.refresh()));
+    // Events carry the records they changed: a row is updated from them, without reading storage.
+    this.own(_client.on('conversation', (e) => this._live(() => this._onConversation(e))));
+    this.own(_client.on('status', (e) => this._live(() => this._onStatus(e.message))));
+    this.own(_client.on('contact', (c) => this._live(() => this._onContact(c))));
     this.refresh();
+  }
+
+  /** Before the first read has landed, an event could be overwritten by it: read again instead. */
+  private _live(apply: () => void): void {
+    if (this.loaded.value) apply();
+    else this.refresh();
+  }
+
+  private _onConversation({ conversation: c, last }: ConversationEvent): void {
+    if (this._blocked.has(c.peer)) return;
+    const rows = this.rows.value;
+    const row = rows.find((r) => r.peer === c.peer);
+    const lastNow = last ?? row?.last;
+    if (!lastNow && c.lastMessageId) {
+      this.refresh(); // a row this list has not seen, changed by something other than its last message
+      return;
+    }
+    const next: ChatRow = { peer: c.peer, unread: c.unread, activityAt: lastNow?.storedAt ?? row?.activityAt ?? 0, ...(lastNow ? { last: lastNow } : {}) };
+    this.rows.value = sorted([...rows.filter((r) => r.peer !== c.peer), next]);
+  }
+
+  private _onStatus(m: StoredMessage): void {
+    const rows = this.rows.value;
+    const i = rows.findIndex((r) => r.peer === m.peer && r.last?.id === m.id);
+    if (i < 0) return;
+    const next = rows.slice();
+    next[i] = { ...rows[i]!, last: m };
+    this.rows.value = next;
+  }
+
+  private _onContact(c: Contact): void {
+    const rows = this.rows.value;
+    if (c.state === 'blocked') {
+      this._blocked.add(c.sessionId);
+      if (rows.some((r) => r.peer === c.sessionId)) this.rows.value = rows.filter((r) => r.peer !== c.sessionId);
+      return;
+    }
+    if (this._blocked.delete(c.sessionId)) {
+      this.refresh(); // its conversation was hidden: read it back
+      return;
+    }
+    if (!rows.some((r) => r.peer === c.sessionId)) this.rows.value = sorted([...rows, { peer: c.sessionId, unread: 0, activityAt: c.createdAt }]);
   }
 }

@@ -2,7 +2,7 @@
 // messages wait in the outbox. "Connecting…" is shown only when it lasts, so a normal start or a
 // quick reconnect does not flash it.
 import { computed, signal } from '@preact/signals';
-import type { Client, ConnectionState } from '../api.ts';
+import type { Client, ConnectionState, StatusEvent } from '../api.ts';
 import { coalesce } from './_coalesce.ts';
 import { Disposable } from './_disposable.ts';
 
@@ -31,10 +31,23 @@ export class ConnectionModel extends Disposable {
   });
 
   private _graceTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Message ids waiting in the outbox: read at start and on each connection change (an epoch
+   * change queues sent ones again), kept between them by status events. */
+  private _waiting = new Set<string>();
   readonly refreshQueued = coalesce(async () => {
     const outbox = await this._client.getOutbox();
-    this.queued.value = outbox.filter((o) => o.kind === 'msg' && o.state === 'pending').length;
+    this._waiting = new Set(outbox.filter((o) => o.kind === 'msg' && o.state === 'pending').map((o) => o.id));
+    this.queued.value = this._waiting.size;
   });
+
+  private _onStatus(e: StatusEvent): void {
+    // queued, or refused for now and retried by the SDK: waiting. Anything else: out of the outbox's hands.
+    const waiting = e.status === 'queued' || (e.status === 'failed' && e.retrying === true);
+    if (waiting === this._waiting.has(e.id)) return;
+    if (waiting) this._waiting.add(e.id);
+    else this._waiting.delete(e.id);
+    this.queued.value = this._waiting.size;
+  }
 
   constructor(
     private readonly _client: Client,
@@ -67,7 +80,7 @@ export class ConnectionModel extends Disposable {
         this.refreshQueued();
       }),
     );
-    this.own(_client.on('status', () => this.refreshQueued()));
+    this.own(_client.on('status', (e) => this._onStatus(e)));
     this.own(() => clearTimeout(this._graceTimer));
     this.refreshQueued();
   }

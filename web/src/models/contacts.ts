@@ -14,6 +14,10 @@ function withOne(set: ReadonlySet<string>, id: string, on: boolean): ReadonlySet
   return next;
 }
 
+function byName(list: Contact[]): Contact[] {
+  return list.sort((a, b) => (a.displayName ?? a.sessionId).localeCompare(b.displayName ?? b.sessionId));
+}
+
 function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   return a.size === b.size && [...a].every((x) => b.has(x));
 }
@@ -36,19 +40,25 @@ export class ContactsModel extends Disposable {
   readonly blocked = computed(() => this.list.value.filter((c) => c.state === 'blocked'));
 
   readonly refresh = coalesce(async () => {
-    const list = await this._client.getContacts();
-    list.sort((a, b) => (a.displayName ?? a.sessionId).localeCompare(b.displayName ?? b.sessionId));
-    this.list.value = list;
+    this.list.value = byName(await this._client.getContacts());
     this.loaded.value = true;
     this._seedLive();
   });
+
+  /** A contact event carries the record: replace it in the list (read from storage only at start). */
+  private _onContact(c: Contact): void {
+    if (!this.loaded.value) return this.refresh();
+    const known = this.list.value.some((x) => x.sessionId === c.sessionId);
+    this.list.value = byName([...this.list.value.filter((x) => x.sessionId !== c.sessionId), c]);
+    if (!known) this._seedLive();
+  }
 
   constructor(
     private readonly _client: Client,
     private readonly _privacy?: ReadonlySignal<Settings>,
   ) {
     super();
-    this.own(_client.on('contact', () => this.refresh()));
+    this.own(_client.on('contact', (c) => this._onContact(c)));
     this.own(_client.on('presence', (p) => (this.reportedOnline.value = withOne(this.reportedOnline.value, p.peer, p.online))));
     this.own(_client.on('typing', (t) => (this.reportedTyping.value = withOne(this.reportedTyping.value, t.peer, t.isTyping))));
     this.own(

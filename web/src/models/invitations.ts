@@ -25,12 +25,23 @@ export class InvitationsModel extends Disposable {
   readonly incomingCount = computed(() => this.incoming.value.length);
 
   readonly refresh = coalesce(async () => {
-    this.list.value = await this._client.getInvitations();
+    this._set(await this._client.getInvitations());
     this.loaded.value = true;
-    const names = new Map<string, string>();
-    for (const i of this.list.value) if (i.direction === 'incoming' && i.displayName) names.set(i.peer, i.displayName);
-    this._contacts.invitationNames.value = names;
   });
+
+  private _set(list: readonly InvitationRecord[]): void {
+    this.list.value = list;
+    const names = new Map<string, string>();
+    for (const i of list) if (i.direction === 'incoming' && i.displayName) names.set(i.peer, i.displayName);
+    const old = this._contacts.invitationNames.value;
+    if (names.size !== old.size || [...names].some(([k, v]) => old.get(k) !== v)) this._contacts.invitationNames.value = names;
+  }
+
+  /** The invitation and invitationUpdate events carry the record: replace it, newest first. */
+  private _onRecord(rec: InvitationRecord): void {
+    if (!this.loaded.value) return this.refresh();
+    this._set([...this.list.value.filter((i) => i.id !== rec.id), rec].sort((a, b) => b.createdAt - a.createdAt));
+  }
 
   constructor(
     private readonly _client: Client,
@@ -38,9 +49,10 @@ export class InvitationsModel extends Disposable {
     private readonly _prefs: Prefs,
   ) {
     super();
-    this.own(_client.on('invitation', () => this.refresh()));
-    this.own(_client.on('invitationUpdate', () => this.refresh()));
-    this.own(_client.on('connection', () => this.refresh()));
+    this.own(_client.on('invitation', (i) => this._onRecord(i)));
+    this.own(_client.on('invitationUpdate', (u) => this._onRecord(u.invitation)));
+    // Requests queued offline go out on connect (pendingOp), with no event of their own.
+    this.own(_client.on('connection', (e) => e.newState === 'connected' && this.refresh()));
     this.refresh();
   }
 

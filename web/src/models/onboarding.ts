@@ -39,6 +39,8 @@ export class OnboardingModel extends Disposable {
   readonly challenge = signal<number[]>([]);
   readonly answers = signal<string[]>([]);
   readonly confirmError = signal<string | null>(null);
+  /** The challenge field confirmError is about: only that one is marked wrong. */
+  readonly confirmField = signal<number | null>(null);
   readonly restoreText = signal('');
   readonly restoreError = signal<string | null>(null);
   readonly busy = signal(false);
@@ -94,6 +96,7 @@ export class OnboardingModel extends Disposable {
     next[i] = v;
     this.answers.value = next;
     this.confirmError.value = null;
+    this.confirmField.value = null;
   }
 
   confirm(): boolean {
@@ -102,10 +105,12 @@ export class OnboardingModel extends Disposable {
       const given = (this.answers.value[i] ?? '').trim().toLowerCase();
       if (given === '') {
         this.confirmError.value = `Enter word #${pos + 1}.`;
+        this.confirmField.value = i;
         return false;
       }
       if (given !== words[pos]) {
         this.confirmError.value = `Word #${pos + 1} does not match. Check the list you wrote down.`;
+        this.confirmField.value = i;
         return false;
       }
     }

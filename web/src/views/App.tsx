@@ -3,10 +3,16 @@ import { Onboarding } from './onboarding/Onboarding.tsx';
 import { Shell } from './Shell.tsx';
 import { UpdateToast } from './UpdateToast.tsx';
 import { Icon } from './common/Icon.tsx';
+import { SecureContextBanner } from './SecureContextBanner.tsx';
+import { SecureContextNotice } from '../models/secureContext.ts';
+
+/** One per page: whether the page has a secure context does not change while it is open. */
+const secureContextNotice = new SecureContextNotice();
 
 export function App({ value }: { value: AppContextValue }) {
   return (
     <AppContext.Provider value={value}>
+      <SecureContextBanner notice={secureContextNotice} />
       <Root />
       <UpdateToast />
     </AppContext.Provider>

@@ -11,7 +11,14 @@ import { MessageList } from './MessageList.tsx';
 export function ChatView({ peer }: { peer: string }) {
   const s = useSession();
   const chat = useModel(
-    () => new ChatModel(peer, { client: s.client, contacts: s.contacts, visible: s.visibility.visible, maxChars: s.engine.MAX_CONTENT_CHARS }),
+    () =>
+      new ChatModel(peer, {
+        client: s.client,
+        contacts: s.contacts,
+        visible: s.visibility.visible,
+        maxChars: s.engine.MAX_CONTENT_CHARS,
+        size: { measure: s.engine.contentBytes, max: () => s.client.maxMessageBytes() },
+      }),
     [peer],
   );
   const name = chat.name.value;

@@ -1,12 +1,18 @@
-import { useLayoutEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useMemo, useRef } from 'preact/hooks';
+import { coarsePointer, isSendKey } from '../../lib/keys.ts';
 import type { ChatModel } from '../../models/chat.ts';
 import { Icon } from '../common/Icon.tsx';
 
-/** Enter sends, Shift+Enter starts a new line; an empty send says why nothing went. */
+/**
+ * Enter sends and Shift+Enter starts a new line; on touch-first devices Enter starts a new line and
+ * the button sends (lib/keys.ts). An empty send says why nothing went.
+ */
 export function Composer({ chat }: { chat: ChatModel }) {
   const ref = useRef<HTMLTextAreaElement>(null);
+  const coarse = useMemo(() => coarsePointer(), []);
   const draft = chat.draft.value;
   const error = chat.error.value;
+  const room = chat.room.value;
 
   useLayoutEffect(() => {
     const ta = ref.current;
@@ -34,6 +40,11 @@ export function Composer({ chat }: { chat: ChatModel }) {
           {error}
         </p>
       )}
+      {room !== null && (
+        <p class={room < 0 ? 'composer-limit over' : 'composer-limit'} aria-live="polite" data-testid="composer-limit" data-room={room}>
+          {room < 0 ? `Too long by about ${(-room).toLocaleString()} characters` : `About ${room.toLocaleString()} characters left`}
+        </p>
+      )}
       <div class="composer-row">
         <label class="visually-hidden" for="composer-input">
           Message
@@ -45,13 +56,13 @@ export function Composer({ chat }: { chat: ChatModel }) {
           value={draft}
           placeholder="Message"
           autocomplete="off"
-          enterkeyhint="send"
+          enterkeyhint={coarse ? 'enter' : 'send'}
           aria-describedby={error ? 'composer-error' : undefined}
           aria-invalid={error ? 'true' : undefined}
           data-testid="composer-input"
           onInput={(e) => chat.input((e.currentTarget as HTMLTextAreaElement).value)}
           onKeyDown={(e) => {
-            if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+            if (isSendKey(e, coarse)) {
               e.preventDefault();
               send();
             }

@@ -5,7 +5,7 @@ const LOOK: Record<MessageStatus, { icon: IconName; label: string }> = {
   queued: { icon: 'clock', label: 'Queued: waiting for a connection' },
   sent: { icon: 'check', label: 'Sent' },
   delivered: { icon: 'checks', label: 'Delivered' },
-  read: { icon: 'checks', label: 'Read' },
+  read: { icon: 'readChecks', label: 'Read' },
   failed: { icon: 'alert', label: 'Not sent' },
 };
 
@@ -17,9 +17,8 @@ export function StatusTick({ status, receiptsOn, compact = false }: { status: Me
   const shown: MessageStatus = status === 'read' && !receiptsOn ? 'delivered' : status;
   const look = LOOK[shown];
   return (
-    <span class={`tick tick-${shown}${compact ? ' tick-compact' : ''}`} data-testid="message-status" data-status={shown} title={look.label}>
+    <span class={`tick tick-${shown}${compact ? ' tick-compact' : ''}`} data-testid="message-status" data-status={shown} title={look.label} role="img" aria-label={look.label}>
       <Icon name={look.icon} size={compact ? 14 : 15} />
-      <span class="visually-hidden">{look.label}</span>
     </span>
   );
 }

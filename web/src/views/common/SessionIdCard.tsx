@@ -1,6 +1,7 @@
 import { groupedId } from '../../lib/format.ts';
 import { CopyButton } from './CopyButton.tsx';
 import { QrCode } from './QrCode.tsx';
+import { ShareInviteButton } from './ShareInviteButton.tsx';
 
 /** My Session ID: text (selectable, grouped for reading), a copy button and a QR code to scan. */
 export function SessionIdCard({ id, showQr = true }: { id: string; showQr?: boolean }) {
@@ -12,7 +13,10 @@ export function SessionIdCard({ id, showQr = true }: { id: string; showQr?: bool
           <span key={i}>{g}</span>
         ))}
       </p>
-      <CopyButton text={id} label="Copy Session ID" testId="copy-session-id" />
+      <div class="row-actions">
+        <CopyButton text={id} label="Copy Session ID" testId="copy-session-id" />
+        <ShareInviteButton id={id} />
+      </div>
     </div>
   );
 }

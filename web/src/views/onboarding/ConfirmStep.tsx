@@ -1,8 +1,9 @@
 import type { OnboardingModel } from '../../models/onboarding.ts';
-import { Steps } from './Onboarding.tsx';
+import { Steps } from './Steps.tsx';
 
 export function ConfirmStep({ m }: { m: OnboardingModel }) {
   const error = m.confirmError.value;
+  const wrong = m.confirmField.value;
   return (
     <form
       class="step"
@@ -27,8 +28,8 @@ export function ConfirmStep({ m }: { m: OnboardingModel }) {
               autocapitalize="off"
               spellcheck={false}
               value={m.answers.value[i] ?? ''}
-              aria-invalid={error ? 'true' : undefined}
-              aria-describedby={error ? 'confirm-error' : undefined}
+              aria-invalid={error && wrong === i ? 'true' : undefined}
+              aria-describedby={error && wrong === i ? 'confirm-error' : undefined}
               data-testid="confirm-word"
               data-index={pos}
               onInput={(e) => m.setAnswer(i, (e.currentTarget as HTMLInputElement).value)}

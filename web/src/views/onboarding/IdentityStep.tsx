@@ -1,6 +1,6 @@
 import type { OnboardingModel } from '../../models/onboarding.ts';
 import { SessionIdCard } from '../common/SessionIdCard.tsx';
-import { Steps } from './Onboarding.tsx';
+import { Steps } from './Steps.tsx';
 
 export function IdentityStep({ m }: { m: OnboardingModel }) {
   return (

@@ -53,16 +53,3 @@ function Welcome({ m }: { m: OnboardingModel }) {
     </div>
   );
 }
-
-export function Steps({ n }: { n: 1 | 2 | 3 }) {
-  return (
-    <p class="steps-dots">
-      <span class="visually-hidden">
-        Step {n} of 3
-      </span>
-      {[1, 2, 3].map((i) => (
-        <span key={i} class={i <= n ? 'dot on' : 'dot'} aria-hidden="true" />
-      ))}
-    </p>
-  );
-}

@@ -1,6 +1,6 @@
 import type { OnboardingModel } from '../../models/onboarding.ts';
 import { Icon } from '../common/Icon.tsx';
-import { Steps } from './Onboarding.tsx';
+import { Steps } from './Steps.tsx';
 
 export function PhraseStep({ m }: { m: OnboardingModel }) {
   return (

@@ -1,0 +1,37 @@
+// Builds Web Push for one relay when VAPID keys are configured: liveness from this process alone
+// (memory store) or shared through Redis (several instances).
+import type { Cluster } from '../cluster.ts';
+import type { Config } from '../config.ts';
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import type { RedisStore } from '../store/redis.ts';
+import type { Store } from '../store/types.ts';
+import { LocalLiveness } from './liveness.ts';
+import { Push } from './push.ts';
+import { RedisLiveness } from './redisLiveness.ts';
+import { vapidFromConfig } from './vapid.ts';
+
+export interface StartPushOptions {
+  readonly config: Config;
+  readonly store: Store;
+  readonly rawStore: Store;
+  readonly cluster: Cluster | undefined;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly clock: () => number;
+}
+
+export function startPush(o: StartPushOptions): Push | undefined {
+  const vapid = vapidFromConfig(o.config);
+  if (vapid === undefined) {
+    o.log.info('push_off', { reason: 'no VAPID keys configured' });
+    return undefined;
+  }
+  if (o.config.pushAllowPrivate) o.log.warn('push_allow_private', { note: 'PUSH_ALLOW_PRIVATE is for tests: push endpoints on private addresses are accepted' });
+  const liveness =
+    o.cluster && o.rawStore.kind === 'redis'
+      ? new RedisLiveness(o.rawStore as RedisStore, o.cluster.instanceId, o.config.mailboxTtlMs, o.log)
+      : new LocalLiveness();
+  o.log.info('push_on', { subject: o.config.vapidSubject.replace(/^mailto:.*@/, 'mailto:…@') });
+  return new Push({ config: o.config, store: o.store, vapid, liveness, log: o.log, metrics: o.metrics, clock: o.clock });
+}
