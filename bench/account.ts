@@ -66,7 +66,7 @@ async function connectDevice(identity: Identity, state: AccountState | undefined
   let chain: Promise<unknown> = Promise.resolve();
   ws.on('message', (data) => {
     const f = JSON.parse(data.toString());
-    if (f.type === 'hello') ws.send(JSON.stringify(createAuthFrame({ identity, deviceId, nonce: f.nonce, grants: [], revocations: [] })));
+    if (f.type === 'hello') ws.send(JSON.stringify(createAuthFrame({ identity, deviceId, nonce: f.nonce, epoch: f.epoch, url: srv.url, grants: [], revocations: [] })));
     else if (f.type === 'ready') chain = chain.then(() => sync.onConnected());
     else if (f.type === 'account')
       chain = chain.then(async () => {

@@ -11,8 +11,9 @@ import { writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
-import { authMessage, createGrant, createIdentity, fromBase64, randomBytes, randomId, toBase64, type Grant, type Identity, type SessionId } from '../protocol/index.ts';
+import { authMessage, createGrant, createIdentity, randomBytes, randomId, toBase64, unsignedAuthFrame, type Grant, type Identity, type SessionId } from '../protocol/index.ts';
 import { Target } from './lib/proc.ts';
+import { scrapeMetrics } from '../testkit/net.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -88,20 +89,10 @@ class SoakClient {
         const f = JSON.parse(data.toString()) as Record<string, unknown>;
         switch (f.type) {
           case 'hello': {
-            const nonce = f.nonce as string;
-            const signature = toBase64(nodeSign(null, authMessage(fromBase64(nonce), this.identity.sessionId, this.deviceId), this.key));
-            const auth: Record<string, unknown> = {
-              type: 'auth',
-              sessionId: this.identity.sessionId,
-              edPublicKey: toBase64(this.identity.edPublicKey),
-              deviceId: this.deviceId,
-              nonce,
-              signature,
-              grants: [this.grant],
-              revocations: [],
-            };
-            if (this.epoch) auth.resume = { epoch: this.epoch, offset: this.acked };
-            ws.send(JSON.stringify(auth));
+            const resume = this.epoch ? { epoch: this.epoch, offset: this.acked } : undefined;
+            const frame = unsignedAuthFrame({ identity: this.identity, deviceId: this.deviceId, nonce: f.nonce as string, url: this.url, grants: [this.grant], resume });
+            const signature = toBase64(nodeSign(null, authMessage(frame, f.epoch as string), this.key));
+            ws.send(JSON.stringify({ ...frame, signature }));
             return;
           }
           case 'ready':
@@ -205,7 +196,7 @@ interface Sample {
 }
 
 async function scrape(httpUrl: string): Promise<Map<string, number>> {
-  const text = await (await fetch(`${httpUrl}/metrics`)).text();
+  const text = await scrapeMetrics(httpUrl);
   const m = new Map<string, number>();
   for (const line of text.split('\n')) if (line.startsWith('sm_')) m.set(line.slice(0, line.lastIndexOf(' ')), Number(line.slice(line.lastIndexOf(' ') + 1)));
   return m;

@@ -84,7 +84,7 @@ export abstract class ClientCore extends Emitter<ClientEvents> {
       WebSocket: WS,
       runtime: this._rt,
       reconnect: { baseMs: 500, maxMs: 30_000, ...opts.reconnect },
-      authenticate: (hello) => this._queue.run(() => this._dispatch.auth(hello.nonce, hello.limits, this._deviceId!)),
+      authenticate: (hello, url) => this._queue.run(() => this._dispatch.auth(hello, url, this._deviceId!)),
       network: opts.network,
       handshakeTimeoutMs: opts.handshakeTimeoutMs,
     });

@@ -48,7 +48,7 @@ export interface ConnectionOptions {
   readonly runtime: Runtime;
   readonly reconnect: BackoffOptions;
   /** Builds the auth frame for this hello (reads the resume cursor, grants, revocations). */
-  readonly authenticate: (hello: ServerFrames['hello']) => Promise<ClientFrames['auth']>;
+  readonly authenticate: (hello: ServerFrames['hello'], url: string) => Promise<ClientFrames['auth']>;
   readonly network?: NetworkEvents | null;
   /** From opening the socket to `ready`. */
   readonly handshakeTimeoutMs?: number;
@@ -90,6 +90,8 @@ export class Connection extends Emitter<ConnectionEvents> {
   private _wanted = false;
   private _attempts = 0;
   private _urlIndex = 0;
+  /** The URL the current socket dialled: auth v2 signs its origin. */
+  private _dialled = '';
   private _hello: ServerFrames['hello'] | undefined;
   private _readyOnSocket = false;
   private _lastError: ProtocolError | undefined;
@@ -203,8 +205,10 @@ export class Connection extends Emitter<ConnectionEvents> {
     this._lastError = undefined;
     this._setState('connecting');
     let ws: WebSocketLike;
+    let dialled: string;
     try {
-      ws = new this._opts.WebSocket(this.url);
+      dialled = this.url;
+      ws = new this._opts.WebSocket(dialled);
     } catch (err) {
       this.emit('error', err instanceof Error ? err : new Error(String(err)));
       this._urlIndex++;
@@ -212,6 +216,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       return;
     }
     this._ws = ws;
+    this._dialled = dialled;
     (ws as { onopen: unknown }).onopen = noop;
     (ws as { onerror: unknown }).onerror = noop; // the close event that follows carries the outcome
     (ws as { onmessage: unknown }).onmessage = (ev: { data: unknown }) => {
@@ -278,7 +283,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   }
 
   private _authenticate(hello: ServerFrames['hello'], gen: number): void {
-    this._opts.authenticate(hello).then(
+    this._opts.authenticate(hello, this._dialled).then(
       (auth) => {
         const ws = this._ws;
         if (gen !== this._gen || !ws || ws.readyState !== 1) return;

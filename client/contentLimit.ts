@@ -1,11 +1,9 @@
 // How long a message may be: what fits in one envelope the server accepts, counted the way it is
 // sent (UTF-8 of the JSON-escaped text inside a sealed body), not in characters. A message that
 // does not fit is refused when it is written, never queued to fail with a Retry that cannot work.
-import { utf8ToBytes, type Limits } from '../protocol/index.ts';
+import { boxSize, utf8ToBytes, type Limits } from '../protocol/index.ts';
 import { MAX_CONTENT_CHARS } from './body.ts';
 
-/** Sealed box around a body: version, ephemeral key, nonce, tag, sender ID, sender key, signature. */
-const BOX_OVERHEAD_BYTES = 1 + 32 + 24 + 16 + 33 + 32 + 64;
 /**
  * The body's own fields around the text, in its largest form: the copy for my other devices,
  * {"t":"sync","to":"05…","msg":{"id":"…","ts":…,"content":"…","messageType":"…"}}, with room to spare.
@@ -22,7 +20,21 @@ export function contentBytes(content: string): number {
 /** The most content bytes one message may take under these server limits. */
 export function maxContentBytes(limits?: Pick<Limits, 'maxCtBytes'>): number {
   const ct = limits?.maxCtBytes ?? DEFAULT_MAX_CT_BYTES;
-  return Math.min(MAX_CONTENT_CHARS * 3, ct - BOX_OVERHEAD_BYTES - BODY_OVERHEAD_BYTES);
+  return Math.max(0, Math.min(MAX_CONTENT_CHARS * 3, largestBody(ct) - BODY_OVERHEAD_BYTES));
+}
+
+/** The largest body whose padded box (box v2: 512-byte floor, Padmé above) fits in `ct` bytes. */
+function largestBody(ct: number): number {
+  if (boxSize(0) > ct) return 0;
+  let lo = 0;
+  let hi = ct;
+  // boxSize grows with the body, so the largest fitting length is found by bisection.
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (boxSize(mid) <= ct) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 /** Throws a RangeError saying both sizes when `content` would not fit in one envelope. */

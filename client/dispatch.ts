@@ -1,6 +1,6 @@
 // Where server frames meet the client's parts: the auth frame, the ready handling (resume, epoch
 // change, re-subscriptions, flushes) and the routing of every later frame. Runs inside the queue.
-import { createAuthFrame, type ClientFrame, type ClientFrames, type Limits, type ServerFrame, type ServerFrames } from '../protocol/index.ts';
+import { signAuthFrame, unsignedAuthFrame, type ClientFrame, type ClientFrames, type ServerFrame, type ServerFrames } from '../protocol/index.ts';
 import type { Attachments } from './attachments.ts';
 import { packAuth } from './authPack.ts';
 import { errorFromFrame, type ReadyInfo } from './connection.ts';
@@ -36,17 +36,20 @@ export class Dispatcher {
     private readonly _p: Parts,
   ) {}
 
-  async auth(nonce: string, limits: Pick<Limits, 'maxFrameBytes' | 'maxGrants'>, deviceId: string): Promise<ClientFrames['auth']> {
+  /** The auth v2 frame for this hello, signed for the origin of the URL this socket dialled. */
+  async auth(hello: Pick<ServerFrames['hello'], 'nonce' | 'epoch' | 'limits'>, url: string, deviceId: string): Promise<ClientFrames['auth']> {
     const { storage } = this._ctx;
     await this._p.stream.save(); // entries stored under the last socket: resume after them
     const cursor = await storage.getCursor();
     // Everything I hold; packAuth decides what rides in auth and what follows ready.
     const { grants, revocations } = await this._p.contacts.authMaterial(Number.MAX_SAFE_INTEGER);
     const hidePresence = !this._ctx.settings().sharePresence;
-    const full = createAuthFrame({ identity: this._ctx.identity(), deviceId, nonce, resume: cursor, grants, revocations, hidePresence });
-    const { auth, after } = packAuth(full, limits);
+    const identity = this._ctx.identity();
+    const full = unsignedAuthFrame({ identity, deviceId, nonce: hello.nonce, url, resume: cursor, grants, revocations, hidePresence });
+    // Signed after packing: the signature covers exactly the grants and revocations that travel.
+    const { auth, after } = packAuth(full, hello.limits);
     this._afterReady = after;
-    return auth;
+    return signAuthFrame(auth, hello.epoch, identity);
   }
 
   /** A fresh ready on socket gen. Returns whether the server's epoch changed (it lost its memory). */
@@ -105,7 +108,7 @@ export class Dispatcher {
     sent: async (frame, gen) => {
       await this._p.outbox.onSent(frame);
       // A copy to my own Session ID is an entry of my stream that this socket is not sent.
-      if (frame.to === this._ctx.identity().sessionId) await this._p.stream.ownEntry(gen, frame.offset);
+      if (frame.to === this._ctx.identity().sessionId && frame.offset !== undefined) await this._p.stream.ownEntry(gen, frame.offset);
     },
     ok: async (frame) => {
       if (this._p.push.onOk(frame)) return;

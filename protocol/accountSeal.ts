@@ -43,7 +43,7 @@ export function accountKey(identity: Pick<Identity, 'edSecretKey'>): Uint8Array 
 }
 
 /** Padmé (Nikitin et al.): at most ~12 % overhead, and a length leaks O(log log n) bits. */
-export function padme(len: number): number {
+export function accountPadme(len: number): number {
   if (len <= PAD_FLOOR) return PAD_FLOOR;
   const e = Math.floor(Math.log2(len));
   const s = Math.floor(Math.log2(e)) + 1;
@@ -63,7 +63,7 @@ function aad(sessionId: string): Uint8Array {
 export async function sealAccount(identity: Pick<Identity, 'edSecretKey' | 'sessionId'>, counter: number, doc: AccountDoc): Promise<Uint8Array> {
   if (!Number.isSafeInteger(counter) || counter < 0) throw new RangeError(`counter: expected a non-negative integer, got ${counter}`);
   const packed = await pipe(utf8ToBytes(JSON.stringify(doc)), new CompressionStream('deflate-raw'));
-  const plain = new Uint8Array(padme(PREFIX + packed.length));
+  const plain = new Uint8Array(accountPadme(PREFIX + packed.length));
   const view = new DataView(plain.buffer);
   view.setBigUint64(0, BigInt(counter));
   view.setUint32(8, packed.length);

@@ -1,32 +1,92 @@
-// Challenge-response authentication: the client proves it holds the key behind its Session ID.
-import { fromBase64, toBase64 } from './bytes.ts';
+// Challenge-response authentication (auth v2, docs/protocol.md "Auth signature"): the client proves
+// it holds the key behind its Session ID, for this server and this frame only. The signature covers
+// the server origin the client dialled and the hello epoch, so a nonce relayed from another
+// deployment (or through a man in the middle) signs for the wrong origin; and a hash of every other
+// field of the frame, so grants, revocations, resume and whatever is added later cannot be altered.
+import { sha256 } from '@noble/hashes/sha2.js';
+import { concatBytes, fromBase64, toBase64, utf8ToBytes } from './bytes.ts';
+import { canonicalJson } from './canonical.ts';
 import type { ErrorCode } from './codes.ts';
 import type { ClientFrames } from './frames.ts';
 import type { Grant, Revocation } from './grant.ts';
 import type { Identity } from './identity.ts';
+import { normaliseOrigin } from './origin.ts';
 import { edKeyMatchesSessionId, type SessionId } from './sessionId.ts';
-import { authMessage, nobleVerify, sign, type VerifyFn } from './sign.ts';
+import { domain, nobleVerify, sign, type VerifyFn } from './sign.ts';
+
+export { normaliseOrigin } from './origin.ts';
+
+export const DOMAIN_AUTH = domain('auth/v2');
+
+type AuthFrame = ClientFrames['auth'];
+
+/** Fields placed in the signed message themselves; every other field is covered by fieldsHash. */
+const SIGNED_DIRECTLY = new Set(['origin', 'nonce', 'sessionId', 'deviceId', 'signature']);
 
 export interface AuthInput {
   identity: Identity;
   deviceId: string;
+  /** The hello this frame answers. */
   nonce: string;
+  epoch: string;
+  /** The WebSocket URL this socket dialled (normalised to its origin here). */
+  url: string;
   resume?: { epoch: string; offset: number } | undefined;
   grants?: Grant[];
   revocations?: Revocation[];
   hidePresence?: boolean;
 }
 
-export function createAuthFrame(input: AuthInput): ClientFrames['auth'] {
+/** What the server expects of an auth frame on one socket. */
+export interface AuthChallenge {
+  readonly nonce: string;
+  readonly epoch: string;
+  /** This server's public origins, normalised (normaliseOrigin). */
+  readonly origins: ReadonlySet<string>;
+}
+
+function lengthPrefixed(text: string): Uint8Array {
+  const b = utf8ToBytes(text);
+  if (b.length > 0xffff) throw new RangeError('auth: field longer than 65535 bytes');
+  return concatBytes(new Uint8Array([b.length >> 8, b.length & 255]), b);
+}
+
+/** SHA-256 of the canonical JSON of every field not in the message itself (type included). */
+export function authFieldsHash(frame: AuthFrame): Uint8Array {
+  const rest: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(frame)) if (!SIGNED_DIRECTLY.has(k)) rest[k] = v;
+  return sha256(utf8ToBytes(canonicalJson(rest)));
+}
+
+/**
+ * The signed bytes: tag ‖ len‖origin ‖ len‖epoch ‖ nonce (32) ‖ sessionId (66) ‖ len‖deviceId ‖
+ * SHA-256(canonical other fields); len is 2 bytes big-endian.
+ */
+export function authMessage(frame: AuthFrame, epoch: string): Uint8Array {
+  return concatBytes(
+    DOMAIN_AUTH,
+    lengthPrefixed(frame.origin),
+    lengthPrefixed(epoch),
+    fromBase64(frame.nonce),
+    utf8ToBytes(frame.sessionId),
+    lengthPrefixed(frame.deviceId),
+    authFieldsHash(frame),
+  );
+}
+
+const PLACEHOLDER_SIGNATURE = toBase64(new Uint8Array(64));
+
+/** The frame with a placeholder signature (as long as a real one): shape it, then signAuthFrame. */
+export function unsignedAuthFrame(input: Omit<AuthInput, 'epoch'>): AuthFrame {
   const { identity, deviceId, nonce } = input;
-  const signature = sign(authMessage(fromBase64(nonce), identity.sessionId, deviceId), identity.edSecretKey);
-  const frame: ClientFrames['auth'] = {
+  const frame: AuthFrame = {
     type: 'auth',
     sessionId: identity.sessionId,
     edPublicKey: toBase64(identity.edPublicKey),
     deviceId,
     nonce,
-    signature: toBase64(signature),
+    origin: normaliseOrigin(input.url),
+    signature: PLACEHOLDER_SIGNATURE,
     grants: input.grants ?? [],
     revocations: input.revocations ?? [],
   };
@@ -35,15 +95,24 @@ export function createAuthFrame(input: AuthInput): ClientFrames['auth'] {
   return frame;
 }
 
+/** Signs the frame as it stands (after the last change to any field). */
+export function signAuthFrame(frame: AuthFrame, epoch: string, identity: Identity): AuthFrame {
+  return { ...frame, signature: toBase64(sign(authMessage(frame, epoch), identity.edSecretKey)) };
+}
+
+export function createAuthFrame(input: AuthInput): AuthFrame {
+  return signAuthFrame(unsignedAuthFrame(input), input.epoch, input.identity);
+}
+
 /**
- * Checks an auth frame (already schema-valid) against the nonce this connection was given.
+ * Checks an auth frame (already schema-valid) against this socket's challenge.
  * Order matters: cheap checks first, the signature last, so junk costs the server little.
  */
-export function verifyAuthFrame(frame: ClientFrames['auth'], issuedNonce: string, verify: VerifyFn = nobleVerify): ErrorCode | null {
-  if (frame.nonce !== issuedNonce) return 'AUTH_NONCE_REPLAYED';
+export function verifyAuthFrame(frame: AuthFrame, challenge: AuthChallenge, verify: VerifyFn = nobleVerify): ErrorCode | null {
+  if (frame.nonce !== challenge.nonce) return 'AUTH_NONCE_REPLAYED';
+  if (!challenge.origins.has(frame.origin)) return 'AUTH_ORIGIN_MISMATCH';
   const edPk = fromBase64(frame.edPublicKey);
   if (!edKeyMatchesSessionId(edPk, frame.sessionId as SessionId)) return 'AUTH_KEY_MISMATCH';
-  const msg = authMessage(fromBase64(frame.nonce), frame.sessionId, frame.deviceId);
-  if (!verify(fromBase64(frame.signature), msg, edPk)) return 'AUTH_BAD_SIGNATURE';
+  if (!verify(fromBase64(frame.signature), authMessage(frame, challenge.epoch), edPk)) return 'AUTH_BAD_SIGNATURE';
   return null;
 }

@@ -40,10 +40,13 @@ export const ERRORS = {
   AUTH_KEY_MISMATCH: spec(4402, 'edPublicKey does not belong to sessionId', true, false, STOP),
   AUTH_BAD_SIGNATURE: spec(4406, 'auth signature does not verify', true, false, STOP),
   AUTH_NONCE_REPLAYED: spec(4407, 'auth nonce is not the one this connection was given, or was already used', true),
+  // Not a stop: a client with several URLs moves on to the next one, which may list its origin.
+  AUTH_ORIGIN_MISMATCH: spec(4411, 'auth was signed for another server origin than this one', true),
   ALREADY_AUTHENTICATED: spec(4409, 'this connection is already authenticated', false, false, MISBEHAVIOUR),
   ORIGIN_FORBIDDEN: spec(4403, 'origin is not allowed', true, false, STOP),
   SERVER_FULL: spec(4503, 'the server is at its connection limit; retry later', true, true),
   TOO_MANY_DEVICES: spec(4504, 'this Session ID has too many connected devices', true, true),
+  TOO_MANY_CONNECTIONS: spec(4505, 'too many sockets from this address (or too many not yet authenticated); retry later', true, true),
   GOING_AWAY: spec(1001, 'server is shutting down; reconnect', true, true),
   INTERNAL: spec(1011, 'internal server error', true, true),
 

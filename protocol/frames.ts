@@ -3,7 +3,8 @@
 import { ProtocolError } from './codes.ts';
 import { arr, b64, bool, hexId, int, literal, obj, oneOf, opt, SchemaError, sessionId, str, type Check, type Infer } from './schema.ts';
 
-export const PROTOCOL_VERSION = 1;
+/** 2: auth v2 (origin-bound signature over every field) and padded boxes (envelope v2). */
+export const PROTOCOL_VERSION = 2;
 /** Hard caps of the schema itself; the server's configured limits (hello.limits) are tighter. */
 export const MAX_GRANTS_PER_FRAME = 1000;
 export const MAX_IDS_PER_FRAME = 1000;
@@ -49,6 +50,8 @@ export const clientFrames = {
     edPublicKey: b64({ len: 32 }),
     deviceId: hexId(),
     nonce: b64({ len: 32 }),
+    /** The server origin the client dialled and signed (auth v2): ws(s)://host[:port]. */
+    origin: str({ min: 8, max: 300, re: /^wss?:\/\/[^\s/?#]+$/, what: 'ws(s):// origin' }),
     signature: b64({ len: 64 }),
     resume: opt(obj({ epoch, offset })),
     grants: arr(grantSchema, { max: MAX_GRANTS_PER_FRAME, code: 'TOO_MANY_GRANTS' }),
@@ -147,8 +150,11 @@ export const serverFrames = {
   }),
   /** An end-to-end encrypted envelope; offset is absent for ephemeral ones (never stored). */
   envelope: obj({ type: literal('envelope'), offset: opt(offset), id: hexId(), from: sessionId(), ct, ts, ephemeral: opt(bool()) }),
-  /** The server appended a send to the recipient's stream. */
-  sent: obj({ type: literal('sent'), id: hexId(), to: sessionId(), offset: int({ min: 1 }) }),
+  /**
+   * The server appended a send to the recipient's stream. offset only when `to` is the sender's own
+   * Session ID (an entry of its own stream); never another person's stream position.
+   */
+  sent: obj({ type: literal('sent'), id: hexId(), to: sessionId(), offset: opt(int({ min: 1 })) }),
   /** A device of `to` acknowledged envelope `id` that this identity sent. */
   delivered: obj({ type: literal('delivered'), offset: opt(offset), id: hexId(), to: sessionId(), ts }),
   invitation: obj({

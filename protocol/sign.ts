@@ -23,11 +23,5 @@ export function domain(tag: string): Uint8Array {
   return utf8ToBytes(`session-messenger/${tag}\0`);
 }
 
-export const DOMAIN_AUTH = domain('auth/v1');
 export const DOMAIN_GRANT = domain('grant/v1');
 export const DOMAIN_REVOKE = domain('revoke/v1');
-
-export function authMessage(nonce: Uint8Array, sessionId: string, deviceId: string): Uint8Array {
-  // nonce (32 bytes) and sessionId (66 chars) are fixed-length, so the concatenation is unambiguous.
-  return concatBytes(DOMAIN_AUTH, nonce, utf8ToBytes(sessionId), utf8ToBytes(deviceId));
-}

@@ -47,3 +47,16 @@ export async function waitForPort(port: number, deadline: number, gone: () => bo
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** METRICS_TOKEN the test servers are started with: /metrics is private (docs/operations.md). */
+export const TEST_METRICS_TOKEN = 'test-metrics-token-not-secret';
+
+/** The Prometheus text of a server started with TEST_METRICS_TOKEN. */
+export async function scrapeMetrics(httpUrl: string): Promise<string> {
+  const get = () => fetch(`${httpUrl}/metrics`, { headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } });
+  // A kept-alive connection the server closed between two polls fails once ("other side closed"):
+  // that is the pool's race, not an answer, so ask again on a fresh connection.
+  const res = await get().catch(get);
+  if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
+  return res.text();
+}

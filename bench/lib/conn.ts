@@ -103,7 +103,7 @@ export class LeanConn {
           this.state = 'hello';
           this.heartbeatMs = Number(f.heartbeatMs) || this.heartbeatMs;
           const auth = authFrame(
-            { identity: this.opts.device.identity, deviceId: this.opts.device.deviceId, nonce: String(f.nonce), grants: this.opts.grants, key: this.opts.key },
+            { identity: this.opts.device.identity, deviceId: this.opts.device.deviceId, nonce: String(f.nonce), epoch: String(f.epoch), url: this.opts.url, grants: this.opts.grants, key: this.opts.key },
             this.opts.signer,
           );
           ws.send(JSON.stringify(auth));

@@ -2,7 +2,7 @@
 // port chosen here (testkit/child.ts); CPU and RSS are read from /proc.
 import { readFileSync } from 'node:fs';
 import { Listener } from '../../testkit/child.ts';
-import { freePort } from '../../testkit/net.ts';
+import { freePort, TEST_METRICS_TOKEN } from '../../testkit/net.ts';
 
 export { ROOT } from '../../testkit/child.ts';
 
@@ -62,6 +62,9 @@ export const ENTRY: Record<TargetKind, string> = {
   server: 'server/src/main.ts',
 };
 
+/** Every simulated client connects from 127.0.0.1: the per-address socket caps must not apply. */
+const LOAD_FROM_ONE_ADDRESS = { MAX_CONNECTIONS_PER_IP: '10000000', MAX_UNAUTH_PER_IP: '10000000' };
+
 export class Target extends Listener {
   readonly kind: TargetKind;
 
@@ -72,7 +75,8 @@ export class Target extends Listener {
       port,
       nodeArgs: [...(kind === 'server' ? SERVER_NODE_FLAGS : []), ...profile, ...(opts.nodeArgs ?? [])],
       // The memory store unless a run asks for Redis: CI exports REDIS_URL for the Redis tests.
-      env: { ...process.env, LOG_LEVEL: 'error', REDIS_URL: '', ...opts.env },
+      // /metrics is private (METRICS_TOKEN): the bench reads it with the test token.
+      env: { ...process.env, LOG_LEVEL: 'error', REDIS_URL: '', METRICS_TOKEN: TEST_METRICS_TOKEN, ...LOAD_FROM_ONE_ADDRESS, ...opts.env },
     });
     this.kind = kind;
   }

@@ -30,7 +30,7 @@ async function session(url: string): Promise<{ ask: (f: Frame) => Promise<Frame>
   const identity = createIdentity();
   ws.on('message', (data) => {
     const f = JSON.parse(String(data)) as Frame;
-    if (f.type === 'hello') ws.send(JSON.stringify(createAuthFrame({ identity, deviceId: randomId(), nonce: f.nonce, grants: [], revocations: [] })));
+    if (f.type === 'hello') ws.send(JSON.stringify(createAuthFrame({ identity, deviceId: randomId(), nonce: f.nonce, epoch: f.epoch, url, grants: [], revocations: [] })));
     else if (f.type === 'ready' || (f.type === 'error' && !f.ref)) onReady?.(f);
     else if (f.ref && waiting.has(f.ref)) waiting.get(f.ref)!(f);
   });

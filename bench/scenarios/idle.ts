@@ -5,6 +5,7 @@ import type { Grant } from '../../protocol/index.ts';
 import { withContacts } from '../lib/contacts.ts';
 import { devices, type Device } from '../lib/fixtures.ts';
 import { fdLimit } from '../lib/proc.ts';
+import { scrapeMetrics } from '../../testkit/net.ts';
 import { sum } from './measure.ts';
 import { sleep, type Metrics, type RunContext, type Scenario, type SizeName } from './types.ts';
 
@@ -55,7 +56,7 @@ async function settledRssKb(ctx: RunContext): Promise<number> {
 async function heapKb(ctx: RunContext): Promise<{ used: number; total: number }> {
   if (ctx.target.kind !== 'server') return { used: NaN, total: NaN };
   try {
-    const text = await (await fetch(`http://127.0.0.1:${ctx.target.port}/metrics`)).text();
+    const text = await scrapeMetrics(`http://127.0.0.1:${ctx.target.port}`);
     const read = (name: string): number => Number(new RegExp(`^\\w*${name} (\\d+)`, 'm').exec(text)?.[1] ?? NaN) / 1024;
     return { used: read('process_heap_used_bytes'), total: read('process_heap_total_bytes') };
   } catch {

@@ -30,8 +30,9 @@ describe('bench helpers', () => {
     for (let i = 0; i < 5; i++) {
       const nonce = toBase64(randomBytes(32));
       const deviceId = randomId();
-      const expected = createAuthFrame({ identity: a!.identity, deviceId, nonce, grants });
-      expect(authFrame({ identity: a!.identity, deviceId, nonce, grants, key: nativeKey(a!.identity) }, 'native')).toEqual(expected);
+      const hello = { nonce, epoch: 'e1', url: 'ws://127.0.0.1:8080/ws' };
+      const expected = createAuthFrame({ identity: a!.identity, deviceId, ...hello, grants });
+      expect(authFrame({ identity: a!.identity, deviceId, ...hello, grants, key: nativeKey(a!.identity) }, 'native')).toEqual(expected);
     }
   });
 

@@ -18,7 +18,7 @@ function revocations(n: number): Revocation[] {
   return Array.from({ length: n }, () => createRevocation(me, peer().sessionId, NOW));
 }
 function full(g: Grant[], r: Revocation[]) {
-  return createAuthFrame({ identity: me, deviceId: randomId(), nonce: toBase64(randomBytes(32)), grants: g, revocations: r, resume: { epoch: 'e1', offset: 12 } });
+  return createAuthFrame({ identity: me, deviceId: randomId(), nonce: toBase64(randomBytes(32)), epoch: 'e1', url: 'ws://127.0.0.1:1/ws', grants: g, revocations: r, resume: { epoch: 'e1', offset: 12 } });
 }
 
 describe('packAuth', () => {

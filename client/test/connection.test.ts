@@ -21,7 +21,7 @@ function setup(o: Partial<ConnectionOptions> & { random?: () => number } = {}) {
     network: null,
     authenticate: async (h): Promise<ClientFrames['auth']> => {
       auths.push(h);
-      return createAuthFrame({ identity: me, deviceId: DEVICE, nonce: h.nonce });
+      return createAuthFrame({ identity: me, deviceId: DEVICE, nonce: h.nonce, epoch: h.epoch, url: 'ws://127.0.0.1:1/ws' });
     },
     ...o,
   });

@@ -99,8 +99,11 @@ describe('fault injection (server in a child process)', () => {
   it('a network cut under a device: offline within the bound, reconnect with backoff, in-flight messages resent and de-duplicated', async () => {
     const HEARTBEAT_MS = 1000;
     const DEBOUNCE_MS = 500;
-    const srv = await ChildServer.start({ HEARTBEAT_INTERVAL: `${HEARTBEAT_MS}ms`, PRESENCE_DEBOUNCE: `${DEBOUNCE_MS}ms` });
-    const proxy = await CutProxy.start(srv.port);
+    // Alice reaches the server through the proxy: its origin is one of the server's public ones.
+    const port = await freePort();
+    const proxy = await CutProxy.start(port);
+    const PUBLIC_ORIGINS = `ws://127.0.0.1:${port},ws://127.0.0.1:${proxy.port}`;
+    const srv = await ChildServer.start({ HEARTBEAT_INTERVAL: `${HEARTBEAT_MS}ms`, PRESENCE_DEBOUNCE: `${DEBOUNCE_MS}ms`, PUBLIC_ORIGINS }, port);
     try {
       const alice = await peer(proxy.url);
       const bob = await peer(srv.url);

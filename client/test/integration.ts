@@ -3,6 +3,7 @@
 import WebSocket from 'ws';
 import { afterEach } from 'vitest';
 import { startServer, type RunningServer } from '../../server/src/app.ts';
+import { TEST_METRICS_TOKEN } from '../../testkit/net.ts';
 import type { Config } from '../../server/src/config.ts';
 import { MemoryStorage, MessengerClient, type ClientEvents, type MessengerClientOptions, type WebSocketConstructor } from '../index.ts';
 
@@ -17,7 +18,7 @@ afterEach(async () => {
 });
 
 export async function server(config: Partial<Config> = {}, clock?: () => number): Promise<RunningServer> {
-  const s = await startServer({ config: { port: 0, host: '127.0.0.1', logLevel: 'error', ...config }, ...(clock && { clock }) });
+  const s = await startServer({ config: { port: 0, host: '127.0.0.1', logLevel: 'error', metricsToken: TEST_METRICS_TOKEN, ...config }, ...(clock && { clock }) });
   servers.add(s);
   return s;
 }

@@ -5,9 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { createAuthFrame, createIdentity, randomId, toBase64 } from '../../protocol/index.ts';
 import type { ConnectionEvent } from '../index.ts';
 import { befriend, client, collect, eventually, server, user } from './integration.ts';
+import { scrapeMetrics } from '../../testkit/net.ts';
 
 async function metric(httpUrl: string, line: RegExp): Promise<number> {
-  const m = line.exec(await (await fetch(`${httpUrl}/metrics`)).text());
+  const m = line.exec(await scrapeMetrics(httpUrl));
   return m ? Number(m[1]) : 0;
 }
 
@@ -18,9 +19,9 @@ function junkAuth(url: string): Promise<void> {
     ws.on('error', () => resolve());
     ws.on('close', () => resolve());
     ws.on('message', (d) => {
-      const f = JSON.parse(d.toString()) as { type: string; nonce?: string };
+      const f = JSON.parse(d.toString()) as { type: string; nonce?: string; epoch?: string };
       if (f.type !== 'hello') return;
-      const auth = createAuthFrame({ identity: createIdentity(), deviceId: randomId(), nonce: f.nonce! });
+      const auth = createAuthFrame({ identity: createIdentity(), deviceId: randomId(), nonce: f.nonce!, epoch: f.epoch!, url });
       ws.send(JSON.stringify({ ...auth, signature: toBase64(new Uint8Array(64)) }));
     });
   });

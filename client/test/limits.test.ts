@@ -20,7 +20,7 @@ describe('retryAfterMs', () => {
       runtime: createRuntime({ clock: timers.clock, setTimeout: timers.setTimeout, clearTimeout: timers.clearTimeout, random: () => 0.5 }),
       reconnect: { baseMs: 100, maxMs: 1000 },
       network: null,
-      authenticate: async (h): Promise<ClientFrames['auth']> => createAuthFrame({ identity: me, deviceId: 'cd'.repeat(16), nonce: h.nonce }),
+      authenticate: async (h): Promise<ClientFrames['auth']> => createAuthFrame({ identity: me, deviceId: 'cd'.repeat(16), nonce: h.nonce, epoch: h.epoch, url: 'ws://127.0.0.1:1/ws' }),
     });
     conn.connect();
     const s = FakeSocket.last;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { randomId } from '../../protocol/index.ts';
-import { freePort } from '../../testkit/net.ts';
+import { freePort, TEST_METRICS_TOKEN } from '../../testkit/net.ts';
 import { client, eventually, next } from './integration.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -59,7 +59,7 @@ describe('the server never holds plaintext', () => {
     const port = await freePort();
     proc = spawn(process.execPath, ['--import', 'tsx', '--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${dir}`, join(root, 'server/src/main.ts')], {
       cwd: root,
-      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'debug', STATIC_DIR: join(dir, 'none'), REDIS_URL: '' },
+      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'debug', STATIC_DIR: join(dir, 'none'), REDIS_URL: '', METRICS_TOKEN: TEST_METRICS_TOKEN },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     proc.stdout!.on('data', (d: Buffer) => (logs += d.toString()));
@@ -105,7 +105,7 @@ describe('the server never holds plaintext', () => {
     await alice.sendMessage({ recipientId: bobId, content: m.queued, messageType: 'text' });
     await sent;
 
-    const http = await Promise.all(['/health', '/stats', '/metrics'].map(async (p) => (await fetch(`http://127.0.0.1:${port}${p}`)).text()));
+    const http = await Promise.all(['/health', '/stats', '/metrics'].map(async (p) => (await fetch(`http://127.0.0.1:${port}${p}`, { headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } })).text()));
 
     proc.kill('SIGUSR2');
     const snapshot = readFileSync(await waitForFile(dir, '.heapsnapshot', 60_000), 'utf8');

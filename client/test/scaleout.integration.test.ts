@@ -7,6 +7,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { StatusEvent, StoredMessage } from '../index.ts';
 import { Instance, Nginx, PrivateRedis, scaleOutGate, stopAll, testPrefix, wipePrefix, type InstanceOptions } from '../../server/test/helpers/cluster.ts';
 import { befriend, client, collect, eventually, next } from './integration.ts';
+import { freePort } from '../../testkit/net.ts';
 
 const skip = await scaleOutGate('the scale-out SDK tests (client/test/scaleout.integration.test.ts)', { nginx: true, redisServer: true });
 
@@ -154,8 +155,10 @@ describe.skipIf(skip !== undefined)('scale-out: the SDK over several instances',
   });
 
   it('through nginx (docs/nginx.conf): two clients chat, an instance dies, they carry on', async () => {
-    const [one, two] = (await instances(2, { env: { TRUST_PROXY: '1' } })) as [Instance, Instance];
-    nginx = await Nginx.start([one.port, two.port]);
+    // Clients dial nginx: that is the origin the instances are told (PUBLIC_ORIGINS) and accept.
+    const front = await freePort();
+    const [one, two] = (await instances(2, { env: { TRUST_PROXY: '1', PUBLIC_ORIGINS: `ws://127.0.0.1:${front}` } })) as [Instance, Instance];
+    nginx = await Nginx.start([one.port, two.port], front);
     const alice = await userAt(nginx.url);
     const bob = await userAt(nginx.url);
     await befriend(alice, bob);

@@ -2,7 +2,7 @@
 // blob is recognisable as one (the counter), and 1,000 contacts fit in the default server limit.
 import { describe, expect, it } from 'vitest';
 import { emptyAccount, mergeAccount, patch, type AccountDoc } from '../account.ts';
-import { AccountSealError, isRollback, openAccount, padme, sealAccount } from '../accountSeal.ts';
+import { AccountSealError, isRollback, openAccount, accountPadme as padme, sealAccount } from '../accountSeal.ts';
 import { createGrant } from '../grant.ts';
 import { createIdentity } from '../identity.ts';
 import type { SessionId } from '../sessionId.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BOX_OVERHEAD, BoxError, createIdentity, fromBase64, hexToBytes, identityFromEntropy, open, seal, toBase64, utf8Decode, utf8ToBytes } from '../index.ts';
+import { BOX_MIN_BYTES, BoxError, createIdentity, fromBase64, hexToBytes, identityFromEntropy, open, seal, toBase64, utf8Decode, utf8ToBytes } from '../index.ts';
 import vectors from './vectors/vectors.json' with { type: 'json' };
 
 const v = vectors.box;
@@ -7,14 +7,14 @@ const alice = identityFromEntropy(hexToBytes(v.senderEntropy));
 const bob = identityFromEntropy(hexToBytes(v.recipientEntropy));
 const carol = identityFromEntropy(hexToBytes(v.otherEntropy));
 
-describe('box v1', () => {
+describe('box v2', () => {
   it('matches the pinned vector byte for byte', () => {
     const box = seal(alice, bob.sessionId, hexToBytes(v.body), {
       ephemeralSecretKey: hexToBytes(v.ephemeralSecretKey),
       nonce: hexToBytes(v.nonce),
     });
     expect(toBase64(box)).toBe(v.box);
-    expect(box.length).toBe(hexToBytes(v.body).length + BOX_OVERHEAD);
+    expect(box.length).toBe(BOX_MIN_BYTES);
   });
 
   it('opens the vector and authenticates the sender', () => {
@@ -58,18 +58,20 @@ describe('box v1', () => {
     expect(open(me, seal(me, me.sessionId, utf8ToBytes('note'))).senderId).toBe(me.sessionId);
   });
 
-  it('rejects every single-bit change of a sealed box', () => {
+  it('rejects a single-bit change in every byte of a sealed box', () => {
+    // One bit per byte (rotating through the bit positions): a padded box is 714 bytes, and every
+    // bit of all of them would take ~20 s of AEAD failures for no more coverage of the layout.
     const box = seal(alice, bob.sessionId, utf8ToBytes('bits'));
     let rejected = 0;
-    for (let i = 0; i < box.length * 8; i++) {
+    for (let i = 0; i < box.length; i++) {
       const m = box.slice();
-      m[i >> 3]! ^= 1 << (i & 7);
+      m[i]! ^= 1 << (i & 7);
       try {
         open(bob, m);
       } catch {
         rejected++;
       }
     }
-    expect(rejected).toBe(box.length * 8);
+    expect(rejected).toBe(box.length);
   });
 });

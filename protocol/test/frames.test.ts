@@ -25,7 +25,7 @@ describe('client frame codec', () => {
   it('round-trips every valid client frame', () => {
     const grant = createGrant(alice, bob.sessionId, Date.now());
     const frames = [
-      createAuthFrame({ identity: alice, deviceId, nonce, grants: [grant], resume: { epoch: 'abc', offset: 3 } }),
+      createAuthFrame({ identity: alice, deviceId, nonce, epoch: 'abc', url: 'wss://relay.test/ws', grants: [grant], resume: { epoch: 'abc', offset: 3 } }),
       send,
       { ...send, ephemeral: true },
       { type: 'ack', offset: 7 },
@@ -85,26 +85,28 @@ describe('server frame codec', () => {
 });
 
 describe('auth frame', () => {
-  const frame = createAuthFrame({ identity: alice, deviceId, nonce });
+  const url = 'wss://relay.test/ws';
+  const frame = createAuthFrame({ identity: alice, deviceId, nonce, epoch: 'e1', url });
+  const challenge = (n = nonce) => ({ nonce: n, epoch: 'e1', origins: new Set(['wss://relay.test']) });
 
   it('verifies for the nonce it was made for', () => {
-    expect(verifyAuthFrame(frame, nonce)).toBeNull();
+    expect(verifyAuthFrame(frame, challenge())).toBeNull();
   });
 
   it('rejects another nonce (replay)', () => {
-    expect(verifyAuthFrame(frame, toBase64(randomBytes(32)))).toBe('AUTH_NONCE_REPLAYED');
+    expect(verifyAuthFrame(frame, challenge(toBase64(randomBytes(32))))).toBe('AUTH_NONCE_REPLAYED');
   });
 
   it("rejects someone else's Session ID with my key", () => {
-    expect(verifyAuthFrame({ ...frame, sessionId: bob.sessionId }, nonce)).toBe('AUTH_KEY_MISMATCH');
+    expect(verifyAuthFrame({ ...frame, sessionId: bob.sessionId }, challenge())).toBe('AUTH_KEY_MISMATCH');
   });
 
   it('rejects a signature by another key, and a changed device id', () => {
-    const other = createAuthFrame({ identity: bob, deviceId, nonce });
-    expect(verifyAuthFrame({ ...frame, signature: other.signature }, nonce)).toBe('AUTH_BAD_SIGNATURE');
-    expect(verifyAuthFrame({ ...frame, deviceId: randomId() }, nonce)).toBe('AUTH_BAD_SIGNATURE');
+    const other = createAuthFrame({ identity: bob, deviceId, nonce, epoch: 'e1', url });
+    expect(verifyAuthFrame({ ...frame, signature: other.signature }, challenge())).toBe('AUTH_BAD_SIGNATURE');
+    expect(verifyAuthFrame({ ...frame, deviceId: randomId() }, challenge())).toBe('AUTH_BAD_SIGNATURE');
     const sig = fromBase64(frame.signature);
     sig[10]! ^= 4;
-    expect(verifyAuthFrame({ ...frame, signature: toBase64(sig) }, nonce)).toBe('AUTH_BAD_SIGNATURE');
+    expect(verifyAuthFrame({ ...frame, signature: toBase64(sig) }, challenge())).toBe('AUTH_BAD_SIGNATURE');
   });
 });

@@ -1,8 +1,9 @@
 // Builds and starts one relay: config, store, hub, bus, presence, the uWS app with /ws and HTTP,
 // the maintenance timers; returns a handle that closes it gracefully or kills it abruptly.
 import type uWS from 'uWebSockets.js';
+import { AddressCounts } from './addresses.ts';
 import type { Cluster } from './cluster.ts';
-import { defaultConfig, requireIdSecret, type Config } from './config.ts';
+import { checkConfig, defaultConfig, requireIdSecret, type Config } from './config.ts';
 import { backpressure, helloLimits, mailboxLimits, type LiveSocket, type ServerContext } from './context.ts';
 import { startBlobs, type BlobsHandle } from './blobs/start.ts';
 import type { BlobStore } from './blobs/types.ts';
@@ -13,6 +14,7 @@ import { createLogger, type LogFields, type Logger } from './log.ts';
 import { startMaintenance } from './maintenance.ts';
 import { Metrics } from './metrics.ts';
 import { Presence } from './presence.ts';
+import { publicOrigins } from './publicOrigins.ts';
 import { pushingBus } from './push/push.ts';
 import { startPush } from './push/start.ts';
 import { routeFrame } from './router.ts';
@@ -44,6 +46,8 @@ export interface RunningServer {
   readonly url: string;
   /** http://127.0.0.1:PORT (https://) */
   readonly httpUrl: string;
+  /** The private /metrics listener's port (METRICS_PORT), when there is one. */
+  readonly metricsPort: number | undefined;
   /** uWebSockets.js native, or the Node fallback (transport/uws.ts). */
   readonly transport: TransportKind;
   readonly tls: boolean;
@@ -112,6 +116,7 @@ function localHost(host: string): string {
 
 export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
   const config: Config = { ...defaultConfig(), ...opts.config };
+  checkConfig(config);
   // Before anything is opened: a bad certificate must not leave a store connection behind.
   const tls = tlsFiles(config);
   const transport = opts.transport ?? defaultTransport;
@@ -151,17 +156,24 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     ...mailboxLimits(config),
     ...backpressure(config),
     helloLimits: helloLimits(config),
+    publicOrigins: new Set<string>(),
     startedAt: Date.now(),
     sockets,
+    addresses: new AddressCounts(config),
   };
 
   configureVerifyPool(config.verifyThreads);
   const app = transport.app(tls);
   app.ws('/ws', wsBehavior(ctx, routeFrame));
   blobs.register(app, ctx);
-  const stopHttp = registerHttp(app, ctx);
+  const metricsApp = config.metricsPort === undefined ? undefined : transport.app(undefined);
+  const stopHttp = registerHttp(app, ctx, metricsApp);
   const listenSocket = await listen(app, config.host, config.port);
+  // Loopback only, plain http: a scraper on this host (or a sidecar) reads it; nothing outside can.
+  const metricsSocket = metricsApp ? await listen(metricsApp, '127.0.0.1', config.metricsPort!) : undefined;
+  const metricsPort = metricsSocket ? transport.localPort(metricsSocket) : undefined;
   const port = transport.localPort(listenSocket);
+  for (const o of publicOrigins(config, port, tls !== undefined)) ctx.publicOrigins.add(o);
   const stopMaintenance = startMaintenance(ctx, rawStore);
   const host = localHost(config.host);
 
@@ -172,16 +184,19 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     blobs.stop();
     stopHttp();
     transport.closeListenSocket(listenSocket);
+    if (metricsSocket) transport.closeListenSocket(metricsSocket);
   };
   /** Also ends idle HTTP keep-alive sockets, which would otherwise keep the process alive. */
   const closeApp = (): void => {
     (app as unknown as { close?: () => void }).close?.();
+    (metricsApp as unknown as { close?: () => void } | undefined)?.close?.();
   };
 
   return {
     port,
     url: `${tls ? 'wss' : 'ws'}://${host}:${port}/ws`,
     httpUrl: `${tls ? 'https' : 'http'}://${host}:${port}`,
+    metricsPort,
     transport: transport.kind,
     tls: tls !== undefined,
     store: rawStore,

@@ -2,7 +2,7 @@
 // declared once in CONFIG_VARS: its name, default, meaning and parser, so the README can list them
 // and a bad value stops start-up with a message naming the variable, the value and what was wanted.
 import { existsSync } from 'node:fs';
-import { base64url, ConfigError, type LogLevel, type RedisPubSub, duration, flag, hexKey, idSecret, integer, keyPrefix, keyPrefixS3, logLevel, optional, optionalPath, optionalText, origins, type Parser, proxyHops, pubSub, redisUrl, text, vapidSubject } from './configParsers.ts';
+import { base64url, ConfigError, optionalPort, publicOrigins, token, type LogLevel, type RedisPubSub, duration, flag, hexKey, idSecret, integer, keyPrefix, keyPrefixS3, logLevel, optional, optionalPath, optionalText, origins, type Parser, proxyHops, pubSub, redisUrl, text, vapidSubject } from './configParsers.ts';
 
 export { ConfigError, LOG_LEVELS, parseDuration, type LogLevel, type RedisPubSub } from './configParsers.ts';
 
@@ -17,6 +17,9 @@ export interface Config {
   presenceDebounceMs: number;
   maxConnections: number;
   maxDevicesPerId: number;
+  /** Open sockets per client address, and the tighter share of them that may be unauthenticated. */
+  maxConnectionsPerIp: number;
+  maxUnauthPerIp: number;
   maxFrameBytes: number;
   mailboxMaxEntries: number;
   mailboxMaxBytes: number;
@@ -49,6 +52,8 @@ export interface Config {
   hstsMaxAgeMs: number;
   /** Normalised origins ("https://chat.example"), "*" for any; empty = same-origin only. */
   allowedOrigins: string[];
+  /** Normalised ws(s):// origins clients dial and sign in auth v2; empty = the listening address and localhost (not with TRUST_PROXY). */
+  publicOrigins: string[];
   redisUrl: string | undefined;
   /** Prefix of every Redis key and channel; instances sharing it (and the Redis) form one relay. */
   redisKeyPrefix: string;
@@ -77,6 +82,10 @@ export interface Config {
   blobS3Endpoint: string | undefined;
   blobS3Region: string;
   blobS3Prefix: string;
+  /** A separate /metrics listener on 127.0.0.1 (0 = any free port); undefined = none. */
+  metricsPort: number | undefined;
+  /** Bearer token that opens /metrics on the public listener; undefined = /metrics is not served there. */
+  metricsToken: string | undefined;
   /** PEM certificate chain and private key: both set = https/wss (tls.ts checks them at start). */
   tlsCert: string | undefined;
   tlsKey: string | undefined;
@@ -131,6 +140,8 @@ export const CONFIG_VARS: readonly ConfigVar[] = [
   v('PRESENCE_DEBOUNCE', 'presenceDebounceMs', '3s', 'delay before an identity whose last socket closed is told offline', duration(0, 600_000)),
   v('MAX_CONNECTIONS', 'maxConnections', '100000', 'open WebSockets per instance; more are closed with SERVER_FULL (4503)', integer(1)),
   v('MAX_DEVICES_PER_ID', 'maxDevicesPerId', '10', 'simultaneous sockets per Session ID (TOO_MANY_DEVICES, 4504)', integer(1, 1000)),
+  v('MAX_CONNECTIONS_PER_IP', 'maxConnectionsPerIp', '1024', 'open WebSockets per client address (IPv6: per /64); more are closed with TOO_MANY_CONNECTIONS (4505)', integer(1)),
+  v('MAX_UNAUTH_PER_IP', 'maxUnauthPerIp', '64', 'of those, sockets not yet authenticated per client address (TOO_MANY_CONNECTIONS, 4505): a stranger cannot fill MAX_CONNECTIONS with idle sockets', integer(1)),
   v('MAX_FRAME_BYTES', 'maxFrameBytes', '65536', 'largest client frame (FRAME_TOO_LARGE, 4413)', integer(4096, 16 * 1024 * 1024)),
   v('MAILBOX_MAX_ENTRIES', 'mailboxMaxEntries', '10000', 'entries held per Session ID before senders get MAILBOX_FULL', integer(1)),
   v('MAILBOX_MAX_BYTES', 'mailboxMaxBytes', '33554432', 'bytes held per Session ID before senders get MAILBOX_FULL', integer(1024)),
@@ -159,6 +170,7 @@ export const CONFIG_VARS: readonly ConfigVar[] = [
   v('TRUST_PROXY', 'trustProxy', '0', 'reverse proxies in front of the server: the client address is the one that many hops from the right of X-Forwarded-For, and X-Forwarded-Proto is believed (0 = use the socket address)', proxyHops),
   v('HSTS_MAX_AGE', 'hstsMaxAgeMs', '365d', 'Strict-Transport-Security max-age, sent when a trusted proxy says the request came over https (X-Forwarded-Proto); 0 = never', duration(0, 2 * 365 * DAY)),
   v('ALLOWED_ORIGINS', 'allowedOrigins', '', 'comma list of browser origins allowed to open /ws; empty = same origin as Host; * = any. Requests without Origin (non-browser clients) are allowed', origins),
+  v('PUBLIC_ORIGINS', 'publicOrigins', '', 'comma list of the origins clients dial (wss://chat.example.com; http(s) is read as ws(s)); an auth signed for any other origin is refused (AUTH_ORIGIN_MISMATCH, 4411). Empty: ws:// on the listening address and localhost/127.0.0.1/[::1] at the bound port, which suits one machine only; required with TRUST_PROXY', publicOrigins),
   v('REDIS_URL', 'redisUrl', '', 'Redis for several instances behind a load balancer: mailboxes, invitations, presence and limits in Redis, envelopes between instances over pub/sub (docs/operations.md). Unset: in-memory, one process. Unreachable at start-up: exit 1', redisUrl),
   v('REDIS_KEY_PREFIX', 'redisKeyPrefix', 'sm:', 'prefix of every Redis key and channel; instances with the same Redis and prefix form one relay', keyPrefix),
   v('REDIS_ID_SECRET', 'redisIdSecret', '', 'required with REDIS_URL: secret (≥ 16 characters, e.g. `openssl rand -hex 32`) keying the hash that replaces Session IDs in Redis key and channel names; every instance on one prefix needs the same one, and changing it orphans what Redis holds', idSecret),
@@ -221,7 +233,16 @@ export function defaultConfig(): Config {
 
 /** Pure: reads only the given environment. Throws ConfigError on the first bad value. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
-  return build(env, false);
+  const config = build(env, false);
+  checkConfig(config);
+  return config;
+}
+
+/** Rules between variables. Behind a proxy the listening address is not where clients dial. */
+export function checkConfig(config: Pick<Config, 'trustProxy' | 'publicOrigins'>): void {
+  if (config.trustProxy > 0 && config.publicOrigins.length === 0) {
+    throw new ConfigError('PUBLIC_ORIGINS', 'PUBLIC_ORIGINS is required with TRUST_PROXY: behind a proxy, clients dial the proxy\'s origin (such as wss://chat.example.com), which the server cannot guess');
+  }
 }
 
 /** Loads ./.env into process.env when the file exists (variables already set win). */

@@ -1,5 +1,7 @@
 // Parsers of configuration values: each names the variable, the value and what was expected when
 // it refuses one (docs: README "Configuration").
+import { normaliseOrigin } from '../../protocol/origin.ts';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type RedisPubSub = 'auto' | 'sharded' | 'classic';
 export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
@@ -176,3 +178,33 @@ export const flag: Parser<boolean> = (raw, name) => {
   throw ConfigError.invalid(name, raw, 'true or false');
 };
 
+/** Where clients dial this server, as ws(s)/http(s) origins, normalised to ws(s)://host[:port]. */
+export const publicOrigins: Parser<string[]> = (raw, name) => {
+  const out: string[] = [];
+  for (const part of raw.split(',')) {
+    const o = part.trim();
+    if (o === '') continue;
+    let url: URL | undefined;
+    try {
+      url = new URL(o);
+    } catch {
+      url = undefined;
+    }
+    const bare = url && (url.pathname === '/' || url.pathname === '/ws') && url.search === '' && url.hash === '' && url.username === '' && url.password === '';
+    if (!url || !bare || !/^(wss?|https?):$/.test(url.protocol)) {
+      throw ConfigError.invalid(name, raw, `a comma-separated list of origins clients dial, such as wss://chat.example.com or https://chat.example.com:8443 (scheme, host, optional port); ${JSON.stringify(o)} is not one`);
+    }
+    out.push(normaliseOrigin(o));
+  }
+  return out;
+};
+
+export const optionalPort: Parser<number | undefined> = (raw, name) => (raw.trim() === '' ? undefined : integer(0, 65535)(raw, name));
+
+export const token: Parser<string | undefined> = (raw, name) => {
+  const t = raw.trim();
+  if (t === '') return undefined;
+  // Never echo the value: it is a secret.
+  if (!/^[\x21-\x7e]{16,256}$/.test(t)) throw new ConfigError(name, `${name} is invalid: expected 16 to 256 printable characters without spaces`);
+  return t;
+};

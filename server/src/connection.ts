@@ -19,7 +19,6 @@ import { StreamFeed, type FeedSocket } from './feed.ts';
 import { GrantSet } from './grants.ts';
 import { nextNonce } from './nonce.ts';
 import type { HubSocket } from './hub.ts';
-import { clientAddress } from './ip.ts';
 import type { EntryKind } from './store/types.ts';
 import { errorText } from './wire.ts';
 
@@ -31,8 +30,8 @@ export type ConnState = LiveSocket['state'];
  */
 export interface SocketData {
   origin: string;
-  ip: string;
-  forwardedFor: string;
+  /** The client's address as limits see it (ip.ts clientAddress), counted in ctx.addresses. */
+  address: string;
   conn?: Conn;
 }
 
@@ -81,6 +80,8 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
   readonly id = nextId++;
   /** The auth challenge; blanked once authenticated (a socket is authenticated once, for its life). */
   nonce = nextNonce();
+  /** The epoch told in hello, which the auth signature covers. */
+  helloEpoch = '';
   readonly grants = new GrantSet();
   readonly feed: StreamFeed;
   state: ConnState = 'awaiting_auth';
@@ -107,9 +108,9 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
   ) {
     this.feed = new StreamFeed(this, ctx);
     const data = ws.getUserData();
-    this.address = clientAddress(data.ip, data.forwardedFor, ctx.config.trustProxy);
-    // Nothing reads them after this: let an idle socket not hold three header strings.
-    data.origin = data.ip = data.forwardedFor = '';
+    this.address = data.address;
+    // Nothing reads them after this: let an idle socket not hold the header strings.
+    data.origin = data.address = '';
   }
 
   get open(): boolean {
@@ -127,13 +128,14 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
   /** Sends hello and starts the AUTH_TIMEOUT clock. */
   start(): void {
     const { ctx } = this;
+    this.helloEpoch = ctx.store.epoch;
     this.send(
       'hello',
       encodeFrame({
         type: 'hello',
         v: PROTOCOL_VERSION,
         nonce: this.nonce,
-        epoch: ctx.store.epoch,
+        epoch: this.helloEpoch,
         serverTime: ctx.clock(),
         heartbeatMs: ctx.config.heartbeatMs,
         limits: ctx.helloLimits,
@@ -161,6 +163,7 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
     clearTimeout(this.authTimer);
     this.authTimer = undefined;
     this.nonce = '';
+    this.ctx.addresses.authenticated(this.address);
     this.setState('ready');
   }
 
@@ -317,6 +320,7 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
     this.outBytes = 0;
     const { ctx } = this;
     ctx.sockets.delete(this);
+    ctx.addresses.release(this.address, wasReady);
     ctx.metrics.inc('connections_closed_total');
     if (wasReady) {
       ctx.hub.remove(this);

@@ -1,6 +1,7 @@
 // What every handler may use, built once per server by app.ts. Time and randomness come from here
 // so tests control them.
 import { MAX_CT_BYTES, type Limits, type VerifyFn } from '../../protocol/index.ts';
+import type { AddressCounts } from './addresses.ts';
 import type { Cluster } from './cluster.ts';
 import type { Config } from './config.ts';
 import type { Blobs } from './blobs/service.ts';
@@ -44,11 +45,15 @@ export interface ServerContext {
    */
   readonly noticeLimits: MailboxLimits;
   readonly helloLimits: Limits;
+  /** Normalised origins auth v2 signatures may name; filled once the port is bound (publicOrigins.ts). */
+  readonly publicOrigins: Set<string>;
   /** uWS maxBackpressure per socket; beyond it uWS closes the socket. */
   readonly maxBackpressure: number;
   /** Above this many buffered bytes a socket stops taking stream entries and catches up on drain. */
   readonly highWater: number;
   readonly startedAt: number;
+  /** Open sockets per client address, against MAX_CONNECTIONS_PER_IP and MAX_UNAUTH_PER_IP. */
+  readonly addresses: AddressCounts;
   /** Every open socket, authenticated or not (the Hub only knows authenticated ones). */
   readonly sockets: Set<LiveSocket>;
   /** The attachment store (server/src/blobs/). */

@@ -1,6 +1,10 @@
 // HTTP on the WebSocket's port: /health (503 "degraded" while Redis is away), /stats (aggregate counts only: never an ID),
-// /metrics (Prometheus) and the PWA. Every response carries the security headers.
+// and the PWA. /metrics (Prometheus) is not public: it is served on METRICS_PORT (127.0.0.1), or on
+// the public port only to a request bearing METRICS_TOKEN; anyone else gets 404. Its counters move
+// with single actions (an invitation to someone online is answered by frames and acks a stranger
+// could watch), so a public /metrics was an online oracle. Every response carries the security headers.
 import type uWS from 'uWebSockets.js';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Config } from './config.ts';
 import type { ServerContext } from './context.ts';
@@ -11,10 +15,6 @@ export const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
   ['X-Content-Type-Options', 'nosniff'],
   ['Referrer-Policy', 'no-referrer'],
   ['X-Frame-Options', 'DENY'],
-  [
-    'Content-Security-Policy',
-    "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-  ],
   // A window this app opens, or that opens it, gets no handle on it (no cross-window scripting).
   ['Cross-Origin-Opener-Policy', 'same-origin'],
   // Nothing here (the app, /metrics, /stats) may be embedded by another site.
@@ -34,7 +34,31 @@ export function hstsFor(config: Pick<Config, 'trustProxy' | 'hstsMaxAgeMs'>, for
   return proto === 'https' ? `max-age=${Math.floor(config.hstsMaxAgeMs / 1000)}` : undefined;
 }
 
-export function writeSecurityHeaders(res: uWS.HttpResponse, hsts?: string): void {
+/**
+ * The CSP, with connect-src limited to this server's public WebSocket origins (PUBLIC_ORIGINS, or
+ * the defaults of publicOrigins.ts) and 'self': a script injected despite everything else could not
+ * send what it reads to a host of its choosing over a WebSocket.
+ */
+export function contentSecurityPolicy(origins: Iterable<string>): string {
+  // CSP host sources cannot spell an IPv6 literal; a page served from one reaches it as 'self'.
+  const connect = ["'self'", ...[...origins].filter((o) => !o.includes('[')).sort()].join(' ');
+  return `default-src 'self'; connect-src ${connect}; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'`;
+}
+
+const cspCache = new WeakMap<ServerContext, string>();
+
+/** This server's CSP (its public origins are fixed once it listens, before any request). */
+export function cspOf(ctx: ServerContext): string {
+  let csp = cspCache.get(ctx);
+  if (csp === undefined) {
+    csp = contentSecurityPolicy(ctx.publicOrigins);
+    if (ctx.publicOrigins.size > 0) cspCache.set(ctx, csp);
+  }
+  return csp;
+}
+
+export function writeSecurityHeaders(res: uWS.HttpResponse, csp: string, hsts?: string): void {
+  res.writeHeader('Content-Security-Policy', csp);
   for (const [k, v] of SECURITY_HEADERS) res.writeHeader(k, v);
   if (hsts !== undefined) res.writeHeader('Strict-Transport-Security', hsts);
 }
@@ -51,10 +75,10 @@ interface Reply {
   readonly hsts?: string | undefined;
 }
 
-function write(res: uWS.HttpResponse, r: Reply): void {
+function write(res: uWS.HttpResponse, r: Reply, csp: string): void {
   res.cork(() => {
     res.writeStatus(r.status);
-    writeSecurityHeaders(res, r.hsts);
+    writeSecurityHeaders(res, csp, r.hsts);
     res.writeHeader('Content-Type', r.type);
     res.writeHeader('Cache-Control', r.cache ?? 'no-store');
     if (r.encoding !== undefined) res.writeHeader('Content-Encoding', r.encoding);
@@ -74,11 +98,11 @@ function later(res: uWS.HttpResponse, ctx: ServerContext, hsts: string | undefin
   });
   work().then(
     (r) => {
-      if (!aborted) write(res, { ...r, hsts });
+      if (!aborted) write(res, { ...r, hsts }, cspOf(ctx));
     },
     (err: unknown) => {
       ctx.log.error('http_error', { error: err instanceof Error ? err.message : String(err) });
-      if (!aborted) write(res, { ...json('503 Service Unavailable', { status: 'unavailable' }), hsts });
+      if (!aborted) write(res, { ...json('503 Service Unavailable', { status: 'unavailable' }), hsts }, cspOf(ctx));
     },
   );
 }
@@ -120,10 +144,10 @@ export async function stats(ctx: ServerContext) {
     onlineIdentities: ctx.hub.identityCount,
     visibleIdentities: ctx.presence.onlineCount,
     presenceSubscriptions: ctx.hub.subscriptionCount,
+    // Mailbox sizes are not here: an invitation to someone is removed when one of their devices
+    // acknowledges it, so the entry count after a stranger's invitation said whether they were
+    // online. They are in /metrics, which is private.
     pendingInvitations: c.invitationsPending,
-    mailboxStreams: c.streams,
-    mailboxEntries: c.entries,
-    mailboxBytes: c.bytes,
     messagesRouted: m.total('envelopes_routed_total'),
     ephemeralRouted: m.get('envelopes_routed_total', 'ephemeral'),
     deliveredNotices: m.get('delivered_notices_total'),
@@ -189,8 +213,22 @@ async function metricsText(ctx: ServerContext, probes: Probes): Promise<string> 
   ]);
 }
 
-/** Registers the HTTP routes; returns a function that stops the event-loop probe. */
-export function registerHttp(app: uWS.TemplatedApp, ctx: ServerContext): () => void {
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+/** Whether an Authorization header opens /metrics on the public port (constant time in the token). */
+export function metricsAuthorized(config: Pick<Config, 'metricsToken'>, authorization: string): boolean {
+  if (config.metricsToken === undefined) return false;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  return m !== null && timingSafeEqual(digest(m[1]!), digest(config.metricsToken));
+}
+
+/**
+ * Registers the HTTP routes; returns a function that stops the event-loop probe. `metricsApp`: the
+ * private listener (METRICS_PORT), where /metrics needs no token.
+ */
+export function registerHttp(app: uWS.TemplatedApp, ctx: ServerContext, metricsApp?: uWS.TemplatedApp): () => void {
   const files = new StaticFiles(ctx.config.staticDir);
   const { metrics, config } = ctx;
   const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
@@ -202,7 +240,7 @@ export function registerHttp(app: uWS.TemplatedApp, ctx: ServerContext): () => v
   app.get('/health', (res, req) => {
     metrics.inc('http_requests_total', 'health');
     const h = health(ctx);
-    write(res, { ...json(h.status === 'ok' ? '200 OK' : '503 Service Unavailable', h), hsts: tls(req) });
+    write(res, { ...json(h.status === 'ok' ? '200 OK' : '503 Service Unavailable', h), hsts: tls(req) }, cspOf(ctx));
   });
 
   app.get('/stats', (res, req) => {
@@ -210,10 +248,19 @@ export function registerHttp(app: uWS.TemplatedApp, ctx: ServerContext): () => v
     later(res, ctx, tls(req), async () => json('200 OK', await stats(ctx)));
   });
 
-  app.get('/metrics', (res, req) => {
+  const serveMetrics = (res: uWS.HttpResponse, hsts: string | undefined): void => {
     metrics.inc('http_requests_total', 'metrics');
-    later(res, ctx, tls(req), async () => ({ status: '200 OK', type: 'text/plain; version=0.0.4; charset=utf-8', body: await metricsText(ctx, probes) }));
+    later(res, ctx, hsts, async () => ({ status: '200 OK', type: 'text/plain; version=0.0.4; charset=utf-8', body: await metricsText(ctx, probes) }));
+  };
+  app.get('/metrics', (res, req) => {
+    const hsts = tls(req);
+    if (metricsAuthorized(config, req.getHeader('authorization'))) return serveMetrics(res, hsts);
+    // As if there were no such path: nothing tells a stranger that a token would open it.
+    metrics.inc('http_requests_total', 'static');
+    write(res, { status: '404 Not Found', type: 'text/plain; charset=utf-8', body: 'Not Found\n', hsts }, cspOf(ctx));
   });
+  metricsApp?.get('/metrics', (res) => serveMetrics(res, undefined));
+  metricsApp?.any('/*', (res) => write(res, { status: '404 Not Found', type: 'text/plain; charset=utf-8', body: 'Not Found\n' }, cspOf(ctx)));
 
   app.any('/*', (res, req) => {
     // Lower case in native uWS, as sent (upper case) in other implementations: compare one way.
@@ -225,7 +272,7 @@ export function registerHttp(app: uWS.TemplatedApp, ctx: ServerContext): () => v
       metrics.inc('http_requests_total', 'other');
       res.cork(() => {
         res.writeStatus('405 Method Not Allowed');
-        writeSecurityHeaders(res, hsts);
+        writeSecurityHeaders(res, cspOf(ctx), hsts);
         res.writeHeader('Allow', 'GET, HEAD').writeHeader('Content-Type', 'text/plain; charset=utf-8').end('Method Not Allowed\n');
       });
       return;

@@ -4,12 +4,29 @@
 // their /64, which one subscriber typically holds whole, so rotating addresses inside it gains
 // nothing; IPv4-mapped IPv6 addresses are written as IPv4.
 import { isIP } from 'node:net';
+import type uWS from 'uWebSockets.js';
+
+/**
+ * Every X-Forwarded-For line of a request, in order, joined with ",". getHeader returns only the
+ * first line: behind a proxy that adds a line of its own (HAProxy's `option forwardfor`) the first
+ * one is the client's, so the client would pick its own address. Call inside the request handler.
+ */
+export function forwardedForOf(req: uWS.HttpRequest): string {
+  const lines: string[] = [];
+  req.forEach((key, value) => {
+    if (key === 'x-forwarded-for') lines.push(value);
+  });
+  return lines.join(',');
+}
 
 /** `remote` is uWS's getRemoteAddressAsText; `forwardedFor` the raw header ('' when absent). */
 export function clientAddress(remote: string, forwardedFor: string, trustProxy: number): string {
   let addr = remote;
   if (trustProxy > 0 && forwardedFor !== '') {
-    const hops = forwardedFor.split(',').map((s) => s.trim());
+    const hops = forwardedFor
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
     const candidate = hops[Math.max(0, hops.length - trustProxy)] ?? '';
     if (isIP(stripPort(candidate)) !== 0) addr = stripPort(candidate);
   }

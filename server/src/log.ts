@@ -1,7 +1,8 @@
 // Structured JSON lines. The relay must not become the place where metadata leaks: at info level and
-// above any whole Session ID in a field is shortened, and ciphertext fields are never written at all
-// (call sites already pass redacted values; this is the net under them).
-import { redactSessionId } from '../../protocol/index.ts';
+// above no Session ID appears, not even a prefix (a 24-bit prefix with a contact count singles a
+// person out), and ciphertext fields are never written at all (call sites pass none; this is the net
+// under them). Client addresses are logged at debug only, on lines without a connection id, so they
+// cannot be joined to anything about an identity.
 import { LOG_LEVELS, type LogLevel } from './config.ts';
 
 export type LogFields = Record<string, string | number | boolean | null | undefined>;
@@ -26,7 +27,7 @@ export const stdoutSink: LogSink = (line) => {
 };
 
 function clean(value: string, redactIds: boolean): string {
-  return redactIds ? value.replace(SESSION_ID_ANYWHERE, (id) => redactSessionId(id)) : value;
+  return redactIds ? value.replace(SESSION_ID_ANYWHERE, '[session-id]') : value;
 }
 
 export function createLogger(level: LogLevel = 'info', sink: LogSink = stdoutSink, clock: () => number = Date.now): Logger {

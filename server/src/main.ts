@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     log.error('start_failed', { error: message });
     process.exit(1);
   }
-  log.info('listening', { host: config.host, port: server.port, store: server.store.kind, epoch: server.store.epoch, transport: server.transport, tls: server.tls });
+  log.info('listening', { host: config.host, port: server.port, metricsPort: server.metricsPort, store: server.store.kind, epoch: server.store.epoch, transport: server.transport, tls: server.tls });
   // stderr: stdout carries only JSON log lines.
   process.stderr.write(startupBanner({ host: config.host, port: server.port, tls: server.tls, transport: transport.label, store: server.store.kind }));
 

@@ -4,8 +4,10 @@ import type uWS from 'uWebSockets.js';
 import { idleTimeoutSeconds } from './config.ts';
 import { Conn, type Router, type SocketData } from './connection.ts';
 import type { ServerContext } from './context.ts';
-import { hstsFor, writeSecurityHeaders } from './http.ts';
+import { cspOf, hstsFor, writeSecurityHeaders } from './http.ts';
+import { clientAddress, forwardedForOf } from './ip.ts';
 import { originAllowed } from './origin.ts';
+import { ERRORS } from '../../protocol/index.ts';
 import { COMPRESSION_DISABLED } from './transport/uws.ts';
 import { errorText } from './wire.ts';
 
@@ -29,7 +31,7 @@ export function wsBehavior(ctx: ServerContext, route: Router): uWS.WebSocketBeha
       const key = req.getHeader('sec-websocket-key');
       const protocol = req.getHeader('sec-websocket-protocol');
       const extensions = req.getHeader('sec-websocket-extensions');
-      const forwardedFor = req.getHeader('x-forwarded-for');
+      const forwardedFor = forwardedForOf(req);
       const hsts = hstsFor(config, req.getHeader('x-forwarded-proto'));
       const ip = Buffer.from(res.getRemoteAddressAsText()).toString();
       if (!originAllowed(origin, host, config.allowedOrigins)) {
@@ -37,7 +39,7 @@ export function wsBehavior(ctx: ServerContext, route: Router): uWS.WebSocketBeha
         ctx.log.info('origin_forbidden', { origin: origin.slice(0, 100) });
         res.cork(() => {
           res.writeStatus('403 Forbidden');
-          writeSecurityHeaders(res, hsts);
+          writeSecurityHeaders(res, cspOf(ctx), hsts);
           res.writeHeader('Content-Type', 'text/plain; charset=utf-8').end('ORIGIN_FORBIDDEN: origin is not allowed\n');
         });
         return;
@@ -45,9 +47,9 @@ export function wsBehavior(ctx: ServerContext, route: Router): uWS.WebSocketBeha
       // The 101 carries the security headers too: every HTTP response this server writes does.
       res.cork(() => {
         res.writeStatus('101 Switching Protocols');
-        writeSecurityHeaders(res, hsts);
+        writeSecurityHeaders(res, cspOf(ctx), hsts);
         // `conn` declared now: added later it would give every socket's data an extra property array.
-        res.upgrade<SocketData>({ origin, ip, forwardedFor, conn: undefined }, key, protocol, extensions, context);
+        res.upgrade<SocketData>({ origin, address: clientAddress(ip, forwardedFor, config.trustProxy), conn: undefined }, key, protocol, extensions, context);
       });
     },
 
@@ -63,12 +65,22 @@ export function wsBehavior(ctx: ServerContext, route: Router): uWS.WebSocketBeha
         return;
       }
       const data = ws.getUserData();
-      const ip = data.ip;
+      const refused = ctx.addresses.admit(data.address);
+      if (refused !== null) {
+        metrics.inc('connections_rejected_total', refused === 'total' ? 'address' : 'address_unauthenticated');
+        metrics.inc('errors_total', 'TOO_MANY_CONNECTIONS');
+        ws.cork(() => {
+          ws.send(errorText('TOO_MANY_CONNECTIONS'), false);
+          ws.end(ERRORS.TOO_MANY_CONNECTIONS.close, 'TOO_MANY_CONNECTIONS');
+        });
+        return;
+      }
       const conn = new Conn(ws, ctx, route);
       data.conn = conn;
       ctx.sockets.add(conn);
       metrics.inc('connections_opened_total');
-      ctx.log.debug('conn_open', { conn: conn.id, ip });
+      // No connection id here: an address must not be joinable to what the socket does later.
+      ctx.log.debug('conn_open', { ip: conn.address });
       conn.start();
     },
 

@@ -54,8 +54,12 @@ export function presenceText(id: string, online: boolean, ts: number): string {
   return `{"type":"presence","id":"${id}","online":${online},"ts":${ts}}`;
 }
 
-export function sentText(id: string, to: string, offset: number): string {
-  return `{"type":"sent","id":"${id}","to":"${to}","offset":${offset}}`;
+/**
+ * `offset` only for a copy to the sender's own Session ID (its own stream, which its device must
+ * acknowledge): anyone else's stream position would let a contact count what else they receive.
+ */
+export function sentText(id: string, to: string, offset?: number): string {
+  return offset === undefined ? `{"type":"sent","id":"${id}","to":"${to}"}` : `{"type":"sent","id":"${id}","to":"${to}","offset":${offset}}`;
 }
 
 export function okText(ref: string, op: string): string {

@@ -117,7 +117,7 @@ describe('hostile authentication', () => {
     const me = newIdentity();
     const victim = newIdentity();
     // My key signs, the frame claims the victim's ID.
-    const frame = createAuthFrame({ identity: { ...me, sessionId: victim.sessionId }, deviceId: randomId(), nonce: c.hello!.nonce });
+    const frame = createAuthFrame({ identity: { ...me, sessionId: victim.sessionId }, deviceId: randomId(), nonce: c.hello!.nonce, epoch: c.hello!.epoch, url: srv.url });
     c.send(frame);
     expect(await refusal(c)).toEqual({ code: 'AUTH_KEY_MISMATCH', close: 4402, reason: 'AUTH_KEY_MISMATCH' });
     await expectHonestPairWorks(srv);
@@ -164,7 +164,7 @@ describe('hostile authentication', () => {
     const sig = new Uint8Array(64);
     sig[0] = 1;
     const sid = '05' + '00'.repeat(32);
-    c.send({ type: 'auth', sessionId: sid, edPublicKey: toBase64(identityPoint), deviceId: randomId(), nonce: c.hello!.nonce, signature: toBase64(sig), grants: [], revocations: [] });
+    c.send({ type: 'auth', sessionId: sid, edPublicKey: toBase64(identityPoint), deviceId: randomId(), nonce: c.hello!.nonce, origin: new URL(srv.url).origin, signature: toBase64(sig), grants: [], revocations: [] });
     const r = await refusal(c);
     expect(['AUTH_KEY_MISMATCH', 'AUTH_BAD_SIGNATURE']).toContain(r.code);
   });

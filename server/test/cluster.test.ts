@@ -20,6 +20,7 @@ import {
 } from './helpers/cluster.ts';
 import { KeyHasher } from '../src/store/_redisKeys.ts';
 import { connectAs, grant, invitationTo, newIdentity, type Frame, type RawClient } from './helpers/rawClient.ts';
+import { scrapeMetrics } from '../../testkit/net.ts';
 
 const skip = await scaleOutGate('the multi-instance tests (server/test/cluster.test.ts)', { redisServer: true });
 
@@ -53,7 +54,7 @@ const presenceOf = (id: string, online?: boolean) => (f: Frame) => f.type === 'p
 const count = (c: RawClient, pred: (f: Frame) => boolean) => c.received.filter(pred).length;
 
 async function metric(node: Instance, name: string): Promise<number> {
-  const text = await (await fetch(`${node.httpUrl}/metrics`)).text();
+  const text = await scrapeMetrics(node.httpUrl);
   return Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
 }
 
@@ -70,8 +71,9 @@ describe.skipIf(skip !== undefined)('several instances over Redis', { timeout: 9
       const bLocal = await as(one, bob, { grants: [grant(alice, bob)] });
 
       const id = a.sendEnvelope(bob.sessionId);
-      const offset = (await a.next('sent')).offset as number;
-      for (const b of [bRemote, bLocal]) expect(await b.next(isEnvelope(id))).toMatchObject({ offset, from: alice.sessionId });
+      await a.next('sent');
+      const { offset } = await bRemote.next(isEnvelope(id));
+      expect(await bLocal.next(isEnvelope(id))).toMatchObject({ offset, from: alice.sessionId });
 
       const typing = a.sendEnvelope(bob.sessionId, undefined, { ephemeral: true });
       for (const b of [bRemote, bLocal]) expect(await b.next(isEnvelope(typing))).toMatchObject({ ephemeral: true });

@@ -37,6 +37,8 @@ describe('config', () => {
       presenceRatePerMin: 3000,
       presenceRateIpPerMin: 30_000,
       authRateIpPerMin: 600,
+      maxConnectionsPerIp: 1024,
+      maxUnauthPerIp: 64,
       revokeRatePerMin: 300,
       revokeRateIpPerMin: 600,
       maxRevocations: 1000,
@@ -51,6 +53,9 @@ describe('config', () => {
       trustProxy: 0,
       hstsMaxAgeMs: 365 * 86_400_000,
       allowedOrigins: [],
+      publicOrigins: [],
+      metricsPort: undefined,
+      metricsToken: undefined,
       redisUrl: undefined,
       redisKeyPrefix: 'sm:',
       redisIdSecret: undefined,
@@ -134,6 +139,11 @@ describe('config', () => {
       TRUST_PROXY: '2',
       HSTS_MAX_AGE: '0',
       ALLOWED_ORIGINS: 'https://chat.example.com, http://localhost:5173/',
+      PUBLIC_ORIGINS: 'https://Chat.Example.com:443, ws://10.0.0.1:8080/ws',
+      MAX_CONNECTIONS_PER_IP: '30',
+      MAX_UNAUTH_PER_IP: '3',
+      METRICS_PORT: '9100',
+      METRICS_TOKEN: 'a-long-enough-token',
       REDIS_URL: 'redis://localhost:6379/0',
       REDIS_KEY_PREFIX: 'chat:eu-1:',
       REDIS_ID_SECRET: 'a-secret-of-sixteen+',
@@ -195,6 +205,11 @@ describe('config', () => {
       trustProxy: 2,
       hstsMaxAgeMs: 0,
       allowedOrigins: ['https://chat.example.com', 'http://localhost:5173'],
+      publicOrigins: ['wss://chat.example.com', 'ws://10.0.0.1:8080'],
+      maxConnectionsPerIp: 30,
+      maxUnauthPerIp: 3,
+      metricsPort: 9100,
+      metricsToken: 'a-long-enough-token',
       redisUrl: 'redis://localhost:6379/0',
       redisKeyPrefix: 'chat:eu-1:',
       redisIdSecret: 'a-secret-of-sixteen+',
@@ -226,7 +241,7 @@ describe('config', () => {
     expect(missing.message).toMatch(/REDIS_ID_SECRET is required when REDIS_URL is set/);
     const short = errorOf({ REDIS_URL: 'redis://localhost:6379/0', REDIS_ID_SECRET: 'tooshort' });
     expect(short.message).not.toContain('tooshort');
-    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: 'true', PUBLIC_ORIGINS: 'wss://a.example' }).trustProxy).toBe(1);
     expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(0);
   });
 
@@ -267,6 +282,11 @@ describe('config', () => {
     ['LOG_LEVEL', 'verbose'],
     ['STATIC_DIR', ''],
     ['VERIFY_THREADS', '-1'],
+    ['PUBLIC_ORIGINS', 'chat.example.com'],
+    ['PUBLIC_ORIGINS', 'wss://chat.example.com/app'],
+    ['MAX_CONNECTIONS_PER_IP', '0'],
+    ['MAX_UNAUTH_PER_IP', 'x'],
+    ['METRICS_PORT', '70000'],
   ];
   for (const [name, value] of bad) {
     it(`rejects ${name}=${JSON.stringify(value)}, naming the variable, the value and what was expected`, () => {
@@ -282,6 +302,15 @@ describe('config', () => {
     const e = errorOf({ VAPID_PRIVATE_KEY: 'sEcReT!not-base64' });
     expect(e.variable).toBe('VAPID_PRIVATE_KEY');
     expect(e.message).not.toContain('sEcReT');
+  });
+
+  it('requires PUBLIC_ORIGINS behind a proxy, and never echoes METRICS_TOKEN', () => {
+    const e = errorOf({ TRUST_PROXY: '1' });
+    expect(e.variable).toBe('PUBLIC_ORIGINS');
+    expect(loadConfig({ TRUST_PROXY: '1', PUBLIC_ORIGINS: 'wss://chat.example.com' }).publicOrigins).toEqual(['wss://chat.example.com']);
+    const t = errorOf({ METRICS_TOKEN: 'short secret' });
+    expect(t.variable).toBe('METRICS_TOKEN');
+    expect(t.message).not.toContain('short secret');
   });
 
   it('never echoes a Redis URL, which may hold a password', () => {

@@ -12,6 +12,7 @@ import { byLabel, ChildServer, total } from './helpers/child.ts';
 import { CLIENT_TYPES, FrameFactory, material, nativeAuth, Rng, type FuzzKind, type Material } from './helpers/fuzzFrames.ts';
 import { connectedPair, type RawClient } from './helpers/rawClient.ts';
 import { until } from './helpers/server.ts';
+import { freePort } from '../../testkit/net.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const TARGET_FRAMES = Number(process.env.FUZZ_FRAMES ?? 100_000);
@@ -56,6 +57,7 @@ async function attack(url: string, rng: Rng, factory: FrameFactory, me: Material
   const ws = new WebSocket(url, { headers: { 'X-Forwarded-For': address } });
   tally.connections++;
   let nonce: string | undefined;
+  let epoch = '';
   let ready = false;
   let closed = false;
   let pongs = 0;
@@ -65,7 +67,7 @@ async function attack(url: string, rng: Rng, factory: FrameFactory, me: Material
   };
   ws.on('message', (data) => {
     const text = data.toString();
-    if (nonce === undefined) nonce = (JSON.parse(text) as { nonce: string }).nonce;
+    if (nonce === undefined) ({ nonce, epoch } = JSON.parse(text) as { nonce: string; epoch: string });
     else if (!ready && text.startsWith('{"type":"ready"')) ready = true;
     else if (text.startsWith('{"type":"pong"')) pongs++;
     const err = /^\{"type":"error","code":"(\w+)","message":"([^"]*)/.exec(text);
@@ -99,7 +101,7 @@ async function attack(url: string, rng: Rng, factory: FrameFactory, me: Material
     if (long) tally.longSent++;
     return true;
   };
-  const auth = (): object => nativeAuth(me, randomId(), nonce!);
+  const auth = (): object => nativeAuth(me, randomId(), { nonce: nonce!, epoch }, url);
   const fire = (rate: number): boolean => {
     // Now and then a well-formed frame of the next type in turn, so every type meets every state.
     if (rng.chance(TURN_CHANCE[state])) {
@@ -150,7 +152,8 @@ function junkHandled(m: Map<string, number>): number {
 
 describe('fuzz (server in a child process)', () => {
   it('≥ 100k hostile frames: the server stays up, RSS bounded, no internal error, the honest pair gets every message', async () => {
-    const srv = await ChildServer.start({ TRUST_PROXY: '1', AUTH_TIMEOUT: '2s' });
+    const port = await freePort();
+    const srv = await ChildServer.start({ TRUST_PROXY: '1', AUTH_TIMEOUT: '2s', PUBLIC_ORIGINS: `ws://127.0.0.1:${port}` }, port);
     const rng = new Rng(SEED);
     const people = Array.from({ length: 24 }, () => createIdentity());
     const mats = people.map((p, i) => material(p, [...people.slice(i + 1), ...people.slice(0, i)]));

@@ -10,6 +10,7 @@ import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
 import { SECURITY_HEADERS } from '../src/http.ts';
 import { start } from './helpers/server.ts';
+import { scrapeMetrics, TEST_METRICS_TOKEN } from '../../testkit/net.ts';
 
 type Headers = IncomingHttpHeaders;
 
@@ -44,6 +45,7 @@ function upgrade(url: string, headers: Record<string, string> = {}, origin?: str
 
 function expectSecurityHeaders(h: Headers, what: string): void {
   for (const [k, v] of SECURITY_HEADERS) expect(h[k.toLowerCase()], `${what}: ${k}`).toBe(v);
+  expect(h['content-security-policy'], `${what}: CSP`).toMatch(/^default-src 'self'; connect-src 'self' ws:\/\//);
 }
 
 function site(): string {
@@ -52,13 +54,23 @@ function site(): string {
   return dir;
 }
 
+function parseCsp(header: string): Map<string, string[]> {
+  return new Map(
+    header
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .map(([name, ...values]) => [name!, values]),
+  );
+}
+
 describe('security headers', () => {
   it('are on every HTTP response: routes, static files, errors, the 101 upgrade and the refused upgrade', async () => {
     const srv = await start({ staticDir: site() });
     const responses: [string, { status: number; headers: Headers }][] = [
       ['/health', await get(srv.httpUrl, '/health')],
       ['/stats', await get(srv.httpUrl, '/stats')],
-      ['/metrics', await get(srv.httpUrl, '/metrics')],
+      ['/metrics', await get(srv.httpUrl, '/metrics', { headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } })],
+      ['/metrics without the token', await get(srv.httpUrl, '/metrics')],
       ['/', await get(srv.httpUrl, '/')],
       ['404', await get(srv.httpUrl, '/nope.js')],
       ['400', await get(srv.httpUrl, '/%00')],
@@ -72,6 +84,7 @@ describe('security headers', () => {
       ['/health', 200],
       ['/stats', 200],
       ['/metrics', 200],
+      ['/metrics without the token', 404],
       ['/', 200],
       ['404', 404],
       ['400', 400],
@@ -87,13 +100,9 @@ describe('security headers', () => {
     }
   });
 
-  it('have a strict CSP: scripts and styles from the origin only, no inline, no eval, no plugins, no framing', () => {
-    const csp = new Map(
-      SECURITY_HEADERS.find(([k]) => k === 'Content-Security-Policy')![1]
-        .split(';')
-        .map((d) => d.trim().split(/\s+/))
-        .map(([name, ...values]) => [name!, values]),
-    );
+  it('have a strict CSP: scripts and styles from the origin only, no inline, no eval, no plugins, no framing', async () => {
+    const srv = await start({ staticDir: site() });
+    const csp = parseCsp((await get(srv.httpUrl, '/')).headers['content-security-policy'] as string);
     expect(csp.get('default-src')).toEqual(["'self'"]);
     expect(csp.get('script-src')).toEqual(["'self'"]);
     expect(csp.get('style-src')).toEqual(["'self'"]);
@@ -108,13 +117,25 @@ describe('security headers', () => {
     expect(csp.get('script-src')).not.toContain('data:');
   });
 
+  it("limits connect-src to the server's public WebSocket origins, never any ws:/wss: host (issue 11, finding 14)", async () => {
+    const configured = await start({ staticDir: site(), publicOrigins: ['wss://chat.example.com', 'ws://10.0.0.5:8080'] });
+    for (const r of [await get(configured.httpUrl, '/'), await get(configured.httpUrl, '/health'), await upgrade(configured.url)]) {
+      expect(parseCsp(r.headers['content-security-policy'] as string).get('connect-src')).toEqual(["'self'", 'ws://10.0.0.5:8080', 'wss://chat.example.com']);
+    }
+    const local = await start({ staticDir: site() });
+    const connect = parseCsp((await get(local.httpUrl, '/')).headers['content-security-policy'] as string).get('connect-src')!;
+    expect(connect).toContain(`ws://127.0.0.1:${local.port}`);
+    expect(connect).toContain(`ws://localhost:${local.port}`);
+    expect(connect.filter((v) => v === 'ws:' || v === 'wss:' || v === '*' || !/^('self'|wss?:\/\/[^*]+)$/.test(v))).toEqual([]);
+  });
+
   it('HSTS: only when a trusted proxy says the request came over https, and HSTS_MAX_AGE is not 0', async () => {
     const behindTls = { 'X-Forwarded-Proto': 'https' };
     const trusted = await start({ trustProxy: 1, staticDir: site() });
     const expected = `max-age=${365 * 86_400}`;
     for (const r of [
       await get(trusted.httpUrl, '/health', { headers: behindTls }),
-      await get(trusted.httpUrl, '/metrics', { headers: behindTls }),
+      await get(trusted.httpUrl, '/metrics', { headers: { ...behindTls, authorization: `Bearer ${TEST_METRICS_TOKEN}` } }),
       await get(trusted.httpUrl, '/', { headers: behindTls }),
       await get(trusted.httpUrl, '/', { method: 'POST', headers: { ...behindTls, 'Content-Length': '0' } }),
       await upgrade(trusted.url, behindTls),
@@ -136,7 +157,7 @@ describe('/metrics probes', () => {
   it('reports event-loop delay since the previous scrape, heap, and bytes waiting in sockets', async () => {
     const srv = await start();
     const scrape = async (): Promise<Map<string, number>> => {
-      const text = await (await fetch(`${srv.httpUrl}/metrics`)).text();
+      const text = await scrapeMetrics(srv.httpUrl);
       return new Map(text.split('\n').filter((l) => l.startsWith('sm_')).map((l) => [l.slice(0, l.lastIndexOf(' ')), Number(l.slice(l.lastIndexOf(' ') + 1))]));
     };
     await scrape();

@@ -9,6 +9,7 @@ import { clientAddress, limitKey } from '../src/ip.ts';
 import { MemoryStore } from '../src/store/memory.ts';
 import { connectAs, grant, invitationTo, newIdentity, RawClient, type AuthOptions } from './helpers/rawClient.ts';
 import { expectHonestPairWorks, fakeClock, start, track } from './helpers/server.ts';
+import { scrapeMetrics } from '../../testkit/net.ts';
 
 /** Connects as identity from `address` (believed because the test servers trust one proxy hop). */
 async function from(url: string, address: string, identity = newIdentity(), opts: AuthOptions = {}): Promise<RawClient> {
@@ -38,7 +39,7 @@ async function sent(c: RawClient, to: string): Promise<void> {
 }
 
 async function metric(httpUrl: string, line: RegExp): Promise<number> {
-  const text = await (await fetch(`${httpUrl}/metrics`)).text();
+  const text = await scrapeMetrics(httpUrl);
   const m = line.exec(text);
   return m ? Number(m[1]) : 0;
 }
@@ -224,7 +225,7 @@ describe('never a silent drop', () => {
     const me = newIdentity();
     await from(srv.url, '198.51.100.91', me);
     const second = track(await RawClient.connect(srv.url));
-    second.send(createAuthFrame({ identity: me, deviceId: randomId(), nonce: second.hello!.nonce }));
+    second.send(createAuthFrame({ identity: me, deviceId: randomId(), nonce: second.hello!.nonce, epoch: second.hello!.epoch, url: srv.url }));
     expect((await second.next('error')).code).toBe('TOO_MANY_DEVICES');
     expect((await second.closed()).code).toBe(ERRORS.TOO_MANY_DEVICES.close);
     expect(ERRORS.TOO_MANY_DEVICES.retryable).toBe(true);

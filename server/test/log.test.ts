@@ -18,7 +18,7 @@ describe('log', () => {
     expect(log.enabled('warn')).toBe(true);
   });
 
-  it('shortens whole Session IDs at info and above, keeps them at debug', () => {
+  it('removes whole Session IDs at info and above, not even a prefix left; keeps them at debug', () => {
     const lines: string[] = [];
     const log = createLogger('debug', (l) => lines.push(l));
     log.debug('d', { sid: SID });
@@ -27,7 +27,8 @@ describe('log', () => {
     expect(lines[0]).toContain(SID);
     for (const l of lines.slice(1)) {
       expect(l).not.toContain(SID);
-      expect(l).toContain(SID.slice(0, 8) + '…');
+      expect(l).not.toContain(SID.slice(2, 8));
+      expect(l).toContain('[session-id]');
     }
   });
 

@@ -66,9 +66,8 @@ describe('privacy of logs', () => {
     for (const line of lines) for (const secret of cts) expect(line).not.toContain(secret);
     for (const line of infoPlus) {
       expect(line).not.toMatch(/05[0-9a-f]{64}/);
-      for (const who of [alice, bob, carol]) expect(line).not.toContain(who.sessionId.slice(10));
+      // Not even a prefix (issue 11, finding 13): logPrivacy.test.ts has the rest.
+      for (const who of [alice, bob, carol]) expect(line).not.toContain(who.sessionId.slice(2, 8));
     }
-    // IDs appear shortened, enough to correlate lines.
-    expect(infoPlus.some((l) => l.includes(alice.sessionId.slice(0, 8) + '…'))).toBe(true);
   });
 });

@@ -2,7 +2,7 @@
 // message sent on the other; a device online on either instance is not pushed.
 import { afterAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import { TestPushService } from '../../testkit/pushService.ts';
-import { REDIS_URL, scaleOutGate, testPrefix, wipePrefix } from './helpers/cluster.ts';
+import { REDIS_URL, scaleOutGate, TEST_ID_SECRET, testPrefix, wipePrefix } from './helpers/cluster.ts';
 import { items, metric, pushConfig, subscribe } from './helpers/push.ts';
 import { grant, newIdentity } from './helpers/rawClient.ts';
 import { as, start } from './helpers/server.ts';
@@ -24,7 +24,7 @@ afterAll(async () => {
 async function pair() {
   const prefix = testPrefix();
   prefixes.push(prefix);
-  const config = pushConfig({ redisUrl: REDIS_URL, redisKeyPrefix: prefix });
+  const config = pushConfig({ redisUrl: REDIS_URL, redisIdSecret: TEST_ID_SECRET, redisKeyPrefix: prefix });
   return [await start(config), await start(config)] as const;
 }
 

@@ -4,6 +4,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkGrant, createAuthFrame, createGrant, createIdentity, nobleVerify, verifyAuthFrame, type VerifyFn } from '../../protocol/index.ts';
+import { normaliseOrigin } from '../../protocol/origin.ts';
 import { deferVerify, nativeVerify, nativeVerifyOnce, strictKey } from '../src/verify.ts';
 import { VerifyPool } from '../src/verifyPool.ts';
 
@@ -132,14 +133,16 @@ describe('deferVerify', () => {
 
   it('returns the check’s own code for a forged signature, null for a good one', async () => {
     const nonce = Buffer.alloc(32, 9).toString('base64');
-    const good = createAuthFrame({ identity: a, deviceId: 'dev-1', nonce });
-    expect(await deferVerify((v) => verifyAuthFrame(good, nonce, v), 'AUTH_BAD_SIGNATURE')).toBeNull();
+    const url = 'ws://127.0.0.1:8080/ws';
+    const challenge = { nonce, epoch: 'e1', origins: new Set([normaliseOrigin(url)]) };
+    const good = createAuthFrame({ identity: a, deviceId: 'dev-1', nonce, epoch: 'e1', url });
+    expect(await deferVerify((v) => verifyAuthFrame(good, challenge, v), 'AUTH_BAD_SIGNATURE')).toBeNull();
     const sig = Buffer.from(good.signature, 'base64');
     sig[5]! ^= 1;
     const forged = { ...good, signature: sig.toString('base64') };
-    expect(await deferVerify((v) => verifyAuthFrame(forged, nonce, v), 'AUTH_BAD_SIGNATURE')).toBe('AUTH_BAD_SIGNATURE');
+    expect(await deferVerify((v) => verifyAuthFrame(forged, challenge, v), 'AUTH_BAD_SIGNATURE')).toBe('AUTH_BAD_SIGNATURE');
     // A cheap check failing first keeps its code and needs no verification.
-    expect(await deferVerify((v) => verifyAuthFrame(good, 'other', v), 'AUTH_BAD_SIGNATURE')).toBe('AUTH_NONCE_REPLAYED');
+    expect(await deferVerify((v) => verifyAuthFrame(good, { ...challenge, nonce: 'other' }, v), 'AUTH_BAD_SIGNATURE')).toBe('AUTH_NONCE_REPLAYED');
   });
 
   it('a forged grant that is also expired is GRANT_INVALID, as the synchronous check says', async () => {

@@ -26,6 +26,7 @@ describe('wire builders', () => {
   it('builds delivered, sent, presence, ok, pong and error frames', () => {
     expect(strict(deliveredText(id, b.sessionId, 9))).toEqual({ type: 'delivered', id, to: b.sessionId, ts: 9 });
     expect(strict(sentText(id, b.sessionId, 3))).toEqual({ type: 'sent', id, to: b.sessionId, offset: 3 });
+    expect(strict(sentText(id, b.sessionId))).toEqual({ type: 'sent', id, to: b.sessionId });
     expect(strict(presenceText(b.sessionId, true, 1))).toEqual({ type: 'presence', id: b.sessionId, online: true, ts: 1 });
     expect(strict(okText(id, 'invite'))).toEqual({ type: 'ok', ref: id, op: 'invite' });
     expect(strict(pongText(undefined, 4))).toEqual({ type: 'pong', serverTime: 4 });

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import {
   bytesToHex, concatBytes, createGrant, createRevocation, hexToBytes, identityFromEntropy, phraseFromIdentity,
-  seal, sign, toBase64, type Identity,
+  boxSize, pad, seal, sign, toBase64, type Identity,
 } from '../../index.ts';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
@@ -35,14 +35,14 @@ function idVector(entropyHex: string) {
 function rawBox(recipientX: Uint8Array, inner: Uint8Array, eByte: number, nonceByte: number): Uint8Array {
   const e = fixed(eByte, 32);
   const E = x25519.getPublicKey(e);
-  const key = hkdf(sha256, x25519.getSharedSecret(e, recipientX), concatBytes(E, recipientX), utf8ToBytes('session-messenger/box/v1'), 32);
-  const aad = concatBytes(Uint8Array.of(1), E);
+  const key = hkdf(sha256, x25519.getSharedSecret(e, recipientX), concatBytes(E, recipientX), utf8ToBytes('session-messenger/box/v2'), 32);
+  const aad = concatBytes(Uint8Array.of(2), E);
   return concatBytes(aad, fixed(nonceByte, 24), xchacha20poly1305(key, fixed(nonceByte, 24), aad).encrypt(inner));
 }
 
-function innerOf(sender: Identity, recipientX: Uint8Array, body: Uint8Array, signer: Identity = sender): Uint8Array {
+function innerOf(sender: Identity, recipientX: Uint8Array, body: Uint8Array, signer: Identity = sender, padded = pad(body)): Uint8Array {
   const sig = sign(concatBytes(body, sender.edPublicKey, recipientX), signer.edSecretKey);
-  return concatBytes(Uint8Array.of(5), sender.xPublicKey, sender.edPublicKey, sig, body);
+  return concatBytes(Uint8Array.of(5), sender.xPublicKey, sender.edPublicKey, sig, padded);
 }
 
 const body = utf8ToBytes(JSON.stringify({ t: 'msg', id: '00112233445566778899aabbccddeeff', ts: T0, content: 'hello bob', messageType: 'text' }));
@@ -54,12 +54,23 @@ const toCarol = seal(alice, carol.sessionId, body, { ephemeralSecretKey: fixed(0
 const forwarded = rawBox(bob.xPublicKey, innerOf(alice, carol.xPublicKey, body), 0x13, 0x24);
 // Carol signs with her own key but claims to be Alice.
 const impersonated = rawBox(bob.xPublicKey, concatBytes(Uint8Array.of(5), alice.xPublicKey, carol.edPublicKey,
-  sign(concatBytes(body, carol.edPublicKey, bob.xPublicKey), carol.edSecretKey), body), 0x14, 0x25);
+  sign(concatBytes(body, carol.edPublicKey, bob.xPublicKey), carol.edSecretKey), pad(body)), 0x14, 0x25);
 // Alice's key and ID, but a signature over a different body.
 const badSig = rawBox(bob.xPublicKey, concatBytes(Uint8Array.of(5), alice.xPublicKey, alice.edPublicKey,
-  sign(concatBytes(utf8ToBytes('other'), alice.edPublicKey, bob.xPublicKey), alice.edSecretKey), body), 0x15, 0x26);
-const lowOrderE = concatBytes(Uint8Array.of(1), new Uint8Array(32), good.subarray(33));
-const version2 = concatBytes(Uint8Array.of(2), good.subarray(1));
+  sign(concatBytes(utf8ToBytes('other'), alice.edPublicKey, bob.xPublicKey), alice.edSecretKey), pad(body)), 0x15, 0x26);
+const lowOrderE = concatBytes(Uint8Array.of(2), new Uint8Array(32), good.subarray(33));
+const version1 = concatBytes(Uint8Array.of(1), good.subarray(1));
+const version3 = concatBytes(Uint8Array.of(3), good.subarray(1));
+// Padding that is not the one encoding: a non-zero filler byte, a length beyond the padded area,
+// and a body padded to the wrong bucket (a bigger one: sizes must not be chosen by the sender).
+const dirty = pad(body);
+dirty[dirty.length - 1] = 1;
+const overlong = pad(body);
+new DataView(overlong.buffer).setUint32(0, overlong.length);
+const oversized = concatBytes(pad(body), new Uint8Array(512));
+const dirtyPad = rawBox(bob.xPublicKey, innerOf(alice, bob.xPublicKey, body, alice, dirty), 0x16, 0x27);
+const overlongPad = rawBox(bob.xPublicKey, innerOf(alice, bob.xPublicKey, body, alice, overlong), 0x17, 0x28);
+const oversizedPad = rawBox(bob.xPublicKey, innerOf(alice, bob.xPublicKey, body, alice, oversized), 0x18, 0x29);
 
 const grant = createGrant(alice, bob.sessionId, T0, 30 * 86400_000);
 const revocation = createRevocation(alice, bob.sessionId, T0 + 1000);
@@ -88,7 +99,7 @@ const vectors = {
     ],
   },
   box: {
-    source: 'DESIGN.md box v1 with pinned ephemeral key and nonce; computed with this repo',
+    source: 'DESIGN.md box v2 (padded: 512-byte floor, then Padmé) with pinned ephemeral key and nonce; computed with this repo',
     senderEntropy: bytesToHex(alice.entropy),
     recipientEntropy: bytesToHex(bob.entropy),
     otherEntropy: bytesToHex(carol.entropy),
@@ -104,8 +115,14 @@ const vectors = {
       { name: 'impersonation: Carol key claiming Alice ID', box: toBase64(impersonated), reason: 'sender' },
       { name: 'bad signature', box: toBase64(badSig), reason: 'signature' },
       { name: 'low-order ephemeral key', box: toBase64(lowOrderE), reason: 'key' },
-      { name: 'unknown version', box: toBase64(version2), reason: 'version' },
+      { name: 'version 1 (unpadded) is no longer accepted', box: toBase64(version1), reason: 'version' },
+      { name: 'unknown version', box: toBase64(version3), reason: 'version' },
+      { name: 'non-zero padding byte', box: toBase64(dirtyPad), reason: 'padding' },
+      { name: 'length beyond the padded area', box: toBase64(overlongPad), reason: 'padding' },
+      { name: 'padded to a bigger bucket than the body needs', box: toBase64(oversizedPad), reason: 'padding' },
     ],
+    /** Box bytes for a body of each length: one size up to 508, Padmé above. */
+    sizes: [0, 1, 100, 508, 509, 600, 1000, 4096, 65_000].map((n) => ({ body: n, box: boxSize(n) })),
   },
   grant: {
     source: 'grant/v1 and revoke/v1 statements signed by Alice for Bob at a fixed time; computed with this repo',

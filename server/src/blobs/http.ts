@@ -48,12 +48,15 @@ function track(res: uWS.HttpResponse): Req {
   return r;
 }
 
+/** Blob answers are bytes or JSON, never a document: nothing in them may load or run anything. */
+const API_CSP = "default-src 'none'; frame-ancestors 'none'";
+
 function reply(res: uWS.HttpResponse, r: Req, status: string, body: string, extra: [string, string][] = []): void {
   if (r.aborted) return;
   r.aborted = true; // answered: later events must not touch the response
   res.cork(() => {
     res.writeStatus(status);
-    writeSecurityHeaders(res);
+    writeSecurityHeaders(res, API_CSP);
     res.writeHeader('Cache-Control', 'no-store');
     for (const [k, v] of extra) res.writeHeader(k, v);
     res.writeHeader('Content-Type', 'application/json; charset=utf-8').end(body);
@@ -114,7 +117,7 @@ async function download(res: uWS.HttpResponse, r: Req, blobs: Blobs, metrics: Me
   r.started = true;
   res.cork(() => {
     res.writeStatus(range ? '206 Partial Content' : '200 OK');
-    writeSecurityHeaders(res);
+    writeSecurityHeaders(res, API_CSP);
     res.writeHeader('Cache-Control', 'no-store');
     res.writeHeader('Content-Type', 'application/octet-stream');
     res.writeHeader('Accept-Ranges', 'bytes');
@@ -236,7 +239,7 @@ export function registerBlobRoutes(app: uWS.TemplatedApp, ctx: ServerContext, bl
       r.aborted = true;
       res.cork(() => {
         res.writeStatus('200 OK');
-        writeSecurityHeaders(res);
+        writeSecurityHeaders(res, API_CSP);
         res.writeHeader('Cache-Control', 'no-store');
         res.writeHeader('X-Blob-Size', String(s.size)).writeHeader('X-Blob-Part-Bytes', String(s.partBytes)).writeHeader('X-Blob-Parts', String(partCount(s.size, s.partBytes)));
         res.writeHeader('X-Blob-Complete', s.complete ? '1' : '0').writeHeader('X-Blob-Missing', s.missing.join(','));
@@ -250,7 +253,7 @@ export function registerBlobRoutes(app: uWS.TemplatedApp, ctx: ServerContext, bl
       r.aborted = true;
       res.cork(() => {
         res.writeStatus(HTTP_STATUS[pe.code] ?? '503 Service Unavailable');
-        writeSecurityHeaders(res);
+        writeSecurityHeaders(res, API_CSP);
         res.writeHeader('X-Error-Code', pe.code).writeHeader('Content-Length', '0').endWithoutBody();
       });
     });

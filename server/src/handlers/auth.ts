@@ -6,7 +6,6 @@ import {
   encodeFrame,
   GRANT_LIFETIME_MS,
   ProtocolError,
-  redactSessionId,
   verifyAuthFrame,
   type ClientFrames,
   type ErrorCode,
@@ -32,7 +31,7 @@ export async function handleAuth(conn: Conn, f: ClientFrames['auth']): Promise<v
   // Cheap checks before the signature, the signature before any store write.
   // The auth key is seen once, so it bypasses ctx.verify's key cache; grants and revocations, whose
   // keys recur, go through ctx.verify. Signatures are verified on the worker pool (verify.ts).
-  const bad = await deferVerify((v) => verifyAuthFrame(f, conn.nonce, v), 'AUTH_BAD_SIGNATURE');
+  const bad = await deferVerify((v) => verifyAuthFrame(f, { nonce: conn.nonce, epoch: conn.helloEpoch, origins: ctx.publicOrigins }, v), 'AUTH_BAD_SIGNATURE');
   if (bad) return conn.reject(new ProtocolError(bad));
   if (!(await store.consumeNonce(f.nonce, config.authTimeoutMs + 60_000))) return conn.reject(new ProtocolError('AUTH_NONCE_REPLAYED'));
   if (f.grants.length > config.maxGrants || f.revocations.length > config.maxGrants) {
@@ -92,7 +91,8 @@ export async function handleAuth(conn: Conn, f: ClientFrames['auth']): Promise<v
   ctx.presence.update(sid, conn.hidden);
   ctx.push?.deviceOnline(sid, f.deviceId);
   ctx.metrics.inc('auth_success_total');
-  ctx.log.info('auth_ok', { conn: conn.id, sid: redactSessionId(sid), grants: conn.grants.size, rejected: rejected.length });
+  // Counts only: even a prefix of the ID, with the contact count, singles a person out in a log.
+  ctx.log.info('auth_ok', { conn: conn.id, grants: conn.grants.size, rejected: rejected.length });
 
   const resumed = f.resume !== undefined && f.resume.epoch === store.epoch;
   conn.send(

@@ -32,7 +32,7 @@ export async function handleSend(conn: Conn, f: ClientFrames['send']): Promise<v
   const res = await ctx.store.append(f.to, { kind: 'envelope', id: f.id, from: conn.sid, frame: envelopeText(f.id, conn.sid, f.ct, now) }, now, ctx.limits);
   // The sender keeps the message in its outbox and retries: never a silent drop.
   if (!res.ok) throw new ProtocolError('MAILBOX_FULL', res.senderShare ? "this sender's share of the recipient's mailbox is full (MAILBOX_SENDER_SHARE)" : undefined);
-  conn.send('sent', sentText(f.id, f.to, res.offset));
+  conn.send('sent', sentText(f.id, f.to, f.to === conn.sid ? res.offset : undefined));
   if (res.duplicate) {
     // A retry of something the stream still holds: its devices already have it.
     ctx.metrics.inc('envelopes_duplicate_total');

@@ -31,6 +31,11 @@ class NodeRequest {
     const v = this.req.headers[lowerCaseKey];
     return Array.isArray(v) ? v.join(', ') : (v ?? '');
   }
+  /** Every header line in arrival order, keys lower case, as uWS's forEach (X-Forwarded-For reads all lines). */
+  forEach(cb: (key: string, value: string) => void): void {
+    const raw = this.req.rawHeaders;
+    for (let i = 0; i + 1 < raw.length; i += 2) cb(raw[i]!.toLowerCase(), raw[i + 1]!);
+  }
   /** Lower case, as uWS's getMethod(). */
   getMethod(): string {
     return (this.req.method ?? '').toLowerCase();

@@ -3,7 +3,7 @@
 // listens on a port named here, so a restart can bind the same port.
 import { afterEach } from 'vitest';
 import { Listener } from '../../../testkit/child.ts';
-import { freePort, HOST } from '../../../testkit/net.ts';
+import { freePort, HOST, scrapeMetrics, TEST_METRICS_TOKEN } from '../../../testkit/net.ts';
 
 const live = new Set<ChildServer>();
 
@@ -16,7 +16,7 @@ export class ChildServer extends Listener {
     super({
       entry: 'server/src/main.ts',
       port,
-      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'error', STATIC_DIR: '/nonexistent-static-dir', ...env },
+      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'error', STATIC_DIR: '/nonexistent-static-dir', METRICS_TOKEN: TEST_METRICS_TOKEN, ...env },
     });
     live.add(this);
     void this.exited.then(() => live.delete(this));
@@ -57,7 +57,7 @@ export class ChildServer extends Listener {
   }
 
   async metrics(): Promise<Map<string, number>> {
-    const text = await (await fetch(`${this.httpUrl}/metrics`)).text();
+    const text = await scrapeMetrics(this.httpUrl);
     const out = new Map<string, number>();
     for (const line of text.split('\n')) {
       if (line === '' || line.startsWith('#')) continue;

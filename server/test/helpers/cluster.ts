@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'redis';
 import { randomId } from '../../../protocol/index.ts';
-import { freePort } from '../../../testkit/net.ts';
+import { freePort, TEST_METRICS_TOKEN } from '../../../testkit/net.ts';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** REDIS_ID_SECRET for the test instances and stores (the one CI exports, or a fixed test value). */
@@ -149,6 +149,7 @@ export class Instance {
         PRESENCE_DEBOUNCE: '300ms',
         INSTANCE_TTL: '2s',
         HEARTBEAT_INTERVAL: '5s',
+        METRICS_TOKEN: TEST_METRICS_TOKEN,
         ...opts.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -269,11 +270,12 @@ export class Nginx {
     ].join('\n');
   }
 
-  static async start(upstreams: readonly number[]): Promise<Nginx> {
+  /** `listenPort`: chosen beforehand when the instances must be told it (PUBLIC_ORIGINS). */
+  static async start(upstreams: readonly number[], listenPort?: number): Promise<Nginx> {
     const dir = mkdtempSync(join(tmpdir(), 'sm-nginx-'));
     mkdirSync(join(dir, 'logs'));
     mkdirSync(join(dir, 'tmp'));
-    const port = await freePort();
+    const port = listenPort ?? (await freePort());
     writeFileSync(join(dir, 'nginx.conf'), Nginx.config(dir, port, upstreams));
     const proc = spawn(NGINX!, ['-c', join(dir, 'nginx.conf'), '-p', dir + '/', '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
     const err: string[] = [];

@@ -5,6 +5,7 @@
 import { createPrivateKey, sign as nodeSign, type KeyObject } from 'node:crypto';
 import {
   authMessage,
+  unsignedAuthFrame,
   createGrant,
   createRevocation,
   fromBase64,
@@ -93,10 +94,9 @@ export interface Material {
 }
 
 /** The auth frame createAuthFrame would make (Ed25519 is deterministic), signed natively. */
-export function nativeAuth(m: Material, deviceId: string, nonce: string): ClientFrames['auth'] {
-  const { identity } = m;
-  const signature = nodeSign(null, authMessage(fromBase64(nonce), identity.sessionId, deviceId), m.key);
-  return { type: 'auth', sessionId: identity.sessionId, edPublicKey: toBase64(identity.edPublicKey), deviceId, nonce, signature: toBase64(signature), grants: [], revocations: [] };
+export function nativeAuth(m: Material, deviceId: string, hello: { nonce: string; epoch: string }, url: string): ClientFrames['auth'] {
+  const frame = unsignedAuthFrame({ identity: m.identity, deviceId, nonce: hello.nonce, url });
+  return { ...frame, signature: toBase64(nodeSign(null, authMessage(frame, hello.epoch), m.key)) };
 }
 
 export function material(identity: Identity, others: readonly Identity[], now = Date.now()): Material {

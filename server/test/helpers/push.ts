@@ -4,6 +4,7 @@ import webpush from 'web-push';
 import type { Config } from '../../src/config.ts';
 import type { TestSubscription } from '../../../testkit/pushService.ts';
 import type { RawClient } from './rawClient.ts';
+import { scrapeMetrics } from '../../../testkit/net.ts';
 
 export const VAPID = webpush.generateVAPIDKeys();
 
@@ -28,7 +29,7 @@ export async function subscribe(c: RawClient, sub: Pick<TestSubscription, 'endpo
 
 /** The value of one sample in /metrics ("name" or 'name{label="v"}'), 0 when absent. */
 export async function metric(httpUrl: string, sample: string): Promise<number> {
-  const text = await (await fetch(`${httpUrl}/metrics`)).text();
+  const text = await scrapeMetrics(httpUrl);
   for (const line of text.split('\n')) {
     if (line.startsWith(`sm_${sample} `)) return Number(line.slice(sample.length + 4));
   }

@@ -29,11 +29,13 @@ export interface AuthOptions {
   grants?: Grant[];
   revocations?: Revocation[];
   hidePresence?: boolean;
+  /** The URL the signature names (default: the one this socket dialled). */
+  url?: string;
 }
 
 export interface ConnectOptions {
   origin?: string;
-  headers?: Record<string, string>;
+  headers?: Record<string, string | string[]>;
 }
 
 const DEFAULT_TIMEOUT = 5000;
@@ -55,7 +57,11 @@ export class RawClient {
   hello: Frame | undefined;
   ready: Frame | undefined;
 
-  private constructor(readonly ws: WebSocket) {
+  private constructor(
+    readonly ws: WebSocket,
+    /** The URL dialled: auth v2 signs its origin. */
+    readonly url: string,
+  ) {
     ws.on('message', (data, isBinary) => {
       const text = isBinary ? '' : data.toString();
       const frame = JSON.parse(text) as Frame;
@@ -78,7 +84,7 @@ export class RawClient {
   /** Opens a socket and waits for hello. */
   static async connect(url: string, opts: ConnectOptions = {}): Promise<RawClient> {
     const ws = new WebSocket(url, { origin: opts.origin, headers: opts.headers });
-    const client = new RawClient(ws);
+    const client = new RawClient(ws, url);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('unexpected-response', (_req, res) => reject(new Error(`unexpected response ${res.statusCode}`)));
@@ -175,6 +181,8 @@ export class RawClient {
       identity,
       deviceId: opts.deviceId ?? this.deviceId,
       nonce: this.hello!.nonce as string,
+      epoch: this.hello!.epoch as string,
+      url: opts.url ?? this.url,
       resume: opts.resume,
       grants: opts.grants ?? [],
       revocations: opts.revocations ?? [],

@@ -4,6 +4,7 @@ import { afterEach, expect } from 'vitest';
 import { startServer, type RunningServer, type StartOptions } from '../../src/app.ts';
 import type { Config } from '../../src/config.ts';
 import { silentLogger } from '../../src/log.ts';
+import { freePort, TEST_METRICS_TOKEN } from '../../../testkit/net.ts';
 import type { Identity } from '../../../protocol/index.ts';
 import { connectAs, connectedPair, type RawClient } from './rawClient.ts';
 
@@ -19,8 +20,10 @@ afterEach(async () => {
 
 /** A server for this test; closed (with its clients) after it. */
 export async function start(config: Partial<Config> = {}, opts: Omit<StartOptions, 'config'> = {}): Promise<RunningServer> {
+  // Behind a proxy the server must be told where clients dial (PUBLIC_ORIGINS); tests dial it directly.
+  const behindProxy = (config.trustProxy ?? 0) > 0 && (config.publicOrigins ?? []).length === 0 ? await directOrigin(config.port) : {};
   const srv = await startServer({
-    config: { host: '127.0.0.1', port: 0, staticDir: '/nonexistent-static-dir', ...config },
+    config: { host: '127.0.0.1', port: 0, staticDir: '/nonexistent-static-dir', metricsToken: TEST_METRICS_TOKEN, ...config, ...behindProxy },
     log: opts.log ?? silentLogger(),
     ...(opts.store ? { store: opts.store } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
@@ -29,6 +32,11 @@ export async function start(config: Partial<Config> = {}, opts: Omit<StartOption
   });
   running.add(srv);
   return srv;
+}
+
+async function directOrigin(port = 0): Promise<Partial<Config>> {
+  const p = port === 0 ? await freePort() : port;
+  return { port: p, publicOrigins: [`ws://127.0.0.1:${p}`] };
 }
 
 /** Registers clients to be torn down after the test. */

@@ -7,22 +7,50 @@ export type Route =
   | { readonly name: 'chat'; readonly peer: string }
   | { readonly name: 'contacts' }
   | { readonly name: 'add'; readonly id?: string }
-  | { readonly name: 'settings' };
+  | { readonly name: 'settings' }
+  /** A link that names nothing this app has: shown as such, never as an empty chat or a crash. */
+  | { readonly name: 'notFound' };
+
+/**
+ * The Session ID format (protocol/sessionId.ts), checked here by pattern: importing protocol/ would
+ * pull the crypto chunk into the first paint, and only the form matters for a route.
+ */
+const SESSION_ID = /^05[0-9a-f]{64}$/;
+
+/** decodeURIComponent without the URIError a malformed escape (#/chat/%E0) throws. */
+function decode(arg: string): string | undefined {
+  try {
+    return decodeURIComponent(arg);
+  } catch {
+    return undefined;
+  }
+}
 
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, '');
-  const [, head = '', arg] = path.split('/');
+  const [, head = '', arg, ...rest] = path.split('/');
+  if (rest.length > 0) return { name: 'notFound' };
   switch (head) {
-    case 'chat':
-      return arg ? { name: 'chat', peer: decodeURIComponent(arg) } : { name: 'chats' };
+    case '':
+    case 'chats':
+      return arg ? { name: 'notFound' } : { name: 'chats' };
+    case 'chat': {
+      if (!arg) return { name: 'chats' };
+      const peer = decode(arg);
+      return peer !== undefined && SESSION_ID.test(peer) ? { name: 'chat', peer } : { name: 'notFound' };
+    }
     case 'contacts':
-      return { name: 'contacts' };
-    case 'add':
-      return arg ? { name: 'add', id: decodeURIComponent(arg) } : { name: 'add' };
+      return arg ? { name: 'notFound' } : { name: 'contacts' };
+    case 'add': {
+      if (!arg) return { name: 'add' };
+      // Any text may be prefilled (the form says what is wrong with it); an undecodable one may not.
+      const id = decode(arg);
+      return id !== undefined ? { name: 'add', id } : { name: 'notFound' };
+    }
     case 'settings':
-      return { name: 'settings' };
+      return arg ? { name: 'notFound' } : { name: 'settings' };
     default:
-      return { name: 'chats' };
+      return { name: 'notFound' };
   }
 }
 
@@ -34,6 +62,8 @@ export function routePath(r: Route): string {
       return `#/chat/${encodeURIComponent(r.peer)}`;
     case 'add':
       return r.id ? `#/add/${encodeURIComponent(r.id)}` : '#/add';
+    case 'notFound':
+      return '#/not-found';
     default:
       return `#/${r.name}`;
   }

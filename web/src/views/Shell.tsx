@@ -9,6 +9,7 @@ import { ChatView } from './chat/ChatView.tsx';
 import { Contacts } from './Contacts.tsx';
 import { Settings } from './Settings.tsx';
 import { Icon } from './common/Icon.tsx';
+import { NotFound } from './NotFound.tsx';
 import { StartingDetail } from './StartingDetail.tsx';
 
 export function Shell() {
@@ -29,7 +30,8 @@ export function Shell() {
           <ChatList />
         </aside>
         <main class="pane-detail" id="main" tabIndex={-1}>
-          {!live && detail && <StartingDetail />}
+          {route.name === 'notFound' && <NotFound />}
+          {!live && detail && route.name !== 'notFound' && <StartingDetail />}
           {live && route.name === 'chat' && <ChatView key={route.peer} peer={route.peer} />}
           {live && route.name === 'contacts' && <Contacts />}
           {live && route.name === 'add' && <AddContact key={route.id ?? ''} initialId={route.id ?? ''} />}

@@ -1,0 +1,45 @@
+// Issue 11, finding 6: `sent` told the sender the recipient's stream offset, so a contact could count
+// everything else the recipient receives (from anyone) between two of its own messages. Now `sent`
+// carries an offset only for a copy to the sender's own Session ID (its own stream). Memory and Redis.
+import { describe, expect, it } from 'vitest';
+import { randomId } from '../../protocol/index.ts';
+import { redisUnreachable, REDIS_URL, TEST_ID_SECRET } from './helpers/cluster.ts';
+import { grant, newIdentity } from './helpers/rawClient.ts';
+import { as, start } from './helpers/server.ts';
+
+const redisDown = await redisUnreachable();
+const STORES = [
+  { name: 'memory', config: () => ({}), skip: false },
+  { name: 'redis', config: () => ({ redisUrl: REDIS_URL, redisIdSecret: TEST_ID_SECRET, redisKeyPrefix: `test:sent:${randomId().slice(0, 8)}:` }), skip: redisDown !== undefined },
+];
+
+describe.each(STORES)('sent on the $name store', ({ config, skip }) => {
+  it.skipIf(skip)("tells a contact nothing about the recipient's other traffic", async () => {
+    const srv = await start(config());
+    const [alice, bob, carol] = [newIdentity(), newIdentity(), newIdentity()];
+    const a = await as(srv.url, alice, { grants: [grant(bob, alice)] });
+    const c = await as(srv.url, carol, { grants: [grant(bob, carol)] });
+    const first = a.sendEnvelope(bob.sessionId);
+    const s1 = await a.next('sent');
+    // Carol writes to Bob in between: Alice's next `sent` must look exactly like her first.
+    for (let i = 0; i < 3; i++) {
+      c.sendEnvelope(bob.sessionId);
+      await c.next('sent');
+    }
+    const second = a.sendEnvelope(bob.sessionId);
+    const s2 = await a.next('sent');
+    expect(s1).toEqual({ type: 'sent', id: first, to: bob.sessionId });
+    expect(s2).toEqual({ type: 'sent', id: second, to: bob.sessionId });
+  });
+
+  it.skipIf(skip)("keeps the offset of a copy to the sender's own ID: that is its own stream", async () => {
+    const srv = await start(config());
+    const me = newIdentity();
+    const d1 = await as(srv.url, me);
+    const d2 = await as(srv.url, me);
+    const id = d1.sendEnvelope(me.sessionId);
+    const sent = await d1.next('sent');
+    const copy = await d2.next('envelope');
+    expect(sent).toEqual({ type: 'sent', id, to: me.sessionId, offset: copy.offset });
+  });
+});
