@@ -130,14 +130,17 @@ export class IndexedDbStorage implements Storage {
     return this._codec.seal(store, key, value) as T;
   }
   private _open<T>(store: StoreName, stored: T | undefined, metaKey?: string): T | undefined {
+    return this._openWith(this._codec, store, stored, metaKey);
+  }
+  private _openWith<T>(codec: RecordCodec | undefined, store: StoreName, stored: T | undefined, metaKey?: string): T | undefined {
     if (stored === undefined) return undefined;
     if (this._locked) throw new LockError('LOCKED', 'the app is locked');
-    if (!this._codec) {
+    if (!codec) {
       if (isSealed(stored)) throw new LockError('LOCKED', 'a sealed record without the lock open');
       return stored;
     }
     const key = metaKey ?? String((stored as Record<string, unknown>)[KEY_PATH[store as Exclude<StoreName, 'meta'>]]);
-    return this._codec.open(store, key, stored as object) as T;
+    return codec.open(store, key, stored as object) as T;
   }
   private _openAll<T>(store: StoreName, stored: T[]): T[] {
     return stored.map((v) => this._open(store, v)!);
@@ -183,6 +186,10 @@ export class IndexedDbStorage implements Storage {
     if (this._locked) throw new LockError('LOCKED', 'the app is locked');
     const tx = this._db.transaction(STORES, 'readwrite');
     const done = tx.done;
+    // Switched now, not after commit: a write the running SDK makes from here on queues behind this
+    // transaction (IndexedDB runs overlapping ones in creation order), so it must be sealed the new way.
+    const prev = this._codec;
+    this._codec = next?.codec;
     try {
       for (const name of STORES) {
         const store = tx.objectStore(name) as unknown as { getAllKeys(): Promise<string[]>; getAll(): Promise<object[]>; put(v: unknown, k?: string): Promise<unknown> };
@@ -191,7 +198,7 @@ export class IndexedDbStorage implements Storage {
           const key = keys[i]!;
           if (name === 'meta' && LOCK_KEYS.includes(key)) continue;
           const metaKey = name === 'meta' ? key : undefined;
-          const plain = this._open(name, values[i], metaKey)!;
+          const plain = this._openWith(prev, name, values[i], metaKey)!;
           const out = next ? next.codec.seal(name, key, plain) : plain;
           void (name === 'meta' ? store.put(out, key) : store.put(out)).catch(() => undefined);
         }
@@ -199,13 +206,17 @@ export class IndexedDbStorage implements Storage {
       const meta = tx.objectStore('meta');
       void (next ? meta.put(next.record, 'lock') : meta.delete('lock')).catch(() => undefined);
       void meta.delete('lockAttempts').catch(() => undefined);
+      await done;
     } catch (err) {
-      tx.abort();
+      this._codec = prev;
+      try {
+        tx.abort();
+      } catch {
+        // already finished (the commit itself failed)
+      }
       await done.catch(() => undefined);
       throw err;
     }
-    await done;
-    this._codec = next?.codec;
   }
 
   getIdentity() {
