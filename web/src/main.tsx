@@ -20,6 +20,7 @@ const app = new AppModel({
     const storage = await IndexedDbStorage.open({ onVersionChange: () => location.reload() });
     return {
       storage,
+      lock: storage,
       destroy: async () => {
         storage.close();
         await IndexedDbStorage.destroy(storage.name);
