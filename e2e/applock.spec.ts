@@ -65,3 +65,29 @@ test('app lock: set in Settings, reload shows only the unlock screen, wrong refu
   await bob.send('after the lock');
   await expect(alice.chatRow(bob.sessionId).getByTestId('chat-row-preview')).toHaveText('after the lock');
 });
+
+test('app lock: "forgot" wipes this device and the account comes back from the recovery phrase', async ({ users }) => {
+  const alice = await users.onboard('Alice');
+  const me = alice.sessionId;
+  const phrase = alice.phrase;
+  await alice.route('#/settings');
+  await alice.byTestId('lock-pass').fill('forgotten one');
+  await alice.byTestId('lock-confirm').fill('forgotten one');
+  await alice.byTestId('lock-submit').click();
+  await expect(alice.byTestId('lock-settings')).toHaveAttribute('data-lock', 'on');
+  await alice.route('#/');
+  await alice.page.reload();
+
+  await alice.byTestId('unlock-forgot').click();
+  const dialog = alice.byTestId('forget-dialog');
+  await expect(dialog).toContainText('recovery phrase');
+  await dialog.getByTestId('dialog-confirm').click();
+  await expect(alice.byTestId('onboarding')).toBeVisible();
+  await alice.restore(phrase);
+  expect(alice.sessionId).toBe(me);
+
+  // The wipe took the lock with it: a reload goes straight to the chats.
+  await alice.page.reload();
+  await expect(alice.byTestId('app-shell')).toBeVisible();
+  await expect(alice.byTestId('lock-screen')).toHaveCount(0);
+});
