@@ -13,6 +13,11 @@ test('app lock: set in Settings, reload shows only the unlock screen, wrong refu
   await bob.send('sealed at rest');
   await expect(alice.chatRow(bob.sessionId).getByTestId('chat-row-preview')).toHaveText('sealed at rest');
 
+  // A second tab of the same app: it must not keep writing in clear once the lock is on.
+  const other = await alice.context.newPage();
+  await other.goto('/');
+  await expect(other.getByTestId('app-shell')).toBeVisible();
+
   await alice.route('#/settings');
   await alice.byTestId('lock-pass').fill('open sesame');
   await alice.byTestId('lock-confirm').fill('open sesame');
@@ -38,6 +43,10 @@ test('app lock: set in Settings, reload shows only the unlock screen, wrong refu
   });
   expect(dump).not.toContain('sealed at rest');
   expect(dump).not.toContain('Bob');
+  // The other tab was told and reloaded onto the lock.
+  await expect(other.getByTestId('lock-screen')).toBeVisible();
+  await expect(other.getByTestId('app-shell')).toHaveCount(0);
+  await other.close();
 
   await alice.route('#/');
   await alice.page.reload();

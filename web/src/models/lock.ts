@@ -131,9 +131,33 @@ export class UnlockModel extends Disposable {
   }
 }
 
+// One object per page for both directions: a BroadcastChannel does not hear its own messages, but
+// a second object in the same page would, and the tab that changed the lock would reload itself.
+let channel: BroadcastChannel | null | undefined;
+function lockChannel(): BroadcastChannel | null {
+  if (channel === undefined) channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel('session-messenger-lock');
+  return channel;
+}
+
+/**
+ * Tells this origin's other tabs the lock changed. Their storage still has the old codec (none, or
+ * the old key): they must reload onto the new state before they write a record the old way.
+ */
+export function announceLockChange(): void {
+  lockChannel()?.postMessage('changed');
+}
+
+/** Runs `fn` when another tab turned the lock on or off (main.tsx: reload). */
+export function onLockChangeElsewhere(fn: () => void): void {
+  const c = lockChannel();
+  if (c) c.onmessage = fn;
+}
+
 export interface LockSettingsDeps {
   readonly store: LockStore;
   readonly kdf?: KdfParams;
+  /** The lock was turned on or off here (default: announceLockChange). */
+  readonly changed?: () => void;
 }
 
 /** The Settings switch: set a passphrase (seals everything), or turn it off with the passphrase. */
@@ -165,6 +189,7 @@ export class LockSettingsModel extends Disposable {
     return this._run(async () => {
       await this._d.store.reseal(await createLock(this.draft.value, this._d.kdf ?? PHONE_KDF));
       this.enabled.value = true;
+      (this._d.changed ?? announceLockChange)();
     });
   }
 
@@ -182,6 +207,7 @@ export class LockSettingsModel extends Disposable {
       }
       await this._d.store.reseal(undefined);
       this.enabled.value = false;
+      (this._d.changed ?? announceLockChange)();
     });
   }
 
