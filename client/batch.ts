@@ -33,6 +33,12 @@ export class Batch {
   putMessage(m: StoredMessage): void {
     this._put('messages', m.id, { store: 'messages', put: m }, m);
   }
+  deleteMessage(id: string): void {
+    this._put('messages', id, { store: 'messages', delete: id }, null);
+  }
+  deleteConversation(peer: string): void {
+    this._put('conversations', peer, { store: 'conversations', delete: peer }, null);
+  }
   getMessage(id: string): Promise<StoredMessage | undefined> {
     return this._get('messages', id, () => this._ctx.storage.getMessage(id));
   }
@@ -53,6 +59,9 @@ export class Batch {
   }
   putContact(c: Contact): void {
     this._put('contacts', c.sessionId, { store: 'contacts', put: c }, c);
+  }
+  deleteContact(id: string): void {
+    this._put('contacts', id, { store: 'contacts', delete: id }, null);
   }
   getContact(id: string): Promise<Contact | undefined> {
     return this._get('contacts', id, () => this._ctx.storage.getContact(id));

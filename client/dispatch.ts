@@ -1,6 +1,7 @@
 // Where server frames meet the client's parts: the auth frame, the ready handling (resume, epoch
 // change, re-subscriptions, flushes) and the routing of every later frame. Runs inside the queue.
 import { createAuthFrame, type ClientFrame, type ClientFrames, type Limits, type ServerFrame, type ServerFrames } from '../protocol/index.ts';
+import type { Attachments } from './attachments.ts';
 import { packAuth } from './authPack.ts';
 import { errorFromFrame, type ReadyInfo } from './connection.ts';
 import type { Contacts } from './contacts.ts';
@@ -19,6 +20,7 @@ export interface Parts {
   readonly messages: Messages;
   readonly invitations: Invitations;
   readonly stream: Stream;
+  readonly attachments: Attachments;
   readonly push: PushRegistration;
 }
 
@@ -66,7 +68,8 @@ export class Dispatcher {
       await p.invitations.resendPending();
     }
     await p.outbox.prune(hello.limits.mailboxTtlMs);
-    await p.contacts.renewGrants();
+    // Renewals wait for the account document: a block made on another device must be known first.
+    await p.contacts.onReady();
     p.presence.subscribe(await p.contacts.reachable());
     await p.invitations.flushOps();
     await p.outbox.flush();
@@ -109,8 +112,13 @@ export class Dispatcher {
       await this._p.invitations.onOk(frame);
     },
     presence: (frame) => this._p.presence.onPresence(frame),
+    blob_token: (frame) => this._p.attachments.onToken(frame),
+    // ---- account document: merged beside the queue (messengerClient.ts); here only if routed so ----
+    account: async (frame) => void (await this._p.contacts.sync.onAccount(frame)),
+    account_changed: (frame) => this._p.contacts.sync.onChanged(frame),
     error: async (frame) => {
-      if (this._p.push.onError(frame) || (await this._p.outbox.onError(frame)) || (await this._p.invitations.onError(frame))) return;
+      if (this._p.contacts.sync.onError(frame.ref)) return report(this._ctx, errorFromFrame(frame));
+      if (this._p.attachments.onError(frame) || this._p.push.onError(frame) || (await this._p.outbox.onError(frame)) || (await this._p.invitations.onError(frame))) return;
       this._p.presence.onError(frame);
       report(this._ctx, errorFromFrame(frame));
     },

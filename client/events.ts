@@ -1,5 +1,7 @@
 // What the SDK tells the app. Payloads are plain data; records are copies of what is stored.
+import type { AttachmentProgressEvent } from './attachments.ts';
 import type { ConnectionState } from './connection.ts';
+import type { HistoryProgressEvent } from './historyTransfer.ts';
 import type { Contact, Conversation, InvitationDirection, InvitationRecord, LocalInvitationStatus, MessageStatus, StoredMessage } from './storage.ts';
 
 export interface StatusEvent {
@@ -23,6 +25,16 @@ export interface TypingEvent {
 export interface PresenceEvent {
   readonly peer: string;
   readonly online: boolean;
+  /** Going offline as the server told it (the contact shares presence): when. Not on a lost socket. */
+  readonly lastSeen?: number;
+}
+
+/** Why message content left storage (conversationOps.ts): the app drops any cached attachment bytes. */
+export type RemovedReason = 'hide' | 'unsend' | 'expired' | 'chat';
+export interface RemovedEvent {
+  readonly peer: string;
+  readonly ids: readonly string[];
+  readonly reason: RemovedReason;
 }
 
 export interface ConnectionEvent {
@@ -71,8 +83,16 @@ export interface ClientEvents {
   connection: ConnectionEvent;
   contact: Contact;
   read: ReadEvent;
+  /** An attachment's upload moved on (its message stays queued until state "done"). */
+  attachmentProgress: AttachmentProgressEvent;
   /** The conversation's record as now stored: the chat list needs no read. */
   conversation: ConversationEvent;
+  /** History moving from a sibling device: on the new device (receiving) and the sibling (sending). */
+  historyProgress: HistoryProgressEvent;
+  /** A stored message changed in place: a reaction, an edit, a tombstone (deleted for everyone). */
+  messageUpdate: StoredMessage;
+  /** Messages removed (deleted for me, expired, chat deleted: gone from storage) or emptied (unsend). */
+  removed: RemovedEvent;
   /** Something failed that the SDK handled (a box that did not open, a refused request, …). */
   error: Error;
 }

@@ -20,6 +20,7 @@ export {
   type Settings,
   type Storage,
   type StoredIdentity,
+  type StoredAttachment,
   type StorageWrite,
   type StoredMessage,
   type StreamCursor,
@@ -31,6 +32,8 @@ export type {
   InvitationUpdateEvent,
   PresenceEvent,
   ReadEvent,
+  RemovedEvent,
+  RemovedReason,
   StatusEvent,
   TypingEvent,
 } from './events.ts';
@@ -49,3 +52,12 @@ export type { TimerHandle } from './runtime.ts';
 export type { PushSubscriptionInput } from './push.ts';
 export { openPushPayload, type OpenedPush, type PushNotice } from './pushPayload.ts';
 export { IndexedDbStorage, type IndexedDbStorageOptions } from './indexedDbStorage.ts';
+export { BackupError, BACKUP_ERRORS, type BackupErrorCode } from '../protocol/backup.ts';
+export type { MergeResult } from './backup.ts';
+export type { HistoryProgressEvent } from './historyTransfer.ts';
+export { DEFAULT_CACHE_BYTES, IndexedDbAttachmentCache, MemoryAttachmentCache, type AttachmentCache } from './attachmentCache.ts';
+export { AttachmentError, type AttachmentProgressEvent, type SendAttachmentInput } from './attachments.ts';
+export type { AttachmentRef } from './body.ts';
+export { DELETE_FOR_EVERYONE_MS, FeatureError, isTimerAllowed, type FeatureErrorCode } from './conversationOps.ts';
+export { MAX_DISAPPEAR_MS, MAX_QUOTE_CHARS, MIN_DISAPPEAR_MS } from './body.ts';
+export type { SearchOptions, SearchPage } from './search.ts';

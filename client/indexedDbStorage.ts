@@ -16,6 +16,7 @@ import type {
   StorageWrite,
   StreamCursor,
 } from './storage.ts';
+import type { AccountState } from './accountSync.ts';
 import { isSealed, KEY_PATH, LockError, type LockAttempts, type LockRecord, type RecordCodec, type StoreName } from './lockedStorage.ts';
 
 interface MetaValues {
@@ -25,6 +26,7 @@ interface MetaValues {
   /** The app lock (lockedStorage.ts), always in clear: it is what unlocks the rest. */
   lock: LockRecord;
   lockAttempts: LockAttempts;
+  account: AccountState;
 }
 type MetaKey = keyof MetaValues;
 
@@ -236,6 +238,10 @@ export class IndexedDbStorage implements Storage {
   }
   async setCursor(cursor: StreamCursor) {
     await this._putMeta('cursor', cursor);
+  }
+
+  getAccount() {
+    return this._meta('account');
   }
 
   getContact(sessionId: string) {

@@ -144,7 +144,7 @@ export class Invitations {
       await this._ctx.storage.putInvitation(rec);
       // Still pending (the invitee has not answered), but no longer queued here: pendingOp is gone.
       this._ctx.events.emit('invitationUpdate', { id: rec.id, peer: rec.peer, direction: rec.direction, status: rec.status, invitation: rec });
-    } else await this._transition(rec, op === 'accept' ? 'accepted' : op === 'decline' ? 'declined' : 'cancelled', rec.responseGrant);
+    } else await this._transition(rec, op === 'accept' ? 'accepted' : op === 'decline' ? 'declined' : 'cancelled');
     return true;
   }
 
@@ -213,12 +213,11 @@ export class Invitations {
         report(ctx, err);
         return;
       }
-      const grant = this._contacts.verifyHeldGrant(frame.from, frame.grant);
-      if (!grant) return;
-      rec = { ...base, direction: 'incoming', peer: frame.from, displayName, message, grant };
+      // No grant comes with it: the inviter's grant reaches me only once I accept.
+      rec = { ...base, direction: 'incoming', peer: frame.from, displayName, message };
     } else {
       // Sent by another of my devices: sealed to the invitee, so the note is not readable here.
-      rec = { ...base, direction: 'outgoing', peer: frame.to, grant: frame.grant };
+      rec = { ...base, direction: 'outgoing', peer: frame.to };
     }
     await ctx.storage.putInvitation(rec);
     ctx.events.emit('invitation', rec);
@@ -239,10 +238,19 @@ export class Invitations {
       expiresAt: frame.ts,
       updatedAt: now,
     };
+    if (frame.status === 'accepted' && rec.status === 'accepted' && frame.grant) {
+      // The accepting device heard `ok` first; the update brings the inviter's grant to it.
+      if (rec.direction === 'incoming' ? rec.responseGrant : rec.grant) {
+        await this._contacts.accepted(undefined, rec.peer, frame.grant, rec.direction === 'incoming' ? rec.responseGrant : rec.grant, rec.displayName);
+      }
+      return;
+    }
     if (frame.status === 'pending' || rec.status === frame.status || (rec.status !== 'pending' && rec.status !== 'failed')) return;
     this._settle(rec);
     await this._transition(rec, frame.status, frame.grant);
   }
+
+  /** The grant an accepted update carries is the other party's grant to me (either direction). */
 
   private async _transition(rec: InvitationRecord, status: Exclude<InvitationRecord['status'], 'pending'>, responseGrant?: InvitationRecord['grant'], reason?: string): Promise<void> {
     const ctx = this._ctx;
@@ -250,20 +258,24 @@ export class Invitations {
     rec.updatedAt = ctx.runtime.now();
     if (reason === undefined) delete rec.reason;
     else rec.reason = reason;
-    if (responseGrant) rec.responseGrant = responseGrant;
+    // An update's grant is the other party's grant to me: the accepter's (I invited) or the
+    // inviter's (I accepted). What I granted stays where it is (rec.grant / rec.responseGrant).
+    const theirs = responseGrant;
+    if (theirs && rec.direction === 'outgoing') rec.responseGrant = theirs;
     // The invitation's outcome, the contact it makes and the profile to send: together or not at
     // all, so no accepted invitation is ever left without its contact.
     const b = new Batch(ctx);
     b.putInvitation(rec);
     let introduced = false;
     if (status === 'accepted') {
-      // The inviter holds the invitee's grant (responseGrant) and the invitee the inviter's (grant).
-      if (rec.direction === 'outgoing') await this._contacts.accepted(b, rec.peer, rec.responseGrant, rec.grant?.exp);
-      else await this._contacts.accepted(b, rec.peer, rec.grant, rec.responseGrant?.exp, rec.displayName);
-      b.after(() => this._presence.subscribe([rec.peer]));
+      // A contact needs their grant to me, signed by them. On the invitee's side only the device
+      // that accepted takes it from the update (its own act); my other devices get the contact
+      // from the account document, so a server cannot turn an invitation I never accepted into one.
+      if (rec.direction === 'outgoing') await this._contacts.accepted(b, rec.peer, theirs ?? rec.responseGrant, rec.grant);
+      else if (rec.responseGrant) await this._contacts.accepted(b, rec.peer, theirs, rec.responseGrant, rec.displayName);
       if (rec.introduceAs) {
         // Only now: before the accept is through, the server would refuse it (NO_GRANT).
-        const body = JSON.stringify({ t: 'profile', displayName: rec.introduceAs });
+        const body = JSON.stringify({ t: 'profile', displayName: rec.introduceAs, at: ctx.runtime.now() });
         this._outbox.enqueue(b, { id: randomId(), to: rec.peer, kind: 'profile', body });
         introduced = true;
       }

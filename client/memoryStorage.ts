@@ -1,5 +1,6 @@
 // Storage in memory: Node (tests, bots, benchmarks). Values are structured-cloned in and out, as
 // IndexedDB does, so code that works here does not rely on aliasing that IndexedDB would break.
+import type { AccountState } from './accountSync.ts';
 import type {
   Contact,
   Conversation,
@@ -20,6 +21,7 @@ export class MemoryStorage implements Storage {
   private _identity: StoredIdentity | undefined;
   private _settings: Settings | undefined;
   private _cursor: StreamCursor | undefined;
+  private _account: AccountState | undefined;
   private readonly _contacts = new Map<string, Contact>();
   private readonly _messages = new Map<string, StoredMessage>();
   private readonly _conversations = new Map<string, Conversation>();
@@ -34,7 +36,7 @@ export class MemoryStorage implements Storage {
 
   private _apply(w: StorageWrite): void {
     if ('delete' in w) {
-      (w.store === 'contacts' ? this._contacts : this._outbox).delete(w.delete);
+      ({ contacts: this._contacts, outbox: this._outbox, messages: this._messages, conversations: this._conversations } as const)[w.store].delete(w.delete);
       return;
     }
     switch (w.store) {
@@ -56,10 +58,14 @@ export class MemoryStorage implements Storage {
       case 'meta':
         if (w.key === 'identity') this._identity = w.put;
         else if (w.key === 'settings') this._settings = w.put;
+        else if (w.key === 'account') this._account = w.put;
         else this._cursor = w.put;
     }
   }
 
+  async getAccount() {
+    return clone(this._account);
+  }
   async getIdentity() {
     return clone(this._identity);
   }
@@ -142,6 +148,7 @@ export class MemoryStorage implements Storage {
     this._identity = undefined;
     this._settings = undefined;
     this._cursor = undefined;
+    this._account = undefined;
     this._contacts.clear();
     this._messages.clear();
     this._conversations.clear();

@@ -13,15 +13,22 @@ import {
   type Limits,
   type ServerFrame,
 } from '../protocol/index.ts';
+import { MemoryAttachmentCache } from './attachmentCache.ts';
+import { Attachments, httpBaseOf, type SendAttachmentInput } from './attachments.ts';
 import { atomically, type Batch } from './batch.ts';
+import { exportBackup, type MergeResult } from './backup.ts';
 import { MAX_CONTENT_CHARS } from './body.ts';
 import { Connection, LOCAL_CLOSE, type ConnectionState, type ReadyInfo, type StateChange, type WebSocketConstructor } from './connection.ts';
 import { Contacts } from './contacts.ts';
+import { ConversationOps } from './conversationOps.ts';
+import { Disappearing } from './disappearing.ts';
+import { searchMessages, type SearchOptions, type SearchPage } from './search.ts';
 import { checkContentFits, maxContentBytes } from './contentLimit.ts';
 import { Dispatcher } from './dispatch.ts';
 import { report, type ClientContext } from './context.ts';
 import { Emitter } from './emitter.ts';
 import type { ClientEvents } from './events.ts';
+import { HistoryTransfer, type HistoryProgressEvent } from './historyTransfer.ts';
 import { Invitations } from './invitations.ts';
 import { Messages } from './messages.ts';
 import { Outbox } from './outbox.ts';
@@ -54,10 +61,16 @@ export class MessengerClient extends Emitter<ClientEvents> {
   private readonly _presence: Presence;
   private readonly _typing: Typing;
   private readonly _messages: Messages;
+  private readonly _ops: ConversationOps;
+  private readonly _disappearing: Disappearing;
   private readonly _invitations: Invitations;
   private readonly _stream: Stream;
   private readonly _dispatch: Dispatcher;
+  private readonly _attachments: Attachments;
+  /** Uploads a previous run left unfinished are picked up once, on the first ready. */
+  private _uploadsResumed = false;
   private readonly _push: PushRegistration;
+  private readonly _history: HistoryTransfer;
 
   static async create(opts: MessengerClientOptions): Promise<MessengerClient> {
     const urls = checkUrls(opts.url);
@@ -102,14 +115,34 @@ export class MessengerClient extends Emitter<ClientEvents> {
     });
     const retry = { baseMs: 1000, maxMs: 60_000, ...opts.retry };
     this._outbox = new Outbox(ctx, retry);
-    this._contacts = new Contacts(ctx, this._outbox);
     this._presence = new Presence(ctx);
+    this._contacts = new Contacts(ctx, this._outbox, {
+      watch: (ids) => this._presence.subscribe(ids),
+      unwatch: (ids) => this._presence.unsubscribe(ids),
+      deviceId: () => this._deviceId!,
+      privacy: (p) => this._queue.enqueue(() => this._applyPrivacy(p)),
+    });
     this._typing = new Typing(ctx, { ...DEFAULT_TYPING, timeoutMs: opts.typingTimeoutMs ?? DEFAULT_TYPING.timeoutMs });
-    this._messages = new Messages(ctx, this._outbox, this._contacts, this._typing);
+    this._ops = new ConversationOps(ctx, this._outbox);
+    this._disappearing = new Disappearing(ctx);
+    this._messages = new Messages(ctx, this._outbox, this._contacts, this._typing, this._ops, this._disappearing);
+    // What expired while the app was closed goes before anything is read.
+    this._queue.enqueue(() => this._disappearing.sweep());
     this._invitations = new Invitations(ctx, this._contacts, this._presence, this._outbox, retry);
     this._stream = new Stream(ctx, DEFAULT_STREAM);
+    this._history = new HistoryTransfer(ctx, this._outbox, () => this._deviceId!, (seq) => (this._lastSeq = Math.max(this._lastSeq, seq)), opts.historyMaxMessages);
+    this._messages.history = this._history;
+    const fetchFn = opts.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
+    this._attachments = new Attachments(ctx, {
+      messages: this._messages,
+      outbox: this._outbox,
+      cache: opts.attachmentCache ?? new MemoryAttachmentCache(),
+      httpBase: () => httpBaseOf(this._conn.url),
+      fetch: fetchFn,
+    });
     this._push = new PushRegistration(ctx);
     this._dispatch = new Dispatcher(ctx, {
+      attachments: this._attachments,
       push: this._push,
       outbox: this._outbox,
       contacts: this._contacts,
@@ -120,7 +153,13 @@ export class MessengerClient extends Emitter<ClientEvents> {
     });
     this._conn.on('state', (c) => this._onState(c));
     this._conn.on('ready', (info) => this._queue.enqueue(() => this._onReady(info)));
-    this._conn.on('frame', ({ frame, gen }) => this._queue.enqueue(() => this._onFrame(frame, gen)));
+    this._conn.on('frame', ({ frame, gen }) => {
+      // The account document is merged beside the queue (accountSync.ts is its own serial queue): an
+      // envelope from a sender only the document knows waits in the queue for it.
+      if (frame.type === 'account') void this._contacts.sync.onAccount(frame).catch((err: unknown) => report(this._ctx, err));
+      else if (frame.type === 'account_changed') void this._contacts.sync.onChanged(frame).catch((err: unknown) => report(this._ctx, err));
+      else this._queue.enqueue(() => this._onFrame(frame, gen));
+    });
     this._conn.on('error', (err) => {
       this._lastError = err;
       this.emit('error', err);
@@ -154,9 +193,8 @@ export class MessengerClient extends Emitter<ClientEvents> {
       if (this._identity.sessionId !== identity.sessionId) throw new Error('restoreIdentity: this storage holds another identity');
       return { sessionId: identity.sessionId };
     }
-    // A linked device starts with no contacts; my other devices answer with theirs (contacts body).
-    // Stored with the identity: a device that has one has asked.
-    await this._adopt(identity, (b) => this._outbox.enqueue(b, { id: randomId(), to: identity.sessionId, kind: 'sync_request', body: JSON.stringify({ t: 'sync_request' }) }));
+    // Contacts, blocks and names come with the account document, fetched at every connect.
+    await this._adopt(identity);
     return { sessionId: identity.sessionId };
   }
 
@@ -210,12 +248,14 @@ export class MessengerClient extends Emitter<ClientEvents> {
 
   private _onState(c: StateChange): void {
     if (c.newState === 'connected') return; // told once the ready is processed (with epochChanged)
+    if (c.oldState === 'connected' || c.oldState === 'authenticating') this._contacts.sync.onDisconnected();
     if (c.oldState === 'connected') {
       this._typing.stop();
       this._presence.reset();
       this._outbox.stop();
       this._invitations.stop();
       this._stream.stop();
+      this._attachments.stop();
     }
     this._report({ oldState: this._reported, newState: c.newState, reason: c.reason, code: c.code });
     if (c.newState === 'disconnected') {
@@ -238,6 +278,10 @@ export class MessengerClient extends Emitter<ClientEvents> {
     if (changed) this._epochChanged = true;
     else if (info.ready.resumed) this._epochChanged = false;
     if (!live()) return;
+    if (!this._uploadsResumed) {
+      this._uploadsResumed = true;
+      await this._attachments.resumePending();
+    }
     this._report({ oldState: this._reported, newState: 'connected', epochChanged: changed });
     for (const w of this._waiters.splice(0)) w.resolve();
   }
@@ -282,14 +326,14 @@ export class MessengerClient extends Emitter<ClientEvents> {
   // ---- messages -------------------------------------------------------------------------------
 
   /** Stores the message (status queued) and returns its id at once; it goes out when connected. */
-  async sendMessage(input: { recipientId: string; content: string; messageType?: string }): Promise<string> {
+  async sendMessage(input: { recipientId: string; content: string; messageType?: string; replyTo?: string }): Promise<string> {
     const to = parseSessionId(input.recipientId);
     const content = checkText('content', input.content, MAX_CONTENT_CHARS);
     checkContentFits(content, this._limits);
     const messageType = checkText('messageType', input.messageType ?? 'text', 32);
     this._requireIdentity();
     return this._queue.run(async () => {
-      const m = await this._messages.send(to, content, messageType);
+      const m = await this._messages.send(to, content, messageType, input.replyTo);
       this._typing.set(to, false);
       await this._outbox.flush();
       return m.id;
@@ -301,9 +345,38 @@ export class MessengerClient extends Emitter<ClientEvents> {
     return maxContentBytes(this._limits);
   }
 
-  /** Queues a failed message (or envelope) again. */
+  // ---- attachments (client/attachments.ts) ----------------------------------------------------
+
+  /**
+   * Encrypts the file, stores its message (queued) and returns the message id at once; the file
+   * uploads in the background (attachmentProgress events), then the message goes out.
+   */
+  async sendAttachment(input: SendAttachmentInput): Promise<string> {
+    const to = parseSessionId(input.recipientId);
+    checkText('name', input.name, 256);
+    checkText('mime', input.mime, 128);
+    checkText('caption', input.caption ?? '', MAX_CONTENT_CHARS);
+    this._requireIdentity();
+    return this._queue.run(async () => (await this._attachments.send(to, input)).id);
+  }
+
+  /** Stops an upload still running; its message fails with UPLOAD_CANCELLED. */
+  cancelAttachment(messageId: string): boolean {
+    return this._attachments.cancel(messageId);
+  }
+
+  /** The decrypted file of an attachment message (cached; digest and every chunk checked). */
+  downloadAttachment(ref: NonNullable<StoredMessage['attachment']>, opts?: { onProgress?: (got: number, total: number) => void; signal?: AbortSignal }): Promise<Uint8Array> {
+    return this._attachments.download(ref, opts);
+  }
+
+  /** Queues a failed message (or envelope) again; an attachment whose upload failed uploads again. */
   retry(id: string): Promise<boolean> {
-    return this._queue.run(() => this._outbox.retry(id));
+    return this._queue.run(async () => {
+      const m = await this._ctx.storage.getMessage(id);
+      if (m?.attachment?.id === '') return this._attachments.resume(m);
+      return this._outbox.retry(id);
+    });
   }
 
   /** Call on every keystroke (true) and when the draft is cleared (false); throttled here. */
@@ -321,44 +394,119 @@ export class MessengerClient extends Emitter<ClientEvents> {
     });
   }
 
+  // ---- conversation features (conversationOps.ts, disappearing.ts, search.ts) ---------------
+
+  /** Adds (on = true) or removes my reaction with this emoji on a message; on all my devices and the peer's. */
+  react(messageId: string, emoji: string, on = true): Promise<void> {
+    return this._op(() => this._ops.react(messageId, emoji, on));
+  }
+  /** Edits my own message; the peer sees it "edited". */
+  editMessage(messageId: string, content: string): Promise<void> {
+    const text = checkText('content', content, MAX_CONTENT_CHARS);
+    if (text.trim() === '') return Promise.reject(new RangeError('content: an edit cannot be empty'));
+    checkContentFits(text, this._limits); // an edit goes in one envelope, as the message did
+    return this._op(() => this._ops.edit(messageId, text));
+  }
+  /** Deletes my own message for everyone (within 24 h): a tombstone on every device of both. */
+  deleteForEveryone(messageId: string): Promise<void> {
+    return this._op(() => this._ops.unsend(messageId));
+  }
+  /** Deletes messages from this device and my other devices only. */
+  deleteForMe(messageIds: readonly string[]): Promise<void> {
+    return this._op(() => this._ops.hide(messageIds));
+  }
+  /** Deletes a conversation and its messages on my devices. */
+  deleteChat(peer: string): Promise<void> {
+    const p = parseSessionId(peer);
+    return this._op(() => this._ops.deleteChat(p));
+  }
+  /** No notifications for this conversation, on all my devices. */
+  setMuted(peer: string, muted: boolean): Promise<void> {
+    const p = parseSessionId(peer);
+    return this._op(() => this._ops.setMuted(p, muted));
+  }
+  /** Disappearing messages for the conversation (both sides apply it): 0 off, else 5 min … 4 weeks. */
+  setDisappearingTimer(peer: string, ms: number): Promise<void> {
+    const p = parseSessionId(peer);
+    return this._op(() => this._ops.setTimer(p, ms));
+  }
+  /** Deletes expired disappearing messages now (it also runs by itself when one is due). */
+  sweepExpired(): Promise<string[]> {
+    return this._queue.run(() => this._disappearing.sweep());
+  }
+  /** Case-insensitive search over stored text, newest first, paged. */
+  searchMessages(query: string, opts?: SearchOptions): Promise<SearchPage> {
+    return searchMessages(this._ctx.storage, query, opts);
+  }
+  /** When the contact was last seen going offline, as far as the presence they share tells. */
+  lastSeen(peer: string): number | undefined {
+    return this._presence.lastSeen(peer);
+  }
+
+  private _op(fn: () => Promise<void>): Promise<void> {
+    this._requireIdentity();
+    return this._queue.run(async () => {
+      await fn();
+      await this._outbox.flush();
+    });
+  }
+
   // ---- contacts, privacy, presence ------------------------------------------------------------
 
-  /** Blocks a Session ID: they can no longer reach me, and what they sent before is dropped. */
-  async block(id: string): Promise<void> {
+  /** Blocks on every device of mine; they are not told, and nothing of theirs reaches me. */
+  block(id: string): Promise<void> {
     const peer = parseSessionId(id);
-    return this._queue.run(async () => {
-      await this._contacts.block(peer);
-      this._presence.unsubscribe([peer]);
-    });
+    return this._queue.run(() => this._contacts.block(peer));
+  }
+  /** Lifts a block (a signed unblock); a contact gets a fresh grant and can reach me again. */
+  unblock(id: string): Promise<void> {
+    const peer = parseSessionId(id);
+    return this._queue.run(() => this._contacts.unblock(peer));
   }
 
+  /** My display name: to my other devices (account document) and my contacts (a profile body each). */
+  setDisplayName(name: string): Promise<void> {
+    const n = checkText('displayName', name, 128);
+    return this._queue.run(() => this._contacts.setDisplayName(n));
+  }
+  async getDisplayName(): Promise<string | undefined> { return (await this._contacts.sync.doc()).profile.displayName?.v; }
+  /** Every device of this identity the account document knows (label, last seen, this one marked). */
+  getDevices(): ReturnType<Contacts['devices']> {
+    return this._contacts.devices();
+  }
+  setDeviceLabel(label: string): Promise<void> {
+    const l = checkText('label', label, 64);
+    return this._queue.run(() => this._contacts.setDeviceLabel(l));
+  }
+
+  /** Stored here and in the account document, so my other devices follow. */
   setPrivacy(change: Partial<Settings>): Promise<Settings> {
     return this._queue.run(async () => {
-      const before = this._settings;
-      const pick = (k: keyof Settings): boolean => (typeof change[k] === 'boolean' ? change[k] : before[k]);
-      const next: Settings = { sharePresence: pick('sharePresence'), shareTyping: pick('shareTyping'), sendReadReceipts: pick('sendReadReceipts') };
-      await this._ctx.storage.setSettings(next);
-      this._settings = next;
-      if (next.sharePresence !== before.sharePresence) this._conn.send({ type: 'privacy', hidePresence: !next.sharePresence });
-      return { ...next };
+      const next = await this._applyPrivacy(change);
+      await this._contacts.setPrivacy(next);
+      return next;
     });
   }
 
-  get settings(): Settings {
-    return { ...this._settings };
+  private async _applyPrivacy(change: Partial<Settings>): Promise<Settings> {
+    const before = this._settings;
+    const pick = (k: keyof Settings): boolean => (typeof change[k] === 'boolean' ? change[k] : before[k]);
+    const next: Settings = { sharePresence: pick('sharePresence'), shareTyping: pick('shareTyping'), sendReadReceipts: pick('sendReadReceipts') };
+    await this._ctx.storage.setSettings(next);
+    this._settings = next;
+    if (next.sharePresence !== before.sharePresence) this._conn.send({ type: 'privacy', hidePresence: !next.sharePresence });
+    return { ...next };
   }
+
+  get settings(): Settings { return { ...this._settings }; }
 
   /** Asks for the presence of ids; the server answers only for those whose grant I hold. */
   watchPresence(ids: readonly string[]): void {
     this._presence.subscribe(ids.map((id) => parseSessionId(id)));
   }
 
-  isOnline(peer: string): boolean {
-    return this._presence.isOnline(peer);
-  }
-  isTyping(peer: string): boolean {
-    return this._typing.isTyping(peer);
-  }
+  isOnline(peer: string): boolean { return this._presence.isOnline(peer); }
+  isTyping(peer: string): boolean { return this._typing.isTyping(peer); }
 
   // ---- Web Push (client/push.ts) ----
   /** The server's VAPID public key (applicationServerKey) once connected; undefined when it sends no push. */
@@ -374,33 +522,31 @@ export class MessengerClient extends Emitter<ClientEvents> {
     return this._push.unregister();
   }
 
+  // ---- history: backup file (client/backup.ts), from a sibling (client/historyTransfer.ts) ----
+  /** This device's conversations and messages as an encrypted backup file (key from the phrase). */
+  exportBackup = (): Promise<Uint8Array> => this._queue.run(() => exportBackup(this._ctx));
+  /** Merges a backup made by this identity in one storage write; a BackupError (code) changes nothing. */
+  importBackup = (file: Uint8Array): Promise<MergeResult> => this._queue.run(() => this._history.importBackup(file));
+  /** Asks my other online devices for history (again: from where the last transfer stopped); the request id. */
+  requestHistory = (): Promise<string> => this._queue.run(() => this._history.request());
+  /** As the last historyProgress event of this device's own request said, else of its last answer. */
+  get historyProgress(): HistoryProgressEvent | undefined {
+    return this._history.progress;
+  }
+
   // ---- reads ----------------------------------------------------------------------------------
 
-  getContacts(): Promise<Contact[]> {
-    return this._ctx.storage.listContacts();
-  }
-  getContact(id: string): Promise<Contact | undefined> {
-    return this._ctx.storage.getContact(id);
-  }
-  getConversations(): Promise<Conversation[]> {
-    return this._ctx.storage.listConversations();
-  }
+  getContacts(): Promise<Contact[]> { return this._ctx.storage.listContacts(); }
+  getContact(id: string): Promise<Contact | undefined> { return this._ctx.storage.getContact(id); }
+  getConversations(): Promise<Conversation[]> { return this._ctx.storage.listConversations(); }
   async getConversation(peer: string, opts?: ListMessagesOptions): Promise<ConversationView> {
     const [c, messages] = await Promise.all([this._ctx.storage.getConversation(peer), this._ctx.storage.listMessages(peer, opts)]);
     return { peer, lastSeq: 0, unread: 0, ...c, messages };
   }
-  getMessages(peer: string, opts?: ListMessagesOptions): Promise<StoredMessage[]> {
-    return this._ctx.storage.listMessages(peer, opts);
-  }
-  getMessage(id: string): Promise<StoredMessage | undefined> {
-    return this._ctx.storage.getMessage(id);
-  }
-  getInvitations(): Promise<InvitationRecord[]> {
-    return this._ctx.storage.listInvitations();
-  }
-  getOutbox(): Promise<OutboxItem[]> {
-    return this._ctx.storage.listOutbox();
-  }
+  getMessages(peer: string, opts?: ListMessagesOptions): Promise<StoredMessage[]> { return this._ctx.storage.listMessages(peer, opts); }
+  getMessage(id: string): Promise<StoredMessage | undefined> { return this._ctx.storage.getMessage(id); }
+  getInvitations(): Promise<InvitationRecord[]> { return this._ctx.storage.listInvitations(); }
+  getOutbox(): Promise<OutboxItem[]> { return this._ctx.storage.listOutbox(); }
   /** Resolves when every queued task (incoming frames, app calls) has been processed. */
   idle(): Promise<void> {
     return this._queue.idle();

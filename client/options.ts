@@ -1,4 +1,5 @@
 // Options of MessengerClient.create and the checks on what app code passes in.
+import type { AttachmentCache } from './attachmentCache.ts';
 import type { BackoffOptions } from './backoff.ts';
 import type { NetworkEvents, WebSocketConstructor } from './connection.ts';
 import type { TimerHandle } from './runtime.ts';
@@ -24,6 +25,12 @@ export interface MessengerClientOptions {
   /** The browser's online/offline events; default window when present. null: none. */
   network?: NetworkEvents | null;
   handshakeTimeoutMs?: number;
+  /** Messages a sibling sends per history request at most (historyTransfer.ts). Default 5000. */
+  historyMaxMessages?: number;
+  /** Where attachment bytes are kept; default a MemoryAttachmentCache (the web passes IndexedDbAttachmentCache). */
+  attachmentCache?: AttachmentCache;
+  /** For the blob HTTP API; default globalThis.fetch. */
+  fetch?: typeof fetch;
 }
 
 export interface ConversationView extends Conversation {

@@ -7,6 +7,8 @@ import { Timer } from './runtime.ts';
 
 export class Presence {
   private readonly _online = new Map<string, boolean>();
+  /** When the server said a contact went offline: only ever from presence they share. */
+  private readonly _lastSeen = new Map<string, number>();
   private readonly _subscribed = new Set<string>();
   /** Ids the server refused for now (RATE_LIMITED): asked again after its retryAfterMs. */
   private readonly _retry = new Set<string>();
@@ -32,11 +34,26 @@ export class Presence {
   unsubscribe(ids: readonly string[]): void {
     const subs = ids.filter((id) => this._subscribed.delete(id));
     if (subs.length > 0) this._ctx.send({ type: 'presence_unsub', ids: subs });
-    for (const id of ids) this._online.delete(id);
+    for (const id of ids) {
+      this._online.delete(id);
+      this._lastSeen.delete(id);
+    }
   }
 
   onPresence(frame: ServerFrames['presence']): void {
+    // A lost socket is not the contact leaving: only the server's "went offline" is last seen.
+    if (!frame.online && this._online.get(frame.id) === true) {
+      const at = this._ctx.runtime.now();
+      this._lastSeen.set(frame.id, at);
+      this._online.set(frame.id, false);
+      this._ctx.events.emit('presence', { peer: frame.id, online: false, lastSeen: at });
+      return;
+    }
     this._set(frame.id, frame.online);
+  }
+
+  lastSeen(peer: string): number | undefined {
+    return this._lastSeen.get(peer);
   }
 
   /**

@@ -4,6 +4,7 @@
 // Records are plain structured-cloneable data (Uint8Array allowed, no classes, no functions).
 // Implementations return copies: mutating a returned record never changes what is stored.
 import type { Grant, InvitationStatus, Revocation } from '../protocol/index.ts';
+import type { AccountState } from './accountSync.ts';
 
 /** [meta] 'identity'. The secret: 16 bytes of entropy (the phrase) and this install's device id. */
 export interface StoredIdentity {
@@ -73,6 +74,34 @@ export interface StoredMessage {
   failureReason?: string;
   /** Incoming: I have read it (here or on another of my devices). */
   read: boolean;
+  // ---- conversation features (client/conversationOps.ts) ----
+  /** A reply: the message it answers and a short quote of it. */
+  replyTo?: { readonly id: string; readonly quote: string };
+  /** Emoji → Session IDs that reacted with it (one each). */
+  reactions?: Record<string, string[]>;
+  /** Edited by its author at this time (the sender's clock); the newest edit wins. */
+  editedAt?: number;
+  /** Deleted for everyone by its author: a tombstone, content emptied. */
+  deleted?: true;
+  /** Disappearing: removed from storage by the sweep at this time (sentAt + the timer). */
+  expiresAt?: number;
+  /** messageType "attachment": the file (client/attachments.ts); id is "" until its upload is done. */
+  attachment?: StoredAttachment;
+}
+
+/** An attachment as stored with its message (the body's reference, its id empty while uploading). */
+export interface StoredAttachment {
+  readonly id: string;
+  readonly key: string;
+  readonly digest: string;
+  readonly size: number;
+  readonly mime: string;
+  readonly name: string;
+  readonly thumbnail?: string;
+  readonly width?: number;
+  readonly height?: number;
+  readonly duration?: number;
+  readonly waveform?: number[];
 }
 
 /** [conversations] keyed by peer. */
@@ -83,6 +112,12 @@ export interface Conversation {
   lastSeq: number;
   /** Incoming messages not yet read. */
   unread: number;
+  /** No notifications for it (on all my devices). */
+  muted?: boolean;
+  /** Disappearing-messages timer agreed with the peer (ms); absent or 0: off. */
+  disappearMs?: number;
+  /** Sender's time of the timer setting in force (the newest setting wins). */
+  disappearSetAt?: number;
 }
 
 export type InvitationDirection = 'incoming' | 'outgoing';
@@ -121,7 +156,7 @@ export interface InvitationRecord {
   updatedAt: number;
 }
 
-export type OutboxKind = 'msg' | 'sync' | 'receipt' | 'read_sync' | 'grant' | 'profile' | 'sync_request' | 'contacts';
+export type OutboxKind = 'msg' | 'sync' | 'receipt' | 'read_sync' | 'grant' | 'profile' | 'sync_request' | 'contacts' | 'history' | 'op';
 /**
  * pending: to be sent (again) when connected, at nextAttemptAt if set; sent: the server stored it,
  * kept until `delivered` so it can be re-sent if the server loses its memory; failed: refused with
@@ -164,10 +199,11 @@ export type StorageWrite =
   | { readonly store: 'conversations'; readonly put: Conversation }
   | { readonly store: 'invitations'; readonly put: InvitationRecord }
   | { readonly store: 'outbox'; readonly put: OutboxItem }
-  | { readonly store: 'contacts' | 'outbox'; readonly delete: string }
+  | { readonly store: 'contacts' | 'outbox' | 'messages' | 'conversations'; readonly delete: string }
   | { readonly store: 'meta'; readonly key: 'identity'; readonly put: StoredIdentity }
   | { readonly store: 'meta'; readonly key: 'settings'; readonly put: Settings }
-  | { readonly store: 'meta'; readonly key: 'cursor'; readonly put: StreamCursor };
+  | { readonly store: 'meta'; readonly key: 'cursor'; readonly put: StreamCursor }
+  | { readonly store: 'meta'; readonly key: 'account'; readonly put: AccountState };
 
 export interface Storage {
   /** Applies every write, in order, or none of them (one IndexedDB transaction); rejects if none. */
@@ -179,6 +215,8 @@ export interface Storage {
   setSettings(settings: Settings): Promise<void>;
   getCursor(): Promise<StreamCursor | undefined>;
   setCursor(cursor: StreamCursor): Promise<void>;
+  /** [meta] 'account': this device's copy of the account document (accountSync.ts). */
+  getAccount(): Promise<AccountState | undefined>;
 
   getContact(sessionId: string): Promise<Contact | undefined>;
   putContact(contact: Contact): Promise<void>;

@@ -61,6 +61,7 @@ export const ERRORS = {
   GRANT_INVALID: spec(4431, 'grant signature or parties are invalid', false, false, MISBEHAVIOUR),
   GRANT_EXPIRED: spec(4432, 'grant has expired'),
   GRANT_REVOKED: spec(4433, 'grant was revoked by its granter'),
+  GRANT_NOT_YET_VALID: spec(4438, "grant is issued in the future beyond the server's allowed clock skew"),
 
   // Limits
   MAILBOX_FULL: spec(4434, "recipient's mailbox is full; the message stays in the outbox", false, true),
@@ -78,11 +79,24 @@ export const ERRORS = {
   INVITE_SELF: spec(4443, 'cannot invite yourself'),
   INVITE_DUPLICATE: spec(4444, 'a pending invitation to this Session ID already exists'),
 
+  // Attachments: blob store (frames and the HTTP API, docs/protocol.md "Blob HTTP API")
+  BLOB_TOO_LARGE: spec(4450, 'the blob exceeds ATTACHMENT_MAX_BYTES'),
+  BLOB_QUOTA: spec(4451, 'this Session ID has no blob quota left until some of its blobs expire', false, true),
+  BLOB_NOT_FOUND: spec(4452, 'no such blob (unknown, or expired and removed)'),
+  BLOB_EXPIRED: spec(4453, 'the blob has expired'),
+  BLOB_BAD_TOKEN: spec(4454, 'the blob token is missing, forged, for another blob or operation, or expired'),
+  BLOB_WRONG_LENGTH: spec(4455, 'the part is not the length its index calls for'),
+  BLOB_BAD_PART: spec(4456, 'no such part index for this blob'),
+  BLOB_INCOMPLETE: spec(4457, 'the blob is still being uploaded', false, true),
+  BLOB_RANGE: spec(4458, 'the range is past the end of the blob'),
   // Web Push (docs/protocol.md "Push")
   PUSH_UNAVAILABLE: spec(4470, 'this server does not send Web Push (no VAPID keys configured)'),
   PUSH_ENDPOINT_REFUSED: spec(4471, 'push endpoint refused: an https URL of a push service on a public address is required'),
   PUSH_BAD_KEYS: spec(4472, 'push subscription keys are malformed: p256dh must be a 65-byte P-256 point, auth 16 bytes (base64url)'),
   PUSH_LIMIT: spec(4473, 'this Session ID has too many push subscriptions; remove one from a device first'),
+  // Account document
+  ACCOUNT_TOO_LARGE: spec(4480, 'account document exceeds ACCOUNT_MAX_BYTES'),
+  ACCOUNT_UPLOAD_BROKEN: spec(4481, 'account_put parts arrived out of order or changed mid-upload; start again from part 0'),
 
   // Store
   STORE_UNAVAILABLE: spec(4500, 'the server cannot reach its store; retry later', false, true),

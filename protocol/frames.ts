@@ -8,6 +8,9 @@ export const PROTOCOL_VERSION = 1;
 export const MAX_GRANTS_PER_FRAME = 1000;
 export const MAX_IDS_PER_FRAME = 1000;
 export const MAX_CT_BYTES = 1 << 20;
+/** Schema caps for the account document: parts per upload, and the blob a server may answer with. */
+export const MAX_ACCOUNT_PARTS = 256;
+export const MAX_ACCOUNT_BYTES = 16 << 20;
 
 const epoch = str({ min: 1, max: 64, re: /^[0-9a-zA-Z_-]+$/, what: 'epoch token' });
 const offset = int({ min: 0 });
@@ -65,6 +68,11 @@ export const clientFrames = {
   presence_unsub: obj({ type: literal('presence_unsub'), ids: arr(sessionId(), { max: MAX_IDS_PER_FRAME }) }),
   privacy: obj({ type: literal('privacy'), hidePresence: bool() }),
   ping: obj({ type: literal('ping'), t: opt(int()) }),
+  // Attachments: capability tokens for the blob HTTP API (docs/protocol.md "Blob HTTP API").
+  /** A new blob of size bytes (answered by blob_token op "upload"); with blob, a fresh upload token for my own unfinished one. */
+  blob_upload: obj({ type: literal('blob_upload'), id: hexId(), size: int({ min: 1 }), blob: opt(hexId()) }),
+  /** A download token for a blob whose id arrived in a message. */
+  blob_download: obj({ type: literal('blob_download'), id: hexId(), blob: hexId() }),
   /** This device's Web Push subscription (PushSubscription.toJSON()); replaces the one it had. */
   push_subscribe: obj({
     type: literal('push_subscribe'),
@@ -74,6 +82,19 @@ export const clientFrames = {
   }),
   /** Forget this device's subscription (notifications turned off, device wiped). */
   push_unsubscribe: obj({ type: literal('push_unsubscribe') }),
+  // ---- account document (docs/protocol.md "Account document") ----
+  account_get: obj({ type: literal('account_get'), id: hexId() }),
+  /** One part of an upload; the last part commits it if the stored version is still `version`. */
+  account_put: obj({
+    type: literal('account_put'),
+    id: hexId(),
+    version: int({ min: 0 }),
+    blob: b64({ min: 1, max: MAX_CT_BYTES }),
+    part: opt(int({ min: 0, max: MAX_ACCOUNT_PARTS - 1 })),
+    parts: opt(int({ min: 1, max: MAX_ACCOUNT_PARTS })),
+  }),
+  /** Lifts this identity's block of unblock.to (monotonic: only an unblock later than the block). */
+  unblock: obj({ type: literal('unblock'), unblock: revocationSchema }),
 } as const;
 
 export type ClientFrameType = keyof typeof clientFrames;
@@ -91,6 +112,10 @@ export const limitsSchema = obj({
   mailboxTtlMs: int(),
   invitationTtlMs: int(),
   maxPresenceSubs: int(),
+  /** Largest blob (encrypted attachment) the server takes; absent from servers without attachments. */
+  maxAttachmentBytes: opt(int()),
+  /** Largest account document blob (bytes) this server keeps; absent on servers without one. */
+  accountMaxBytes: opt(int()),
 });
 export type Limits = Infer<typeof limitsSchema>;
 
@@ -133,7 +158,8 @@ export const serverFrames = {
     from: sessionId(),
     to: sessionId(),
     ct,
-    grant: grantSchema,
+    /** Never sent since the grant lifecycle (docs/protocol.md "Invitations"); read for old entries. */
+    grant: opt(grantSchema),
     expiresAt: ts,
     ts,
   }),
@@ -160,6 +186,30 @@ export const serverFrames = {
     ids: opt(arr(sessionId(), { max: MAX_IDS_PER_FRAME })),
   }),
   pong: obj({ type: literal('pong'), t: opt(int()), serverTime: ts }),
+  /** Answer to blob_upload / blob_download (ref = its id): a token for X-Blob-Token. */
+  blob_token: obj({
+    type: literal('blob_token'),
+    ref: hexId(),
+    op: oneOf(['upload', 'download'] as const),
+    blob: hexId(),
+    token: str({ min: 1, max: 256 }),
+    expiresAt: ts,
+    size: int(),
+    partBytes: int({ min: 1 }),
+  }),
+  /**
+   * The stored account document: the answer to account_get (ref = its id), or to the last part of
+   * an account_put (ref = its id; no blob when stored, the current blob with conflict when not).
+   */
+  account: obj({
+    type: literal('account'),
+    ref: str({ max: 64 }),
+    version: int({ min: 0 }),
+    blob: opt(b64({ min: 1, max: MAX_ACCOUNT_BYTES })),
+    conflict: opt(bool()),
+  }),
+  /** Another device of this identity stored a new version of the account document, fetch it with account_get. */
+  account_changed: obj({ type: literal('account_changed'), version: int({ min: 1 }) }),
 } as const;
 
 export type ServerFrameType = keyof typeof serverFrames;

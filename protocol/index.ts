@@ -1,4 +1,5 @@
 // protocol/: pure TypeScript shared by server and clients (no DOM, no node:).
+export * from './attachment.ts';
 export * from './auth.ts';
 export * from './bytes.ts';
 export * from './codes.ts';
@@ -10,3 +11,7 @@ export * from './random.ts';
 export * from './sessionId.ts';
 export * from './sign.ts';
 export { SchemaError } from './schema.ts';
+export * from './account.ts';
+export * from './accountSeal.ts';
+export * from './hlc.ts';
+export * from './unblock.ts';

@@ -1,4 +1,5 @@
 // Every scenario, in the order a full run takes them.
+import { blobs } from './blobs.ts';
 import { capacity } from './capacity.ts';
 import { chat } from './chat.ts';
 import { cluster } from './cluster.ts';
@@ -12,4 +13,4 @@ import { throughput } from './throughput.ts';
 import type { Scenario } from './types.ts';
 import { typing } from './typing.ts';
 
-export const SCENARIOS: readonly Scenario[] = [connect, storm, chat, realChat, throughput, capacity, typing, cluster, drain, sdk, idle, idleContacts, idleMax];
+export const SCENARIOS: readonly Scenario[] = [connect, storm, chat, realChat, throughput, capacity, typing, cluster, drain, sdk, idle, idleContacts, idleMax, blobs];

@@ -23,6 +23,7 @@ describe.each(Object.keys(kinds))('a tab closed mid-action, on %s', (kind) => {
       const tab = new ClosingTab(inner);
       const h = await harness({ storage: tab.storage });
       const bob = peer();
+      await h.befriend(bob);
       tab.budget = budget;
       await h.c.sendMessage({ recipientId: bob.sessionId, content: 'mid-send' }).catch(() => undefined);
 
@@ -56,6 +57,7 @@ describe.each(Object.keys(kinds))('a tab closed mid-action, on %s', (kind) => {
       const inner = await kinds[kind]!();
       const tab = new ClosingTab(inner);
       const h = await harness({ storage: tab.storage });
+      await h.befriend(bob);
       const { s } = await h.connect();
       tab.budget = budget;
       s.push(envelope(bob, h.me, body, { offset: 1 }));

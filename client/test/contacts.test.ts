@@ -1,17 +1,32 @@
 // Grants and blocks: what auth presents, renewal before expiry, renewals received, revocations kept.
 import { describe, expect, it } from 'vitest';
-import { createGrant, createRevocation, GRANT_LIFETIME_MS, type SessionId } from '../../protocol/index.ts';
+import { createGrant, createRevocation, emptyAccount, GRANT_LIFETIME_MS, mergeAccount, patch, type SessionId } from '../../protocol/index.ts';
 import { identityFromEntropy } from '../../protocol/index.ts';
 import { MemoryStorage, type Contact } from '../index.ts';
 import { envelope, harness, opened, peer } from './fakes.ts';
 
 const DAY = 86_400_000;
 
+/** Contacts as a device that made them holds them: in the account document and its projection. */
 async function withContacts(make: (me: SessionId, now: number) => Contact[]) {
   const storage = new MemoryStorage();
   const h0 = await harness({ storage });
   const me = h0.me as SessionId;
-  for (const c of make(me, h0.timers.now)) await storage.putContact(c);
+  let doc = emptyAccount();
+  for (const c of make(me, h0.timers.now)) {
+    await storage.putContact(c);
+    const s = [h0.timers.now, 0, 'seed'] as const;
+    doc = mergeAccount(
+      doc,
+      patch.contact(c.sessionId, {
+        state: { v: 'accepted', s },
+        ...(c.heldGrant && { grant: c.heldGrant }),
+        ...(c.issuedGrantExp !== undefined && { issued: { iat: c.issuedGrantExp - GRANT_LIFETIME_MS, exp: c.issuedGrantExp } }),
+        ...(c.revocation && { block: { v: { blocked: true, revocation: c.revocation }, s } }),
+      }),
+    );
+  }
+  await storage.write([{ store: 'meta', key: 'account', put: { doc, counter: 0, version: 0, dirty: false } }]);
   return h0;
 }
 

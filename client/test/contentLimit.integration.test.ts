@@ -40,5 +40,5 @@ describe('message size limit', () => {
     const before = (await alice.c.getConversation(bob.id)).messages.length;
     await expect(alice.c.sendMessage({ recipientId: bob.id, content: costly(max + 1) })).rejects.toThrow(/do not fit in one message/);
     expect((await alice.c.getConversation(bob.id)).messages).toHaveLength(before);
-  });
+  }, 60_000);
 });

@@ -3,6 +3,7 @@
 // (a lost pong, a tampered box, a storage write that has not finished). Everything end to end
 // runs against the real server in *.integration.test.ts.
 import {
+  createGrant,
   createIdentity,
   fromBase64,
   identityFromEntropy,
@@ -122,7 +123,7 @@ export const LIMITS = {
   maxPresenceSubs: 1000,
 };
 
-export function hello(opts: { epoch?: string; heartbeatMs?: number; now?: number } = {}): ServerFrame {
+export function hello(opts: { epoch?: string; heartbeatMs?: number; now?: number; limits?: Partial<typeof LIMITS> } = {}): ServerFrame {
   return {
     type: 'hello',
     v: 1,
@@ -130,7 +131,7 @@ export function hello(opts: { epoch?: string; heartbeatMs?: number; now?: number
     epoch: opts.epoch ?? 'e1',
     serverTime: opts.now ?? 1_700_000_000_000,
     heartbeatMs: opts.heartbeatMs ?? 30_000,
-    limits: LIMITS,
+    limits: { ...LIMITS, ...opts.limits },
   };
 }
 
@@ -155,11 +156,13 @@ export interface Harness {
   storage: Storage;
   events: { [K in keyof ClientEvents]: ClientEvents[K][] };
   /** Runs the handshake on the latest socket; resolves after ready is processed. */
-  handshake(opts?: { epoch?: string; resumed?: boolean; heartbeatMs?: number }): Promise<{ s: FakeSocket; auth: ClientFrames['auth'] }>;
+  handshake(opts?: { epoch?: string; resumed?: boolean; heartbeatMs?: number; limits?: Partial<typeof LIMITS> }): Promise<{ s: FakeSocket; auth: ClientFrames['auth'] }>;
   /** connect() plus the handshake. */
-  connect(opts?: { epoch?: string; resumed?: boolean }): Promise<{ s: FakeSocket; auth: ClientFrames['auth'] }>;
+  connect(opts?: { epoch?: string; resumed?: boolean; limits?: Partial<typeof LIMITS> }): Promise<{ s: FakeSocket; auth: ClientFrames['auth'] }>;
   /** The server drops the socket (1001); the client reconnects after its backoff; handshake again. */
   reconnect(opts?: { epoch?: string; resumed?: boolean }): Promise<{ s: FakeSocket; auth: ClientFrames['auth'] }>;
+  /** Makes peers accepted contacts (a grant from each, in the account document), as an accepted invitation would. */
+  befriend(...peers: Identity[]): Promise<void>;
 }
 
 export async function harness(o: Partial<MessengerClientOptions> = {}): Promise<Harness> {
@@ -187,10 +190,13 @@ export async function harness(o: Partial<MessengerClientOptions> = {}): Promise<
   const handshake: Harness['handshake'] = async (opts = {}) => {
     const s = FakeSocket.last;
     s.open();
-    s.push(hello({ epoch: opts.epoch, heartbeatMs: opts.heartbeatMs ?? 3_600_000, now: timers.now }));
+    s.push(hello({ epoch: opts.epoch, heartbeatMs: opts.heartbeatMs ?? 3_600_000, now: timers.now, ...(opts.limits ? { limits: opts.limits } : {}) }));
     await settle();
     const auth = s.frames('auth')[0]!;
     s.push(ready(c.sessionId!, c.deviceId!, opts));
+    await settle();
+    // The server has no account document yet: the answer every fresh identity gets.
+    for (const g of s.frames('account_get')) s.push({ type: 'account', ref: g.id, version: 0 });
     await settle();
     return { s, auth };
   };
@@ -206,6 +212,10 @@ export async function harness(o: Partial<MessengerClientOptions> = {}): Promise<
       const r = await handshake(opts);
       await p;
       return r;
+    },
+    async befriend(...peers) {
+      const contacts = (c as unknown as { _contacts: { accepted(b: undefined, peer: string, held: unknown, issued: unknown): Promise<void> } })._contacts;
+      for (const p of peers) await contacts.accepted(undefined, p.sessionId, createGrant(p, c.sessionId as SessionId, timers.now), undefined);
     },
     async reconnect(opts) {
       const n = FakeSocket.instances.length;

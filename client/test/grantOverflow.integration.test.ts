@@ -44,14 +44,21 @@ describe('grant overflow', () => {
     const id = await c.sendMessage({ recipientId: last.sessionId, content: 'you were in the overflow' });
     expect(await rx.next((f) => f.type === 'envelope' && f.id === id)).toMatchObject({ from: me.sessionId });
 
-    // The first and the last block are both applied: neither blocked identity may even invite.
+    // The first and the last block are both applied: neither blocked identity may even invite
+    // (answered as usual, delivered nowhere).
+    const ids: string[] = [];
     for (const p of [blocked[0]!, blocked.at(-1)!]) {
       const x = await connectAs(srv.url, p);
       const inv = invitationTo(p, me);
       x.send(inv);
-      expect(await x.next('error')).toMatchObject({ code: 'GRANT_REVOKED', ref: inv.id });
+      expect(await x.next('ok')).toMatchObject({ ref: inv.id });
+      ids.push(inv.id);
       await x.close();
     }
+    const mine = await connectAs(srv.url, me);
+    await mine.barrier();
+    expect(mine.queued((f) => f.type === 'invitation' && ids.includes(f.id))).toEqual([]);
+    await mine.close();
     await rx.close();
   }, 60_000);
 });

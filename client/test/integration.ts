@@ -16,8 +16,8 @@ afterEach(async () => {
   servers.clear();
 });
 
-export async function server(config: Partial<Config> = {}): Promise<RunningServer> {
-  const s = await startServer({ config: { port: 0, host: '127.0.0.1', logLevel: 'error', ...config } });
+export async function server(config: Partial<Config> = {}, clock?: () => number): Promise<RunningServer> {
+  const s = await startServer({ config: { port: 0, host: '127.0.0.1', logLevel: 'error', ...config }, ...(clock && { clock }) });
   servers.add(s);
   return s;
 }

@@ -132,9 +132,10 @@ describe('messaging', () => {
     // Across a reconnect: Bob's client presents the revocation in auth, before its ready.
     await bob.c.disconnect();
     await bob.c.connect();
-    const failed = next(alice.c, 'status', (s) => s.status === 'failed');
+    // Alice is not told: her message goes to "sent" like one to someone offline, and no further.
+    const sent = next(alice.c, 'status', (s) => s.status === 'sent' || s.status === 'failed');
     const id = await alice.c.sendMessage({ recipientId: bob.id, content: 'let me in' });
-    expect(await failed).toMatchObject({ id, reason: 'GRANT_REVOKED' });
+    expect(await sent).toMatchObject({ id, status: 'sent' });
     expect(await bob.c.getContact(alice.id)).toMatchObject({ state: 'blocked', revocation: { from: bob.id, to: alice.id } });
     expect(bobGot).toEqual([]);
   });

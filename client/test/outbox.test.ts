@@ -23,6 +23,7 @@ describe('outbox', () => {
   it('stores a message as queued while offline and sends it, with a copy for my other devices, on connect', async () => {
     const h = await harness();
     const bob = peer();
+    await h.befriend(bob);
     const id = await h.c.sendMessage({ recipientId: bob.sessionId, content: 'offline hello' });
     expect(await h.c.getMessage(id)).toMatchObject({ status: 'queued', direction: 'out' });
     expect(h.events.status).toEqual([{ id, peer: bob.sessionId, status: 'queued', message: await h.c.getMessage(id) }]);
@@ -37,6 +38,7 @@ describe('outbox', () => {
     const h = await harness();
     const { s } = await h.connect();
     const bob = peer();
+    await h.befriend(bob);
     const id = await h.c.sendMessage({ recipientId: bob.sessionId, content: 'x' });
     s.push({ type: 'sent', id, to: bob.sessionId, offset: 1 });
     s.push({ type: 'delivered', offset: 1, id, to: bob.sessionId, ts: 1 });
@@ -57,6 +59,7 @@ describe('outbox', () => {
     const h = await harness();
     const { s } = await h.connect();
     const bob = peer();
+    await h.befriend(bob);
     const id = await h.c.sendMessage({ recipientId: bob.sessionId, content: 'x' });
     s.push({ type: 'error', code: 'MAILBOX_FULL', message: 'full', ref: id });
     await h.timers.advance(0);
@@ -78,6 +81,7 @@ describe('outbox', () => {
     const h = await harness();
     const { s } = await h.connect();
     const bob = peer();
+    await h.befriend(bob);
     const id = await h.c.sendMessage({ recipientId: bob.sessionId, content: 'x' });
     s.push({ type: 'error', code: 'RATE_LIMITED', message: 'slow down', ref: id, retryAfterMs: 5000 });
     await h.timers.advance(4999);
@@ -92,6 +96,7 @@ describe('outbox', () => {
     const h = await harness();
     const { s } = await h.connect();
     const bob = peer();
+    await h.befriend(bob);
     const ids: string[] = [];
     for (const content of ['a', 'b', 'c']) ids.push(await h.c.sendMessage({ recipientId: bob.sessionId, content }));
     for (const id of ids) s.push({ type: 'error', code: 'MAILBOX_FULL', message: 'full', ref: id });
@@ -114,6 +119,7 @@ describe('outbox', () => {
     const h = await harness();
     const { s } = await h.connect();
     const bob = peer();
+    await h.befriend(bob);
     const id = await h.c.sendMessage({ recipientId: bob.sessionId, content: 'x' });
     s.push({ type: 'error', code: 'NO_GRANT', message: 'no grant', ref: id });
     await h.timers.advance(600_000);
@@ -126,17 +132,23 @@ describe('outbox', () => {
 
   it('a message too large for the server is failed here instead of being sent', async () => {
     const h = await harness();
-    const { s } = await h.connect();
     const bob = peer();
-    const id = await h.c.sendMessage({ recipientId: bob.sessionId, content: 'x'.repeat(60_000) });
+    await h.befriend(bob);
+    // Written offline under the default limit; the server turns out to allow less.
+    const id = await h.c.sendMessage({ recipientId: bob.sessionId, content: 'x'.repeat(40_000) });
+    const { s } = await h.connect({ limits: { maxCtBytes: 16_384 } });
     expect(s.frames('send').filter((f) => f.id === id)).toEqual([]);
     expect(await h.c.getMessage(id)).toMatchObject({ status: 'failed', failureReason: 'FRAME_TOO_LARGE' });
+    // Written once the server's limit is known: refused at once (contentLimit.ts), nothing stored.
+    await expect(h.c.sendMessage({ recipientId: bob.sessionId, content: 'x'.repeat(60_000) })).rejects.toThrow(/do not fit in one message/);
+    expect((await h.c.getConversation(bob.sessionId)).messages.map((m) => m.id)).toEqual([id]);
   });
 
   it('epoch change: every envelope not yet delivered goes again with the same id; delivered ones do not', async () => {
     const h = await harness();
     const { s } = await h.connect({ epoch: 'e1' });
     const bob = peer();
+    await h.befriend(bob);
     const m1 = await h.c.sendMessage({ recipientId: bob.sessionId, content: 'delivered before the restart' });
     const m2 = await h.c.sendMessage({ recipientId: bob.sessionId, content: 'only stored by the old server' });
     s.push({ type: 'sent', id: m1, to: bob.sessionId, offset: 1 });
@@ -156,6 +168,7 @@ describe('outbox', () => {
     const h = await harness();
     const { s } = await h.connect();
     const bob = peer();
+    await h.befriend(bob);
     const confirmed = await h.c.sendMessage({ recipientId: bob.sessionId, content: 'a' });
     const unconfirmed = await h.c.sendMessage({ recipientId: bob.sessionId, content: 'b' });
     s.push({ type: 'sent', id: confirmed, to: bob.sessionId, offset: 1 });

@@ -11,6 +11,7 @@ describe('receiving', () => {
     const h = await harness();
     const { s } = await h.connect();
     const bob = peer();
+    await h.befriend(bob);
     s.push(envelope(bob, h.me, msg(hexId(1), 'hi'), { offset: 1 }));
     s.push(envelope(bob, h.me, msg(hexId(1), 'hi'), { offset: 2 })); // the same message re-sent
     s.push(envelope(bob, h.me, msg(hexId(2), 'there'), { offset: 3 }));
@@ -27,6 +28,7 @@ describe('receiving', () => {
     const h = await harness();
     const { s } = await h.connect();
     const bob = peer();
+    await h.befriend(bob);
     const mallory = peer();
     const tampered = envelope(bob, h.me, msg(hexId(1), 'x'), { offset: 1 }) as { ct: string };
     const ct = fromBase64(tampered.ct);
@@ -55,7 +57,9 @@ describe('receiving', () => {
     const storage = new SlowStorage();
     const h = await harness({ storage });
     const { s } = await h.connect();
-    s.push(envelope(peer(), h.me, msg(hexId(1), 'slow'), { offset: 1 }));
+    const carol = peer();
+    await h.befriend(carol);
+    s.push(envelope(carol, h.me, msg(hexId(1), 'slow'), { offset: 1 }));
     await h.timers.advance(500);
     expect(s.frames('ack')).toEqual([]);
     expect(await storage.getCursor()).toEqual({ epoch: 'e1', offset: 0 });
@@ -81,6 +85,7 @@ describe('receiving', () => {
     const h = await harness();
     const { s } = await h.connect();
     const bob = peer();
+    await h.befriend(bob);
     await h.c.block(bob.sessionId);
     expect(s.frames('revoke')[0]?.revocation).toMatchObject({ from: h.me, to: bob.sessionId });
     s.push(envelope(bob, h.me, msg(hexId(1), 'let me in'), { offset: 1 }));
@@ -93,6 +98,7 @@ describe('receiving', () => {
     const h = await harness();
     const { s } = await h.connect();
     const bob = peer();
+    await h.befriend(bob);
     await h.c.sendMessage({ recipientId: bob.sessionId, content: 'x' });
     const [toBob, toMe] = s.frames('send');
     expect(toMe!.to).toBe(h.me);
@@ -116,6 +122,7 @@ describe('receiving', () => {
     const { identityFromEntropy } = await import('../../protocol/index.ts');
     const meAgain = identityFromEntropy(myOtherDevice.entropy);
     const bob = peer();
+    await h.befriend(bob);
     s.push(envelope(meAgain, h.me, { t: 'sync', to: bob.sessionId, msg: { id: hexId(9), ts: 5, content: 'from my phone', messageType: 'text' } }, { offset: 1 }));
     // A stranger cannot plant a "copy" in my conversations.
     s.push(envelope(bob, h.me, { t: 'sync', to: bob.sessionId, msg: { id: hexId(10), ts: 5, content: 'forged', messageType: 'text' } }, { offset: 2 }));

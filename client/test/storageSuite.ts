@@ -105,6 +105,19 @@ export function storageSuite(name: string, opts: StorageSuiteOptions): void {
       expect((await s.listMessages(A)).length).toBe(1);
     });
 
+    it('write() deletes messages and conversations (delete for me, expiry, delete chat), out of the peer index too', async () => {
+      for (const seq of [1, 2, 3]) await s.putMessage(message(`a${seq}`, A, seq, { reactions: { '👍': [B] }, replyTo: { id: 'x', quote: 'q' } }));
+      await s.putConversation({ peer: A, lastSeq: 3, unread: 0, muted: true, disappearMs: 300_000 });
+      expect((await s.getMessage('a1'))?.reactions).toEqual({ '👍': [B] });
+      await s.write([{ store: 'messages', delete: 'a2' }]);
+      expect(await s.getMessage('a2')).toBeUndefined();
+      expect((await s.listMessages(A)).map((m) => m.id)).toEqual(['a1', 'a3']);
+      expect(await s.getConversation(A)).toMatchObject({ muted: true, disappearMs: 300_000 });
+      await s.write([{ store: 'messages', delete: 'a1' }, { store: 'messages', delete: 'a3' }, { store: 'conversations', delete: A }]);
+      expect(await s.listMessages(A)).toEqual([]);
+      expect(await s.listConversations()).toEqual([]);
+    });
+
     it('lists conversations by most recent activity first', async () => {
       const conv = (peer: string, lastSeq: number): Conversation => ({ peer, lastSeq, unread: 0 });
       await s.putConversation(conv(A, 3));

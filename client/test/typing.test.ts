@@ -7,6 +7,7 @@ describe('typing, receiving', () => {
     const h = await harness({ typingTimeoutMs: 6000 });
     const { s } = await h.connect();
     const bob = peer();
+    await h.befriend(bob);
     s.push(envelope(bob, h.me, { t: 'typing', on: true }, { ephemeral: true }));
     await h.timers.advance(0);
     expect(h.events.typing).toEqual([{ peer: bob.sessionId, isTyping: true }]);
@@ -24,6 +25,7 @@ describe('typing, receiving', () => {
     const h = await harness({ typingTimeoutMs: 6000 });
     const { s } = await h.connect();
     const bob = peer();
+    await h.befriend(bob);
     s.push(envelope(bob, h.me, { t: 'typing', on: true }, { ephemeral: true }));
     await h.timers.advance(4000);
     s.push(envelope(bob, h.me, { t: 'typing', on: true }, { ephemeral: true }));
@@ -38,6 +40,7 @@ describe('typing, receiving', () => {
     const h = await harness();
     const { s } = await h.connect();
     const bob = peer();
+    await h.befriend(bob);
     s.push(envelope(bob, h.me, { t: 'typing', on: true }, { ephemeral: true }));
     s.push(envelope(bob, h.me, { t: 'msg', id: hexId(1), ts: 1, content: 'done', messageType: 'text' }, { offset: 1 }));
     await h.timers.advance(0);
@@ -50,6 +53,7 @@ describe('typing, sending', () => {
     const h = await harness();
     const { s } = await h.connect();
     const bob = peer();
+    await h.befriend(bob);
     const typing = () => s.frames('send').filter((f) => f.ephemeral).map((f) => opened(bob, f).on);
     h.c.sendTypingIndicator(bob.sessionId, true);
     await h.timers.advance(1000);
@@ -71,6 +75,7 @@ describe('typing, sending', () => {
     const h = await harness();
     const { s } = await h.connect();
     const bob = peer();
+    await h.befriend(bob);
     h.c.sendTypingIndicator(bob.sessionId, false);
     expect(s.frames('send')).toEqual([]);
     h.c.sendTypingIndicator(bob.sessionId, true);
@@ -83,6 +88,7 @@ describe('typing, sending', () => {
   it('sends nothing when typing indicators are turned off, or when offline', async () => {
     const h = await harness();
     const bob = peer();
+    await h.befriend(bob);
     h.c.sendTypingIndicator(bob.sessionId, true); // offline: dropped, never queued
     const { s } = await h.connect();
     await h.c.setPrivacy({ shareTyping: false });

@@ -4,6 +4,8 @@ import type uWS from 'uWebSockets.js';
 import type { Cluster } from './cluster.ts';
 import { defaultConfig, requireIdSecret, type Config } from './config.ts';
 import { backpressure, helloLimits, mailboxLimits, type LiveSocket, type ServerContext } from './context.ts';
+import { startBlobs, type BlobsHandle } from './blobs/start.ts';
+import type { BlobStore } from './blobs/types.ts';
 import { guardStore } from './guardStore.ts';
 import { registerHttp } from './http.ts';
 import { Hub, LocalBus } from './hub.ts';
@@ -29,6 +31,8 @@ export interface StartOptions {
   store?: Store;
   clock?: () => number;
   log?: Logger;
+  /** Default: from config (BLOB_S3_BUCKET or BLOB_DIR). Pass one to use explicit credentials (tests). */
+  blobStore?: BlobStore;
   /** Default: native uWS where it has a build for this Node, else the Node fallback (tests pick). */
   transport?: Transport;
 }
@@ -130,7 +134,9 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const push = startPush({ config, store, rawStore, cluster, log, metrics, clock });
   const baseBus = cluster?.bus ?? new LocalBus(hub);
   const bus = push ? pushingBus(baseBus, push) : baseBus;
+  const blobs: BlobsHandle = await startBlobs(config, clock, log, opts.blobStore);
   const ctx: ServerContext = {
+    blobs: blobs.blobs,
     config,
     store,
     clock,
@@ -152,6 +158,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   configureVerifyPool(config.verifyThreads);
   const app = transport.app(tls);
   app.ws('/ws', wsBehavior(ctx, routeFrame));
+  blobs.register(app, ctx);
   const stopHttp = registerHttp(app, ctx);
   const listenSocket = await listen(app, config.host, config.port);
   const port = transport.localPort(listenSocket);
@@ -162,6 +169,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const stop = (): void => {
     stopped = true;
     stopMaintenance();
+    blobs.stop();
     stopHttp();
     transport.closeListenSocket(listenSocket);
   };
@@ -190,6 +198,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       if (cluster) await cluster.close(config.presenceDebounceMs);
       else await bus.close();
       await rawStore.close();
+      await blobs.close();
       // Give the close frames a turn of the loop to leave before the remaining sockets are cut.
       await new Promise((r) => setTimeout(r, 20));
       closeApp();

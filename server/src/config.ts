@@ -62,6 +62,21 @@ export interface Config {
   /** Worker threads verifying Ed25519 signatures (auth, grants); 0 = on the main thread. */
   verifyThreads: number;
   staticDir: string;
+  // ---- attachments (server/src/blobs/) ----
+  /** Largest blob (an encrypted attachment) in bytes. */
+  attachmentMaxBytes: number;
+  /** Bytes of live blobs one Session ID may hold. */
+  blobQuotaBytes: number;
+  /** How long a blob lives; undefined = mailboxTtlMs. */
+  blobTtlMs: number | undefined;
+  blobDir: string;
+  /** HMAC key (hex) for blob tokens and owner tags; undefined = random per start. */
+  blobSecret: string | undefined;
+  /** S3-compatible bucket; undefined = the directory store. */
+  blobS3Bucket: string | undefined;
+  blobS3Endpoint: string | undefined;
+  blobS3Region: string;
+  blobS3Prefix: string;
   /** PEM certificate chain and private key: both set = https/wss (tls.ts checks them at start). */
   tlsCert: string | undefined;
   tlsKey: string | undefined;
@@ -82,6 +97,12 @@ export interface Config {
   pushTimeoutMs: number;
   /** Tests only: accept http:// and loopback/private push endpoints (a local test push service). */
   pushAllowPrivate: boolean;
+  // ---- account document (handlers/account.ts) ----
+  accountMaxBytes: number;
+  accountTtlMs: number;
+  accountRatePerMin: number;
+  /** How far in the future a grant's iat may lie (the granter's clock running ahead). */
+  grantMaxSkewMs: number;
 }
 
 export class ConfigError extends Error {
@@ -216,6 +237,24 @@ const pubSub: Parser<RedisPubSub> = (raw, name) => {
   return t;
 };
 
+/** Empty = undefined, else the inner parser. */
+function optional<T>(inner: Parser<T>): Parser<T | undefined> {
+  return (raw, name) => (raw.trim() === '' ? undefined : inner(raw, name));
+}
+
+const hexKey: Parser<string> = (raw, name) => {
+  const t = raw.trim().toLowerCase();
+  // Never echo the value: it is a secret.
+  if (!/^[0-9a-f]{64}$/.test(t)) throw new ConfigError(name, `${name} is invalid: expected 64 hex characters (32 random bytes)`);
+  return t;
+};
+
+const keyPrefixS3: Parser<string> = (raw, name) => {
+  const t = raw.trim();
+  if (!/^[A-Za-z0-9._/-]{0,64}$/.test(t)) throw ConfigError.invalid(name, raw, 'up to 64 characters from A-Z a-z 0-9 . _ / -');
+  return t;
+};
+
 const base64url: Parser<string | undefined> = (raw, name) => {
   const t = raw.trim();
   if (t === '') return undefined;
@@ -297,9 +336,24 @@ export const CONFIG_VARS: readonly ConfigVar[] = [
   v('REDIS_ID_SECRET', 'redisIdSecret', '', 'required with REDIS_URL: secret (≥ 16 characters, e.g. `openssl rand -hex 32`) keying the hash that replaces Session IDs in Redis key and channel names; every instance on one prefix needs the same one, and changing it orphans what Redis holds', idSecret),
   v('REDIS_PUBSUB', 'redisPubSub', 'auto', 'auto|sharded|classic: sharded pub/sub (SSUBSCRIBE, Redis ≥ 7) or classic (SUBSCRIBE); auto picks by server version', pubSub),
   v('INSTANCE_TTL', 'instanceTtlMs', '15s', 'with Redis: an instance that stopped its heartbeat (crashed) this long ago is taken for dead and its identities are told offline; heartbeat every third of it', duration(1000, 600_000)),
+  // Account document and grant lifecycle (docs/protocol.md "Account document")
+  v('ACCOUNT_MAX_BYTES', 'accountMaxBytes', '262144', 'largest encrypted account document kept per Session ID (ACCOUNT_TOO_LARGE)', integer(4096, 16 * 1024 * 1024)),
+  v('ACCOUNT_TTL', 'accountTtlMs', '400d', 'how long an account document is kept after its identity last authenticated', duration(DAY, 3650 * DAY)),
+  v('ACCOUNT_RATE', 'accountRatePerMin', '60', 'account_get and account_put uploads per Session ID per minute, all devices together (RATE_LIMITED; 0 = off)', integer(0)),
+  v('GRANT_MAX_SKEW', 'grantMaxSkewMs', '10m', 'how far in the future a grant may be issued (a granter clock running ahead); later ones are refused (GRANT_NOT_YET_VALID)', duration(0, DAY)),
   v('LOG_LEVEL', 'logLevel', 'info', 'debug|info|warn|error', logLevel),
   v('VERIFY_THREADS', 'verifyThreads', '1', 'worker threads that verify auth and grant signatures in batches off the event loop (docs/performance.md); 0 = on the main thread', integer(0, 64)),
   v('STATIC_DIR', 'staticDir', 'dist/web', 'directory of the built PWA served on every other path', text),
+  // ---- attachments (docs/operations.md "Attachments") ----
+  v('ATTACHMENT_MAX_BYTES', 'attachmentMaxBytes', '26214400', 'largest encrypted attachment in bytes (BLOB_TOO_LARGE)', integer(1024, 4 * 1024 ** 3)),
+  v('BLOB_QUOTA_BYTES', 'blobQuotaBytes', '268435456', 'bytes of unexpired attachments one Session ID may have stored (BLOB_QUOTA)', integer(1024)),
+  v('BLOB_TTL', 'blobTtlMs', '', 'how long an attachment is kept; empty = MAILBOX_TTL', optional(duration(1000, 365 * DAY))),
+  v('BLOB_DIR', 'blobDir', 'data/blobs', 'directory of the attachment store (one instance); created on the first upload', text),
+  v('BLOB_SECRET', 'blobSecret', '', '64 hex characters keying blob tokens and owner tags; the same on every instance. Empty = random at each start (tokens and quotas reset on restart)', optional(hexKey)),
+  v('BLOB_S3_BUCKET', 'blobS3Bucket', '', 'S3-compatible bucket for attachments (several instances); empty = BLOB_DIR. Credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY', optional(text)),
+  v('BLOB_S3_ENDPOINT', 'blobS3Endpoint', '', 'S3 endpoint URL for MinIO, R2 and the like (path-style addressing); empty = AWS', optional(text)),
+  v('BLOB_S3_REGION', 'blobS3Region', 'us-east-1', 'S3 region', text),
+  v('BLOB_S3_PREFIX', 'blobS3Prefix', 'blobs/', 'key prefix of every object in the bucket', keyPrefixS3),
   v('TLS_CERT', 'tlsCert', '', 'PEM certificate (chain) file; with TLS_KEY the server speaks https and wss itself (README "Try it on your phone"). Unset: plain http, for use behind a TLS proxy', optionalPath),
   v('TLS_KEY', 'tlsKey', '', 'PEM private key file of TLS_CERT', optionalPath),
   // ---- Web Push (docs/operations.md "Web Push") ----

@@ -5,6 +5,7 @@
 // handlers answer after an await, outside uWS's own message-callback cork, and an uncorked write
 // is one sendto each (docs/performance.md "Message path", lever 5).
 import type uWS from 'uWebSockets.js';
+import { presenceText } from './wire.ts';
 import {
   encodeFrame,
   PROTOCOL_VERSION,
@@ -369,7 +370,10 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
   }
 
   revokeFrom(from: string, iat: number): void {
-    if (this.grants.revoke(from, iat) && this.subscribed(from)) this.ctx.hub.unwatch(this, from);
+    if (!this.grants.revoke(from, iat) || !this.subscribed(from)) return;
+    this.ctx.hub.unwatch(this, from);
+    // Blocked: they see the blocker go offline, as anyone might, and never come back.
+    this.send('presence', presenceText(from, false, this.ctx.clock()));
   }
 
   mayObserve(target: string, now: number): boolean {

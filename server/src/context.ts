@@ -3,6 +3,7 @@
 import { MAX_CT_BYTES, type Limits, type VerifyFn } from '../../protocol/index.ts';
 import type { Cluster } from './cluster.ts';
 import type { Config } from './config.ts';
+import type { Blobs } from './blobs/service.ts';
 import type { Bus, Hub } from './hub.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
@@ -50,6 +51,8 @@ export interface ServerContext {
   readonly startedAt: number;
   /** Every open socket, authenticated or not (the Hub only knows authenticated ones). */
   readonly sockets: Set<LiveSocket>;
+  /** The attachment store (server/src/blobs/). */
+  readonly blobs?: Blobs;
 }
 
 /** What the server needs from any open socket at shutdown and for counts. */
@@ -76,6 +79,8 @@ export function helloLimits(config: Config): Limits {
     mailboxTtlMs: config.mailboxTtlMs,
     invitationTtlMs: config.invitationTtlMs,
     maxPresenceSubs: config.maxPresenceSubs,
+    maxAttachmentBytes: config.attachmentMaxBytes,
+    accountMaxBytes: config.accountMaxBytes,
   };
 }
 

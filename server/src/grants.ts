@@ -4,7 +4,7 @@
 // another socket, or another instance, at any moment.
 import { hash } from 'node:crypto';
 import { checkGrant, isRevokedBy, type ErrorCode, type Grant, type VerifyFn } from '../../protocol/index.ts';
-import type { Store } from './store/types.ts';
+import type { BlockState, Store } from './store/types.ts';
 import { deferVerify } from './verify.ts';
 import { grantJson } from './wire.ts';
 
@@ -87,6 +87,26 @@ export class GrantSet {
   }
 }
 
+/** Marks every held grant from a blocker as revoked, whatever its iat (see voids). */
+export const WHOLE_BLOCK = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Whether a block voids grant g. Blocks are monotonic: while the latest statement is a block, every
+ * grant is void, a newer one too (a sibling device that missed the block, or a clock running ahead,
+ * cannot lift it). After a signed unblock later than the block, grants issued after the block count.
+ */
+export function voids(g: Pick<Grant, 'iat'>, st: BlockState): boolean {
+  if (st.revokedAt === undefined) return false;
+  if (st.unblockedAt === undefined || st.unblockedAt <= st.revokedAt) return true;
+  return isRevokedBy(g, st.revokedAt);
+}
+
+/** The iat to revoke held grants up to, for a block state: everything while blocked. */
+export function revokeUpTo(st: BlockState): number | undefined {
+  if (st.revokedAt === undefined) return undefined;
+  return st.unblockedAt === undefined || st.unblockedAt <= st.revokedAt ? WHOLE_BLOCK : st.revokedAt;
+}
+
 /**
  * Whether `holder` may address `to` (send, typing, presence): always its own Session ID, otherwise
  * along a held grant from `to` that has not expired and was not revoked.
@@ -95,9 +115,9 @@ export async function authorize(grants: GrantSet, holder: string, to: string, no
   if (to === holder) return null;
   const local = grants.localCheck(to, now);
   if ('code' in local) return local.code;
-  const revokedAt = await store.revokedAt(to, holder);
-  if (isRevokedBy(local.grant, revokedAt)) {
-    grants.revoke(to, revokedAt!);
+  const st = await store.blockState(to, holder);
+  if (voids(local.grant, st)) {
+    grants.revoke(to, revokeUpTo(st)!);
     return 'GRANT_REVOKED';
   }
   return null;
@@ -108,13 +128,16 @@ export async function authorize(grants: GrantSet, holder: string, to: string, no
  * authentic but expired or revoked is reported with that code (the caller may still remember it, so
  * a later send says why it fails).
  */
-export async function verifyGrant(g: Grant, holder: string, now: number, verify: VerifyFn, store: Store): Promise<ErrorCode | null> {
+export async function verifyGrant(g: Grant, holder: string, now: number, verify: VerifyFn, store: Store, maxSkewMs: number): Promise<ErrorCode | null> {
   const pre = started.get(g);
   if (pre) started.delete(g);
   const code = await (pre?.holder === holder ? pre.code : checkAuthentic(g, holder, verify));
   if (code !== null) return code;
   if (g.exp <= now) return 'GRANT_EXPIRED';
-  return isRevokedBy(g, await store.revokedAt(g.from, holder)) ? 'GRANT_REVOKED' : null;
+  // A grant from the future would outlive its renewal schedule (and, before blocks were monotonic,
+  // outranked a revocation): a granter's clock may run ahead a little, not weeks.
+  if (g.iat > now + maxSkewMs) return 'GRANT_NOT_YET_VALID';
+  return voids(g, await store.blockState(g.from, holder)) ? 'GRANT_REVOKED' : null;
 }
 
 /** Lets other sockets and timers run during a long list of signature checks. */

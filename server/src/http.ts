@@ -13,14 +13,15 @@ export const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
   ['X-Frame-Options', 'DENY'],
   [
     'Content-Security-Policy',
-    "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+    "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
   ],
   // A window this app opens, or that opens it, gets no handle on it (no cross-window scripting).
   ['Cross-Origin-Opener-Policy', 'same-origin'],
   // Nothing here (the app, /metrics, /stats) may be embedded by another site.
   ['Cross-Origin-Resource-Policy', 'same-origin'],
-  // The camera is for scanning a Session ID's QR code on this origin; nothing else is needed.
-  ['Permissions-Policy', 'camera=(self), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()'],
+  // The camera scans a Session ID's QR code and takes photos, the microphone records voice notes,
+  // both on this origin only; nothing else is needed.
+  ['Permissions-Policy', 'camera=(self), microphone=(self), geolocation=(), payment=(), usb=(), interest-cohort=()'],
 ];
 
 /**

@@ -12,7 +12,7 @@ import { TokenBuckets } from './store/_bucket.ts';
  * `grants` is metered in grants, not frames: verifying a signature is the expensive part
  * (docs/security.md "Limits"), so a frame costs as many tokens as it carries grants.
  */
-export type LimitedAction = 'send' | 'invite' | 'presence' | 'auth' | 'revoke' | 'grants' | 'privacy';
+export type LimitedAction = 'send' | 'invite' | 'presence' | 'auth' | 'revoke' | 'grants' | 'privacy' | 'account';
 
 interface BucketSpec {
   readonly perIdentity: number;
@@ -31,6 +31,8 @@ function spec(config: Config, action: LimitedAction): BucketSpec {
       return { perIdentity: config.inviteRatePerHour, perAddress: config.inviteRateIpPerHour, periodMs: HOUR };
     case 'presence':
       return { perIdentity: config.presenceRatePerMin, perAddress: config.presenceRateIpPerMin, periodMs: MINUTE };
+    case 'account':
+      return { perIdentity: config.accountRatePerMin, perAddress: 0, periodMs: MINUTE };
     case 'auth':
       // Before authentication there is no identity to count against.
       return { perIdentity: 0, perAddress: config.authRateIpPerMin, periodMs: MINUTE };

@@ -36,6 +36,11 @@ const DEFS = {
   bus_reconnects_total: ['counter', 'times the Redis bus subscriber came back and resynchronised its sockets'],
   presence_reaped_total: ['counter', 'identities of crashed instances this instance cleaned up'],
   http_requests_total: ['counter', 'HTTP requests, by route', 'route'],
+  // attachments (server/src/blobs/)
+  blobs_created_total: ['counter', 'blobs created (uploads started)'],
+  blobs_completed_total: ['counter', 'blobs whose every part arrived'],
+  blob_bytes_in_total: ['counter', 'blob part bytes stored'],
+  blob_bytes_out_total: ['counter', 'blob bytes sent to downloads'],
   // Web Push (server/src/push/, docs/operations.md "Web Push")
   push_sends_total: ['counter', 'pushes by outcome (sent|gone|rate_limited|server_error|rejected|timeout|network|online|queue_full|intake_full)', 'outcome'],
   push_coalesced_total: ['counter', 'entries merged into a push already waiting or in flight for the device'],

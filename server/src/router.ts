@@ -2,15 +2,17 @@
 // is accepted; afterwards every error is answered with the frame's id as ref and the socket stays.
 import { parseClientFrame, ProtocolError, type ClientFrame, type ClientFrames } from '../../protocol/index.ts';
 import type { Conn, Inbound } from './connection.ts';
+import { handleBlobDownload, handleBlobUpload } from './blobs/handlers.ts';
 import { handleAuth } from './handlers/auth.ts';
-import { handleGrants, handlePresenceSub, handlePresenceUnsub, handlePrivacy, handleRevoke } from './handlers/contacts.ts';
+import { handleAccountGet, handleAccountPut } from './handlers/account.ts';
+import { handleGrants, handlePresenceSub, handlePresenceUnsub, handlePrivacy, handleRevoke, handleUnblock } from './handlers/contacts.ts';
 import { handleAccept, handleCancel, handleDecline, handleInvite } from './handlers/invitations.ts';
 import { handleAck, handleSend } from './handlers/messaging.ts';
 import { handlePushSubscribe, handlePushUnsubscribe } from './push/handlers.ts';
 import { pongText } from './wire.ts';
 
 /** Frames without an id are answered (ok or error) with their type as ref. */
-const REF_BY_TYPE = new Set(['grants', 'revoke', 'presence_unsub', 'privacy', 'push_subscribe', 'push_unsubscribe']);
+const REF_BY_TYPE = new Set(['grants', 'revoke', 'presence_unsub', 'privacy', 'push_subscribe', 'push_unsubscribe', 'unblock']);
 
 function refOf(frame: ClientFrame): string | undefined {
   if ('id' in frame) return frame.id;
@@ -91,6 +93,12 @@ const HANDLERS: Handlers = {
   ping: (conn, frame) => {
     conn.send('pong', pongText(frame.t, conn.ctx.clock()));
   },
+  blob_upload: handleBlobUpload,
+  blob_download: handleBlobDownload,
+  // Account document and unblocks (docs/protocol.md "Account document")
+  account_get: handleAccountGet,
+  account_put: handleAccountPut,
+  unblock: handleUnblock,
 };
 
 function dispatch(conn: Conn, frame: ClientFrame): Promise<void> | void {

@@ -35,8 +35,9 @@ export interface InvitationFields {
   readonly expiresAt: number;
 }
 
+/** Without the inviter's grant: it reaches the invitee only once they accept (invitation_update). */
 export function invitationText(inv: InvitationFields, ts: number): string {
-  return `{"type":"invitation","id":"${inv.id}","from":"${inv.from}","to":"${inv.to}","ct":"${inv.ct}","grant":${inv.grant},"expiresAt":${inv.expiresAt},"ts":${ts}}`;
+  return `{"type":"invitation","id":"${inv.id}","from":"${inv.from}","to":"${inv.to}","ct":"${inv.ct}","expiresAt":${inv.expiresAt},"ts":${ts}}`;
 }
 
 export function invitationUpdateText(

@@ -69,6 +69,10 @@ describe('config', () => {
       pushConcurrency: 32,
       pushTimeoutMs: 10_000,
       pushAllowPrivate: false,
+      accountMaxBytes: 262_144,
+      accountTtlMs: 400 * 86_400_000,
+      accountRatePerMin: 60,
+      grantMaxSkewMs: 600_000,
     });
     expect(loadConfig({})).toEqual(defaultConfig());
   });
@@ -77,7 +81,7 @@ describe('config', () => {
     const keys = CONFIG_VARS.map((v) => v.key).sort();
     expect(keys).toEqual(Object.keys(defaultConfig()).sort());
     for (const v of CONFIG_VARS) {
-      expect(v.name).toMatch(/^[A-Z_]+$/);
+      expect(v.name).toMatch(/^[A-Z][A-Z0-9_]+$/);
       expect(v.description.length).toBeGreaterThan(5);
     }
   });
@@ -148,6 +152,10 @@ describe('config', () => {
       PUSH_CONCURRENCY: '2',
       PUSH_TIMEOUT: '3s',
       PUSH_ALLOW_PRIVATE: 'true',
+      ACCOUNT_MAX_BYTES: '65536',
+      ACCOUNT_TTL: '30d',
+      ACCOUNT_RATE: '0',
+      GRANT_MAX_SKEW: '1m',
     });
     // Each feature's own variables are checked by its own tests; these are the core ones.
     expect(c).toMatchObject({
@@ -205,6 +213,10 @@ describe('config', () => {
       pushConcurrency: 2,
       pushTimeoutMs: 3000,
       pushAllowPrivate: true,
+      accountMaxBytes: 65_536,
+      accountTtlMs: 30 * 86_400_000,
+      accountRatePerMin: 0,
+      grantMaxSkewMs: 60_000,
     });
     expect(loadConfig({ ALLOWED_ORIGINS: '*' }).allowedOrigins).toEqual(['*']);
     expect(loadConfig({ REDIS_URL: '' }).redisUrl).toBeUndefined();

@@ -28,7 +28,8 @@ describe('invitations', () => {
     a1.send({ type: 'invite', id, to: bob.sessionId, ct, grant: g });
     expect(await a1.next('ok')).toEqual({ type: 'ok', ref: id, op: 'invite' });
     const inv = await b.next('invitation');
-    expect(inv).toEqual({ type: 'invitation', offset: 1, id, from: alice.sessionId, to: bob.sessionId, ct, grant: g, expiresAt: inv.ts + srv.config.invitationTtlMs, ts: inv.ts });
+    // No grant with it: the inviter's grant reaches the invitee only once they accept.
+    expect(inv).toEqual({ type: 'invitation', offset: 1, id, from: alice.sessionId, to: bob.sessionId, ct, expiresAt: inv.ts + srv.config.invitationTtlMs, ts: inv.ts });
     expect((await a2.next('invitation')).id).toBe(id);
     await a1.barrier();
     expect(a1.queued('invitation')).toEqual([]); // the inviting socket gets it on replay only
@@ -61,7 +62,10 @@ describe('invitations', () => {
     expect(await b.next(ok(id, 'invite_accept'))).toEqual({ type: 'ok', ref: id, op: 'invite_accept' });
     const told = await a.next(update(id, 'accepted'));
     expect(told).toMatchObject({ from: alice.sessionId, to: bob.sessionId, grant: accepterGrant });
-    expect(await b2.next(update(id, 'accepted'))).toMatchObject({ grant: accepterGrant });
+    // The invitee's devices, the accepting one included, get the inviter's grant in theirs.
+    const inviterGrant = (await b2.next(update(id, 'accepted'))).grant;
+    expect(inviterGrant).toMatchObject({ from: alice.sessionId, to: bob.sessionId });
+    expect((await b.next(update(id, 'accepted'))).grant).toEqual(inviterGrant);
     const m1 = a.sendEnvelope(bob.sessionId);
     expect((await b.next((f) => f.type === 'envelope' && f.id === m1)).from).toBe(alice.sessionId);
     const m2 = b.sendEnvelope(alice.sessionId);
@@ -69,6 +73,37 @@ describe('invitations', () => {
     // Accepting twice is not possible.
     b.send({ type: 'invite_accept', id, grant: accepterGrant });
     expect((await b.errorFor(id)).code).toBe('INVITE_NOT_PENDING');
+  });
+
+  it('after a decline or a cancel the invitee holds nothing usable: no send, no presence, whatever it presents', async () => {
+    const srv = await start();
+    const alice = newIdentity();
+    const bob = newIdentity();
+    const a = await as(srv.url, alice);
+    for (const end of ['decline', 'cancel'] as const) {
+      const b = await as(srv.url, bob);
+      const id = invite(a, alice, bob);
+      await a.next(ok(id));
+      const inv = await b.next((f) => f.type === 'invitation' && f.id === id);
+      // A modified client presents whatever the invitation carried: there is no grant in it.
+      expect(inv.grant).toBeUndefined();
+      if (end === 'decline') {
+        b.send({ type: 'invite_decline', id });
+        await b.next(ok(id, 'invite_decline'));
+      } else {
+        a.send({ type: 'invite_cancel', id });
+        await a.next(ok(id, 'invite_cancel'));
+      }
+      const again = await as(srv.url, bob, { grants: [inv.grant].filter(Boolean) });
+      // Its stream tells it the outcome, with no grant either.
+      const upd = await again.next(update(id, end === 'decline' ? 'declined' : 'cancelled'));
+      expect(upd.grant).toBeUndefined();
+      expect((await again.errorFor(again.sendEnvelope(alice.sessionId))).code).toBe('NO_GRANT');
+      again.send({ type: 'presence_sub', ids: [alice.sessionId] });
+      expect(await again.next('error')).toMatchObject({ code: 'NO_GRANT', ref: alice.sessionId });
+      await b.close();
+      await again.close();
+    }
   });
 
   it('accept is told to an offline inviter on connect', async () => {
@@ -215,14 +250,14 @@ describe('invitations', () => {
     await expectHonestPairWorks(srv);
   });
 
-  it('refuses invitations from someone the recipient blocked (GRANT_REVOKED), and nothing reaches them', async () => {
+  it('answers invitations from someone the recipient blocked as usual, and nothing reaches them', async () => {
     const srv = await start();
     const alice = newIdentity();
     const bob = newIdentity();
     const b = await as(srv.url, bob, { revocations: [revocation(bob, alice)] });
     const a = await as(srv.url, alice);
     const id = invite(a, alice, bob);
-    expect((await a.errorFor(id)).code).toBe('GRANT_REVOKED');
+    await a.next(ok(id));
     await b.barrier();
     expect(b.queued('invitation')).toEqual([]);
     // The blocker may still invite (unblocking), and the blocked side may accept.

@@ -108,6 +108,8 @@ describe('presence', () => {
     expect(await b.next('ok')).toEqual({ type: 'ok', ref: 'presence_unsub', op: 'presence_unsub' });
     a.send({ type: 'revoke', revocation: revocation(alice, carol) });
     await a.next('ok');
+    // The blocked watcher sees Alice go offline, as anyone might, and nothing after.
+    expect(await c.next(presenceOf(alice.sessionId))).toMatchObject({ online: false });
     const dave = newIdentity();
     const { b: d } = await watcher(srv.url, dave, alice);
     await a.close();
@@ -116,9 +118,13 @@ describe('presence', () => {
     await c.barrier();
     expect(b.queued(presenceOf(alice.sessionId))).toEqual([]);
     expect(c.queued(presenceOf(alice.sessionId))).toEqual([]);
-    // And a revoked grantee cannot subscribe again.
+    // And a revoked grantee cannot subscribe again: it is shown offline, with no hint of the block.
+    const a2 = await as(srv.url, alice);
     c.send({ type: 'presence_sub', ids: [alice.sessionId] });
-    expect(await c.next('error')).toMatchObject({ code: 'GRANT_REVOKED', ref: 'presence_sub', ids: [alice.sessionId] });
+    expect(await c.next(presenceOf(alice.sessionId))).toMatchObject({ online: false });
+    await a2.close();
+    await c.barrier();
+    expect(c.queued('error')).toEqual([]);
   });
 
   it('limits subscriptions per socket (TOO_MANY_SUBSCRIPTIONS)', async () => {

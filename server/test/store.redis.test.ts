@@ -242,11 +242,13 @@ describe.skipIf(down !== undefined)('RedisStore', () => {
     await s1.takeToken('k', 1, 5, t);
     await s1.firstSeen(r, t, 60_000);
     await s1.putInvitation(invitation(newSid(), r, t), 5, { address: '203.0.113.9', maxPerAddress: 5, fromNew: true, maxFromNew: 5 });
+    await s1.putAccount(r, 0, 'AAAA', t, 60_000);
+    await s1.putUnblock(r, s, 2, 60_000);
 
     await withAdmin(async (admin) => {
       const keys = await keysOf(admin, prefix);
       const kinds = new Set(keys.map((k) => k.slice(prefix.length).replace(/[:{].*$/, '')));
-      expect([...kinds].sort()).toEqual(['b', 'due', 'epoch', 'fs', 'g', 'i', 'ia', 'iexp', 'ip', 'ipp', 'iy', 'n', 'r', 'rc', 's']);
+      expect([...kinds].sort()).toEqual(['a', 'b', 'due', 'epoch', 'fs', 'g', 'i', 'ia', 'iexp', 'ip', 'ipp', 'iy', 'n', 'r', 'rc', 's', 'u']);
       for (const k of keys) {
         const pttl = await admin.pTTL(k);
         expect({ key: k, hasTtl: pttl > 0 }).toEqual({ key: k, hasTtl: true });

@@ -4,6 +4,7 @@
 // it can run against a shared Redis.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../src/store/types.ts';
+import { accountTests } from './storeSuite/account.ts';
 import { countTests } from './storeSuite/counts.ts';
 import type { StoreUnderTest } from './storeSuite/fixtures.ts';
 import { invitationTests } from './storeSuite/invitations.ts';
@@ -53,5 +54,6 @@ export function storeSuite(name: string, makeStore: () => Promise<Store>, opts: 
     tokenBucketTests(ctx);
     countTests(ctx);
     pushTests(ctx);
+    accountTests(ctx, opts.advanceClock);
   });
 }

@@ -35,9 +35,9 @@ describe('wire builders', () => {
     expect((strict(errorText('BAD_FRAME', 'x'.repeat(5000))).message as string).length).toBe(1024);
   });
 
-  it('builds invitation entries and updates with the grant inline', () => {
+  it('builds invitation entries (never with the inviter grant) and updates with the grant inline', () => {
     const inv = { id, from: a.sessionId, to: b.sessionId, ct, grant: grantJson(g), expiresAt: 100 };
-    expect(strict(invitationText(inv, 50))).toEqual({ type: 'invitation', id, from: a.sessionId, to: b.sessionId, ct, grant: g, expiresAt: 100, ts: 50 });
+    expect(strict(invitationText(inv, 50))).toEqual({ type: 'invitation', id, from: a.sessionId, to: b.sessionId, ct, expiresAt: 100, ts: 50 });
     expect(strict(invitationUpdateText(inv, 'declined', 60))).toEqual({ type: 'invitation_update', id, from: a.sessionId, to: b.sessionId, status: 'declined', ts: 60 });
     expect(strict(invitationUpdateText(inv, 'accepted', 60, grantJson(g)))).toMatchObject({ status: 'accepted', grant: g });
   });

@@ -9,11 +9,15 @@ export type {
   ConnectionState,
   Contact,
   ConversationEvent,
+  HistoryProgressEvent,
   InvitationRecord,
   MessageStatus,
   Settings,
   StatusEvent,
   StoredMessage,
+  StoredAttachment,
+  AttachmentProgressEvent,
+  SendAttachmentInput,
 } from '../../client/index.ts';
 
 let loading: Promise<Engine> | undefined;

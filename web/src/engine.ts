@@ -8,6 +8,7 @@ import { MAX_CONTENT_CHARS } from '../../client/body.ts';
 // Straight from its module, not the barrel: the barrel also re-exports IndexedDbStorage, which lives
 // in the shell chunk, and would make this chunk import the shell.
 export { MessengerClient } from '../../client/messengerClient.ts';
+export { IndexedDbAttachmentCache } from '../../client/attachmentCache.ts';
 export { contentBytes } from '../../client/contentLimit.ts';
 export { describeSessionIdProblem, MAX_CONTENT_CHARS, normaliseSessionId };
 

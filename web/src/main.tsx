@@ -3,6 +3,7 @@
 // here (no inline script under CSP), once the app has started.
 import { render } from 'preact';
 import { IndexedDbStorage } from '../../client/indexedDbStorage.ts';
+import { IndexedDbAttachmentCache } from '../../client/attachmentCache.ts';
 import { loadEngine } from './api.ts';
 import { answerOnScreenQuestions } from './lib/onScreen.ts';
 import { AppModel, socketUrl } from './models/app.ts';
@@ -27,6 +28,7 @@ const app = new AppModel({
       destroy: async () => {
         storage.close();
         await IndexedDbStorage.destroy(storage.name);
+        await IndexedDbAttachmentCache.destroy();
       },
     };
   },

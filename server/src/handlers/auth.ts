@@ -12,7 +12,7 @@ import {
   type ErrorCode,
 } from '../../../protocol/index.ts';
 import type { Conn } from '../connection.ts';
-import { GRANTS_PER_SLICE, prefetchGrants, verifyGrant, yieldToLoop } from '../grants.ts';
+import { GRANTS_PER_SLICE, prefetchGrants, revokeUpTo, verifyGrant, yieldToLoop } from '../grants.ts';
 import { limitText, takeLimit } from '../limits.ts';
 import { noteIdentitySeen } from '../quotas.ts';
 import { deferVerify } from '../verify.ts';
@@ -42,7 +42,8 @@ export async function handleAuth(conn: Conn, f: ClientFrames['auth']): Promise<v
   if (ctx.hub.count(sid) >= config.maxDevicesPerId) return conn.reject(new ProtocolError('TOO_MANY_DEVICES'));
 
   const now = ctx.clock();
-  await Promise.all([store.touchDevice(sid, f.deviceId, now, ctx.limits), noteIdentitySeen(ctx, sid, now)]);
+  // The account document lives as long as its identity keeps coming back.
+  await Promise.all([store.touchDevice(sid, f.deviceId, now, ctx.limits), noteIdentitySeen(ctx, sid, now), store.touchAccount(sid, now, config.accountTtlMs)]);
   const rejected: { from: string; code: ErrorCode }[] = [];
   prefetchGrants(f.grants, sid, ctx.verify);
 
@@ -61,19 +62,22 @@ export async function handleAuth(conn: Conn, f: ClientFrames['auth']): Promise<v
       rejected.push({ from: r.to, code: 'REVOCATION_LIMIT' });
       continue;
     }
-    ctx.bus.toIdentity(r.to, { kind: 'revoke', from: sid, iat: r.iat });
+    // An old block re-presented after its unblock voids nothing new.
+    const upTo = revokeUpTo(await store.blockState(r.from, r.to));
+    if (upTo !== undefined) ctx.bus.toIdentity(r.to, { kind: 'revoke', from: sid, iat: upTo });
   }
 
   for (let i = 0; i < f.grants.length; i++) {
     if (i % GRANTS_PER_SLICE === GRANTS_PER_SLICE - 1) await yieldToLoop();
     if (!conn.open) return;
     const g = f.grants[i]!;
-    const code = await verifyGrant(g, sid, now, ctx.verify, store);
+    const code = await verifyGrant(g, sid, now, ctx.verify, store, config.grantMaxSkewMs);
     if (code === null) {
       conn.grants.hold(g);
       continue;
     }
-    rejected.push({ from: g.from, code });
+    // A blocked person is not told (docs/security.md "Blocking"): their grant looks accepted.
+    if (code !== 'GRANT_REVOKED') rejected.push({ from: g.from, code });
     // Authentic but lapsed or blocked: remembered, so a send along it says why it fails.
     if (code === 'GRANT_EXPIRED' || code === 'GRANT_REVOKED') conn.grants.hold(g, code === 'GRANT_REVOKED');
   }

@@ -1,8 +1,8 @@
 // grants, revoke, presence_sub / presence_unsub, privacy: what a connected identity says about
 // who may reach it and who it watches.
-import { checkRevocation, ProtocolError, type ClientFrames, type ErrorCode } from '../../../protocol/index.ts';
+import { checkRevocation, checkUnblock, ProtocolError, type ClientFrames, type ErrorCode } from '../../../protocol/index.ts';
 import type { Conn } from '../connection.ts';
-import { authorize, GRANTS_PER_SLICE, verifyGrant, yieldToLoop } from '../grants.ts';
+import { authorize, GRANTS_PER_SLICE, revokeUpTo, verifyGrant, yieldToLoop } from '../grants.ts';
 import { limitText, takeLimit, takeSocketLimit } from '../limits.ts';
 import { okText, presenceText } from '../wire.ts';
 import { REVOCATION_TTL_MS } from './auth.ts';
@@ -33,7 +33,7 @@ export async function handleGrants(conn: Conn, f: ClientFrames['grants']): Promi
       conn.reject(new ProtocolError('TOO_MANY_GRANTS', `a socket holds at most ${max} grants`), g.from, false);
       continue;
     }
-    const code = await verifyGrant(g, conn.sid, now, ctx.verify, ctx.store);
+    const code = await verifyGrant(g, conn.sid, now, ctx.verify, ctx.store, ctx.config.grantMaxSkewMs);
     if (!conn.open) return;
     if (code === null) {
       conn.grants.hold(g);
@@ -41,6 +41,8 @@ export async function handleGrants(conn: Conn, f: ClientFrames['grants']): Promi
     }
     // Authentic but lapsed or revoked: remembered, so a send along it says why it fails.
     if (code === 'GRANT_EXPIRED' || code === 'GRANT_REVOKED') conn.grants.hold(g, code === 'GRANT_REVOKED');
+    // A blocked person is not told: their grant is taken like any other.
+    if (code === 'GRANT_REVOKED') continue;
     conn.reject(new ProtocolError(code), g.from, code === 'GRANT_INVALID');
     if (!conn.open) return;
   }
@@ -67,8 +69,20 @@ export async function handleRevoke(conn: Conn, f: ClientFrames['revoke']): Promi
   if (code) throw new ProtocolError(code);
   const max = ctx.config.maxRevocations;
   if (!(await ctx.store.putRevocation(r.from, r.to, r.iat, REVOCATION_TTL_MS, max))) throw new ProtocolError('REVOCATION_LIMIT', `at most ${max}`);
-  ctx.bus.toIdentity(r.to, { kind: 'revoke', from: r.from, iat: r.iat });
+  const upTo = revokeUpTo(await ctx.store.blockState(r.from, r.to));
+  if (upTo !== undefined) ctx.bus.toIdentity(r.to, { kind: 'revoke', from: r.from, iat: upTo });
   conn.send('ok', okText('revoke', 'revoke'));
+}
+
+/** A signed unblock by this identity: grants issued after the block count again. */
+export async function handleUnblock(conn: Conn, f: ClientFrames['unblock']): Promise<void> {
+  const { ctx } = conn;
+  const u = f.unblock;
+  if (u.from !== conn.sid) throw new ProtocolError('GRANT_INVALID', 'an unblock must be signed by the unblocking identity');
+  const code = checkUnblock(u, ctx.verify);
+  if (code) throw new ProtocolError(code);
+  await ctx.store.putUnblock(u.from, u.to, u.iat, REVOCATION_TTL_MS);
+  conn.send('ok', okText('unblock', 'unblock'));
 }
 
 /** Refused ids of one presence_sub, by code: answered in one error frame per code. */
@@ -107,6 +121,11 @@ export async function handlePresenceSub(conn: Conn, f: ClientFrames['presence_su
     }
     const denied = await authorize(conn.grants, conn.sid, id, now, ctx.store);
     if (!conn.open) return;
+    if (denied === 'GRANT_REVOKED') {
+      // Blocked: shown offline, as a contact who never comes online; no watch, no hint.
+      conn.send('presence', presenceText(id, false, now));
+      continue;
+    }
     if (denied) {
       refuse(new ProtocolError(denied), id);
       continue;

@@ -26,12 +26,16 @@ export async function handleInvite(conn: Conn, f: ClientFrames['invite']): Promi
   // Before the signature check, so a flood of junk invitations costs its sender tokens too.
   const waitMs = await takeLimit(ctx, 'invite', sid, conn.address);
   if (waitMs > 0) throw new ProtocolError('RATE_LIMITED', limitText(config, 'invite'), waitMs);
-  // A block covers invitations too, or a blocked stranger could keep knocking. It stays known for
-  // the revocation TTL; the blocker can still invite (an unblock) and the other side can accept.
-  if ((await store.revokedAt(f.to, sid)) !== undefined) throw new ProtocolError('GRANT_REVOKED', 'the recipient has blocked this sender');
   if (f.grant.from !== sid) throw new ProtocolError('GRANT_INVALID', 'the grant must be signed by the inviter');
   const bad = checkGrant(f.grant, f.to, now, ctx.verify);
   if (bad) throw new ProtocolError(bad);
+  // A block covers invitations too, or a blocked person could keep knocking; and like their sends,
+  // their invitation is answered as usual and goes nowhere (they are not told). An unblock lifts it.
+  const st = await store.blockState(f.to, sid);
+  if (st.revokedAt !== undefined && (st.unblockedAt === undefined || st.unblockedAt <= st.revokedAt)) {
+    conn.send('ok', okText(f.id, 'invite'));
+    return;
+  }
 
   const grant = grantJson(f.grant);
   const inv: Invitation = { id: f.id, from: sid, to: f.to, ct: f.ct, grant, createdAt: now, expiresAt: now + config.invitationTtlMs, status: 'pending' };
@@ -58,11 +62,15 @@ export async function handleAccept(conn: Conn, f: ClientFrames['invite_accept'])
   if (bad) throw new ProtocolError(bad);
   const done = await settle(ctx, inv.id, 'accepted', now);
   conn.send('ok', okText(f.id, 'invite_accept'));
-  await announce(ctx, done, 'accepted', now, conn.id, f.grant);
-  // Both sides may message at once, without reconnecting: each gets the other's grant.
-  ctx.bus.toIdentity(done.from, { kind: 'grant', grant: f.grant });
+  // Each side's update carries the other side's grant: the inviter's reaches the invitee only now.
+  // The accepting socket gets its update live too: it carries the grant it needs.
   const inviterGrant = JSON.parse(done.grant) as Grant;
+  // Both can message at once without reconnecting: each socket holds the other's grant before the
+  // update that tells its client it may (the same channel keeps the order).
+  ctx.bus.toIdentity(done.from, { kind: 'grant', grant: f.grant });
   ctx.bus.toIdentity(done.to, { kind: 'grant', grant: inviterGrant });
+  await announceTo(ctx, done.from, done, 'accepted', now, undefined, f.grant);
+  await announceTo(ctx, done.to, done, 'accepted', now, undefined, inviterGrant);
 }
 
 export async function handleDecline(conn: Conn, f: ClientFrames['invite_decline']): Promise<void> {
@@ -107,11 +115,13 @@ async function settle(ctx: ServerContext, id: string, status: Settled, now: numb
 }
 
 /** Appends invitation_update to both streams and delivers it (the acting socket gets it on replay). */
-async function announce(ctx: ServerContext, inv: Invitation, status: Settled, now: number, exceptConn?: number, grant?: Grant): Promise<void> {
+async function announce(ctx: ServerContext, inv: Invitation, status: Settled, now: number, exceptConn?: number): Promise<void> {
+  for (const party of [inv.to, inv.from]) await announceTo(ctx, party, inv, status, now, exceptConn);
+}
+
+async function announceTo(ctx: ServerContext, party: string, inv: Invitation, status: Settled, now: number, exceptConn?: number, grant?: Grant): Promise<void> {
   const text = invitationUpdateText(inv, status, now, grant === undefined ? undefined : grantJson(grant));
-  for (const party of [inv.to, inv.from]) {
-    const res = await ctx.store.append(party, { kind: 'invitation_update', id: inv.id, frame: text }, now, ctx.controlLimits);
-    if (res.ok) ctx.bus.toIdentity(party, { kind: 'entry', type: 'invitation_update', offset: res.offset, text: res.text }, exceptConn);
-    else ctx.log.warn('invitation_update_dropped', { reason: res.code });
-  }
+  const res = await ctx.store.append(party, { kind: 'invitation_update', id: inv.id, frame: text }, now, ctx.controlLimits);
+  if (res.ok) ctx.bus.toIdentity(party, { kind: 'entry', type: 'invitation_update', offset: res.offset, text: res.text }, exceptConn);
+  else ctx.log.warn('invitation_update_dropped', { reason: res.code });
 }

@@ -14,6 +14,12 @@ export async function handleSend(conn: Conn, f: ClientFrames['send']): Promise<v
   if (waitMs > 0) throw new ProtocolError('RATE_LIMITED', limitText(ctx.config, 'send'), waitMs);
   const now = ctx.clock();
   const denied = await authorize(conn.grants, conn.sid, f.to, now, ctx.store);
+  if (denied === 'GRANT_REVOKED') {
+    // The blocked person is not told (docs/security.md "Blocking"): answered as usual, never kept.
+    // (The offset in `sent` is a placeholder until `sent` stops carrying one: issue 11, finding 6.)
+    if (f.ephemeral !== true) conn.send('sent', sentText(f.id, f.to, 1));
+    return;
+  }
   if (denied) throw new ProtocolError(denied);
 
   if (f.ephemeral === true) {

@@ -354,3 +354,17 @@ export const RELEASE_LOCK = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 `;
+
+/** KEYS: a:key. ARGV: expected version, blob, ttl ms → {1, version} stored, or {0, version, blob?}. */
+export const PUT_ACCOUNT = `
+local cur = redis.call('HMGET', KEYS[1], 'v', 'b')
+local v = tonumber(cur[1] or '0')
+if v ~= tonumber(ARGV[1]) then
+  if cur[2] then return {0, v, cur[2]} end
+  return {0, v}
+end
+v = v + 1
+redis.call('HSET', KEYS[1], 'v', v, 'b', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return {1, v}
+`;

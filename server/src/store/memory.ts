@@ -9,7 +9,10 @@ import { PushSubscriptions } from './_pushSubs.ts';
 import { RoundRobin } from './_roundRobin.ts';
 import { Stream, type Totals } from './_stream.ts';
 import type {
+  AccountBlob,
   AppendResult,
+  BlockState,
+  PutAccountResult,
   Invitation,
   InvitationQuota,
   MailboxLimits,
@@ -80,6 +83,9 @@ export class MemoryStore implements Store {
   private readonly buckets = new TokenBuckets();
   /** sid → when first seen (for InvitationQuota.fromNew). */
   private readonly seen = new ExpiringMap<string, number>();
+  /** from|to → latest unblock iat. */
+  private readonly unblocks = new ExpiringMap<string, number>();
+  private readonly accounts = new ExpiringMap<string, AccountBlob>();
 
   constructor(opts: MemoryStoreOptions = {}) {
     this.epoch = (opts.random ?? randomId)();
@@ -163,6 +169,8 @@ export class MemoryStore implements Store {
       held.prune(clockNow, SWEEP_PRUNE);
       if (held.size === 0) this.revokedBy.delete(from);
     });
+    this.unblocks.prune(clockNow, SWEEP_PRUNE);
+    this.accounts.prune(now, SWEEP_PRUNE);
     return visited;
   }
 
@@ -240,6 +248,40 @@ export class MemoryStore implements Store {
 
   async revokedAt(from: string, to: string): Promise<number | undefined> {
     return this.revocations.get(from + '|' + to, this.clock());
+  }
+
+  async putUnblock(from: string, to: string, iat: number, ttlMs: number): Promise<void> {
+    const now = this.clock();
+    const key = from + '|' + to;
+    const prev = this.unblocks.slot(key, now);
+    this.unblocks.set(key, prev === undefined ? iat : Math.max(prev.value, iat), Math.max(now + ttlMs, prev?.expiresAt ?? 0), now);
+  }
+
+  async blockState(from: string, to: string): Promise<BlockState> {
+    const now = this.clock();
+    const key = from + '|' + to;
+    const revokedAt = this.revocations.get(key, now);
+    const unblockedAt = this.unblocks.get(key, now);
+    return { ...(revokedAt !== undefined && { revokedAt }), ...(unblockedAt !== undefined && { unblockedAt }) };
+  }
+
+  // ---- account documents ------------------------------------------------------------------------
+
+  async getAccount(sid: string, now: number): Promise<AccountBlob | undefined> {
+    return this.accounts.get(sid, now);
+  }
+
+  async putAccount(sid: string, expected: number, blob: string, now: number, ttlMs: number): Promise<PutAccountResult> {
+    const cur = this.accounts.get(sid, now);
+    if ((cur?.version ?? 0) !== expected) return { ok: false, current: cur };
+    const version = expected + 1;
+    this.accounts.set(sid, { version, blob }, now + ttlMs, now);
+    return { ok: true, version };
+  }
+
+  async touchAccount(sid: string, now: number, ttlMs: number): Promise<void> {
+    const cur = this.accounts.get(sid, now);
+    if (cur !== undefined) this.accounts.set(sid, cur, now + ttlMs, now);
   }
 
   async takeToken(key: string, ratePerSec: number, burst: number, now: number, cost = 1): Promise<number> {

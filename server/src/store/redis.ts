@@ -13,6 +13,7 @@
 import { createClient } from 'redis';
 import { randomId } from '../../../protocol/index.ts';
 import { KIND_CODE, parseEntry } from './_redisEntry.ts';
+import { RedisAccounts } from './_redisAccounts.ts';
 import { RedisInvitations } from './_redisInvitations.ts';
 import { RedisPushSubscriptions, type PushSubscriptionRecord, type PutPushResult } from './_redisPush.ts';
 import { KeyHasher } from './_redisKeys.ts';
@@ -20,7 +21,10 @@ import { RedisQuotas } from './_redisQuotas.ts';
 import { Script } from './_redisScript.ts';
 import * as lua from './_redisLua.ts';
 import type {
+  AccountBlob,
   AppendResult,
+  BlockState,
+  PutAccountResult,
   Invitation,
   InvitationQuota,
   MailboxLimits,
@@ -102,6 +106,7 @@ export class RedisStore implements Store {
   private readonly invitations: RedisInvitations;
   private readonly push: RedisPushSubscriptions;
   private readonly quotas: RedisQuotas;
+  private readonly accounts: RedisAccounts;
   private readonly epochCheckMs: number;
   private readonly safeUrl: string;
 
@@ -132,6 +137,7 @@ export class RedisStore implements Store {
     this.push = new RedisPushSubscriptions(this.redis, this.keyPrefix, this.keys);
     this.invitations = new RedisInvitations(this.redis, this.keyPrefix, this.keys, positive('invitationGraceMs', opts.invitationGraceMs ?? HOUR), this.keyGraceMs);
     this.quotas = new RedisQuotas(this.redis, this.keyPrefix, this.keys);
+    this.accounts = new RedisAccounts(this.redis, this.keyPrefix, this.keys);
     this.redis.on('error', (err: unknown) => {
       if (!this.up) return;
       this.up = false;
@@ -359,6 +365,28 @@ export class RedisStore implements Store {
   revokedAt(from: string, to: string): Promise<number | undefined> {
     return this.quotas.revokedAt(from, to);
   }
+
+  putUnblock(from: string, to: string, iat: number, ttlMs: number): Promise<void> {
+    return this.accounts.putUnblock(from, to, iat, ttlMs);
+  }
+
+  async blockState(from: string, to: string): Promise<BlockState> {
+    const [revokedAt, unblockedAt] = await Promise.all([this.quotas.revokedAt(from, to), this.accounts.unblockedAt(from, to)]);
+    return { ...(revokedAt !== undefined && { revokedAt }), ...(unblockedAt !== undefined && { unblockedAt }) };
+  }
+
+  getAccount(sid: string): Promise<AccountBlob | undefined> {
+    return this.accounts.get(sid);
+  }
+
+  putAccount(sid: string, expected: number, blob: string, _now: number, ttlMs: number): Promise<PutAccountResult> {
+    return this.accounts.put(sid, expected, blob, ttlMs);
+  }
+
+  touchAccount(sid: string, _now: number, ttlMs: number): Promise<void> {
+    return this.accounts.touch(sid, ttlMs);
+  }
+
 
   takeToken(key: string, ratePerSec: number, burst: number, now: number, cost?: number): Promise<number> {
     return this.quotas.takeToken(key, ratePerSec, burst, now, cost);

@@ -74,6 +74,22 @@ export interface InvitationQuota {
   readonly maxFromNew: number;
 }
 
+/** An identity's encrypted account document (opaque to the server) and its CAS version. */
+export interface AccountBlob {
+  /** Rises by one with every stored upload; 0 means "none stored". */
+  readonly version: number;
+  /** Base64 of the sealed blob, as the client sent it. */
+  readonly blob: string;
+}
+
+export type PutAccountResult = { readonly ok: true; readonly version: number } | { readonly ok: false; readonly current: AccountBlob | undefined };
+
+/** What a granter said about a grantee: the latest block and the latest unblock, by their iat. */
+export interface BlockState {
+  readonly revokedAt?: number;
+  readonly unblockedAt?: number;
+}
+
 export interface StoreCounts {
   /** Streams holding at least one entry. */
   readonly streams: number;
@@ -136,6 +152,17 @@ export interface Store {
    */
   putRevocation(from: string, to: string, iat: number, ttlMs: number, maxHeld?: number): Promise<boolean>;
   revokedAt(from: string, to: string): Promise<number | undefined>;
+  /** Remembers that `from` lifted its block of `to` at iat (keeps the latest), for ttlMs. */
+  putUnblock(from: string, to: string, iat: number, ttlMs: number): Promise<void>;
+  /** The latest revocation and unblock from → to, in one read. */
+  blockState(from: string, to: string): Promise<BlockState>;
+
+  // ---- account document (one opaque blob per Session ID) ----
+  getAccount(sid: string, now: number): Promise<AccountBlob | undefined>;
+  /** Stores blob if the stored version is still `expected` (0: none stored); else the current one. */
+  putAccount(sid: string, expected: number, blob: string, now: number, ttlMs: number): Promise<PutAccountResult>;
+  /** Keeps the stored document for another ttlMs (each auth). */
+  touchAccount(sid: string, now: number, ttlMs: number): Promise<void>;
 
   /**
    * Token bucket shared by every instance using this store: `ratePerSec` refill, `burst` capacity.

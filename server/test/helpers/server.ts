@@ -24,6 +24,7 @@ export async function start(config: Partial<Config> = {}, opts: Omit<StartOption
     log: opts.log ?? silentLogger(),
     ...(opts.store ? { store: opts.store } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.blobStore ? { blobStore: opts.blobStore } : {}),
     ...(opts.transport ? { transport: opts.transport } : {}),
   });
   running.add(srv);

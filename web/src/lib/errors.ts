@@ -18,6 +18,14 @@ const HUMAN: Record<string, string> = {
   AUTH_KEY_MISMATCH: 'The server refused this device’s keys.',
   AUTH_BAD_SIGNATURE: 'The server refused this device’s signature.',
   ORIGIN_FORBIDDEN: 'This server does not accept connections from this address.',
+  // attachments
+  BLOB_TOO_LARGE: 'This file is larger than the server accepts.',
+  BLOB_QUOTA: 'You have sent too many files lately. Try again once older ones expire.',
+  BLOB_NOT_FOUND: 'This file is no longer on the server.',
+  BLOB_EXPIRED: 'This file has expired on the server.',
+  DIGEST_MISMATCH: 'This file was damaged or altered on the way and was not opened.',
+  UPLOAD_CANCELLED: 'You cancelled the upload.',
+  UPLOAD_LOST: 'The file is no longer on this device. Send it again.',
 };
 
 export function describeCode(code: string | undefined): string {

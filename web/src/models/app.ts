@@ -109,7 +109,9 @@ export class AppModel {
       this.preview.value = await readSnapshot(opened.storage, this.prefs).catch(() => null);
       const engine = await engineLoad;
       this._engine = engine;
-      this._client = await engine.MessengerClient.create({ url: this._d.url, storage: opened.storage, ...this._d.clientOptions });
+      // Attachment bytes (encrypted) in their own database, bounded; none where IndexedDB is missing.
+      const attachmentCache = typeof indexedDB === 'undefined' ? undefined : await engine.IndexedDbAttachmentCache.open().catch(() => undefined);
+      this._client = await engine.MessengerClient.create({ url: this._d.url, storage: opened.storage, ...(attachmentCache ? { attachmentCache } : {}), ...this._d.clientOptions });
       if (this._client.hasIdentity && this.prefs.onboardedId.value === this._client.sessionId) {
         // Shown only once its lists are read, so the live list replaces the preview row for row.
         const s = this._open();

@@ -5,6 +5,7 @@ import type { Client, StoredMessage } from '../api.ts';
 import { describeError } from '../lib/errors.ts';
 import { Disposable } from './_disposable.ts';
 import type { ContactsModel } from './contacts.ts';
+import { MessageActions } from './messageActions.ts';
 
 export const PAGE = 50;
 
@@ -65,6 +66,8 @@ export class ChatModel extends Disposable {
 
   private readonly _client: Client;
   private _typingSent = false;
+  /** Reply, react, edit, delete, timer, mute, delete chat (messageActions.ts). */
+  readonly actions: MessageActions;
 
   constructor(
     readonly peer: string,
@@ -73,6 +76,8 @@ export class ChatModel extends Disposable {
     super();
     this._client = _d.client;
     const c = this._client;
+    this.actions = new MessageActions(this, c);
+    this.own(() => this.actions.dispose());
     this.own(
       c.on('message', (m) => {
         if (m.peer === peer) this.messages.value = upsert(this.messages.value, m);
@@ -110,6 +115,7 @@ export class ChatModel extends Disposable {
     this.messages.value = merged;
     this.hasOlder.value = list.length === PAGE;
     this.loaded.value = true;
+    this.actions.loaded(); // a search result waiting for this chat is shown now
   }
 
   /** Pages back; resolves to how many older messages were added. */
@@ -170,7 +176,7 @@ export class ChatModel extends Disposable {
     this._typingSent = false;
     try {
       // Its `status` event (queued, with the record) has put it on screen by the time this returns.
-      await this._client.sendMessage({ recipientId: this.peer, content, messageType: 'text' });
+      await this.actions.submit(content); // a reply, an edit or a plain message
       return true;
     } catch (err) {
       if (this.draft.value === '') this.draft.value = content;

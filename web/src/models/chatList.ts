@@ -60,6 +60,14 @@ export class ChatListModel extends Disposable {
     this.own(_client.on('conversation', (e) => this._live(() => this._onConversation(e))));
     this.own(_client.on('status', (e) => this._live(() => this._onStatus(e.message))));
     this.own(_client.on('contact', (c) => this._live(() => this._onContact(c))));
+    // Conversation features: an edited or deleted last message changes its row; a deleted chat or
+    // a removed last message is read again (what is last now is not in the event).
+    this.own(_client.on('messageUpdate', (m) => this._live(() => this._onStatus(m))));
+    this.own(
+      _client.on('removed', (r) => {
+        if (r.reason === 'chat' || this.rows.value.some((row) => row.peer === r.peer && row.last && r.ids.includes(row.last.id))) this.refresh();
+      }),
+    );
     this.refresh();
   }
 

@@ -97,4 +97,9 @@ export class ContactsModel extends Disposable {
     await this._client.block(id);
     await this.refresh.idle();
   }
+
+  async unblock(id: string): Promise<void> {
+    await this._client.unblock(id);
+    await this.refresh.idle();
+  }
 }

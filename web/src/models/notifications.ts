@@ -51,15 +51,21 @@ export class NotificationsModel extends Disposable {
   readonly hasContacts = computed(() => this._d.contacts.accepted.value.length > 0);
   readonly prompt = computed(() => this.permission.value === 'default' && this.hasContacts.value && !this._d.prefs.notifyDismissed.value);
   private readonly _n: Notifier;
+  /** Muted conversations: no notifications (kept from the SDK's conversation records). */
+  private readonly _muted = new Set<string>();
 
   constructor(private readonly _d: NotificationsDeps) {
     super();
     this._n = _d.notifier ?? browserNotifier();
     this.permission = signal(this._n.permission());
     const c = _d.client;
+    this.own(c.on('conversation', ({ conversation: v }) => (v.muted ? this._muted.add(v.peer) : this._muted.delete(v.peer))));
+    void c.getConversations().then((list) => {
+      for (const v of list) if (v.muted) this._muted.add(v.peer);
+    });
     this.own(
       c.on('message', (m) => {
-        if (m.direction !== 'in') return;
+        if (m.direction !== 'in' || this._muted.has(m.peer) || m.messageType === 'timer') return;
         const t = messageText(this._level(), this._d.contacts.name(m.peer), m.content);
         this._notify(t.title, t.body, `chat-${m.peer}`, `/#/chat/${m.peer}`);
       }),

@@ -1,7 +1,9 @@
-// Scanning a Session ID from a QR code with the camera, where the browser has BarcodeDetector
-// (Chrome on Android, Safari, desktop Chrome on macOS). Elsewhere the option is not offered.
+// Scanning a Session ID from a QR code with the camera: BarcodeDetector where the browser has it
+// (Chrome on Android, Safari, desktop Chrome on macOS), else jsQR on camera frames (qrFallback.ts,
+// loaded on demand). Offered wherever there is a camera API.
 import { signal } from '@preact/signals';
 import { Disposable } from './_disposable.ts';
+import { jsqrDetector } from './qrFallback.ts';
 
 interface DetectedBarcode {
   readonly rawValue: string;
@@ -16,7 +18,7 @@ function detectorCtor(): BarcodeDetectorCtor | undefined {
 }
 
 export function canScan(): boolean {
-  return detectorCtor() !== undefined && typeof navigator !== 'undefined' && typeof navigator.mediaDevices?.getUserMedia === 'function';
+  return typeof navigator !== 'undefined' && typeof navigator.mediaDevices?.getUserMedia === 'function';
 }
 
 export class ScannerModel extends Disposable {
@@ -33,7 +35,6 @@ export class ScannerModel extends Disposable {
   /** Shows the camera in `video` and calls onResult with the first QR code's text. */
   async start(video: HTMLVideoElement, onResult: (text: string) => void): Promise<void> {
     const Detector = detectorCtor();
-    if (!Detector) return;
     this.error.value = null;
     try {
       this._stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' }, audio: false });
@@ -46,7 +47,14 @@ export class ScannerModel extends Disposable {
     this.active.value = true;
     video.srcObject = this._stream;
     await video.play().catch(() => undefined);
-    const detector = new Detector({ formats: ['qr_code'] });
+    let detector: BarcodeDetectorLike;
+    try {
+      detector = Detector ? new Detector({ formats: ['qr_code'] }) : await jsqrDetector();
+    } catch {
+      this.stop();
+      this.error.value = 'QR scanning is not available in this browser. Paste the ID instead.';
+      return;
+    }
     const loop = async (): Promise<void> => {
       if (!this.active.value) return;
       try {

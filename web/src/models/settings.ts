@@ -27,11 +27,20 @@ export class SettingsModel extends Disposable {
   readonly wiping = signal(false);
   readonly nameDraft: Signal<string>;
   readonly nameSaved = signal(false);
+  /** This identity's devices, from the account document. */
+  readonly devices = signal<Awaited<ReturnType<Client['getDevices']>>>([]);
 
   constructor(private readonly _d: SettingsDeps) {
     super();
     this.settings = _d.privacy;
     this.nameDraft = signal(_d.prefs.displayName.value);
+    void this.loadDevices();
+    // The list is merged from the server's copy once connected.
+    this.own(_d.client.on('connection', (e) => void (e.newState === 'connected' && this.loadDevices())));
+  }
+
+  async loadDevices(): Promise<void> {
+    this.devices.value = await this._d.client.getDevices();
   }
 
   async toggle(key: PrivacyKey): Promise<void> {
@@ -59,6 +68,9 @@ export class SettingsModel extends Disposable {
     this._d.prefs.setDisplayName(this.nameDraft.value);
     this.nameDraft.value = this._d.prefs.displayName.value;
     this.nameSaved.value = true;
+    // To my other devices (account document) and to my contacts (a profile body each).
+    const name = this.nameDraft.value.trim();
+    if (name) this._d.client.setDisplayName(name).catch((err: unknown) => (this.error.value = describeError(err)));
   }
 
   askPhrase(open = true): void {

@@ -4,6 +4,8 @@ import type { ChatListSnapshot } from '../models/snapshot.ts';
 import type { Session } from '../models/session.ts';
 import { useApp, useLiveSession } from './context.ts';
 import { NotificationPrompt } from './NotificationPrompt.tsx';
+import { SearchBox } from './SearchBox.tsx';
+import { timerNotice } from '../models/messageActions.ts';
 import { Avatar } from './common/Avatar.tsx';
 import { Icon } from './common/Icon.tsx';
 import { StatusTick } from './chat/StatusTick.tsx';
@@ -88,6 +90,7 @@ export function ChatList() {
           <Icon name="userPlus" />
         </a>
       </header>
+      {live && <SearchBox s={live} />}
       <NotificationPrompt />
       {requests > 0 && (
         <a class="requests-row" href="#/contacts" data-testid="requests-row">
@@ -141,9 +144,15 @@ function Row({ row, active, src }: { row: ChatRow; active: boolean; src: ListSou
                 'typing…'
               ) : last ? (
                 <>
-                  {last.direction === 'out' && <StatusTick status={last.status ?? 'queued'} receiptsOn={src.receiptsOn()} compact />}
-                  {last.direction === 'out' ? 'You: ' : ''}
-                  {last.content}
+                  {last.messageType === 'timer' ? (
+                    timerNotice(last, name)
+                  ) : (
+                    <>
+                      {last.direction === 'out' && <StatusTick status={last.status ?? 'queued'} receiptsOn={src.receiptsOn()} compact />}
+                      {last.direction === 'out' ? 'You: ' : ''}
+                      {last.deleted ? <em>This message was deleted.</em> : last.content}
+                    </>
+                  )}
                 </>
               ) : (
                 <span class="muted">New contact · say hi 👋</span>

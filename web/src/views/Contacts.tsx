@@ -4,7 +4,9 @@ import type { InvitationRecord } from '../api.ts';
 import { describeCode } from '../lib/errors.ts';
 import { shortId, timeLeft } from '../lib/format.ts';
 import { useSession } from './context.ts';
+import { useState } from 'preact/hooks';
 import { Avatar } from './common/Avatar.tsx';
+import { ConfirmDialog } from './common/Dialog.tsx';
 import { Icon } from './common/Icon.tsx';
 import { ScreenBar } from './common/ScreenBar.tsx';
 
@@ -91,7 +93,9 @@ export function Contacts() {
                     <span class="row-name">{s.contacts.name(c.sessionId)}</span>
                     <span class="muted mono">{shortId(c.sessionId)}</span>
                   </span>
-                  <span class="chip chip-muted">Blocked</span>
+                  <button type="button" class="btn btn-ghost" onClick={() => void s.contacts.unblock(c.sessionId)} data-testid="unblock-contact" aria-label={`Unblock ${s.contacts.name(c.sessionId)}`}>
+                    Unblock
+                  </button>
                 </li>
               ))}
             </ul>
@@ -104,6 +108,7 @@ export function Contacts() {
 
 function Incoming({ inv }: { inv: InvitationRecord }) {
   const s = useSession();
+  const [confirmBlock, setConfirmBlock] = useState(false);
   const busy = s.invitations.busy.value.has(inv.id);
   const error = s.invitations.errors.value.get(inv.id);
   const name = inv.displayName || shortId(inv.peer);
@@ -137,10 +142,24 @@ function Incoming({ inv }: { inv: InvitationRecord }) {
         <button type="button" class="btn btn-secondary" disabled={busy} onClick={() => s.invitations.decline(inv.id)} data-testid="decline-invitation" aria-label={`Decline request from ${name}`}>
           Decline
         </button>
-        <button type="button" class="btn btn-ghost btn-danger-text" disabled={busy} onClick={() => s.invitations.block(inv)} data-testid="block-invitation" aria-label={`Block ${name}`}>
+        <button type="button" class="btn btn-ghost btn-danger-text" disabled={busy} onClick={() => setConfirmBlock(true)} data-testid="block-invitation" aria-label={`Block ${name}`}>
           <Icon name="block" size={16} /> Block
         </button>
       </div>
+      <ConfirmDialog
+        open={confirmBlock}
+        title={`Block ${name}?`}
+        confirmLabel="Block"
+        danger
+        testId="block-invitation-dialog"
+        onConfirm={() => {
+          setConfirmBlock(false);
+          void s.invitations.block(inv);
+        }}
+        onCancel={() => setConfirmBlock(false)}
+      >
+        <p>They will not be able to message you or send you requests, on any of your devices. They are not told. You can unblock them under Contacts.</p>
+      </ConfirmDialog>
     </li>
   );
 }

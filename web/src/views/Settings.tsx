@@ -8,6 +8,7 @@ import { Icon } from './common/Icon.tsx';
 import { ScreenBar } from './common/ScreenBar.tsx';
 import { SessionIdCard } from './common/SessionIdCard.tsx';
 import { NotificationSettings } from './NotificationSettings.tsx';
+import { HistorySection } from './settings/History.tsx';
 import { LockSettings } from './LockSettings.tsx';
 
 const TOGGLES: readonly { key: PrivacyKey; label: string; hint: string }[] = [
@@ -122,9 +123,28 @@ export function Settings() {
             <li>
               Choose <strong>I have a recovery phrase</strong> and enter your 12 words.
             </li>
-            <li>Both devices then receive every message and share your contacts.</li>
+            <li>Both devices then receive every new message and share your contacts, blocks and name. Earlier messages: below.</li>
           </ol>
         </section>
+
+        <section class="section" aria-labelledby="devices-title">
+          <h2 class="section-title" id="devices-title">
+            Your devices
+          </h2>
+          <ul class="rows" data-testid="devices-list">
+            {m.devices.value.map((d) => (
+              <li key={d.deviceId} class="row" data-testid="device-row" data-this={d.thisDevice ? 'true' : undefined}>
+                <span class="row-main">
+                  <span class="row-name">{d.label ?? `Device ${d.deviceId.slice(0, 6)}`}</span>
+                  <span class="muted">{d.thisDevice ? 'This device' : d.lastSeen ? `Last seen ${new Date(d.lastSeen).toLocaleString()}` : 'Not seen yet'}</span>
+                </span>
+              </li>
+            ))}
+          </ul>
+          <p class="muted">Every device with your recovery phrase is you and cannot be locked out from here. If one is lost, treat the phrase as exposed.</p>
+        </section>
+
+        <HistorySection client={s.client} />
 
         <NotificationSettings />
 
@@ -134,7 +154,7 @@ export function Settings() {
           <h2 class="section-title" id="wipe-title">
             Wipe this device
           </h2>
-          <p class="muted">Deletes your identity, contacts and messages from this device. Without your recovery phrase they cannot be restored.</p>
+          <p class="muted">Deletes your identity, contacts and messages from this device. Your recovery phrase restores your identity and contacts; your messages come back only from another device of yours or a backup file.</p>
           <button type="button" class="btn btn-danger" onClick={() => m.askWipe()} disabled={m.wiping.value} data-testid="wipe-device">
             <Icon name="trash" size={18} /> {m.wiping.value ? 'Wiping…' : 'Wipe this device'}
           </button>
@@ -157,7 +177,7 @@ export function Settings() {
         <p>Make sure no one can see your screen. Never share these words: Session will never ask you for them.</p>
       </ConfirmDialog>
       <ConfirmDialog open={m.wipeConfirm.value} title="Wipe this device?" confirmLabel="Wipe everything" danger testId="wipe-dialog" onConfirm={() => m.wipe()} onCancel={() => m.askWipe(false)}>
-        <p>Your identity, contacts and messages will be deleted from this device. Write down your recovery phrase first if you want to keep your account.</p>
+        <p>Your identity, contacts and messages will be deleted from this device. Your recovery phrase brings back your identity and contacts; messages that are on no other device of yours are lost unless you export a backup first. Write the phrase down first if you want to keep your account.</p>
       </ConfirmDialog>
     </section>
   );

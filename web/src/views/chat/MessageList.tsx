@@ -9,6 +9,8 @@ import type { ChatModel } from '../../models/chat.ts';
 import { useSession } from '../context.ts';
 import { Icon } from '../common/Icon.tsx';
 import { Bubble } from './Bubble.tsx';
+import { MessageMenu } from './MessageMenu.tsx';
+import { TimerNotice, useHighlight, visibleMessages } from './ConversationExtras.tsx';
 
 const NEAR_BOTTOM_PX = 80;
 const LOAD_OLDER_PX = 240;
@@ -18,8 +20,10 @@ export function MessageList({ chat }: { chat: ChatModel }) {
   const ref = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const newBelow = useSignal(0);
-  const messages = chat.messages.value;
   const now = s.clock.now.value;
+  // Expired disappearing messages leave the screen at once, before the sweep deletes them.
+  const messages = visibleMessages(chat.messages.value, now);
+  const highlight = useHighlight(chat, ref);
   const receiptsOn = s.privacy.value.sendReadReceipts;
   const typing = chat.typing.value;
 
@@ -93,7 +97,11 @@ export function MessageList({ chat }: { chat: ChatModel }) {
                     <span>{formatDay(m.sentAt, now)}</span>
                   </li>
                 )}
-                <Bubble m={m} receiptsOn={receiptsOn} onRetry={(id) => chat.retry(id)} />
+                {m.messageType === 'timer' ? (
+                  <TimerNotice m={m} name={chat.name.value} />
+                ) : (
+                  <Bubble m={m} receiptsOn={receiptsOn} onRetry={(id) => chat.retry(id)} actions={chat.actions} me={s.me} highlight={highlight === m.id} />
+                )}
               </Fragment>
             );
           })}
@@ -109,6 +117,7 @@ export function MessageList({ chat }: { chat: ChatModel }) {
           </div>
         )}
       </div>
+      <MessageMenu chat={chat} me={s.me} now={now} />
       {newBelow.value > 0 && (
         <button type="button" class="new-below" onClick={toBottom} data-testid="new-below">
           <Icon name="arrowDown" size={16} /> {newBelow.value === 1 ? '1 new message' : `${newBelow.value} new messages`}

@@ -13,7 +13,7 @@ export function RestoreStep({ m }: { m: OnboardingModel }) {
       data-testid="restore-form"
     >
       <h1>Restore your account</h1>
-      <p class="muted">Enter your 12-word recovery phrase. This also links this device to an account you use elsewhere: both will receive your messages.</p>
+      <p class="muted">Enter your 12-word recovery phrase. This also links this device to an account you use elsewhere: both will receive new messages. Earlier messages come from your other device or a backup file (Settings → Message history).</p>
       <div class="field">
         <label for="restore-phrase">Recovery phrase</label>
         <textarea

@@ -1,0 +1,79 @@
+// What the account document means for this device: the Contact records storage shows (a projection
+// of the document, never edited on their own), which grants may be held, which are due for renewal.
+// Pure functions over protocol/account.ts; contacts.ts does the writing.
+import {
+  canonical,
+  checkGrant,
+  contactStatus,
+  GRANT_RENEW_BEFORE_MS,
+  type AccountDoc,
+  type ContactRecord,
+  type Grant,
+} from '../protocol/index.ts';
+import type { Contact } from './storage.ts';
+
+/** How far in the future a held grant's iat may lie (the server refuses more: GRANT_MAX_SKEW). */
+export const GRANT_SKEW_MS = 10 * 60_000;
+
+/**
+ * Whether this device may keep a grant as "from peer to me": signed by peer (nobody else can make a
+ * contact appear), naming me, unexpired, and not issued in the future beyond the skew.
+ */
+export function usableGrant(g: Grant | undefined, peer: string, me: string, now: number): g is Grant {
+  if (!g || g.from !== peer || g.iat > now + GRANT_SKEW_MS) return false;
+  return checkGrant(g, me, now) === null;
+}
+
+/**
+ * The Contact record for one document record, or undefined when it is not a contact (never
+ * accepted, removed). The document opened under my own key, so only my devices wrote it, and each
+ * checked a grant's signature (usableGrant) before putting it in: the projection does not verify
+ * again (1,000 Ed25519 checks would be most of a restore), it only checks parties and time.
+ */
+export function projectContact(peer: string, rec: ContactRecord | undefined, me: string, now: number, existing?: Contact): Contact | undefined {
+  const status = contactStatus(rec);
+  if (!rec || status === 'none' || status === 'removed') return undefined;
+  const c: Contact = { sessionId: peer, state: status === 'blocked' ? 'blocked' : 'accepted', createdAt: existing?.createdAt ?? now, updatedAt: now };
+  if (rec.name) c.displayName = rec.name.v;
+  else if (existing?.displayName !== undefined) c.displayName = existing.displayName;
+  const g = rec.grant;
+  if (g && g.from === peer && g.to === me && g.iat <= now + GRANT_SKEW_MS) c.heldGrant = g;
+  if (rec.issued) c.issuedGrantExp = rec.issued.exp;
+  if (rec.block?.v.blocked) c.revocation = rec.block.v.revocation;
+  return c;
+}
+
+/** Peers whose record differs between two documents. */
+export function changedPeers(prev: AccountDoc, next: AccountDoc): string[] {
+  const out: string[] = [];
+  for (const peer of new Set([...Object.keys(prev.contacts), ...Object.keys(next.contacts)])) {
+    if (canonical(prev.contacts[peer]) !== canonical(next.contacts[peer])) out.push(peer);
+  }
+  return out;
+}
+
+/**
+ * Contacts whose grant from me must be renewed now: accepted and not blocked in the document (a
+ * device that has merged a block never renews it, whatever its clock), and with less than
+ * GRANT_RENEW_BEFORE_MS left of what I issued.
+ */
+export function renewalsDue(doc: AccountDoc, now: number): string[] {
+  return Object.entries(doc.contacts)
+    .filter(([, c]) => contactStatus(c) === 'accepted' && c.issued !== undefined && c.issued.exp - now < GRANT_RENEW_BEFORE_MS)
+    .map(([peer]) => peer);
+}
+
+/**
+ * iat for a new block or unblock statement: now, but after the previous statement, so the server
+ * (which keeps the latest of each and compares them) orders them as the document does.
+ */
+export function nextStatementIat(rec: ContactRecord | undefined, now: number): number {
+  const v = rec?.block?.v;
+  const prev = v ? (v.blocked ? v.revocation.iat : v.unblock.iat) : -1;
+  return Math.max(now, prev + 1);
+}
+
+/** Whether envelopes from `peer` are taken: my own ID, or an accepted contact not blocked. */
+export function mayReach(doc: AccountDoc, peer: string, me: string): boolean {
+  return peer === me || contactStatus(doc.contacts[peer]) === 'accepted';
+}

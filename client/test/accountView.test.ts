@@ -1,0 +1,69 @@
+// The projection of the account document onto contacts, and the rules built on it: a contact only
+// from a grant signed by the contact, no renewal for a block whatever the clock.
+import { describe, expect, it } from 'vitest';
+import { createGrant, createIdentity, createRevocation, GRANT_LIFETIME_MS, mergeAccount, patch, type SessionId } from '../../protocol/index.ts';
+import { changedPeers, mayReach, nextStatementIat, projectContact, renewalsDue, usableGrant } from '../accountView.ts';
+
+const me = createIdentity();
+const bob = createIdentity();
+const mallory = createIdentity();
+const NOW = 1_765_000_000_000;
+const WEEK = 7 * 86_400_000;
+
+describe('account view', () => {
+  it('holds a grant only if the contact signed it for me, unexpired and not from the future', () => {
+    const g = createGrant(bob, me.sessionId, NOW);
+    expect(usableGrant(g, bob.sessionId, me.sessionId, NOW)).toBe(true);
+    // Planted by someone else (a malicious server, a stranger) under the contact's name.
+    expect(usableGrant(createGrant(mallory, me.sessionId, NOW), bob.sessionId, me.sessionId, NOW)).toBe(false);
+    expect(usableGrant({ ...g, exp: g.exp + 1 }, bob.sessionId, me.sessionId, NOW)).toBe(false);
+    expect(usableGrant(createGrant(bob, mallory.sessionId, NOW), bob.sessionId, me.sessionId, NOW)).toBe(false);
+    expect(usableGrant(g, bob.sessionId, me.sessionId, NOW + GRANT_LIFETIME_MS)).toBe(false);
+    expect(usableGrant(createGrant(bob, me.sessionId, NOW + 3 * WEEK), bob.sessionId, me.sessionId, NOW)).toBe(false);
+  });
+
+  it('projects accepted, blocked and removed records', () => {
+    const grant = createGrant(bob, me.sessionId, NOW);
+    const rec = { state: { v: 'accepted' as const, s: [NOW, 0, 'a'] as const }, name: { v: 'Bob', at: NOW }, grant, issued: { iat: NOW, exp: NOW + GRANT_LIFETIME_MS } };
+    expect(projectContact(bob.sessionId, rec, me.sessionId, NOW)).toEqual({
+      sessionId: bob.sessionId,
+      state: 'accepted',
+      displayName: 'Bob',
+      heldGrant: grant,
+      issuedGrantExp: NOW + GRANT_LIFETIME_MS,
+      createdAt: NOW,
+      updatedAt: NOW,
+    });
+    // Parties are checked (signatures were checked when the grant went into the document).
+    const misfiled = { ...rec, grant: createGrant(mallory, me.sessionId, NOW) };
+    expect(projectContact(bob.sessionId, misfiled, me.sessionId, NOW)?.heldGrant).toBeUndefined();
+    const revocation = createRevocation(me, bob.sessionId, NOW);
+    const blocked = { ...rec, block: { v: { blocked: true as const, revocation }, s: [NOW, 1, 'a'] as const } };
+    expect(projectContact(bob.sessionId, blocked, me.sessionId, NOW)).toMatchObject({ state: 'blocked', revocation });
+    expect(projectContact(bob.sessionId, { ...rec, state: { v: 'removed', s: [NOW, 2, 'a'] } }, me.sessionId, NOW)).toBeUndefined();
+    expect(projectContact(bob.sessionId, undefined, me.sessionId, NOW)).toBeUndefined();
+  });
+
+  it('renews only accepted, unblocked contacts, even on a device whose clock is three weeks ahead', () => {
+    const issued = { iat: NOW, exp: NOW + GRANT_LIFETIME_MS };
+    const carol = createIdentity().sessionId;
+    let doc = mergeAccount(
+      patch.contact(bob.sessionId, { state: { v: 'accepted', s: [NOW, 0, 'a'] }, issued }),
+      patch.contact(carol, { state: { v: 'accepted', s: [NOW, 0, 'a'] }, issued }),
+    );
+    doc = mergeAccount(doc, patch.contact(bob.sessionId, { block: { v: { blocked: true, revocation: createRevocation(me, bob.sessionId as SessionId, NOW) }, s: [NOW, 1, 'a'] } }));
+    expect(renewalsDue(doc, NOW)).toEqual([]);
+    expect(renewalsDue(doc, NOW + 3 * WEEK)).toEqual([carol]);
+    expect(mayReach(doc, bob.sessionId, me.sessionId)).toBe(false);
+    expect(mayReach(doc, carol, me.sessionId)).toBe(true);
+    expect(mayReach(doc, mallory.sessionId, me.sessionId)).toBe(false);
+    expect(mayReach(doc, me.sessionId, me.sessionId)).toBe(true);
+    expect(changedPeers(doc, mergeAccount(doc, patch.contact(carol, { name: { v: 'Carol', at: 1 } })))).toEqual([carol]);
+  });
+
+  it('orders block and unblock statements after the previous one, whatever the clock says', () => {
+    const r = createRevocation(me, bob.sessionId as SessionId, NOW + WEEK);
+    expect(nextStatementIat({ block: { v: { blocked: true, revocation: r }, s: [1, 0, 'a'] } }, NOW)).toBe(NOW + WEEK + 1);
+    expect(nextStatementIat(undefined, NOW)).toBe(NOW);
+  });
+});

@@ -1,0 +1,224 @@
+// Attachments end to end through a real server: sealed on the sender's device, uploaded in parts,
+// referenced from a message that reaches the contact's devices and the sender's other devices,
+// downloaded and checked. Offline waiting, resuming after a failed part, cancelling, tampering.
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MemoryAttachmentCache } from '../attachmentCache.ts';
+import { AttachmentError } from '../attachments.ts';
+import type { AttachmentProgressEvent } from '../attachments.ts';
+import { MemoryStorage } from '../memoryStorage.ts';
+import { befriend, client, collect, device, eventually, next, server, user } from './integration.ts';
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+async function blobServer() {
+  const blobDir = await mkdtemp(join(tmpdir(), 'sm-client-blobs-'));
+  dirs.push(blobDir);
+  return { srv: await server({ blobDir }), blobDir };
+}
+
+function file(n: number, seed = 3): Uint8Array {
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i++) b[i] = (i * 13 + seed) & 255;
+  return b;
+}
+
+describe('attachments', () => {
+  it("a file reaches the contact's devices and my other device, and decrypts to the same bytes", async () => {
+    const { srv } = await blobServer();
+    const alice = await user(srv);
+    const bob = await user(srv);
+    const alice2 = await device(srv, alice.phrase);
+    const bob2 = await device(srv, bob.phrase);
+    await befriend(alice, bob);
+    await eventually(async () => (await alice2.getContact(bob.id))?.state === 'accepted', "Alice's second device knows Bob");
+
+    const bobGot = collect(bob.c, 'message');
+    const bob2Got = collect(bob2, 'message');
+    const alice2Got = collect(alice2, 'message');
+    const progress = collect(alice.c, 'attachmentProgress');
+    const data = file(1_500_000);
+    const thumb = file(500, 9);
+    const id = await alice.c.sendAttachment({ recipientId: bob.id, bytes: data, mime: 'image/jpeg', name: 'cat.jpg', caption: 'look', thumbnail: thumb, width: 640, height: 480 });
+    // Stored and queued at once, the upload still running.
+    expect((await alice.c.getMessage(id))?.status).toBe('queued');
+    await eventually(() => bobGot.length === 1 && bob2Got.length === 1 && alice2Got.length === 1, 'every device has the message');
+    const done = progress.at(-1) as AttachmentProgressEvent;
+    expect(done).toMatchObject({ id, state: 'done', sent: done.total });
+    // Progress went up part by part.
+    const sent = progress.filter((p) => p.state === 'uploading').map((p) => p.sent);
+    expect(sent.length).toBeGreaterThanOrEqual(2);
+    expect([...sent].sort((a, b) => a - b)).toEqual(sent);
+
+    const m = bobGot[0]!;
+    expect(m).toMatchObject({ id, messageType: 'attachment', content: 'look' });
+    expect(m.attachment).toMatchObject({ mime: 'image/jpeg', name: 'cat.jpg', size: data.length, width: 640, height: 480 });
+    expect(m.attachment!.id).toMatch(/^[0-9a-f]{32}$/);
+    expect(Buffer.from(m.attachment!.thumbnail!, 'base64')).toEqual(Buffer.from(thumb));
+    expect(alice2Got[0]).toMatchObject({ id, direction: 'out', peer: bob.id });
+    expect(alice2Got[0]!.attachment).toEqual(m.attachment);
+
+    for (const c of [bob.c, bob2, alice2, alice.c]) {
+      const got = await c.downloadAttachment(m.attachment!);
+      expect(Buffer.compare(got, data)).toBe(0);
+    }
+    await eventually(async () => (await alice.c.getMessage(id))?.status === 'delivered', 'delivered');
+  });
+
+  it('waits offline, then uploads and sends once connected', async () => {
+    const { srv } = await blobServer();
+    const alice = await user(srv);
+    const bob = await user(srv);
+    await befriend(alice, bob);
+    await alice.c.disconnect();
+    const progress = collect(alice.c, 'attachmentProgress');
+    const id = await alice.c.sendAttachment({ recipientId: bob.id, bytes: file(1000), mime: 'application/pdf', name: 'a.pdf' });
+    await eventually(() => progress.some((p) => p.id === id && p.state === 'waiting'), 'told it waits');
+    expect((await alice.c.getMessage(id))?.status).toBe('queued');
+    const got = next(bob.c, 'message', (m) => m.id === id);
+    await alice.c.connect();
+    const m = await got;
+    expect(Buffer.compare(await bob.c.downloadAttachment(m.attachment!), file(1000))).toBe(0);
+  });
+
+  it('resumes after a failed part without sending the parts already stored again', async () => {
+    const { srv } = await blobServer();
+    const puts: string[] = [];
+    let failNext = true;
+    const flaky: typeof fetch = async (input, init) => {
+      const url = String(input);
+      if (init?.method === 'PUT') {
+        puts.push(url.slice(url.lastIndexOf('/') + 1));
+        if (url.endsWith('/1') && failNext) {
+          failNext = false;
+          throw new TypeError('fetch failed (simulated network drop)');
+        }
+      }
+      return fetch(input, init);
+    };
+    const alice = await user(srv, { fetch: flaky });
+    const bob = await user(srv);
+    await befriend(alice, bob);
+    const data = file(2_500_000);
+    const id = await alice.c.sendAttachment({ recipientId: bob.id, bytes: data, mime: 'video/mp4', name: 'v.mp4' });
+    const m = await next(bob.c, 'message', (x) => x.id === id, 20_000);
+    expect(puts).toEqual(['0', '1', '1', '2']);
+    expect(Buffer.compare(await bob.c.downloadAttachment(m.attachment!), data)).toBe(0);
+  });
+
+  it('cancel stops the upload and fails the message; nothing reaches the contact', async () => {
+    const { srv } = await blobServer();
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const slow: typeof fetch = async (input, init) => {
+      if (init?.method === 'PUT') await gate;
+      return fetch(input, init);
+    };
+    const alice = await user(srv, { fetch: slow });
+    const bob = await user(srv);
+    await befriend(alice, bob);
+    const bobGot = collect(bob.c, 'message');
+    const progress = collect(alice.c, 'attachmentProgress');
+    const id = await alice.c.sendAttachment({ recipientId: bob.id, bytes: file(5000), mime: 'text/plain', name: 'x.txt' });
+    await eventually(() => progress.some((p) => p.state === 'uploading'), 'upload started');
+    expect(alice.c.cancelAttachment(id)).toBe(true);
+    release();
+    await eventually(async () => (await alice.c.getMessage(id))?.status === 'failed', 'the message failed');
+    expect((await alice.c.getMessage(id))?.failureReason).toBe('UPLOAD_CANCELLED');
+    expect(progress.at(-1)).toMatchObject({ id, state: 'cancelled' });
+    // A later message arrives alone: the cancelled one never went.
+    const text = await alice.c.sendMessage({ recipientId: bob.id, content: 'never mind' });
+    await eventually(() => bobGot.some((m) => m.id === text), 'the text arrives');
+    expect(bobGot.map((m) => m.id)).toEqual([text]);
+  });
+
+  it('a cancelled upload goes again on retry, from the cached ciphertext under the same key', async () => {
+    const { srv } = await blobServer();
+    let release: () => void = () => {};
+    let gate = new Promise<void>((r) => (release = r));
+    const slow: typeof fetch = async (input, init) => {
+      if (init?.method === 'PUT') await gate;
+      return fetch(input, init);
+    };
+    const alice = await user(srv, { fetch: slow });
+    const bob = await user(srv);
+    await befriend(alice, bob);
+    const progress = collect(alice.c, 'attachmentProgress');
+    const id = await alice.c.sendAttachment({ recipientId: bob.id, bytes: file(5000), mime: 'text/plain', name: 'x.txt' });
+    await eventually(() => progress.some((p) => p.state === 'uploading'), 'upload started');
+    alice.c.cancelAttachment(id);
+    release();
+    await eventually(async () => (await alice.c.getMessage(id))?.status === 'failed', 'cancelled');
+    gate = Promise.resolve();
+    const got = next(bob.c, 'message', (m) => m.id === id);
+    expect(await alice.c.retry(id)).toBe(true);
+    const m = await got;
+    expect(Buffer.compare(await bob.c.downloadAttachment(m.attachment!), file(5000))).toBe(0);
+    await eventually(async () => (await alice.c.getMessage(id))?.status === 'delivered', 'delivered after the retry');
+  });
+
+  it('an upload cut short by closing the app goes on when it starts again with the same storage', async () => {
+    const { srv } = await blobServer();
+    const storage = new MemoryStorage();
+    const cache = new MemoryAttachmentCache();
+    const never: typeof fetch = async (input, init) => {
+      if (init?.method === 'PUT') return new Promise<Response>(() => {});
+      return fetch(input, init);
+    };
+    const first = await user(srv, { storage, attachmentCache: cache, fetch: never });
+    const bob = await user(srv);
+    await befriend(first, bob);
+    const progress = collect(first.c, 'attachmentProgress');
+    const id = await first.c.sendAttachment({ recipientId: bob.id, bytes: file(70_000), mime: 'audio/webm', name: 'voice.webm', duration: 2100, waveform: [0, 128, 255] });
+    await eventually(() => progress.some((p) => p.state === 'uploading'), 'upload started');
+    await first.c.disconnect();
+    const got = next(bob.c, 'message', (m) => m.id === id);
+    const again = await client(srv, { storage, attachmentCache: cache });
+    await again.connect();
+    const m = await got;
+    expect(m.attachment).toMatchObject({ duration: 2100, waveform: [0, 128, 255], mime: 'audio/webm' });
+    expect(Buffer.compare(await bob.c.downloadAttachment(m.attachment!), file(70_000))).toBe(0);
+  });
+
+  it('refuses a file whose blob was altered on the server, and a reference with another digest', async () => {
+    const { srv, blobDir } = await blobServer();
+    const alice = await user(srv);
+    const bob = await user(srv, { attachmentCache: new MemoryAttachmentCache(0) });
+    await befriend(alice, bob);
+    const id = await alice.c.sendAttachment({ recipientId: bob.id, bytes: file(3000), mime: 'text/plain', name: 'x.txt' });
+    const m = await next(bob.c, 'message', (x) => x.id === id);
+    const ref = m.attachment!;
+    const forged = { ...ref, digest: Buffer.alloc(32, 1).toString('base64') };
+    await expect(bob.c.downloadAttachment(forged)).rejects.toMatchObject({ code: 'DIGEST_MISMATCH' });
+    // Flip a byte of the stored part.
+    const partPath = join(blobDir, ref.id, 'p0');
+    const { readFile } = await import('node:fs/promises');
+    const stored = await readFile(partPath);
+    stored[100]! ^= 1;
+    await writeFile(partPath, stored);
+    const err = await bob.c.downloadAttachment(ref).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AttachmentError);
+    expect((err as AttachmentError).code).toBe('DIGEST_MISMATCH');
+    expect(await readdir(blobDir)).toContain(ref.id);
+  });
+});
+
+describe('MemoryAttachmentCache', () => {
+  it('evicts the least recently used entries past its bound', async () => {
+    const c = new MemoryAttachmentCache(250);
+    await c.put('a', new Uint8Array(100));
+    await c.put('b', new Uint8Array(100));
+    await c.get('a'); // a is now the most recent
+    await c.put('c', new Uint8Array(100));
+    expect(await c.get('b')).toBeUndefined();
+    expect(await c.get('a')).toBeDefined();
+    expect(await c.get('c')).toBeDefined();
+    expect(await c.size()).toBe(200);
+    await c.put('huge', new Uint8Array(300));
+    expect(await c.get('huge')).toBeUndefined();
+  });
+});

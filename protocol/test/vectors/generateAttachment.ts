@@ -1,0 +1,72 @@
+// Regenerates attachment.json: `npx tsx protocol/test/vectors/generateAttachment.ts`. The files are
+// built here by hand from raw XChaCha20-Poly1305 and SHA-256 calls (not through attachment.ts), so
+// the vectors check the implementation against the construction as written in its header comment.
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, concatBytes } from '../../bytes.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const fixed = (byte: number, n: number) => new Uint8Array(n).fill(byte);
+const u32 = (n: number) => Uint8Array.of(n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
+
+function build(plain: Uint8Array, key: Uint8Array, prefix: Uint8Array, chunk: number, opts: { order?: number[] } = {}): Uint8Array {
+  const header = concatBytes(Uint8Array.of(1, 0, 0, 0), prefix, u32(chunk));
+  const n = Math.max(1, Math.ceil(plain.length / chunk));
+  const parts: Uint8Array[] = [];
+  for (let i = 0; i < n; i++) {
+    const last = i === n - 1 ? 1 : 0;
+    const nonce = concatBytes(prefix, u32(i), Uint8Array.of(last, 0, 0, 0));
+    const aad = concatBytes(header, u32(i), Uint8Array.of(last));
+    parts.push(xchacha20poly1305(key, nonce, aad).encrypt(plain.subarray(i * chunk, (i + 1) * chunk)));
+  }
+  const order = opts.order ?? parts.map((_, i) => i);
+  return concatBytes(header, ...order.map((i) => parts[i]!));
+}
+
+const key = fixed(0x42, 32);
+const prefix = fixed(0x17, 16);
+const chunk = 16;
+const plain = new TextEncoder().encode('forty bytes of a file, in three chunks.!');
+const good = build(plain, key, prefix, chunk);
+const hex = (b: Uint8Array) => bytesToHex(b);
+
+function reject(name: string, file: Uint8Array, reason: string, digest?: Uint8Array) {
+  return { name, file: hex(file), digest: hex(digest ?? sha256(file)), reason };
+}
+const tampered = good.slice();
+tampered[30]! ^= 1;
+const sealed = 16 + chunk;
+const twoChunks = good.subarray(0, 24 + 2 * sealed);
+
+const out = {
+  source: 'STREAM over XChaCha20-Poly1305 (protocol/attachment.ts header); built with raw @noble/ciphers calls by generateAttachment.ts',
+  valid: [
+    { name: 'three chunks, last short', key: hex(key), prefix: hex(prefix), chunkBytes: chunk, plain: hex(plain), file: hex(good), digest: hex(sha256(good)) },
+    (() => {
+      const f = build(new Uint8Array(0), key, prefix, chunk);
+      return { name: 'empty file: one empty final chunk', key: hex(key), prefix: hex(prefix), chunkBytes: chunk, plain: '', file: hex(f), digest: hex(sha256(f)) };
+    })(),
+    (() => {
+      const p = plain.subarray(0, 32);
+      const f = build(p, key, prefix, chunk);
+      return { name: 'exact multiple of the chunk size', key: hex(key), prefix: hex(prefix), chunkBytes: chunk, plain: hex(p), file: hex(f), digest: hex(sha256(f)) };
+    })(),
+  ],
+  reject: [
+    reject('a flipped bit (digest recomputed by the attacker)', tampered, 'chunk'),
+    reject('a flipped bit (digest as sent)', tampered, 'digest', sha256(good)),
+    reject('cut after two chunks', twoChunks, 'chunk'),
+    reject('chunks 0 and 1 swapped', build(plain, key, prefix, chunk, { order: [1, 0, 2] }), 'chunk'),
+    reject('a chunk appended after the final one', concatBytes(good, good.subarray(24, 24 + sealed)), 'chunk'),
+    reject('a trailing byte', concatBytes(good, Uint8Array.of(0)), 'chunk'),
+    reject('header only', good.subarray(0, 24), 'length'),
+    reject('a tag and a half past the last full chunk', concatBytes(good.subarray(0, 24 + 2 * sealed), fixed(0, 8)), 'length'),
+    reject('unknown version', concatBytes(Uint8Array.of(2), good.subarray(1)), 'header'),
+    reject('another prefix in the header', concatBytes(good.subarray(0, 4), fixed(0x18, 16), good.subarray(20)), 'chunk'),
+  ],
+};
+writeFileSync(join(here, 'attachment.json'), JSON.stringify(out, null, 2) + '\n');
+console.log('wrote attachment.json');
