@@ -7,10 +7,13 @@ import { IndexedDbAttachmentCache } from '../../client/attachmentCache.ts';
 import { loadEngine } from './api.ts';
 import { answerOnScreenQuestions } from './lib/onScreen.ts';
 import { AppModel, socketUrl } from './models/app.ts';
+import { onLockChangeElsewhere } from './models/lock.ts';
 import { UpdateModel } from './models/update.ts';
 import { App } from './views/App.tsx';
 
 void loadEngine();
+// Another tab turned the app lock on or off: this tab's storage would read and write the old way.
+onLockChangeElsewhere(() => location.reload());
 answerOnScreenQuestions();
 
 const app = new AppModel({
@@ -21,6 +24,7 @@ const app = new AppModel({
     const storage = await IndexedDbStorage.open({ onVersionChange: () => location.reload() });
     return {
       storage,
+      lock: storage,
       destroy: async () => {
         storage.close();
         await IndexedDbStorage.destroy(storage.name);

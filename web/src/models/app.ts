@@ -9,13 +9,17 @@ import { Router } from './router.ts';
 import { Session } from './session.ts';
 import { readSnapshot, type ChatListSnapshot } from './snapshot.ts';
 import type { Notifier } from './notifications.ts';
+import type { LockStore } from './lock.ts';
 
-export type Phase = 'loading' | 'onboarding' | 'main' | 'failed';
+/** locked: the app lock is on (models/lock.ts); nothing but the unlock screen is drawn. */
+export type Phase = 'loading' | 'locked' | 'onboarding' | 'main' | 'failed';
 
 export interface OpenedStorage {
   readonly storage: Storage;
   /** Closes and deletes everything this device holds. */
   readonly destroy: () => Promise<void>;
+  /** The app lock's side of the storage (IndexedDbStorage); absent where there is no lock. */
+  readonly lock?: LockStore;
 }
 
 export interface AppDeps {
@@ -69,6 +73,39 @@ export class AppModel {
       engineLoad.catch(() => undefined);
       const opened = await this._d.openStorage();
       this._opened = opened;
+      // Locked: no preview, no SDK — storage refuses every read until unlocked() anyway.
+      if (opened.lock?.locked) {
+        this.phase.value = 'locked';
+        return;
+      }
+      await this._start(opened, engineLoad);
+    } catch (err) {
+      this.error.value = describeError(err);
+      this.phase.value = 'failed';
+    }
+  }
+
+  /** The lock's store, for the unlock screen and the Settings switch. */
+  get lockStore(): LockStore | undefined {
+    return this._opened?.lock;
+  }
+
+  /** The unlock screen opened the storage: start as a boot would have. */
+  async unlocked(): Promise<void> {
+    if (!this._opened || this.phase.value !== 'locked') return;
+    this.phase.value = 'loading';
+    try {
+      const engineLoad = this._d.loadEngine();
+      engineLoad.catch(() => undefined);
+      await this._start(this._opened, engineLoad);
+    } catch (err) {
+      this.error.value = describeError(err);
+      this.phase.value = 'failed';
+    }
+  }
+
+  private async _start(opened: OpenedStorage, engineLoad: Promise<Engine>): Promise<void> {
+    try {
       this.preview.value = await readSnapshot(opened.storage, this.prefs).catch(() => null);
       const engine = await engineLoad;
       this._engine = engine;
@@ -81,9 +118,6 @@ export class AppModel {
         await s.ready();
         if (this.session.value === s) this.phase.value = 'main';
       } else this.phase.value = 'onboarding';
-    } catch (err) {
-      this.error.value = describeError(err);
-      this.phase.value = 'failed';
     } finally {
       this.preview.value = null;
     }

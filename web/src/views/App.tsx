@@ -1,6 +1,7 @@
 import { AppContext, useApp, type AppContextValue } from './context.ts';
 import { Onboarding } from './onboarding/Onboarding.tsx';
 import { Shell } from './Shell.tsx';
+import { Lock } from './Lock.tsx';
 import { UpdateToast } from './UpdateToast.tsx';
 import { Icon } from './common/Icon.tsx';
 import { SecureContextBanner } from './SecureContextBanner.tsx';
@@ -42,6 +43,8 @@ function Root() {
           </button>
         </div>
       );
+    case 'locked':
+      return <Lock />;
     case 'onboarding':
       return <Onboarding />;
     case 'main':

@@ -9,6 +9,7 @@ import { ScreenBar } from './common/ScreenBar.tsx';
 import { SessionIdCard } from './common/SessionIdCard.tsx';
 import { NotificationSettings } from './NotificationSettings.tsx';
 import { HistorySection } from './settings/History.tsx';
+import { LockSettings } from './LockSettings.tsx';
 
 const TOGGLES: readonly { key: PrivacyKey; label: string; hint: string }[] = [
   { key: 'sharePresence', label: 'Share when I am online', hint: 'Off: contacts see you as offline, and you do not see when they are online.' },
@@ -146,6 +147,8 @@ export function Settings() {
         <HistorySection client={s.client} />
 
         <NotificationSettings />
+
+        <LockSettings />
 
         <section class="section danger-zone" aria-labelledby="wipe-title">
           <h2 class="section-title" id="wipe-title">
