@@ -49,6 +49,7 @@ describe('conversation features', () => {
     await alice.c.react(id, '👍');
     await eventually(async () => (await alice2.getMessage(id))?.reactions?.['👍']?.length === 2, 'both reactions on the second device');
     await eventually(async () => (await bob.c.getMessage(id))?.reactions?.['👍']?.length === 2, "Bob sees Alice's too");
+    await eventually(async () => (await alice.c.getMessage(id))?.reactions?.['👍']?.length === 2, 'both reactions on the first device');
     expect((await alice.c.getMessage(id))?.reactions?.['👍']?.sort()).toEqual([alice.id, bob.id].sort());
     await bob.c.react(id, '👍', false);
     await eventually(async () => JSON.stringify((await alice2.getMessage(id))?.reactions) === JSON.stringify({ '👍': [alice.id] }), 'removed on the second device');

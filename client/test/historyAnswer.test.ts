@@ -17,6 +17,8 @@ describe('answering a history request', () => {
     ]);
     const h = await harness({ storage });
     const { s } = await h.connect();
+    // A contact: a stranger's envelope is dropped before any body is read (accountTrust.test.ts).
+    await h.befriend(bob);
     const chunks = () =>
       s
         .frames('send')
@@ -24,7 +26,7 @@ describe('answering a history request', () => {
         .filter((b) => b.t === 'history_chunk');
     const request = (rid: number, dev: number) => ({ t: 'history_request', rid: hexId(rid), dev: hexId(dev), afterSeq: 0, afterId: '', received: 0 });
 
-    s.push(envelope(bob, h.me, request(1, 0xbb), { offset: 1 })); // a stranger (or a contact) asking
+    s.push(envelope(bob, h.me, request(1, 0xbb), { offset: 1 })); // a contact asking for my history
     s.push(envelope(me, h.me, request(2, 0xd1), { offset: 2 })); // my own request coming back
     await settle();
     expect(chunks()).toEqual([]);

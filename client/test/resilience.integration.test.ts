@@ -61,7 +61,11 @@ describe('resilience', () => {
     const got = collect(bob.c, 'message');
     // Alice leaves right after sending, so the delivered notice waits in her mailbox, and the
     // restart loses it: she must send m0 again, and Bob, who has it, must not show it twice.
+    // She leaves once the server has stored m0 (a send still being authorised when its socket
+    // closes is not stored; the outbox sends it again), before Bob's batched ack comes back.
+    const stored = next(alice.c, 'status', (s) => s.status === 'sent');
     const m0 = await alice.c.sendMessage({ recipientId: bob.id, content: 'm0' });
+    await stored;
     await alice.c.disconnect();
     await eventually(() => got.length === 1, 'Bob has m0');
     expect((await alice.c.getMessage(m0))?.status).not.toBe('delivered');

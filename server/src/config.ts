@@ -184,6 +184,8 @@ export const CONFIG_VARS: readonly ConfigVar[] = [
   v('LOG_LEVEL', 'logLevel', 'info', 'debug|info|warn|error', logLevel),
   v('VERIFY_THREADS', 'verifyThreads', '1', 'worker threads that verify auth and grant signatures in batches off the event loop (docs/performance.md); 0 = on the main thread', integer(0, 64)),
   v('STATIC_DIR', 'staticDir', 'dist/web', 'directory of the built PWA served on every other path', text),
+  v('METRICS_PORT', 'metricsPort', '', '/metrics (Prometheus) on its own listener at 127.0.0.1:PORT (0 = any free port); unset = no such listener', optionalPort),
+  v('METRICS_TOKEN', 'metricsToken', '', 'bearer token (16+ characters) that opens /metrics on the public port (Authorization: Bearer …); unset = /metrics answers 404 there', token),
   // ---- attachments (docs/operations.md "Attachments") ----
   v('ATTACHMENT_MAX_BYTES', 'attachmentMaxBytes', '26214400', 'largest encrypted attachment in bytes (BLOB_TOO_LARGE)', integer(1024, 4 * 1024 ** 3)),
   v('BLOB_QUOTA_BYTES', 'blobQuotaBytes', '268435456', 'bytes of unexpired attachments one Session ID may have stored (BLOB_QUOTA)', integer(1024)),
