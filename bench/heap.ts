@@ -14,6 +14,7 @@ import { heapDiff } from './lib/heapsnapshot.ts';
 import { Pool } from './lib/pool.ts';
 import { Target, type TargetKind } from './lib/proc.ts';
 import { splitDevices } from './scenarios/types.ts';
+import { scrapeMetrics } from '../testkit/net.ts';
 
 const { values } = parseArgs({ options: { connections: { type: 'string', default: '4000' }, target: { type: 'string', default: 'server' }, contacts: { type: 'string', default: '0' }, 'no-subs': { type: 'boolean', default: false } } });
 const k = Number(values.contacts);
@@ -46,7 +47,7 @@ async function snapshot(): Promise<string> {
 
 /** heap total / external from the server's /metrics (KB): the RSS that is not live objects. */
 async function mem(): Promise<{ total: number; used: number; external: number }> {
-  const text = await (await fetch(`http://127.0.0.1:${target.port}/metrics`)).text();
+  const text = await scrapeMetrics(`http://127.0.0.1:${target.port}`);
   const read = (name: string): number => Number(new RegExp(`^\\w*${name} (\\d+)`, 'm').exec(text)?.[1] ?? NaN) / 1024;
   return { total: read('process_heap_total_bytes'), used: read('process_heap_used_bytes'), external: read('process_external_bytes') };
 }

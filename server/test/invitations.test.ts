@@ -100,7 +100,7 @@ describe('invitations', () => {
       expect(upd.grant).toBeUndefined();
       expect((await again.errorFor(again.sendEnvelope(alice.sessionId))).code).toBe('NO_GRANT');
       again.send({ type: 'presence_sub', ids: [alice.sessionId] });
-      expect(await again.next('error')).toMatchObject({ code: 'NO_GRANT', ref: alice.sessionId });
+      expect(await again.next('error')).toMatchObject({ code: 'NO_GRANT', ref: 'presence_sub', ids: [alice.sessionId] });
       await b.close();
       await again.close();
     }

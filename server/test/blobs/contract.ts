@@ -8,6 +8,7 @@ import type { BlobStore } from '../../src/blobs/types.ts';
 import { BLOB_PART_BYTES } from '../../src/blobs/types.ts';
 import { as, expectHonestPairWorks, fakeClock, start } from '../helpers/server.ts';
 import type { RawClient } from '../helpers/rawClient.ts';
+import { scrapeMetrics } from '../../../testkit/net.ts';
 
 export interface ContractEnv {
   /** A fresh, empty store; the suite closes it. */
@@ -102,7 +103,7 @@ export function blobContract(name: string, env: ContractEnv): void {
       expect(past.status).toBe(416);
       expect(code(past)).toBe('BLOB_RANGE');
       // Aggregates only: counts and bytes, never an id.
-      const metrics = await (await fetch(`${base}/metrics`)).text();
+      const metrics = await scrapeMetrics(base);
       expect(metrics).toMatch(new RegExp(`^sm_blob_bytes_in_total ${data.length}$`, 'm'));
       expect(metrics).toMatch(/^sm_blobs_created_total 1$/m);
       expect(metrics).toMatch(/^sm_blobs_completed_total 1$/m);
