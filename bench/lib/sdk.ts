@@ -40,8 +40,11 @@ async function clientFor(url: string, me: Device, peer: Device, held: Grant, iss
   const storage = new MemoryStorage();
   const now = Date.now();
   await storage.setIdentity({ entropy: me.identity.entropy, deviceId: me.deviceId, createdAt: now });
-  await storage.putContact({ sessionId: peer.identity.sessionId, displayName: 'bench', state: 'accepted', heldGrant: held, issuedGrantExp: issued.exp, createdAt: now, updatedAt: now });
-  return MessengerClient.create({ url, storage, WebSocket: WebSocket as unknown as WebSocketConstructor, network: null });
+  const c = await MessengerClient.create({ url, storage, WebSocket: WebSocket as unknown as WebSocketConstructor, network: null });
+  // Contacts live in the account document (client/contacts.ts): the accept an invitation would make.
+  const contacts = (c as unknown as { _contacts: { accepted(b: undefined, peer: string, held: Grant, issued: Grant, name?: string): Promise<void> } })._contacts;
+  await contacts.accepted(undefined, peer.identity.sessionId, held, issued, 'bench');
+  return c;
 }
 
 export async function runSdk(a: SdkArgs): Promise<SdkResult> {

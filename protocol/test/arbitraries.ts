@@ -8,13 +8,23 @@ import type { Check } from '../schema.ts';
 const MAX_ITEMS = 3;
 const MAX_BYTES = 48;
 const MAX_CHARS = 24;
+const PRINTABLE = Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i));
 
 export function arbitraryOf(check: Check<unknown>): fc.Arbitrary<unknown> {
   const s = check.spec;
   switch (s.kind) {
     case 'str': {
       const max = Math.min(s.max, Math.max(s.min, MAX_CHARS));
-      if (s.re) return fc.stringMatching(s.re).filter((x) => x.length >= s.min && x.length <= s.max);
+      if (s.re) {
+        const re = s.re;
+        // A character class repeated (the usual shape): draw from the characters it allows, at the
+        // lengths the schema allows. stringMatching alone rarely reaches a long minimum (a
+        // 87-character key), and filtering its output for length would search for ever.
+        const chars = PRINTABLE.filter((c) => re.test(c.repeat(Math.max(1, s.min))));
+        const lengths = { minLength: s.min, maxLength: Math.max(s.min, Math.min(s.max, MAX_CHARS)) };
+        if (chars.length > 0) return fc.string({ unit: fc.constantFrom(...chars), ...lengths }).filter((x) => re.test(x));
+        return fc.stringMatching(re).filter((x) => x.length >= s.min && x.length <= s.max);
+      }
       // Any UTF-16 code units, lone surrogates included: JSON must carry them unchanged.
       return fc.string({ unit: 'binary', minLength: s.min, maxLength: max }).filter((x) => x.length >= s.min && x.length <= s.max);
     }
