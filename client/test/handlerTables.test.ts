@@ -3,7 +3,7 @@
 // every frame type, the @ts-expect-error lines below would be unused and tsc would fail.
 import { describe, expect, it } from 'vitest';
 import type { FrameHandlers } from '../dispatch.ts';
-import type { Handlers } from '../../server/src/router.ts';
+import type { Handlers } from '../../server/src/transport/router.ts';
 
 describe('frame handler tables', () => {
   it('require a handler for every frame type', () => {

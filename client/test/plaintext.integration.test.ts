@@ -11,7 +11,7 @@ import { randomId } from '../../protocol/index.ts';
 import { freePort, TEST_METRICS_TOKEN } from '../../testkit/net.ts';
 import { client, eventually, next } from './integration.ts';
 
-const root = new URL('../../', import.meta.url).pathname;
+const root = new URL('../..', import.meta.url).pathname;
 
 async function waitForFile(dir: string, suffix: string, timeoutMs: number): Promise<string> {
   const until = Date.now() + timeoutMs;

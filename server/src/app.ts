@@ -1,30 +1,30 @@
 // Builds and starts one relay: config, store, hub, bus, presence, the uWS app with /ws and HTTP,
 // the maintenance timers; returns a handle that closes it gracefully or kills it abruptly.
 import type uWS from 'uWebSockets.js';
-import { AddressCounts } from './addresses.ts';
-import type { Cluster } from './cluster.ts';
+import { AddressCounts } from './transport/addresses.ts';
+import type { Cluster } from './cluster/cluster.ts';
 import { checkConfig, defaultConfig, requireIdSecret, type Config } from './config.ts';
 import { backpressure, helloLimits, mailboxLimits, type LiveSocket, type ServerContext } from './context.ts';
 import { startBlobs, type BlobsHandle } from './blobs/start.ts';
 import type { BlobStore } from './blobs/types.ts';
-import { guardStore } from './guardStore.ts';
-import { registerHttp } from './http.ts';
+import { guardStore } from './store/guardStore.ts';
+import { registerHttp } from './http/http.ts';
 import { Hub, LocalBus } from './hub.ts';
 import { createLogger, type LogFields, type Logger } from './log.ts';
 import { startMaintenance } from './maintenance.ts';
-import { Metrics } from './metrics.ts';
+import { Metrics } from './http/metrics.ts';
 import { Presence } from './presence.ts';
-import { publicOrigins } from './publicOrigins.ts';
+import { publicOrigins } from './transport/publicOrigins.ts';
 import { pushingBus } from './push/push.ts';
 import { startPush } from './push/start.ts';
-import { routeFrame } from './router.ts';
-import { wsBehavior } from './socket.ts';
+import { routeFrame } from './transport/router.ts';
+import { wsBehavior } from './transport/socket.ts';
 import { tlsFiles } from './transport/tls.ts';
 import { transport as defaultTransport, type Transport, type TransportKind } from './transport/uws.ts';
-import { MemoryStore } from './store/memory.ts';
-import type { RedisStore } from './store/redis.ts';
+import { MemoryStore } from './store/memory/memory.ts';
+import type { RedisStore } from './store/redis/redis.ts';
 import type { Store } from './store/types.ts';
-import { configureVerifyPool, nativeVerify } from './verify.ts';
+import { configureVerifyPool, nativeVerify } from './auth/verify.ts';
 
 export interface StartOptions {
   /** Overrides on top of defaultConfig() (tests); main.ts passes the whole loadConfig(env). */
@@ -67,7 +67,7 @@ export async function createStore(config: Config, clock: () => number, log?: Log
   if (config.redisUrl === undefined) return new MemoryStore({ clock });
   requireIdSecret(config);
   // Loaded only when used: the memory default does not load the Redis client.
-  const { createRedisStore } = await import('./store/redis.ts');
+  const { createRedisStore } = await import('./store/redis/redis.ts');
   return createRedisStore({
     url: config.redisUrl,
     keyPrefix: config.redisKeyPrefix,
@@ -84,7 +84,7 @@ export async function createStore(config: Config, clock: () => number, log?: Log
 
 /** Several instances over Redis: the bus, shared presence, and the epoch watch. */
 async function joinCluster(store: RedisStore, hub: Hub, config: Config, log: Logger, metrics: Metrics, sockets: Set<LiveSocket>): Promise<Cluster> {
-  const { startCluster } = await import('./cluster.ts');
+  const { startCluster } = await import('./cluster/cluster.ts');
   return startCluster({
     store,
     hub,

@@ -1,16 +1,16 @@
 // What every handler may use, built once per server by app.ts. Time and randomness come from here
 // so tests control them.
 import { MAX_CT_BYTES, type Limits, type VerifyFn } from '../../protocol/index.ts';
-import type { AddressCounts } from './addresses.ts';
-import type { Cluster } from './cluster.ts';
+import type { AddressCounts } from './transport/addresses.ts';
+import type { Cluster } from './cluster/cluster.ts';
 import type { Config } from './config.ts';
 import type { Blobs } from './blobs/service.ts';
 import type { Bus, Hub } from './hub.ts';
 import type { Logger } from './log.ts';
-import type { Metrics } from './metrics.ts';
+import type { Metrics } from './http/metrics.ts';
 import type { Presence } from './presence.ts';
 import type { Push } from './push/push.ts';
-import { senderShare } from './quotas.ts';
+import { senderShare } from './limits/quotas.ts';
 import type { MailboxLimits, Store } from './store/types.ts';
 
 export interface ServerContext {

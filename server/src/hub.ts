@@ -7,7 +7,7 @@
 // subscribes to, so no instance receives traffic for users it holds no socket of.
 import type { Grant, ServerFrameType } from '../../protocol/index.ts';
 import type { EntryKind } from './store/types.ts';
-import { presenceText } from './wire.ts';
+import { presenceText } from './transport/wire.ts';
 
 /** Everything one instance may be asked to do for the sockets of one Session ID. JSON-safe. */
 export type BusMessage =

@@ -4,7 +4,7 @@ import type { NetworkInterfaceInfo } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { lanAddresses, startupBanner } from '../src/banner.ts';
 
-const root = new URL('../../', import.meta.url).pathname;
+const root = new URL('../..', import.meta.url).pathname;
 
 describe('startupBanner', () => {
   const lan = ['192.168.1.20', '10.0.0.5'];

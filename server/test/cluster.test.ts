@@ -18,7 +18,7 @@ import {
   wipePrefix,
   type InstanceOptions,
 } from './helpers/cluster.ts';
-import { KeyHasher } from '../src/store/_redisKeys.ts';
+import { KeyHasher } from '../src/store/redis/_keys.ts';
 import { connectAs, grant, invitationTo, newIdentity, type Frame, type RawClient } from './helpers/rawClient.ts';
 import { scrapeMetrics } from '../../testkit/net.ts';
 

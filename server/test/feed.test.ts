@@ -2,8 +2,8 @@
 // and real sockets run the same paths in mailbox.test.ts; here the interleavings are forced.)
 import { describe, expect, it } from 'vitest';
 import type { ServerContext } from '../src/context.ts';
-import { StreamFeed, type FeedSocket } from '../src/feed.ts';
-import { Metrics } from '../src/metrics.ts';
+import { StreamFeed, type FeedSocket } from '../src/transport/feed.ts';
+import { Metrics } from '../src/http/metrics.ts';
 import type { StoredEntry } from '../src/store/types.ts';
 
 function entry(offset: number): StoredEntry {

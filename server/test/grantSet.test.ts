@@ -1,6 +1,6 @@
 // GrantSet keeps only what authorisation reads (issue 14: idle memory of sockets with contacts).
 import { describe, expect, it } from 'vitest';
-import { GrantSet } from '../src/grants.ts';
+import { GrantSet } from '../src/auth/grants.ts';
 
 const FROM = `05${'a'.repeat(64)}`;
 const TO = `05${'b'.repeat(64)}`;

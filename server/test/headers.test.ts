@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
-import { SECURITY_HEADERS } from '../src/http.ts';
+import { SECURITY_HEADERS } from '../src/http/http.ts';
 import { start } from './helpers/server.ts';
 import { scrapeMetrics, TEST_METRICS_TOKEN } from '../../testkit/net.ts';
 

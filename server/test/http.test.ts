@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { SECURITY_HEADERS } from '../src/http.ts';
+import { SECURITY_HEADERS } from '../src/http/http.ts';
 import { connectAs, grant, invitationTo, newIdentity, RawClient } from './helpers/rawClient.ts';
 import { getJson, start, track } from './helpers/server.ts';
 import { scrapeMetrics, TEST_METRICS_TOKEN } from '../../testkit/net.ts';

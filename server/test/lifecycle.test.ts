@@ -4,11 +4,11 @@ import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { startServer } from '../src/app.ts';
 import { silentLogger } from '../src/log.ts';
-import { MemoryStore } from '../src/store/memory.ts';
+import { MemoryStore } from '../src/store/memory/memory.ts';
 import { connectAs, newIdentity, RawClient } from './helpers/rawClient.ts';
 import { start, track } from './helpers/server.ts';
 
-const root = new URL('../../', import.meta.url).pathname;
+const root = new URL('../..', import.meta.url).pathname;
 
 function runMain(env: Record<string, string>): { child: ReturnType<typeof spawn>; out: string[]; err: string[]; exit: Promise<number | null> } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {

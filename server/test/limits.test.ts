@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { createAuthFrame, ERRORS, randomId, toBase64 } from '../../protocol/index.ts';
 import type { Config } from '../src/config.ts';
-import { clientAddress, limitKey } from '../src/ip.ts';
-import { MemoryStore } from '../src/store/memory.ts';
+import { clientAddress, limitKey } from '../src/transport/ip.ts';
+import { MemoryStore } from '../src/store/memory/memory.ts';
 import { connectAs, grant, invitationTo, newIdentity, RawClient, type AuthOptions } from './helpers/rawClient.ts';
 import { expectHonestPairWorks, fakeClock, start, track } from './helpers/server.ts';
 import { scrapeMetrics } from '../../testkit/net.ts';

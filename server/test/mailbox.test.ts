@@ -1,7 +1,7 @@
 // The mailbox: offline delivery, resume after (epoch, offset), limits, idempotency, backpressure, delivered notices.
 import { describe, expect, it } from 'vitest';
 import { randomId } from '../../protocol/index.ts';
-import { MemoryStore } from '../src/store/memory.ts';
+import { MemoryStore } from '../src/store/memory/memory.ts';
 import { grant, newIdentity, randomCt, RawClient, type Frame } from './helpers/rawClient.ts';
 import { as, expectHonestPairWorks, getJson, start, track } from './helpers/server.ts';
 import { scrapeMetrics } from '../../testkit/net.ts';

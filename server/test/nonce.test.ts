@@ -1,7 +1,7 @@
 // Auth nonces come from a pooled random buffer: each must still be 32 fresh bytes, and none may be
 // handed out twice across the pool's refills (a replayed nonce would let a recorded auth frame in).
 import { describe, expect, it } from 'vitest';
-import { nextNonce } from '../src/nonce.ts';
+import { nextNonce } from '../src/transport/nonce.ts';
 
 describe('nextNonce', () => {
   it('gives 32 bytes in base64, never the same twice across several refills of the pool', () => {

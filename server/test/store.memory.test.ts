@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { randomId } from '../../protocol/index.ts';
-import { MemoryStore } from '../src/store/memory.ts';
+import { MemoryStore } from '../src/store/memory/memory.ts';
 import type { MailboxLimits, NewEntry } from '../src/store/types.ts';
 import { storeSuite } from './storeSuite.ts';
 

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createClient } from 'redis';
 import { randomId } from '../../protocol/index.ts';
-import { createRedisStore, type RedisStore, type RedisStoreOptions } from '../src/store/redis.ts';
+import { createRedisStore, type RedisStore, type RedisStoreOptions } from '../src/store/redis/redis.ts';
 import type { Invitation, MailboxLimits, NewEntry } from '../src/store/types.ts';
 import { freePort } from '../../testkit/net.ts';
 import { redisUnreachable, TEST_ID_SECRET } from './helpers/cluster.ts';

@@ -1,7 +1,7 @@
 // One stream keeps a single device without a map and holds no entry structures while empty: the
 // forms it switches between must not show in what it holds, acks or forgets.
 import { describe, expect, it } from 'vitest';
-import { Stream, type Totals } from '../src/store/_stream.ts';
+import { Stream, type Totals } from '../src/store/memory/_stream.ts';
 import type { NewEntry } from '../src/store/types.ts';
 
 const TTL = 1000;

@@ -7,7 +7,7 @@ import { createHash, createPublicKey, verify as cryptoVerify } from 'node:crypto
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { describe, expect, it } from 'vitest';
 import { nobleVerify } from '../../protocol/index.ts';
-import { nativeVerify, nativeVerifyOnce, strictKey } from '../src/verify.ts';
+import { nativeVerify, nativeVerifyOnce, strictKey } from '../src/auth/verify.ts';
 
 const P = 2n ** 255n - 19n;
 const L = 2n ** 252n + 27742317777372353535851937790883648493n;

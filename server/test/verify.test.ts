@@ -3,7 +3,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { describe, expect, it } from 'vitest';
 import { nobleVerify } from '../../protocol/index.ts';
-import { nativeVerify, nativeVerifyOnce } from '../src/verify.ts';
+import { nativeVerify, nativeVerifyOnce } from '../src/auth/verify.ts';
 
 const L = 2n ** 252n + 27742317777372353535851937790883648493n;
 const P = 2n ** 255n - 19n;

@@ -5,8 +5,8 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkGrant, createAuthFrame, createGrant, createIdentity, nobleVerify, verifyAuthFrame, type VerifyFn } from '../../protocol/index.ts';
 import { normaliseOrigin } from '../../protocol/origin.ts';
-import { deferVerify, nativeVerify, nativeVerifyOnce, strictKey } from '../src/verify.ts';
-import { VerifyPool } from '../src/verifyPool.ts';
+import { deferVerify, nativeVerify, nativeVerifyOnce, strictKey } from '../src/auth/verify.ts';
+import { VerifyPool } from '../src/auth/verifyPool.ts';
 
 const P = 2n ** 255n - 19n;
 const L = 2n ** 252n + 27742317777372353535851937790883648493n;

@@ -1,7 +1,7 @@
 // The frames built by concatenation must be exactly what protocol's strict schema accepts.
 import { describe, expect, it } from 'vitest';
 import { createIdentity, serverFrames, type ServerFrameType } from '../../protocol/index.ts';
-import { deliveredText, envelopeText, errorText, grantJson, invitationText, invitationUpdateText, okText, pongText, presenceText, sentText } from '../src/wire.ts';
+import { deliveredText, envelopeText, errorText, grantJson, invitationText, invitationUpdateText, okText, pongText, presenceText, sentText } from '../src/transport/wire.ts';
 import { grant, randomCt } from './helpers/rawClient.ts';
 
 function strict(text: string): Record<string, unknown> {

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
 import { findChromium } from '../../testkit/chromium.ts';
 
-const dir = fileURLToPath(new URL('../public/', import.meta.url));
+const dir = fileURLToPath(new URL('../public', import.meta.url));
 const svg = readFileSync(`${dir}favicon.svg`, 'utf8');
 // The maskable icon fills the whole square and keeps the mark inside the 80% safe circle.
 const maskable = svg

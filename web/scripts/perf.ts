@@ -24,7 +24,7 @@ import { chromium, type BrowserContext, type CDPSession, type Page } from '@play
 import { findChromium } from '../../testkit/chromium.ts';
 import { startServer } from '../../server/src/app.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DIST = join(ROOT, 'dist/web');
 const OUT = fileURLToPath(new URL('./perf-results.json', import.meta.url));
 const RUNS = Number(process.argv.find((a) => a.startsWith('--runs='))?.slice(7) ?? 3);

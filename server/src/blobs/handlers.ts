@@ -2,8 +2,8 @@
 // authenticated socket. A download token needs only the blob id, which travels end-to-end
 // encrypted inside a message: knowing the id is the capability, the token keeps it short-lived.
 import { encodeFrame, ProtocolError, type ClientFrames } from '../../../protocol/index.ts';
-import type { Conn } from '../connection.ts';
-import { limitText, takeLimit } from '../limits.ts';
+import type { Conn } from '../transport/connection.ts';
+import { limitText, takeLimit } from '../limits/limits.ts';
 import type { TokenAnswer } from './service.ts';
 
 function blobsOf(conn: Conn) {

@@ -8,8 +8,8 @@
 import type uWS from 'uWebSockets.js';
 import { ProtocolError, type ErrorCode } from '../../../protocol/index.ts';
 import type { ServerContext } from '../context.ts';
-import { writeSecurityHeaders } from '../http.ts';
-import type { Metrics } from '../metrics.ts';
+import { writeSecurityHeaders } from '../http/http.ts';
+import type { Metrics } from '../http/metrics.ts';
 import type { Blobs } from './service.ts';
 import type { BlobOp } from './tokens.ts';
 import { isBlobId, partCount, type BlobMeta } from './types.ts';

@@ -3,8 +3,8 @@
 // read it. An upload larger than a frame comes in parts, assembled per socket and committed by the
 // last one, so a half-sent document is never stored. Every other socket of the identity is told.
 import { ProtocolError, type ClientFrames } from '../../../protocol/index.ts';
-import type { Conn } from '../connection.ts';
-import { limitText, takeLimit } from '../limits.ts';
+import type { Conn } from '../transport/connection.ts';
+import { limitText, takeLimit } from '../limits/limits.ts';
 
 interface Upload {
   readonly id: string;

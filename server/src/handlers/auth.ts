@@ -10,11 +10,11 @@ import {
   type ClientFrames,
   type ErrorCode,
 } from '../../../protocol/index.ts';
-import type { Conn } from '../connection.ts';
-import { GRANTS_PER_SLICE, prefetchGrants, revokeUpTo, verifyGrant, yieldToLoop } from '../grants.ts';
-import { limitText, takeLimit } from '../limits.ts';
-import { noteIdentitySeen } from '../quotas.ts';
-import { deferVerify } from '../verify.ts';
+import type { Conn } from '../transport/connection.ts';
+import { GRANTS_PER_SLICE, prefetchGrants, revokeUpTo, verifyGrant, yieldToLoop } from '../auth/grants.ts';
+import { limitText, takeLimit } from '../limits/limits.ts';
+import { noteIdentitySeen } from '../limits/quotas.ts';
+import { deferVerify } from '../auth/verify.ts';
 
 /** A block is re-presented at every connect; kept this long it outlives any grant it voids. */
 export const REVOCATION_TTL_MS = 2 * GRANT_LIFETIME_MS;

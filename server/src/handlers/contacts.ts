@@ -1,10 +1,10 @@
 // grants, revoke, presence_sub / presence_unsub, privacy: what a connected identity says about
 // who may reach it and who it watches.
 import { checkRevocation, checkUnblock, ProtocolError, type ClientFrames, type ErrorCode } from '../../../protocol/index.ts';
-import type { Conn } from '../connection.ts';
-import { authorize, GRANTS_PER_SLICE, revokeUpTo, verifyGrant, yieldToLoop } from '../grants.ts';
-import { limitText, takeLimit, takeSocketLimit } from '../limits.ts';
-import { okText, presenceText } from '../wire.ts';
+import type { Conn } from '../transport/connection.ts';
+import { authorize, GRANTS_PER_SLICE, revokeUpTo, verifyGrant, yieldToLoop } from '../auth/grants.ts';
+import { limitText, takeLimit, takeSocketLimit } from '../limits/limits.ts';
+import { okText, presenceText } from '../transport/wire.ts';
 import { REVOCATION_TTL_MS } from './auth.ts';
 
 /**

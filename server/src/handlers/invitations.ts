@@ -8,12 +8,12 @@ import {
   type Grant,
   type InvitationStatus,
 } from '../../../protocol/index.ts';
-import type { Conn } from '../connection.ts';
+import type { Conn } from '../transport/connection.ts';
 import type { ServerContext } from '../context.ts';
-import { limitText, takeLimit } from '../limits.ts';
-import { invitationQuota } from '../quotas.ts';
+import { limitText, takeLimit } from '../limits/limits.ts';
+import { invitationQuota } from '../limits/quotas.ts';
 import type { Invitation } from '../store/types.ts';
-import { grantJson, invitationText, invitationUpdateText, okText } from '../wire.ts';
+import { grantJson, invitationText, invitationUpdateText, okText } from '../transport/wire.ts';
 
 type Settled = Exclude<InvitationStatus, 'pending'>;
 

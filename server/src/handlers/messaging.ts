@@ -1,11 +1,11 @@
 // send and ack: envelopes into the recipient's stream (or, ephemeral, to its online sockets only),
 // and delivered notices back into the sender's stream when a recipient device acknowledges them.
 import { ProtocolError, type ClientFrames } from '../../../protocol/index.ts';
-import type { Conn } from '../connection.ts';
-import { authorize } from '../grants.ts';
-import { limitText, takeLimit } from '../limits.ts';
+import type { Conn } from '../transport/connection.ts';
+import { authorize } from '../auth/grants.ts';
+import { limitText, takeLimit } from '../limits/limits.ts';
 import type { StoredEntry } from '../store/types.ts';
-import { deliveredText, envelopeText, sentText } from '../wire.ts';
+import { deliveredText, envelopeText, sentText } from '../transport/wire.ts';
 
 export async function handleSend(conn: Conn, f: ClientFrames['send']): Promise<void> {
   const { ctx } = conn;

@@ -3,8 +3,8 @@
 // material, the endpoint against SSRF) before anything is stored.
 import { ECDH } from 'node:crypto';
 import { ProtocolError, type ClientFrames } from '../../../protocol/index.ts';
-import type { Conn } from '../connection.ts';
-import { okText } from '../wire.ts';
+import type { Conn } from '../transport/connection.ts';
+import { okText } from '../transport/wire.ts';
 import { checkEndpoint } from './endpoint.ts';
 
 /** A correct client subscribes once per connect; each attempt may cost a DNS lookup. */

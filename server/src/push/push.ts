@@ -6,7 +6,7 @@ import { createHmac } from 'node:crypto';
 import type { Config } from '../config.ts';
 import type { Bus, BusMessage } from '../hub.ts';
 import type { Logger } from '../log.ts';
-import type { Metrics } from '../metrics.ts';
+import type { Metrics } from '../http/metrics.ts';
 import type { EntryKind, Store } from '../store/types.ts';
 import type { DeviceLiveness } from './liveness.ts';
 import { itemFor } from './payload.ts';

@@ -4,7 +4,7 @@
 // per push); it runs beside routing and never blocks it. 404/410 drop the subscription; 429 and
 // 5xx back off per push service (Retry-After honoured) and retry a few times.
 import type { Logger } from '../log.ts';
-import type { Metrics } from '../metrics.ts';
+import type { Metrics } from '../http/metrics.ts';
 import type { PushSubscriptionRecord, Store } from '../store/types.ts';
 import type { DeviceLiveness } from './liveness.ts';
 import { encodePayload, type PushItem } from './payload.ts';

@@ -5,9 +5,9 @@
 // redisPresence.ts) counts a socket for it, so a crashed instance's sockets stop counting after
 // INSTANCE_TTL with nothing to clean up first. The key lives as long as a mailbox entry could.
 import type { Logger } from '../log.ts';
-import { Script } from '../store/_redisScript.ts';
-import { pushKey } from '../store/_redisPush.ts';
-import type { RedisStore } from '../store/redis.ts';
+import { Script } from '../store/redis/_script.ts';
+import { pushKey } from '../store/redis/_push.ts';
+import type { RedisStore } from '../store/redis/redis.ts';
 import type { DeviceLiveness, DeviceState } from './liveness.ts';
 
 /** KEYS pl:{sid}. ARGV deviceId, instanceId, delta, ttl. */

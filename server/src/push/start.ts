@@ -1,10 +1,10 @@
 // Builds Web Push for one relay when VAPID keys are configured: liveness from this process alone
 // (memory store) or shared through Redis (several instances).
-import type { Cluster } from '../cluster.ts';
+import type { Cluster } from '../cluster/cluster.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
-import type { Metrics } from '../metrics.ts';
-import type { RedisStore } from '../store/redis.ts';
+import type { Metrics } from '../http/metrics.ts';
+import type { RedisStore } from '../store/redis/redis.ts';
 import type { Store } from '../store/types.ts';
 import { LocalLiveness } from './liveness.ts';
 import { Push } from './push.ts';

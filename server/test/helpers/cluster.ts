@@ -13,7 +13,7 @@ import { freePort, TEST_METRICS_TOKEN } from '../../../testkit/net.ts';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** REDIS_ID_SECRET for the test instances and stores (the one CI exports, or a fixed test value). */
 export const TEST_ID_SECRET = process.env.REDIS_ID_SECRET ?? 'test-only-redis-id-secret-0123456789';
-const ROOT = new URL('../../../', import.meta.url).pathname;
+const ROOT = new URL('../../..', import.meta.url).pathname;
 export const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
 export const HAS_REDIS_SERVER = spawnSync('redis-server', ['--version']).status === 0;
 

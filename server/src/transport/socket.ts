@@ -1,14 +1,14 @@
 // The uWS WebSocket behaviour for /ws: upgrade (Origin check, headers copied synchronously), open
 // (connection limit, hello), and the events forwarded to the socket's Conn.
 import type uWS from 'uWebSockets.js';
-import { idleTimeoutSeconds } from './config.ts';
+import { idleTimeoutSeconds } from '../config.ts';
 import { Conn, type Router, type SocketData } from './connection.ts';
-import type { ServerContext } from './context.ts';
-import { cspOf, hstsFor, writeSecurityHeaders } from './http.ts';
+import type { ServerContext } from '../context.ts';
+import { cspOf, hstsFor, writeSecurityHeaders } from '../http/http.ts';
 import { clientAddress, forwardedForOf } from './ip.ts';
 import { originAllowed } from './origin.ts';
-import { ERRORS } from '../../protocol/index.ts';
-import { COMPRESSION_DISABLED } from './transport/uws.ts';
+import { ERRORS } from '../../../protocol/index.ts';
+import { COMPRESSION_DISABLED } from './uws.ts';
 import { errorText } from './wire.ts';
 
 export function wsBehavior(ctx: ServerContext, route: Router): uWS.WebSocketBehavior<SocketData> {

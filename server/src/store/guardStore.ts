@@ -1,9 +1,9 @@
 // Store failures become one protocol error. A Redis store can time out or drop its connection; the
 // handlers then answer STORE_UNAVAILABLE (retryable) instead of crashing or leaking the cause.
-import { ProtocolError } from '../../protocol/index.ts';
-import type { Logger } from './log.ts';
-import type { Metrics } from './metrics.ts';
-import type { Store } from './store/types.ts';
+import { ProtocolError } from '../../../protocol/index.ts';
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../http/metrics.ts';
+import type { Store } from './types.ts';
 
 type Method = (...args: unknown[]) => unknown;
 

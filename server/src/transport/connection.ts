@@ -13,13 +13,13 @@ import {
   ERRORS,
   type Grant,
   type ServerFrameType,
-} from '../../protocol/index.ts';
-import type { LiveSocket, ServerContext } from './context.ts';
+} from '../../../protocol/index.ts';
+import type { LiveSocket, ServerContext } from '../context.ts';
 import { StreamFeed, type FeedSocket } from './feed.ts';
-import { GrantSet } from './grants.ts';
+import { GrantSet } from '../auth/grants.ts';
 import { nextNonce } from './nonce.ts';
-import type { HubSocket } from './hub.ts';
-import type { EntryKind } from './store/types.ts';
+import type { HubSocket } from '../hub.ts';
+import type { EntryKind } from '../store/types.ts';
 import { errorText } from './wire.ts';
 
 export type ConnState = LiveSocket['state'];

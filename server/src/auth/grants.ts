@@ -3,10 +3,10 @@
 // at use (expiry against the clock, revocation in the store), because a block can arrive from
 // another socket, or another instance, at any moment.
 import { hash } from 'node:crypto';
-import { checkGrant, isRevokedBy, type ErrorCode, type Grant, type VerifyFn } from '../../protocol/index.ts';
-import type { BlockState, Store } from './store/types.ts';
+import { checkGrant, isRevokedBy, type ErrorCode, type Grant, type VerifyFn } from '../../../protocol/index.ts';
+import type { BlockState, Store } from '../store/types.ts';
 import { deferVerify } from './verify.ts';
-import { grantJson } from './wire.ts';
+import { grantJson } from '../transport/wire.ts';
 
 /** Grants proven authentic, by a hash of every field: re-presented at each connect, checked once. */
 const AUTHENTIC_MAX = 50_000;

@@ -1,7 +1,7 @@
 // One Session ID's mailbox stream. Every removal (TTL or ack) takes a prefix and every append
 // takes head + 1, so the held entries always have contiguous offsets ending at head: finding an
 // offset is arithmetic, not a search.
-import type { NewEntry, StoredEntry } from './types.ts';
+import type { NewEntry, StoredEntry } from '../types.ts';
 
 /** Store-wide aggregates, kept up to date by every stream so counts() never scans. */
 export interface Totals {

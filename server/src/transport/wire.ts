@@ -9,7 +9,7 @@ import {
   type Grant,
   type InvitationStatus,
   type ServerFrames,
-} from '../../protocol/index.ts';
+} from '../../../protocol/index.ts';
 
 /** A grant re-encoded from its parsed form, in schema order (the form stored with invitations). */
 export function grantJson(g: Grant): string {

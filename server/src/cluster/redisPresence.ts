@@ -13,12 +13,12 @@
 //   reap:<inst> string  lock: one instance cleans up a dead one at a time.
 // Every change of an identity's combined state is published by the same script that makes it, on
 // the identity's presence channel (redisBus.ts): all instances see the changes in Redis's order.
-import { ProtocolError, randomId } from '../../protocol/index.ts';
-import type { Logger } from './log.ts';
-import type { Metrics } from './metrics.ts';
-import type { LocalPresence, PresenceDirectory } from './presence.ts';
-import { Script } from './store/_redisScript.ts';
-import type { RedisStore } from './store/redis.ts';
+import { ProtocolError, randomId } from '../../../protocol/index.ts';
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../http/metrics.ts';
+import type { LocalPresence, PresenceDirectory } from '../presence.ts';
+import { Script } from '../store/redis/_script.ts';
+import type { RedisStore } from '../store/redis/redis.ts';
 
 /** How long a pr:{f} key and a pi:<inst> set live without a refresh. Every third of it, each instance rewrites its views. */
 export const PRESENCE_KEY_TTL_MS = 3_600_000;

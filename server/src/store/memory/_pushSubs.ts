@@ -1,7 +1,7 @@
 // Web Push subscriptions in memory: per identity, per device, each with its own deadline. Bounded by
 // the per-identity cap and by the deadlines (expired ones go when their identity is next read or
 // written); an identity with none left is removed.
-import type { PushSubscriptionRecord, PutPushResult } from './types.ts';
+import type { PushSubscriptionRecord, PutPushResult } from '../types.ts';
 
 interface Held {
   readonly sub: PushSubscriptionRecord;

@@ -4,9 +4,9 @@
 //   rc:{<from>}      zset   <to> → expiry: the revocations from holds, for MAX_REVOCATIONS
 //   b:<kind>:<hash>  hash   a token bucket (tokens, at); gone once it would be full again
 //   fs:<f>           string when the server first saw the identity (TTL refreshed at each connect)
-import type { KeyHasher } from './_redisKeys.ts';
-import { Script, type CommandSender } from './_redisScript.ts';
-import { ms } from './_redisUtil.ts';
+import type { KeyHasher } from './_keys.ts';
+import { Script, type CommandSender } from './_script.ts';
+import { ms } from './_util.ts';
 
 /**
  * KEYS: r:{from}:to, rc:{from} (key fragments). ARGV: iat, ttlMs, maxHeld (-1: none), to's fragment

@@ -6,8 +6,8 @@
 import type uWS from 'uWebSockets.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { Config } from './config.ts';
-import type { ServerContext } from './context.ts';
+import type { Config } from '../config.ts';
+import type { ServerContext } from '../context.ts';
 import type { GaugeSample } from './metrics.ts';
 import { StaticFiles } from './static.ts';
 

@@ -1,8 +1,8 @@
 // Invitations with their two indexes (pending per recipient, pending per pair) and two deadlines:
 // expiry (pending ones, by expiresAt) and forgetting (settled ones, by expiresAt + grace). Both
 // deadlines are heaps, so nothing ever scans all invitations.
-import { MinHeap } from './_heap.ts';
-import type { Invitation, InvitationQuota, PutInvitationResult } from './types.ts';
+import { MinHeap } from '../_heap.ts';
+import type { Invitation, InvitationQuota, PutInvitationResult } from '../types.ts';
 
 interface Deadline {
   readonly at: number;

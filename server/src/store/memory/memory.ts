@@ -1,12 +1,12 @@
 // The embedded default Store: one process, nothing on disk. Every map is bounded by a TTL or by
 // emptiness, and no hot path scans all users: streams are tidied lazily when touched and by an
 // incremental sweeper, deadlines live in heaps, aggregates are counters.
-import { randomId } from '../../../protocol/index.ts';
-import { TokenBuckets } from './_bucket.ts';
-import { ExpiringMap } from './_expiring.ts';
+import { randomId } from '../../../../protocol/index.ts';
+import { TokenBuckets } from '../_bucket.ts';
+import { ExpiringMap } from '../_expiring.ts';
 import { Invitations } from './_invitations.ts';
 import { PushSubscriptions } from './_pushSubs.ts';
-import { RoundRobin } from './_roundRobin.ts';
+import { RoundRobin } from '../_roundRobin.ts';
 import { Stream, type Totals } from './_stream.ts';
 import type {
   AccountBlob,
@@ -23,7 +23,7 @@ import type {
   Store,
   StoreCounts,
   StoredEntry,
-} from './types.ts';
+} from '../types.ts';
 
 export interface MemoryStoreOptions {
   /** Epoch generator; 128 random bits as hex by default. */

@@ -1,8 +1,8 @@
 // The origins an auth v2 signature may name (docs/operations.md "Public origins"). Taken from
 // configuration, never from a request's Host header: a man in the middle writes that header itself.
 import { networkInterfaces } from 'node:os';
-import { normaliseOrigin } from '../../protocol/index.ts';
-import { checkConfig, type Config } from './config.ts';
+import { normaliseOrigin } from '../../../protocol/index.ts';
+import { checkConfig, type Config } from '../config.ts';
 
 function hostPart(address: string): string {
   return address.includes(':') ? `[${address.replace(/%.*$/, '')}]` : address;

@@ -2,7 +2,7 @@
 // MAX_CONNECTIONS with sockets that never authenticate, and nobody else could connect. Two caps:
 // all sockets of an address, and a tighter one for those not yet authenticated (a person's devices
 // behind one NAT authenticate at once; a flood of idle sockets does not).
-import type { Config } from './config.ts';
+import type { Config } from '../config.ts';
 
 export type AddressRefusal = 'total' | 'unauthenticated';
 

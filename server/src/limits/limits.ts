@@ -4,9 +4,9 @@
 // A refused request is answered with an error carrying retryAfterMs: never a silent drop.
 // Quotas that are not rates (revocations held, a sender's share of a mailbox, invitation slots) are
 // in quotas.ts; docs/protocol.md "Limits" lists both.
-import type { Config } from './config.ts';
-import type { ServerContext } from './context.ts';
-import { TokenBuckets } from './store/_bucket.ts';
+import type { Config } from '../config.ts';
+import type { ServerContext } from '../context.ts';
+import { TokenBuckets } from '../store/_bucket.ts';
 
 /**
  * `grants` is metered in grants, not frames: verifying a signature is the expensive part

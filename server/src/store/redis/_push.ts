@@ -1,9 +1,9 @@
 // Web Push subscriptions in Redis: one hash per identity, field = deviceId, value =
 // "<expiresAt>|<JSON>". Expired fields are pruned by the scripts that read or write the hash, and
 // the key itself lives as long as its longest-lived subscription.
-import type { KeyHasher } from './_redisKeys.ts';
-import { Script, type CommandSender } from './_redisScript.ts';
-import type { PushSubscriptionRecord, PutPushResult } from './types.ts';
+import type { KeyHasher } from './_keys.ts';
+import { Script, type CommandSender } from './_script.ts';
+import type { PushSubscriptionRecord, PutPushResult } from '../types.ts';
 
 export type { PushSubscriptionRecord, PutPushResult };
 

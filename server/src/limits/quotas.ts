@@ -2,9 +2,9 @@
 // next to the rates of limits.ts. A recipient's mailbox and pending-invitation slots are shared by
 // everyone who may write to them, so no single writer (a sender, an address, a burst of new IDs)
 // may take all of it: the rest stays open to the others.
-import type { Config } from './config.ts';
-import type { ServerContext } from './context.ts';
-import type { InvitationQuota, MailboxLimits } from './store/types.ts';
+import type { Config } from '../config.ts';
+import type { ServerContext } from '../context.ts';
+import type { InvitationQuota, MailboxLimits } from '../store/types.ts';
 
 const DAY = 86_400_000;
 

@@ -20,12 +20,12 @@
 // is in the store. Each socket catches up from the store when its channel's subscription is
 // confirmed and whenever the subscriber comes back; entries that arrive out of order are caught
 // up the same way (feed.ts), so order and completeness never depend on pub/sub.
-import type { Grant, ServerFrameType } from '../../protocol/index.ts';
-import type { Bus, BusMessage, Hub, HubListener } from './hub.ts';
-import type { Logger } from './log.ts';
-import type { Metrics } from './metrics.ts';
-import type { EntryKind } from './store/types.ts';
-import type { RedisStore } from './store/redis.ts';
+import type { Grant, ServerFrameType } from '../../../protocol/index.ts';
+import type { Bus, BusMessage, Hub, HubListener } from '../hub.ts';
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../http/metrics.ts';
+import type { EntryKind } from '../store/types.ts';
+import type { RedisStore } from '../store/redis/redis.ts';
 
 export type PubSubMode = 'sharded' | 'classic';
 

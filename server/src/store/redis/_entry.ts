@@ -1,7 +1,7 @@
 // The stored form of a stream entry in Redis: "ts|k|id|from|text" (k: e d i u; from empty for
 // entries without a sender). Ids and Session IDs never hold a "|", and the text is the frame with
 // its offset spliced in, so reading an entry never re-serialises ciphertext.
-import type { EntryKind, StoredEntry } from './types.ts';
+import type { EntryKind, StoredEntry } from '../types.ts';
 
 export const KIND_CODE: Readonly<Record<EntryKind, string>> = { envelope: 'e', delivered: 'd', invitation: 'i', invitation_update: 'u' };
 const KIND_OF: Readonly<Record<string, EntryKind>> = { e: 'envelope', d: 'delivered', i: 'invitation', u: 'invitation_update' };

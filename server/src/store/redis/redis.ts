@@ -11,17 +11,17 @@
 // notices within epochCheckMs. The server tells its clients through onEpochChange: they see the
 // new epoch, fetch everything held and re-send what they have not seen delivered.
 import { createClient } from 'redis';
-import { randomId } from '../../../protocol/index.ts';
-import { KIND_CODE, parseEntry } from './_redisEntry.ts';
-import { RedisAccounts } from './_redisAccounts.ts';
-import type { RedisStoreOptions } from './_redisOptions.ts';
-import { errorMessage, ms, positive, redactUrl } from './_redisUtil.ts';
-import { RedisInvitations } from './_redisInvitations.ts';
-import { RedisPushSubscriptions, type PushSubscriptionRecord, type PutPushResult } from './_redisPush.ts';
-import { KeyHasher } from './_redisKeys.ts';
-import { RedisQuotas } from './_redisQuotas.ts';
-import { Script } from './_redisScript.ts';
-import * as lua from './_redisLua.ts';
+import { randomId } from '../../../../protocol/index.ts';
+import { KIND_CODE, parseEntry } from './_entry.ts';
+import { RedisAccounts } from './_accounts.ts';
+import type { RedisStoreOptions } from './_options.ts';
+import { errorMessage, ms, positive, redactUrl } from './_util.ts';
+import { RedisInvitations } from './_invitations.ts';
+import { RedisPushSubscriptions, type PushSubscriptionRecord, type PutPushResult } from './_push.ts';
+import { KeyHasher } from './_keys.ts';
+import { RedisQuotas } from './_quotas.ts';
+import { Script } from './_script.ts';
+import * as lua from './_lua.ts';
 import type {
   AccountBlob,
   AppendResult,
@@ -35,9 +35,9 @@ import type {
   Store,
   StoreCounts,
   StoredEntry,
-} from './types.ts';
+} from '../types.ts';
 
-export type { RedisStoreOptions } from './_redisOptions.ts';
+export type { RedisStoreOptions } from './_options.ts';
 
 /** Called with the new epoch and the one it replaces. */
 export type EpochListener = (epoch: string, previous: string) => void;

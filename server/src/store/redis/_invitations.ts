@@ -12,9 +12,9 @@
 //   iy:{<to>}        string pending invitations to <to> from Session IDs first seen recently
 // A pending one lives until expired (its keys until expiresAt + grace + keyGrace, should no
 // instance expire it); a settled one until expiresAt + grace, then its id is free again.
-import type { KeyHasher } from './_redisKeys.ts';
-import { Script, type CommandSender } from './_redisScript.ts';
-import type { Invitation, InvitationQuota, PutInvitationResult } from './types.ts';
+import type { KeyHasher } from './_keys.ts';
+import { Script, type CommandSender } from './_script.ts';
+import type { Invitation, InvitationQuota, PutInvitationResult } from '../types.ts';
 
 type Settled = Exclude<Invitation['status'], 'pending'>;
 

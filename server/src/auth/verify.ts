@@ -5,7 +5,7 @@
 // refuses some signatures noble accepts; it never accepts one noble refuses.
 import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import type { ErrorCode, VerifyFn } from '../../protocol/index.ts';
+import type { ErrorCode, VerifyFn } from '../../../protocol/index.ts';
 import { VerifyPool } from './verifyPool.ts';
 
 /**

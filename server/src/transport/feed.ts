@@ -2,9 +2,9 @@
 // The store holds every entry, so a socket never needs a server-side queue: when it is slow
 // (buffered bytes above the high-water mark) it stops taking entries and, on drain, catches up from
 // the store a page at a time from the last offset it was sent.
-import { ProtocolError } from '../../protocol/index.ts';
-import type { ServerContext } from './context.ts';
-import type { EntryKind } from './store/types.ts';
+import { ProtocolError } from '../../../protocol/index.ts';
+import type { ServerContext } from '../context.ts';
+import type { EntryKind } from '../store/types.ts';
 
 /** Entries read from the store per page. */
 export const REPLAY_PAGE = 256;

@@ -3,11 +3,11 @@
 // Key names carry keyed hashes only (_redisKeys.ts):
 //   a:{<sid>}          hash v (version), b (blob)       TTL: ACCOUNT_TTL, refreshed at each auth
 //   u:{<from>}:<to>    string the latest unblock iat     TTL: the unblock's
-import { PUT_ACCOUNT } from './_redisLua.ts';
-import type { KeyHasher } from './_redisKeys.ts';
-import { Script, type CommandSender } from './_redisScript.ts';
-import type { AccountBlob, PutAccountResult } from './types.ts';
-import { ms } from './_redisUtil.ts';
+import { PUT_ACCOUNT } from './_lua.ts';
+import type { KeyHasher } from './_keys.ts';
+import { Script, type CommandSender } from './_script.ts';
+import type { AccountBlob, PutAccountResult } from '../types.ts';
+import { ms } from './_util.ts';
 
 /** KEYS u:{from}:to. ARGV iat, ttlMs. Keeps the latest iat and the longer life. */
 const PUT_UNBLOCK = new Script(`

@@ -1,14 +1,14 @@
 // Parses each inbound frame strictly and hands it to its handler. Before authentication only auth
 // is accepted; afterwards every error is answered with the frame's id as ref and the socket stays.
-import { parseClientFrame, ProtocolError, type ClientFrame, type ClientFrames } from '../../protocol/index.ts';
+import { parseClientFrame, ProtocolError, type ClientFrame, type ClientFrames } from '../../../protocol/index.ts';
 import type { Conn, Inbound } from './connection.ts';
-import { handleBlobDownload, handleBlobUpload } from './blobs/handlers.ts';
-import { handleAuth } from './handlers/auth.ts';
-import { handleAccountGet, handleAccountPut } from './handlers/account.ts';
-import { handleGrants, handlePresenceSub, handlePresenceUnsub, handlePrivacy, handleRevoke, handleUnblock } from './handlers/contacts.ts';
-import { handleAccept, handleCancel, handleDecline, handleInvite } from './handlers/invitations.ts';
-import { handleAck, handleSend } from './handlers/messaging.ts';
-import { handlePushSubscribe, handlePushUnsubscribe } from './push/handlers.ts';
+import { handleBlobDownload, handleBlobUpload } from '../blobs/handlers.ts';
+import { handleAuth } from '../handlers/auth.ts';
+import { handleAccountGet, handleAccountPut } from '../handlers/account.ts';
+import { handleGrants, handlePresenceSub, handlePresenceUnsub, handlePrivacy, handleRevoke, handleUnblock } from '../handlers/contacts.ts';
+import { handleAccept, handleCancel, handleDecline, handleInvite } from '../handlers/invitations.ts';
+import { handleAck, handleSend } from '../handlers/messaging.ts';
+import { handlePushSubscribe, handlePushUnsubscribe } from '../push/handlers.ts';
 import { pongText } from './wire.ts';
 
 /** Frames without an id are answered (ok or error) with their type as ref. */

@@ -7,14 +7,14 @@
 // resubscribes, every local socket catches up from the store, watchers are re-told presence, and
 // this instance writes its presence views again. Redis back *empty* (a new epoch): every local
 // socket is closed with GOING_AWAY; clients reconnect, see the new epoch and re-send.
-import { randomId } from '../../protocol/index.ts';
-import type { Config } from './config.ts';
-import type { Hub } from './hub.ts';
-import type { Logger } from './log.ts';
-import type { Metrics } from './metrics.ts';
+import { randomId } from '../../../protocol/index.ts';
+import type { Config } from '../config.ts';
+import type { Hub } from '../hub.ts';
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../http/metrics.ts';
 import { RedisBus, type PubSubMode } from './redisBus.ts';
 import { RedisPresence } from './redisPresence.ts';
-import type { RedisStore } from './store/redis.ts';
+import type { RedisStore } from '../store/redis/redis.ts';
 
 /** What /health shows about Redis. */
 export interface ClusterHealth {
