@@ -56,7 +56,15 @@ export default defineConfig({
     url: `${BASE_URL}/health`,
     // A short presence debounce and heartbeat so "offline" is seen within an expect timeout.
     // VAPID_KEY_FILE: push on, its generated keys kept out of the tree.
-    env: { PORT: String(PORT), HOST: '127.0.0.1', STATIC_DIR: 'dist/web', LOG_LEVEL: 'warn', PRESENCE_DEBOUNCE: '1s', HEARTBEAT_INTERVAL: '5s', VAPID_KEY_FILE: 'test-results/vapid.json' },
+    env: {
+      PORT: String(PORT),
+      HOST: '127.0.0.1',
+      STATIC_DIR: 'dist/web',
+      LOG_LEVEL: 'warn',
+      PRESENCE_DEBOUNCE: '1s',
+      HEARTBEAT_INTERVAL: '5s',
+      VAPID_KEY_FILE: 'test-results/vapid.json',
+    },
     reuseExistingServer: false,
     timeout: 60_000,
     stdout: 'pipe',

@@ -32,7 +32,15 @@ let doc: AccountDoc = emptyAccount();
 for (let i = 0; i < n; i++) {
   const peer = createIdentity();
   const grant = createGrant(peer, me.sessionId, now - i);
-  doc = mergeAccount(doc, patch.contact(peer.sessionId, { state: { v: 'accepted', s: [now, i, 'bench'] }, name: { v: `Contact ${i}`, at: now }, grant, issued: { iat: now, exp: now + GRANT_LIFETIME_MS } }));
+  doc = mergeAccount(
+    doc,
+    patch.contact(peer.sessionId, {
+      state: { v: 'accepted', s: [now, i, 'bench'] },
+      name: { v: `Contact ${i}`, at: now },
+      grant,
+      issued: { iat: now, exp: now + GRANT_LIFETIME_MS },
+    }),
+  );
 }
 const t0 = performance.now();
 const blob = await sealAccount(me, 1, doc);
@@ -58,7 +66,8 @@ async function connectDevice(identity: Identity, state: AccountState | undefined
     save: async (s) => void (saved = s),
     apply: async (next) => {
       let contacts = 0;
-      for (const [peer, rec] of Object.entries(next.contacts)) if (projectContact(peer, rec, identity.sessionId, Date.now())?.heldGrant) contacts++;
+      for (const [peer, rec] of Object.entries(next.contacts))
+        if (projectContact(peer, rec, identity.sessionId, Date.now())?.heldGrant) contacts++;
       if (contacts === n) done({ ms: performance.now() - started, contacts });
     },
     report: (e) => console.error(e),
@@ -66,7 +75,10 @@ async function connectDevice(identity: Identity, state: AccountState | undefined
   let chain: Promise<unknown> = Promise.resolve();
   ws.on('message', (data) => {
     const f = JSON.parse(data.toString());
-    if (f.type === 'hello') ws.send(JSON.stringify(createAuthFrame({ identity, deviceId, nonce: f.nonce, epoch: f.epoch, url: srv.url, grants: [], revocations: [] })));
+    if (f.type === 'hello')
+      ws.send(
+        JSON.stringify(createAuthFrame({ identity, deviceId, nonce: f.nonce, epoch: f.epoch, url: srv.url, grants: [], revocations: [] })),
+      );
     else if (f.type === 'ready') chain = chain.then(() => sync.onConnected());
     else if (f.type === 'account')
       chain = chain.then(async () => {
@@ -86,4 +98,12 @@ const times: number[] = [];
 for (let i = 0; i < runs; i++) times.push((await connectDevice(me, undefined)).ms);
 await srv.close();
 times.sort((a, b) => a - b);
-console.log(JSON.stringify({ contacts: n, blobBytes: blob.length, sealMs: Math.round(sealMs), uploadMs: Math.round(upload.ms), connectToMergedMs: { min: Math.round(times[0]!), median: Math.round(times[times.length >> 1]!), max: Math.round(times.at(-1)!) } }));
+console.log(
+  JSON.stringify({
+    contacts: n,
+    blobBytes: blob.length,
+    sealMs: Math.round(sealMs),
+    uploadMs: Math.round(upload.ms),
+    connectToMergedMs: { min: Math.round(times[0]!), median: Math.round(times[times.length >> 1]!), max: Math.round(times.at(-1)!) },
+  }),
+);

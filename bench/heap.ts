@@ -16,7 +16,14 @@ import { Target, type TargetKind } from './lib/proc.ts';
 import { splitDevices } from './scenarios/types.ts';
 import { scrapeMetrics } from '../testkit/net.ts';
 
-const { values } = parseArgs({ options: { connections: { type: 'string', default: '4000' }, target: { type: 'string', default: 'server' }, contacts: { type: 'string', default: '0' }, 'no-subs': { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    connections: { type: 'string', default: '4000' },
+    target: { type: 'string', default: 'server' },
+    contacts: { type: 'string', default: '0' },
+    'no-subs': { type: 'boolean', default: false },
+  },
+});
 const k = Number(values.contacts);
 const n = Number(values.connections);
 const dir = mkdtempSync(join(tmpdir(), 'bench-heap-'));
@@ -38,7 +45,8 @@ async function snapshot(): Promise<string> {
     // The file appears before it is complete; its writer is done when the size stops changing.
     if (f) {
       const path = join(dir, f);
-      for (let last = -1, size = statSync(path).size; size !== last || size === 0; last = size, size = statSync(path).size) await sleep(1500);
+      for (let last = -1, size = statSync(path).size; size !== last || size === 0; last = size, size = statSync(path).size)
+        await sleep(1500);
       return path;
     }
   }
@@ -92,11 +100,16 @@ try {
   const d = heapDiff(a, b, ready);
   console.log(`${target.kind}: ${ready} idle authenticated connections`);
   console.log(`RSS ${(rss0 / 1024).toFixed(1)} → ${(rss1 / 1024).toFixed(1)} MB: ${((rss1 - rss0) / ready).toFixed(2)} KB per connection`);
-  console.log(`after a full GC (the snapshot's; RSS inflated by the snapshot writer): RSS ${((rss2 - rss0) / ready).toFixed(2)} KB per connection, V8 heap reserved ${((m2.total - m0.total) / ready).toFixed(2)}, external ${((m2.external - m0.external) / ready).toFixed(2)}`);
+  console.log(
+    `after a full GC (the snapshot's; RSS inflated by the snapshot writer): RSS ${((rss2 - rss0) / ready).toFixed(2)} KB per connection, V8 heap reserved ${((m2.total - m0.total) / ready).toFixed(2)}, external ${((m2.external - m0.external) / ready).toFixed(2)}`,
+  );
   const per = (a: number, b: number): string => ((b - a) / ready).toFixed(2);
-  console.log(`main thread, per connection (KB): V8 heap reserved ${per(m0.total, m1.total)}, used (with garbage) ${per(m0.used, m1.used)}, external ${per(m0.external, m1.external)}`);
+  console.log(
+    `main thread, per connection (KB): V8 heap reserved ${per(m0.total, m1.total)}, used (with garbage) ${per(m0.used, m1.used)}, external ${per(m0.external, m1.external)}`,
+  );
   console.log(`live JS heap: ${(d.totalPerUnit / 1024).toFixed(2)} KB per connection; by constructor:`);
-  for (const r of d.rows) console.log(`  ${r.bytesPerUnit.toFixed(0).padStart(6)} B  ${r.objectsPerUnit.toFixed(2).padStart(5)} objects  ${r.what}`);
+  for (const r of d.rows)
+    console.log(`  ${r.bytesPerUnit.toFixed(0).padStart(6)} B  ${r.objectsPerUnit.toFixed(2).padStart(5)} objects  ${r.what}`);
 } finally {
   await pool.stop();
   await target.stop();

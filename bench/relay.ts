@@ -99,7 +99,10 @@ function onAuth(ws: uWS.WebSocket<Peer>, f: Frame): void {
   if (devices) devices.push(ws);
   else sockets.set(sid, [ws]);
   const head = heads.get(sid) ?? 0;
-  send(ws, JSON.stringify({ type: 'ready', sessionId: sid, deviceId: f.deviceId, epoch: 'relay', head, resumed: false, grantsRejected: [] }));
+  send(
+    ws,
+    JSON.stringify({ type: 'ready', sessionId: sid, deviceId: f.deviceId, epoch: 'relay', head, resumed: false, grantsRejected: [] }),
+  );
   const queued = offline.get(sid);
   if (queued) {
     offline.delete(sid);

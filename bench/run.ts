@@ -99,7 +99,9 @@ async function main(): Promise<void> {
   const stamp = new Date().toISOString().replace(/\..*/, '').replace(/:/g, '-') + 'Z';
   const profileDir = o.profile ? join(o.outDir, 'profiles', stamp) : undefined;
   const log = (line: string): void => console.log(line);
-  log(`bench: ${o.scenarios.map((s) => s.name).join(', ')} · size ${o.size} · ${o.runs} run(s) · targets ${o.targets.join('/')} · ${o.workers} workers · signer ${o.signer}`);
+  log(
+    `bench: ${o.scenarios.map((s) => s.name).join(', ')} · size ${o.size} · ${o.runs} run(s) · targets ${o.targets.join('/')} · ${o.workers} workers · signer ${o.signer}`,
+  );
 
   const t0 = performance.now();
   for (const s of o.scenarios) s.prepare(o.size);
@@ -119,7 +121,9 @@ async function main(): Promise<void> {
         return await Target.start({
           kind,
           env: kind === 'server' ? o.env : {},
-          ...(profileDir ? { profileDir: join(profileDir, run === undefined ? `${scenario}-${kind}` : `${scenario}-${kind}-run${run + 1}`) } : {}),
+          ...(profileDir
+            ? { profileDir: join(profileDir, run === undefined ? `${scenario}-${kind}` : `${scenario}-${kind}-run${run + 1}`) }
+            : {}),
         });
       } catch (err) {
         if (attempt >= 3) throw err;
@@ -164,7 +168,14 @@ async function main(): Promise<void> {
       try {
         try {
           targets ??= await startTargets(s.name);
-          const ctx = (kind: TargetKind, size: SizeName) => ({ target: targets!.get(kind)!, pool, size, signer: o.signer, runTag: randomBytes(4).toString('hex'), log });
+          const ctx = (kind: TargetKind, size: SizeName) => ({
+            target: targets!.get(kind)!,
+            pool,
+            size,
+            signer: o.signer,
+            runTag: randomBytes(4).toString('hex'),
+            log,
+          });
           const warm = async (kind: TargetKind): Promise<void> => {
             if (s.warmup) await s.warmup(ctx(kind, o.size));
             else if (o.size !== 'tiny') await s.run(ctx(kind, 'tiny'));
@@ -203,12 +214,20 @@ async function main(): Promise<void> {
         const main = mainProfile(join(profileDir!, `${s.name}-${kind}`));
         if (main) profile[kind] = { functions: topSelf(main, 30), files: selfByFile(main) };
       }
-      const result: ScenarioResult = { name: s.name, title: s.title, runs, summary: summarise(s.metrics, runs), ...(profileDir ? { profile } : {}) };
+      const result: ScenarioResult = {
+        name: s.name,
+        title: s.title,
+        runs,
+        summary: summarise(s.metrics, runs),
+        ...(profileDir ? { profile } : {}),
+      };
       results.push(result);
       save();
       log(`\n== ${s.name}: ${s.title} · ${runsFor} run(s), median [min–max]\n${table(s.metrics, result)}\n`);
       for (const [kind, p] of Object.entries(profile)) {
-        log(`${kind} profile (whole process life), self time by function:\n${profileTable([...p.functions.slice(0, 15), p.functions.at(-1)!])}`);
+        log(
+          `${kind} profile (whole process life), self time by function:\n${profileTable([...p.functions.slice(0, 15), p.functions.at(-1)!])}`,
+        );
         log(`${kind} profile, self time by file:\n${profileTable(p.files.slice(0, 10))}\n`);
       }
     }

@@ -11,7 +11,18 @@ import { writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
-import { authMessage, createGrant, createIdentity, randomBytes, randomId, toBase64, unsignedAuthFrame, type Grant, type Identity, type SessionId } from '../protocol/index.ts';
+import {
+  authMessage,
+  createGrant,
+  createIdentity,
+  randomBytes,
+  randomId,
+  toBase64,
+  unsignedAuthFrame,
+  type Grant,
+  type Identity,
+  type SessionId,
+} from '../protocol/index.ts';
 import { Target } from './lib/proc.ts';
 import { scrapeMetrics } from '../testkit/net.ts';
 
@@ -90,7 +101,14 @@ class SoakClient {
         switch (f.type) {
           case 'hello': {
             const resume = this.epoch ? { epoch: this.epoch, offset: this.acked } : undefined;
-            const frame = unsignedAuthFrame({ identity: this.identity, deviceId: this.deviceId, nonce: f.nonce as string, url: this.url, grants: [this.grant], resume });
+            const frame = unsignedAuthFrame({
+              identity: this.identity,
+              deviceId: this.deviceId,
+              nonce: f.nonce as string,
+              url: this.url,
+              grants: [this.grant],
+              resume,
+            });
             const signature = toBase64(nodeSign(null, authMessage(frame, f.epoch as string), this.key));
             ws.send(JSON.stringify({ ...frame, signature }));
             return;
@@ -146,7 +164,12 @@ class SoakClient {
   say(): void {
     if (!this.ready || !this.ws) return;
     const id = randomId();
-    const frame = JSON.stringify({ type: 'send', id, to: this.peer.identity.sessionId, ct: toBase64(randomBytes(64 + Math.floor(Math.random() * 400))) });
+    const frame = JSON.stringify({
+      type: 'send',
+      id,
+      to: this.peer.identity.sessionId,
+      ct: toBase64(randomBytes(64 + Math.floor(Math.random() * 400))),
+    });
     this.unconfirmed.set(id, frame);
     sentAt.set(id, Date.now());
     sentTotal++;
@@ -154,7 +177,10 @@ class SoakClient {
   }
 
   typing(): void {
-    if (this.ready) this.ws?.send(JSON.stringify({ type: 'send', id: randomId(), to: this.peer.identity.sessionId, ct: toBase64(randomBytes(80)), ephemeral: true }));
+    if (this.ready)
+      this.ws?.send(
+        JSON.stringify({ type: 'send', id: randomId(), to: this.peer.identity.sessionId, ct: toBase64(randomBytes(80)), ephemeral: true }),
+      );
   }
 
   /** Drops off (half the time without a close frame) and comes back after `awayMs`. */
@@ -198,7 +224,8 @@ interface Sample {
 async function scrape(httpUrl: string): Promise<Map<string, number>> {
   const text = await scrapeMetrics(httpUrl);
   const m = new Map<string, number>();
-  for (const line of text.split('\n')) if (line.startsWith('sm_')) m.set(line.slice(0, line.lastIndexOf(' ')), Number(line.slice(line.lastIndexOf(' ') + 1)));
+  for (const line of text.split('\n'))
+    if (line.startsWith('sm_')) m.set(line.slice(0, line.lastIndexOf(' ')), Number(line.slice(line.lastIndexOf(' ') + 1)));
   return m;
 }
 
@@ -223,9 +250,14 @@ const f1 = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : '-');
 
 async function main(): Promise<void> {
   // One load generator means one client address: the per-address buckets are for the internet.
-  const server = await Target.start({ kind: 'server', env: { SEND_RATE_IP: '0', AUTH_RATE_IP: '0', PRESENCE_RATE_IP: '0', LOG_LEVEL: 'error' } });
+  const server = await Target.start({
+    kind: 'server',
+    env: { SEND_RATE_IP: '0', AUTH_RATE_IP: '0', PRESENCE_RATE_IP: '0', LOG_LEVEL: 'error' },
+  });
   const httpUrl = server.url.replace('ws://', 'http://').replace(/\/ws$/, '');
-  console.log(`soak: ${MINUTES} min, ${PAIRS} pairs (${PAIRS * 2} clients), a message per client every ${INTERVAL_MS / 1000} s, churn ${CHURN}/client/s; server pid ${server.pid}`);
+  console.log(
+    `soak: ${MINUTES} min, ${PAIRS} pairs (${PAIRS * 2} clients), a message per client every ${INTERVAL_MS / 1000} s, churn ${CHURN}/client/s; server pid ${server.pid}`,
+  );
 
   const now = Date.now();
   const clients: SoakClient[] = [];
@@ -321,7 +353,12 @@ async function main(): Promise<void> {
     reconnects,
     refusals,
     mailboxAfterDrain,
-    rssMiB: { first: samples[0]?.rssMiB, last: samples.at(-1)?.rssMiB, min: Math.min(...samples.map((s) => s.rssMiB)), max: Math.max(...samples.map((s) => s.rssMiB)) },
+    rssMiB: {
+      first: samples[0]?.rssMiB,
+      last: samples.at(-1)?.rssMiB,
+      min: Math.min(...samples.map((s) => s.rssMiB)),
+      max: Math.max(...samples.map((s) => s.rssMiB)),
+    },
     rssSlopeSecondHalfMiBPerMin: slopePerMinute(second.map((s) => ({ t: s.t, y: s.rssMiB }))),
     heapUsedSlopeSecondHalfMiBPerMin: slopePerMinute(second.map((s) => ({ t: s.t, y: s.heapUsedMiB }))),
     loopP99MsMax: Math.max(...samples.map((s) => s.loopP99Ms)),

@@ -205,7 +205,11 @@ export class AccountSync {
         if (opened.counter < st.counter) {
           // A replay of an older copy (or a server that lost the newer one): nothing rolls back,
           // and our copy goes up over it.
-          this._d.report(new Error(`account document from the server is older than the one merged here (counter ${opened.counter} < ${st.counter}); keeping ours`));
+          this._d.report(
+            new Error(
+              `account document from the server is older than the one merged here (counter ${opened.counter} < ${st.counter}); keeping ours`,
+            ),
+          );
         } else {
           st.counter = opened.counter;
           remote = opened.doc;
@@ -253,7 +257,13 @@ export class AccountSync {
         const size = Math.max(4, Math.floor((this._d.maxFrameBytes() - PUT_OVERHEAD) / 4) * 4);
         const parts = Math.ceil(b64.length / size);
         for (let i = 0; i < parts; i++) {
-          const frame: ClientFrame = { type: 'account_put', id, version, blob: b64.slice(i * size, (i + 1) * size), ...(parts > 1 && { part: i, parts }) };
+          const frame: ClientFrame = {
+            type: 'account_put',
+            id,
+            version,
+            blob: b64.slice(i * size, (i + 1) * size),
+            ...(parts > 1 && { part: i, parts }),
+          };
           if (!this._d.send(frame)) {
             this._put = undefined;
             return;

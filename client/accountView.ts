@@ -30,10 +30,21 @@ export function usableGrant(g: Grant | undefined, peer: string, me: string, now:
  * checked a grant's signature (usableGrant) before putting it in: the projection does not verify
  * again (1,000 Ed25519 checks would be most of a restore), it only checks parties and time.
  */
-export function projectContact(peer: string, rec: ContactRecord | undefined, me: string, now: number, existing?: Contact): Contact | undefined {
+export function projectContact(
+  peer: string,
+  rec: ContactRecord | undefined,
+  me: string,
+  now: number,
+  existing?: Contact,
+): Contact | undefined {
   const status = contactStatus(rec);
   if (!rec || status === 'none' || status === 'removed') return undefined;
-  const c: Contact = { sessionId: peer, state: status === 'blocked' ? 'blocked' : 'accepted', createdAt: existing?.createdAt ?? now, updatedAt: now };
+  const c: Contact = {
+    sessionId: peer,
+    state: status === 'blocked' ? 'blocked' : 'accepted',
+    createdAt: existing?.createdAt ?? now,
+    updatedAt: now,
+  };
   if (rec.name) c.displayName = rec.name.v;
   else if (existing?.displayName !== undefined) c.displayName = existing.displayName;
   const g = rec.grant;

@@ -52,7 +52,6 @@ export interface AttachmentProgressEvent {
   readonly reason?: string;
 }
 
-
 export class AttachmentError extends Error {
   constructor(
     readonly code: string,
@@ -138,9 +137,11 @@ export class Attachments {
   /** Seals, caches and stores the message (queued); the upload goes on in the background. */
   async send(peer: string, input: SendAttachmentInput): Promise<StoredMessage> {
     if (!(input.bytes instanceof Uint8Array)) throw new TypeError('bytes: expected a Uint8Array');
-    if (input.thumbnail && input.thumbnail.length > MAX_THUMBNAIL_BYTES) throw new RangeError(`thumbnail: expected at most ${MAX_THUMBNAIL_BYTES} bytes`);
+    if (input.thumbnail && input.thumbnail.length > MAX_THUMBNAIL_BYTES)
+      throw new RangeError(`thumbnail: expected at most ${MAX_THUMBNAIL_BYTES} bytes`);
     const max = this._ctx.limits()?.maxAttachmentBytes;
-    if (max !== undefined && attachmentCiphertextSize(input.bytes.length) > max) throw new AttachmentError('BLOB_TOO_LARGE', `the file is larger than this server's ${max} bytes`);
+    if (max !== undefined && attachmentCiphertextSize(input.bytes.length) > max)
+      throw new AttachmentError('BLOB_TOO_LARGE', `the file is larger than this server's ${max} bytes`);
     const sealed = sealAttachment(input.bytes);
     const att: StoredAttachment = {
       id: '',
@@ -153,7 +154,9 @@ export class Attachments {
       ...(input.width !== undefined ? { width: Math.round(input.width) } : {}),
       ...(input.height !== undefined ? { height: Math.round(input.height) } : {}),
       ...(input.duration !== undefined ? { duration: Math.round(input.duration) } : {}),
-      ...(input.waveform ? { waveform: input.waveform.slice(0, MAX_WAVEFORM_POINTS).map((v) => Math.max(0, Math.min(255, Math.round(v)))) } : {}),
+      ...(input.waveform
+        ? { waveform: input.waveform.slice(0, MAX_WAVEFORM_POINTS).map((v) => Math.max(0, Math.min(255, Math.round(v)))) }
+        : {}),
     };
     // The sender sees the file from the cache; a download of the same digest later hits it too.
     await this._d.cache.put(att.digest, sealed.ciphertext);
@@ -210,7 +213,14 @@ export class Attachments {
 
   private _progress(u: Upload, state: AttachmentProgressEvent['state'], sent: number, reason?: string): void {
     const m = u.message;
-    this._ctx.events.emit('attachmentProgress', { id: m.id, peer: m.peer, state, sent, total: u.ciphertext.length, ...(reason ? { reason } : {}) });
+    this._ctx.events.emit('attachmentProgress', {
+      id: m.id,
+      peer: m.peer,
+      state,
+      sent,
+      total: u.ciphertext.length,
+      ...(reason ? { reason } : {}),
+    });
   }
 
   private _connected(signal: AbortSignal): Promise<void> {
@@ -299,7 +309,12 @@ export class Attachments {
     this._progress(u, 'uploading', sent);
     for (const i of missing) {
       const part = partOf(i);
-      const res = await this._d.fetch(`${base}/blob/${t.blob}/${i}`, { method: 'PUT', body: part as BodyInit, headers: { 'x-blob-token': t.token }, signal });
+      const res = await this._d.fetch(`${base}/blob/${t.blob}/${i}`, {
+        method: 'PUT',
+        body: part as BodyInit,
+        headers: { 'x-blob-token': t.token },
+        signal,
+      });
       const answer = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
       if (!res.ok) throw new AttachmentError(answer.code ?? 'NETWORK', answer.message ?? `PUT ${res.status}`);
       sent += part.length;
@@ -314,7 +329,10 @@ export class Attachments {
    * The plaintext of an attachment: from the cache, else downloaded (resuming with Range after a
    * broken connection), its digest and every chunk checked. Throws AttachmentError.
    */
-  async download(ref: StoredAttachment, opts: { onProgress?: (got: number, total: number) => void; signal?: AbortSignal } = {}): Promise<Uint8Array> {
+  async download(
+    ref: StoredAttachment,
+    opts: { onProgress?: (got: number, total: number) => void; signal?: AbortSignal } = {},
+  ): Promise<Uint8Array> {
     const key = fromBase64(ref.key);
     const digest = fromBase64(ref.digest);
     const cached = await this._d.cache.get(ref.digest);
@@ -335,7 +353,10 @@ export class Attachments {
       try {
         const headers: Record<string, string> = { 'x-blob-token': t.token };
         if (got > 0) headers.range = `bytes=${got}-`;
-        const res = await this._d.fetch(`${this._d.httpBase()}/blob/${ref.id}`, { headers, ...(opts.signal ? { signal: opts.signal } : {}) });
+        const res = await this._d.fetch(`${this._d.httpBase()}/blob/${ref.id}`, {
+          headers,
+          ...(opts.signal ? { signal: opts.signal } : {}),
+        });
         if (!res.ok) {
           const answer = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
           throw new AttachmentError(answer.code ?? 'NETWORK', answer.message ?? `GET ${res.status}`);

@@ -15,7 +15,6 @@ import type { Conversation, StoredMessage } from './storage.ts';
 /** A backup holds at most this many messages (about 2 GB of the longest texts; far above real use). */
 export const MAX_BACKUP_MESSAGES = 1_000_000;
 
-
 const backupContentSchema = obj({
   v: literal('1'),
   sessionId: sessionId(),
@@ -26,7 +25,16 @@ const backupContentSchema = obj({
 /** What leaves this device: sent or received messages (a queued or failed one stays with its outbox). */
 export function toHistoryMessage(m: StoredMessage): HistoryMessage | undefined {
   if (m.direction === 'out' && (m.status === 'queued' || m.status === 'failed')) return undefined;
-  const h: HistoryMessage = { id: m.id, peer: m.peer, direction: m.direction, content: m.content, messageType: m.messageType, sentAt: m.sentAt, seq: m.seq, read: m.read };
+  const h: HistoryMessage = {
+    id: m.id,
+    peer: m.peer,
+    direction: m.direction,
+    content: m.content,
+    messageType: m.messageType,
+    sentAt: m.sentAt,
+    seq: m.seq,
+    read: m.read,
+  };
   if (m.direction === 'out') h.status = m.status === 'delivered' || m.status === 'read' ? m.status : 'sent';
   return h;
 }

@@ -87,7 +87,9 @@ export class Batch {
   async commit(): Promise<void> {
     // The staged copies, not the callers' objects: a record changed after it was put is not
     // written half-changed.
-    const writes = [...this._staged.values()].map(({ write, value }) => ('put' in write ? ({ ...write, put: value } as StorageWrite) : write));
+    const writes = [...this._staged.values()].map(({ write, value }) =>
+      'put' in write ? ({ ...write, put: value } as StorageWrite) : write,
+    );
     this._staged.clear();
     if (writes.length > 0) await this._ctx.storage.write(writes);
     for (const fn of this._after.splice(0)) fn();

@@ -70,7 +70,14 @@ export type HistoryMessage = Infer<typeof historyMessageSchema>;
 export const HISTORY_CHUNK_MESSAGES = 50;
 const historyBodies = {
   /** From a new device of mine: send me the history after this cursor ((afterSeq, afterId) order). */
-  history_request: obj({ t: literal('history_request'), rid: hexId(), dev: hexId(), afterSeq: int(), afterId: str({ max: 32 }), received: int() }),
+  history_request: obj({
+    t: literal('history_request'),
+    rid: hexId(),
+    dev: hexId(),
+    afterSeq: int(),
+    afterId: str({ max: 32 }),
+    received: int(),
+  }),
   /** A sibling's answer, for device `dev`: `sent` counts messages through this chunk, of `total`. */
   history_chunk: obj({
     t: literal('history_chunk'),

@@ -72,8 +72,21 @@ export abstract class ClientCore extends Emitter<ClientEvents> {
   protected readonly _push: PushRegistration;
   protected readonly _history: HistoryTransfer;
 
-  protected constructor(opts: MessengerClientOptions, urls: string[], WS: WebSocketConstructor, identity: Identity | undefined, deviceId: string | undefined, settings: Settings) {
-    super((err, event) => (event === 'error' ? queueMicrotask(() => { throw err; }) : this.emit('error', err instanceof Error ? err : new Error(String(err)))));
+  protected constructor(
+    opts: MessengerClientOptions,
+    urls: string[],
+    WS: WebSocketConstructor,
+    identity: Identity | undefined,
+    deviceId: string | undefined,
+    settings: Settings,
+  ) {
+    super((err, event) =>
+      event === 'error'
+        ? queueMicrotask(() => {
+            throw err;
+          })
+        : this.emit('error', err instanceof Error ? err : new Error(String(err))),
+    );
     this._identity = identity;
     this._deviceId = deviceId;
     this._settings = settings;
@@ -118,7 +131,13 @@ export abstract class ClientCore extends Emitter<ClientEvents> {
     this._queue.enqueue(() => this._disappearing.sweep());
     this._invitations = new Invitations(ctx, this._contacts, this._presence, this._outbox, retry);
     this._stream = new Stream(ctx, DEFAULT_STREAM);
-    this._history = new HistoryTransfer(ctx, this._outbox, () => this._deviceId!, (seq) => (this._lastSeq = Math.max(this._lastSeq, seq)), opts.historyMaxMessages);
+    this._history = new HistoryTransfer(
+      ctx,
+      this._outbox,
+      () => this._deviceId!,
+      (seq) => (this._lastSeq = Math.max(this._lastSeq, seq)),
+      opts.historyMaxMessages,
+    );
     this._messages.history = this._history;
     const fetchFn = opts.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
     this._attachments = new Attachments(ctx, {
@@ -252,7 +271,13 @@ export abstract class ClientCore extends Emitter<ClientEvents> {
     }
   }
 
-  protected _report(e: { oldState: ConnectionState; newState: ConnectionState; reason?: string | undefined; code?: number | undefined; epochChanged?: boolean }): void {
+  protected _report(e: {
+    oldState: ConnectionState;
+    newState: ConnectionState;
+    reason?: string | undefined;
+    code?: number | undefined;
+    epochChanged?: boolean;
+  }): void {
     this._reported = e.newState;
     const ev = Object.fromEntries(Object.entries(e).filter(([, v]) => v !== undefined)) as unknown as ClientEvents['connection'];
     this.emit('connection', ev);
@@ -288,7 +313,11 @@ export abstract class ClientCore extends Emitter<ClientEvents> {
   protected async _applyPrivacy(change: Partial<Settings>): Promise<Settings> {
     const before = this._settings;
     const pick = (k: keyof Settings): boolean => (typeof change[k] === 'boolean' ? change[k] : before[k]);
-    const next: Settings = { sharePresence: pick('sharePresence'), shareTyping: pick('shareTyping'), sendReadReceipts: pick('sendReadReceipts') };
+    const next: Settings = {
+      sharePresence: pick('sharePresence'),
+      shareTyping: pick('shareTyping'),
+      sendReadReceipts: pick('sendReadReceipts'),
+    };
     await this._ctx.storage.setSettings(next);
     this._settings = next;
     if (next.sharePresence !== before.sharePresence) this._conn.send({ type: 'privacy', hidePresence: !next.sharePresence });

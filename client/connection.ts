@@ -68,7 +68,6 @@ export interface ConnectionEvents {
   error: Error;
 }
 
-
 /** The protocol error that a server close code stands for, if any (1001 → GOING_AWAY, …). */
 export function errorCodeForClose(close: number): ErrorCode | undefined {
   for (const code of Object.keys(ERRORS) as ErrorCode[]) if (ERRORS[code].close === close) return code;
@@ -233,7 +232,8 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   private _onClose(code: number, reason: string): void {
     const closeCode = errorCodeForClose(code);
-    const err = this._lastError ?? (closeCode && closeCode !== 'GOING_AWAY' ? new ProtocolError(closeCode, reason || undefined) : undefined);
+    const err =
+      this._lastError ?? (closeCode && closeCode !== 'GOING_AWAY' ? new ProtocolError(closeCode, reason || undefined) : undefined);
     if (err?.stopsReconnect) {
       this.emit('error', err);
       this.disconnect(code, err.message, false);

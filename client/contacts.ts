@@ -102,14 +102,19 @@ export class Contacts {
       .map((c) => c.heldGrant!)
       .sort((a, b) => b.exp - a.exp)
       .slice(0, maxGrants);
-    const revocations = contacts.filter((c) => c.state === 'blocked' && c.revocation).map((c) => c.revocation!).slice(0, maxGrants);
+    const revocations = contacts
+      .filter((c) => c.state === 'blocked' && c.revocation)
+      .map((c) => c.revocation!)
+      .slice(0, maxGrants);
     return { grants, revocations };
   }
 
   /** Ids whose presence I may ask for. */
   async reachable(): Promise<string[]> {
     const now = this._ctx.runtime.now();
-    return (await this._ctx.storage.listContacts()).filter((c) => c.state === 'accepted' && c.heldGrant && c.heldGrant.exp > now).map((c) => c.sessionId);
+    return (await this._ctx.storage.listContacts())
+      .filter((c) => c.state === 'accepted' && c.heldGrant && c.heldGrant.exp > now)
+      .map((c) => c.sessionId);
   }
 
   /** A new socket: this device is seen, the document is fetched, renewals run once it is merged. */
@@ -138,7 +143,13 @@ export class Contacts {
    * An accepted invitation (either side, on any of my devices): the contact exists only with a
    * grant signed by them, so nobody else (a server replaying old material) can make one appear.
    */
-  async accepted(_b: Batch | undefined, peer: string, held: Grant | undefined, issued: Grant | undefined, displayName?: string): Promise<void> {
+  async accepted(
+    _b: Batch | undefined,
+    peer: string,
+    held: Grant | undefined,
+    issued: Grant | undefined,
+    displayName?: string,
+  ): Promise<void> {
     const grant = this.verifyHeldGrant(peer, held);
     if (!grant) return;
     await this.sync.update((s) =>
@@ -181,9 +192,12 @@ export class Contacts {
     if (due.length === 0) return 0;
     const grants = due.map((peer) => createGrant(this._ctx.identity(), peer as SessionId, now));
     const b = new Batch(this._ctx);
-    for (const grant of grants) this._outbox.enqueue(b, { id: randomId(), to: grant.to, kind: 'grant', body: JSON.stringify({ t: 'grant', grant }) });
+    for (const grant of grants)
+      this._outbox.enqueue(b, { id: randomId(), to: grant.to, kind: 'grant', body: JSON.stringify({ t: 'grant', grant }) });
     // The new expiries first: a renewal sent but not recorded would be sent again, which is harmless.
-    await this.sync.update(() => grants.reduce((doc, g) => mergeInto(doc, patch.contact(g.to, { issued: { iat: g.iat, exp: g.exp } })), emptyPatch()));
+    await this.sync.update(() =>
+      grants.reduce((doc, g) => mergeInto(doc, patch.contact(g.to, { issued: { iat: g.iat, exp: g.exp } })), emptyPatch()),
+    );
     await b.commit();
     await this._outbox.flush();
     return grants.length;
@@ -206,14 +220,20 @@ export class Contacts {
   async devices(): Promise<{ deviceId: string; label?: string; lastSeen?: number; thisDevice: boolean }[]> {
     const mine = this._hooks.deviceId();
     return Object.entries((await this.sync.doc()).devices)
-      .map(([deviceId, d]) => ({ deviceId, thisDevice: deviceId === mine, ...(d.label && { label: d.label.v }), ...(d.lastSeen !== undefined && { lastSeen: d.lastSeen }) }))
+      .map(([deviceId, d]) => ({
+        deviceId,
+        thisDevice: deviceId === mine,
+        ...(d.label && { label: d.label.v }),
+        ...(d.lastSeen !== undefined && { lastSeen: d.lastSeen }),
+      }))
       .sort((a, b) => (b.lastSeen ?? 0) - (a.lastSeen ?? 0));
   }
 
   async setPrivacy(p: Settings): Promise<void> {
     const doc = await this.sync.doc();
     const changed = PRIVACY_KEYS.filter((k) => doc.privacy[k]?.v !== p[k]);
-    if (changed.length > 0) await this.sync.update((s) => changed.reduce((d, k) => mergeAccount(d, patch.privacy(k, p[k], s())), emptyAccount()));
+    if (changed.length > 0)
+      await this.sync.update((s) => changed.reduce((d, k) => mergeAccount(d, patch.privacy(k, p[k], s())), emptyAccount()));
   }
 
   async setDeviceLabel(label: string): Promise<void> {

@@ -71,7 +71,8 @@ export class ConversationOps {
   // ---- app calls (inside the serial queue) ----------------------------------------------------
 
   async react(id: string, emoji: string, on: boolean): Promise<void> {
-    if (typeof emoji !== 'string' || emoji.length === 0 || emoji.length > 16) throw new FeatureError('BAD_EMOJI', 'an emoji is 1 to 16 characters');
+    if (typeof emoji !== 'string' || emoji.length === 0 || emoji.length > 16)
+      throw new FeatureError('BAD_EMOJI', 'an emoji is 1 to 16 characters');
     const m = await this._mine(id);
     if (m.deleted) throw new FeatureError('MESSAGE_DELETED', 'that message was deleted');
     await this._do(m.peer, { t: 'react', id, emoji, on });
@@ -88,7 +89,8 @@ export class ConversationOps {
     const m = await this._mine(id);
     if (m.direction !== 'out') throw new FeatureError('NOT_AUTHOR', 'only your own messages can be deleted for everyone');
     const now = this._ctx.runtime.now();
-    if (now - m.sentAt > DELETE_FOR_EVERYONE_MS) throw new FeatureError('DELETE_WINDOW_PASSED', 'messages can be deleted for everyone within 24 hours');
+    if (now - m.sentAt > DELETE_FOR_EVERYONE_MS)
+      throw new FeatureError('DELETE_WINDOW_PASSED', 'messages can be deleted for everyone within 24 hours');
     await this._do(m.peer, { t: 'unsend', id, ts: Math.max(now, m.sentAt) });
   }
 
@@ -181,7 +183,18 @@ export class ConversationOps {
     // The notice in the chat: a local message both sides show ("… set disappearing messages to 1 hour").
     const now = this._ctx.runtime.now();
     const out = author === this._me();
-    const notice: StoredMessage = { id: randomId(), peer, direction: out ? 'out' : 'in', content: String(body.ms), messageType: 'timer', sentAt: body.ts, storedAt: now, seq: this._ctx.nextSeq(), read: true, ...(out ? { status: 'sent' as const } : {}) };
+    const notice: StoredMessage = {
+      id: randomId(),
+      peer,
+      direction: out ? 'out' : 'in',
+      content: String(body.ms),
+      messageType: 'timer',
+      sentAt: body.ts,
+      storedAt: now,
+      seq: this._ctx.nextSeq(),
+      read: true,
+      ...(out ? { status: 'sent' as const } : {}),
+    };
     b.putMessage(notice);
     c.lastSeq = notice.seq;
     c.lastMessageId = notice.id;
@@ -212,7 +225,13 @@ export class ConversationOps {
 }
 
 /** Deletes messages of one conversation and keeps its record right (last message, unread). */
-export async function removeMessages(ctx: ClientContext, b: Batch, peer: string, ids: readonly string[], reason: RemovedReason): Promise<string[]> {
+export async function removeMessages(
+  ctx: ClientContext,
+  b: Batch,
+  peer: string,
+  ids: readonly string[],
+  reason: RemovedReason,
+): Promise<string[]> {
   const gone = new Set<string>();
   let unread = 0;
   for (const id of ids) {

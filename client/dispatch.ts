@@ -1,6 +1,13 @@
 // Where server frames meet the client's parts: the auth frame, the ready handling (resume, epoch
 // change, re-subscriptions, flushes) and the routing of every later frame. Runs inside the queue.
-import { signAuthFrame, unsignedAuthFrame, type ClientFrame, type ClientFrames, type ServerFrame, type ServerFrames } from '../protocol/index.ts';
+import {
+  signAuthFrame,
+  unsignedAuthFrame,
+  type ClientFrame,
+  type ClientFrames,
+  type ServerFrame,
+  type ServerFrames,
+} from '../protocol/index.ts';
 import type { Attachments } from './attachments.ts';
 import { packAuth } from './authPack.ts';
 import { errorFromFrame, type ReadyInfo } from './connection.ts';
@@ -37,7 +44,11 @@ export class Dispatcher {
   ) {}
 
   /** The auth v2 frame for this hello, signed for the origin of the URL this socket dialled. */
-  async auth(hello: Pick<ServerFrames['hello'], 'nonce' | 'epoch' | 'limits'>, url: string, deviceId: string): Promise<ClientFrames['auth']> {
+  async auth(
+    hello: Pick<ServerFrames['hello'], 'nonce' | 'epoch' | 'limits'>,
+    url: string,
+    deviceId: string,
+  ): Promise<ClientFrames['auth']> {
     const { storage } = this._ctx;
     await this._p.stream.save(); // entries stored under the last socket: resume after them
     const cursor = await storage.getCursor();
@@ -64,7 +75,8 @@ export class Dispatcher {
     p.push.onReady(hello);
     // Before anything that needs them (presence_sub, sends): the server handles frames in order.
     for (const f of this._afterReady.splice(0)) this._ctx.send(f);
-    for (const r of ready.grantsRejected) report(this._ctx, new Error(`${r.code}: the server refused the grant from ${r.from.slice(0, 8)}…`));
+    for (const r of ready.grantsRejected)
+      report(this._ctx, new Error(`${r.code}: the server refused the grant from ${r.from.slice(0, 8)}…`));
     if (changed) {
       // docs/protocol.md: re-send everything not seen delivered, with the same ids.
       await p.outbox.requeueUndelivered();
@@ -121,7 +133,13 @@ export class Dispatcher {
     account_changed: (frame) => this._p.contacts.sync.onChanged(frame),
     error: async (frame) => {
       if (this._p.contacts.sync.onError(frame.ref)) return report(this._ctx, errorFromFrame(frame));
-      if (this._p.attachments.onError(frame) || this._p.push.onError(frame) || (await this._p.outbox.onError(frame)) || (await this._p.invitations.onError(frame))) return;
+      if (
+        this._p.attachments.onError(frame) ||
+        this._p.push.onError(frame) ||
+        (await this._p.outbox.onError(frame)) ||
+        (await this._p.invitations.onError(frame))
+      )
+        return;
       this._p.presence.onError(frame);
       report(this._ctx, errorFromFrame(frame));
     },

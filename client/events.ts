@@ -2,7 +2,15 @@
 import type { AttachmentProgressEvent } from './attachments.ts';
 import type { ConnectionState } from './connection.ts';
 import type { HistoryProgressEvent } from './historyTransfer.ts';
-import type { Contact, Conversation, InvitationDirection, InvitationRecord, LocalInvitationStatus, MessageStatus, StoredMessage } from './storage.ts';
+import type {
+  Contact,
+  Conversation,
+  InvitationDirection,
+  InvitationRecord,
+  LocalInvitationStatus,
+  MessageStatus,
+  StoredMessage,
+} from './storage.ts';
 
 export interface StatusEvent {
   /** Message id. */

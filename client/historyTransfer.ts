@@ -80,9 +80,23 @@ export class HistoryTransfer {
   /** Asks my other devices for history after what this device already received; returns the request id. */
   async request(): Promise<string> {
     const prev = this._receiving;
-    const r: Receiving = { rid: randomId(), afterSeq: prev?.afterSeq ?? 0, afterId: prev?.afterId ?? '', received: prev?.received ?? 0, total: prev?.total ?? 0, done: false };
+    const r: Receiving = {
+      rid: randomId(),
+      afterSeq: prev?.afterSeq ?? 0,
+      afterId: prev?.afterId ?? '',
+      received: prev?.received ?? 0,
+      total: prev?.total ?? 0,
+      done: false,
+    };
     this._receiving = r;
-    const body: Bodies['history_request'] = { t: 'history_request', rid: r.rid, dev: this._deviceId(), afterSeq: r.afterSeq, afterId: r.afterId, received: r.received };
+    const body: Bodies['history_request'] = {
+      t: 'history_request',
+      rid: r.rid,
+      dev: this._deviceId(),
+      afterSeq: r.afterSeq,
+      afterId: r.afterId,
+      received: r.received,
+    };
     await atomically(this._ctx, (b) => {
       this._outbox.enqueue(b, { id: randomId(), to: this._me(), kind: 'history', body: bodyText(body) });
       b.emit('historyProgress', this.progress!);
@@ -95,7 +109,8 @@ export class HistoryTransfer {
   async onBody(body: Bodies['history_request'] | Bodies['history_chunk'] | Bodies['history_ack']): Promise<void> {
     if (body.t === 'history_request') return this._answer(body);
     if (body.t === 'history_chunk') return this._onChunk(body);
-    if (body.by === this._deviceId()) this._tellSending({ rid: body.rid, role: 'sending', received: body.received, total: body.total, done: body.received >= body.total });
+    if (body.by === this._deviceId())
+      this._tellSending({ rid: body.rid, role: 'sending', received: body.received, total: body.total, done: body.received >= body.total });
   }
 
   private _tellSending(e: HistoryProgressEvent): void {
@@ -135,7 +150,18 @@ export class HistoryTransfer {
         const last = index === chunks.length - 1;
         // Skipped oversize messages count as sent, so the total is reached.
         sent = last ? req.received + take.length : sent + messages.length;
-        const body: Bodies['history_chunk'] = { t: 'history_chunk', rid: req.rid, dev: req.dev, by: this._deviceId(), index, sent, total, last, more, messages };
+        const body: Bodies['history_chunk'] = {
+          t: 'history_chunk',
+          rid: req.rid,
+          dev: req.dev,
+          by: this._deviceId(),
+          index,
+          sent,
+          total,
+          last,
+          more,
+          messages,
+        };
         this._outbox.enqueue(b, { id: randomId(), to: this._me(), kind: 'history', body: bodyText(body) });
       });
       b.after(() => this._tellSending({ rid: req.rid, role: 'sending', received: req.received, total, done: total === req.received }));

@@ -111,8 +111,16 @@ export class IndexedDbStorage implements Storage {
       // Requests are queued synchronously: awaiting each would let nothing else into the
       // transaction anyway, and tx.done reports the first failure.
       for (const w of writes) {
-        const store = tx.objectStore(w.store) as unknown as { put(v: unknown, k?: string): Promise<unknown>; delete(k: string): Promise<unknown> };
-        const req = 'delete' in w ? store.delete(w.delete) : 'key' in w ? store.put(this._seal('meta', w.put, w.key), w.key) : store.put(this._seal(w.store, w.put));
+        const store = tx.objectStore(w.store) as unknown as {
+          put(v: unknown, k?: string): Promise<unknown>;
+          delete(k: string): Promise<unknown>;
+        };
+        const req =
+          'delete' in w
+            ? store.delete(w.delete)
+            : 'key' in w
+              ? store.put(this._seal('meta', w.put, w.key), w.key)
+              : store.put(this._seal(w.store, w.put));
         req.catch(() => undefined); // the failure is tx.done's
       }
     } catch (err) {
@@ -194,7 +202,11 @@ export class IndexedDbStorage implements Storage {
     this._codec = next?.codec;
     try {
       for (const name of STORES) {
-        const store = tx.objectStore(name) as unknown as { getAllKeys(): Promise<string[]>; getAll(): Promise<object[]>; put(v: unknown, k?: string): Promise<unknown> };
+        const store = tx.objectStore(name) as unknown as {
+          getAllKeys(): Promise<string[]>;
+          getAll(): Promise<object[]>;
+          put(v: unknown, k?: string): Promise<unknown>;
+        };
         const [keys, values] = await Promise.all([store.getAllKeys(), store.getAll()]);
         for (let i = 0; i < keys.length; i++) {
           const key = keys[i]!;

@@ -25,7 +25,12 @@ import type { InvitationOp, InvitationRecord } from './storage.ts';
 
 const DEFAULT_TTL_MS = 24 * 3600_000;
 /** ok.op (the request's frame type) → the request. */
-const OK_OPS: Readonly<Record<string, InvitationOp>> = { invite: 'invite', invite_accept: 'accept', invite_decline: 'decline', invite_cancel: 'cancel' };
+const OK_OPS: Readonly<Record<string, InvitationOp>> = {
+  invite: 'invite',
+  invite_accept: 'accept',
+  invite_decline: 'decline',
+  invite_cancel: 'cancel',
+};
 
 function clearRetry(rec: InvitationRecord): void {
   delete rec.opAttempts;
@@ -48,8 +53,18 @@ export class Invitations {
       list: async () => (await _ctx.storage.listInvitations()).reverse(),
       request: (rec) => {
         const op = rec.pendingOp;
-        if (!op || (op === 'invite' && (rec.ct === undefined || rec.grant === undefined)) || (op === 'accept' && rec.responseGrant === undefined)) return undefined;
-        return { id: rec.id, key: rec.peer, what: op, retry: { attempts: rec.opAttempts ?? 0, lastError: rec.opLastError, nextAttemptAt: rec.opNextAt } };
+        if (
+          !op ||
+          (op === 'invite' && (rec.ct === undefined || rec.grant === undefined)) ||
+          (op === 'accept' && rec.responseGrant === undefined)
+        )
+          return undefined;
+        return {
+          id: rec.id,
+          key: rec.peer,
+          what: op,
+          retry: { attempts: rec.opAttempts ?? 0, lastError: rec.opLastError, nextAttemptAt: rec.opNextAt },
+        };
       },
       transmit: async (rec) => (this._transmit(rec) ? 'sent' : 'offline'),
       // My invitation still waiting for an answer: the new server has never seen it (same id, same grant).
@@ -143,7 +158,13 @@ export class Invitations {
     if (op === 'invite') {
       await this._ctx.storage.putInvitation(rec);
       // Still pending (the invitee has not answered), but no longer queued here: pendingOp is gone.
-      this._ctx.events.emit('invitationUpdate', { id: rec.id, peer: rec.peer, direction: rec.direction, status: rec.status, invitation: rec });
+      this._ctx.events.emit('invitationUpdate', {
+        id: rec.id,
+        peer: rec.peer,
+        direction: rec.direction,
+        status: rec.status,
+        invitation: rec,
+      });
     } else await this._transition(rec, op === 'accept' ? 'accepted' : op === 'decline' ? 'declined' : 'cancelled');
     return true;
   }
@@ -241,7 +262,13 @@ export class Invitations {
     if (frame.status === 'accepted' && rec.status === 'accepted' && frame.grant) {
       // The accepting device heard `ok` first; the update brings the inviter's grant to it.
       if (rec.direction === 'incoming' ? rec.responseGrant : rec.grant) {
-        await this._contacts.accepted(undefined, rec.peer, frame.grant, rec.direction === 'incoming' ? rec.responseGrant : rec.grant, rec.displayName);
+        await this._contacts.accepted(
+          undefined,
+          rec.peer,
+          frame.grant,
+          rec.direction === 'incoming' ? rec.responseGrant : rec.grant,
+          rec.displayName,
+        );
       }
       return;
     }
@@ -252,7 +279,12 @@ export class Invitations {
 
   /** The grant an accepted update carries is the other party's grant to me (either direction). */
 
-  private async _transition(rec: InvitationRecord, status: Exclude<InvitationRecord['status'], 'pending'>, responseGrant?: InvitationRecord['grant'], reason?: string): Promise<void> {
+  private async _transition(
+    rec: InvitationRecord,
+    status: Exclude<InvitationRecord['status'], 'pending'>,
+    responseGrant?: InvitationRecord['grant'],
+    reason?: string,
+  ): Promise<void> {
     const ctx = this._ctx;
     rec.status = status;
     rec.updatedAt = ctx.runtime.now();

@@ -99,7 +99,9 @@ function toJson(value: object): string {
   });
 }
 function fromJson(text: string): object {
-  return JSON.parse(text, (_k, v: unknown) => (v && typeof v === 'object' && typeof (v as { $bytes?: unknown }).$bytes === 'string' ? hexToBytes((v as { $bytes: string }).$bytes) : v)) as object;
+  return JSON.parse(text, (_k, v: unknown) =>
+    v && typeof v === 'object' && typeof (v as { $bytes?: unknown }).$bytes === 'string' ? hexToBytes((v as { $bytes: string }).$bytes) : v,
+  ) as object;
 }
 
 export function recordCodec(key: Uint8Array): RecordCodec {
@@ -117,7 +119,8 @@ export function recordCodec(key: Uint8Array): RecordCodec {
     open(store, k, stored) {
       const sealed = (stored as { sealed?: unknown }).sealed;
       // With the lock on, a record in clear was not written by this app: refuse it, do not trust it.
-      if (!(sealed instanceof Uint8Array) || sealed.length < NONCE + 16) throw new LockError('RECORD_NOT_SEALED', `a ${store} record is not sealed`);
+      if (!(sealed instanceof Uint8Array) || sealed.length < NONCE + 16)
+        throw new LockError('RECORD_NOT_SEALED', `a ${store} record is not sealed`);
       let value: Record<string, unknown>;
       try {
         const plain = xchacha20poly1305(key, sealed.subarray(0, NONCE), ad(store, k)).decrypt(sealed.subarray(NONCE));
@@ -127,7 +130,8 @@ export function recordCodec(key: Uint8Array): RecordCodec {
       }
       // The clear copies steer the indexes (which conversation, which order): they must match the box.
       for (const f of CLEAR_FIELDS[store]) {
-        if ((stored as Record<string, unknown>)[f] !== value[f]) throw new LockError('RECORD_TAMPERED', `a ${store} record's ${f} was changed`);
+        if ((stored as Record<string, unknown>)[f] !== value[f])
+          throw new LockError('RECORD_TAMPERED', `a ${store} record's ${f} was changed`);
       }
       return value;
     },
@@ -140,7 +144,11 @@ export function isSealed(stored: unknown): boolean {
 }
 
 /** A new lock: fresh salt, the derived key's codec, and the check record that proves a passphrase. */
-export async function createLock(passphrase: string, kdf: KdfParams = PHONE_KDF, now = Date.now()): Promise<{ record: LockRecord; codec: RecordCodec }> {
+export async function createLock(
+  passphrase: string,
+  kdf: KdfParams = PHONE_KDF,
+  now = Date.now(),
+): Promise<{ record: LockRecord; codec: RecordCodec }> {
   const salt = randomBytes(16);
   const codec = recordCodec(await deriveLockKey(passphrase, salt, kdf));
   const check = (codec.seal('meta', CHECK_KEY, { ok: true }) as { sealed: Uint8Array }).sealed;

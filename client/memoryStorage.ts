@@ -36,7 +36,9 @@ export class MemoryStorage implements Storage {
 
   private _apply(w: StorageWrite): void {
     if ('delete' in w) {
-      ({ contacts: this._contacts, outbox: this._outbox, messages: this._messages, conversations: this._conversations } as const)[w.store].delete(w.delete);
+      (({ contacts: this._contacts, outbox: this._outbox, messages: this._messages, conversations: this._conversations }) as const)[
+        w.store
+      ].delete(w.delete);
       return;
     }
     switch (w.store) {

@@ -29,7 +29,11 @@ export class Messages {
   ) {}
 
   /** Reply and disappearing fields of a stored message, from its body (conversation features). */
-  private _features(body: { replyTo?: { id: string; quote: string } | undefined; ttl?: number | undefined; ts: number }): Partial<StoredMessage> {
+  private _features(body: {
+    replyTo?: { id: string; quote: string } | undefined;
+    ttl?: number | undefined;
+    ts: number;
+  }): Partial<StoredMessage> {
     const f: { replyTo?: { id: string; quote: string }; expiresAt?: number } = {};
     if (body.replyTo) f.replyTo = { id: body.replyTo.id, quote: body.replyTo.quote };
     if (body.ttl !== undefined) {
@@ -79,15 +83,32 @@ export class Messages {
   private async _outgoingExtra(peer: string, replyToId?: string): Promise<{ replyTo?: { id: string; quote: string }; ttl?: number }> {
     const { storage } = this._ctx;
     const quoted = replyToId === undefined ? undefined : await storage.getMessage(replyToId);
-    const replyTo = quoted && quoted.peer === peer && !quoted.deleted ? { id: quoted.id, quote: quoted.content.slice(0, MAX_QUOTE_CHARS) } : undefined;
+    const replyTo =
+      quoted && quoted.peer === peer && !quoted.deleted ? { id: quoted.id, quote: quoted.content.slice(0, MAX_QUOTE_CHARS) } : undefined;
     const ttl = (await storage.getConversation(peer))?.disappearMs || undefined;
     return { ...(replyTo ? { replyTo } : {}), ...(ttl ? { ttl } : {}) };
   }
 
-  private _outgoing(peer: string, content: string, messageType: string, extra: { replyTo?: { id: string; quote: string }; ttl?: number }): StoredMessage {
+  private _outgoing(
+    peer: string,
+    content: string,
+    messageType: string,
+    extra: { replyTo?: { id: string; quote: string }; ttl?: number },
+  ): StoredMessage {
     const ctx = this._ctx;
     const now = ctx.runtime.now();
-    const m: StoredMessage = { id: randomId(), peer, direction: 'out', content, messageType, sentAt: now, storedAt: now, seq: ctx.nextSeq(), status: 'queued', read: true };
+    const m: StoredMessage = {
+      id: randomId(),
+      peer,
+      direction: 'out',
+      content,
+      messageType,
+      sentAt: now,
+      storedAt: now,
+      seq: ctx.nextSeq(),
+      status: 'queued',
+      read: true,
+    };
     return { ...m, ...this._features({ ...extra, ts: now }) };
   }
 
@@ -104,7 +125,8 @@ export class Messages {
       ...(m.attachment ? { attachment: m.attachment } : {}),
     };
     this._outbox.enqueue(b, { id, to: peer, kind: 'msg', body: bodyText({ t: 'msg', ...msg }), messageId: id });
-    if (peer !== this._me()) this._outbox.enqueue(b, { id: randomId(), to: this._me(), kind: 'sync', body: bodyText({ t: 'sync', to: peer, msg }) });
+    if (peer !== this._me())
+      this._outbox.enqueue(b, { id: randomId(), to: this._me(), kind: 'sync', body: bodyText({ t: 'sync', to: peer, msg }) });
     b.emit('status', { id, peer, status: 'queued', message: m });
   }
 
@@ -115,9 +137,15 @@ export class Messages {
       if (changed.length === 0) return changed;
       const me = this._me();
       if (this._ctx.settings().sendReadReceipts && peer !== me) {
-        this._outbox.enqueue(b, { id: randomId(), to: peer, kind: 'receipt', body: bodyText({ t: 'receipt', kind: 'read', ids: changed }) });
+        this._outbox.enqueue(b, {
+          id: randomId(),
+          to: peer,
+          kind: 'receipt',
+          body: bodyText({ t: 'receipt', kind: 'read', ids: changed }),
+        });
       }
-      if (peer !== me) this._outbox.enqueue(b, { id: randomId(), to: me, kind: 'read_sync', body: bodyText({ t: 'read_sync', peer, ids: changed }) });
+      if (peer !== me)
+        this._outbox.enqueue(b, { id: randomId(), to: me, kind: 'read_sync', body: bodyText({ t: 'read_sync', peer, ids: changed }) });
       return changed;
     });
   }
@@ -171,7 +199,8 @@ export class Messages {
       const opened = open(ctx.identity(), fromBase64(frame.ct));
       // The box names its sender; it must be the one the server authenticated, or a stranger could
       // replay a contact's box (or claim a contact's name) through their own socket.
-      if (opened.senderId !== from) throw new BoxError('sender', `box sender ${opened.senderId.slice(0, 8)}… is not the envelope's sender ${from.slice(0, 8)}…`);
+      if (opened.senderId !== from)
+        throw new BoxError('sender', `box sender ${opened.senderId.slice(0, 8)}… is not the envelope's sender ${from.slice(0, 8)}…`);
       body = decodeBody(opened.body);
     } catch (err) {
       report(ctx, err);
@@ -180,7 +209,13 @@ export class Messages {
     if (!body) return;
     // Copies are only believed from my own devices; receipts, typing and profiles only from others.
     const fromMe = from === this._me();
-    const ownOnly = body.t === 'sync' || body.t === 'read_sync' || body.t === 'sync_request' || body.t === 'contacts' || body.t === 'chat_op' || body.t.startsWith('history_');
+    const ownOnly =
+      body.t === 'sync' ||
+      body.t === 'read_sync' ||
+      body.t === 'sync_request' ||
+      body.t === 'contacts' ||
+      body.t === 'chat_op' ||
+      body.t.startsWith('history_');
     const allowed = ownOnly ? fromMe : body.t === 'receipt' || body.t === 'typing' || body.t === 'profile' ? !fromMe : true;
     if (!allowed) {
       report(ctx, new Error(`body ${body.t} from ${fromMe ? 'my own Session ID' : 'another Session ID'} ignored`));

@@ -31,8 +31,16 @@ export class MessengerClient extends ClientCore {
     const WS = opts.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (!WS) throw new TypeError('WebSocket: this platform has none; pass options.WebSocket (in Node: the ws package)');
     const s = opts.storage;
-    const [stored, settings, conversations, outbox] = await Promise.all([s.getIdentity(), s.getSettings(), s.listConversations(), s.listOutbox()]);
-    const c = new MessengerClient(opts, urls, WS, stored ? identityFromEntropy(stored.entropy) : undefined, stored?.deviceId, { ...DEFAULT_SETTINGS, ...settings });
+    const [stored, settings, conversations, outbox] = await Promise.all([
+      s.getIdentity(),
+      s.getSettings(),
+      s.listConversations(),
+      s.listOutbox(),
+    ]);
+    const c = new MessengerClient(opts, urls, WS, stored ? identityFromEntropy(stored.entropy) : undefined, stored?.deviceId, {
+      ...DEFAULT_SETTINGS,
+      ...settings,
+    });
     // Local order continues after what is stored, even if the clock went back since.
     c._lastSeq = Math.max(0, conversations[0]?.lastSeq ?? 0, outbox.at(-1)?.seq ?? 0);
     return c;
@@ -106,7 +114,10 @@ export class MessengerClient extends ClientCore {
   }
 
   /** The decrypted file of an attachment message (cached; digest and every chunk checked). */
-  downloadAttachment(ref: NonNullable<StoredMessage['attachment']>, opts?: { onProgress?: (got: number, total: number) => void; signal?: AbortSignal }): Promise<Uint8Array> {
+  downloadAttachment(
+    ref: NonNullable<StoredMessage['attachment']>,
+    opts?: { onProgress?: (got: number, total: number) => void; signal?: AbortSignal },
+  ): Promise<Uint8Array> {
     return this._attachments.download(ref, opts);
   }
 
@@ -209,7 +220,9 @@ export class MessengerClient extends ClientCore {
     const n = checkText('displayName', name, 128);
     return this._queue.run(() => this._contacts.setDisplayName(n));
   }
-  async getDisplayName(): Promise<string | undefined> { return (await this._contacts.sync.doc()).profile.displayName?.v; }
+  async getDisplayName(): Promise<string | undefined> {
+    return (await this._contacts.sync.doc()).profile.displayName?.v;
+  }
   /** Every device of this identity the account document knows (label, last seen, this one marked). */
   getDevices(): ReturnType<Contacts['devices']> {
     return this._contacts.devices();
@@ -228,17 +241,21 @@ export class MessengerClient extends ClientCore {
     });
   }
 
-
-
-  get settings(): Settings { return { ...this._settings }; }
+  get settings(): Settings {
+    return { ...this._settings };
+  }
 
   /** Asks for the presence of ids; the server answers only for those whose grant I hold. */
   watchPresence(ids: readonly string[]): void {
     this._presence.subscribe(ids.map((id) => parseSessionId(id)));
   }
 
-  isOnline(peer: string): boolean { return this._presence.isOnline(peer); }
-  isTyping(peer: string): boolean { return this._typing.isTyping(peer); }
+  isOnline(peer: string): boolean {
+    return this._presence.isOnline(peer);
+  }
+  isTyping(peer: string): boolean {
+    return this._typing.isTyping(peer);
+  }
 
   // ---- Web Push (client/push.ts) ----
   /** The server's VAPID public key (applicationServerKey) once connected; undefined when it sends no push. */
@@ -268,17 +285,31 @@ export class MessengerClient extends ClientCore {
 
   // ---- reads ----------------------------------------------------------------------------------
 
-  getContacts(): Promise<Contact[]> { return this._ctx.storage.listContacts(); }
-  getContact(id: string): Promise<Contact | undefined> { return this._ctx.storage.getContact(id); }
-  getConversations(): Promise<Conversation[]> { return this._ctx.storage.listConversations(); }
+  getContacts(): Promise<Contact[]> {
+    return this._ctx.storage.listContacts();
+  }
+  getContact(id: string): Promise<Contact | undefined> {
+    return this._ctx.storage.getContact(id);
+  }
+  getConversations(): Promise<Conversation[]> {
+    return this._ctx.storage.listConversations();
+  }
   async getConversation(peer: string, opts?: ListMessagesOptions): Promise<ConversationView> {
     const [c, messages] = await Promise.all([this._ctx.storage.getConversation(peer), this._ctx.storage.listMessages(peer, opts)]);
     return { peer, lastSeq: 0, unread: 0, ...c, messages };
   }
-  getMessages(peer: string, opts?: ListMessagesOptions): Promise<StoredMessage[]> { return this._ctx.storage.listMessages(peer, opts); }
-  getMessage(id: string): Promise<StoredMessage | undefined> { return this._ctx.storage.getMessage(id); }
-  getInvitations(): Promise<InvitationRecord[]> { return this._ctx.storage.listInvitations(); }
-  getOutbox(): Promise<OutboxItem[]> { return this._ctx.storage.listOutbox(); }
+  getMessages(peer: string, opts?: ListMessagesOptions): Promise<StoredMessage[]> {
+    return this._ctx.storage.listMessages(peer, opts);
+  }
+  getMessage(id: string): Promise<StoredMessage | undefined> {
+    return this._ctx.storage.getMessage(id);
+  }
+  getInvitations(): Promise<InvitationRecord[]> {
+    return this._ctx.storage.listInvitations();
+  }
+  getOutbox(): Promise<OutboxItem[]> {
+    return this._ctx.storage.listOutbox();
+  }
   /** Resolves when every queued task (incoming frames, app calls) has been processed. */
   idle(): Promise<void> {
     return this._queue.idle();

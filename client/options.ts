@@ -40,7 +40,9 @@ export interface ConversationView extends Conversation {
 export function checkUrls(url: string | readonly string[]): string[] {
   const urls = typeof url === 'string' ? [url] : [...url];
   if (urls.length === 0) throw new TypeError('url: expected at least one WebSocket URL');
-  for (const u of urls) if (typeof u !== 'string' || !/^wss?:\/\/\S+$/.test(u)) throw new TypeError(`url: expected a ws:// or wss:// URL, got ${JSON.stringify(u)}`);
+  for (const u of urls)
+    if (typeof u !== 'string' || !/^wss?:\/\/\S+$/.test(u))
+      throw new TypeError(`url: expected a ws:// or wss:// URL, got ${JSON.stringify(u)}`);
   return urls;
 }
 

@@ -1,13 +1,7 @@
 // The outbox: every envelope this device has to get to the server, kept until the recipient's
 // device has it (`delivered`), so nothing is lost when the socket or the server goes away.
 // docs/protocol.md "Status of an outgoing message".
-import {
-  seal,
-  toBase64,
-  utf8ToBytes,
-  type ServerFrames,
-  type SessionId,
-} from '../protocol/index.ts';
+import { seal, toBase64, utf8ToBytes, type ServerFrames, type SessionId } from '../protocol/index.ts';
 import type { BackoffOptions } from './backoff.ts';
 import { atomically, Batch } from './batch.ts';
 import { errorFromFrame } from './connection.ts';

@@ -31,8 +31,10 @@ export class PushRegistration {
   /** Registers sub for this device; resolves when the server has it (after the next connect if offline). */
   register(sub: PushSubscriptionInput): Promise<void> {
     const { endpoint, keys } = sub ?? ({} as PushSubscriptionInput);
-    if (typeof endpoint !== 'string' || !/^https?:\/\/\S+$/.test(endpoint) || endpoint.length > 1024) throw new TypeError('push subscription: endpoint must be an http(s) URL of at most 1024 characters');
-    if (typeof keys?.p256dh !== 'string' || typeof keys.auth !== 'string') throw new TypeError('push subscription: keys.p256dh and keys.auth are required (PushSubscription.toJSON())');
+    if (typeof endpoint !== 'string' || !/^https?:\/\/\S+$/.test(endpoint) || endpoint.length > 1024)
+      throw new TypeError('push subscription: endpoint must be an http(s) URL of at most 1024 characters');
+    if (typeof keys?.p256dh !== 'string' || typeof keys.auth !== 'string')
+      throw new TypeError('push subscription: keys.p256dh and keys.auth are required (PushSubscription.toJSON())');
     this._wanted = { endpoint, p256dh: keys.p256dh, auth: keys.auth };
     return this._request('push_subscribe');
   }

@@ -46,11 +46,14 @@ export class Timer {
   set(ms: number, fn: () => void): void {
     this.clear();
     this._due = this._rt.now() + ms;
-    this._handle = this._rt.setTimeout(() => {
-      this._handle = undefined;
-      this._due = Infinity;
-      fn();
-    }, Math.max(0, ms));
+    this._handle = this._rt.setTimeout(
+      () => {
+        this._handle = undefined;
+        this._due = Infinity;
+        fn();
+      },
+      Math.max(0, ms),
+    );
   }
 
   /** Schedules fn after ms unless a pending run is already due sooner. */

@@ -18,7 +18,12 @@ export function advanceStatus(current: MessageStatus, next: MessageStatus): Mess
  * Applies a status to an outgoing message to `peer` (when given), in batch b; the app is told once
  * it is stored, with the message record as it now is.
  */
-export async function applyStatus(b: Batch, messageId: string, next: MessageStatus, opts: { peer?: string; reason?: string; retrying?: boolean } = {}): Promise<boolean> {
+export async function applyStatus(
+  b: Batch,
+  messageId: string,
+  next: MessageStatus,
+  opts: { peer?: string; reason?: string; retrying?: boolean } = {},
+): Promise<boolean> {
   const m = await b.getMessage(messageId);
   if (!m || m.direction !== 'out' || (opts.peer !== undefined && m.peer !== opts.peer)) return false;
   const current = m.status ?? 'queued';

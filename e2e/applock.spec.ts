@@ -5,7 +5,9 @@ import { checkA11y } from './a11y.ts';
 import { expect, shot, test } from './fixtures.ts';
 import { befriend } from './messenger.ts';
 
-test('app lock: set in Settings, reload shows only the unlock screen, wrong refused, right opens the chats', async ({ users }, testInfo) => {
+test('app lock: set in Settings, reload shows only the unlock screen, wrong refused, right opens the chats', async ({
+  users,
+}, testInfo) => {
   const alice = await users.onboard('Alice');
   const bob = await users.onboard('Bob');
   await befriend(alice, bob);
@@ -33,10 +35,12 @@ test('app lock: set in Settings, reload shows only the unlock screen, wrong refu
     });
     const out: unknown[] = [];
     for (const name of Array.from(db.objectStoreNames)) {
-      out.push(await new Promise((res) => {
-        const r = db.transaction(name).objectStore(name).getAll();
-        r.onsuccess = () => res(r.result);
-      }));
+      out.push(
+        await new Promise((res) => {
+          const r = db.transaction(name).objectStore(name).getAll();
+          r.onsuccess = () => res(r.result);
+        }),
+      );
     }
     db.close();
     return JSON.stringify(out, (_k, v: unknown) => (v instanceof Uint8Array ? new TextDecoder('latin1').decode(v) : v));

@@ -8,7 +8,10 @@ import { expect, test } from './fixtures.ts';
 import { befriend, type Messenger } from './messenger.ts';
 
 test.use({
-  launchOptions: { executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] },
+  launchOptions: {
+    executablePath: '/usr/bin/chromium',
+    args: [...CHROMIUM_ARGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
+  },
 });
 
 const GPS = 'GPS-52.5200N-13.4050E-secret-place';
@@ -56,10 +59,18 @@ test('a photo, a file and a voice note reach the contact and his second device; 
   const chunk = readdirSync(fileURLToPath(new URL('../dist/web/assets', import.meta.url))).find((f) => /^prepare-.*\.js$/.test(f))!;
   const prepared = await alice.page.evaluate(
     async ({ url, bytes, marker }) => {
-      const mod = (await import(url)) as { prepareFile(f: File): Promise<{ bytes: Uint8Array; mime: string; thumbnail?: Uint8Array; width?: number }> };
+      const mod = (await import(url)) as {
+        prepareFile(f: File): Promise<{ bytes: Uint8Array; mime: string; thumbnail?: Uint8Array; width?: number }>;
+      };
       const out = await mod.prepareFile(new File([new Uint8Array(bytes)], 'holiday.jpg', { type: 'image/jpeg' }));
       const text = new TextDecoder('latin1').decode(out.bytes);
-      return { mime: out.mime, hasMarker: text.includes(marker), hasExif: text.includes('Exif\0\0'), thumb: out.thumbnail?.length ?? 0, width: out.width };
+      return {
+        mime: out.mime,
+        hasMarker: text.includes(marker),
+        hasExif: text.includes('Exif\0\0'),
+        thumb: out.thumbnail?.length ?? 0,
+        width: out.width,
+      };
     },
     { url: `/assets/${chunk}`, bytes: [...photo], marker: GPS },
   );
@@ -70,7 +81,13 @@ test('a photo, a file and a voice note reach the contact and his second device; 
   for (const m of [bob, bob2, alice]) {
     if (m === bob2) await bob2.openChat(alice.sessionId);
     await expect(attachments(m, 'photo')).toHaveAttribute('data-state', 'ready');
-    await expect.poll(() => attachments(m, 'photo').getByTestId('attachment-image').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(800);
+    await expect
+      .poll(() =>
+        attachments(m, 'photo')
+          .getByTestId('attachment-image')
+          .evaluate((img: HTMLImageElement) => img.naturalWidth),
+      )
+      .toBe(800);
   }
 
   // A file: Bob downloads it and gets the same bytes.
@@ -116,8 +133,14 @@ test('a photo, a file and a voice note reach the contact and his second device; 
       ({ how, name }) => {
         const dt = new DataTransfer();
         dt.items.add(new File([`${how}d text`], name, { type: 'text/plain' }));
-        if (how === 'paste') document.querySelector('[data-testid="composer-input"]')!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
-        else document.querySelector('[data-testid="message-list"], [data-testid="chat-view"]')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+        if (how === 'paste')
+          document
+            .querySelector('[data-testid="composer-input"]')!
+            .dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+        else
+          document
+            .querySelector('[data-testid="message-list"], [data-testid="chat-view"]')!
+            .dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
       },
       { how, name: `${how}d.txt` },
     );
@@ -131,7 +154,9 @@ test('a photo, a file and a voice note reach the contact and his second device; 
     await held;
     await route.continue();
   });
-  await alice.byTestId('attach-file-input').setInputFiles({ name: 'big.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(200_000, 7) });
+  await alice
+    .byTestId('attach-file-input')
+    .setInputFiles({ name: 'big.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(200_000, 7) });
   const pending = alice.messages().filter({ has: alice.page.getByTestId('attachment-upload') });
   await expect(pending.getByTestId('attachment-progress')).toBeVisible();
   await pending.getByTestId('attachment-cancel').click();

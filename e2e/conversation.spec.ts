@@ -162,20 +162,31 @@ function qrVideo(text: string): Buffer {
   for (let r = 0; r < data.length; r++)
     for (let c = 0; c < data.length; c++) {
       if (!data[r]![c]) continue;
-      for (let dy = 0; dy < px; dy++) y.fill(16, ((r + quiet) * px + dy) * size + (c + quiet) * px, ((r + quiet) * px + dy) * size + (c + quiet + 1) * px);
+      for (let dy = 0; dy < px; dy++)
+        y.fill(16, ((r + quiet) * px + dy) * size + (c + quiet) * px, ((r + quiet) * px + dy) * size + (c + quiet + 1) * px);
     }
   const chroma = Buffer.alloc((size / 2) * (size / 2) * 2, 128);
   const frame = Buffer.concat([Buffer.from('FRAME\n'), y, chroma]);
   return Buffer.concat([Buffer.from(`YUV4MPEG2 W${size} H${size} F10:1 Ip A1:1 C420jpeg\n`), frame, frame, frame]);
 }
 
-test('QR scanning works where BarcodeDetector is absent: jsQR reads the camera', async ({ baseURL, viewport, isMobile, hasTouch }, testInfo) => {
+test('QR scanning works where BarcodeDetector is absent: jsQR reads the camera', async ({
+  baseURL,
+  viewport,
+  isMobile,
+  hasTouch,
+}, testInfo) => {
   const id = `05${'3c'.repeat(32)}`;
   const file = testInfo.outputPath('qr.y4m');
   writeFileSync(file, qrVideo(id));
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: [...CHROMIUM_ARGS, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${file}`],
+    args: [
+      ...CHROMIUM_ARGS,
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-video-capture=${file}`,
+    ],
   });
   try {
     const context = await browser.newContext({ baseURL: baseURL!, viewport, isMobile, hasTouch, permissions: ['camera'] });

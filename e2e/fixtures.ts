@@ -4,7 +4,15 @@
 // each page's screenshot and console log are attached to its report. `shot()` saves a named
 // screenshot as an artifact (test-results/e2e/screens/<project>/<name>.png).
 import { join } from 'node:path';
-import { test as base, expect, type Browser, type BrowserContext, type BrowserContextOptions, type Page, type TestInfo } from '@playwright/test';
+import {
+  test as base,
+  expect,
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  type Page,
+  type TestInfo,
+} from '@playwright/test';
 import { Messenger } from './messenger.ts';
 
 export interface OpenOptions {
@@ -74,7 +82,9 @@ export const test = base.extend<{ users: Users }>({
     };
     await use(users);
     // The app must work under the relay's strict CSP: any refusal the browser logs is a failure.
-    const csp = recorded.flatMap((r) => r.log.filter((l) => /Content Security Policy|Refused to (execute|apply|load|evaluate)/.test(l)).map((l) => `${r.name}: ${l}`));
+    const csp = recorded.flatMap((r) =>
+      r.log.filter((l) => /Content Security Policy|Refused to (execute|apply|load|evaluate)/.test(l)).map((l) => `${r.name}: ${l}`),
+    );
     if (csp.length > 0 && testInfo.status === testInfo.expectedStatus) {
       testInfo.status = 'failed';
       testInfo.errors.push({ message: `CSP violations:\n${csp.join('\n')}` });

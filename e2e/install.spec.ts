@@ -34,8 +34,15 @@ test('installable: manifest and icons valid, the service worker controls the pag
   expect(m.display).toBe('standalone');
   expect(m.start_url).toBeTruthy();
   const icons = m.icons ?? [];
-  for (const size of [192, 512]) expect(icons.some((i) => i.sizes.split(' ').includes(`${size}x${size}`) && (i.purpose ?? 'any').split(' ').includes('any')), `an "any" icon of ${size}`).toBe(true);
-  expect(icons.some((i) => (i.purpose ?? '').split(' ').includes('maskable')), 'a maskable icon').toBe(true);
+  for (const size of [192, 512])
+    expect(
+      icons.some((i) => i.sizes.split(' ').includes(`${size}x${size}`) && (i.purpose ?? 'any').split(' ').includes('any')),
+      `an "any" icon of ${size}`,
+    ).toBe(true);
+  expect(
+    icons.some((i) => (i.purpose ?? '').split(' ').includes('maskable')),
+    'a maskable icon',
+  ).toBe(true);
   for (const icon of icons) {
     const r = await page.request.get(new URL(icon.src, res.url()).href);
     expect(r.ok(), icon.src).toBe(true);
@@ -65,7 +72,11 @@ async function tabTo(page: Page, testId: string, shift = false): Promise<void> {
     const el = document.activeElement as HTMLElement | null;
     if (!el) return null;
     const s = getComputedStyle(el);
-    return { id: el.getAttribute('data-testid'), visible: el.matches(':focus-visible'), ring: (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none' };
+    return {
+      id: el.getAttribute('data-testid'),
+      visible: el.matches(':focus-visible'),
+      ring: (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none',
+    };
   });
   expect(focus, `focus on ${testId}`).toEqual({ id: testId, visible: true, ring: true });
 }

@@ -39,7 +39,7 @@ function storedLevel(m: Messenger): Promise<string | undefined> {
         const open = indexedDB.open('session-messenger-prefs');
         open.onsuccess = () => {
           const db = open.result;
-          if (!db.objectStoreNames.contains('kv')) return resolve(undefined), db.close();
+          if (!db.objectStoreNames.contains('kv')) return (resolve(undefined), db.close());
           const get = db.transaction('kv').objectStore('kv').get('notifyLevel');
           get.onsuccess = () => {
             resolve(get.result as string | undefined);
@@ -78,7 +78,10 @@ function serviceWorker(m: Messenger): Worker {
   return sw;
 }
 
-test('a pushed E2E box becomes a notification at each privacy level, invitations too, and a click opens the chat', async ({ users, baseURL }) => {
+test('a pushed E2E box becomes a notification at each privacy level, invitations too, and a click opens the chat', async ({
+  users,
+  baseURL,
+}) => {
   const origin = baseURL!;
   const alice = await users.onboard('Alice');
   const bob = await users.onboard('Bob');
@@ -99,22 +102,30 @@ test('a pushed E2E box becomes a notification at each privacy level, invitations
     await bob.route('#/');
     await clearNotifications(bob);
     await deliver(payload(messageItem(aliceKeys, bob.sessionId, 'meet at six?')));
-    await expect.poll(() => notifications(bob)).toEqual([{ ...expected[level], tag: `chat-${alice.sessionId}`, url: `/#/chat/${alice.sessionId}` }]);
+    await expect
+      .poll(() => notifications(bob))
+      .toEqual([{ ...expected[level], tag: `chat-${alice.sessionId}`, url: `/#/chat/${alice.sessionId}` }]);
   }
 
   // Several boxes in one push (coalesced by the relay): one notification per chat, the newest.
   await clearNotifications(bob);
   await deliver(payload(messageItem(aliceKeys, bob.sessionId, 'first'), messageItem(aliceKeys, bob.sessionId, 'second')));
-  await expect.poll(() => notifications(bob)).toEqual([{ title: 'Alice', body: 'second', tag: `chat-${alice.sessionId}`, url: `/#/chat/${alice.sessionId}` }]);
+  await expect
+    .poll(() => notifications(bob))
+    .toEqual([{ title: 'Alice', body: 'second', tag: `chat-${alice.sessionId}`, url: `/#/chat/${alice.sessionId}` }]);
 
   // A box from a stranger is not a message Bob accepted: no notification; an invitation is.
   await clearNotifications(bob);
   const carol = createIdentity();
   await deliver(payload(messageItem(carol, bob.sessionId, 'buy crypto')));
   const inviteId = randomId();
-  const card = toBase64(seal(carol, bob.sessionId as never, encodeBody({ t: 'invite', displayName: 'Carol', message: 'we met at the conference' })));
+  const card = toBase64(
+    seal(carol, bob.sessionId as never, encodeBody({ t: 'invite', displayName: 'Carol', message: 'we met at the conference' })),
+  );
   await deliver(payload({ k: 'i', id: inviteId, from: carol.sessionId, ct: card }));
-  await expect.poll(() => notifications(bob)).toEqual([{ title: 'Contact request', body: 'Carol: we met at the conference', tag: `invite-${inviteId}`, url: '/#/contacts' }]);
+  await expect
+    .poll(() => notifications(bob))
+    .toEqual([{ title: 'Contact request', body: 'Carol: we met at the conference', tag: `invite-${inviteId}`, url: '/#/contacts' }]);
 
   // An empty push (nothing fitted): a plain "New message".
   await clearNotifications(bob);
@@ -128,7 +139,8 @@ test('a pushed E2E box becomes a notification at each privacy level, invitations
   await serviceWorker(bob).evaluate(async (tag) => {
     const sw = self as unknown as { registration: ServiceWorkerRegistration; dispatchEvent(e: Event): boolean };
     const [n] = await sw.registration.getNotifications({ tag });
-    const Ev = (globalThis as unknown as { NotificationEvent: new (t: string, i: { notification: Notification }) => Event }).NotificationEvent;
+    const Ev = (globalThis as unknown as { NotificationEvent: new (t: string, i: { notification: Notification }) => Event })
+      .NotificationEvent;
     sw.dispatchEvent(new Ev('notificationclick', { notification: n! }));
   }, `chat-${alice.sessionId}`);
   await expect(bob.page).toHaveURL(new RegExp(`#/chat/${alice.sessionId}$`));

@@ -2,7 +2,9 @@
 // an invite link that opens Add contact filled in, and sharing that link.
 import { expect, test } from './fixtures.ts';
 
-test('a pasted ID with line breaks and upper case is taken; an invite link opens Add contact filled in and is shared', async ({ users }) => {
+test('a pasted ID with line breaks and upper case is taken; an invite link opens Add contact filled in and is shared', async ({
+  users,
+}) => {
   const bob = await users.onboard('Bob');
   const alice = await users.onboard('Alice');
 

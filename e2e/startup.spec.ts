@@ -6,7 +6,9 @@ import { checkA11y } from './a11y.ts';
 import { expect, shot, test } from './fixtures.ts';
 import { befriend } from './messenger.ts';
 
-test('start-up: the chat list shows from IndexedDB before the SDK chunk, a row opens its chat, then it goes live', async ({ users }, testInfo) => {
+test('start-up: the chat list shows from IndexedDB before the SDK chunk, a row opens its chat, then it goes live', async ({
+  users,
+}, testInfo) => {
   const alice = await users.onboard('Alice', { context: { serviceWorkers: 'block' } });
   const bob = await users.onboard('Bob');
   await befriend(alice, bob);

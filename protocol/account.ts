@@ -21,7 +21,9 @@ export interface Reg<T> {
 }
 
 export type ContactState = 'accepted' | 'removed';
-export type BlockEntry = { readonly blocked: true; readonly revocation: Revocation } | { readonly blocked: false; readonly unblock: Unblock };
+export type BlockEntry =
+  | { readonly blocked: true; readonly revocation: Revocation }
+  | { readonly blocked: false; readonly unblock: Unblock };
 
 export interface ContactRecord {
   readonly state?: Reg<ContactState>;
@@ -62,7 +64,15 @@ export function canonical(v: unknown): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
   if (Array.isArray(v)) return '[' + v.map(canonical).join(',') + ']';
   const o = v as Record<string, unknown>;
-  return '{' + Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => JSON.stringify(k) + ':' + canonical(o[k])).join(',') + '}';
+  return (
+    '{' +
+    Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort()
+      .map((k) => JSON.stringify(k) + ':' + canonical(o[k]))
+      .join(',') +
+    '}'
+  );
 }
 
 function cmpStr(a: string, b: string): number {
@@ -91,7 +101,11 @@ function compact<T extends object>(o: T): T {
   return out as T;
 }
 
-function mergeMap<V>(a: Readonly<Record<string, V>>, b: Readonly<Record<string, V>>, f: (x: V | undefined, y: V | undefined) => V): Record<string, V> {
+function mergeMap<V>(
+  a: Readonly<Record<string, V>>,
+  b: Readonly<Record<string, V>>,
+  f: (x: V | undefined, y: V | undefined) => V,
+): Record<string, V> {
   const out: Record<string, V> = {};
   for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) out[k] = f(own(a, k), own(b, k));
   return out;
@@ -192,7 +206,10 @@ function reg<T>(x: unknown, value: (v: unknown) => v is T): Reg<T> | undefined {
   return { v: x.v, s: [x.s[0], x.s[1], x.s[2]] };
 }
 
-const isStr = (max: number) => (v: unknown): v is string => typeof v === 'string' && v.length <= max;
+const isStr =
+  (max: number) =>
+  (v: unknown): v is string =>
+    typeof v === 'string' && v.length <= max;
 const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
 const isJson = (v: unknown): v is Json => v !== undefined && JSON.stringify(v).length <= 4096;
 const isState = (v: unknown): v is ContactState => v === 'accepted' || v === 'removed';
@@ -205,7 +222,8 @@ function isGrant(x: unknown): x is Grant {
   return isStatement(x) && isTime((x as { exp?: unknown }).exp);
 }
 
-const isBlockEntry = (v: unknown): v is BlockEntry => isObj(v) && ((v.blocked === true && isStatement(v.revocation)) || (v.blocked === false && isStatement(v.unblock)));
+const isBlockEntry = (v: unknown): v is BlockEntry =>
+  isObj(v) && ((v.blocked === true && isStatement(v.revocation)) || (v.blocked === false && isStatement(v.unblock)));
 
 /**
  * A document from JSON. Signed material inside (grants, revocations) is only shape-checked here:
@@ -223,7 +241,13 @@ export function parseAccount(raw: unknown): AccountDoc {
     if (!isSessionId(peer) || !isObj(c)) continue;
     const name = isObj(c.name) && isStr(128)(c.name.v) && isTime(c.name.at) ? { v: c.name.v, at: c.name.at } : undefined;
     const issued = isObj(c.issued) && isTime(c.issued.iat) && isTime(c.issued.exp) ? { iat: c.issued.iat, exp: c.issued.exp } : undefined;
-    contacts[peer] = compact({ state: reg(c.state, isState), name, grant: isGrant(c.grant) ? c.grant : undefined, issued, block: reg(c.block, isBlockEntry) });
+    contacts[peer] = compact({
+      state: reg(c.state, isState),
+      name,
+      grant: isGrant(c.grant) ? c.grant : undefined,
+      issued,
+      block: reg(c.block, isBlockEntry),
+    });
   }
   out.contacts = contacts;
   const conversations: Record<string, Record<string, Reg<Json>>> = {};

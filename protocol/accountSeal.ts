@@ -60,7 +60,11 @@ function aad(sessionId: string): Uint8Array {
   return concatBytes(new Uint8Array([ACCOUNT_BLOB_VERSION]), utf8ToBytes(sessionId));
 }
 
-export async function sealAccount(identity: Pick<Identity, 'edSecretKey' | 'sessionId'>, counter: number, doc: AccountDoc): Promise<Uint8Array> {
+export async function sealAccount(
+  identity: Pick<Identity, 'edSecretKey' | 'sessionId'>,
+  counter: number,
+  doc: AccountDoc,
+): Promise<Uint8Array> {
   if (!Number.isSafeInteger(counter) || counter < 0) throw new RangeError(`counter: expected a non-negative integer, got ${counter}`);
   const packed = await pipe(utf8ToBytes(JSON.stringify(doc)), new CompressionStream('deflate-raw'));
   const plain = new Uint8Array(accountPadme(PREFIX + packed.length));
@@ -91,9 +95,12 @@ export async function openAccount(identity: Pick<Identity, 'edSecretKey' | 'sess
   const view = new DataView(plain.buffer, plain.byteOffset, plain.byteLength);
   const counter = Number(view.getBigUint64(0));
   const len = view.getUint32(8);
-  if (!Number.isSafeInteger(counter) || PREFIX + len > plain.length) throw new AccountSealError('format', 'account blob header is inconsistent');
+  if (!Number.isSafeInteger(counter) || PREFIX + len > plain.length)
+    throw new AccountSealError('format', 'account blob header is inconsistent');
   try {
-    const json = new TextDecoder('utf-8', { fatal: true }).decode(await pipe(plain.subarray(PREFIX, PREFIX + len), new DecompressionStream('deflate-raw')));
+    const json = new TextDecoder('utf-8', { fatal: true }).decode(
+      await pipe(plain.subarray(PREFIX, PREFIX + len), new DecompressionStream('deflate-raw')),
+    );
     return { counter, doc: parseAccount(JSON.parse(json)) };
   } catch (err) {
     throw new AccountSealError('format', `account document is malformed: ${(err as Error).message}`);

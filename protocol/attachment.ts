@@ -76,13 +76,18 @@ export interface SealedAttachment {
  * Encrypts a file under a fresh key. `key` and `prefix` are for test vectors only: a key must
  * never seal two files (the nonces would repeat).
  */
-export function sealAttachment(plain: Uint8Array, opts: { key?: Uint8Array; prefix?: Uint8Array; chunkBytes?: number } = {}): SealedAttachment {
+export function sealAttachment(
+  plain: Uint8Array,
+  opts: { key?: Uint8Array; prefix?: Uint8Array; chunkBytes?: number } = {},
+): SealedAttachment {
   const key = opts.key ?? randomBytes(ATTACHMENT_KEY_BYTES);
   const prefix = opts.prefix ?? randomBytes(16);
   const chunkBytes = opts.chunkBytes ?? ATTACHMENT_CHUNK_BYTES;
-  if (key.length !== ATTACHMENT_KEY_BYTES) throw new AttachmentError('key', `key: expected ${ATTACHMENT_KEY_BYTES} bytes, got ${key.length}`);
+  if (key.length !== ATTACHMENT_KEY_BYTES)
+    throw new AttachmentError('key', `key: expected ${ATTACHMENT_KEY_BYTES} bytes, got ${key.length}`);
   if (prefix.length !== 16) throw new AttachmentError('header', `prefix: expected 16 bytes, got ${prefix.length}`);
-  if (!Number.isInteger(chunkBytes) || chunkBytes < 1 || chunkBytes > 1 << 24) throw new AttachmentError('header', `chunkBytes: expected 1..2^24, got ${chunkBytes}`);
+  if (!Number.isInteger(chunkBytes) || chunkBytes < 1 || chunkBytes > 1 << 24)
+    throw new AttachmentError('header', `chunkBytes: expected 1..2^24, got ${chunkBytes}`);
   const hdr = header(prefix, chunkBytes);
   const n = attachmentChunks(plain.length, chunkBytes);
   const out = new Uint8Array(attachmentCiphertextSize(plain.length, chunkBytes));
@@ -109,11 +114,14 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
  * chunk in order (nothing was cut, moved or altered). Throws AttachmentError, never returns a part.
  */
 export function openAttachment(file: Uint8Array, key: Uint8Array, digest: Uint8Array): Uint8Array {
-  if (key.length !== ATTACHMENT_KEY_BYTES) throw new AttachmentError('key', `key: expected ${ATTACHMENT_KEY_BYTES} bytes, got ${key.length}`);
+  if (key.length !== ATTACHMENT_KEY_BYTES)
+    throw new AttachmentError('key', `key: expected ${ATTACHMENT_KEY_BYTES} bytes, got ${key.length}`);
   if (!equalBytes(sha256(file), digest)) throw new AttachmentError('digest', 'the file does not match its digest');
-  if (file.length < ATTACHMENT_HEADER_BYTES + ATTACHMENT_TAG_BYTES) throw new AttachmentError('length', `file of ${file.length} bytes is shorter than a header and one tag`);
+  if (file.length < ATTACHMENT_HEADER_BYTES + ATTACHMENT_TAG_BYTES)
+    throw new AttachmentError('length', `file of ${file.length} bytes is shorter than a header and one tag`);
   const hdr = file.subarray(0, ATTACHMENT_HEADER_BYTES);
-  if (hdr[0] !== ATTACHMENT_VERSION || hdr[1] !== 0 || hdr[2] !== 0 || hdr[3] !== 0) throw new AttachmentError('header', `unknown attachment version ${hdr[0]}`);
+  if (hdr[0] !== ATTACHMENT_VERSION || hdr[1] !== 0 || hdr[2] !== 0 || hdr[3] !== 0)
+    throw new AttachmentError('header', `unknown attachment version ${hdr[0]}`);
   const chunkBytes = new DataView(hdr.buffer, hdr.byteOffset).getUint32(20);
   if (chunkBytes < 1 || chunkBytes > 1 << 24) throw new AttachmentError('header', `chunk size ${chunkBytes} out of range`);
   const body = file.length - ATTACHMENT_HEADER_BYTES;
@@ -121,7 +129,8 @@ export function openAttachment(file: Uint8Array, key: Uint8Array, digest: Uint8A
   const n = Math.max(1, Math.ceil(body / sealedChunk));
   const plainSize = body - n * ATTACHMENT_TAG_BYTES;
   // A trailing piece too short for a tag, or one that only fits an earlier chunk count.
-  if (plainSize < 0 || attachmentCiphertextSize(plainSize, chunkBytes) !== file.length) throw new AttachmentError('length', `${file.length} bytes is not a whole number of chunks`);
+  if (plainSize < 0 || attachmentCiphertextSize(plainSize, chunkBytes) !== file.length)
+    throw new AttachmentError('length', `${file.length} bytes is not a whole number of chunks`);
   const out = new Uint8Array(plainSize);
   for (let i = 0; i < n; i++) {
     const { nonce, aad } = nonceAndAad(hdr, i, i === n - 1);

@@ -83,7 +83,8 @@ export function seal(sender: Identity, recipient: SessionId, body: Uint8Array, o
 export function open(recipient: Identity, box: Uint8Array, verify: VerifyFn = nobleVerify): Opened {
   if (box.length < 1) throw new BoxError('truncated', 'box is empty');
   if (box[0] !== BOX_VERSION) throw new BoxError('version', `unsupported box version ${box[0]}`);
-  if (box.length < BOX_MIN_BYTES) throw new BoxError('truncated', `box is ${box.length} bytes, shorter than the ${BOX_MIN_BYTES}-byte minimum`);
+  if (box.length < BOX_MIN_BYTES)
+    throw new BoxError('truncated', `box is ${box.length} bytes, shorter than the ${BOX_MIN_BYTES}-byte minimum`);
   const E = box.subarray(1, 33);
   const nonce = box.subarray(33, HEADER);
   let shared: Uint8Array;

@@ -12,7 +12,8 @@ export function normaliseOrigin(url: string): string {
     throw new TypeError(`origin: expected a ws(s):// or http(s):// URL, got ${JSON.stringify(url.slice(0, 100))}`);
   }
   const scheme = u.protocol === 'https:' || u.protocol === 'wss:' ? 'wss:' : u.protocol === 'http:' || u.protocol === 'ws:' ? 'ws:' : '';
-  if (scheme === '' || u.hostname === '') throw new TypeError(`origin: expected a ws(s):// or http(s):// URL, got ${JSON.stringify(url.slice(0, 100))}`);
+  if (scheme === '' || u.hostname === '')
+    throw new TypeError(`origin: expected a ws(s):// or http(s):// URL, got ${JSON.stringify(url.slice(0, 100))}`);
   const defaultPort = scheme === 'wss:' ? '443' : '80';
   // URL drops the scheme's own default port; a ws URL written with :443 (or wss with :80) keeps it.
   const port = u.port === '' || u.port === defaultPort ? '' : `:${u.port}`;

@@ -157,7 +157,11 @@ export interface OptionalCheck<T> extends Check<T | undefined> {
 }
 
 export function opt<T>(c: Check<T>): OptionalCheck<T> {
-  return { optional: true, spec: { kind: 'opt', inner: c }, parse: (v, path, strict) => (v === undefined ? undefined : c.parse(v, path, strict)) };
+  return {
+    optional: true,
+    spec: { kind: 'opt', inner: c },
+    parse: (v, path, strict) => (v === undefined ? undefined : c.parse(v, path, strict)),
+  };
 }
 
 type Shape = Record<string, Check<unknown>>;

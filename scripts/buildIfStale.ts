@@ -6,7 +6,15 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** What the build reads, relative to the repository root: directories are walked. */
-export const BUILD_INPUTS: readonly string[] = ['web', 'client', 'protocol', 'vite.config.ts', 'package.json', 'package-lock.json', 'tsconfig.json'];
+export const BUILD_INPUTS: readonly string[] = [
+  'web',
+  'client',
+  'protocol',
+  'vite.config.ts',
+  'package.json',
+  'package-lock.json',
+  'tsconfig.json',
+];
 /** Inside those, what the build does not read: tests and the web's own tooling scripts. */
 const IGNORED = /(^|\/)(test|scripts|node_modules)(\/|$)/;
 export const BUILD_OUTPUT = 'dist/web/index.html';

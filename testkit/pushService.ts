@@ -145,7 +145,8 @@ export class TestPushService {
     const urgency = req.headers.urgency as string | undefined;
     if (urgency !== undefined && !['very-low', 'low', 'normal', 'high'].includes(urgency)) return this.refuse(res, 400, 'bad Urgency');
     const topic = req.headers.topic as string | undefined;
-    if (topic !== undefined && !/^[A-Za-z0-9_-]{1,32}$/.test(topic)) return this.refuse(res, 400, 'bad Topic (RFC 8030 §5.4: at most 32 base64url characters)');
+    if (topic !== undefined && !/^[A-Za-z0-9_-]{1,32}$/.test(topic))
+      return this.refuse(res, 400, 'bad Topic (RFC 8030 §5.4: at most 32 base64url characters)');
     if (body.length > 4096) return this.refuse(res, 413, 'payload larger than 4096 bytes');
 
     let payload: Buffer = Buffer.alloc(0);
@@ -158,7 +159,17 @@ export class TestPushService {
       }
     }
     const answer = this.answers.shift() ?? { status: 201 };
-    const push: ReceivedPush = { subscription: m[1]!, payload, bodyBytes: body.length, ttl, urgency, topic, claims, vapidKey: k, status: answer.status };
+    const push: ReceivedPush = {
+      subscription: m[1]!,
+      payload,
+      bodyBytes: body.length,
+      ttl,
+      urgency,
+      topic,
+      claims,
+      vapidKey: k,
+      status: answer.status,
+    };
     this.received.push(push);
     for (const w of [...this.waiters]) {
       if (w.match(push)) {

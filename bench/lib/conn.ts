@@ -79,7 +79,10 @@ export class LeanConn {
         ...(this.opts.localAddress ? { localAddress: this.opts.localAddress } : {}),
       });
       this.ws = ws;
-      const timer = setTimeout(() => fail(new Error(`no ready within ${this.opts.timeoutMs} ms (state ${this.state})`)), this.opts.timeoutMs);
+      const timer = setTimeout(
+        () => fail(new Error(`no ready within ${this.opts.timeoutMs} ms (state ${this.state})`)),
+        this.opts.timeoutMs,
+      );
       const fail = (e: Error): void => {
         clearTimeout(timer);
         if (this.state !== 'ready') {
@@ -103,7 +106,15 @@ export class LeanConn {
           this.state = 'hello';
           this.heartbeatMs = Number(f.heartbeatMs) || this.heartbeatMs;
           const auth = authFrame(
-            { identity: this.opts.device.identity, deviceId: this.opts.device.deviceId, nonce: String(f.nonce), epoch: String(f.epoch), url: this.opts.url, grants: this.opts.grants, key: this.opts.key },
+            {
+              identity: this.opts.device.identity,
+              deviceId: this.opts.device.deviceId,
+              nonce: String(f.nonce),
+              epoch: String(f.epoch),
+              url: this.opts.url,
+              grants: this.opts.grants,
+              key: this.opts.key,
+            },
             this.opts.signer,
           );
           ws.send(JSON.stringify(auth));

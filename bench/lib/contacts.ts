@@ -4,11 +4,26 @@
 // equals protocol's createGrant byte for byte — the smoke test checks). Kept in memory only: 10k × 50
 // grants are ~150 MB of JSON, cheaper to sign again (~25 s) than to cache.
 import { sign as nodeSign } from 'node:crypto';
-import { concatBytes, DOMAIN_GRANT, GRANT_LIFETIME_MS, toBase64, u64be, utf8ToBytes, type Grant, type Identity } from '../../protocol/index.ts';
+import {
+  concatBytes,
+  DOMAIN_GRANT,
+  GRANT_LIFETIME_MS,
+  toBase64,
+  u64be,
+  utf8ToBytes,
+  type Grant,
+  type Identity,
+} from '../../protocol/index.ts';
 import { devices, type Device } from './fixtures.ts';
 import { nativeKey } from './signer.ts';
 
-export function nativeGrant(granter: Identity, key: ReturnType<typeof nativeKey>, to: string, iat: number, lifetimeMs = GRANT_LIFETIME_MS): Grant {
+export function nativeGrant(
+  granter: Identity,
+  key: ReturnType<typeof nativeKey>,
+  to: string,
+  iat: number,
+  lifetimeMs = GRANT_LIFETIME_MS,
+): Grant {
   const exp = iat + lifetimeMs;
   const msg = concatBytes(DOMAIN_GRANT, utf8ToBytes(granter.sessionId), utf8ToBytes(to), u64be(iat), u64be(exp));
   return { from: granter.sessionId, to, iat, exp, edPk: toBase64(granter.edPublicKey), sig: toBase64(nodeSign(null, msg, key)) };

@@ -129,7 +129,10 @@ export function pairs(n: number, now = Date.now()): PairFixture[] {
       const b = devs[2 * k + 1]!.identity;
       usable.push([createGrant(b, a.sessionId, now), createGrant(a, b.sessionId, now)]);
     }
-    writeAtomic(path, JSON.stringify({ pairs: usable.length >= cache.pairs.length ? usable : [...usable, ...cache.pairs.slice(usable.length)] }));
+    writeAtomic(
+      path,
+      JSON.stringify({ pairs: usable.length >= cache.pairs.length ? usable : [...usable, ...cache.pairs.slice(usable.length)] }),
+    );
   }
   return usable.slice(0, n).map(([grantForA, grantForB], k) => ({ a: devs[2 * k]!, b: devs[2 * k + 1]!, grantForA, grantForB }));
 }
@@ -140,6 +143,12 @@ export function pairs(n: number, now = Date.now()): PairFixture[] {
  */
 export function sampleCiphertext(contentChars = 120): string {
   const [a, b] = identities(2);
-  const body = JSON.stringify({ t: 'msg', id: 'f'.repeat(32), ts: 1_700_000_000_000, content: 'x'.repeat(contentChars), messageType: 'text' });
+  const body = JSON.stringify({
+    t: 'msg',
+    id: 'f'.repeat(32),
+    ts: 1_700_000_000_000,
+    content: 'x'.repeat(contentChars),
+    messageType: 'text',
+  });
   return toBase64(seal(a!, b!.sessionId, utf8ToBytes(body)));
 }

@@ -27,7 +27,8 @@ function loadingNodes(p: CpuProfile): Set<number> {
   const parent = new Map<number, number>();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
-  const isLoader = (url: string): boolean => url.startsWith('node:internal/modules/') || url.includes('/node_modules/tsx/') || url.includes('/node_modules/esbuild/');
+  const isLoader = (url: string): boolean =>
+    url.startsWith('node:internal/modules/') || url.includes('/node_modules/tsx/') || url.includes('/node_modules/esbuild/');
   const memo = new Map<number, boolean>();
   const under = (id: number): boolean => {
     const known = memo.get(id);
@@ -64,7 +65,11 @@ export function selfByFile(path: string, n = 15): ProfileLine[] {
   });
 }
 
-function aggregate(path: string, n: number, keyOf: (fn: string, where: string) => { key: string; fn: string; where: string }): ProfileLine[] {
+function aggregate(
+  path: string,
+  n: number,
+  keyOf: (fn: string, where: string) => { key: string; fn: string; where: string },
+): ProfileLine[] {
   const p = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
   const selfUs = new Map<number, number>();
   const samples = p.samples ?? [];
@@ -91,6 +96,10 @@ function aggregate(path: string, n: number, keyOf: (fn: string, where: string) =
   }
   // Percentages are of the time spent outside start-up, which is listed last, unranked.
   const startup = { us: startupUs, fn: '(start-up module loading: not in the percentages)', where: '' };
-  return [...[...byFn.values()].sort((a, b) => b.us - a.us).slice(0, n), startup]
-    .map((e) => ({ selfPct: e === startup || total === 0 ? NaN : (100 * e.us) / total, selfMs: e.us / 1000, fn: e.fn, where: e.where }));
+  return [...[...byFn.values()].sort((a, b) => b.us - a.us).slice(0, n), startup].map((e) => ({
+    selfPct: e === startup || total === 0 ? NaN : (100 * e.us) / total,
+    selfMs: e.us / 1000,
+    fn: e.fn,
+    where: e.where,
+  }));
 }

@@ -42,7 +42,16 @@ export function summarise(specs: readonly MetricSpec[], runs: Partial<Record<Tar
       const v = m.goal.kind === 'max' || m.goal.kind === 'min' ? (server?.median ?? NaN) : q;
       if (Number.isFinite(v)) met = m.goal.kind === 'max' || m.goal.kind === 'ratioMax' ? v <= m.goal.value : v >= m.goal.value;
     }
-    return { key: m.key, label: m.label, unit: m.unit, ...(relay ? { relay } : {}), ...(server ? { server } : {}), ratio: q, ...(m.goal ? { goal: m.goal.text } : {}), ...(met !== undefined ? { met } : {}) };
+    return {
+      key: m.key,
+      label: m.label,
+      unit: m.unit,
+      ...(relay ? { relay } : {}),
+      ...(server ? { server } : {}),
+      ratio: q,
+      ...(m.goal ? { goal: m.goal.text } : {}),
+      ...(met !== undefined ? { met } : {}),
+    };
   });
 }
 
@@ -67,7 +76,11 @@ export function table(specs: readonly MetricSpec[], r: ScenarioResult): string {
     rows.push([label, cell(s.relay, d), cell(s.server, d), Number.isFinite(s.ratio) ? `${num(s.ratio, 2)}×` : '–', verdict]);
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
-  const line = (row: string[]): string => row.map((v, c) => (c === 0 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join('  ').trimEnd();
+  const line = (row: string[]): string =>
+    row
+      .map((v, c) => (c === 0 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!)))
+      .join('  ')
+      .trimEnd();
   return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
 

@@ -42,7 +42,9 @@ async function clientFor(url: string, me: Device, peer: Device, held: Grant, iss
   await storage.setIdentity({ entropy: me.identity.entropy, deviceId: me.deviceId, createdAt: now });
   const c = await MessengerClient.create({ url, storage, WebSocket: WebSocket as unknown as WebSocketConstructor, network: null });
   // Contacts live in the account document (client/contacts.ts): the accept an invitation would make.
-  const contacts = (c as unknown as { _contacts: { accepted(b: undefined, peer: string, held: Grant, issued: Grant, name?: string): Promise<void> } })._contacts;
+  const contacts = (
+    c as unknown as { _contacts: { accepted(b: undefined, peer: string, held: Grant, issued: Grant, name?: string): Promise<void> } }
+  )._contacts;
   await contacts.accepted(undefined, peer.identity.sessionId, held, issued, 'bench');
   return c;
 }

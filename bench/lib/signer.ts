@@ -4,14 +4,25 @@
 // protocol's own authMessage (auth v2) gives the byte-identical frame in ≈0.03 ms; smoke.test.ts checks
 // that it equals createAuthFrame's output. `--signer noble` uses createAuthFrame itself.
 import { createPrivateKey, sign as nodeSign, type KeyObject } from 'node:crypto';
-import { authMessage, createAuthFrame, toBase64, unsignedAuthFrame, type ClientFrames, type Grant, type Identity } from '../../protocol/index.ts';
+import {
+  authMessage,
+  createAuthFrame,
+  toBase64,
+  unsignedAuthFrame,
+  type ClientFrames,
+  type Grant,
+  type Identity,
+} from '../../protocol/index.ts';
 
 export type SignerKind = 'native' | 'noble';
 
 /** JWK with the public half given: ~0.14 ms, where PKCS#8 (which derives it) takes ~0.85 ms here. */
 export function nativeKey(identity: Identity): KeyObject {
   const b64url = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64url');
-  return createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: b64url(identity.edSecretKey), x: b64url(identity.edPublicKey) }, format: 'jwk' });
+  return createPrivateKey({
+    key: { kty: 'OKP', crv: 'Ed25519', d: b64url(identity.edSecretKey), x: b64url(identity.edPublicKey) },
+    format: 'jwk',
+  });
 }
 
 export interface AuthParams {

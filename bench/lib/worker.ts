@@ -61,7 +61,8 @@ async function connect(a: ConnectArgs): Promise<ConnectResult> {
           () => {
             inFlight--;
             const contacts = c.opts.grants;
-            if (a.presenceSubs && contacts.length > 0) c.sendRaw(JSON.stringify({ type: 'presence_sub', ids: contacts.map((g) => g.from) }));
+            if (a.presenceSubs && contacts.length > 0)
+              c.sendRaw(JSON.stringify({ type: 'presence_sub', ids: contacts.map((g) => g.from) }));
             lastReadyAt = wallNow();
             step();
           },
@@ -119,7 +120,10 @@ async function traffic(a: TrafficArgs) {
   return new Traffic(a, conns, workerIndex).run();
 }
 
-function countingSink(onEnvelope: (id: string, now: number) => void, onOther: (f: { type: string; id?: string; code?: string }, now: number) => void): FrameSink {
+function countingSink(
+  onEnvelope: (id: string, now: number) => void,
+  onOther: (f: { type: string; id?: string; code?: string }, now: number) => void,
+): FrameSink {
   return {
     envelope: (_c, f, now) => onEnvelope(f.id, now),
     sent: (_c, f, now) => onOther(f, now),
@@ -138,7 +142,12 @@ async function drainFill(a: DrainArgs) {
   await new Promise<void>((resolve, reject) => {
     const pump = (): void => {
       while (sent < a.count && sent - acked - sumErrors() < a.window) {
-        sender.sendEnvelope(`${a.runTag}${'0'.repeat(4)}${(sent++).toString(16).padStart(20, '0')}`, a.receiver.identity.sessionId, a.ct, false);
+        sender.sendEnvelope(
+          `${a.runTag}${'0'.repeat(4)}${(sent++).toString(16).padStart(20, '0')}`,
+          a.receiver.identity.sessionId,
+          a.ct,
+          false,
+        );
       }
       if (acked + sumErrors() >= a.count) resolve();
     };
@@ -174,7 +183,14 @@ async function drainTake(a: DrainArgs): Promise<DrainResult> {
       else if (f.type === 'error') errors[f.code ?? '?'] = (errors[f.code ?? '?'] ?? 0) + 1;
     },
   );
-  const rx = new LeanConn({ url: a.url, device: a.receiver, grants: a.receiverGrants, key: keyFor(a.receiver.identity), signer: a.signer, timeoutMs: a.timeoutMs });
+  const rx = new LeanConn({
+    url: a.url,
+    device: a.receiver,
+    grants: a.receiverGrants,
+    key: keyFor(a.receiver.identity),
+    signer: a.signer,
+    timeoutMs: a.timeoutMs,
+  });
   rx.sink = countingSink(
     (id, now) => {
       if (!id.startsWith(prefix)) return;
@@ -235,7 +251,8 @@ async function count(a: { group?: string }) {
 const HEARTBEAT_TICK_MS = 2000;
 setInterval(() => {
   const now = performance.now();
-  for (const g of groups.values()) for (const c of g) if (c.state === 'ready' && now - c.lastSendAt > c.heartbeatMs - HEARTBEAT_TICK_MS) c.ping();
+  for (const g of groups.values())
+    for (const c of g) if (c.state === 'ready' && now - c.lastSendAt > c.heartbeatMs - HEARTBEAT_TICK_MS) c.ping();
 }, HEARTBEAT_TICK_MS).unref();
 
 async function makeKeys(a: { devices: Device[] }) {
@@ -263,6 +280,7 @@ parentPort!.on('message', (req: Request) => {
         .map((v) => v.buffer as ArrayBuffer);
       parentPort!.postMessage({ id: req.id, ok: true, result } satisfies Reply, transfer);
     },
-    (e: unknown) => parentPort!.postMessage({ id: req.id, ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) } satisfies Reply),
+    (e: unknown) =>
+      parentPort!.postMessage({ id: req.id, ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) } satisfies Reply),
   );
 });

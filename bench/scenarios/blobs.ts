@@ -30,7 +30,12 @@ async function session(url: string): Promise<{ ask: (f: Frame) => Promise<Frame>
   const identity = createIdentity();
   ws.on('message', (data) => {
     const f = JSON.parse(String(data)) as Frame;
-    if (f.type === 'hello') ws.send(JSON.stringify(createAuthFrame({ identity, deviceId: randomId(), nonce: f.nonce, epoch: f.epoch, url, grants: [], revocations: [] })));
+    if (f.type === 'hello')
+      ws.send(
+        JSON.stringify(
+          createAuthFrame({ identity, deviceId: randomId(), nonce: f.nonce, epoch: f.epoch, url, grants: [], revocations: [] }),
+        ),
+      );
     else if (f.type === 'ready' || (f.type === 'error' && !f.ref)) onReady?.(f);
     else if (f.ref && waiting.has(f.ref)) waiting.get(f.ref)!(f);
   });
@@ -52,7 +57,13 @@ function blobDir(): string {
   return dir.startsWith('/') ? dir : join(ROOT, dir);
 }
 
-async function viaServer(url: string, httpUrl: string, sample: () => { cpuS: number; rssKb: number }, files: number, bytes: Uint8Array): Promise<Metrics> {
+async function viaServer(
+  url: string,
+  httpUrl: string,
+  sample: () => { cpuS: number; rssKb: number },
+  files: number,
+  bytes: Uint8Array,
+): Promise<Metrics> {
   const s = await session(url);
   let upS = 0;
   let downS = 0;
@@ -66,7 +77,11 @@ async function viaServer(url: string, httpUrl: string, sample: () => { cpuS: num
       let c0 = sample().cpuS;
       let t0 = performance.now();
       for (let i = 0; i * t.partBytes < bytes.length; i++) {
-        const res = await fetch(`${httpUrl}/blob/${t.blob}/${i}`, { method: 'PUT', body: bytes.subarray(i * t.partBytes, (i + 1) * t.partBytes) as BodyInit, headers: { 'x-blob-token': t.token } });
+        const res = await fetch(`${httpUrl}/blob/${t.blob}/${i}`, {
+          method: 'PUT',
+          body: bytes.subarray(i * t.partBytes, (i + 1) * t.partBytes) as BodyInit,
+          headers: { 'x-blob-token': t.token },
+        });
         if (!res.ok) throw new Error(`PUT part ${i}: ${res.status}`);
         await res.arrayBuffer();
       }
@@ -89,7 +104,13 @@ async function viaServer(url: string, httpUrl: string, sample: () => { cpuS: num
     s.close();
   }
   const mb = (files * bytes.length) / MiB;
-  return { upMBps: mb / upS, downMBps: mb / downS, cpuMsPerMbUp: (1000 * upCpu) / mb, cpuMsPerMbDown: (1000 * downCpu) / mb, rssMb: rssKb / 1024 };
+  return {
+    upMBps: mb / upS,
+    downMBps: mb / downS,
+    cpuMsPerMbUp: (1000 * upCpu) / mb,
+    cpuMsPerMbDown: (1000 * downCpu) / mb,
+    rssMb: rssKb / 1024,
+  };
 }
 
 /** The baseline: the same bytes copied file to file through streams by this process. */
@@ -109,7 +130,13 @@ async function fileCopy(files: number, bytes: Uint8Array): Promise<Metrics> {
       cpu += (c.user + c.system) / 1e6;
     }
     const mb = (files * bytes.length) / MiB;
-    return { upMBps: mb / s, downMBps: mb / s, cpuMsPerMbUp: (1000 * cpu) / mb, cpuMsPerMbDown: (1000 * cpu) / mb, rssMb: process.memoryUsage().rss / MiB };
+    return {
+      upMBps: mb / s,
+      downMBps: mb / s,
+      cpuMsPerMbUp: (1000 * cpu) / mb,
+      cpuMsPerMbDown: (1000 * cpu) / mb,
+      rssMb: process.memoryUsage().rss / MiB,
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

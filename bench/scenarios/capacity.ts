@@ -16,7 +16,19 @@ const SIZES: Record<SizeName, { pairs: number; window: number; closedMs: number;
 };
 
 export const FRACTIONS = [0.25, 0.5, 0.75] as const;
-const PHASE_KEYS = ['deliveredPerSec', 'lost', 'latP50', 'latP99', 'latP999', 'latN', 'cpuPer100k', 'serverCores', 'clientCores', 'otherCores', 'load1'];
+const PHASE_KEYS = [
+  'deliveredPerSec',
+  'lost',
+  'latP50',
+  'latP99',
+  'latP999',
+  'latN',
+  'cpuPer100k',
+  'serverCores',
+  'clientCores',
+  'otherCores',
+  'load1',
+];
 
 function phaseMetrics(prefix: string, title: string, goalCpu: boolean): MetricSpec[] {
   return TRAFFIC_METRICS.filter((m) => PHASE_KEYS.includes(m.key)).map((m) => ({
@@ -45,7 +57,8 @@ export const capacity: Scenario = {
     const base = { ephemeral: false, expectSent: true, expectDelivered: ctx.target.kind === 'server', settleTimeoutMs: 15_000 };
     let cap = 0;
     const runs = await runPairsThen(ctx, s.pairs, (done): TrafficSpec | null => {
-      if (done.length === 0) return { ...base, mode: 'closed', ratePerSec: 0, window: s.window, durationMs: s.closedMs, warmupMs: s.warmupMs };
+      if (done.length === 0)
+        return { ...base, mode: 'closed', ratePerSec: 0, window: s.window, durationMs: s.closedMs, warmupMs: s.warmupMs };
       if (done.length === 1) cap = trafficMetrics(done[0]!).deliveredPerSec!;
       const f = FRACTIONS[done.length - 1];
       if (f === undefined || !(cap > 0)) return null;

@@ -34,7 +34,20 @@ export const TRAFFIC_METRICS: readonly MetricSpec[] = [
   { key: 'rssMb', label: 'server RSS after', unit: 'MB', digits: 0 },
 ];
 
-const LIGHT_KEYS = ['deliveredPerSec', 'lost', 'latP50', 'latP99', 'latP999', 'latN', 'load1', 'ackLatP99', 'cpuPer100k', 'serverCores', 'clientCores', 'otherCores'];
+const LIGHT_KEYS = [
+  'deliveredPerSec',
+  'lost',
+  'latP50',
+  'latP99',
+  'latP999',
+  'latN',
+  'load1',
+  'ackLatP99',
+  'cpuPer100k',
+  'serverCores',
+  'clientCores',
+  'otherCores',
+];
 
 function lightMetrics(): MetricSpec[] {
   return [

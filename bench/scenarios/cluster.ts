@@ -59,7 +59,11 @@ export const cluster: Scenario = {
   name: 'cluster',
   title: 'Two instances over Redis: pairs on one instance (baseline), then split across both',
   maxRuns: 2,
-  metrics: [{ key: 'rate', label: 'offered msgs/s', unit: '/s', digits: 0 }, ...phaseMetrics('single', 'one instance'), ...phaseMetrics('cross', 'across two')],
+  metrics: [
+    { key: 'rate', label: 'offered msgs/s', unit: '/s', digits: 0 },
+    ...phaseMetrics('single', 'one instance'),
+    ...phaseMetrics('cross', 'across two'),
+  ],
   prepare(size) {
     pairs(SIZES[size].pairs);
   },
@@ -71,7 +75,17 @@ export const cluster: Scenario = {
     const env = { ...SERVER_ENV, REDIS_URL: redis.url, REDIS_KEY_PREFIX: `bench${ctx.runTag}:` };
     const [a, b] = await Promise.all([Target.start({ kind: 'server', env }), Target.start({ kind: 'server', env })]);
     try {
-      const traffic: TrafficSpec = { mode: 'paced', ratePerSec: s.rate, window: 0, durationMs: s.ms, warmupMs: s.warmupMs, ephemeral: false, expectSent: true, expectDelivered: true, settleTimeoutMs: 15_000 };
+      const traffic: TrafficSpec = {
+        mode: 'paced',
+        ratePerSec: s.rate,
+        window: 0,
+        durationMs: s.ms,
+        warmupMs: s.warmupMs,
+        ephemeral: false,
+        expectSent: true,
+        expectDelivered: true,
+        settleTimeoutMs: 15_000,
+      };
       const warm: TrafficSpec = { ...traffic, durationMs: Math.min(1000, s.ms), warmupMs: 0 };
       const redisCpu: number[] = [];
       // Both instances' CPU as the server's, Redis's alongside.
@@ -81,7 +95,14 @@ export const cluster: Scenario = {
         const out = await measured(a, phase);
         const b1 = b.sample();
         redisCpu.push(readProc(redis.pid).cpuS - r0);
-        return { result: out.result, usage: { ...out.usage, serverCpuS: out.usage.serverCpuS + b1.cpuS - b0.cpuS, serverMainCpuS: out.usage.serverMainCpuS + b1.mainCpuS - b0.mainCpuS } };
+        return {
+          result: out.result,
+          usage: {
+            ...out.usage,
+            serverCpuS: out.usage.serverCpuS + b1.cpuS - b0.cpuS,
+            serverMainCpuS: out.usage.serverMainCpuS + b1.mainCpuS - b0.mainCpuS,
+          },
+        };
       };
       const run = async (urls: string[]) => {
         redisCpu.length = 0;
@@ -91,7 +112,13 @@ export const cluster: Scenario = {
       };
       const single = await run([a.url]);
       const cross = await run([a.url, b.url]);
-      const per100k = (cpuS: number, m: { results: TrafficResult[] }) => (cpuS / Math.max(1, m.results.reduce((n, r) => n + r.received, 0))) * 1e5;
+      const per100k = (cpuS: number, m: { results: TrafficResult[] }) =>
+        (cpuS /
+          Math.max(
+            1,
+            m.results.reduce((n, r) => n + r.received, 0),
+          )) *
+        1e5;
       return {
         rate: s.rate,
         ...trafficMetrics(single.m, 'single'),

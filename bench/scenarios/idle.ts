@@ -18,7 +18,12 @@ const FD_HEADROOM = 200;
  * Connects devices [from, to). With `contacts`, of the n devices made with k contacts each
  * (lib/contacts.ts): every socket then holds their grants and subscribes to their presence.
  */
-async function fill(ctx: RunContext, from: number, to: number, contacts?: { n: number; k: number }): Promise<{ ready: number; failed: number }> {
+async function fill(
+  ctx: RunContext,
+  from: number,
+  to: number,
+  contacts?: { n: number; k: number },
+): Promise<{ ready: number; failed: number }> {
   const w = ctx.pool.size;
   let all: { devices: Device[]; grants: Grant[][] };
   if (contacts) {
@@ -115,7 +120,11 @@ const idleScenario = (name: string, title: string, contacts: number): Scenario =
 export const idle = idleScenario('idle', 'Idle capacity: server RSS per authenticated connection', 0);
 
 /** Sockets as a user with contacts holds them: 50 grants held and 50 presence subscriptions each. */
-export const idleContacts = idleScenario('idle-contacts', 'Idle with contacts: RSS per socket holding 50 grants and 50 presence subscriptions', 50);
+export const idleContacts = idleScenario(
+  'idle-contacts',
+  'Idle with contacts: RSS per socket holding 50 grants and 50 presence subscriptions',
+  50,
+);
 
 /** As many idle connections as the smaller of the server's and the bench's open-file limits allow. */
 export const idleMax: Scenario = {
@@ -144,7 +153,14 @@ export const idleMax: Scenario = {
       const base = await settledRssKb(ctx);
       const r = await fill(ctx, 0, n);
       const all = await settledRssKb(ctx);
-      return { fdLimit: limit, attempted: n, connections: r.ready, failed: r.failed, rssMb: all / 1024, kbPerConn: (all - base) / Math.max(1, r.ready) };
+      return {
+        fdLimit: limit,
+        attempted: n,
+        connections: r.ready,
+        failed: r.failed,
+        rssMb: all / 1024,
+        kbPerConn: (all - base) / Math.max(1, r.ready),
+      };
     } finally {
       await ctx.pool.all('close', () => ({ group: 'idle' }));
     }

@@ -13,4 +13,19 @@ import { throughput } from './throughput.ts';
 import type { Scenario } from './types.ts';
 import { typing } from './typing.ts';
 
-export const SCENARIOS: readonly Scenario[] = [connect, storm, chat, realChat, throughput, capacity, typing, cluster, drain, sdk, idle, idleContacts, idleMax, blobs];
+export const SCENARIOS: readonly Scenario[] = [
+  connect,
+  storm,
+  chat,
+  realChat,
+  throughput,
+  capacity,
+  typing,
+  cluster,
+  drain,
+  sdk,
+  idle,
+  idleContacts,
+  idleMax,
+  blobs,
+];

@@ -34,7 +34,14 @@ export async function measured<T>(target: Target, phase: () => Promise<T>): Prom
   const after = target.sample();
   return {
     result,
-    usage: { serverCpuS: after.cpuS - before.cpuS, serverMainCpuS: after.mainCpuS - before.mainCpuS, clientCpuS: (c.user + c.system) / 1e6, machineCpuS: machineBusyS() - machine, wallS, rssKb: after.rssKb },
+    usage: {
+      serverCpuS: after.cpuS - before.cpuS,
+      serverMainCpuS: after.mainCpuS - before.mainCpuS,
+      clientCpuS: (c.user + c.system) / 1e6,
+      machineCpuS: machineBusyS() - machine,
+      wallS,
+      rssKb: after.rssKb,
+    },
   };
 }
 
@@ -49,8 +56,17 @@ export const TAIL_SAMPLES = 10;
  * histogram (hdr-histogram-js, 1 µs to 1 h at 3 significant digits), and the sample count as
  * `${prefix}N`. A percentile without TAIL_SAMPLES samples beyond it is NaN.
  */
-export function latency(prefix: string, parts: readonly ArrayLike<number>[], which: readonly (50 | 99 | 99.9 | 100)[] = [50, 99, 99.9]): Metrics {
-  const h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, useWebAssembly: false });
+export function latency(
+  prefix: string,
+  parts: readonly ArrayLike<number>[],
+  which: readonly (50 | 99 | 99.9 | 100)[] = [50, 99, 99.9],
+): Metrics {
+  const h = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000,
+    numberOfSignificantValueDigits: 3,
+    useWebAssembly: false,
+  });
   let n = 0;
   for (const p of parts) {
     for (let i = 0; i < p.length; i++) {

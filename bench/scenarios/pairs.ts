@@ -34,7 +34,10 @@ export async function runPairsThen(
   ctx: RunContext,
   n: number,
   next: (done: readonly PairRun[]) => TrafficSpec | null,
-  opts: { urls?: readonly string[]; measure?: (phase: () => Promise<TrafficResult[]>) => Promise<{ result: TrafficResult[]; usage: Usage }> } = {},
+  opts: {
+    urls?: readonly string[];
+    measure?: (phase: () => Promise<TrafficResult[]>) => Promise<{ result: TrafficResult[]; usage: Usage }>;
+  } = {},
 ): Promise<PairRun[]> {
   const fixtures = pairs(n);
   const w = ctx.pool.size;
@@ -50,7 +53,13 @@ export async function runPairsThen(
     spreadSources: true,
   }));
   const failed = sum(conn, (r) => r.failed);
-  if (failed > 0) ctx.log(`  ${failed} of ${2 * n} connections failed: ${conn.flatMap((r) => r.errors).slice(0, 3).join('; ')}`);
+  if (failed > 0)
+    ctx.log(
+      `  ${failed} of ${2 * n} connections failed: ${conn
+        .flatMap((r) => r.errors)
+        .slice(0, 3)
+        .join('; ')}`,
+    );
   try {
     const out: PairRun[] = [];
     for (let k = 0, traffic = next(out); traffic !== null; k++, traffic = next(out)) {
@@ -94,9 +103,21 @@ function _trafficMetrics(run: PairRun): Metrics {
     errors,
     droppedSockets: sum(r, (x) => x.lostConnections),
     deliveredPerSec: sum(r, (x) => x.receivedInWindow) / windowS,
-    ...latency('lat', r.map((x) => x.latency), [50, 99, 99.9, 100]),
-    ...latency('sentLat', r.map((x) => x.sentLatency), [50, 99]),
-    ...latency('ackLat', r.map((x) => x.deliveredLatency), [50, 99]),
+    ...latency(
+      'lat',
+      r.map((x) => x.latency),
+      [50, 99, 99.9, 100],
+    ),
+    ...latency(
+      'sentLat',
+      r.map((x) => x.sentLatency),
+      [50, 99],
+    ),
+    ...latency(
+      'ackLat',
+      r.map((x) => x.deliveredLatency),
+      [50, 99],
+    ),
     cpuPer100k: received > 0 ? (run.usage.serverCpuS / received) * 1e5 : NaN,
     clientLagMs: Math.max(...r.map((x) => x.maxLagMs)),
     ...u,

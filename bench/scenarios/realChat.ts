@@ -22,13 +22,21 @@ const SECOND = 5_000_000;
 function fixture(n: number): { devices: Device[]; grants: Grant[][] } {
   const ps = pairs(n);
   const contacts = withContacts(2 * n, 49);
-  const grantsOf = (i: number, partnerGrant: Grant): Grant[] => [partnerGrant, ...contacts.grants[i]!.filter((g) => g.from !== partnerGrant.from).slice(0, 19 + (i % 31))];
+  const grantsOf = (i: number, partnerGrant: Grant): Grant[] => [
+    partnerGrant,
+    ...contacts.grants[i]!.filter((g) => g.from !== partnerGrant.from).slice(0, 19 + (i % 31)),
+  ];
   const devices: Device[] = [];
   const grants: Grant[][] = [];
   ps.forEach((p, k) => {
     const ga = grantsOf(2 * k, p.grantForA);
     const gb = grantsOf(2 * k + 1, p.grantForB);
-    devices.push(p.a, p.b, { identity: p.a.identity, deviceId: deviceIdFor(SECOND + 2 * k) }, { identity: p.b.identity, deviceId: deviceIdFor(SECOND + 2 * k + 1) });
+    devices.push(
+      p.a,
+      p.b,
+      { identity: p.a.identity, deviceId: deviceIdFor(SECOND + 2 * k) },
+      { identity: p.b.identity, deviceId: deviceIdFor(SECOND + 2 * k + 1) },
+    );
     grants.push(ga, gb, ga, gb);
   });
   return { devices, grants };
@@ -78,13 +86,37 @@ export const realChat: Scenario = {
       const idx = all.devices.map((_, k) => k).filter((k) => (k >> 2) % w === i);
       return { devices: idx.map((k) => all.devices[k]!), grants: idx.map((k) => all.grants[k]!) };
     };
-    const conn = await ctx.pool.all('connect', (i) => ({ group: 'real', url: ctx.target.url, ...mine(i), signer: ctx.signer, ratePerSec: 0, window: 64, timeoutMs: 60_000, spreadSources: true }));
+    const conn = await ctx.pool.all('connect', (i) => ({
+      group: 'real',
+      url: ctx.target.url,
+      ...mine(i),
+      signer: ctx.signer,
+      ratePerSec: 0,
+      window: 64,
+      timeoutMs: 60_000,
+      spreadSources: true,
+    }));
     const failed = sum(conn, (r) => r.failed);
-    if (failed > 0) ctx.log(`  real-chat: ${failed} connections failed: ${conn.flatMap((r) => r.errors).slice(0, 3).join('; ')}`);
+    if (failed > 0)
+      ctx.log(
+        `  real-chat: ${failed} connections failed: ${conn
+          .flatMap((r) => r.errors)
+          .slice(0, 3)
+          .join('; ')}`,
+      );
     try {
       const { ct, smallCt } = ciphertexts();
       const phase = (durationMs: number, warmupMs: number, tag: number) => () =>
-        ctx.pool.all('realChat', () => ({ group: 'real', ratePerSec: s.rate / w, durationMs, warmupMs, ct, smallCt, runTag: (parseInt(ctx.runTag, 16) + tag).toString(16).padStart(8, '0').slice(-8), settleTimeoutMs: 15_000 }));
+        ctx.pool.all('realChat', () => ({
+          group: 'real',
+          ratePerSec: s.rate / w,
+          durationMs,
+          warmupMs,
+          ct,
+          smallCt,
+          runTag: (parseInt(ctx.runTag, 16) + tag).toString(16).padStart(8, '0').slice(-8),
+          settleTimeoutMs: 15_000,
+        }));
       await phase(Math.min(1000, s.ms), 0, 0)(); // discarded: the connects' garbage and the JIT
       await sleep(1500);
       const { result, usage } = await measured(ctx.target, phase(s.ms, s.warmupMs, 1));
@@ -102,7 +134,10 @@ export const realChat: Scenario = {
         framesPerMsg: sum(r, (x) => x.framesIn + x.framesOut) / Math.max(1, messages),
         kbPerMsg: sum(r, (x) => x.bytesIn + x.bytesOut) / 1024 / Math.max(1, messages),
         deliveredPerSec: sum(r, (x) => x.receivedInWindow) / (Math.max(...r.map((x) => x.windowMs)) / 1000),
-        ...latency('lat', r.map((x) => x.latency)),
+        ...latency(
+          'lat',
+          r.map((x) => x.latency),
+        ),
         cpuMsPerMsg: (usage.serverCpuS * 1000) / Math.max(1, messages),
         ...usageMetrics(usage),
       };

@@ -57,10 +57,26 @@ export const sdk: Scenario = {
       sent,
       lost: sent - received,
       failed: sum(result, (r) => r.failed),
-      ...latency('connect', result.map((r) => r.connectMs), [99]),
-      ...latency('lat', result.map((r) => r.latency), [50, 99]),
-      ...latency('call', result.map((r) => r.callLatency), [50]),
-      ...latency('delivered', result.map((r) => r.deliveredLatency), [50, 99]),
+      ...latency(
+        'connect',
+        result.map((r) => r.connectMs),
+        [99],
+      ),
+      ...latency(
+        'lat',
+        result.map((r) => r.latency),
+        [50, 99],
+      ),
+      ...latency(
+        'call',
+        result.map((r) => r.callLatency),
+        [50],
+      ),
+      ...latency(
+        'delivered',
+        result.map((r) => r.deliveredLatency),
+        [50, 99],
+      ),
       // Whole phase, connects included: an upper bound on the per-message cost.
       clientMsPerMsg: (usage.clientCpuS * 1000) / Math.max(1, sent),
       serverMsPerMsg: (usage.serverCpuS * 1000) / Math.max(1, sent),

@@ -27,17 +27,19 @@ export const throughput: Scenario = {
   },
   async run(ctx) {
     const s = SIZES[ctx.size];
-    const [run] = await runPairs(ctx, s.pairs, [{
-      mode: 'closed',
-      ratePerSec: 0,
-      window: s.window,
-      durationMs: s.ms,
-      warmupMs: s.warmupMs,
-      ephemeral: false,
-      expectSent: true,
-      expectDelivered: ctx.target.kind === 'server',
-      settleTimeoutMs: 15_000,
-    }]);
+    const [run] = await runPairs(ctx, s.pairs, [
+      {
+        mode: 'closed',
+        ratePerSec: 0,
+        window: s.window,
+        durationMs: s.ms,
+        warmupMs: s.warmupMs,
+        ephemeral: false,
+        expectSent: true,
+        expectDelivered: ctx.target.kind === 'server',
+        settleTimeoutMs: 15_000,
+      },
+    ]);
     return trafficMetrics(run!);
   },
 };

@@ -22,17 +22,19 @@ export const typing: Scenario = {
   },
   async run(ctx) {
     const s = SIZES[ctx.size];
-    const [run] = await runPairs(ctx, s.pairs, [{
-      mode: 'paced',
-      ratePerSec: s.rate,
-      window: 0,
-      durationMs: s.ms,
-      warmupMs: s.warmupMs,
-      ephemeral: true,
-      expectSent: false,
-      expectDelivered: false,
-      settleTimeoutMs: 5000,
-    }]);
+    const [run] = await runPairs(ctx, s.pairs, [
+      {
+        mode: 'paced',
+        ratePerSec: s.rate,
+        window: 0,
+        durationMs: s.ms,
+        warmupMs: s.warmupMs,
+        ephemeral: true,
+        expectSent: false,
+        expectDelivered: false,
+        settleTimeoutMs: 5000,
+      },
+    ]);
     return trafficMetrics(run!);
   },
 };

@@ -54,7 +54,10 @@ describe('npm run bench -- --tiny', () => {
 
   beforeAll(async () => {
     out = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--tiny', '--out', out], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--tiny', '--out', out], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stdout += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
@@ -75,7 +78,21 @@ describe('npm run bench -- --tiny', () => {
   };
 
   it('prints a table per scenario', () => {
-    for (const name of ['connect', 'storm', 'chat', 'throughput', 'capacity', 'cluster', 'idle-contacts', 'real-chat', 'typing', 'drain', 'sdk', 'idle']) expect(stdout).toContain(`== ${name}:`);
+    for (const name of [
+      'connect',
+      'storm',
+      'chat',
+      'throughput',
+      'capacity',
+      'cluster',
+      'idle-contacts',
+      'real-chat',
+      'typing',
+      'drain',
+      'sdk',
+      'idle',
+    ])
+      expect(stdout).toContain(`== ${name}:`);
   });
 
   for (const target of ['relay', 'server'] as const) {

@@ -70,7 +70,7 @@ describe('account document across devices', () => {
     // It renews Carol's grant (due by its clock), proof that renewal ran, and never Bob's.
     await eventually(async () => ((await ahead.getContact(carol.id))?.issuedGrantExp ?? 0) > (issuedCarol ?? 0), 'the renewal for Carol');
     await ahead.idle();
-    expect((await ahead.getContact(bob.id))).toMatchObject({ state: 'blocked', issuedGrantExp: issuedBob });
+    expect(await ahead.getContact(bob.id)).toMatchObject({ state: 'blocked', issuedGrantExp: issuedBob });
     await bob.c.idle();
     expect((await bob.c.getContact(alice.id))?.heldGrant).toEqual(bobGrantBefore);
   });
@@ -108,7 +108,10 @@ describe('account document across devices', () => {
     await alice.c.setDisplayName('Alice');
     await alice.c.setDeviceLabel('Phone');
     await eventually(async () => (await laptop.getDisplayName()) === 'Alice', 'the name on the laptop');
-    await eventually(async () => (await laptop.getDevices()).some((d) => d.label === 'Phone' && !d.thisDevice), 'the phone in the laptop’s list');
+    await eventually(
+      async () => (await laptop.getDevices()).some((d) => d.label === 'Phone' && !d.thisDevice),
+      'the phone in the laptop’s list',
+    );
     await alice.c.setPrivacy({ shareTyping: false });
     await eventually(() => laptop.settings.shareTyping === false, 'the privacy setting on the laptop');
     const list = await laptop.getDevices();

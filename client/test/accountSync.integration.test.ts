@@ -2,7 +2,17 @@
 // reaches every device, concurrent changes converge, a replayed old blob rolls nothing back, and a
 // server that forgot the document gets it back from the first device that connects.
 import { describe, expect, it } from 'vitest';
-import { canonical, createIdentity, mergeAccount, patch, randomId, sealAccount, toBase64, type AccountDoc, type Identity } from '../../protocol/index.ts';
+import {
+  canonical,
+  createIdentity,
+  mergeAccount,
+  patch,
+  randomId,
+  sealAccount,
+  toBase64,
+  type AccountDoc,
+  type Identity,
+} from '../../protocol/index.ts';
 import { AccountSync, type AccountState } from '../accountSync.ts';
 import { connectAs, type RawClient } from '../../server/test/helpers/rawClient.ts';
 import { start, track, until } from '../../server/test/helpers/server.ts';
@@ -77,7 +87,11 @@ describe('account sync', () => {
     const peers = [createIdentity(), createIdentity(), createIdentity()].map((p) => p.sessionId);
     await Promise.all(devices.map((d, i) => d.sync.update((s) => patch.contact(peers[i]!, { state: { v: 'accepted', s: s() } }))));
     await devices[1]!.sync.update((s) => patch.privacy('sharePresence', false, s()));
-    await until(async () => (await same(devices)) && Object.keys((await devices[0]!.sync.doc()).contacts).length === 3, 10_000, 'convergence');
+    await until(
+      async () => (await same(devices)) && Object.keys((await devices[0]!.sync.doc()).contacts).length === 3,
+      10_000,
+      'convergence',
+    );
     expect((await devices[0]!.sync.doc()).privacy.sharePresence?.v).toBe(false);
     expect(devices.flatMap((d) => d.errors)).toEqual([]);
   });

@@ -14,12 +14,30 @@ describe('a malicious server against the client', () => {
     const mallory = peer();
     // A grant Mallory really signed for me (say, from an invitation I declined), replayed.
     const grant = createGrant(mallory, h.me as SessionId, h.timers.now);
-    s.push({ type: 'invitation_update', offset: 1, id: randomId(), from: mallory.sessionId, to: h.me, status: 'accepted', grant, ts: h.timers.now });
+    s.push({
+      type: 'invitation_update',
+      offset: 1,
+      id: randomId(),
+      from: mallory.sessionId,
+      to: h.me,
+      status: 'accepted',
+      grant,
+      ts: h.timers.now,
+    });
     await settle();
     expect(await h.c.getContact(mallory.sessionId)).toBeUndefined();
     // Nor with a grant signed by someone else under Mallory's name.
     const bob = peer();
-    s.push({ type: 'invitation_update', offset: 2, id: randomId(), from: h.me, to: bob.sessionId, status: 'accepted', grant: { ...createGrant(mallory, h.me as SessionId, h.timers.now), from: bob.sessionId }, ts: h.timers.now });
+    s.push({
+      type: 'invitation_update',
+      offset: 2,
+      id: randomId(),
+      from: h.me,
+      to: bob.sessionId,
+      status: 'accepted',
+      grant: { ...createGrant(mallory, h.me as SessionId, h.timers.now), from: bob.sessionId },
+      ts: h.timers.now,
+    });
     await settle();
     expect(await h.c.getContacts()).toEqual([]);
   });

@@ -1,7 +1,15 @@
 // The projection of the account document onto contacts, and the rules built on it: a contact only
 // from a grant signed by the contact, no renewal for a block whatever the clock.
 import { describe, expect, it } from 'vitest';
-import { createGrant, createIdentity, createRevocation, GRANT_LIFETIME_MS, mergeAccount, patch, type SessionId } from '../../protocol/index.ts';
+import {
+  createGrant,
+  createIdentity,
+  createRevocation,
+  GRANT_LIFETIME_MS,
+  mergeAccount,
+  patch,
+  type SessionId,
+} from '../../protocol/index.ts';
 import { changedPeers, mayReach, nextStatementIat, projectContact, renewalsDue, usableGrant } from '../accountView.ts';
 
 const me = createIdentity();
@@ -24,7 +32,12 @@ describe('account view', () => {
 
   it('projects accepted, blocked and removed records', () => {
     const grant = createGrant(bob, me.sessionId, NOW);
-    const rec = { state: { v: 'accepted' as const, s: [NOW, 0, 'a'] as const }, name: { v: 'Bob', at: NOW }, grant, issued: { iat: NOW, exp: NOW + GRANT_LIFETIME_MS } };
+    const rec = {
+      state: { v: 'accepted' as const, s: [NOW, 0, 'a'] as const },
+      name: { v: 'Bob', at: NOW },
+      grant,
+      issued: { iat: NOW, exp: NOW + GRANT_LIFETIME_MS },
+    };
     expect(projectContact(bob.sessionId, rec, me.sessionId, NOW)).toEqual({
       sessionId: bob.sessionId,
       state: 'accepted',
@@ -51,7 +64,12 @@ describe('account view', () => {
       patch.contact(bob.sessionId, { state: { v: 'accepted', s: [NOW, 0, 'a'] }, issued }),
       patch.contact(carol, { state: { v: 'accepted', s: [NOW, 0, 'a'] }, issued }),
     );
-    doc = mergeAccount(doc, patch.contact(bob.sessionId, { block: { v: { blocked: true, revocation: createRevocation(me, bob.sessionId as SessionId, NOW) }, s: [NOW, 1, 'a'] } }));
+    doc = mergeAccount(
+      doc,
+      patch.contact(bob.sessionId, {
+        block: { v: { blocked: true, revocation: createRevocation(me, bob.sessionId as SessionId, NOW) }, s: [NOW, 1, 'a'] },
+      }),
+    );
     expect(renewalsDue(doc, NOW)).toEqual([]);
     expect(renewalsDue(doc, NOW + 3 * WEEK)).toEqual([carol]);
     expect(mayReach(doc, bob.sessionId, me.sessionId)).toBe(false);

@@ -67,8 +67,16 @@ describe.each(Object.keys(kinds))('a tab closed mid-action, on %s', (kind) => {
       const { s: s2 } = await again.connect({ resumed: true });
       s2.push(envelope(bob, again.me, body, { offset: 1 })); // not acknowledged before: sent again
       await again.timers.advance(50);
-      expect((await inner.listMessages(bob.sessionId)).map((m) => m.id), `budget ${budget}`).toEqual([id]);
-      expect(await inner.getConversation(bob.sessionId), `budget ${budget}`).toEqual({ peer: bob.sessionId, lastSeq: expect.any(Number), unread: 1, lastMessageId: id });
+      expect(
+        (await inner.listMessages(bob.sessionId)).map((m) => m.id),
+        `budget ${budget}`,
+      ).toEqual([id]);
+      expect(await inner.getConversation(bob.sessionId), `budget ${budget}`).toEqual({
+        peer: bob.sessionId,
+        lastSeq: expect.any(Number),
+        unread: 1,
+        lastMessageId: id,
+      });
       if (inner instanceof IndexedDbStorage) inner.close();
     }
   });

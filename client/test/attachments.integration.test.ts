@@ -43,7 +43,16 @@ describe('attachments', () => {
     const progress = collect(alice.c, 'attachmentProgress');
     const data = file(1_500_000);
     const thumb = file(500, 9);
-    const id = await alice.c.sendAttachment({ recipientId: bob.id, bytes: data, mime: 'image/jpeg', name: 'cat.jpg', caption: 'look', thumbnail: thumb, width: 640, height: 480 });
+    const id = await alice.c.sendAttachment({
+      recipientId: bob.id,
+      bytes: data,
+      mime: 'image/jpeg',
+      name: 'cat.jpg',
+      caption: 'look',
+      thumbnail: thumb,
+      width: 640,
+      height: 480,
+    });
     // Stored and queued at once, the upload still running.
     expect((await alice.c.getMessage(id))?.status).toBe('queued');
     await eventually(() => bobGot.length === 1 && bob2Got.length === 1 && alice2Got.length === 1, 'every device has the message');
@@ -173,7 +182,14 @@ describe('attachments', () => {
     const bob = await user(srv);
     await befriend(first, bob);
     const progress = collect(first.c, 'attachmentProgress');
-    const id = await first.c.sendAttachment({ recipientId: bob.id, bytes: file(70_000), mime: 'audio/webm', name: 'voice.webm', duration: 2100, waveform: [0, 128, 255] });
+    const id = await first.c.sendAttachment({
+      recipientId: bob.id,
+      bytes: file(70_000),
+      mime: 'audio/webm',
+      name: 'voice.webm',
+      duration: 2100,
+      waveform: [0, 128, 255],
+    });
     await eventually(() => progress.some((p) => p.state === 'uploading'), 'upload started');
     await first.c.disconnect();
     const got = next(bob.c, 'message', (m) => m.id === id);

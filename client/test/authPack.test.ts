@@ -1,7 +1,19 @@
 // Grant overflow: an auth frame holds what fits in hello.limits.maxFrameBytes (blocks first); the
 // rest follows ready as revoke and grants frames, before anything that needs them.
 import { describe, expect, it } from 'vitest';
-import { createAuthFrame, createGrant, createRevocation, encodeFrame, identityFromEntropy, randomBytes, randomId, toBase64, type Grant, type Revocation, type SessionId } from '../../protocol/index.ts';
+import {
+  createAuthFrame,
+  createGrant,
+  createRevocation,
+  encodeFrame,
+  identityFromEntropy,
+  randomBytes,
+  randomId,
+  toBase64,
+  type Grant,
+  type Revocation,
+  type SessionId,
+} from '../../protocol/index.ts';
 import { FRAME_MARGIN_BYTES, packAuth } from '../authPack.ts';
 import { MemoryStorage } from '../index.ts';
 import { harness, peer } from './fakes.ts';
@@ -18,7 +30,16 @@ function revocations(n: number): Revocation[] {
   return Array.from({ length: n }, () => createRevocation(me, peer().sessionId, NOW));
 }
 function full(g: Grant[], r: Revocation[]) {
-  return createAuthFrame({ identity: me, deviceId: randomId(), nonce: toBase64(randomBytes(32)), epoch: 'e1', url: 'ws://127.0.0.1:1/ws', grants: g, revocations: r, resume: { epoch: 'e1', offset: 12 } });
+  return createAuthFrame({
+    identity: me,
+    deviceId: randomId(),
+    nonce: toBase64(randomBytes(32)),
+    epoch: 'e1',
+    url: 'ws://127.0.0.1:1/ws',
+    grants: g,
+    revocations: r,
+    resume: { epoch: 'e1', offset: 12 },
+  });
 }
 
 describe('packAuth', () => {
@@ -67,11 +88,23 @@ describe('connect with more grants than an auth frame holds', () => {
     const now = h0.timers.now;
     const contacts = Array.from({ length: 400 }, () => peer());
     for (const [i, p] of contacts.entries()) {
-      await storage.putContact({ sessionId: p.sessionId, state: 'accepted', heldGrant: createGrant(p, mine.sessionId, now - i), createdAt: now, updatedAt: now });
+      await storage.putContact({
+        sessionId: p.sessionId,
+        state: 'accepted',
+        heldGrant: createGrant(p, mine.sessionId, now - i),
+        createdAt: now,
+        updatedAt: now,
+      });
     }
     for (let i = 0; i < 240; i++) {
       const blocked = peer();
-      await storage.putContact({ sessionId: blocked.sessionId, state: 'blocked', revocation: createRevocation(mine, blocked.sessionId as SessionId, now), createdAt: now, updatedAt: now });
+      await storage.putContact({
+        sessionId: blocked.sessionId,
+        state: 'blocked',
+        revocation: createRevocation(mine, blocked.sessionId as SessionId, now),
+        createdAt: now,
+        updatedAt: now,
+      });
     }
     const first = contacts[0]!.sessionId;
     await h0.c.sendMessage({ recipientId: first, content: 'queued before connect' });

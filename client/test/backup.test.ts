@@ -23,10 +23,35 @@ async function seed(storage: MemoryStorage): Promise<{ peers: string[] }> {
   for (let i = 0; i < 500; i++) {
     const p = peers[i % 2]!;
     const out = i % 3 === 0;
-    const m: StoredMessage = { id: hexId(i + 1), peer: p, direction: out ? 'out' : 'in', content: `message ${i} ${PHRASE_OWNER.repeat(i % 50)}`, messageType: 'text', sentAt: 1_000 + i, storedAt: 1_000 + i, seq: 1_000 + i, read: out || i < 400, ...(out ? { status: 'delivered' as const } : {}) };
+    const m: StoredMessage = {
+      id: hexId(i + 1),
+      peer: p,
+      direction: out ? 'out' : 'in',
+      content: `message ${i} ${PHRASE_OWNER.repeat(i % 50)}`,
+      messageType: 'text',
+      sentAt: 1_000 + i,
+      storedAt: 1_000 + i,
+      seq: 1_000 + i,
+      read: out || i < 400,
+      ...(out ? { status: 'delivered' as const } : {}),
+    };
     writes.push({ store: 'messages', put: m });
   }
-  writes.push({ store: 'messages', put: { id: hexId(9999), peer: peers[0]!, direction: 'out', content: 'not sent yet', messageType: 'text', sentAt: 2000, storedAt: 2000, seq: 2000, status: 'queued', read: true } });
+  writes.push({
+    store: 'messages',
+    put: {
+      id: hexId(9999),
+      peer: peers[0]!,
+      direction: 'out',
+      content: 'not sent yet',
+      messageType: 'text',
+      sentAt: 2000,
+      storedAt: 2000,
+      seq: 2000,
+      status: 'queued',
+      read: true,
+    },
+  });
   writes.push({ store: 'conversations', put: { peer: peers[0]!, lastSeq: 2000, lastMessageId: hexId(9999), unread: UNREAD[0] } });
   writes.push({ store: 'conversations', put: { peer: peers[1]!, lastSeq: 1499, lastMessageId: hexId(500), unread: UNREAD[1] } });
   await storage.write(writes);
@@ -64,8 +89,18 @@ describe('backup file between devices', () => {
       const got = (await b.storage.listMessages(p)).map(({ storedAt: _, ...m }) => m);
       expect(got).toEqual(want);
     }
-    expect(await b.storage.getConversation(peers[0]!)).toEqual({ peer: peers[0], lastSeq: 1498, lastMessageId: hexId(499), unread: UNREAD[0] });
-    expect(await b.storage.getConversation(peers[1]!)).toEqual({ peer: peers[1], lastSeq: 1499, lastMessageId: hexId(500), unread: UNREAD[1] });
+    expect(await b.storage.getConversation(peers[0]!)).toEqual({
+      peer: peers[0],
+      lastSeq: 1498,
+      lastMessageId: hexId(499),
+      unread: UNREAD[0],
+    });
+    expect(await b.storage.getConversation(peers[1]!)).toEqual({
+      peer: peers[1],
+      lastSeq: 1499,
+      lastMessageId: hexId(500),
+      unread: UNREAD[1],
+    });
   });
 
   it('imports again without duplicates, and only adds what is new or newly read', async () => {
@@ -87,7 +122,22 @@ describe('backup file between devices', () => {
     const a = await device();
     await seed(a.storage);
     const other = await device();
-    await other.storage.write([{ store: 'messages', put: { id: hexId(1), peer: peer().sessionId, direction: 'in', content: 'mine', messageType: 'text', sentAt: 1, storedAt: 1, seq: 1, read: false } }]);
+    await other.storage.write([
+      {
+        store: 'messages',
+        put: {
+          id: hexId(1),
+          peer: peer().sessionId,
+          direction: 'in',
+          content: 'mine',
+          messageType: 'text',
+          sentAt: 1,
+          storedAt: 1,
+          seq: 1,
+          read: false,
+        },
+      },
+    ]);
     const before = await snapshot(other.storage);
     expect(await codeOf(other.c.importBackup(await a.c.exportBackup()))).toBe('BACKUP_WRONG_IDENTITY');
     expect(await snapshot(other.storage)).toEqual(before);

@@ -11,7 +11,12 @@ const DEVICE = 'ab'.repeat(16);
 function setup(o: Partial<ConnectionOptions> & { random?: () => number } = {}) {
   FakeSocket.reset();
   const timers = new FakeTimers();
-  const runtime = createRuntime({ clock: timers.clock, setTimeout: timers.setTimeout, clearTimeout: timers.clearTimeout, random: o.random ?? (() => 0.5) });
+  const runtime = createRuntime({
+    clock: timers.clock,
+    setTimeout: timers.setTimeout,
+    clearTimeout: timers.clearTimeout,
+    random: o.random ?? (() => 0.5),
+  });
   const auths: ServerFrames['hello'][] = [];
   const conn = new Connection({
     urls: ['ws://a/ws'],
@@ -93,7 +98,12 @@ describe('Connection', () => {
     expect(s.frames('ping')).toHaveLength(2);
     expect(conn.state).toBe('connected');
     await timers.advance(2000); // silence since the second ping
-    expect(states.at(-1)).toMatchObject({ oldState: 'connected', newState: 'connecting', reason: 'heartbeat timeout', code: LOCAL_CLOSE.HEARTBEAT_TIMEOUT });
+    expect(states.at(-1)).toMatchObject({
+      oldState: 'connected',
+      newState: 'connecting',
+      reason: 'heartbeat timeout',
+      code: LOCAL_CLOSE.HEARTBEAT_TIMEOUT,
+    });
     expect(s.closedByClient).toBeDefined();
     // Full jitter with random() = 0.5: the first retry waits 0.5 × 100 ms.
     await timers.advance(49);

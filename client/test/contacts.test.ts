@@ -1,6 +1,14 @@
 // Grants and blocks: what auth presents, renewal before expiry, renewals received, revocations kept.
 import { describe, expect, it } from 'vitest';
-import { createGrant, createRevocation, emptyAccount, GRANT_LIFETIME_MS, mergeAccount, patch, type SessionId } from '../../protocol/index.ts';
+import {
+  createGrant,
+  createRevocation,
+  emptyAccount,
+  GRANT_LIFETIME_MS,
+  mergeAccount,
+  patch,
+  type SessionId,
+} from '../../protocol/index.ts';
 import { identityFromEntropy } from '../../protocol/index.ts';
 import { MemoryStorage, type Contact } from '../index.ts';
 import { envelope, harness, opened, peer } from './fakes.ts';
@@ -41,12 +49,25 @@ describe('contacts and grants', () => {
       bobGrant = createGrant(bob, me, now);
       return [
         { sessionId: bob.sessionId, state: 'accepted', heldGrant: bobGrant, createdAt: now, updatedAt: now },
-        { sessionId: carol.sessionId, state: 'accepted', heldGrant: createGrant(carol, me, now - 40 * DAY), createdAt: now, updatedAt: now },
+        {
+          sessionId: carol.sessionId,
+          state: 'accepted',
+          heldGrant: createGrant(carol, me, now - 40 * DAY),
+          createdAt: now,
+          updatedAt: now,
+        },
       ];
     });
     const mine = identityFromEntropy((await h.storage.getIdentity())!.entropy);
     revocation = createRevocation(mine, dave.sessionId as SessionId, h.timers.now);
-    await h.storage.putContact({ sessionId: dave.sessionId, state: 'blocked', heldGrant: createGrant(dave, h.me as SessionId, h.timers.now), revocation, createdAt: 0, updatedAt: 0 });
+    await h.storage.putContact({
+      sessionId: dave.sessionId,
+      state: 'blocked',
+      heldGrant: createGrant(dave, h.me as SessionId, h.timers.now),
+      revocation,
+      createdAt: 0,
+      updatedAt: 0,
+    });
     const { auth, s } = await h.connect();
     expect(auth.grants).toEqual([bobGrant]);
     expect(auth.revocations).toEqual([revocation]);
@@ -74,10 +95,12 @@ describe('contacts and grants', () => {
     expect(s2.frames('send')).toEqual([]);
   });
 
-  it("keeps a renewed grant from a contact and presents it at once; a forged one is refused", async () => {
+  it('keeps a renewed grant from a contact and presents it at once; a forged one is refused', async () => {
     const bob = peer();
     const mallory = peer();
-    const h = await withContacts((me, now) => [{ sessionId: bob.sessionId, state: 'accepted', heldGrant: createGrant(bob, me, now - 25 * DAY), createdAt: now, updatedAt: now }]);
+    const h = await withContacts((me, now) => [
+      { sessionId: bob.sessionId, state: 'accepted', heldGrant: createGrant(bob, me, now - 25 * DAY), createdAt: now, updatedAt: now },
+    ]);
     const { s } = await h.connect();
     const renewed = createGrant(bob, h.me as SessionId, h.timers.now);
     s.push(envelope(bob, h.me, { t: 'grant', grant: renewed }, { offset: 1 }));

@@ -34,7 +34,11 @@ describe('message size limit', () => {
     const id = await alice.c.sendMessage({ recipientId: bob.id, content: fits });
     await eventually(() => got.some((m) => m.id === id), 'Bob has the message at the limit', 20_000);
     expect(got.find((m) => m.id === id)?.content).toBe(fits);
-    await eventually(async () => (await alice2.getConversation(bob.id)).messages.some((m) => m.id === id && m.content === fits), 'my other device has it', 20_000);
+    await eventually(
+      async () => (await alice2.getConversation(bob.id)).messages.some((m) => m.id === id && m.content === fits),
+      'my other device has it',
+      20_000,
+    );
     expect((await alice.c.getOutbox()).filter((o) => o.state === 'failed')).toEqual([]);
 
     const before = (await alice.c.getConversation(bob.id)).messages.length;

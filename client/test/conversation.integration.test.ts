@@ -52,7 +52,10 @@ describe('conversation features', () => {
     await eventually(async () => (await alice.c.getMessage(id))?.reactions?.['👍']?.length === 2, 'both reactions on the first device');
     expect((await alice.c.getMessage(id))?.reactions?.['👍']?.sort()).toEqual([alice.id, bob.id].sort());
     await bob.c.react(id, '👍', false);
-    await eventually(async () => JSON.stringify((await alice2.getMessage(id))?.reactions) === JSON.stringify({ '👍': [alice.id] }), 'removed on the second device');
+    await eventually(
+      async () => JSON.stringify((await alice2.getMessage(id))?.reactions) === JSON.stringify({ '👍': [alice.id] }),
+      'removed on the second device',
+    );
     await expect(bob.c.react(id, '')).rejects.toMatchObject({ code: 'BAD_EMOJI' });
   });
 
@@ -62,7 +65,10 @@ describe('conversation features', () => {
     const updates = collect(bob.c, 'messageUpdate');
     t.now += 1000;
     await alice.c.editMessage(id, 'hello');
-    await eventually(async () => (await bob.c.getMessage(id))?.content === 'hello' && (await alice2.getMessage(id))?.content === 'hello', 'edited everywhere');
+    await eventually(
+      async () => (await bob.c.getMessage(id))?.content === 'hello' && (await alice2.getMessage(id))?.content === 'hello',
+      'edited everywhere',
+    );
     expect(await bob.c.getMessage(id)).toMatchObject({ editedAt: t.now });
     expect(updates.some((m) => m.id === id && m.content === 'hello')).toBe(true);
     // Bob's SDK refuses to edit Alice's message; a forged edit body from Bob is ignored by Alice's devices.
@@ -74,7 +80,12 @@ describe('conversation features', () => {
     await bob.c.idle();
     const b = bob.c as unknown as { _queue: { run<T>(fn: () => Promise<T>): Promise<T> }; _outbox: { flush(): Promise<void> } };
     await b._queue.run(async () => {
-      await (ops(bob.c) as unknown as { _do(peer: string, body: unknown): Promise<void> })._do(alice.id, { t: 'edit', id, ts: t.now + 5000, content: 'forged' });
+      await (ops(bob.c) as unknown as { _do(peer: string, body: unknown): Promise<void> })._do(alice.id, {
+        t: 'edit',
+        id,
+        ts: t.now + 5000,
+        content: 'forged',
+      });
       await b._outbox.flush();
     });
     await say(bob.c, alice.id, 'after the forgery', [alice.c, alice2]);
@@ -84,7 +95,12 @@ describe('conversation features', () => {
     const a2 = alice2 as unknown as typeof b;
     const sentAt = (await bob.c.getMessage(id))!.sentAt;
     await a2._queue.run(async () => {
-      await (ops(alice2) as unknown as { _do(peer: string, body: unknown): Promise<void> })._do(bob.id, { t: 'edit', id, ts: sentAt + 1, content: 'stale' });
+      await (ops(alice2) as unknown as { _do(peer: string, body: unknown): Promise<void> })._do(bob.id, {
+        t: 'edit',
+        id,
+        ts: sentAt + 1,
+        content: 'stale',
+      });
       await a2._outbox.flush();
     });
     await say(alice2, bob.id, 'after the stale edit', [bob.c]);

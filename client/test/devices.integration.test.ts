@@ -29,7 +29,10 @@ describe('devices', () => {
     // On Alice's other device it is hers, in the conversation with Bob.
     expect(alice2Got[0]).toMatchObject({ id, direction: 'out', peer: bob.id, content: 'to both of you' });
     expect((await alice2.getConversation(bob.id)).messages.map((m) => m.id)).toEqual([id]);
-    await eventually(async () => (await alice2.getMessage(id))?.status === 'delivered', "the delivered notice reaches Alice's other device");
+    await eventually(
+      async () => (await alice2.getMessage(id))?.status === 'delivered',
+      "the delivered notice reaches Alice's other device",
+    );
 
     // Bob answers from his second device: Alice's devices get it, and Bob's first device sees it as his.
     const alice1Got = collect(alice.c, 'message');
@@ -66,6 +69,6 @@ describe('devices', () => {
     await eventually(async () => (await laptop.getMessage(id))?.status === 'delivered', 'the laptop sees it delivered');
     const laptopGot = collect(laptop, 'message');
     const back = await alice.c.sendMessage({ recipientId: bob.id, content: 'welcome, laptop' });
-    await eventually(() => laptopGot.some((m) => m.id === back), 'the laptop gets Alice\'s reply');
+    await eventually(() => laptopGot.some((m) => m.id === back), "the laptop gets Alice's reply");
   });
 });

@@ -19,7 +19,15 @@ import {
   type ServerFrame,
   type SessionId,
 } from '../../protocol/index.ts';
-import { MemoryStorage, MessengerClient, type ClientEvents, type MessengerClientOptions, type Storage, type WebSocketConstructor, type WebSocketLike } from '../index.ts';
+import {
+  MemoryStorage,
+  MessengerClient,
+  type ClientEvents,
+  type MessengerClientOptions,
+  type Storage,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from '../index.ts';
 
 export class FakeTimers {
   now = 1_700_000_000_000;
@@ -136,7 +144,15 @@ export function hello(opts: { epoch?: string; heartbeatMs?: number; now?: number
 }
 
 export function ready(sessionId: string, deviceId: string, opts: { epoch?: string; resumed?: boolean; head?: number } = {}): ServerFrame {
-  return { type: 'ready', sessionId, deviceId, epoch: opts.epoch ?? 'e1', head: opts.head ?? 0, resumed: opts.resumed ?? false, grantsRejected: [] };
+  return {
+    type: 'ready',
+    sessionId,
+    deviceId,
+    epoch: opts.epoch ?? 'e1',
+    head: opts.head ?? 0,
+    resumed: opts.resumed ?? false,
+    grantsRejected: [],
+  };
 }
 
 export function peer(): Identity {
@@ -156,9 +172,18 @@ export interface Harness {
   storage: Storage;
   events: { [K in keyof ClientEvents]: ClientEvents[K][] };
   /** Runs the handshake on the latest socket; resolves after ready is processed. */
-  handshake(opts?: { epoch?: string; resumed?: boolean; heartbeatMs?: number; limits?: Partial<typeof LIMITS> }): Promise<{ s: FakeSocket; auth: ClientFrames['auth'] }>;
+  handshake(opts?: {
+    epoch?: string;
+    resumed?: boolean;
+    heartbeatMs?: number;
+    limits?: Partial<typeof LIMITS>;
+  }): Promise<{ s: FakeSocket; auth: ClientFrames['auth'] }>;
   /** connect() plus the handshake. */
-  connect(opts?: { epoch?: string; resumed?: boolean; limits?: Partial<typeof LIMITS> }): Promise<{ s: FakeSocket; auth: ClientFrames['auth'] }>;
+  connect(opts?: {
+    epoch?: string;
+    resumed?: boolean;
+    limits?: Partial<typeof LIMITS>;
+  }): Promise<{ s: FakeSocket; auth: ClientFrames['auth'] }>;
   /** The server drops the socket (1001); the client reconnects after its backoff; handshake again. */
   reconnect(opts?: { epoch?: string; resumed?: boolean }): Promise<{ s: FakeSocket; auth: ClientFrames['auth'] }>;
   /** Makes peers accepted contacts (a grant from each, in the account document), as an accepted invitation would. */
@@ -183,14 +208,32 @@ export async function harness(o: Partial<MessengerClientOptions> = {}): Promise<
     storage,
   });
   if (!c.hasIdentity) await c.createIdentity();
-  const names = ['message', 'invitation', 'invitationUpdate', 'status', 'typing', 'presence', 'connection', 'contact', 'read', 'error'] as const;
+  const names = [
+    'message',
+    'invitation',
+    'invitationUpdate',
+    'status',
+    'typing',
+    'presence',
+    'connection',
+    'contact',
+    'read',
+    'error',
+  ] as const;
   const events = Object.fromEntries(names.map((n) => [n, [] as unknown[]])) as unknown as Harness['events'];
   const on = c.on.bind(c) as (event: string, fn: (p: unknown) => void) => void;
   for (const n of names) on(n, (p) => (events[n] as unknown[]).push(p));
   const handshake: Harness['handshake'] = async (opts = {}) => {
     const s = FakeSocket.last;
     s.open();
-    s.push(hello({ epoch: opts.epoch, heartbeatMs: opts.heartbeatMs ?? 3_600_000, now: timers.now, ...(opts.limits ? { limits: opts.limits } : {}) }));
+    s.push(
+      hello({
+        epoch: opts.epoch,
+        heartbeatMs: opts.heartbeatMs ?? 3_600_000,
+        now: timers.now,
+        ...(opts.limits ? { limits: opts.limits } : {}),
+      }),
+    );
     await settle();
     const auth = s.frames('auth')[0]!;
     s.push(ready(c.sessionId!, c.deviceId!, opts));
@@ -214,8 +257,11 @@ export async function harness(o: Partial<MessengerClientOptions> = {}): Promise<
       return r;
     },
     async befriend(...peers) {
-      const contacts = (c as unknown as { _contacts: { accepted(b: undefined, peer: string, held: unknown, issued: unknown): Promise<void> } })._contacts;
-      for (const p of peers) await contacts.accepted(undefined, p.sessionId, createGrant(p, c.sessionId as SessionId, timers.now), undefined);
+      const contacts = (
+        c as unknown as { _contacts: { accepted(b: undefined, peer: string, held: unknown, issued: unknown): Promise<void> } }
+      )._contacts;
+      for (const p of peers)
+        await contacts.accepted(undefined, p.sessionId, createGrant(p, c.sessionId as SessionId, timers.now), undefined);
     },
     async reconnect(opts) {
       const n = FakeSocket.instances.length;
@@ -228,7 +274,12 @@ export async function harness(o: Partial<MessengerClientOptions> = {}): Promise<
 
 let envelopeSeq = 0;
 /** An envelope frame as the server would relay it: sealed by `from` to `to`. */
-export function envelope(from: Identity, to: string, body: Record<string, unknown>, opts: { offset?: number; id?: string; claimedFrom?: string; ephemeral?: boolean } = {}): ServerFrame {
+export function envelope(
+  from: Identity,
+  to: string,
+  body: Record<string, unknown>,
+  opts: { offset?: number; id?: string; claimedFrom?: string; ephemeral?: boolean } = {},
+): ServerFrame {
   const ct = toBase64(seal(from, to as SessionId, utf8ToBytes(JSON.stringify(body))));
   const id = opts.id ?? (typeof body.id === 'string' ? body.id : (++envelopeSeq).toString(16).padStart(32, '0'));
   const f: Record<string, unknown> = { type: 'envelope', id, from: opts.claimedFrom ?? from.sessionId, ct, ts: 1_700_000_000_000 };

@@ -50,16 +50,27 @@ describe('fault injection (server in a child process)', () => {
     // A burst just before the kill, so the kill surely catches messages between the apps.
     await Promise.all(pairs.map(async ([a, b], i) => a.sent.push(await a.c.sendMessage({ recipientId: b.id, content: `${i}:burst` }))));
     // In flight: told to the SDK, not yet acknowledged by the recipient's device.
-    const inFlight = peers.reduce((n, p) => n + p.sent.filter((id) => p.status.get(id) !== 'delivered' && p.status.get(id) !== 'read').length, 0);
+    const inFlight = peers.reduce(
+      (n, p) => n + p.sent.filter((id) => p.status.get(id) !== 'delivered' && p.status.get(id) !== 'read').length,
+      0,
+    );
     const sentAtKill = sentTotal();
     const killedAt = Date.now();
     await srv.kill();
     // Down until every app has seen it go and some messages were written meanwhile.
-    await eventually(() => peers.every((p) => p.c.connectionState !== 'connected') && sentTotal() >= sentAtKill + PAIRS, 'the apps keep sending while the server is down', 30_000);
+    await eventually(
+      () => peers.every((p) => p.c.connectionState !== 'connected') && sentTotal() >= sentAtKill + PAIRS,
+      'the apps keep sending while the server is down',
+      30_000,
+    );
     srv = await ChildServer.start({}, port);
     const listeningAt = Date.now();
     const restarted = srv;
-    await eventually(async () => (await restarted.metrics()).get('sm_connections_authenticated') === peers.length, 'every socket is authenticated again', 60_000);
+    await eventually(
+      async () => (await restarted.metrics()).get('sm_connections_authenticated') === peers.length,
+      'every socket is authenticated again',
+      60_000,
+    );
     const authenticatedAt = Date.now();
     // The SDK says "connected" once the ready is processed: resume, epoch change, re-sends sealed.
     await eventually(() => peers.every((p) => p.c.connectionState === 'connected'), 'every client is connected again', 60_000);
@@ -70,14 +81,25 @@ describe('fault injection (server in a child process)', () => {
     talking = false;
     await Promise.all(traffic);
 
-    await eventually(() => pairs.every(([a, b]) => b.got.length >= a.sent.length && a.got.length >= b.sent.length), 'every message arrived', 60_000);
-    await eventually(() => peers.every((p) => p.sent.every((id) => p.status.get(id) === 'delivered')), 'every message is delivered', 60_000);
+    await eventually(
+      () => pairs.every(([a, b]) => b.got.length >= a.sent.length && a.got.length >= b.sent.length),
+      'every message arrived',
+      60_000,
+    );
+    await eventually(
+      () => peers.every((p) => p.sent.every((id) => p.status.get(id) === 'delivered')),
+      'every message is delivered',
+      60_000,
+    );
     await Promise.all(peers.map((p) => p.c.idle()));
 
     let lost = 0;
     let duplicates = 0;
     for (const [a, b] of pairs) {
-      for (const [to, from] of [[b, a], [a, b]] as const) {
+      for (const [to, from] of [
+        [b, a],
+        [a, b],
+      ] as const) {
         const ids = to.got.map((m) => m.id);
         duplicates += ids.length - new Set(ids).size;
         const have = new Set(ids);
@@ -103,7 +125,10 @@ describe('fault injection (server in a child process)', () => {
     const port = await freePort();
     const proxy = await CutProxy.start(port);
     const PUBLIC_ORIGINS = `ws://127.0.0.1:${port},ws://127.0.0.1:${proxy.port}`;
-    const srv = await ChildServer.start({ HEARTBEAT_INTERVAL: `${HEARTBEAT_MS}ms`, PRESENCE_DEBOUNCE: `${DEBOUNCE_MS}ms`, PUBLIC_ORIGINS }, port);
+    const srv = await ChildServer.start(
+      { HEARTBEAT_INTERVAL: `${HEARTBEAT_MS}ms`, PRESENCE_DEBOUNCE: `${DEBOUNCE_MS}ms`, PUBLIC_ORIGINS },
+      port,
+    );
     try {
       const alice = await peer(proxy.url);
       const bob = await peer(srv.url);

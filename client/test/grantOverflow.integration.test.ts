@@ -20,19 +20,32 @@ describe('grant overflow', () => {
       const p = createIdentity();
       granters.push(p);
       // Distinct expiries: the SDK presents newest first, so the last one surely overflows.
-      await storage.putContact({ sessionId: p.sessionId, state: 'accepted', heldGrant: createGrant(p, me.sessionId, now - i * 1000), createdAt: now, updatedAt: now });
+      await storage.putContact({
+        sessionId: p.sessionId,
+        state: 'accepted',
+        heldGrant: createGrant(p, me.sessionId, now - i * 1000),
+        createdAt: now,
+        updatedAt: now,
+      });
     }
     const blocked: Identity[] = [];
     for (let i = 0; i < 250; i++) {
       const p = createIdentity();
       blocked.push(p);
-      await storage.putContact({ sessionId: p.sessionId, state: 'blocked', revocation: createRevocation(me, p.sessionId as SessionId, now), createdAt: now, updatedAt: now });
+      await storage.putContact({
+        sessionId: p.sessionId,
+        state: 'blocked',
+        revocation: createRevocation(me, p.sessionId as SessionId, now),
+        createdAt: now,
+        updatedAt: now,
+      });
     }
     const errors = collect(c, 'error');
     await c.connect();
 
     // Every grant is held: the SDK subscribed to all 500 contacts' presence and none was refused.
-    const stats = async () => (await (await fetch(`${srv.httpUrl}/stats`)).json()) as { presenceSubscriptions: number; authFailures: number };
+    const stats = async () =>
+      (await (await fetch(`${srv.httpUrl}/stats`)).json()) as { presenceSubscriptions: number; authFailures: number };
     await eventually(async () => (await stats()).presenceSubscriptions === 500, 'the server holds 500 presence subscriptions');
     await c.idle();
     expect(errors.map((e) => e.message)).toEqual([]);

@@ -15,7 +15,18 @@ async function seeded(n: number): Promise<{ storage: MemoryStorage; peers: strin
   for (let i = 0; i < n; i++) {
     const p = peers[i % 3]!;
     const out = i % 2 === 0;
-    const m: StoredMessage = { id: hex(i + 1), peer: p, direction: out ? 'out' : 'in', content: `history ${i}`, messageType: 'text', sentAt: 1_000 + i, storedAt: 1_000 + i, seq: 1_000 + i, read: out || i < n - 30, ...(out ? { status: 'sent' as const } : {}) };
+    const m: StoredMessage = {
+      id: hex(i + 1),
+      peer: p,
+      direction: out ? 'out' : 'in',
+      content: `history ${i}`,
+      messageType: 'text',
+      sentAt: 1_000 + i,
+      storedAt: 1_000 + i,
+      seq: 1_000 + i,
+      read: out || i < n - 30,
+      ...(out ? { status: 'sent' as const } : {}),
+    };
     writes.push({ store: 'messages', put: m });
   }
   for (const [k, p] of peers.entries()) {
@@ -26,7 +37,11 @@ async function seeded(n: number): Promise<{ storage: MemoryStorage; peers: strin
   return { storage, peers };
 }
 
-const ids = async (storage: MemoryStorage, peers: string[]) => (await Promise.all(peers.map((p) => storage.listMessages(p)))).flat().map((m) => m.id).sort();
+const ids = async (storage: MemoryStorage, peers: string[]) =>
+  (await Promise.all(peers.map((p) => storage.listMessages(p))))
+    .flat()
+    .map((m) => m.id)
+    .sort();
 
 describe('history from a sibling device', () => {
   it('moves 500 messages to a new device with progress on both', async () => {
@@ -60,7 +75,7 @@ describe('history from a sibling device', () => {
     expect(errors).toEqual([]);
   });
 
-  it('continues from the new device\'s cursor when the sibling went away mid-transfer', async () => {
+  it("continues from the new device's cursor when the sibling went away mid-transfer", async () => {
     const srv = await server();
     const { storage, peers } = await seeded(500);
     // At most 200 messages per request: the laptop must ask again for the rest.

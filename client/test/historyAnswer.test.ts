@@ -12,7 +12,20 @@ describe('answering a history request', () => {
     await storage.setIdentity({ entropy: me.entropy, deviceId: hexId(0xd1), createdAt: 1 });
     const bob = peer();
     await storage.write([
-      { store: 'messages', put: { id: hexId(1), peer: bob.sessionId, direction: 'in', content: 'old', messageType: 'text', sentAt: 1, storedAt: 1, seq: 1, read: true } },
+      {
+        store: 'messages',
+        put: {
+          id: hexId(1),
+          peer: bob.sessionId,
+          direction: 'in',
+          content: 'old',
+          messageType: 'text',
+          sentAt: 1,
+          storedAt: 1,
+          seq: 1,
+          read: true,
+        },
+      },
       { store: 'conversations', put: { peer: bob.sessionId, lastSeq: 1, lastMessageId: hexId(1), unread: 0 } },
     ]);
     const h = await harness({ storage });
@@ -24,7 +37,14 @@ describe('answering a history request', () => {
         .frames('send')
         .map((f) => opened(me, f as ClientFrames['send']))
         .filter((b) => b.t === 'history_chunk');
-    const request = (rid: number, dev: number) => ({ t: 'history_request', rid: hexId(rid), dev: hexId(dev), afterSeq: 0, afterId: '', received: 0 });
+    const request = (rid: number, dev: number) => ({
+      t: 'history_request',
+      rid: hexId(rid),
+      dev: hexId(dev),
+      afterSeq: 0,
+      afterId: '',
+      received: 0,
+    });
 
     s.push(envelope(bob, h.me, request(1, 0xbb), { offset: 1 })); // a contact asking for my history
     s.push(envelope(me, h.me, request(2, 0xd1), { offset: 2 })); // my own request coming back
@@ -37,7 +57,16 @@ describe('answering a history request', () => {
     await settle();
     await h.c.idle();
     expect(chunks()).toEqual([
-      expect.objectContaining({ rid: hexId(3), dev: hexId(0xd2), by: hexId(0xd1), sent: 1, total: 1, last: true, more: false, messages: [expect.objectContaining({ id: hexId(1), content: 'old' })] }),
+      expect.objectContaining({
+        rid: hexId(3),
+        dev: hexId(0xd2),
+        by: hexId(0xd1),
+        sent: 1,
+        total: 1,
+        last: true,
+        more: false,
+        messages: [expect.objectContaining({ id: hexId(1), content: 'old' })],
+      }),
     ]);
   });
 });

@@ -4,7 +4,8 @@ import { isSessionId } from '../../protocol/index.ts';
 import { MemoryStorage, MessengerClient } from '../index.ts';
 import { FakeWebSocket } from './fakes.ts';
 
-const make = (storage = new MemoryStorage()) => MessengerClient.create({ url: 'ws://x/ws', storage, WebSocket: FakeWebSocket, network: null });
+const make = (storage = new MemoryStorage()) =>
+  MessengerClient.create({ url: 'ws://x/ws', storage, WebSocket: FakeWebSocket, network: null });
 
 describe('identity', () => {
   it('creates an identity once, and the same storage gives it back', async () => {
@@ -39,8 +40,11 @@ describe('identity', () => {
     const c = await make();
     expect(() => c.connect()).toThrow(/no identity/);
     await expect(c.sendMessage({ recipientId: '05' + '1'.repeat(64), content: 'x' })).rejects.toThrow(/no identity/);
-    await expect(MessengerClient.create({ url: 'http://x/ws', storage: new MemoryStorage(), WebSocket: FakeWebSocket })).rejects.toThrow(/ws:\/\/ or wss:\/\//);
+    await expect(MessengerClient.create({ url: 'http://x/ws', storage: new MemoryStorage(), WebSocket: FakeWebSocket })).rejects.toThrow(
+      /ws:\/\/ or wss:\/\//,
+    );
     // Node 20 has no global WebSocket: the SDK says what to pass instead of failing later.
-    if (!('WebSocket' in globalThis)) await expect(MessengerClient.create({ url: 'ws://x/ws', storage: new MemoryStorage() })).rejects.toThrow(/WebSocket/);
+    if (!('WebSocket' in globalThis))
+      await expect(MessengerClient.create({ url: 'ws://x/ws', storage: new MemoryStorage() })).rejects.toThrow(/WebSocket/);
   });
 });

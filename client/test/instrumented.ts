@@ -24,7 +24,12 @@ export function instrument(inner: Storage, hook: (call: StorageCall) => void): S
 const isRead = (m: string): boolean => m.startsWith('get') || m.startsWith('list');
 
 /** Counts the reads (get*, list*) made through it. */
-export function countingStorage(inner: Storage): { storage: Storage; reads: () => number; readsBy: () => Record<string, number>; reset: () => void } {
+export function countingStorage(inner: Storage): {
+  storage: Storage;
+  reads: () => number;
+  readsBy: () => Record<string, number>;
+  reset: () => void;
+} {
   let by: Record<string, number> = {};
   const storage = instrument(inner, ({ method }) => {
     if (isRead(method)) by[method] = (by[method] ?? 0) + 1;

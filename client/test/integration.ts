@@ -18,7 +18,10 @@ afterEach(async () => {
 });
 
 export async function server(config: Partial<Config> = {}, clock?: () => number): Promise<RunningServer> {
-  const s = await startServer({ config: { port: 0, host: '127.0.0.1', logLevel: 'error', metricsToken: TEST_METRICS_TOKEN, ...config }, ...(clock && { clock }) });
+  const s = await startServer({
+    config: { port: 0, host: '127.0.0.1', logLevel: 'error', metricsToken: TEST_METRICS_TOKEN, ...config },
+    ...(clock && { clock }),
+  });
   servers.add(s);
   return s;
 }
@@ -65,7 +68,10 @@ export async function client(srv: RunningServer | string | string[], opts: Parti
 }
 
 /** A client with a new identity, connected. */
-export async function user(srv: RunningServer, opts: Partial<MessengerClientOptions> = {}): Promise<{ c: MessengerClient; id: string; phrase: string }> {
+export async function user(
+  srv: RunningServer,
+  opts: Partial<MessengerClientOptions> = {},
+): Promise<{ c: MessengerClient; id: string; phrase: string }> {
   const c = await client(srv, opts);
   const { sessionId, phrase } = await c.createIdentity();
   await c.connect();
@@ -81,7 +87,12 @@ export async function device(srv: RunningServer, phrase: string, opts: Partial<M
 }
 
 /** The next event matching pred. Register before the action that causes it. */
-export function next<K extends keyof ClientEvents>(c: MessengerClient, event: K, pred: (p: ClientEvents[K]) => boolean = () => true, timeoutMs = 8000): Promise<ClientEvents[K]> {
+export function next<K extends keyof ClientEvents>(
+  c: MessengerClient,
+  event: K,
+  pred: (p: ClientEvents[K]) => boolean = () => true,
+  timeoutMs = 8000,
+): Promise<ClientEvents[K]> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       off();

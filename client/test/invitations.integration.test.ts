@@ -13,13 +13,20 @@ describe('invitations', () => {
     const told = next(alice.c, 'invitationUpdate', (u) => u.status !== 'pending');
     const id = await alice.c.sendInvitation({ recipientId: bob.id, displayName: 'Alice', message: 'Shall we talk?' });
     const inv = await invited;
-    expect(inv).toMatchObject({ id, direction: 'incoming', peer: alice.id, displayName: 'Alice', message: 'Shall we talk?', status: 'pending' });
+    expect(inv).toMatchObject({
+      id,
+      direction: 'incoming',
+      peer: alice.id,
+      displayName: 'Alice',
+      message: 'Shall we talk?',
+      status: 'pending',
+    });
 
     await bob.c.acceptInvitation(id, { displayName: 'Bob' });
     expect(await told).toMatchObject({ id, peer: bob.id, direction: 'outgoing', status: 'accepted' });
     await eventually(async () => (await bob.c.getContact(alice.id))?.state === 'accepted', 'Bob holds Alice as a contact');
     expect((await alice.c.getContact(bob.id))?.heldGrant?.from).toBe(bob.id);
-    expect((await bob.c.getContact(alice.id))).toMatchObject({ displayName: 'Alice', heldGrant: { from: alice.id, to: bob.id } });
+    expect(await bob.c.getContact(alice.id)).toMatchObject({ displayName: 'Alice', heldGrant: { from: alice.id, to: bob.id } });
     await eventually(async () => (await alice.c.getContact(bob.id))?.displayName === 'Bob', "Bob's profile reaches Alice");
 
     const toBob = next(bob.c, 'message');
@@ -98,7 +105,11 @@ describe('invitations', () => {
     const invited = next(bob.c, 'invitation');
     const id = await alice.c.sendInvitation({ recipientId: bob.id, displayName: 'Alice' });
     await invited;
-    await eventually(() => aliceUpdates.some((u) => u.id === id && u.status === 'expired') && bobUpdates.some((u) => u.id === id && u.status === 'expired'), 'both sides are told of the expiry');
+    await eventually(
+      () =>
+        aliceUpdates.some((u) => u.id === id && u.status === 'expired') && bobUpdates.some((u) => u.id === id && u.status === 'expired'),
+      'both sides are told of the expiry',
+    );
     expect((await bob.c.getInvitations())[0]).toMatchObject({ id, status: 'expired' });
   });
 
@@ -106,7 +117,9 @@ describe('invitations', () => {
     const srv = await server();
     const alice = await user(srv);
     await expect(alice.c.sendInvitation({ recipientId: '05abc', displayName: 'A' })).rejects.toBeInstanceOf(ProtocolError);
-    await expect(alice.c.sendInvitation({ recipientId: '05abc', displayName: 'A' }).catch((e: ProtocolError) => Promise.reject(e.code))).rejects.toBe('INVALID_SESSION_ID');
+    await expect(
+      alice.c.sendInvitation({ recipientId: '05abc', displayName: 'A' }).catch((e: ProtocolError) => Promise.reject(e.code)),
+    ).rejects.toBe('INVALID_SESSION_ID');
     await expect(alice.c.sendInvitation({ recipientId: alice.id, displayName: 'A' })).rejects.toMatchObject({ code: 'INVITE_SELF' });
     expect(await alice.c.getInvitations()).toEqual([]);
   });

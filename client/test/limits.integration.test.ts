@@ -40,7 +40,11 @@ describe('limits, end to end', () => {
     for (let i = 0; i < 64; i++) ids.push(await alice.c.sendMessage({ recipientId: bob.id, content: `m${i}` }));
     await eventually(() => statuses.some((s) => s.status === 'failed' && s.reason === 'RATE_LIMITED'), 'a send is refused');
     await eventually(() => got.length >= 64, 'Bob has all 64', 30_000);
-    await eventually(async () => (await Promise.all(ids.map((id) => alice.c.getMessage(id)))).every((m) => m?.status === 'delivered'), 'all delivered', 30_000);
+    await eventually(
+      async () => (await Promise.all(ids.map((id) => alice.c.getMessage(id)))).every((m) => m?.status === 'delivered'),
+      'all delivered',
+      30_000,
+    );
     await bob.c.idle();
     expect(got).toHaveLength(64);
     expect(new Set(got.map((m) => m.id))).toEqual(new Set(ids));

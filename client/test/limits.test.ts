@@ -20,7 +20,8 @@ describe('retryAfterMs', () => {
       runtime: createRuntime({ clock: timers.clock, setTimeout: timers.setTimeout, clearTimeout: timers.clearTimeout, random: () => 0.5 }),
       reconnect: { baseMs: 100, maxMs: 1000 },
       network: null,
-      authenticate: async (h): Promise<ClientFrames['auth']> => createAuthFrame({ identity: me, deviceId: 'cd'.repeat(16), nonce: h.nonce, epoch: h.epoch, url: 'ws://127.0.0.1:1/ws' }),
+      authenticate: async (h): Promise<ClientFrames['auth']> =>
+        createAuthFrame({ identity: me, deviceId: 'cd'.repeat(16), nonce: h.nonce, epoch: h.epoch, url: 'ws://127.0.0.1:1/ws' }),
     });
     conn.connect();
     const s = FakeSocket.last;
@@ -47,13 +48,26 @@ describe('retryAfterMs', () => {
     const mine = identityFromEntropy((await storage.getIdentity())!.entropy);
     const [bob, carol] = [peer(), peer()];
     for (const p of [bob, carol]) {
-      await storage.putContact({ sessionId: p.sessionId, state: 'accepted', heldGrant: createGrant(p, mine.sessionId, h0.timers.now), createdAt: 0, updatedAt: 0 });
+      await storage.putContact({
+        sessionId: p.sessionId,
+        state: 'accepted',
+        heldGrant: createGrant(p, mine.sessionId, h0.timers.now),
+        createdAt: 0,
+        updatedAt: 0,
+      });
     }
     const { s } = await h0.connect();
     expect(s.frames('presence_sub')).toHaveLength(1);
     s.push({ type: 'presence', id: bob.sessionId, online: true, ts: 1 });
     // Refused ids come back in one frame: ref "presence_sub", ids (issue 11, finding 12).
-    s.push({ type: 'error', code: 'RATE_LIMITED', message: 'presence is limited', ref: 'presence_sub', ids: [carol.sessionId], retryAfterMs: 4000 });
+    s.push({
+      type: 'error',
+      code: 'RATE_LIMITED',
+      message: 'presence is limited',
+      ref: 'presence_sub',
+      ids: [carol.sessionId],
+      retryAfterMs: 4000,
+    });
     await h0.timers.advance(3999);
     expect(s.frames('presence_sub')).toHaveLength(1);
     await h0.timers.advance(1);
@@ -74,7 +88,10 @@ describe('retryAfterMs', () => {
     const { s } = await h0.connect();
     await h0.c.setPrivacy({ sharePresence: false });
     await h0.c.setPrivacy({ sharePresence: true });
-    expect(s.frames('privacy')).toEqual([{ type: 'privacy', hidePresence: true }, { type: 'privacy', hidePresence: false }]);
+    expect(s.frames('privacy')).toEqual([
+      { type: 'privacy', hidePresence: true },
+      { type: 'privacy', hidePresence: false },
+    ]);
     s.push({ type: 'error', code: 'RATE_LIMITED', message: 'privacy is limited', ref: 'privacy', retryAfterMs: 5000 });
     await h0.timers.advance(4999);
     expect(s.frames('privacy')).toHaveLength(2);

@@ -63,7 +63,10 @@ describe('app lock', () => {
   it('turning it on seals what was stored; the right passphrase after a reload reads it all back', async () => {
     const name = 'lock-roundtrip';
     (await lockedWithHistory(name)).close();
-    const dump = JSON.stringify(await Promise.all(['meta', 'contacts', 'messages', 'conversations'].map((st) => raw(name, st))), (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v));
+    const dump = JSON.stringify(
+      await Promise.all(['meta', 'contacts', 'messages', 'conversations'].map((st) => raw(name, st))),
+      (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v),
+    );
     expect(dump).not.toContain('secret one');
     expect(dump).not.toContain('Alice');
     expect(dump).not.toContain('e'.repeat(32)); // the device id, inside the identity record

@@ -114,7 +114,10 @@ describe('messaging', () => {
     // Bob leaves while Alice is away: after her reconnect she must not think him online.
     await bob.c.disconnect();
     // Past the server's 50 ms offline debounce: the relay counts no one online any more.
-    await eventually(async () => ((await (await fetch(`${srv.httpUrl}/stats`)).json()) as { visibleIdentities: number }).visibleIdentities === 0, 'the relay takes Bob for offline');
+    await eventually(
+      async () => ((await (await fetch(`${srv.httpUrl}/stats`)).json()) as { visibleIdentities: number }).visibleIdentities === 0,
+      'the relay takes Bob for offline',
+    );
     const told = collect(alice.c, 'presence');
     await alice.c.connect();
     await eventually(() => told.some((p) => p.peer === bob.id), 'the server answers for Bob');

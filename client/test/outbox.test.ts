@@ -63,7 +63,14 @@ describe('outbox', () => {
     const id = await h.c.sendMessage({ recipientId: bob.sessionId, content: 'x' });
     s.push({ type: 'error', code: 'MAILBOX_FULL', message: 'full', ref: id });
     await h.timers.advance(0);
-    expect(h.events.status.at(-1)).toEqual({ id, peer: bob.sessionId, status: 'failed', reason: 'MAILBOX_FULL', retrying: true, message: await h.c.getMessage(id) });
+    expect(h.events.status.at(-1)).toEqual({
+      id,
+      peer: bob.sessionId,
+      status: 'failed',
+      reason: 'MAILBOX_FULL',
+      retrying: true,
+      message: await h.c.getMessage(id),
+    });
     expect(h.events.status.at(-1)!.message).toMatchObject({ status: 'failed', failureReason: 'MAILBOX_FULL' });
     expect((await h.c.getOutbox()).find((i) => i.id === id)).toMatchObject({ lastError: 'MAILBOX_FULL', attempts: 1 });
     const toBob = () => s.frames('send').filter((f) => f.to === bob.sessionId);
@@ -100,7 +107,11 @@ describe('outbox', () => {
     const ids: string[] = [];
     for (const content of ['a', 'b', 'c']) ids.push(await h.c.sendMessage({ recipientId: bob.sessionId, content }));
     for (const id of ids) s.push({ type: 'error', code: 'MAILBOX_FULL', message: 'full', ref: id });
-    const toBob = () => s.frames('send').filter((f) => f.to === bob.sessionId).map((f) => f.id);
+    const toBob = () =>
+      s
+        .frames('send')
+        .filter((f) => f.to === bob.sessionId)
+        .map((f) => f.id);
     await h.timers.advance(1000);
     expect(toBob()).toEqual([...ids, ids[0]]);
     s.push({ type: 'error', code: 'MAILBOX_FULL', message: 'full', ref: ids[0]! });
@@ -157,7 +168,12 @@ describe('outbox', () => {
     await h.timers.advance(50);
     const { s: s2, auth } = await h.reconnect({ epoch: 'e2', resumed: false });
     expect(auth.resume?.epoch).toBe('e1');
-    expect(s2.frames('send').filter((f) => f.to === bob.sessionId).map((f) => f.id)).toEqual([m2]);
+    expect(
+      s2
+        .frames('send')
+        .filter((f) => f.to === bob.sessionId)
+        .map((f) => f.id),
+    ).toEqual([m2]);
     expect(h.c.epochChanged).toBe(true);
     expect(h.events.connection.at(-1)).toMatchObject({ newState: 'connected', epochChanged: true });
     expect((await h.c.getMessage(m2))?.status).toBe('sent'); // not moved back to queued
@@ -174,6 +190,11 @@ describe('outbox', () => {
     s.push({ type: 'sent', id: confirmed, to: bob.sessionId, offset: 1 });
     await h.timers.advance(0);
     const { s: s2 } = await h.reconnect({ epoch: 'e1', resumed: true });
-    expect(s2.frames('send').filter((f) => f.to === bob.sessionId).map((f) => f.id)).toEqual([unconfirmed]);
+    expect(
+      s2
+        .frames('send')
+        .filter((f) => f.to === bob.sessionId)
+        .map((f) => f.id),
+    ).toEqual([unconfirmed]);
   });
 });

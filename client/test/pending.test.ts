@@ -21,7 +21,12 @@ interface Rec {
 
 function rig(recs: Rec[]) {
   const timers = new FakeTimers();
-  const runtime = createRuntime({ clock: timers.clock, setTimeout: timers.setTimeout, clearTimeout: timers.clearTimeout, random: () => 0.5 });
+  const runtime = createRuntime({
+    clock: timers.clock,
+    setTimeout: timers.setTimeout,
+    clearTimeout: timers.clearTimeout,
+    random: () => 0.5,
+  });
   const queue = new SerialQueue((err) => {
     throw err;
   });
@@ -120,7 +125,7 @@ describe('PendingEngine', () => {
     expect(wire.slice(4)).toEqual(['a', 'a', 'b']);
   });
 
-  it('a refusal retrying cannot fix is the caller\'s to settle, and releases the key', async () => {
+  it("a refusal retrying cannot fix is the caller's to settle, and releases the key", async () => {
     const recs = [rec('a', 'k', { attempts: 1, lastError: 'MAILBOX_FULL' }), rec('b')];
     const { engine, wire, timers } = rig(recs);
     await engine.flush();
@@ -165,7 +170,13 @@ describe('invitations on the engine', () => {
     expect(s.frames('invite').map((f) => f.id)).toEqual([id]);
     s.push({ type: 'error', code: 'INVITE_LIMIT', message: 'full', ref: id, retryAfterMs: 3000 });
     await h.timers.advance(0);
-    expect(await h.storage.getInvitation(id)).toMatchObject({ status: 'pending', pendingOp: 'invite', opAttempts: 1, opLastError: 'INVITE_LIMIT', opNextAt: h.timers.now + 3000 });
+    expect(await h.storage.getInvitation(id)).toMatchObject({
+      status: 'pending',
+      pendingOp: 'invite',
+      opAttempts: 1,
+      opLastError: 'INVITE_LIMIT',
+      opNextAt: h.timers.now + 3000,
+    });
     await h.timers.advance(2999);
     expect(s.frames('invite')).toHaveLength(1);
     await h.timers.advance(1);

@@ -35,7 +35,11 @@ async function waitForFile(dir: string, suffix: string, timeoutMs: number): Prom
  * groups depend on the neighbouring bytes, so they are left off.
  */
 function base64Needles(marker: string): string[] {
-  return [0, 1, 2].map((k) => Buffer.concat([Buffer.alloc(k), Buffer.from(marker)]).toString('base64').slice(k ? 4 : 0, -4));
+  return [0, 1, 2].map((k) =>
+    Buffer.concat([Buffer.alloc(k), Buffer.from(marker)])
+      .toString('base64')
+      .slice(k ? 4 : 0, -4),
+  );
 }
 
 describe('the server never holds plaintext', () => {
@@ -57,11 +61,23 @@ describe('the server never holds plaintext', () => {
 
   it('finds no marker in logs, HTTP endpoints or the heap of the server process', async () => {
     const port = await freePort();
-    proc = spawn(process.execPath, ['--import', 'tsx', '--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${dir}`, join(root, 'server/src/main.ts')], {
-      cwd: root,
-      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'debug', STATIC_DIR: join(dir, 'none'), REDIS_URL: '', METRICS_TOKEN: TEST_METRICS_TOKEN },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    proc = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${dir}`, join(root, 'server/src/main.ts')],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          LOG_LEVEL: 'debug',
+          STATIC_DIR: join(dir, 'none'),
+          REDIS_URL: '',
+          METRICS_TOKEN: TEST_METRICS_TOKEN,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     proc.stdout!.on('data', (d: Buffer) => (logs += d.toString()));
     proc.stderr!.on('data', (d: Buffer) => (logs += d.toString()));
     await eventually(() => logs.includes('"listening"'), 'the server listens', 15_000);
@@ -105,7 +121,11 @@ describe('the server never holds plaintext', () => {
     await alice.sendMessage({ recipientId: bobId, content: m.queued, messageType: 'text' });
     await sent;
 
-    const http = await Promise.all(['/health', '/stats', '/metrics'].map(async (p) => (await fetch(`http://127.0.0.1:${port}${p}`, { headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } })).text()));
+    const http = await Promise.all(
+      ['/health', '/stats', '/metrics'].map(async (p) =>
+        (await fetch(`http://127.0.0.1:${port}${p}`, { headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } })).text(),
+      ),
+    );
 
     proc.kill('SIGUSR2');
     const snapshot = readFileSync(await waitForFile(dir, '.heapsnapshot', 60_000), 'utf8');

@@ -16,7 +16,10 @@ afterEach(async () => {
   await svc.close();
 });
 
-const asInput = (s: { endpoint: string; p256dh: string; auth: string }) => ({ endpoint: s.endpoint, keys: { p256dh: s.p256dh, auth: s.auth } });
+const asInput = (s: { endpoint: string; p256dh: string; auth: string }) => ({
+  endpoint: s.endpoint,
+  keys: { p256dh: s.p256dh, auth: s.auth },
+});
 
 describe('push (SDK)', () => {
   it('registers, is pushed while away, and the payload opens to the message with the identity keys', async () => {
@@ -34,7 +37,11 @@ describe('push (SDK)', () => {
     const id = await alice.c.sendMessage({ recipientId: bob.id, content: 'are you there?' });
     const push = await svc.next(sub.id);
     const opened = openPushPayload(identityFromPhrase(bob.phrase), push.payload);
-    expect(opened).toEqual({ notices: [{ kind: 'message', id, from: alice.id, text: 'are you there?', messageType: 'text' }], skipped: 0, wakeUp: false });
+    expect(opened).toEqual({
+      notices: [{ kind: 'message', id, from: alice.id, text: 'are you there?', messageType: 'text' }],
+      skipped: 0,
+      wakeUp: false,
+    });
     // Someone else's keys open nothing.
     expect(openPushPayload(identityFromPhrase(alice.phrase), push.payload).notices).toEqual([]);
   });
@@ -45,7 +52,10 @@ describe('push (SDK)', () => {
     await bob.c.registerPush(asInput(svc.subscribe()));
     await bob.c.disconnect();
     await bob.c.connect();
-    await eventually(async () => (await metric(srv.httpUrl, 'push_subscriptions_total{op="subscribe"}')) === 2, 'the subscription sent again after the reconnect');
+    await eventually(
+      async () => (await metric(srv.httpUrl, 'push_subscriptions_total{op="subscribe"}')) === 2,
+      'the subscription sent again after the reconnect',
+    );
     await bob.c.unregisterPush();
     expect(await srv.store.pushSubscriptions(bob.id, Date.now())).toEqual([]);
   });

@@ -123,9 +123,23 @@ describe('receiving', () => {
     const meAgain = identityFromEntropy(myOtherDevice.entropy);
     const bob = peer();
     await h.befriend(bob);
-    s.push(envelope(meAgain, h.me, { t: 'sync', to: bob.sessionId, msg: { id: hexId(9), ts: 5, content: 'from my phone', messageType: 'text' } }, { offset: 1 }));
+    s.push(
+      envelope(
+        meAgain,
+        h.me,
+        { t: 'sync', to: bob.sessionId, msg: { id: hexId(9), ts: 5, content: 'from my phone', messageType: 'text' } },
+        { offset: 1 },
+      ),
+    );
     // A stranger cannot plant a "copy" in my conversations.
-    s.push(envelope(bob, h.me, { t: 'sync', to: bob.sessionId, msg: { id: hexId(10), ts: 5, content: 'forged', messageType: 'text' } }, { offset: 2 }));
+    s.push(
+      envelope(
+        bob,
+        h.me,
+        { t: 'sync', to: bob.sessionId, msg: { id: hexId(10), ts: 5, content: 'forged', messageType: 'text' } },
+        { offset: 2 },
+      ),
+    );
     await h.timers.advance(50);
     expect(h.events.message).toEqual([expect.objectContaining({ id: hexId(9), peer: bob.sessionId, direction: 'out', status: 'sent' })]);
     expect(h.events.error).toHaveLength(1);

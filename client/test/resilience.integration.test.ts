@@ -102,7 +102,11 @@ describe('resilience', () => {
     await bob.c.connect();
     await eventually(() => got.length >= 8, 'Bob gets all eight as his mailbox drains', 15_000);
     expect(contents(got)).toEqual(['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8']);
-    await eventually(async () => (await Promise.all(ids.map((id) => alice.c.getMessage(id)))).every((m) => m?.status === 'delivered'), 'all delivered', 15_000);
+    await eventually(
+      async () => (await Promise.all(ids.map((id) => alice.c.getMessage(id)))).every((m) => m?.status === 'delivered'),
+      'all delivered',
+      15_000,
+    );
   });
 
   it('MAILBOX_SENDER_SHARE: one contact over its share keeps the message (failed, MAILBOX_FULL) while another contact gets through', async () => {
@@ -118,12 +122,19 @@ describe('resilience', () => {
     await eventually(() => statuses.some((s) => s.status === 'failed' && s.reason === 'MAILBOX_FULL'), 'the third send is refused');
     expect(await alice.c.getMessage(ids[2]!)).toMatchObject({ status: 'failed', failureReason: 'MAILBOX_FULL' });
     const carolSent = await carol.c.sendMessage({ recipientId: bob.id, content: 'c1' });
-    await eventually(async () => (await carol.c.getMessage(carolSent))?.status === 'sent', "Carol's message is stored although Alice's share is full");
+    await eventually(
+      async () => (await carol.c.getMessage(carolSent))?.status === 'sent',
+      "Carol's message is stored although Alice's share is full",
+    );
 
     const got = collect(bob.c, 'message');
     await bob.c.connect();
     await eventually(() => got.length >= 4, 'Bob gets all four once he reads', 15_000);
-    await eventually(async () => (await Promise.all(ids.map((id) => alice.c.getMessage(id)))).every((m) => m?.status === 'delivered'), 'all of Alice\'s delivered', 15_000);
+    await eventually(
+      async () => (await Promise.all(ids.map((id) => alice.c.getMessage(id)))).every((m) => m?.status === 'delivered'),
+      "all of Alice's delivered",
+      15_000,
+    );
   });
 
   it('several URLs: a dead one is skipped and the client settles on a live one', async () => {

@@ -5,7 +5,16 @@
 // duplicated, counted at the app layer (message events and stored conversations).
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { StatusEvent, StoredMessage } from '../index.ts';
-import { Instance, Nginx, PrivateRedis, scaleOutGate, stopAll, testPrefix, wipePrefix, type InstanceOptions } from '../../server/test/helpers/cluster.ts';
+import {
+  Instance,
+  Nginx,
+  PrivateRedis,
+  scaleOutGate,
+  stopAll,
+  testPrefix,
+  wipePrefix,
+  type InstanceOptions,
+} from '../../server/test/helpers/cluster.ts';
 import { befriend, client, collect, eventually, next } from './integration.ts';
 import { freePort } from '../../testkit/net.ts';
 
@@ -44,7 +53,8 @@ async function userAt(urls: string | string[], opts: Parameters<typeof client>[1
 
 const contents = (ms: readonly StoredMessage[]): string[] => ms.map((m) => m.content);
 const incoming = (ms: readonly StoredMessage[]): string[] => contents(ms.filter((m) => m.direction === 'in'));
-const delivered = (statuses: StatusEvent[], ids: readonly string[]) => () => ids.every((id) => statuses.some((s) => s.id === id && s.status === 'delivered'));
+const delivered = (statuses: StatusEvent[], ids: readonly string[]) => () =>
+  ids.every((id) => statuses.some((s) => s.id === id && s.status === 'delivered'));
 
 describe.skipIf(skip !== undefined)('scale-out: the SDK over several instances', { timeout: 90_000 }, () => {
   it('Alice on instance 1 and Bob on instance 2: invitation, messages, sent → delivered → read, typing, presence', async () => {
@@ -157,7 +167,10 @@ describe.skipIf(skip !== undefined)('scale-out: the SDK over several instances',
   it('through nginx (docs/nginx.conf): two clients chat, an instance dies, they carry on', async () => {
     // Clients dial nginx: that is the origin the instances are told (PUBLIC_ORIGINS) and accept.
     const front = await freePort();
-    const [one, two] = (await instances(2, { env: { TRUST_PROXY: '1', PUBLIC_ORIGINS: `ws://127.0.0.1:${front}` } })) as [Instance, Instance];
+    const [one, two] = (await instances(2, { env: { TRUST_PROXY: '1', PUBLIC_ORIGINS: `ws://127.0.0.1:${front}` } })) as [
+      Instance,
+      Instance,
+    ];
     nginx = await Nginx.start([one.port, two.port], front);
     const alice = await userAt(nginx.url);
     const bob = await userAt(nginx.url);

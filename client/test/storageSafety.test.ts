@@ -24,7 +24,10 @@ function sources(dir: string): string[] {
   });
 }
 
-const users = (dir: string): string[] => sources(join(root, dir)).filter((f) => WEB_STORAGE.test(readFileSync(f, 'utf8'))).map((f) => relative(root, f));
+const users = (dir: string): string[] =>
+  sources(join(root, dir))
+    .filter((f) => WEB_STORAGE.test(readFileSync(f, 'utf8')))
+    .map((f) => relative(root, f));
 
 describe('secrets stay out of Web Storage', () => {
   it('the SDK never touches localStorage, sessionStorage or cookies', () => {

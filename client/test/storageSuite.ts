@@ -8,7 +8,18 @@ const A = '05' + 'a'.repeat(64);
 const B = '05' + 'b'.repeat(64);
 
 export function message(id: string, peer: string, seq: number, extra: Partial<StoredMessage> = {}): StoredMessage {
-  return { id, peer, direction: 'in', content: `m${seq}`, messageType: 'text', sentAt: 1000 + seq, storedAt: 2000 + seq, seq, read: false, ...extra };
+  return {
+    id,
+    peer,
+    direction: 'in',
+    content: `m${seq}`,
+    messageType: 'text',
+    sentAt: 1000 + seq,
+    storedAt: 2000 + seq,
+    seq,
+    read: false,
+    ...extra,
+  };
 }
 
 function invitation(id: string, createdAt: number): InvitationRecord {
@@ -106,14 +117,19 @@ export function storageSuite(name: string, opts: StorageSuiteOptions): void {
     });
 
     it('write() deletes messages and conversations (delete for me, expiry, delete chat), out of the peer index too', async () => {
-      for (const seq of [1, 2, 3]) await s.putMessage(message(`a${seq}`, A, seq, { reactions: { '👍': [B] }, replyTo: { id: 'x', quote: 'q' } }));
+      for (const seq of [1, 2, 3])
+        await s.putMessage(message(`a${seq}`, A, seq, { reactions: { '👍': [B] }, replyTo: { id: 'x', quote: 'q' } }));
       await s.putConversation({ peer: A, lastSeq: 3, unread: 0, muted: true, disappearMs: 300_000 });
       expect((await s.getMessage('a1'))?.reactions).toEqual({ '👍': [B] });
       await s.write([{ store: 'messages', delete: 'a2' }]);
       expect(await s.getMessage('a2')).toBeUndefined();
       expect((await s.listMessages(A)).map((m) => m.id)).toEqual(['a1', 'a3']);
       expect(await s.getConversation(A)).toMatchObject({ muted: true, disappearMs: 300_000 });
-      await s.write([{ store: 'messages', delete: 'a1' }, { store: 'messages', delete: 'a3' }, { store: 'conversations', delete: A }]);
+      await s.write([
+        { store: 'messages', delete: 'a1' },
+        { store: 'messages', delete: 'a3' },
+        { store: 'conversations', delete: A },
+      ]);
       expect(await s.listMessages(A)).toEqual([]);
       expect(await s.listConversations()).toEqual([]);
     });

@@ -54,7 +54,11 @@ describe('typing, sending', () => {
     const { s } = await h.connect();
     const bob = peer();
     await h.befriend(bob);
-    const typing = () => s.frames('send').filter((f) => f.ephemeral).map((f) => opened(bob, f).on);
+    const typing = () =>
+      s
+        .frames('send')
+        .filter((f) => f.ephemeral)
+        .map((f) => opened(bob, f).on);
     h.c.sendTypingIndicator(bob.sessionId, true);
     await h.timers.advance(1000);
     h.c.sendTypingIndicator(bob.sessionId, true);
@@ -80,7 +84,10 @@ describe('typing, sending', () => {
     expect(s.frames('send')).toEqual([]);
     h.c.sendTypingIndicator(bob.sessionId, true);
     await h.c.sendMessage({ recipientId: bob.sessionId, content: 'sent' });
-    const toBob = s.frames('send').filter((f) => f.to === bob.sessionId).map((f) => opened(bob, f));
+    const toBob = s
+      .frames('send')
+      .filter((f) => f.to === bob.sessionId)
+      .map((f) => opened(bob, f));
     expect(toBob.map((b) => b.t)).toEqual(['typing', 'typing', 'msg']);
     expect(toBob.map((b) => b.on)).toEqual([true, false, undefined]);
   });

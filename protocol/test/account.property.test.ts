@@ -29,7 +29,9 @@ const time = fc.integer({ min: 0, max: 5 });
 const update: fc.Arbitrary<AccountDoc> = fc.oneof(
   fc.tuple(peer, fc.constantFrom<ContactState>('accepted', 'removed'), stamp).map(([p, v, s]) => patch.contact(p, { state: { v, s } })),
   fc.tuple(peer, fc.constantFrom('Ann', 'Bob', 'Cy'), time).map(([p, v, at]) => patch.contact(p, { name: { v, at } })),
-  fc.tuple(peer, time, time).map(([p, iat, d]) => patch.contact(p, { grant: { from: p, to: ME, iat, exp: iat + d + 1, edPk: 'pk', sig: `s${iat}${d}` } })),
+  fc
+    .tuple(peer, time, time)
+    .map(([p, iat, d]) => patch.contact(p, { grant: { from: p, to: ME, iat, exp: iat + d + 1, edPk: 'pk', sig: `s${iat}${d}` } })),
   fc.tuple(peer, time, time).map(([p, iat, d]) => patch.contact(p, { issued: { iat, exp: iat + d } })),
   fc.tuple(peer, fc.boolean(), time, stamp).map(([p, blocked, iat, s]) => {
     const v: BlockEntry = blocked ? { blocked, revocation: statement(p, iat) } : { blocked, unblock: statement(p, iat) };
@@ -37,12 +39,12 @@ const update: fc.Arbitrary<AccountDoc> = fc.oneof(
   }),
   fc.tuple(fc.constantFrom('Me', 'Myself'), stamp).map(([n, s]) => patch.profileName(n, s)),
   fc.tuple(fc.constantFrom(...PRIVACY_KEYS), fc.boolean(), stamp).map(([k, on, s]) => patch.privacy(k, on, s)),
-  fc.tuple(peer, fc.constantFrom('mute', 'timer'), fc.oneof(fc.boolean(), fc.integer({ min: 0, max: 3 }), fc.constant(null)), stamp).map(([p, k, v, s]) =>
-    patch.conversation(p, k, v, s),
-  ),
-  fc.tuple(fc.constantFrom(...DEVICES), fc.option(fc.constantFrom('phone', 'laptop')), fc.option(time), stamp).map(([d, label, seen, s]) =>
-    patch.device(d, { label: label === null ? undefined : { v: label, s }, lastSeen: seen ?? undefined }),
-  ),
+  fc
+    .tuple(peer, fc.constantFrom('mute', 'timer'), fc.oneof(fc.boolean(), fc.integer({ min: 0, max: 3 }), fc.constant(null)), stamp)
+    .map(([p, k, v, s]) => patch.conversation(p, k, v, s)),
+  fc
+    .tuple(fc.constantFrom(...DEVICES), fc.option(fc.constantFrom('phone', 'laptop')), fc.option(time), stamp)
+    .map(([d, label, seen, s]) => patch.device(d, { label: label === null ? undefined : { v: label, s }, lastSeen: seen ?? undefined })),
 );
 
 const doc = fc.array(update, { maxLength: 12 }).map((us) => us.reduce(mergeAccount, emptyAccount()));
@@ -64,7 +66,9 @@ describe('account document merge', () => {
   it('converges on three devices whatever the order and repetition of deliveries', () => {
     const ops = fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), update), { maxLength: 24 });
     // A sync step: device `to` merges the current state of device `from`.
-    const syncs = fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 24 })), { maxLength: 30 });
+    const syncs = fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 24 })), {
+      maxLength: 30,
+    });
     fc.assert(
       fc.property(ops, syncs, (ops, syncs) => {
         const state = [emptyAccount(), emptyAccount(), emptyAccount()];
@@ -75,7 +79,8 @@ describe('account document merge', () => {
           for (const [from, to] of byStep.get(i) ?? []) state[to] = mergeAccount(state[to]!, state[from]!);
         });
         // Everyone eventually hears from everyone (two rounds of a ring).
-        for (let round = 0; round < 2; round++) for (let d = 0; d < 3; d++) state[(d + 1) % 3] = mergeAccount(state[(d + 1) % 3]!, state[d]!);
+        for (let round = 0; round < 2; round++)
+          for (let d = 0; d < 3; d++) state[(d + 1) % 3] = mergeAccount(state[(d + 1) % 3]!, state[d]!);
         const all = ops.map(([, u]) => u).reduce(mergeAccount, emptyAccount());
         for (const s of state) same(s, all);
         // And a JSON round trip (what the sealed blob carries) changes nothing.
@@ -121,10 +126,19 @@ describe('blocks and accepts', () => {
   it('parse drops malformed parts instead of trusting them', () => {
     const parsed = parseAccount({
       profile: { displayName: { v: 42, s: [1, 0, 'a'] } },
-      contacts: { 'not-an-id': { state: { v: 'accepted', s: [1, 0, 'a'] } }, [p]: { state: { v: 'friend', s: [1, 0, 'a'] }, name: { v: 'Ann', at: 3 } } },
+      contacts: {
+        'not-an-id': { state: { v: 'accepted', s: [1, 0, 'a'] } },
+        [p]: { state: { v: 'friend', s: [1, 0, 'a'] }, name: { v: 'Ann', at: 3 } },
+      },
       devices: { [DEVICES[0]!]: { lastSeen: -1, label: { v: 'phone', s: [2, 0, 'a'] } } },
     });
-    expect(parsed).toEqual({ profile: {}, privacy: {}, contacts: { [p]: { name: { v: 'Ann', at: 3 } } }, conversations: {}, devices: { [DEVICES[0]!]: { label: { v: 'phone', s: [2, 0, 'a'] } } } });
+    expect(parsed).toEqual({
+      profile: {},
+      privacy: {},
+      contacts: { [p]: { name: { v: 'Ann', at: 3 } } },
+      conversations: {},
+      devices: { [DEVICES[0]!]: { label: { v: 'phone', s: [2, 0, 'a'] } } },
+    });
     expect(() => parseAccount([])).toThrow(/JSON object/);
   });
 });

@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { sha256 } from '@noble/hashes/sha2.js';
-import {
-  ATTACHMENT_CHUNK_BYTES,
-  AttachmentError,
-  attachmentCiphertextSize,
-  openAttachment,
-  sealAttachment,
-} from '../attachment.ts';
+import { ATTACHMENT_CHUNK_BYTES, AttachmentError, attachmentCiphertextSize, openAttachment, sealAttachment } from '../attachment.ts';
 import { bytesToHex, hexToBytes } from '../bytes.ts';
 import vectors from './vectors/attachment.json' with { type: 'json' };
 
@@ -45,7 +39,10 @@ describe('attachment encryption (STREAM over XChaCha20-Poly1305)', () => {
   });
 
   it('round-trips any size around the chunk boundaries, and any single-byte change or cut is rejected', () => {
-    const sizes = fc.oneof(fc.integer({ min: 0, max: 3 * 64 }), fc.constantFrom(ATTACHMENT_CHUNK_BYTES - 1, ATTACHMENT_CHUNK_BYTES, ATTACHMENT_CHUNK_BYTES + 1));
+    const sizes = fc.oneof(
+      fc.integer({ min: 0, max: 3 * 64 }),
+      fc.constantFrom(ATTACHMENT_CHUNK_BYTES - 1, ATTACHMENT_CHUNK_BYTES, ATTACHMENT_CHUNK_BYTES + 1),
+    );
     fc.assert(
       fc.property(sizes, fc.nat(), fc.nat(), fc.boolean(), (size, at, cut, small) => {
         const plain = new Uint8Array(size).map((_, i) => i * 7);

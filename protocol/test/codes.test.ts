@@ -35,7 +35,13 @@ describe('error table', () => {
     const root = new URL('../..', import.meta.url).pathname;
     const walk = (dir: string): string[] =>
       readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) =>
-        e.name === 'test' || e.name === 'node_modules' ? [] : e.isDirectory() ? walk(join(dir, e.name)) : /\.tsx?$/.test(e.name) ? [join(dir, e.name)] : [],
+        e.name === 'test' || e.name === 'node_modules'
+          ? []
+          : e.isDirectory()
+            ? walk(join(dir, e.name))
+            : /\.tsx?$/.test(e.name)
+              ? [join(dir, e.name)]
+              : [],
       );
     // A Set or array literal of two or more codes is a rule kept outside the table.
     const codes = Object.keys(ERRORS).join('|');

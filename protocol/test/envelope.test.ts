@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { BOX_MIN_BYTES, BoxError, createIdentity, fromBase64, hexToBytes, identityFromEntropy, open, seal, toBase64, utf8Decode, utf8ToBytes } from '../index.ts';
+import {
+  BOX_MIN_BYTES,
+  BoxError,
+  createIdentity,
+  fromBase64,
+  hexToBytes,
+  identityFromEntropy,
+  open,
+  seal,
+  toBase64,
+  utf8Decode,
+  utf8ToBytes,
+} from '../index.ts';
 import vectors from './vectors/vectors.json' with { type: 'json' };
 
 const v = vectors.box;

@@ -3,7 +3,16 @@
 // lenient (SDK) one ignores; no input makes either throw anything but a ProtocolError.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { clientFrames, encodeFrame, parseClientFrame, parseServerFrame, ProtocolError, serverFrames, type ClientFrame, type ServerFrame } from '../index.ts';
+import {
+  clientFrames,
+  encodeFrame,
+  parseClientFrame,
+  parseServerFrame,
+  ProtocolError,
+  serverFrames,
+  type ClientFrame,
+  type ServerFrame,
+} from '../index.ts';
 import { arbitraryOf, otherTypeThan } from './arbitraries.ts';
 
 const RUNS = { numRuns: 300 };
@@ -48,7 +57,9 @@ describe('codec properties', () => {
     fc.assert(
       fc.property(anyClientFrame, fc.string({ minLength: 1, maxLength: 8 }), (x, extra) => {
         const key = `x_${extra}`;
-        expect(() => parseClientFrame(JSON.stringify({ ...(x as object), [key]: 0 }))).toThrow(expect.objectContaining({ code: 'BAD_FRAME' }));
+        expect(() => parseClientFrame(JSON.stringify({ ...(x as object), [key]: 0 }))).toThrow(
+          expect.objectContaining({ code: 'BAD_FRAME' }),
+        );
       }),
       RUNS,
     );
@@ -80,10 +91,17 @@ describe('codec properties', () => {
 
   it('no text, JSON or not, makes either parser throw anything but a ProtocolError', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ unit: 'binary' }), fc.json(), fc.jsonValue().map((v) => JSON.stringify({ type: 'send', ...(typeof v === 'object' && v !== null ? v : { v }) }))), (text) => {
-        parsesOrRefuses(parseClientFrame, text);
-        parsesOrRefuses(parseServerFrame, text);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: 'binary' }),
+          fc.json(),
+          fc.jsonValue().map((v) => JSON.stringify({ type: 'send', ...(typeof v === 'object' && v !== null ? v : { v }) })),
+        ),
+        (text) => {
+          parsesOrRefuses(parseClientFrame, text);
+          parsesOrRefuses(parseServerFrame, text);
+        },
+      ),
       { numRuns: 2000 },
     );
   });

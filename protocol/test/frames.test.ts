@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import {
-  createAuthFrame, createGrant, createIdentity, encodeFrame, fromBase64, parseClientFrame, parseServerFrame,
-  ProtocolError, randomBytes, randomId, toBase64, verifyAuthFrame,
+  createAuthFrame,
+  createGrant,
+  createIdentity,
+  encodeFrame,
+  fromBase64,
+  parseClientFrame,
+  parseServerFrame,
+  ProtocolError,
+  randomBytes,
+  randomId,
+  toBase64,
+  verifyAuthFrame,
 } from '../index.ts';
 
 const alice = createIdentity();
@@ -25,7 +35,15 @@ describe('client frame codec', () => {
   it('round-trips every valid client frame', () => {
     const grant = createGrant(alice, bob.sessionId, Date.now());
     const frames = [
-      createAuthFrame({ identity: alice, deviceId, nonce, epoch: 'abc', url: 'wss://relay.test/ws', grants: [grant], resume: { epoch: 'abc', offset: 3 } }),
+      createAuthFrame({
+        identity: alice,
+        deviceId,
+        nonce,
+        epoch: 'abc',
+        url: 'wss://relay.test/ws',
+        grants: [grant],
+        resume: { epoch: 'abc', offset: 3 },
+      }),
       send,
       { ...send, ephemeral: true },
       { type: 'ack', offset: 7 },

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { checkGrant, checkRevocation, createGrant, createIdentity, hexToBytes, identityFromEntropy, isRevokedBy, type Grant } from '../index.ts';
+import {
+  checkGrant,
+  checkRevocation,
+  createGrant,
+  createIdentity,
+  hexToBytes,
+  identityFromEntropy,
+  isRevokedBy,
+  type Grant,
+} from '../index.ts';
 import vectors from './vectors/vectors.json' with { type: 'json' };
 
 const alice = identityFromEntropy(hexToBytes(vectors.box.senderEntropy));

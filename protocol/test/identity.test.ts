@@ -1,7 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import {
-  bytesToHex, createIdentity, describeSessionIdProblem, edKeyMatchesSessionId, hexToBytes, identityFromEntropy,
-  identityFromPhrase, isSessionId, isValidPhrase, normaliseSessionId, parseSessionId, parseUserSessionId, phraseFromIdentity, ProtocolError, type SessionId,
+  bytesToHex,
+  createIdentity,
+  describeSessionIdProblem,
+  edKeyMatchesSessionId,
+  hexToBytes,
+  identityFromEntropy,
+  identityFromPhrase,
+  isSessionId,
+  isValidPhrase,
+  normaliseSessionId,
+  parseSessionId,
+  parseUserSessionId,
+  phraseFromIdentity,
+  ProtocolError,
+  type SessionId,
 } from '../index.ts';
 import vectors from './vectors/vectors.json' with { type: 'json' };
 

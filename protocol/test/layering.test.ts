@@ -26,7 +26,9 @@ function sources(dir: string, skip: RegExp): string[] {
 
 function imports(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1] ?? m[2]!);
+  return [...text.matchAll(/(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)].map(
+    (m) => m[1] ?? m[2]!,
+  );
 }
 
 const rules: Array<[string, RegExp, RegExp]> = [
@@ -60,7 +62,9 @@ describe('layering', () => {
     for (const layer of ['protocol', 'client', 'server', 'web', 'testkit']) {
       for (const f of sources(join(root, layer), /(^|\/)(test|scripts)\//)) {
         const text = readFileSync(f, 'utf8');
-        const deps = [...text.matchAll(/^(?:import|export)\s+(?!type\s)[^'"]*?from\s+['"](\.[^'"]+)['"]/gm)].map((m) => join(f, '..', m[1]!));
+        const deps = [...text.matchAll(/^(?:import|export)\s+(?!type\s)[^'"]*?from\s+['"](\.[^'"]+)['"]/gm)].map((m) =>
+          join(f, '..', m[1]!),
+        );
         graph.set(f, deps);
       }
     }
@@ -85,7 +89,8 @@ describe('layering', () => {
     const bad: string[] = [];
     for (const f of sources(join(root, 'protocol'), /(^|\/)test\//)) {
       const text = readFileSync(f, 'utf8');
-      for (const g of ['window.', 'document.', 'Buffer.', 'process.', 'localStorage']) if (text.includes(g)) bad.push(`${relative(root, f)}: ${g}`);
+      for (const g of ['window.', 'document.', 'Buffer.', 'process.', 'localStorage'])
+        if (text.includes(g)) bad.push(`${relative(root, f)}: ${g}`);
     }
     expect(bad).toEqual([]);
   });

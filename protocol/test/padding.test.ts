@@ -1,7 +1,20 @@
 // Padding (issue 11, finding 9): a box's size no longer gives the body kind or its exact length.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BOX_MIN_BYTES, BOX_OVERHEAD, boxSize, hexToBytes, identityFromEntropy, open, pad, PAD_FLOOR, paddedSize, padme, seal, unpad } from '../index.ts';
+import {
+  BOX_MIN_BYTES,
+  BOX_OVERHEAD,
+  boxSize,
+  hexToBytes,
+  identityFromEntropy,
+  open,
+  pad,
+  PAD_FLOOR,
+  paddedSize,
+  padme,
+  seal,
+  unpad,
+} from '../index.ts';
 import vectors from './vectors/vectors.json' with { type: 'json' };
 
 const v = vectors.box;

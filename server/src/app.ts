@@ -75,7 +75,8 @@ export async function createStore(config: Config, clock: () => number, log?: Log
     clock,
     log: (event, fields) => {
       const out: LogFields = {};
-      for (const [k, v] of Object.entries(fields)) out[k] = typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v === null ? v : String(v);
+      for (const [k, v] of Object.entries(fields))
+        out[k] = typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v === null ? v : String(v);
       if (event.endsWith('_up')) log?.info(event, out);
       else log?.warn(event, out);
     },
@@ -83,7 +84,14 @@ export async function createStore(config: Config, clock: () => number, log?: Log
 }
 
 /** Several instances over Redis: the bus, shared presence, and the epoch watch. */
-async function joinCluster(store: RedisStore, hub: Hub, config: Config, log: Logger, metrics: Metrics, sockets: Set<LiveSocket>): Promise<Cluster> {
+async function joinCluster(
+  store: RedisStore,
+  hub: Hub,
+  config: Config,
+  log: Logger,
+  metrics: Metrics,
+  sockets: Set<LiveSocket>,
+): Promise<Cluster> {
   const { startCluster } = await import('./cluster/cluster.ts');
   return startCluster({
     store,

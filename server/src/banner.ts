@@ -32,7 +32,8 @@ export function startupBanner(b: BannerInput, lan: readonly string[] = lanAddres
   if (wildcard && lan.length > 0) {
     lines.push(`  on your network: ${lan.map((a) => `${scheme}://${a}:${b.port}`).join('  ')}`);
     // Service worker, install, clipboard and notifications need a secure context (README).
-    if (!b.tls) lines.push('  (a phone on plain http gets no offline mode, install, copy or notifications: see README "Try it on your phone")');
+    if (!b.tls)
+      lines.push('  (a phone on plain http gets no offline mode, install, copy or notifications: see README "Try it on your phone")');
   }
   return lines.join('\n') + '\n';
 }

@@ -36,7 +36,11 @@ export function duration(min: number, max: number): Parser<number> {
   return (raw, name) => {
     const ms = parseDuration(raw);
     if (ms === undefined || ms < min || ms > max) {
-      throw ConfigError.invalid(name, raw, `a duration from ${fmtMs(min)} to ${fmtMs(max)} such as 500ms, 30s, 5m, 24h, 7d or plain milliseconds`);
+      throw ConfigError.invalid(
+        name,
+        raw,
+        `a duration from ${fmtMs(min)} to ${fmtMs(max)} such as 500ms, 30s, 5m, 24h, 7d or plain milliseconds`,
+      );
     }
     return ms;
   };
@@ -52,7 +56,12 @@ export function integer(min: number, max = Number.MAX_SAFE_INTEGER): Parser<numb
 }
 
 export function fmtMs(ms: number): string {
-  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const) {
     if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
   }
   return `${ms}ms`;
@@ -87,7 +96,11 @@ export const origins: Parser<string[]> = (raw, name) => {
     }
     const bare = url && url.pathname === '/' && url.search === '' && url.hash === '' && url.username === '' && url.password === '';
     if (!url || !bare || !/^https?:$/.test(url.protocol)) {
-      throw ConfigError.invalid(name, raw, `a comma-separated list of origins such as https://chat.example.com (scheme, host, optional port; no path) or *; ${JSON.stringify(o)} is not one`);
+      throw ConfigError.invalid(
+        name,
+        raw,
+        `a comma-separated list of origins such as https://chat.example.com (scheme, host, optional port; no path) or *; ${JSON.stringify(o)} is not one`,
+      );
     }
     out.push(url.origin);
   }
@@ -159,13 +172,15 @@ export const keyPrefixS3: Parser<string> = (raw, name) => {
 export const base64url: Parser<string | undefined> = (raw, name) => {
   const t = raw.trim();
   if (t === '') return undefined;
-  if (!/^[A-Za-z0-9_-]{20,100}={0,2}$/.test(t)) throw new ConfigError(name, `${name} is invalid: expected a base64url key such as web-push generate-vapid-keys prints`);
+  if (!/^[A-Za-z0-9_-]{20,100}={0,2}$/.test(t))
+    throw new ConfigError(name, `${name} is invalid: expected a base64url key such as web-push generate-vapid-keys prints`);
   return t;
 };
 
 export const vapidSubject: Parser<string> = (raw, name) => {
   const t = raw.trim();
-  if (!/^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+)$/.test(t)) throw ConfigError.invalid(name, raw, 'a mailto: address or an https: URL where a push service can reach the operator');
+  if (!/^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+)$/.test(t))
+    throw ConfigError.invalid(name, raw, 'a mailto: address or an https: URL where a push service can reach the operator');
   return t;
 };
 
@@ -190,9 +205,19 @@ export const publicOrigins: Parser<string[]> = (raw, name) => {
     } catch {
       url = undefined;
     }
-    const bare = url && (url.pathname === '/' || url.pathname === '/ws') && url.search === '' && url.hash === '' && url.username === '' && url.password === '';
+    const bare =
+      url &&
+      (url.pathname === '/' || url.pathname === '/ws') &&
+      url.search === '' &&
+      url.hash === '' &&
+      url.username === '' &&
+      url.password === '';
     if (!url || !bare || !/^(wss?|https?):$/.test(url.protocol)) {
-      throw ConfigError.invalid(name, raw, `a comma-separated list of origins clients dial, such as wss://chat.example.com or https://chat.example.com:8443 (scheme, host, optional port); ${JSON.stringify(o)} is not one`);
+      throw ConfigError.invalid(
+        name,
+        raw,
+        `a comma-separated list of origins clients dial, such as wss://chat.example.com or https://chat.example.com:8443 (scheme, host, optional port); ${JSON.stringify(o)} is not one`,
+      );
     }
     out.push(normaliseOrigin(o));
   }
@@ -205,6 +230,7 @@ export const token: Parser<string | undefined> = (raw, name) => {
   const t = raw.trim();
   if (t === '') return undefined;
   // Never echo the value: it is a secret.
-  if (!/^[\x21-\x7e]{16,256}$/.test(t)) throw new ConfigError(name, `${name} is invalid: expected 16 to 256 printable characters without spaces`);
+  if (!/^[\x21-\x7e]{16,256}$/.test(t))
+    throw new ConfigError(name, `${name} is invalid: expected 16 to 256 printable characters without spaces`);
   return t;
 };

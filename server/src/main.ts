@@ -14,7 +14,10 @@ async function main(): Promise<void> {
     // Web Push keys: configured, or kept in VAPID_KEY_FILE (generated at first start).
     const vapid = resolveVapidKeys(config, process.env.VAPID_KEY_FILE !== undefined);
     config = vapid.config;
-    if (vapid.source === 'generated') process.stderr.write(`session-messenger: generated VAPID keys into ${config.vapidKeyFile} (back it up: losing it breaks every push subscription)\n`);
+    if (vapid.source === 'generated')
+      process.stderr.write(
+        `session-messenger: generated VAPID keys into ${config.vapidKeyFile} (back it up: losing it breaks every push subscription)\n`,
+      );
   } catch (err) {
     if (err instanceof ConfigError || err instanceof SyntaxError) {
       process.stderr.write(`session-messenger: configuration error: ${err.message}\n`);
@@ -38,9 +41,19 @@ async function main(): Promise<void> {
     log.error('start_failed', { error: message });
     process.exit(1);
   }
-  log.info('listening', { host: config.host, port: server.port, metricsPort: server.metricsPort, store: server.store.kind, epoch: server.store.epoch, transport: server.transport, tls: server.tls });
+  log.info('listening', {
+    host: config.host,
+    port: server.port,
+    metricsPort: server.metricsPort,
+    store: server.store.kind,
+    epoch: server.store.epoch,
+    transport: server.transport,
+    tls: server.tls,
+  });
   // stderr: stdout carries only JSON log lines.
-  process.stderr.write(startupBanner({ host: config.host, port: server.port, tls: server.tls, transport: transport.label, store: server.store.kind }));
+  process.stderr.write(
+    startupBanner({ host: config.host, port: server.port, tls: server.tls, transport: transport.label, store: server.store.kind }),
+  );
 
   let closing = false;
   const shutdown = (signal: string): void => {

@@ -119,7 +119,10 @@ describe('account document', () => {
     clock.advance(300 * DAY);
     await (await as(srv.url, kept)).close();
     clock.advance(300 * DAY);
-    for (const [who, version] of [[kept, 1], [lost, 0]] as const) {
+    for (const [who, version] of [
+      [kept, 1],
+      [lost, 0],
+    ] as const) {
       const d = await as(srv.url, who);
       const id = randomId();
       d.send({ type: 'account_get', id });

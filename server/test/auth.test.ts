@@ -38,7 +38,15 @@ describe('handshake', () => {
     const c = await connect(srv.url);
     const me = newIdentity();
     const ready = await c.auth(me);
-    expect(ready).toEqual({ type: 'ready', sessionId: me.sessionId, deviceId: c.deviceId, epoch: srv.store.epoch, head: 0, resumed: false, grantsRejected: [] });
+    expect(ready).toEqual({
+      type: 'ready',
+      sessionId: me.sessionId,
+      deviceId: c.deviceId,
+      epoch: srv.store.epoch,
+      head: 0,
+      resumed: false,
+      grantsRejected: [],
+    });
   });
 
   it('lists rejected grants and revocations in ready and proceeds', async () => {
@@ -117,7 +125,13 @@ describe('hostile authentication', () => {
     const me = newIdentity();
     const victim = newIdentity();
     // My key signs, the frame claims the victim's ID.
-    const frame = createAuthFrame({ identity: { ...me, sessionId: victim.sessionId }, deviceId: randomId(), nonce: c.hello!.nonce, epoch: c.hello!.epoch, url: srv.url });
+    const frame = createAuthFrame({
+      identity: { ...me, sessionId: victim.sessionId },
+      deviceId: randomId(),
+      nonce: c.hello!.nonce,
+      epoch: c.hello!.epoch,
+      url: srv.url,
+    });
     c.send(frame);
     expect(await refusal(c)).toEqual({ code: 'AUTH_KEY_MISMATCH', close: 4402, reason: 'AUTH_KEY_MISMATCH' });
     await expectHonestPairWorks(srv);
@@ -164,14 +178,28 @@ describe('hostile authentication', () => {
     const sig = new Uint8Array(64);
     sig[0] = 1;
     const sid = '05' + '00'.repeat(32);
-    c.send({ type: 'auth', sessionId: sid, edPublicKey: toBase64(identityPoint), deviceId: randomId(), nonce: c.hello!.nonce, origin: new URL(srv.url).origin, signature: toBase64(sig), grants: [], revocations: [] });
+    c.send({
+      type: 'auth',
+      sessionId: sid,
+      edPublicKey: toBase64(identityPoint),
+      deviceId: randomId(),
+      nonce: c.hello!.nonce,
+      origin: new URL(srv.url).origin,
+      signature: toBase64(sig),
+      grants: [],
+      revocations: [],
+    });
     const r = await refusal(c);
     expect(['AUTH_KEY_MISMATCH', 'AUTH_BAD_SIGNATURE']).toContain(r.code);
   });
 
   it('any frame before auth → AUTH_REQUIRED 4401', async () => {
     const srv = await start();
-    for (const frame of [{ type: 'ping' }, { type: 'send', id: randomId(), to: newIdentity().sessionId, ct: 'AAAA' }, { type: 'nonsense' }]) {
+    for (const frame of [
+      { type: 'ping' },
+      { type: 'send', id: randomId(), to: newIdentity().sessionId, ct: 'AAAA' },
+      { type: 'nonsense' },
+    ]) {
       const c = await connect(srv.url);
       c.send(frame);
       expect(await refusal(c)).toMatchObject({ code: 'AUTH_REQUIRED', close: 4401 });

@@ -13,7 +13,11 @@ import { expectHonestPairWorks, start, track } from './helpers/server.ts';
 const redisDown = await redisUnreachable();
 const STORES = [
   { name: 'memory', config: () => ({}), skip: false },
-  { name: 'redis', config: () => ({ redisUrl: REDIS_URL, redisIdSecret: TEST_ID_SECRET, redisKeyPrefix: `test:authv2:${randomId().slice(0, 8)}:` }), skip: redisDown !== undefined },
+  {
+    name: 'redis',
+    config: () => ({ redisUrl: REDIS_URL, redisIdSecret: TEST_ID_SECRET, redisKeyPrefix: `test:authv2:${randomId().slice(0, 8)}:` }),
+    skip: redisDown !== undefined,
+  },
 ];
 
 async function connect(url: string): Promise<RawClient> {
@@ -51,7 +55,7 @@ describe.each(STORES)('auth v2 on the $name store', ({ config, skip }) => {
     expect((await honest.next('envelope')).id).toBe(waiting);
   });
 
-  it.skipIf(skip)("a signature made for another deployment logs in at neither, whatever the relay rewrites", async () => {
+  it.skipIf(skip)('a signature made for another deployment logs in at neither, whatever the relay rewrites', async () => {
     const real = await start(config());
     const evil = await start(config());
     const victim = newIdentity();
@@ -133,7 +137,17 @@ describe('auth v2: any single field changed is refused', () => {
   });
 
   it('covers a field added later without naming it: the hash is over every field but the signed ones', () => {
-    const frame = { type: 'auth', sessionId: newIdentity().sessionId, edPublicKey: toBase64(new Uint8Array(32)), deviceId: randomId(), nonce: toBase64(new Uint8Array(32)), origin: 'ws://a', signature: '', grants: [], revocations: [] } as AuthFrame;
+    const frame = {
+      type: 'auth',
+      sessionId: newIdentity().sessionId,
+      edPublicKey: toBase64(new Uint8Array(32)),
+      deviceId: randomId(),
+      nonce: toBase64(new Uint8Array(32)),
+      origin: 'ws://a',
+      signature: '',
+      grants: [],
+      revocations: [],
+    } as AuthFrame;
     const base = bytesToHex(authFieldsHash(frame));
     expect(bytesToHex(authFieldsHash({ ...frame, future: 1 } as AuthFrame))).not.toBe(base);
     // Key order and the signature do not matter; the fields signed directly are not hashed twice.

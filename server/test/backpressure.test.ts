@@ -42,7 +42,12 @@ async function watch(srv: ChildServer, work: () => Promise<void>): Promise<{ pea
 
 describe('backpressure (server in a child process)', () => {
   it('a stalled receiver: bounded buffers and mailbox, nothing silently dropped, all of it after reconnect', async () => {
-    const srv = await ChildServer.start({ MAILBOX_MAX_BYTES: String(MAILBOX_BYTES), SEND_RATE: '0', SEND_RATE_IP: '0', MAILBOX_SENDER_SHARE: '100' });
+    const srv = await ChildServer.start({
+      MAILBOX_MAX_BYTES: String(MAILBOX_BYTES),
+      SEND_RATE: '0',
+      SEND_RATE_IP: '0',
+      MAILBOX_SENDER_SHARE: '100',
+    });
     const alice = newIdentity();
     const bob = newIdentity();
     const a = await connectAs(srv.url, alice, { grants: [grant(bob, alice)] });

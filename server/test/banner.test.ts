@@ -24,13 +24,18 @@ describe('startupBanner', () => {
   });
 
   it('shows a specific host as is, brackets IPv6, and lists no LAN URL for it', () => {
-    expect(startupBanner({ host: '127.0.0.1', port: 1, tls: false, transport: 't', store: 'memory' }, lan)).toBe('Session Messenger listening on http://127.0.0.1:1 (t, memory store)\n');
+    expect(startupBanner({ host: '127.0.0.1', port: 1, tls: false, transport: 't', store: 'memory' }, lan)).toBe(
+      'Session Messenger listening on http://127.0.0.1:1 (t, memory store)\n',
+    );
     expect(startupBanner({ host: '::1', port: 1, tls: false, transport: 't', store: 'memory' }, lan)).toContain('http://[::1]:1');
   });
 
   it('takes external IPv4 addresses only', () => {
-    const info = (address: string, family: 'IPv4' | 'IPv6', internal: boolean) => ({ address, family, internal, netmask: '', mac: '', cidr: null, scopeid: 0 }) as NetworkInterfaceInfo;
-    expect(lanAddresses({ lo: [info('127.0.0.1', 'IPv4', true)], eth0: [info('192.168.1.20', 'IPv4', false), info('fe80::1', 'IPv6', false)] })).toEqual(['192.168.1.20']);
+    const info = (address: string, family: 'IPv4' | 'IPv6', internal: boolean) =>
+      ({ address, family, internal, netmask: '', mac: '', cidr: null, scopeid: 0 }) as NetworkInterfaceInfo;
+    expect(
+      lanAddresses({ lo: [info('127.0.0.1', 'IPv4', true)], eth0: [info('192.168.1.20', 'IPv4', false), info('fe80::1', 'IPv6', false)] }),
+    ).toEqual(['192.168.1.20']);
   });
 
   it('is printed by npm start on stderr, stdout keeping JSON lines only', async () => {
@@ -51,9 +56,13 @@ describe('startupBanner', () => {
     const exited = new Promise((r) => child.on('exit', r));
     child.kill('SIGTERM');
     await exited;
-    expect(line).toMatch(/^Session Messenger listening on http:\/\/127\.0\.0\.1:\d+ \((uWebSockets\.js native|Node\.js fallback \(node:http \+ ws\)), memory store\)/);
+    expect(line).toMatch(
+      /^Session Messenger listening on http:\/\/127\.0\.0\.1:\d+ \((uWebSockets\.js native|Node\.js fallback \(node:http \+ ws\)), memory store\)/,
+    );
     const lines = out.split('\n').filter(Boolean);
     for (const l of lines) expect(() => JSON.parse(l), l).not.toThrow();
-    expect(lines.map((l) => JSON.parse(l) as { event: string; transport?: string }).find((l) => l.event === 'listening')?.transport).toMatch(/^(native|fallback)$/);
+    expect(
+      lines.map((l) => JSON.parse(l) as { event: string; transport?: string }).find((l) => l.event === 'listening')?.transport,
+    ).toMatch(/^(native|fallback)$/);
   });
 });

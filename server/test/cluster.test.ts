@@ -50,7 +50,8 @@ async function as(node: Instance, who: Identity, opts: Parameters<typeof connect
 }
 
 const isEnvelope = (id: string) => (f: Frame) => f.type === 'envelope' && f.id === id;
-const presenceOf = (id: string, online?: boolean) => (f: Frame) => f.type === 'presence' && f.id === id && (online === undefined || f.online === online);
+const presenceOf = (id: string, online?: boolean) => (f: Frame) =>
+  f.type === 'presence' && f.id === id && (online === undefined || f.online === online);
 const count = (c: RawClient, pred: (f: Frame) => boolean) => c.received.filter(pred).length;
 
 async function metric(node: Instance, name: string): Promise<number> {
@@ -251,7 +252,10 @@ describe.skipIf(skip !== undefined)('several instances when Redis goes away', { 
     await redisCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub'], redis.url);
     const ids = Array.from({ length: 5 }, () => a.sendEnvelope(bob.sessionId));
     for (const id of ids) await b2.next(isEnvelope(id));
-    await until(async () => (await one.health()).body.status === 'ok' && (await two.health()).body.status === 'ok', 'both subscribers back');
+    await until(
+      async () => (await one.health()).body.status === 'ok' && (await two.health()).body.status === 'ok',
+      'both subscribers back',
+    );
     // And both went through the recovery (resubscribe, catch up from the store).
     for (const node of nodes) await until(async () => (await metric(node, 'sm_bus_reconnects_total')) >= 1, 'a bus recovery');
     await b2.barrier();

@@ -73,7 +73,7 @@ describe.each(stores)('mailbox share per sender ($name store)', ({ config }) => 
     await expectHonestPairWorks(srv);
   });
 
-  it('the share counts bytes too, and copies to one\'s own Session ID are not limited by it', async () => {
+  it("the share counts bytes too, and copies to one's own Session ID are not limited by it", async () => {
     const srv = await start({ ...config(), trustProxy: 1, mailboxMaxBytes: 8192, mailboxSenderShare: 25 });
     const [alice, bob] = [newIdentity(), newIdentity()];
     const a = await from(srv.url, '198.51.100.4', alice, { grants: [grant(bob, alice)] });
@@ -85,8 +85,14 @@ describe.each(stores)('mailbox share per sender ($name store)', ({ config }) => 
 });
 
 describe.each(stores)('pending invitation slots ($name store)', ({ config }) => {
-  it('one address holds at most MAX_PENDING_INVITES_PER_ADDRESS of a recipient\'s slots', async () => {
-    const srv = await start({ ...config(), trustProxy: 1, maxPendingInvitesPerAddress: 3, maxPendingInvitesFromNew: 50, inviteRateIpPerHour: 0 });
+  it("one address holds at most MAX_PENDING_INVITES_PER_ADDRESS of a recipient's slots", async () => {
+    const srv = await start({
+      ...config(),
+      trustProxy: 1,
+      maxPendingInvitesPerAddress: 3,
+      maxPendingInvitesFromNew: 50,
+      inviteRateIpPerHour: 0,
+    });
     const bob = newIdentity();
     const now = Date.now();
     for (let i = 0; i < 3; i++) {
@@ -94,7 +100,10 @@ describe.each(stores)('pending invitation slots ($name store)', ({ config }) => 
       expect(await invite(await from(srv.url, '203.0.113.5', who), who, bob, now)).toMatchObject({ type: 'ok' });
     }
     const fourth = newIdentity();
-    expect(await invite(await from(srv.url, '203.0.113.5', fourth), fourth, bob, now)).toMatchObject({ type: 'error', code: 'INVITE_LIMIT' });
+    expect(await invite(await from(srv.url, '203.0.113.5', fourth), fourth, bob, now)).toMatchObject({
+      type: 'error',
+      code: 'INVITE_LIMIT',
+    });
     // Another recipient, or another address, is not affected.
     expect(await invite(await from(srv.url, '203.0.113.5', fourth), fourth, newIdentity(), now)).toMatchObject({ type: 'ok' });
     const elsewhere = newIdentity();
@@ -104,7 +113,14 @@ describe.each(stores)('pending invitation slots ($name store)', ({ config }) => 
   it('Session IDs first seen within NEW_IDENTITY_AGE share MAX_PENDING_INVITES_FROM_NEW slots; an older one still gets in', async () => {
     const clock = fakeClock();
     const srv = await start(
-      { ...config(), trustProxy: 1, maxPendingInvitesFromNew: 3, maxPendingInvitesPerAddress: 50, inviteRateIpPerHour: 0, newIdentityAgeMs: 3_600_000 },
+      {
+        ...config(),
+        trustProxy: 1,
+        maxPendingInvitesFromNew: 3,
+        maxPendingInvitesPerAddress: 50,
+        inviteRateIpPerHour: 0,
+        newIdentityAgeMs: 3_600_000,
+      },
       { clock: clock.now },
     );
     const bob = newIdentity();
@@ -116,7 +132,10 @@ describe.each(stores)('pending invitation slots ($name store)', ({ config }) => 
       expect(await invite(await from(srv.url, `203.0.113.${30 + i}`, fresh), fresh, bob, clock.now())).toMatchObject({ type: 'ok' });
     }
     const burst = newIdentity();
-    expect(await invite(await from(srv.url, '203.0.113.40', burst), burst, bob, clock.now())).toMatchObject({ type: 'error', code: 'INVITE_LIMIT' });
+    expect(await invite(await from(srv.url, '203.0.113.40', burst), burst, bob, clock.now())).toMatchObject({
+      type: 'error',
+      code: 'INVITE_LIMIT',
+    });
     expect(await invite(await from(srv.url, '203.0.113.20', old), old, bob, clock.now())).toMatchObject({ type: 'ok' });
     // Bob still sees every invitation that got in.
     const b = await from(srv.url, '203.0.113.50', bob);

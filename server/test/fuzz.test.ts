@@ -52,7 +52,16 @@ interface Tally {
  * A `long` socket nearly behaves (mostly well-formed but hostile frames, some junk) and lives for
  * up to 2000 frames; otherwise the socket sends junk before, with or after auth and is cut.
  */
-async function attack(url: string, rng: Rng, factory: FrameFactory, me: Material, address: string, tally: Tally, stopped: () => boolean, long: boolean): Promise<void> {
+async function attack(
+  url: string,
+  rng: Rng,
+  factory: FrameFactory,
+  me: Material,
+  address: string,
+  tally: Tally,
+  stopped: () => boolean,
+  long: boolean,
+): Promise<void> {
   const state = long ? 'ready' : rng.pick<State>(['pre_auth', 'pre_auth', 'pipelined', 'ready', 'ready']);
   const ws = new WebSocket(url, { headers: { 'X-Forwarded-For': address } });
   tally.connections++;
@@ -146,110 +155,138 @@ async function attack(url: string, rng: Rng, factory: FrameFactory, me: Material
 function junkHandled(m: Map<string, number>): number {
   const frames = byLabel(m, 'sm_frames_in_total');
   const errors = byLabel(m, 'sm_errors_total');
-  const parsedButWrong = ['ALREADY_AUTHENTICATED', 'GRANT_INVALID', 'AUTH_REQUIRED', 'AUTH_KEY_MISMATCH', 'AUTH_BAD_SIGNATURE'].reduce((n, c) => n + (errors[c] ?? 0), 0);
+  const parsedButWrong = ['ALREADY_AUTHENTICATED', 'GRANT_INVALID', 'AUTH_REQUIRED', 'AUTH_KEY_MISMATCH', 'AUTH_BAD_SIGNATURE'].reduce(
+    (n, c) => n + (errors[c] ?? 0),
+    0,
+  );
   return (frames.invalid ?? 0) + (frames.binary ?? 0) + (frames.too_large ?? 0) + parsedButWrong;
 }
 
 describe('fuzz (server in a child process)', () => {
-  it('≥ 100k hostile frames: the server stays up, RSS bounded, no internal error, the honest pair gets every message', async () => {
-    const port = await freePort();
-    const srv = await ChildServer.start({ TRUST_PROXY: '1', AUTH_TIMEOUT: '2s', PUBLIC_ORIGINS: `ws://127.0.0.1:${port}` }, port);
-    const rng = new Rng(SEED);
-    const people = Array.from({ length: 24 }, () => createIdentity());
-    const mats = people.map((p, i) => material(p, [...people.slice(i + 1), ...people.slice(0, i)]));
-    const factory = new FrameFactory(rng, mats);
+  it(
+    '≥ 100k hostile frames: the server stays up, RSS bounded, no internal error, the honest pair gets every message',
+    async () => {
+      const port = await freePort();
+      const srv = await ChildServer.start({ TRUST_PROXY: '1', AUTH_TIMEOUT: '2s', PUBLIC_ORIGINS: `ws://127.0.0.1:${port}` }, port);
+      const rng = new Rng(SEED);
+      const people = Array.from({ length: 24 }, () => createIdentity());
+      const mats = people.map((p, i) => material(p, [...people.slice(i + 1), ...people.slice(0, i)]));
+      const factory = new FrameFactory(rng, mats);
 
-    // The honest pair: two users holding each other's grants, from their own address, chatting
-    // and acknowledging what they get, as a client does.
-    const { a: alice, b: bob } = await connectedPair(srv.url);
-    const honest = { sentByAlice: [] as string[], sentByBob: [] as string[], gotByAlice: [] as string[], gotByBob: [] as string[], refused: [] as string[] };
-    const listen = (c: RawClient, got: string[]): void => {
-      c.ws.on('message', (data) => {
-        const f = JSON.parse(data.toString()) as { type: string; id?: string; offset?: number; code?: string };
-        if (f.type === 'envelope') {
-          got.push(f.id!);
-          c.send({ type: 'ack', offset: f.offset });
-        } else if (f.type === 'error') honest.refused.push(f.code!);
+      // The honest pair: two users holding each other's grants, from their own address, chatting
+      // and acknowledging what they get, as a client does.
+      const { a: alice, b: bob } = await connectedPair(srv.url);
+      const honest = {
+        sentByAlice: [] as string[],
+        sentByBob: [] as string[],
+        gotByAlice: [] as string[],
+        gotByBob: [] as string[],
+        refused: [] as string[],
+      };
+      const listen = (c: RawClient, got: string[]): void => {
+        c.ws.on('message', (data) => {
+          const f = JSON.parse(data.toString()) as { type: string; id?: string; offset?: number; code?: string };
+          if (f.type === 'envelope') {
+            got.push(f.id!);
+            c.send({ type: 'ack', offset: f.offset });
+          } else if (f.type === 'error') honest.refused.push(f.code!);
+        });
+      };
+      listen(alice, honest.gotByAlice);
+      listen(bob, honest.gotByBob);
+
+      const baseline = srv.rss();
+      let peakRss = baseline;
+      const cpu0 = { server: srv.cpuSeconds(), here: process.cpuUsage() };
+      const tally: Tally = { sent: 0, longSent: 0, connections: 0, byKind: {}, coverage: new Set(), errorsSeen: {} };
+      const started = Date.now();
+      let stop = false;
+      const stopped = (): boolean => stop;
+
+      const chat = (async () => {
+        for (let i = 0; !stop; i++) {
+          if (i % 2 === 0) honest.sentByAlice.push(alice.sendEnvelope(bob.sessionId));
+          else honest.sentByBob.push(bob.sendEnvelope(alice.sessionId));
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      })();
+      const workers = Array.from({ length: WORKERS }, async (_, w) => {
+        while (!stop && !(w < LONG_WORKERS && tally.longSent >= LONG_FRAMES)) {
+          const me = rng.pick(mats);
+          await attack(srv.url, rng, factory, me, `10.${w}.${rng.int(256)}.${rng.int(256)}`, tally, stopped, w < LONG_WORKERS);
+        }
       });
-    };
-    listen(alice, honest.gotByAlice);
-    listen(bob, honest.gotByBob);
-
-    const baseline = srv.rss();
-    let peakRss = baseline;
-    const cpu0 = { server: srv.cpuSeconds(), here: process.cpuUsage() };
-    const tally: Tally = { sent: 0, longSent: 0, connections: 0, byKind: {}, coverage: new Set(), errorsSeen: {} };
-    const started = Date.now();
-    let stop = false;
-    const stopped = (): boolean => stop;
-
-    const chat = (async () => {
-      for (let i = 0; !stop; i++) {
-        if (i % 2 === 0) honest.sentByAlice.push(alice.sendEnvelope(bob.sessionId));
-        else honest.sentByBob.push(bob.sendEnvelope(alice.sessionId));
-        await new Promise((r) => setTimeout(r, 100));
+      let handled = 0;
+      while (!stop) {
+        await new Promise((r) => setTimeout(r, 500));
+        peakRss = Math.max(peakRss, srv.rss());
+        const now = await srv.metrics();
+        handled = total(now, 'sm_frames_in_total');
+        if ((handled >= TARGET_FRAMES && junkHandled(now) >= TARGET_JUNK) || Date.now() - started > TIME_BUDGET_MS) stop = true;
       }
-    })();
-    const workers = Array.from({ length: WORKERS }, async (_, w) => {
-      while (!stop && !(w < LONG_WORKERS && tally.longSent >= LONG_FRAMES)) {
-        const me = rng.pick(mats);
-        await attack(srv.url, rng, factory, me, `10.${w}.${rng.int(256)}.${rng.int(256)}`, tally, stopped, w < LONG_WORKERS);
+      await Promise.all(workers);
+      await chat;
+      const fuzzSeconds = (Date.now() - started) / 1000;
+      const here = process.cpuUsage(cpu0.here);
+      const cpu = { server: srv.cpuSeconds() - cpu0.server, clients: (here.user + here.system) / 1e6 };
+
+      // The honest pair: every message arrives, once.
+      await until(
+        () => honest.gotByBob.length >= honest.sentByAlice.length && honest.gotByAlice.length >= honest.sentByBob.length,
+        30_000,
+        'the honest pair has every message',
+      );
+
+      const m = await srv.metrics();
+      const health = await fetch(`${srv.httpUrl}/health`);
+      const endRss = srv.rss();
+      peakRss = Math.max(peakRss, endRss);
+      const serverErrors = byLabel(m, 'sm_errors_total');
+      console.log(
+        [
+          `[fuzz] seed ${SEED}; ${fuzzSeconds.toFixed(1)} s wall, CPU ${cpu.server.toFixed(1)} s server + ${cpu.clients.toFixed(1)} s clients; ${WORKERS} sockets at a time, ${tally.connections} connections`,
+          `[fuzz] frames sent ${tally.sent}; handled by the server ${total(m, 'sm_frames_in_total')}, of which junk ${junkHandled(m)} (${JSON.stringify(byLabel(m, 'sm_frames_in_total'))})`,
+          `[fuzz] generated by kind ${JSON.stringify(tally.byKind)}`,
+          `[fuzz] server errors by code ${JSON.stringify(serverErrors)}`,
+          `[fuzz] error frames the attackers read ${JSON.stringify(tally.errorsSeen)}`,
+          `[fuzz] rate-limited ${JSON.stringify(byLabel(m, 'sm_rate_limited_total'))}; auth failures ${total(m, 'sm_auth_failures_total')}`,
+          `[fuzz] RSS before ${(baseline / MiB).toFixed(0)} MiB, peak ${(peakRss / MiB).toFixed(0)} MiB, after ${(endRss / MiB).toFixed(0)} MiB`,
+          `[fuzz] honest pair: ${honest.sentByAlice.length} + ${honest.sentByBob.length} messages, received ${honest.gotByBob.length} + ${honest.gotByAlice.length}, refusals ${honest.refused.length}`,
+        ].join('\n'),
+      );
+
+      expect(srv.running).toBe(true);
+      expect(health.status).toBe(200);
+      expect(total(m, 'sm_frames_in_total')).toBeGreaterThanOrEqual(TARGET_FRAMES);
+      expect(junkHandled(m)).toBeGreaterThanOrEqual(TARGET_JUNK);
+      // Every hostile frame was answered with a protocol error: none reached an internal failure.
+      expect(serverErrors.INTERNAL ?? 0).toBe(0);
+      for (const code of [
+        'BAD_JSON',
+        'BAD_FRAME',
+        'UNKNOWN_TYPE',
+        'BINARY_UNSUPPORTED',
+        'AUTH_REQUIRED',
+        'TOO_MANY_ERRORS',
+        'FRAME_TOO_LARGE',
+        'NO_GRANT',
+        'GRANT_INVALID',
+      ]) {
+        expect(serverErrors[code] ?? 0, code).toBeGreaterThan(0);
       }
-    });
-    let handled = 0;
-    while (!stop) {
-      await new Promise((r) => setTimeout(r, 500));
-      peakRss = Math.max(peakRss, srv.rss());
-      const now = await srv.metrics();
-      handled = total(now, 'sm_frames_in_total');
-      if ((handled >= TARGET_FRAMES && junkHandled(now) >= TARGET_JUNK) || Date.now() - started > TIME_BUDGET_MS) stop = true;
-    }
-    await Promise.all(workers);
-    await chat;
-    const fuzzSeconds = (Date.now() - started) / 1000;
-    const here = process.cpuUsage(cpu0.here);
-    const cpu = { server: srv.cpuSeconds() - cpu0.server, clients: (here.user + here.system) / 1e6 };
-
-    // The honest pair: every message arrives, once.
-    await until(() => honest.gotByBob.length >= honest.sentByAlice.length && honest.gotByAlice.length >= honest.sentByBob.length, 30_000, 'the honest pair has every message');
-
-    const m = await srv.metrics();
-    const health = await fetch(`${srv.httpUrl}/health`);
-    const endRss = srv.rss();
-    peakRss = Math.max(peakRss, endRss);
-    const serverErrors = byLabel(m, 'sm_errors_total');
-    console.log(
-      [
-        `[fuzz] seed ${SEED}; ${fuzzSeconds.toFixed(1)} s wall, CPU ${cpu.server.toFixed(1)} s server + ${cpu.clients.toFixed(1)} s clients; ${WORKERS} sockets at a time, ${tally.connections} connections`,
-        `[fuzz] frames sent ${tally.sent}; handled by the server ${total(m, 'sm_frames_in_total')}, of which junk ${junkHandled(m)} (${JSON.stringify(byLabel(m, 'sm_frames_in_total'))})`,
-        `[fuzz] generated by kind ${JSON.stringify(tally.byKind)}`,
-        `[fuzz] server errors by code ${JSON.stringify(serverErrors)}`,
-        `[fuzz] error frames the attackers read ${JSON.stringify(tally.errorsSeen)}`,
-        `[fuzz] rate-limited ${JSON.stringify(byLabel(m, 'sm_rate_limited_total'))}; auth failures ${total(m, 'sm_auth_failures_total')}`,
-        `[fuzz] RSS before ${(baseline / MiB).toFixed(0)} MiB, peak ${(peakRss / MiB).toFixed(0)} MiB, after ${(endRss / MiB).toFixed(0)} MiB`,
-        `[fuzz] honest pair: ${honest.sentByAlice.length} + ${honest.sentByBob.length} messages, received ${honest.gotByBob.length} + ${honest.gotByAlice.length}, refusals ${honest.refused.length}`,
-      ].join('\n'),
-    );
-
-    expect(srv.running).toBe(true);
-    expect(health.status).toBe(200);
-    expect(total(m, 'sm_frames_in_total')).toBeGreaterThanOrEqual(TARGET_FRAMES);
-    expect(junkHandled(m)).toBeGreaterThanOrEqual(TARGET_JUNK);
-    // Every hostile frame was answered with a protocol error: none reached an internal failure.
-    expect(serverErrors.INTERNAL ?? 0).toBe(0);
-    for (const code of ['BAD_JSON', 'BAD_FRAME', 'UNKNOWN_TYPE', 'BINARY_UNSUPPORTED', 'AUTH_REQUIRED', 'TOO_MANY_ERRORS', 'FRAME_TOO_LARGE', 'NO_GRANT', 'GRANT_INVALID']) {
-      expect(serverErrors[code] ?? 0, code).toBeGreaterThan(0);
-    }
-    // Every client frame type, well-formed, in every connection state.
-    for (const state of ['pre_auth', 'pipelined', 'ready']) for (const type of CLIENT_TYPES) expect(tally.coverage.has(`${state}:${type}`), `${state}:${type}`).toBe(true);
-    expect(peakRss - baseline).toBeLessThan(160 * MiB);
-    // The honest pair: each message exactly once, on both sides, nothing refused, never cut off.
-    expect([...honest.gotByBob].sort()).toEqual([...honest.sentByAlice].sort());
-    expect([...honest.gotByAlice].sort()).toEqual([...honest.sentByBob].sort());
-    expect(honest.refused).toEqual([]);
-    expect(alice.isClosed || bob.isClosed).toBe(false);
-    expect(honest.sentByAlice.length + honest.sentByBob.length).toBeGreaterThan(20);
-    alice.ws.terminate();
-    bob.ws.terminate();
-  }, TIME_BUDGET_MS + 90_000);
+      // Every client frame type, well-formed, in every connection state.
+      for (const state of ['pre_auth', 'pipelined', 'ready'])
+        for (const type of CLIENT_TYPES) expect(tally.coverage.has(`${state}:${type}`), `${state}:${type}`).toBe(true);
+      expect(peakRss - baseline).toBeLessThan(160 * MiB);
+      // The honest pair: each message exactly once, on both sides, nothing refused, never cut off.
+      expect([...honest.gotByBob].sort()).toEqual([...honest.sentByAlice].sort());
+      expect([...honest.gotByAlice].sort()).toEqual([...honest.sentByBob].sort());
+      expect(honest.refused).toEqual([]);
+      expect(alice.isClosed || bob.isClosed).toBe(false);
+      expect(honest.sentByAlice.length + honest.sentByBob.length).toBeGreaterThan(20);
+      alice.ws.terminate();
+      bob.ws.terminate();
+    },
+    TIME_BUDGET_MS + 90_000,
+  );
 });

@@ -14,14 +14,21 @@ import { scrapeMetrics, TEST_METRICS_TOKEN } from '../../testkit/net.ts';
 
 type Headers = IncomingHttpHeaders;
 
-function get(url: string, path: string, opts: { method?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; headers: Headers }> {
+function get(
+  url: string,
+  path: string,
+  opts: { method?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; headers: Headers }> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     // A connection per request: uWS closes a connection after some errors, which would fail the next.
-    const req = request({ host: u.hostname, port: u.port, path, method: opts.method ?? 'GET', headers: opts.headers, agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
-    });
+    const req = request(
+      { host: u.hostname, port: u.port, path, method: opts.method ?? 'GET', headers: opts.headers, agent: false },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -111,7 +118,10 @@ describe('security headers', () => {
     expect(csp.get('frame-ancestors')).toEqual(["'none'"]);
     expect(csp.get('form-action')).toEqual(["'self'"]);
     for (const [name, values] of csp) {
-      expect(values.filter((v) => ["'unsafe-inline'", "'unsafe-eval'", "'wasm-unsafe-eval'", "'unsafe-hashes'", '*'].includes(v)), name).toEqual([]);
+      expect(
+        values.filter((v) => ["'unsafe-inline'", "'unsafe-eval'", "'wasm-unsafe-eval'", "'unsafe-hashes'", '*'].includes(v)),
+        name,
+      ).toEqual([]);
     }
     // data: only for images (QR codes, avatars), never for scripts.
     expect(csp.get('script-src')).not.toContain('data:');
@@ -120,7 +130,11 @@ describe('security headers', () => {
   it("limits connect-src to the server's public WebSocket origins, never any ws:/wss: host (issue 11, finding 14)", async () => {
     const configured = await start({ staticDir: site(), publicOrigins: ['wss://chat.example.com', 'ws://10.0.0.5:8080'] });
     for (const r of [await get(configured.httpUrl, '/'), await get(configured.httpUrl, '/health'), await upgrade(configured.url)]) {
-      expect(parseCsp(r.headers['content-security-policy'] as string).get('connect-src')).toEqual(["'self'", 'ws://10.0.0.5:8080', 'wss://chat.example.com']);
+      expect(parseCsp(r.headers['content-security-policy'] as string).get('connect-src')).toEqual([
+        "'self'",
+        'ws://10.0.0.5:8080',
+        'wss://chat.example.com',
+      ]);
     }
     const local = await start({ staticDir: site() });
     const connect = parseCsp((await get(local.httpUrl, '/')).headers['content-security-policy'] as string).get('connect-src')!;
@@ -144,7 +158,9 @@ describe('security headers', () => {
       expect(r.headers['strict-transport-security']).toBe(expected);
     }
     // Plain http through the proxy, or a client claiming https to a server that trusts no proxy.
-    expect((await get(trusted.httpUrl, '/health', { headers: { 'X-Forwarded-Proto': 'http' } })).headers['strict-transport-security']).toBeUndefined();
+    expect(
+      (await get(trusted.httpUrl, '/health', { headers: { 'X-Forwarded-Proto': 'http' } })).headers['strict-transport-security'],
+    ).toBeUndefined();
     const untrusting = await start({ trustProxy: 0 });
     expect((await get(untrusting.httpUrl, '/health', { headers: behindTls })).headers['strict-transport-security']).toBeUndefined();
     expect((await upgrade(untrusting.url, behindTls)).headers['strict-transport-security']).toBeUndefined();
@@ -158,7 +174,12 @@ describe('/metrics probes', () => {
     const srv = await start();
     const scrape = async (): Promise<Map<string, number>> => {
       const text = await scrapeMetrics(srv.httpUrl);
-      return new Map(text.split('\n').filter((l) => l.startsWith('sm_')).map((l) => [l.slice(0, l.lastIndexOf(' ')), Number(l.slice(l.lastIndexOf(' ') + 1))]));
+      return new Map(
+        text
+          .split('\n')
+          .filter((l) => l.startsWith('sm_'))
+          .map((l) => [l.slice(0, l.lastIndexOf(' ')), Number(l.slice(l.lastIndexOf(' ') + 1))]),
+      );
     };
     await scrape();
     // perf_hooks starts counting one sampling interval after a reset: give it a few.

@@ -160,7 +160,9 @@ describe('static files', () => {
     expect((await fetch(`${srv.httpUrl}/icon.png`)).headers.get('content-type')).toBe('image/png');
     const sw = await fetch(`${srv.httpUrl}/sw.js`);
     expect(sw.headers.get('cache-control')).toBe('no-cache');
-    expect((await fetch(`${srv.httpUrl}/manifest.webmanifest`)).headers.get('content-type')).toBe('application/manifest+json; charset=utf-8');
+    expect((await fetch(`${srv.httpUrl}/manifest.webmanifest`)).headers.get('content-type')).toBe(
+      'application/manifest+json; charset=utf-8',
+    );
 
     const route = await fetch(`${srv.httpUrl}/chat/05abc`);
     expect(route.status).toBe(200);
@@ -259,7 +261,9 @@ describe('origin check on /ws', () => {
     expect((await RawClient.upgradeStatus(srv.url, { origin: 'null' })).status).toBe(403);
     expect((await RawClient.upgradeStatus(srv.url, { origin: `http://${host}.evil.example` })).status).toBe(403);
     // Same host through a proxy on the default port.
-    expect((await RawClient.upgradeStatus(srv.url, { origin: 'https://chat.example', headers: { Host: 'chat.example:443' } })).status).toBe(101);
+    expect((await RawClient.upgradeStatus(srv.url, { origin: 'https://chat.example', headers: { Host: 'chat.example:443' } })).status).toBe(
+      101,
+    );
     const text = await scrapeMetrics(srv.httpUrl);
     expect(text).toMatch(/^sm_connections_rejected_total\{reason="origin"\} 3$/m);
   });

@@ -11,7 +11,10 @@ function invite(c: RawClient, from: Identity, to: Identity, now = Date.now(), id
   return id;
 }
 
-const ok = (ref: string, op = 'invite') => (f: Frame) => f.type === 'ok' && f.ref === ref && f.op === op;
+const ok =
+  (ref: string, op = 'invite') =>
+  (f: Frame) =>
+    f.type === 'ok' && f.ref === ref && f.op === op;
 const update = (id: string, status: string) => (f: Frame) => f.type === 'invitation_update' && f.id === id && f.status === status;
 
 describe('invitations', () => {
@@ -29,7 +32,16 @@ describe('invitations', () => {
     expect(await a1.next('ok')).toEqual({ type: 'ok', ref: id, op: 'invite' });
     const inv = await b.next('invitation');
     // No grant with it: the inviter's grant reaches the invitee only once they accept.
-    expect(inv).toEqual({ type: 'invitation', offset: 1, id, from: alice.sessionId, to: bob.sessionId, ct, expiresAt: inv.ts + srv.config.invitationTtlMs, ts: inv.ts });
+    expect(inv).toEqual({
+      type: 'invitation',
+      offset: 1,
+      id,
+      from: alice.sessionId,
+      to: bob.sessionId,
+      ct,
+      expiresAt: inv.ts + srv.config.invitationTtlMs,
+      ts: inv.ts,
+    });
     expect((await a2.next('invitation')).id).toBe(id);
     await a1.barrier();
     expect(a1.queued('invitation')).toEqual([]); // the inviting socket gets it on replay only

@@ -10,7 +10,12 @@ import { start, track } from './helpers/server.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 
-function runMain(env: Record<string, string>): { child: ReturnType<typeof spawn>; out: string[]; err: string[]; exit: Promise<number | null> } {
+function runMain(env: Record<string, string>): {
+  child: ReturnType<typeof spawn>;
+  out: string[];
+  err: string[];
+  exit: Promise<number | null>;
+} {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ...env },
@@ -67,7 +72,10 @@ describe('server lifecycle', () => {
   });
 
   it('refuses to start when REDIS_URL points at no Redis, naming it without its password', async () => {
-    const err = await startServer({ config: { host: '127.0.0.1', port: 0, redisUrl: 'redis://app:hunter2@127.0.0.1:1', redisIdSecret: 'a-secret-of-sixteen+' }, log: silentLogger() }).then(
+    const err = await startServer({
+      config: { host: '127.0.0.1', port: 0, redisUrl: 'redis://app:hunter2@127.0.0.1:1', redisIdSecret: 'a-secret-of-sixteen+' },
+      log: silentLogger(),
+    }).then(
       () => undefined,
       (e: unknown) => e as Error,
     );
@@ -79,7 +87,9 @@ describe('server lifecycle', () => {
 describe('npm start (server/src/main.ts)', () => {
   it('logs "listening" as JSON, serves, and exits 0 on SIGTERM after closing sockets with 1001', async () => {
     const run = runMain({ LOG_LEVEL: 'info' });
-    const listening = await waitFor(() => run.out.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.event === 'listening'));
+    const listening = await waitFor(() =>
+      run.out.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.event === 'listening'),
+    );
     expect(listening).toMatchObject({ level: 'info', store: 'memory' });
     const port = listening.port as number;
     const c = await RawClient.connect(`ws://127.0.0.1:${port}/ws`);
@@ -104,7 +114,9 @@ describe('npm start (server/src/main.ts)', () => {
   it('exits 1 with a clear message when Redis cannot be reached at start-up', async () => {
     const run = runMain({ REDIS_URL: 'redis://127.0.0.1:1', REDIS_ID_SECRET: 'a-secret-of-sixteen+' });
     expect(await run.exit).toBe(1);
-    expect(run.err.join('')).toMatch(/^session-messenger: cannot start: Redis at redis:\/\/127\.0\.0\.1:1\/? is not reachable: .*ECONNREFUSED/);
+    expect(run.err.join('')).toMatch(
+      /^session-messenger: cannot start: Redis at redis:\/\/127\.0\.0\.1:1\/? is not reachable: .*ECONNREFUSED/,
+    );
     expect(run.out.some((l) => l.includes('"event":"listening"'))).toBe(false);
   }, 30_000);
 });

@@ -225,7 +225,9 @@ describe('never a silent drop', () => {
     const me = newIdentity();
     await from(srv.url, '198.51.100.91', me);
     const second = track(await RawClient.connect(srv.url));
-    second.send(createAuthFrame({ identity: me, deviceId: randomId(), nonce: second.hello!.nonce, epoch: second.hello!.epoch, url: srv.url }));
+    second.send(
+      createAuthFrame({ identity: me, deviceId: randomId(), nonce: second.hello!.nonce, epoch: second.hello!.epoch, url: srv.url }),
+    );
     expect((await second.next('error')).code).toBe('TOO_MANY_DEVICES');
     expect((await second.closed()).code).toBe(ERRORS.TOO_MANY_DEVICES.close);
     expect(ERRORS.TOO_MANY_DEVICES.retryable).toBe(true);

@@ -6,7 +6,11 @@ const SID = '05' + 'ab'.repeat(32);
 describe('log', () => {
   it('writes one JSON object per line with level and event, and filters by level', () => {
     const lines: string[] = [];
-    const log = createLogger('info', (l) => lines.push(l), () => 0);
+    const log = createLogger(
+      'info',
+      (l) => lines.push(l),
+      () => 0,
+    );
     log.debug('hidden', { a: 1 });
     log.info('shown', { a: 1, b: 'x', c: true, d: undefined });
     log.error('bad');

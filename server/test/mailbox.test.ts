@@ -54,7 +54,11 @@ describe('mailbox', () => {
     expect(b3.ready).toMatchObject({ resumed: false, head: 6 });
     await b3.barrier();
     expect(b3.queued('envelope')).toEqual([]);
-    const held = await srv.store.readAfter(bob.sessionId, 0, 100, Date.now(), { maxEntries: 100, maxBytes: 1e9, ttlMs: srv.config.mailboxTtlMs });
+    const held = await srv.store.readAfter(bob.sessionId, 0, 100, Date.now(), {
+      maxEntries: 100,
+      maxBytes: 1e9,
+      ttlMs: srv.config.mailboxTtlMs,
+    });
     expect(held).toEqual([]);
     // What is left are Alice's six delivered notices, which her device has not acked.
     expect((await srv.store.counts()).entries).toBe(6);

@@ -12,7 +12,11 @@ import { randomId } from '../../protocol/index.ts';
 const redisDown = await redisUnreachable();
 const STORES = [
   { name: 'memory', config: () => ({}), skip: false },
-  { name: 'redis', config: () => ({ redisUrl: REDIS_URL, redisIdSecret: TEST_ID_SECRET, redisKeyPrefix: `test:metrics:${randomId().slice(0, 8)}:` }), skip: redisDown !== undefined },
+  {
+    name: 'redis',
+    config: () => ({ redisUrl: REDIS_URL, redisIdSecret: TEST_ID_SECRET, redisKeyPrefix: `test:metrics:${randomId().slice(0, 8)}:` }),
+    skip: redisDown !== undefined,
+  },
 ];
 
 async function status(url: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
@@ -25,7 +29,10 @@ async function publicView(httpUrl: string): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   const stats = (await (await fetch(`${httpUrl}/stats`)).json()) as Record<string, unknown>;
   const health = (await (await fetch(`${httpUrl}/health`)).json()) as Record<string, unknown>;
-  for (const [k, v] of Object.entries({ ...stats, ...Object.fromEntries(Object.entries(health).map(([k2, v2]) => [`health.${k2}`, v2])) })) {
+  for (const [k, v] of Object.entries({
+    ...stats,
+    ...Object.fromEntries(Object.entries(health).map(([k2, v2]) => [`health.${k2}`, v2])),
+  })) {
     if (typeof v === 'number' && !/uptime/.test(k)) out[k] = v;
   }
   const m = await fetch(`${httpUrl}/metrics`);
@@ -33,7 +40,8 @@ async function publicView(httpUrl: string): Promise<Record<string, number>> {
   out['metrics.status'] = m.status;
   for (const line of text.split('\n')) {
     const i = line.lastIndexOf(' ');
-    if (line.startsWith('sm_') && !/memory|heap|external|loop|uptime|buffered|bytes_(in|out)/.test(line)) out[line.slice(0, i)] = Number(line.slice(i + 1));
+    if (line.startsWith('sm_') && !/memory|heap|external|loop|uptime|buffered|bytes_(in|out)/.test(line))
+      out[line.slice(0, i)] = Number(line.slice(i + 1));
   }
   return out;
 }
@@ -70,24 +78,27 @@ describe('/metrics is private', () => {
   });
 
   // Redis only where one answers (as store.redis.test.ts decides).
-  it.each(STORES.filter((x) => !x.skip))("a stranger's invitation moves the public figures alike for someone online (hidden) and someone offline ($name store)", async ({ config }) => {
-    for (const metricsToken of [undefined, TEST_METRICS_TOKEN]) {
-      const srv = await start({ ...config(), metricsToken });
-      const [stranger, online, offline] = [newIdentity(), newIdentity(), newIdentity()];
-      const o: RawClient = track(await connectAs(srv.url, online, { hidePresence: true }));
-      const s = track(await connectAs(srv.url, stranger));
-      const before = await publicView(srv.httpUrl);
-      s.send(invitationTo(stranger, online));
-      await s.next('ok');
-      // The online device takes the invitation and acknowledges it, as the SDK does.
-      const inv = await o.next('invitation');
-      o.send({ type: 'ack', offset: inv.offset });
-      await o.barrier();
-      const mid = await publicView(srv.httpUrl);
-      s.send(invitationTo(stranger, offline));
-      await s.next('ok');
-      const after = await publicView(srv.httpUrl);
-      expect(diff(before, mid), `metricsToken=${String(metricsToken)}`).toEqual(diff(mid, after));
-    }
-  });
+  it.each(STORES.filter((x) => !x.skip))(
+    "a stranger's invitation moves the public figures alike for someone online (hidden) and someone offline ($name store)",
+    async ({ config }) => {
+      for (const metricsToken of [undefined, TEST_METRICS_TOKEN]) {
+        const srv = await start({ ...config(), metricsToken });
+        const [stranger, online, offline] = [newIdentity(), newIdentity(), newIdentity()];
+        const o: RawClient = track(await connectAs(srv.url, online, { hidePresence: true }));
+        const s = track(await connectAs(srv.url, stranger));
+        const before = await publicView(srv.httpUrl);
+        s.send(invitationTo(stranger, online));
+        await s.next('ok');
+        // The online device takes the invitation and acknowledges it, as the SDK does.
+        const inv = await o.next('invitation');
+        o.send({ type: 'ack', offset: inv.offset });
+        await o.barrier();
+        const mid = await publicView(srv.httpUrl);
+        s.send(invitationTo(stranger, offline));
+        await s.next('ok');
+        const after = await publicView(srv.httpUrl);
+        expect(diff(before, mid), `metricsToken=${String(metricsToken)}`).toEqual(diff(mid, after));
+      }
+    },
+  );
 });

@@ -4,7 +4,8 @@ import type { Identity } from '../../protocol/index.ts';
 import { grant, newIdentity, revocation, type Frame, type RawClient } from './helpers/rawClient.ts';
 import { as, expectHonestPairWorks, getJson, start, until } from './helpers/server.ts';
 
-const presenceOf = (id: string, online?: boolean) => (f: Frame) => f.type === 'presence' && f.id === id && (online === undefined || f.online === online);
+const presenceOf = (id: string, online?: boolean) => (f: Frame) =>
+  f.type === 'presence' && f.id === id && (online === undefined || f.online === online);
 
 /** Bob holds Alice's grant and subscribes to her presence; returns Bob's socket and the first answer. */
 async function watcher(url: string, bob: Identity, alice: Identity): Promise<{ b: RawClient; first: Frame }> {

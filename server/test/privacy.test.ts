@@ -9,7 +9,10 @@ import { getJson, start, track } from './helpers/server.ts';
 describe('privacy of logs', () => {
   it('never logs ciphertext, and no whole Session ID at info level or above', async () => {
     const lines: string[] = [];
-    const srv = await start({ logLevel: 'debug', mailboxMaxEntries: 4, mailboxSenderShare: 100 }, { log: createLogger('debug', (l) => lines.push(l)) });
+    const srv = await start(
+      { logLevel: 'debug', mailboxMaxEntries: 4, mailboxSenderShare: 100 },
+      { log: createLogger('debug', (l) => lines.push(l)) },
+    );
     const alice = newIdentity();
     const bob = newIdentity();
     const carol = newIdentity();

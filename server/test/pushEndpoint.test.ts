@@ -12,7 +12,10 @@ import { as, expectHonestPairWorks, start } from './helpers/server.ts';
 const P256DH = TestPushServiceKeys();
 function TestPushServiceKeys(): { p256dh: string; auth: string } {
   // A real P-256 point and a 16-byte secret, as a browser would give.
-  return { p256dh: 'BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM', auth: 'tBHItJI5svbpez7KI4CCXg' };
+  return {
+    p256dh: 'BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM',
+    auth: 'tBHItJI5svbpez7KI4CCXg',
+  };
 }
 
 async function answer(c: RawClient, frame: object): Promise<{ type: string; code?: string }> {
@@ -22,12 +25,35 @@ async function answer(c: RawClient, frame: object): Promise<{ type: string; code
 
 describe('push endpoint SSRF', () => {
   it('knows which addresses are public', () => {
-    for (const a of ['8.8.8.8', '142.250.185.74', '17.253.144.10', '2606:4700:4700::1111', '2a00:1450:4001:80b::200a']) expect({ a, pub: isPublicAddress(a) }).toEqual({ a, pub: true });
+    for (const a of ['8.8.8.8', '142.250.185.74', '17.253.144.10', '2606:4700:4700::1111', '2a00:1450:4001:80b::200a'])
+      expect({ a, pub: isPublicAddress(a) }).toEqual({ a, pub: true });
     for (const a of [
-      '127.0.0.1', '127.1.2.3', '0.0.0.0', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.1', '100.64.0.1', '100.127.255.254',
-      '169.254.169.254', '224.0.0.1', '255.255.255.255', '198.18.0.1', '::1', '::', 'fd00:ec2::254', 'fc00::1', 'fe80::1', '::ffff:127.0.0.1',
-      '::ffff:10.0.0.1', '64:ff9b::a00:1', '2002:7f00:1::', 'ff02::1', 'not-an-ip',
-    ]) expect({ a, pub: isPublicAddress(a) }).toEqual({ a, pub: false });
+      '127.0.0.1',
+      '127.1.2.3',
+      '0.0.0.0',
+      '10.1.2.3',
+      '172.16.0.1',
+      '172.31.255.255',
+      '192.168.1.1',
+      '100.64.0.1',
+      '100.127.255.254',
+      '169.254.169.254',
+      '224.0.0.1',
+      '255.255.255.255',
+      '198.18.0.1',
+      '::1',
+      '::',
+      'fd00:ec2::254',
+      'fc00::1',
+      'fe80::1',
+      '::ffff:127.0.0.1',
+      '::ffff:10.0.0.1',
+      '64:ff9b::a00:1',
+      '2002:7f00:1::',
+      'ff02::1',
+      'not-an-ip',
+    ])
+      expect({ a, pub: isPublicAddress(a) }).toEqual({ a, pub: false });
   });
 
   it('refuses endpoints that are not https on 443 of a public address', async () => {
@@ -53,7 +79,8 @@ describe('push endpoint SSRF', () => {
       ['https://push.internal/x', 'not a public host name'],
       ['file:///etc/passwd', 'not https'],
       ['not a url', 'not a URL'],
-    ] as const) expect(await refused(url)).toMatch(new RegExp(`^PUSH_ENDPOINT_REFUSED: .*${why}`));
+    ] as const)
+      expect(await refused(url)).toMatch(new RegExp(`^PUSH_ENDPOINT_REFUSED: .*${why}`));
     // A public-looking name that resolves inward.
     expect(await refused('https://push.evil.example/x', resolvesTo('127.0.0.1'))).toMatch(/non-public address/);
     expect(await refused('https://push.evil.example/x', resolvesTo('fd00::1'))).toMatch(/non-public address/);
@@ -70,13 +97,17 @@ describe('push endpoint SSRF', () => {
     const c = await as(srv.url, newIdentity());
     const base = { type: 'push_subscribe', endpoint: 'https://127.0.0.1/push/x', ...P256DH };
     expect(await answer(c, base)).toMatchObject({ type: 'error', code: 'PUSH_ENDPOINT_REFUSED' });
-    expect(await answer(c, { ...base, endpoint: 'https://169.254.169.254/latest/meta-data/' })).toMatchObject({ code: 'PUSH_ENDPOINT_REFUSED' });
+    expect(await answer(c, { ...base, endpoint: 'https://169.254.169.254/latest/meta-data/' })).toMatchObject({
+      code: 'PUSH_ENDPOINT_REFUSED',
+    });
     expect(await answer(c, { ...base, endpoint: 'http://push.example.com/x' })).toMatchObject({ code: 'PUSH_ENDPOINT_REFUSED' });
     // A local test push service is refused without the test-only setting.
     const svc = await TestPushService.start();
     try {
       const sub = svc.subscribe();
-      expect(await answer(c, { ...base, endpoint: sub.endpoint, p256dh: sub.p256dh, auth: sub.auth })).toMatchObject({ code: 'PUSH_ENDPOINT_REFUSED' });
+      expect(await answer(c, { ...base, endpoint: sub.endpoint, p256dh: sub.p256dh, auth: sub.auth })).toMatchObject({
+        code: 'PUSH_ENDPOINT_REFUSED',
+      });
     } finally {
       await svc.close();
     }

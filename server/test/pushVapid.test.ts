@@ -43,7 +43,11 @@ describe('VAPID keys', () => {
 
   it('takes the pair from config, and refuses half a pair or two halves of different pairs', () => {
     const [a, b] = [webpush.generateVAPIDKeys(), webpush.generateVAPIDKeys()];
-    const c = loadConfig({ VAPID_PUBLIC_KEY: a.publicKey, VAPID_PRIVATE_KEY: a.privateKey, VAPID_SUBJECT: 'https://relay.example/contact' });
+    const c = loadConfig({
+      VAPID_PUBLIC_KEY: a.publicKey,
+      VAPID_PRIVATE_KEY: a.privateKey,
+      VAPID_SUBJECT: 'https://relay.example/contact',
+    });
     expect(resolveVapidKeys(c, false).source).toBe('config');
     expect(vapidFromConfig(c)).toEqual({ publicKey: a.publicKey, privateKey: a.privateKey, subject: 'https://relay.example/contact' });
     const err = (f: () => unknown) => {
@@ -55,7 +59,9 @@ describe('VAPID keys', () => {
       return 'no error';
     };
     expect(err(() => vapidFromConfig(loadConfig({ VAPID_PUBLIC_KEY: a.publicKey })))).toMatch(/^VAPID_PRIVATE_KEY: .*together/);
-    expect(err(() => vapidFromConfig(loadConfig({ VAPID_PUBLIC_KEY: a.publicKey, VAPID_PRIVATE_KEY: b.privateKey })))).toMatch(/^VAPID_PUBLIC_KEY: .*not one pair/);
+    expect(err(() => vapidFromConfig(loadConfig({ VAPID_PUBLIC_KEY: a.publicKey, VAPID_PRIVATE_KEY: b.privateKey })))).toMatch(
+      /^VAPID_PUBLIC_KEY: .*not one pair/,
+    );
     expect(err(() => loadConfig({ VAPID_SUBJECT: 'admin@example.com' }))).toMatch(/^VAPID_SUBJECT: /);
     const file = tmpFile();
     resolveVapidKeys({ ...defaultConfig(), vapidKeyFile: file }, false);

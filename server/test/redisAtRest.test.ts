@@ -66,13 +66,19 @@ describe.skipIf(skip !== undefined)('Redis at rest', () => {
     await b.next('presence');
     b.send({ type: 'privacy', hidePresence: true });
     await b.next((f) => f.type === 'ok' && f.ref === 'privacy');
-    const last = await b.next((f) => f.type === 'envelope' && f.offset !== undefined && b.received.filter((x) => x.type === 'envelope').length === 3);
+    const last = await b.next(
+      (f) => f.type === 'envelope' && f.offset !== undefined && b.received.filter((x) => x.type === 'envelope').length === 3,
+    );
     b.send({ type: 'ack', offset: last.offset });
     await a.next('delivered');
 
     const everything = [...(await names(prefix)), ...(await channels(prefix))];
     // The scenario really wrote what it meant to: streams, invitations, revocations, presence, buckets.
-    for (const kind of ['s:', 'i:', 'ip:', 'ipp:', 'ia:', 'iy:', 'r:', 'rc:', 'fs:', 'pr:', 'b:']) expect(everything.some((k) => k.startsWith(prefix + kind)), kind).toBe(true);
+    for (const kind of ['s:', 'i:', 'ip:', 'ipp:', 'ia:', 'iy:', 'r:', 'rc:', 'fs:', 'pr:', 'b:'])
+      expect(
+        everything.some((k) => k.startsWith(prefix + kind)),
+        kind,
+      ).toBe(true);
     expect(everything.some((k) => k.startsWith(prefix + 'u:'))).toBe(true);
     const secrets = [...[alice, bob, carol, dave].flatMap(forms), ADDRESS];
     const leaks = everything.filter((name) => secrets.some((s) => name.toLowerCase().includes(s.toLowerCase())));

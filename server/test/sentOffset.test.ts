@@ -10,7 +10,11 @@ import { as, start } from './helpers/server.ts';
 const redisDown = await redisUnreachable();
 const STORES = [
   { name: 'memory', config: () => ({}), skip: false },
-  { name: 'redis', config: () => ({ redisUrl: REDIS_URL, redisIdSecret: TEST_ID_SECRET, redisKeyPrefix: `test:sent:${randomId().slice(0, 8)}:` }), skip: redisDown !== undefined },
+  {
+    name: 'redis',
+    config: () => ({ redisUrl: REDIS_URL, redisIdSecret: TEST_ID_SECRET, redisKeyPrefix: `test:sent:${randomId().slice(0, 8)}:` }),
+    skip: redisDown !== undefined,
+  },
 ];
 
 describe.each(STORES)('sent on the $name store', ({ config, skip }) => {

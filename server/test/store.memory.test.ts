@@ -114,7 +114,16 @@ describe('MemoryStore', () => {
 
   it('keeps a settled invitation for the grace period, then forgets it entirely', async () => {
     const store = new MemoryStore({ invitationGraceMs: 1000 });
-    const inv = { id: randomId(), from: newSid(), to: newSid(), ct: 'AAAA', grant: '{}', createdAt: T, expiresAt: T + 100, status: 'pending' as const };
+    const inv = {
+      id: randomId(),
+      from: newSid(),
+      to: newSid(),
+      ct: 'AAAA',
+      grant: '{}',
+      createdAt: T,
+      expiresAt: T + 100,
+      status: 'pending' as const,
+    };
     expect(await store.putInvitation(inv, 5)).toBe('ok');
     expect(await store.transitionInvitation(inv.id, 'accepted', T + 10)).toMatchObject({ status: 'accepted' });
     expect(await store.getInvitation(inv.id, T + 1099)).toMatchObject({ status: 'accepted' });
@@ -124,7 +133,16 @@ describe('MemoryStore', () => {
 
   it('refuses to store an invitation that is not pending', async () => {
     const store = new MemoryStore();
-    const inv = { id: randomId(), from: newSid(), to: newSid(), ct: 'AAAA', grant: '{}', createdAt: T, expiresAt: T + 100, status: 'accepted' as const };
+    const inv = {
+      id: randomId(),
+      from: newSid(),
+      to: newSid(),
+      ct: 'AAAA',
+      grant: '{}',
+      createdAt: T,
+      expiresAt: T + 100,
+      status: 'accepted' as const,
+    };
     await expect(store.putInvitation(inv, 5)).rejects.toThrow(TypeError);
   });
 
@@ -169,7 +187,16 @@ describe('MemoryStore', () => {
       // Half the streams are fully acked by both devices, the rest wait for the TTL.
       if (i % 2 === 0) for (const d of devices) await store.ack(sid, d, 3, T + 1, limits);
       await store.putInvitation(
-        { id: randomId(), from: sid, to: sids[(i + 1) % sids.length]!, ct: 'AAAA', grant: '{}', createdAt: T, expiresAt: T + day, status: 'pending' },
+        {
+          id: randomId(),
+          from: sid,
+          to: sids[(i + 1) % sids.length]!,
+          ct: 'AAAA',
+          grant: '{}',
+          createdAt: T,
+          expiresAt: T + day,
+          status: 'pending',
+        },
         5,
       );
       await store.consumeNonce(randomId(), 60_000);

@@ -81,7 +81,9 @@ async function wipe(prefix: string): Promise<void> {
 const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
 
 async function startPrivateRedis(port: number): Promise<ChildProcess> {
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
   const probe = `redis://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     const c = createClient({ url: probe, socket: { reconnectStrategy: false } });
@@ -218,7 +220,10 @@ describe.skipIf(down !== undefined)('RedisStore', () => {
     await wipe(prefix);
     const e2 = await b.checkEpoch();
     expect(e2).not.toBe(e1);
-    expect(seenB).toEqual([[e1, e0], [e2, e1]]);
+    expect(seenB).toEqual([
+      [e1, e0],
+      [e2, e1],
+    ]);
     expect(await a.readAfter(r, 0, 10, t, LIMITS)).toEqual([]);
     expect(a.epoch).toBe(e2);
     expect(await a.counts()).toEqual({ streams: 0, entries: 0, bytes: 0, invitationsPending: 0 });
@@ -248,7 +253,25 @@ describe.skipIf(down !== undefined)('RedisStore', () => {
     await withAdmin(async (admin) => {
       const keys = await keysOf(admin, prefix);
       const kinds = new Set(keys.map((k) => k.slice(prefix.length).replace(/[:{].*$/, '')));
-      expect([...kinds].sort()).toEqual(['a', 'b', 'due', 'epoch', 'fs', 'g', 'i', 'ia', 'iexp', 'ip', 'ipp', 'iy', 'n', 'r', 'rc', 's', 'u']);
+      expect([...kinds].sort()).toEqual([
+        'a',
+        'b',
+        'due',
+        'epoch',
+        'fs',
+        'g',
+        'i',
+        'ia',
+        'iexp',
+        'ip',
+        'ipp',
+        'iy',
+        'n',
+        'r',
+        'rc',
+        's',
+        'u',
+      ]);
       for (const k of keys) {
         const pttl = await admin.pTTL(k);
         expect({ key: k, hasTtl: pttl > 0 }).toEqual({ key: k, hasTtl: true });

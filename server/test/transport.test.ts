@@ -32,9 +32,32 @@ function certificate(): { dir: string; cert: string; key: string; otherKey: stri
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
   const otherKey = join(dir, 'other.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert,
-    '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-  execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-out', otherKey], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
+  execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-out', otherKey], {
+    stdio: 'ignore',
+  });
   return { dir, cert, key, otherKey, pem: execFileSync('cat', [cert]).toString() };
 }
 
@@ -78,7 +101,10 @@ describe.each(transports.map((t) => [t.kind, t] as const))('the relay on the %s 
     expect(headers['x-frame-options']).toBe('DENY');
     const c = track(await RawClient.connect(srv.url));
     expect(c.hello).toMatchObject({ type: 'hello', epoch: srv.store.epoch });
-    expect(await RawClient.upgradeStatus(srv.url, { origin: 'https://evil.example' })).toMatchObject({ status: 403, body: expect.stringContaining('ORIGIN_FORBIDDEN') });
+    expect(await RawClient.upgradeStatus(srv.url, { origin: 'https://evil.example' })).toMatchObject({
+      status: 403,
+      body: expect.stringContaining('ORIGIN_FORBIDDEN'),
+    });
   });
 
   it('serves https and wss with TLS_CERT and TLS_KEY', async () => {
@@ -109,7 +135,13 @@ async function rawApp(transport: Transport, body: Buffer): Promise<{ url: string
     res.onAborted(() => {});
     res.onData((chunk, last) => {
       chunks.push(Buffer.from(chunk.slice(0)));
-      if (last) res.cork(() => res.writeStatus('201 Created').writeHeader('X-Bytes', String(chunks.reduce((n, c) => n + c.length, 0))).end(Buffer.concat(chunks)));
+      if (last)
+        res.cork(() =>
+          res
+            .writeStatus('201 Created')
+            .writeHeader('X-Bytes', String(chunks.reduce((n, c) => n + c.length, 0)))
+            .end(Buffer.concat(chunks)),
+        );
     });
   });
   app.get('/download', (res) => {
@@ -142,7 +174,9 @@ async function rawApp(transport: Transport, body: Buffer): Promise<{ url: string
       pump();
     });
   });
-  const socket = await new Promise<uWS.us_listen_socket>((resolve, reject) => app.listen('127.0.0.1', 0, (s) => (s ? resolve(s) : reject(new Error('listen')))));
+  const socket = await new Promise<uWS.us_listen_socket>((resolve, reject) =>
+    app.listen('127.0.0.1', 0, (s) => (s ? resolve(s) : reject(new Error('listen')))),
+  );
   return { url: `http://127.0.0.1:${transport.localPort(socket)}`, close: () => transport.closeListenSocket(socket) };
 }
 
@@ -180,7 +214,9 @@ describe('TLS configuration', () => {
     };
     expect((await attempt(tls.cert, undefined)).variable).toBe('TLS_KEY');
     expect((await attempt(undefined, tls.key)).variable).toBe('TLS_CERT');
-    expect((await attempt(join(tls.dir, 'missing.pem'), tls.key)).message).toMatch(/TLS_CERT=.*missing\.pem is not a readable PEM certificate/);
+    expect((await attempt(join(tls.dir, 'missing.pem'), tls.key)).message).toMatch(
+      /TLS_CERT=.*missing\.pem is not a readable PEM certificate/,
+    );
     expect((await attempt(tls.cert, tls.cert)).variable).toBe('TLS_KEY');
     expect((await attempt(tls.cert, tls.otherKey)).message).toMatch(/is not the private key of the certificate/);
   });

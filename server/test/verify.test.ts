@@ -34,7 +34,16 @@ describe('nativeVerify', () => {
     ['tampered message', sig, new TextEncoder().encode('session-messenger/auth/v1\0 test messagf'), pk],
     ['tampered R', Uint8Array.from(sig, (b, i) => (i === 3 ? b ^ 1 : b)), msg, pk],
     ['tampered S', Uint8Array.from(sig, (b, i) => (i === 40 ? b ^ 1 : b)), msg, pk],
-    ['S + L (malleated)', (() => { const s = sig.slice(); s.set(le(fromLe(sig.slice(32)) + L), 32); return s; })(), msg, pk],
+    [
+      'S + L (malleated)',
+      (() => {
+        const s = sig.slice();
+        s.set(le(fromLe(sig.slice(32)) + L), 32);
+        return s;
+      })(),
+      msg,
+      pk,
+    ],
     ['all-zero signature', new Uint8Array(64), msg, pk],
     ['other key', sig, msg, ed25519.getPublicKey(ed25519.utils.randomSecretKey())],
     ['identity public key with the trivial signature', trivialSig, msg, identity],

@@ -3,7 +3,15 @@
 // everything after close(). deferVerify must turn a failed pooled verify into the check's own code.
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkGrant, createAuthFrame, createGrant, createIdentity, nobleVerify, verifyAuthFrame, type VerifyFn } from '../../protocol/index.ts';
+import {
+  checkGrant,
+  createAuthFrame,
+  createGrant,
+  createIdentity,
+  nobleVerify,
+  verifyAuthFrame,
+  type VerifyFn,
+} from '../../protocol/index.ts';
 import { normaliseOrigin } from '../../protocol/origin.ts';
 import { deferVerify, nativeVerify, nativeVerifyOnce, strictKey } from '../src/auth/verify.ts';
 import { VerifyPool } from '../src/auth/verifyPool.ts';
@@ -48,12 +56,30 @@ function cases(): Case[] {
     ['valid', sig, msg, pk],
     ['tampered message', sig, new TextEncoder().encode('session-messenger/auth/v1\0 poom'), pk],
     ['tampered S', Uint8Array.from(sig, (b, i) => (i === 40 ? b ^ 1 : b)), msg, pk],
-    ['S + L (malleated)', (() => { const s = sig.slice(); s.set(le(fromLe(sig.slice(32)) + L), 32); return s; })(), msg, pk],
+    [
+      'S + L (malleated)',
+      (() => {
+        const s = sig.slice();
+        s.set(le(fromLe(sig.slice(32)) + L), 32);
+        return s;
+      })(),
+      msg,
+      pk,
+    ],
     ['identity key, trivial signature', trivial, msg, identity],
     ['non-canonical identity (y = p + 1)', trivial, msg, le(P + 1n)],
     ['non-canonical y = p', trivial, msg, le(P)],
     ['order-2 key (y = p − 1)', trivial, msg, le(P - 1n)],
-    ['y = 0 (order 4), sign bit set', trivial, msg, (() => { const k = le(0n); k[31] = 0x80; return k; })()],
+    [
+      'y = 0 (order 4), sign bit set',
+      trivial,
+      msg,
+      (() => {
+        const k = le(0n);
+        k[31] = 0x80;
+        return k;
+      })(),
+    ],
     ['other key', sig, msg, ed25519.getPublicKey(ed25519.utils.randomSecretKey())],
     ['truncated signature', sig.slice(0, 63), msg, pk],
   ];
@@ -142,7 +168,9 @@ describe('deferVerify', () => {
     const forged = { ...good, signature: sig.toString('base64') };
     expect(await deferVerify((v) => verifyAuthFrame(forged, challenge, v), 'AUTH_BAD_SIGNATURE')).toBe('AUTH_BAD_SIGNATURE');
     // A cheap check failing first keeps its code and needs no verification.
-    expect(await deferVerify((v) => verifyAuthFrame(good, { ...challenge, nonce: 'other' }, v), 'AUTH_BAD_SIGNATURE')).toBe('AUTH_NONCE_REPLAYED');
+    expect(await deferVerify((v) => verifyAuthFrame(good, { ...challenge, nonce: 'other' }, v), 'AUTH_BAD_SIGNATURE')).toBe(
+      'AUTH_NONCE_REPLAYED',
+    );
   });
 
   it('a forged grant that is also expired is GRANT_INVALID, as the synchronous check says', async () => {

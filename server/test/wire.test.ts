@@ -1,7 +1,18 @@
 // The frames built by concatenation must be exactly what protocol's strict schema accepts.
 import { describe, expect, it } from 'vitest';
 import { createIdentity, serverFrames, type ServerFrameType } from '../../protocol/index.ts';
-import { deliveredText, envelopeText, errorText, grantJson, invitationText, invitationUpdateText, okText, pongText, presenceText, sentText } from '../src/transport/wire.ts';
+import {
+  deliveredText,
+  envelopeText,
+  errorText,
+  grantJson,
+  invitationText,
+  invitationUpdateText,
+  okText,
+  pongText,
+  presenceText,
+  sentText,
+} from '../src/transport/wire.ts';
 import { grant, randomCt } from './helpers/rawClient.ts';
 
 function strict(text: string): Record<string, unknown> {
@@ -18,7 +29,14 @@ describe('wire builders', () => {
 
   it('builds envelopes, stored and ephemeral', () => {
     expect(strict(envelopeText(id, a.sessionId, ct, 5))).toEqual({ type: 'envelope', id, from: a.sessionId, ct, ts: 5 });
-    expect(strict(envelopeText(id, a.sessionId, ct, 5, true))).toEqual({ type: 'envelope', id, from: a.sessionId, ct, ts: 5, ephemeral: true });
+    expect(strict(envelopeText(id, a.sessionId, ct, 5, true))).toEqual({
+      type: 'envelope',
+      id,
+      from: a.sessionId,
+      ct,
+      ts: 5,
+      ephemeral: true,
+    });
     // With the offset the store splices in.
     expect(strict('{"offset":7,' + envelopeText(id, a.sessionId, ct, 5).slice(1)).offset).toBe(7);
   });
@@ -38,8 +56,23 @@ describe('wire builders', () => {
 
   it('builds invitation entries (never with the inviter grant) and updates with the grant inline', () => {
     const inv = { id, from: a.sessionId, to: b.sessionId, ct, grant: grantJson(g), expiresAt: 100 };
-    expect(strict(invitationText(inv, 50))).toEqual({ type: 'invitation', id, from: a.sessionId, to: b.sessionId, ct, expiresAt: 100, ts: 50 });
-    expect(strict(invitationUpdateText(inv, 'declined', 60))).toEqual({ type: 'invitation_update', id, from: a.sessionId, to: b.sessionId, status: 'declined', ts: 60 });
+    expect(strict(invitationText(inv, 50))).toEqual({
+      type: 'invitation',
+      id,
+      from: a.sessionId,
+      to: b.sessionId,
+      ct,
+      expiresAt: 100,
+      ts: 50,
+    });
+    expect(strict(invitationUpdateText(inv, 'declined', 60))).toEqual({
+      type: 'invitation_update',
+      id,
+      from: a.sessionId,
+      to: b.sessionId,
+      status: 'declined',
+      ts: 60,
+    });
     expect(strict(invitationUpdateText(inv, 'accepted', 60, grantJson(g)))).toMatchObject({ status: 'accepted', grant: g });
   });
 });

@@ -31,7 +31,15 @@ describe('findChromium', () => {
   it("then Playwright's own browser, only when it is really there", () => {
     expect(findChromium({ env: {}, candidates: [missing], playwrightPath: () => own })).toBe(own);
     expect(() => findChromium({ env: {}, candidates: [missing], playwrightPath: () => missing })).toThrow(INSTALL_HINT);
-    expect(() => findChromium({ env: {}, candidates: [missing], playwrightPath: () => { throw new Error('not installed'); } })).toThrow(INSTALL_HINT);
+    expect(() =>
+      findChromium({
+        env: {},
+        candidates: [missing],
+        playwrightPath: () => {
+          throw new Error('not installed');
+        },
+      }),
+    ).toThrow(INSTALL_HINT);
   });
 
   it('says in one line what to install', () => {

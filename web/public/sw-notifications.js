@@ -13,7 +13,10 @@ self.addEventListener('notificationclick', (event) => {
     return self.clients.openWindow(url);
   });
   // The badge counts what is still on screen.
-  done.then(() => self.registration.getNotifications()).then((n) => self.navigator.setAppBadge && self.navigator.setAppBadge(n.length)).catch(() => undefined);
+  done
+    .then(() => self.registration.getNotifications())
+    .then((n) => self.navigator.setAppBadge && self.navigator.setAppBadge(n.length))
+    .catch(() => undefined);
   try {
     event.waitUntil(done);
   } catch {

@@ -23,13 +23,22 @@ const targets: readonly [string, string, number, boolean][] = [
 
 const browser = await chromium.launch({
   executablePath: findChromium({ playwrightPath: () => chromium.executablePath() }),
-  args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
 });
 try {
   const page = await browser.newPage();
   for (const [file, source, size, transparent] of targets) {
     await page.setViewportSize({ width: size, height: size });
-    await page.setContent(`<!doctype html><html><body style="margin:0;background:transparent">${source.replace('<svg ', `<svg width="${size}" height="${size}" `)}</body></html>`);
+    await page.setContent(
+      `<!doctype html><html><body style="margin:0;background:transparent">${source.replace('<svg ', `<svg width="${size}" height="${size}" `)}</body></html>`,
+    );
     await page.locator('svg').screenshot({ path: `${dir}${file}`, omitBackground: transparent });
     console.log(`wrote web/public/${file} (${size}×${size})`);
   }

@@ -58,7 +58,15 @@ function sizes() {
   const crypto = all.filter((a) => /\/crypto-/.test(a.file));
   const sdk = all.filter((a) => /\/engine-/.test(a.file));
   const other = all.filter((a) => !shell.some((s) => s.file === a.file) && !crypto.includes(a) && !sdk.includes(a));
-  return { assets: all, shellJsGzip: sum(shellJs), shellCssGzip: sum(shellCss), sdkGzip: sum(sdk), cryptoGzip: sum(crypto), otherGzip: sum(other), shellFiles };
+  return {
+    assets: all,
+    shellJsGzip: sum(shellJs),
+    shellCssGzip: sum(shellCss),
+    sdkGzip: sum(sdk),
+    cryptoGzip: sum(crypto),
+    otherGzip: sum(other),
+    shellFiles,
+  };
 }
 
 async function throttle(page: Page): Promise<CDPSession> {
@@ -128,7 +136,8 @@ async function onboard(ctx: BrowserContext, url: string, name: string): Promise<
   const words = ((await page.getByTestId('recovery-phrase').getAttribute('data-phrase')) ?? '').split(' ');
   await page.getByTestId('phrase-written').click();
   await page.getByTestId('confirm-word').first().waitFor();
-  for (const input of await page.getByTestId('confirm-word').all()) await input.fill(words[Number(await input.getAttribute('data-index'))]!);
+  for (const input of await page.getByTestId('confirm-word').all())
+    await input.fill(words[Number(await input.getAttribute('data-index'))]!);
   await page.getByTestId('confirm-phrase').click();
   await page.getByTestId('app-shell').waitFor();
   return { page, id };
@@ -187,7 +196,10 @@ async function breakdown(page: Page): Promise<Record<string, number>> {
     for (const r of performance.getEntriesByType('resource') as PerformanceResourceTiming[]) {
       const m = /\/assets\/(index|engine|crypto)-[^/]*\.(js|css)$/.exec(r.name);
       if (m) out[`${m[1]}.${m[2]}`] = Math.round(r.responseEnd);
-      if (new URLSearchParams(location.search).has('perf-trace')) out[`  ${r.name.replace(location.origin, '')} start/headers/end`] = [r.startTime, r.responseStart, r.responseEnd].map(Math.round).join('/') as unknown as number;
+      if (new URLSearchParams(location.search).has('perf-trace'))
+        out[`  ${r.name.replace(location.origin, '')} start/headers/end`] = [r.startTime, r.responseStart, r.responseEnd]
+          .map(Math.round)
+          .join('/') as unknown as number;
     }
     return out;
   });
@@ -201,11 +213,15 @@ function median(xs: readonly number[]): number {
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
 
 async function main(): Promise<void> {
-  if (process.argv.includes('--build') || !existsSync(join(DIST, 'index.html'))) execSync('npx vite build', { cwd: ROOT, stdio: 'inherit' });
+  if (process.argv.includes('--build') || !existsSync(join(DIST, 'index.html')))
+    execSync('npx vite build', { cwd: ROOT, stdio: 'inherit' });
   const bytes = sizes();
   const srv = await startServer({ config: { port: 0, host: '127.0.0.1', logLevel: 'error', staticDir: DIST } });
   const base = srv.httpUrl;
-  const browser = await chromium.launch({ executablePath: findChromium({ playwrightPath: () => chromium.executablePath() }), args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  const browser = await chromium.launch({
+    executablePath: findChromium({ playwrightPath: () => chromium.executablePath() }),
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  });
   const cold: number[] = [];
   const warm: number[] = [];
   const coldLive: number[] = [];
@@ -253,8 +269,21 @@ async function main(): Promise<void> {
 
   const result = {
     date: new Date().toISOString(),
-    profile: { viewport: '390x844 @2x', cpuSlowdown: CPU_SLOWDOWN, network: { name: 'Lighthouse Slow 4G (DevTools throttling)', rttMs: SLOW_4G.latency, downKbps: 1474.6, upKbps: 607.5 }, runs: RUNS },
-    bytes: { shellJsGzip: bytes.shellJsGzip, shellCssGzip: bytes.shellCssGzip, sdkGzip: bytes.sdkGzip, cryptoGzip: bytes.cryptoGzip, otherGzip: bytes.otherGzip, shellFiles: bytes.shellFiles, assets: bytes.assets },
+    profile: {
+      viewport: '390x844 @2x',
+      cpuSlowdown: CPU_SLOWDOWN,
+      network: { name: 'Lighthouse Slow 4G (DevTools throttling)', rttMs: SLOW_4G.latency, downKbps: 1474.6, upKbps: 607.5 },
+      runs: RUNS,
+    },
+    bytes: {
+      shellJsGzip: bytes.shellJsGzip,
+      shellCssGzip: bytes.shellCssGzip,
+      sdkGzip: bytes.sdkGzip,
+      cryptoGzip: bytes.cryptoGzip,
+      otherGzip: bytes.otherGzip,
+      shellFiles: bytes.shellFiles,
+      assets: bytes.assets,
+    },
     timeToChatListMs: { cold, warm, coldMedian: median(cold), warmMedian: median(warm) },
     /** The SDK-backed list (the pre-preview definition of "interactive"). */
     timeToLiveChatListMs: { cold: coldLive, warm: warmLive, coldMedian: median(coldLive), warmMedian: median(warmLive) },
@@ -277,8 +306,18 @@ async function main(): Promise<void> {
     row(`chat list, warm (median of ${RUNS})`, `${median(warm)} ms  [${warm.join(', ')}]`, '≤ 1500 ms', median(warm) <= t.warmMsMax),
     row(`live list (SDK up), cold (median of ${RUNS})`, `${median(coldLive)} ms  [${coldLive.join(', ')}]`, '', true),
     row(`live list (SDK up), warm (median of ${RUNS})`, `${median(warmLive)} ms  [${warmLive.join(', ')}]`, '', true),
-    row(`Total Blocking Time, cold (median of ${RUNS})`, `${median(coldTbt)} ms  [${coldTbt.join(', ')}]`, '≤ 200 ms', median(coldTbt) <= t.tbtMsMax),
-    row(`Total Blocking Time, warm (median of ${RUNS})`, `${median(warmTbt)} ms  [${warmTbt.join(', ')}]`, '≤ 200 ms', median(warmTbt) <= t.tbtMsMax),
+    row(
+      `Total Blocking Time, cold (median of ${RUNS})`,
+      `${median(coldTbt)} ms  [${coldTbt.join(', ')}]`,
+      '≤ 200 ms',
+      median(coldTbt) <= t.tbtMsMax,
+    ),
+    row(
+      `Total Blocking Time, warm (median of ${RUNS})`,
+      `${median(warmTbt)} ms  [${warmTbt.join(', ')}]`,
+      '≤ 200 ms',
+      median(warmTbt) <= t.tbtMsMax,
+    ),
   ]);
   console.log('cold, ms from navigation start:', coldBreakdown);
   console.log('warm, ms from navigation start:', warmBreakdown);

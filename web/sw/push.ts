@@ -57,7 +57,12 @@ async function notices(data: PushData | null): Promise<Shown[]> {
         if (c?.state !== 'accepted') continue;
         const already = await storage.getMessage(n.id);
         if (already) continue;
-        out.push({ ...messageText(level, c.displayName || 'Someone', n.text), tag: `chat-${n.from}`, url: `/#/chat/${n.from}`, chat: n.from });
+        out.push({
+          ...messageText(level, c.displayName || 'Someone', n.text),
+          tag: `chat-${n.from}`,
+          url: `/#/chat/${n.from}`,
+          chat: n.from,
+        });
       } else if (n.kind === 'invitation') {
         const c = await storage.getContact(n.from);
         if (c?.state === 'blocked') continue;
@@ -65,7 +70,12 @@ async function notices(data: PushData | null): Promise<Shown[]> {
       } else if (n.status === 'accepted' || n.status === 'declined') {
         const c = await storage.getContact(n.peer);
         const who = level === 'none' ? 'Your contact request' : `${c?.displayName || 'Someone'}`;
-        out.push({ title: 'Contact request', body: level === 'none' ? 'Your contact request was answered.' : `${who} ${n.status} your request.`, tag: `invite-${n.id}`, url: n.status === 'accepted' ? `/#/chat/${n.peer}` : '/#/contacts' });
+        out.push({
+          title: 'Contact request',
+          body: level === 'none' ? 'Your contact request was answered.' : `${who} ${n.status} your request.`,
+          tag: `invite-${n.id}`,
+          url: n.status === 'accepted' ? `/#/chat/${n.peer}` : '/#/contacts',
+        });
       }
     }
     return out;
@@ -90,7 +100,9 @@ function askRoute(w: WindowClientLike): Promise<{ hash: string; focused: boolean
 /** A focused, visible window of the app already showing that chat. */
 async function onScreen(chat: string | undefined): Promise<boolean> {
   if (chat === undefined) return false;
-  const windows = (await self.clients.matchAll({ type: 'window', includeUncontrolled: true })).filter((w) => w.focused && w.visibilityState === 'visible');
+  const windows = (await self.clients.matchAll({ type: 'window', includeUncontrolled: true })).filter(
+    (w) => w.focused && w.visibilityState === 'visible',
+  );
   const routes = await Promise.all(windows.map(askRoute));
   return routes.some((r) => r !== undefined && r.focused && r.visible && r.hash === `#/chat/${chat}`);
 }

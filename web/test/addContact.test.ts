@@ -72,7 +72,15 @@ describe('AddContactModel', () => {
     expect(await m.submit()).toBe(true);
     expect(m.sentId.value).toMatch(/^[0-9a-f]{32}$/);
     const [inv] = await client.getInvitations();
-    expect(inv).toMatchObject({ id: m.sentId.value, peer: BOB, direction: 'outgoing', status: 'pending', displayName: 'Ada L.', message: 'Hi Bob, it is Ada', pendingOp: 'invite' });
+    expect(inv).toMatchObject({
+      id: m.sentId.value,
+      peer: BOB,
+      direction: 'outgoing',
+      status: 'pending',
+      displayName: 'Ada L.',
+      message: 'Hi Bob, it is Ada',
+      pendingOp: 'invite',
+    });
     expect(p.displayName.value).toBe('Ada L.');
     await invitations.refresh.idle();
     expect(invitations.outgoing.value.map((i) => i.peer)).toEqual([BOB]);

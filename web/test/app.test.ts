@@ -95,7 +95,12 @@ describe('AppModel', () => {
   });
 
   it('says so when it cannot start', async () => {
-    const a = new AppModel({ loadEngine: engine, openStorage: async () => Promise.reject(new Error('IndexedDB is blocked')), url: 'ws://127.0.0.1:9/ws', prefs: new Prefs(memoryKeyValue()) });
+    const a = new AppModel({
+      loadEngine: engine,
+      openStorage: async () => Promise.reject(new Error('IndexedDB is blocked')),
+      url: 'ws://127.0.0.1:9/ws',
+      prefs: new Prefs(memoryKeyValue()),
+    });
     await a.boot();
     expect(a.phase.value).toBe('failed');
     expect(a.error.value).toBe('IndexedDB is blocked');

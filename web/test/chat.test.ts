@@ -68,7 +68,17 @@ describe('ChatModel', () => {
     const peer = '05' + '2a'.repeat(32);
     const total = PAGE * 2 + 7;
     for (let seq = 1; seq <= total; seq++) {
-      await storage.putMessage({ id: `m${seq}`, peer, direction: 'in', content: `#${seq}`, messageType: 'text', sentAt: seq, storedAt: seq, seq, read: true });
+      await storage.putMessage({
+        id: `m${seq}`,
+        peer,
+        direction: 'in',
+        content: `#${seq}`,
+        messageType: 'text',
+        sentAt: seq,
+        storedAt: seq,
+        seq,
+        read: true,
+      });
     }
     const { m } = chat(client, peer);
     await eventually(() => m.loaded.value, 'loaded');

@@ -26,7 +26,13 @@ describe('message size in the composer', () => {
     await befriend(alice, bob);
     const e = await engine();
     const contacts = new ContactsModel(alice.c);
-    const m = new ChatModel(bob.id, { client: alice.c, contacts, visible: signal(true), maxChars: e.MAX_CONTENT_CHARS, size: { measure: e.contentBytes, max: () => alice.c.maxMessageBytes() } });
+    const m = new ChatModel(bob.id, {
+      client: alice.c,
+      contacts,
+      visible: signal(true),
+      maxChars: e.MAX_CONTENT_CHARS,
+      size: { measure: e.contentBytes, max: () => alice.c.maxMessageBytes() },
+    });
     await eventually(() => m.canSend.value, 'Bob is an accepted contact in the model');
     const max = alice.c.maxMessageBytes();
     m.input('a'.repeat(max - 10));

@@ -24,13 +24,20 @@ export function prefs(): Prefs {
 
 /** A client that never connects (its URL has nothing behind it): everything it sends stays queued. */
 export async function offlineClient(storage = new MemoryStorage()): Promise<MessengerClient> {
-  return MessengerClient.create({ url: 'ws://127.0.0.1:9/ws', storage, WebSocket: WebSocket as unknown as WebSocketConstructor, network: null });
+  return MessengerClient.create({
+    url: 'ws://127.0.0.1:9/ws',
+    storage,
+    WebSocket: WebSocket as unknown as WebSocketConstructor,
+    network: null,
+  });
 }
 
 export const visible = (v = true) => signal(v);
 
 /** The one documented fake: the platform's Notification API, which happy-dom does not have. */
-export function fakeNotifier(initial: Permission = 'default'): Notifier & { shown: { title: string; body: string; tag: string; url: string }[]; permissionValue: Permission } {
+export function fakeNotifier(
+  initial: Permission = 'default',
+): Notifier & { shown: { title: string; body: string; tag: string; url: string }[]; permissionValue: Permission } {
   const n = {
     shown: [] as { title: string; body: string; tag: string; url: string }[],
     permissionValue: initial,

@@ -8,7 +8,10 @@ const ID = '05' + '3c'.repeat(32);
 const loc = { origin: 'https://chat.example' };
 
 /** The one documented fake here: navigator.share and the clipboard, which happy-dom lacks or stubs. */
-function target(opts: { share?: 'ok' | 'abort' | 'error'; clipboard?: 'ok' | 'denied' | 'missing' }): ShareTarget & { shared: ShareData[]; copied: string[] } {
+function target(opts: {
+  share?: 'ok' | 'abort' | 'error';
+  clipboard?: 'ok' | 'denied' | 'missing';
+}): ShareTarget & { shared: ShareData[]; copied: string[] } {
   const t = {
     shared: [] as ShareData[],
     copied: [] as string[],

@@ -2,7 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import { coarsePointer, isSendKey } from '../src/lib/keys.ts';
 
-const key = (k: Partial<Parameters<typeof isSendKey>[0]> = {}) => ({ key: 'Enter', shiftKey: false, ctrlKey: false, metaKey: false, isComposing: false, ...k });
+const key = (k: Partial<Parameters<typeof isSendKey>[0]> = {}) => ({
+  key: 'Enter',
+  shiftKey: false,
+  ctrlKey: false,
+  metaKey: false,
+  isComposing: false,
+  ...k,
+});
 
 describe('isSendKey', () => {
   it('with a fine pointer: Enter sends, Shift+Enter and composing do not', () => {

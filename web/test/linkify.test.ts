@@ -22,7 +22,11 @@ describe('linkify', () => {
 
   it('keeps the text whole', () => {
     const t = 'a https://a.b/c b https://d.e f';
-    expect(linkify(t).map((p) => p.text).join('')).toBe(t);
+    expect(
+      linkify(t)
+        .map((p) => p.text)
+        .join(''),
+    ).toBe(t);
     expect(linkify('')).toEqual([]);
   });
 });

@@ -90,7 +90,13 @@ describe('app lock (web)', () => {
     await lockedDb(name);
     const storage = await IndexedDbStorage.open({ name });
     const prefs = new Prefs(memoryKeyValue());
-    const app = new AppModel({ loadEngine: engine, openStorage: async () => ({ storage, lock: storage, destroy: async () => undefined }), url: 'ws://127.0.0.1:9/ws', prefs, clientOptions: { network: null } });
+    const app = new AppModel({
+      loadEngine: engine,
+      openStorage: async () => ({ storage, lock: storage, destroy: async () => undefined }),
+      url: 'ws://127.0.0.1:9/ws',
+      prefs,
+      clientOptions: { network: null },
+    });
     await app.boot();
     expect(app.phase.value).toBe('locked');
     expect(app.preview.value).toBeNull();

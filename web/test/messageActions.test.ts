@@ -70,7 +70,13 @@ describe('MessageActions', () => {
     const { alice, bob, a, b } = await pair();
     const list = new ChatListModel(alice.c);
     const n = fakeNotifier('granted');
-    const notes = new NotificationsModel({ client: alice.c, contacts: new ContactsModel(alice.c), prefs: prefs(), visible: signal(false), notifier: n });
+    const notes = new NotificationsModel({
+      client: alice.c,
+      contacts: new ContactsModel(alice.c),
+      prefs: prefs(),
+      visible: signal(false),
+      notifier: n,
+    });
     await a.actions.setTimer(60 * 60_000);
     await eventually(() => b.messages.value.some((m) => m.messageType === 'timer'), 'Bob sees the notice');
     expect(b.actions.timerMs.value).toBe(60 * 60_000);
@@ -86,11 +92,17 @@ describe('MessageActions', () => {
 
     await a.actions.deleteForMe(loud);
     await eventually(() => !a.messages.value.some((m) => m.id === loud), 'gone from the chat');
-    await eventually(() => list.rows.value.find((r) => r.peer === bob.id)?.last?.content === 'quiet please', 'the list shows what is last now');
+    await eventually(
+      () => list.rows.value.find((r) => r.peer === bob.id)?.last?.content === 'quiet please',
+      'the list shows what is last now',
+    );
     expect(b.messages.value.some((m) => m.id === loud)).toBe(true);
 
     expect(await a.actions.deleteChat()).toBe(true);
-    await eventually(() => a.messages.value.length === 0 && list.rows.value.find((r) => r.peer === bob.id)?.last === undefined, 'chat emptied');
+    await eventually(
+      () => a.messages.value.length === 0 && list.rows.value.find((r) => r.peer === bob.id)?.last === undefined,
+      'chat emptied',
+    );
     expect(b.messages.value.length).toBeGreaterThan(0);
     notes.dispose();
     list.dispose();

@@ -90,7 +90,13 @@ describe('NotificationsModel privacy level', () => {
       const got = next(alice.c, 'message');
       await bob.c.sendMessage({ recipientId: alice.id, content: text });
       await got;
-      await eventually(() => notifier.shown.length > 0 && notifier.shown.at(-1)!.body !== undefined && notifier.shown.length === ['name', 'none', 'full'].indexOf(l) + 1, `notification at ${l}`);
+      await eventually(
+        () =>
+          notifier.shown.length > 0 &&
+          notifier.shown.at(-1)!.body !== undefined &&
+          notifier.shown.length === ['name', 'none', 'full'].indexOf(l) + 1,
+        `notification at ${l}`,
+      );
       expect(notifier.shown.at(-1)).toMatchObject(expected);
     }
     m.dispose();

@@ -5,7 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { PushModel, type PushPlatform } from '../src/models/push.ts';
 import { server, user } from './helpers.ts';
 
-const platform = (p: Partial<PushPlatform>): PushPlatform => ({ supported: true, needsInstall: false, registration: async () => undefined, ...p });
+const platform = (p: Partial<PushPlatform>): PushPlatform => ({
+  supported: true,
+  needsInstall: false,
+  registration: async () => undefined,
+  ...p,
+});
 
 describe('PushModel', () => {
   it('on iOS outside the Home Screen explains instead of subscribing', async () => {

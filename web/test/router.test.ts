@@ -10,7 +10,14 @@ describe('router', () => {
   });
 
   it('parses and prints every route the same way', () => {
-    const routes: Route[] = [{ name: 'chats' }, { name: 'chat', peer: ID }, { name: 'contacts' }, { name: 'add' }, { name: 'add', id: ID }, { name: 'settings' }];
+    const routes: Route[] = [
+      { name: 'chats' },
+      { name: 'chat', peer: ID },
+      { name: 'contacts' },
+      { name: 'add' },
+      { name: 'add', id: ID },
+      { name: 'settings' },
+    ];
     for (const r of routes) expect(parseRoute(routePath(r))).toEqual(r);
     expect(parseRoute('')).toEqual({ name: 'chats' });
     expect(parseRoute('#/')).toEqual({ name: 'chats' });
@@ -18,7 +25,17 @@ describe('router', () => {
   });
 
   it('turns malformed and unknown routes into notFound instead of throwing or opening an empty chat', () => {
-    for (const hash of ['#/chat/%E0', '#/chat/garbage', `#/chat/${ID.toUpperCase()}`, `#/chat/${ID}/x`, '#/chat/%', '#/add/%E0%A4', '#/nonsense', '#/settings/x', '#/contacts/05']) {
+    for (const hash of [
+      '#/chat/%E0',
+      '#/chat/garbage',
+      `#/chat/${ID.toUpperCase()}`,
+      `#/chat/${ID}/x`,
+      '#/chat/%',
+      '#/add/%E0%A4',
+      '#/nonsense',
+      '#/settings/x',
+      '#/contacts/05',
+    ]) {
       expect(() => parseRoute(hash), hash).not.toThrow();
       expect(parseRoute(hash), hash).toEqual({ name: 'notFound' });
     }

@@ -50,7 +50,10 @@ describe('storage reads per message', () => {
     const N = 5;
     for (let i = 0; i < N; i++) await friends[0]!.c.sendMessage({ recipientId: bob.id, content: `new ${i}` });
     await eventually(() => chat.messages.value.filter((m) => m.content.startsWith('new ')).length === N, 'the open chat shows them');
-    await eventually(() => s.chats.rows.value[0]?.last?.content === `new ${N - 1}` && s.chats.rows.value[0]?.unread === N + 1, 'the list shows the last one, unread');
+    await eventually(
+      () => s.chats.rows.value[0]?.last?.content === `new ${N - 1}` && s.chats.rows.value[0]?.unread === N + 1,
+      'the list shows the last one, unread',
+    );
     await bob.c.idle();
     console.log(`[reads] per received message: app ${bob.reads.web / N}, SDK ${bob.reads.sdk / N}`);
     expect(bob.reads.web).toBe(0);
@@ -76,7 +79,10 @@ describe('storage reads per message', () => {
       chat.input(`m${i}`);
       expect(await chat.send()).toBe(true);
     }
-    await eventually(() => chat.messages.value.length === N && chat.messages.value.every((m) => m.status === 'delivered'), 'all delivered on screen');
+    await eventually(
+      () => chat.messages.value.length === N && chat.messages.value.every((m) => m.status === 'delivered'),
+      'all delivered on screen',
+    );
     await eventually(() => s.chats.rows.value[0]?.last?.status === 'delivered', 'the list row shows the tick');
     await alice.c.idle();
     console.log(`[reads] per sent message until delivered: app ${alice.reads.web / N}, SDK ${alice.reads.sdk / N}`);

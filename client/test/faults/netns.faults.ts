@@ -61,7 +61,11 @@ describe.skipIf(why !== undefined)('faults: partitions (network namespaces, veth
     const a = await startServerProc({ ...env, REDIS_URL: redis.url() });
     const b = await startServerProc({ ...env, REDIS_URL: redis.url(ns.links[1]!.hostIp) }, ns);
     // Every pair spans the two instances, so each message crosses Redis.
-    const ps = await pairs(5, () => a.url(), () => b.url(ns.links[0]!.nsIp));
+    const ps = await pairs(
+      5,
+      () => a.url(),
+      () => b.url(ns.links[0]!.nsIp),
+    );
     const traffic = steady(ps, 250);
     await eventually(() => traffic.received() >= 40, 'traffic flowing', 30_000);
 

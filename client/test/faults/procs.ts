@@ -94,7 +94,11 @@ export class RedisProc {
 
   /** Starts it (again, empty) and waits until it answers. */
   async restart(): Promise<void> {
-    const p = spawn('redis-server', ['--port', String(this.port), '--bind', ...this.bind, '--save', '', '--appendonly', 'no', '--protected-mode', 'no'], { stdio: 'ignore' });
+    const p = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', ...this.bind, '--save', '', '--appendonly', 'no', '--protected-mode', 'no'],
+      { stdio: 'ignore' },
+    );
     this.proc = p;
     running.add(p);
     const until = Date.now() + 10_000;

@@ -26,7 +26,11 @@ describe('faults: the link between clients and the server (TCP fault proxy)', ()
       // socket and reconnects, and those connections stall too; messages pile up in the outboxes.
       const sentAtStall = traffic.sent();
       proxy.stall();
-      await eventually(() => ps.every(([a, b]) => a.c.connectionState !== 'connected' && b.c.connectionState !== 'connected'), 'every client notices the stall', 30_000);
+      await eventually(
+        () => ps.every(([a, b]) => a.c.connectionState !== 'connected' && b.c.connectionState !== 'connected'),
+        'every client notices the stall',
+        30_000,
+      );
       await eventually(() => traffic.sent() >= sentAtStall + 30, 'messages sent while stalled', 30_000);
       proxy.up();
       const stallRecoverMs = await timeTo(() => allConnected(ps), 'every client reconnected after the stall');

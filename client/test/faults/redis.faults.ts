@@ -12,10 +12,20 @@ afterEach(stopAll);
 describe('faults: Redis restarts under two instances', () => {
   it('kill -9 of Redis mid-traffic, restarted empty: 0 lost, 0 duplicated, all delivered', async () => {
     const redis = await RedisProc.start();
-    const env = { HEARTBEAT_INTERVAL: '1s', REDIS_URL: redis.url(), REDIS_KEY_PREFIX: 'smfault:', PRESENCE_DEBOUNCE: '300ms', INSTANCE_TTL: '5s' };
+    const env = {
+      HEARTBEAT_INTERVAL: '1s',
+      REDIS_URL: redis.url(),
+      REDIS_KEY_PREFIX: 'smfault:',
+      PRESENCE_DEBOUNCE: '300ms',
+      INSTANCE_TTL: '5s',
+    };
     const a = await startServerProc(env);
     const b = await startServerProc(env);
-    const ps = await pairs(5, () => a.url(), () => b.url());
+    const ps = await pairs(
+      5,
+      () => a.url(),
+      () => b.url(),
+    );
     const traffic = steady(ps, 250);
     await eventually(() => traffic.received() >= 40, 'traffic flowing', 30_000);
 

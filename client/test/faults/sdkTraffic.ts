@@ -33,7 +33,11 @@ export async function peer(url: string | string[]): Promise<Peer> {
 }
 
 /** n befriended pairs; side a of pair i connects to urlA(i), side b to urlB(i). */
-export async function pairs(n: number, urlA: (i: number) => string | string[], urlB: (i: number) => string | string[] = urlA): Promise<Pair[]> {
+export async function pairs(
+  n: number,
+  urlA: (i: number) => string | string[],
+  urlB: (i: number) => string | string[] = urlA,
+): Promise<Pair[]> {
   const out: Pair[] = [];
   for (let i = 0; i < n; i++) out.push([await peer(urlA(i)), await peer(urlB(i))] as const);
   await Promise.all(out.map(([a, b]) => befriend(a, b)));
@@ -93,10 +97,15 @@ export function allConnected(ps: readonly Pair[]): boolean {
  * After the heal: every message arrives and is marked delivered; returns the losses and duplicates
  * counted at the receiving apps and checks each conversation's stored copy.
  */
-export async function settle(ps: readonly Pair[], timeoutMs = 90_000): Promise<{ sent: number; lost: number; duplicates: number; deliveredMs: number }> {
+export async function settle(
+  ps: readonly Pair[],
+  timeoutMs = 90_000,
+): Promise<{ sent: number; lost: number; duplicates: number; deliveredMs: number }> {
   const all = ps.flatMap((p) => p);
   const deliveredMs = await timeTo(
-    () => ps.every(([a, b]) => b.got.length >= a.sent.length && a.got.length >= b.sent.length) && all.every((p) => p.sent.every((id) => p.status.get(id) === 'delivered' || p.status.get(id) === 'read')),
+    () =>
+      ps.every(([a, b]) => b.got.length >= a.sent.length && a.got.length >= b.sent.length) &&
+      all.every((p) => p.sent.every((id) => p.status.get(id) === 'delivered' || p.status.get(id) === 'read')),
     'every message received and delivered',
     timeoutMs,
   );
@@ -105,7 +114,10 @@ export async function settle(ps: readonly Pair[], timeoutMs = 90_000): Promise<{
   let duplicates = 0;
   let sent = 0;
   for (const [a, b] of ps) {
-    for (const [to, from] of [[b, a], [a, b]] as const) {
+    for (const [to, from] of [
+      [b, a],
+      [a, b],
+    ] as const) {
       const ids = to.got.map((m) => m.id);
       duplicates += ids.length - new Set(ids).size;
       const have = new Set(ids);

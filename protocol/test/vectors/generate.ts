@@ -4,8 +4,19 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import {
-  bytesToHex, concatBytes, createGrant, createRevocation, hexToBytes, identityFromEntropy, phraseFromIdentity,
-  boxSize, pad, seal, sign, toBase64, type Identity,
+  bytesToHex,
+  concatBytes,
+  createGrant,
+  createRevocation,
+  hexToBytes,
+  identityFromEntropy,
+  phraseFromIdentity,
+  boxSize,
+  pad,
+  seal,
+  sign,
+  toBase64,
+  type Identity,
 } from '../../index.ts';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
@@ -45,7 +56,9 @@ function innerOf(sender: Identity, recipientX: Uint8Array, body: Uint8Array, sig
   return concatBytes(Uint8Array.of(5), sender.xPublicKey, sender.edPublicKey, sig, padded);
 }
 
-const body = utf8ToBytes(JSON.stringify({ t: 'msg', id: '00112233445566778899aabbccddeeff', ts: T0, content: 'hello bob', messageType: 'text' }));
+const body = utf8ToBytes(
+  JSON.stringify({ t: 'msg', id: '00112233445566778899aabbccddeeff', ts: T0, content: 'hello bob', messageType: 'text' }),
+);
 const good = seal(alice, bob.sessionId, body, { ephemeralSecretKey: fixed(0x11, 32), nonce: fixed(0x22, 24) });
 const tampered = good.slice();
 tampered[good.length - 20]! ^= 0x01;
@@ -53,11 +66,31 @@ const toCarol = seal(alice, carol.sessionId, body, { ephemeralSecretKey: fixed(0
 // Carol re-wraps the inner she decrypted (signed for Carol's key) in a fresh box to Bob.
 const forwarded = rawBox(bob.xPublicKey, innerOf(alice, carol.xPublicKey, body), 0x13, 0x24);
 // Carol signs with her own key but claims to be Alice.
-const impersonated = rawBox(bob.xPublicKey, concatBytes(Uint8Array.of(5), alice.xPublicKey, carol.edPublicKey,
-  sign(concatBytes(body, carol.edPublicKey, bob.xPublicKey), carol.edSecretKey), pad(body)), 0x14, 0x25);
+const impersonated = rawBox(
+  bob.xPublicKey,
+  concatBytes(
+    Uint8Array.of(5),
+    alice.xPublicKey,
+    carol.edPublicKey,
+    sign(concatBytes(body, carol.edPublicKey, bob.xPublicKey), carol.edSecretKey),
+    pad(body),
+  ),
+  0x14,
+  0x25,
+);
 // Alice's key and ID, but a signature over a different body.
-const badSig = rawBox(bob.xPublicKey, concatBytes(Uint8Array.of(5), alice.xPublicKey, alice.edPublicKey,
-  sign(concatBytes(utf8ToBytes('other'), alice.edPublicKey, bob.xPublicKey), alice.edSecretKey), pad(body)), 0x15, 0x26);
+const badSig = rawBox(
+  bob.xPublicKey,
+  concatBytes(
+    Uint8Array.of(5),
+    alice.xPublicKey,
+    alice.edPublicKey,
+    sign(concatBytes(utf8ToBytes('other'), alice.edPublicKey, bob.xPublicKey), alice.edSecretKey),
+    pad(body),
+  ),
+  0x15,
+  0x26,
+);
 const lowOrderE = concatBytes(Uint8Array.of(2), new Uint8Array(32), good.subarray(33));
 const version1 = concatBytes(Uint8Array.of(1), good.subarray(1));
 const version3 = concatBytes(Uint8Array.of(3), good.subarray(1));
@@ -78,7 +111,12 @@ const revocation = createRevocation(alice, bob.sessionId, T0 + 1000);
 const vectors = {
   identity: {
     source: 'entropy → BIP-39 (Trezor reference vectors for the phrases) → HKDF-SHA256 → Ed25519 → X25519; computed with this repo',
-    valid: ['00000000000000000000000000000000', '7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f', 'ffffffffffffffffffffffffffffffff', 'a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1'].map(idVector),
+    valid: [
+      '00000000000000000000000000000000',
+      '7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f',
+      'ffffffffffffffffffffffffffffffff',
+      'a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1',
+    ].map(idVector),
     invalidPhrases: [
       'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon',
       'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about',

@@ -44,15 +44,39 @@ const twoChunks = good.subarray(0, 24 + 2 * sealed);
 const out = {
   source: 'STREAM over XChaCha20-Poly1305 (protocol/attachment.ts header); built with raw @noble/ciphers calls by generateAttachment.ts',
   valid: [
-    { name: 'three chunks, last short', key: hex(key), prefix: hex(prefix), chunkBytes: chunk, plain: hex(plain), file: hex(good), digest: hex(sha256(good)) },
+    {
+      name: 'three chunks, last short',
+      key: hex(key),
+      prefix: hex(prefix),
+      chunkBytes: chunk,
+      plain: hex(plain),
+      file: hex(good),
+      digest: hex(sha256(good)),
+    },
     (() => {
       const f = build(new Uint8Array(0), key, prefix, chunk);
-      return { name: 'empty file: one empty final chunk', key: hex(key), prefix: hex(prefix), chunkBytes: chunk, plain: '', file: hex(f), digest: hex(sha256(f)) };
+      return {
+        name: 'empty file: one empty final chunk',
+        key: hex(key),
+        prefix: hex(prefix),
+        chunkBytes: chunk,
+        plain: '',
+        file: hex(f),
+        digest: hex(sha256(f)),
+      };
     })(),
     (() => {
       const p = plain.subarray(0, 32);
       const f = build(p, key, prefix, chunk);
-      return { name: 'exact multiple of the chunk size', key: hex(key), prefix: hex(prefix), chunkBytes: chunk, plain: hex(p), file: hex(f), digest: hex(sha256(f)) };
+      return {
+        name: 'exact multiple of the chunk size',
+        key: hex(key),
+        prefix: hex(prefix),
+        chunkBytes: chunk,
+        plain: hex(p),
+        file: hex(f),
+        digest: hex(sha256(f)),
+      };
     })(),
   ],
   reject: [

@@ -145,7 +145,14 @@ export async function authorize(grants: GrantSet, holder: string, to: string, no
  * authentic but expired or revoked is reported with that code (the caller may still remember it, so
  * a later send says why it fails).
  */
-export async function verifyGrant(g: Grant, holder: string, now: number, verify: VerifyFn, store: Store, maxSkewMs: number): Promise<ErrorCode | null> {
+export async function verifyGrant(
+  g: Grant,
+  holder: string,
+  now: number,
+  verify: VerifyFn,
+  store: Store,
+  maxSkewMs: number,
+): Promise<ErrorCode | null> {
   const pre = started.get(g);
   if (pre) started.delete(g);
   const code = await (pre?.holder === holder ? pre.code : checkAuthentic(g, holder, verify));

@@ -153,7 +153,11 @@ export async function closeVerifyPool(): Promise<void> {
  * keys, kept imported by the workers) and nativeVerifyOnce go to the pool; any other (a test's) runs
  * synchronously, unchanged.
  */
-export async function deferVerify(check: (verify: VerifyFn) => ErrorCode | null, badSignature: ErrorCode, verify: VerifyFn = nativeVerifyOnce): Promise<ErrorCode | null> {
+export async function deferVerify(
+  check: (verify: VerifyFn) => ErrorCode | null,
+  badSignature: ErrorCode,
+  verify: VerifyFn = nativeVerifyOnce,
+): Promise<ErrorCode | null> {
   const p = verify === nativeVerify || verify === nativeVerifyOnce ? verifyPool() : null;
   if (p === null) return check(verify);
   const cache = verify === nativeVerify;

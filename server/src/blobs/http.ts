@@ -111,7 +111,14 @@ function write(res: uWS.HttpResponse, r: Req, buf: Uint8Array, total: number): P
   });
 }
 
-async function download(res: uWS.HttpResponse, r: Req, blobs: Blobs, metrics: Metrics, m: BlobMeta, range: [number, number] | undefined): Promise<void> {
+async function download(
+  res: uWS.HttpResponse,
+  r: Req,
+  blobs: Blobs,
+  metrics: Metrics,
+  m: BlobMeta,
+  range: [number, number] | undefined,
+): Promise<void> {
   const [start, end] = range ?? [0, m.size];
   const total = end - start;
   r.started = true;
@@ -182,7 +189,8 @@ export function registerBlobRoutes(app: uWS.TemplatedApp, ctx: ServerContext, bl
       if (!/^\d{1,9}$/.test(nText)) throw new ProtocolError('BLOB_BAD_PART');
       index = Number(nText);
       expected = blobs.expectedLength(claims, index);
-      if (contentLength !== '' && contentLength !== String(expected)) throw new ProtocolError('BLOB_WRONG_LENGTH', `part ${index} is ${expected} bytes, Content-Length says ${contentLength}`);
+      if (contentLength !== '' && contentLength !== String(expected))
+        throw new ProtocolError('BLOB_WRONG_LENGTH', `part ${index} is ${expected} bytes, Content-Length says ${contentLength}`);
     } catch (err) {
       return fail(res, r, ctx, err, true);
     }
@@ -241,7 +249,10 @@ export function registerBlobRoutes(app: uWS.TemplatedApp, ctx: ServerContext, bl
         res.writeStatus('200 OK');
         writeSecurityHeaders(res, API_CSP);
         res.writeHeader('Cache-Control', 'no-store');
-        res.writeHeader('X-Blob-Size', String(s.size)).writeHeader('X-Blob-Part-Bytes', String(s.partBytes)).writeHeader('X-Blob-Parts', String(partCount(s.size, s.partBytes)));
+        res
+          .writeHeader('X-Blob-Size', String(s.size))
+          .writeHeader('X-Blob-Part-Bytes', String(s.partBytes))
+          .writeHeader('X-Blob-Parts', String(partCount(s.size, s.partBytes)));
         res.writeHeader('X-Blob-Complete', s.complete ? '1' : '0').writeHeader('X-Blob-Missing', s.missing.join(','));
         // endWithoutBody(length) leaves a kept-alive connection unusable in this uWS (see http.ts).
         res.writeHeader('Content-Length', '0').endWithoutBody();

@@ -55,7 +55,8 @@ export class Blobs {
   }
 
   async createUpload(sessionId: string, size: number): Promise<TokenAnswer> {
-    if (size > this.config.attachmentMaxBytes) throw new ProtocolError('BLOB_TOO_LARGE', `${size} > ${this.config.attachmentMaxBytes} bytes`);
+    if (size > this.config.attachmentMaxBytes)
+      throw new ProtocolError('BLOB_TOO_LARGE', `${size} > ${this.config.attachmentMaxBytes} bytes`);
     const now = this.clock();
     const meta: BlobMeta = {
       id: randomBytes(16).toString('hex'),
@@ -132,7 +133,12 @@ export class Blobs {
 export async function createBlobStore(config: Config): Promise<BlobStore> {
   if (config.blobS3Bucket) {
     const { S3BlobStore } = await import('./s3.ts');
-    return new S3BlobStore({ bucket: config.blobS3Bucket, prefix: config.blobS3Prefix, region: config.blobS3Region, endpoint: config.blobS3Endpoint });
+    return new S3BlobStore({
+      bucket: config.blobS3Bucket,
+      prefix: config.blobS3Prefix,
+      region: config.blobS3Region,
+      endpoint: config.blobS3Endpoint,
+    });
   }
   const { DiskBlobStore } = await import('./disk.ts');
   return new DiskBlobStore(config.blobDir);

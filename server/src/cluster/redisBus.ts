@@ -233,7 +233,8 @@ export class RedisBus implements Bus, HubListener {
 
   private down(which: 'store' | 'subscriber', err: unknown): void {
     if (which === 'store') this.storeUp = false;
-    if (!this.missed && !this.closed) this.log.warn('bus_redis_down', { connection: which, error: err instanceof Error ? err.message : String(err) });
+    if (!this.missed && !this.closed)
+      this.log.warn('bus_redis_down', { connection: which, error: err instanceof Error ? err.message : String(err) });
     this.missed = true;
   }
 
@@ -253,8 +254,6 @@ export class RedisBus implements Bus, HubListener {
   onRecovered(cb: () => void): void {
     this.recovered.push(cb);
   }
-
-
 
   // ---- messages ---------------------------------------------------------------------------------
 

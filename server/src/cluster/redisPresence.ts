@@ -246,7 +246,8 @@ export class RedisPresence implements PresenceDirectory {
           .finally(() => (this.reaping = false));
       }
     } catch (err) {
-      if (!this.lastBeatFailed) this.opts.log.warn('presence_heartbeat_failed', { error: err instanceof Error ? err.message : String(err) });
+      if (!this.lastBeatFailed)
+        this.opts.log.warn('presence_heartbeat_failed', { error: err instanceof Error ? err.message : String(err) });
       this.lastBeatFailed = true;
     } finally {
       this.beating = false;
@@ -267,7 +268,13 @@ export class RedisPresence implements PresenceDirectory {
         if (frags.length === 0) break;
         const now = Date.now();
         const results = await Promise.all(
-          frags.map((frag) => REAP.run<number>(this.redis, [this.presenceKey(frag), this.p + 'inst'], [dead, ...this.publishArgs(frag, now), PRESENCE_KEY_TTL_MS])),
+          frags.map((frag) =>
+            REAP.run<number>(
+              this.redis,
+              [this.presenceKey(frag), this.p + 'inst'],
+              [dead, ...this.publishArgs(frag, now), PRESENCE_KEY_TTL_MS],
+            ),
+          ),
         );
         // It came back: it writes its views again itself.
         if (results.includes(-1)) return;

@@ -69,5 +69,9 @@ export async function handleAccountPut(conn: Conn, f: ClientFrames['account_put'
     return;
   }
   conn.send('account', accountText(f.id, res.version));
-  ctx.bus.toIdentity(conn.sid, { kind: 'frame', type: 'account_changed', text: `{"type":"account_changed","version":${res.version}}` }, conn.id);
+  ctx.bus.toIdentity(
+    conn.sid,
+    { kind: 'frame', type: 'account_changed', text: `{"type":"account_changed","version":${res.version}}` },
+    conn.id,
+  );
 }

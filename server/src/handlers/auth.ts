@@ -31,7 +31,10 @@ export async function handleAuth(conn: Conn, f: ClientFrames['auth']): Promise<v
   // Cheap checks before the signature, the signature before any store write.
   // The auth key is seen once, so it bypasses ctx.verify's key cache; grants and revocations, whose
   // keys recur, go through ctx.verify. Signatures are verified on the worker pool (verify.ts).
-  const bad = await deferVerify((v) => verifyAuthFrame(f, { nonce: conn.nonce, epoch: conn.helloEpoch, origins: ctx.publicOrigins }, v), 'AUTH_BAD_SIGNATURE');
+  const bad = await deferVerify(
+    (v) => verifyAuthFrame(f, { nonce: conn.nonce, epoch: conn.helloEpoch, origins: ctx.publicOrigins }, v),
+    'AUTH_BAD_SIGNATURE',
+  );
   if (bad) return conn.reject(new ProtocolError(bad));
   if (!(await store.consumeNonce(f.nonce, config.authTimeoutMs + 60_000))) return conn.reject(new ProtocolError('AUTH_NONCE_REPLAYED'));
   if (f.grants.length > config.maxGrants || f.revocations.length > config.maxGrants) {
@@ -42,7 +45,11 @@ export async function handleAuth(conn: Conn, f: ClientFrames['auth']): Promise<v
 
   const now = ctx.clock();
   // The account document lives as long as its identity keeps coming back.
-  await Promise.all([store.touchDevice(sid, f.deviceId, now, ctx.limits), noteIdentitySeen(ctx, sid, now), store.touchAccount(sid, now, config.accountTtlMs)]);
+  await Promise.all([
+    store.touchDevice(sid, f.deviceId, now, ctx.limits),
+    noteIdentitySeen(ctx, sid, now),
+    store.touchAccount(sid, now, config.accountTtlMs),
+  ]);
   const rejected: { from: string; code: ErrorCode }[] = [];
   prefetchGrants(f.grants, sid, ctx.verify);
 

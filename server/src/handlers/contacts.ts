@@ -68,7 +68,8 @@ export async function handleRevoke(conn: Conn, f: ClientFrames['revoke']): Promi
   const code = checkRevocation(r, ctx.verify);
   if (code) throw new ProtocolError(code);
   const max = ctx.config.maxRevocations;
-  if (!(await ctx.store.putRevocation(r.from, r.to, r.iat, REVOCATION_TTL_MS, max))) throw new ProtocolError('REVOCATION_LIMIT', `at most ${max}`);
+  if (!(await ctx.store.putRevocation(r.from, r.to, r.iat, REVOCATION_TTL_MS, max)))
+    throw new ProtocolError('REVOCATION_LIMIT', `at most ${max}`);
   const upTo = revokeUpTo(await ctx.store.blockState(r.from, r.to));
   if (upTo !== undefined) ctx.bus.toIdentity(r.to, { kind: 'revoke', from: r.from, iat: upTo });
   conn.send('ok', okText('revoke', 'revoke'));

@@ -1,13 +1,7 @@
 // Invitations: the one thing a stranger may send (rate-limited), carrying the inviter's grant. Every
 // transition, expiry included, is appended to both parties' streams, so each side learns it now
 // or on its next connect (docs/protocol.md "Invitations").
-import {
-  checkGrant,
-  ProtocolError,
-  type ClientFrames,
-  type Grant,
-  type InvitationStatus,
-} from '../../../protocol/index.ts';
+import { checkGrant, ProtocolError, type ClientFrames, type Grant, type InvitationStatus } from '../../../protocol/index.ts';
 import type { Conn } from '../transport/connection.ts';
 import type { ServerContext } from '../context.ts';
 import { limitText, takeLimit } from '../limits/limits.ts';
@@ -38,7 +32,16 @@ export async function handleInvite(conn: Conn, f: ClientFrames['invite']): Promi
   }
 
   const grant = grantJson(f.grant);
-  const inv: Invitation = { id: f.id, from: sid, to: f.to, ct: f.ct, grant, createdAt: now, expiresAt: now + config.invitationTtlMs, status: 'pending' };
+  const inv: Invitation = {
+    id: f.id,
+    from: sid,
+    to: f.to,
+    ct: f.ct,
+    grant,
+    createdAt: now,
+    expiresAt: now + config.invitationTtlMs,
+    status: 'pending',
+  };
   // One address, or a burst of new IDs, cannot take all of the recipient's slots (quotas.ts).
   const put = await store.putInvitation(inv, config.maxPendingInvites, await invitationQuota(ctx, sid, conn.address, now));
   if (put !== 'ok') throw new ProtocolError(put);
@@ -119,7 +122,15 @@ async function announce(ctx: ServerContext, inv: Invitation, status: Settled, no
   for (const party of [inv.to, inv.from]) await announceTo(ctx, party, inv, status, now, exceptConn);
 }
 
-async function announceTo(ctx: ServerContext, party: string, inv: Invitation, status: Settled, now: number, exceptConn?: number, grant?: Grant): Promise<void> {
+async function announceTo(
+  ctx: ServerContext,
+  party: string,
+  inv: Invitation,
+  status: Settled,
+  now: number,
+  exceptConn?: number,
+  grant?: Grant,
+): Promise<void> {
   const text = invitationUpdateText(inv, status, now, grant === undefined ? undefined : grantJson(grant));
   const res = await ctx.store.append(party, { kind: 'invitation_update', id: inv.id, frame: text }, now, ctx.controlLimits);
   if (res.ok) ctx.bus.toIdentity(party, { kind: 'entry', type: 'invitation_update', offset: res.offset, text: res.text }, exceptConn);

@@ -29,9 +29,18 @@ export async function handleSend(conn: Conn, f: ClientFrames['send']): Promise<v
     return;
   }
 
-  const res = await ctx.store.append(f.to, { kind: 'envelope', id: f.id, from: conn.sid, frame: envelopeText(f.id, conn.sid, f.ct, now) }, now, ctx.limits);
+  const res = await ctx.store.append(
+    f.to,
+    { kind: 'envelope', id: f.id, from: conn.sid, frame: envelopeText(f.id, conn.sid, f.ct, now) },
+    now,
+    ctx.limits,
+  );
   // The sender keeps the message in its outbox and retries: never a silent drop.
-  if (!res.ok) throw new ProtocolError('MAILBOX_FULL', res.senderShare ? "this sender's share of the recipient's mailbox is full (MAILBOX_SENDER_SHARE)" : undefined);
+  if (!res.ok)
+    throw new ProtocolError(
+      'MAILBOX_FULL',
+      res.senderShare ? "this sender's share of the recipient's mailbox is full (MAILBOX_SENDER_SHARE)" : undefined,
+    );
   conn.send('sent', sentText(f.id, f.to, f.to === conn.sid ? res.offset : undefined));
   if (res.duplicate) {
     // A retry of something the stream still holds: its devices already have it.
@@ -52,7 +61,9 @@ export async function handleAck(conn: Conn, f: ClientFrames['ack']): Promise<voi
   // All appends issued at once (one round trip with Redis, no turn per notice in memory): a store
   // applies them in call order, so each sender's stream gets its notices in ack order.
   const results = await Promise.allSettled(
-    notices.map((e) => ctx.store.append(e.from, { kind: 'delivered', id: e.id, frame: deliveredText(e.id, conn.sid, now) }, now, ctx.noticeLimits)),
+    notices.map((e) =>
+      ctx.store.append(e.from, { kind: 'delivered', id: e.id, frame: deliveredText(e.id, conn.sid, now) }, now, ctx.noticeLimits),
+    ),
   );
   let failure: unknown;
   for (let i = 0; i < results.length; i++) {

@@ -209,7 +209,15 @@ async function metricsText(ctx: ServerContext, probes: Probes): Promise<string> 
     g('event_loop_delay_max_seconds', 'event-loop delay, maximum since the previous scrape', max),
     g('socket_buffered_bytes_max', 'largest number of bytes waiting in one socket (bounded by maxBackpressure)', buffered.max),
     g('socket_buffered_bytes_total', 'bytes waiting in all sockets', buffered.total),
-    ...(ctx.push ? [g('push_queue_devices', 'devices holding a slot in the Web Push queue (waiting, sending, or kept for coalescing)', ctx.push.queue.size)] : []),
+    ...(ctx.push
+      ? [
+          g(
+            'push_queue_devices',
+            'devices holding a slot in the Web Push queue (waiting, sending, or kept for coalescing)',
+            ctx.push.queue.size,
+          ),
+        ]
+      : []),
   ]);
 }
 
@@ -250,7 +258,11 @@ export function registerHttp(app: uWS.TemplatedApp, ctx: ServerContext, metricsA
 
   const serveMetrics = (res: uWS.HttpResponse, hsts: string | undefined): void => {
     metrics.inc('http_requests_total', 'metrics');
-    later(res, ctx, hsts, async () => ({ status: '200 OK', type: 'text/plain; version=0.0.4; charset=utf-8', body: await metricsText(ctx, probes) }));
+    later(res, ctx, hsts, async () => ({
+      status: '200 OK',
+      type: 'text/plain; version=0.0.4; charset=utf-8',
+      body: await metricsText(ctx, probes),
+    }));
   };
   app.get('/metrics', (res, req) => {
     const hsts = tls(req);
@@ -260,7 +272,9 @@ export function registerHttp(app: uWS.TemplatedApp, ctx: ServerContext, metricsA
     write(res, { status: '404 Not Found', type: 'text/plain; charset=utf-8', body: 'Not Found\n', hsts }, cspOf(ctx));
   });
   metricsApp?.get('/metrics', (res) => serveMetrics(res, undefined));
-  metricsApp?.any('/*', (res) => write(res, { status: '404 Not Found', type: 'text/plain; charset=utf-8', body: 'Not Found\n' }, cspOf(ctx)));
+  metricsApp?.any('/*', (res) =>
+    write(res, { status: '404 Not Found', type: 'text/plain; charset=utf-8', body: 'Not Found\n' }, cspOf(ctx)),
+  );
 
   app.any('/*', (res, req) => {
     // Lower case in native uWS, as sent (upper case) in other implementations: compare one way.
@@ -283,7 +297,15 @@ export function registerHttp(app: uWS.TemplatedApp, ctx: ServerContext, metricsA
       const r = await files.lookup(url, acceptEncoding);
       if (r.status === 200) {
         const { file } = r;
-        return { status: '200 OK', type: file.contentType, body: file.body, cache: file.cacheControl, encoding: file.encoding, vary: file.vary, headOnly };
+        return {
+          status: '200 OK',
+          type: file.contentType,
+          body: file.body,
+          cache: file.cacheControl,
+          encoding: file.encoding,
+          vary: file.vary,
+          headOnly,
+        };
       }
       const status = r.status === 400 ? '400 Bad Request' : '404 Not Found';
       return { status, type: 'text/plain; charset=utf-8', body: r.status === 400 ? 'Bad Request\n' : 'Not Found\n', headOnly };

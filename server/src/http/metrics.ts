@@ -42,7 +42,11 @@ const DEFS = {
   blob_bytes_in_total: ['counter', 'blob part bytes stored'],
   blob_bytes_out_total: ['counter', 'blob bytes sent to downloads'],
   // Web Push (server/src/push/, docs/operations.md "Web Push")
-  push_sends_total: ['counter', 'pushes by outcome (sent|gone|rate_limited|server_error|rejected|timeout|network|online|queue_full|intake_full)', 'outcome'],
+  push_sends_total: [
+    'counter',
+    'pushes by outcome (sent|gone|rate_limited|server_error|rejected|timeout|network|online|queue_full|intake_full)',
+    'outcome',
+  ],
   push_coalesced_total: ['counter', 'entries merged into a push already waiting or in flight for the device'],
   push_payloads_total: ['counter', 'pushes by payload (boxes: end-to-end boxes; wakeup: empty)', 'payload'],
   push_subscriptions_total: ['counter', 'subscription changes (subscribe|unsubscribe|gone|refused)', 'op'],

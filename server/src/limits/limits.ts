@@ -71,14 +71,22 @@ function rates(config: Config, action: LimitedAction): Rates {
  * Returns 0 when the action may go ahead, else the milliseconds until it may be tried again. A cost
  * above a bucket's burst is taken as the whole burst, so a large request waits, never forever.
  */
-export async function takeLimit(ctx: ServerContext, action: LimitedAction, sid: string | undefined, address: string, cost = 1): Promise<number> {
+export async function takeLimit(
+  ctx: ServerContext,
+  action: LimitedAction,
+  sid: string | undefined,
+  address: string,
+  cost = 1,
+): Promise<number> {
   const r = rates(ctx.config, action);
   const now = ctx.clock();
   const { store } = ctx;
   const n = Math.max(1, cost);
   // Both asked before either is awaited: one round trip with Redis.
   const [byId, byAddr] = await Promise.all([
-    sid !== undefined && r.perIdentity > 0 ? store.takeToken(`${action}:${sid}`, r.idPerSec, r.perIdentity, now, Math.min(n, r.perIdentity)) : 0,
+    sid !== undefined && r.perIdentity > 0
+      ? store.takeToken(`${action}:${sid}`, r.idPerSec, r.perIdentity, now, Math.min(n, r.perIdentity))
+      : 0,
     r.perAddress > 0 ? store.takeToken(`${action}-ip:${address}`, r.addrPerSec, r.perAddress, now, Math.min(n, r.perAddress)) : 0,
   ]);
   if (byId > 0) ctx.metrics.inc('rate_limited_total', action);

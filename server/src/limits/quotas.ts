@@ -18,7 +18,10 @@ export function firstSeenTtlMs(config: Config): number {
 }
 
 /** One sender's share of a recipient's mailbox: MAILBOX_SENDER_SHARE percent of entries and bytes. */
-export function senderShare(config: Config, limits: Pick<MailboxLimits, 'maxEntries' | 'maxBytes'>): Pick<MailboxLimits, 'maxSenderEntries' | 'maxSenderBytes'> {
+export function senderShare(
+  config: Config,
+  limits: Pick<MailboxLimits, 'maxEntries' | 'maxBytes'>,
+): Pick<MailboxLimits, 'maxSenderEntries' | 'maxSenderBytes'> {
   if (config.mailboxSenderShare >= 100) return {};
   const part = config.mailboxSenderShare / 100;
   return {

@@ -29,7 +29,8 @@ export async function handlePushSubscribe(conn: Conn, f: ClientFrames['push_subs
   if (push === undefined) throw new ProtocolError('PUSH_UNAVAILABLE');
   const n = (attempts.get(conn) ?? 0) + 1;
   attempts.set(conn, n);
-  if (n > SUBSCRIBES_PER_SOCKET) throw new ProtocolError('RATE_LIMITED', `at most ${SUBSCRIBES_PER_SOCKET} push_subscribe per connection`, 60_000);
+  if (n > SUBSCRIBES_PER_SOCKET)
+    throw new ProtocolError('RATE_LIMITED', `at most ${SUBSCRIBES_PER_SOCKET} push_subscribe per connection`, 60_000);
   checkKeys(f.p256dh, f.auth);
   try {
     await checkEndpoint(f.endpoint, ctx.config.pushAllowPrivate);

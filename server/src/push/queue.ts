@@ -68,7 +68,13 @@ export class PushQueue {
   }
 
   /** Adds an item for a device that has no live socket; gen = its generation as liveness saw it. */
-  offer(sid: string, sub: PushSubscriptionRecord, gen: number, item: PushItem, opts: { topic?: string; urgency: SendOptions['urgency'] }): void {
+  offer(
+    sid: string,
+    sub: PushSubscriptionRecord,
+    gen: number,
+    item: PushItem,
+    opts: { topic?: string; urgency: SendOptions['urgency'] },
+  ): void {
     if (this.closed) return;
     const key = sid + '|' + sub.deviceId;
     let slot = this.slots.get(key);
@@ -77,7 +83,21 @@ export class PushQueue {
         this.o.metrics.inc('push_sends_total', 'queue_full');
         return;
       }
-      slot = { key, sid, deviceId: sub.deviceId, sub, items: [], gen, dirty: false, state: 'idle', timer: undefined, lastSentAt: 0, attempts: 0, topic: undefined, urgency: 'normal' };
+      slot = {
+        key,
+        sid,
+        deviceId: sub.deviceId,
+        sub,
+        items: [],
+        gen,
+        dirty: false,
+        state: 'idle',
+        timer: undefined,
+        lastSentAt: 0,
+        attempts: 0,
+        topic: undefined,
+        urgency: 'normal',
+      };
       this.slots.set(key, slot);
     } else {
       // Re-inserted: the map's order is least recently used first (evictIdle).
@@ -199,7 +219,11 @@ export class PushQueue {
     const payload = encodePayload(slot.items);
     if (payload === null) metrics.inc('push_payloads_total', 'wakeup');
     else metrics.inc('push_payloads_total', 'boxes');
-    const res = await this.o.sender.send(slot.sub, payload, { ttlSec: this.o.ttlSec, urgency: slot.urgency, ...(slot.topic ? { topic: slot.topic } : {}) });
+    const res = await this.o.sender.send(slot.sub, payload, {
+      ttlSec: this.o.ttlSec,
+      urgency: slot.urgency,
+      ...(slot.topic ? { topic: slot.topic } : {}),
+    });
     if (this.closed) return;
     metrics.inc('push_sends_total', res.outcome);
     const now = this.now();

@@ -75,7 +75,11 @@ export class RedisLiveness implements DeviceLiveness {
   close(): void {}
 
   private count(sid: string, deviceId: string, delta: number): void {
-    COUNT.run(this.store.redis, [pushKey(this.store.keyPrefix, 'pl', this.store.keys, sid)], [deviceId, this.instanceId, delta, Math.max(1, this.ttlMs)]).then(
+    COUNT.run(
+      this.store.redis,
+      [pushKey(this.store.keyPrefix, 'pl', this.store.keys, sid)],
+      [deviceId, this.instanceId, delta, Math.max(1, this.ttlMs)],
+    ).then(
       () => {
         this.failing = false;
       },

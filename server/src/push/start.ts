@@ -27,7 +27,8 @@ export function startPush(o: StartPushOptions): Push | undefined {
     o.log.info('push_off', { reason: 'no VAPID keys configured' });
     return undefined;
   }
-  if (o.config.pushAllowPrivate) o.log.warn('push_allow_private', { note: 'PUSH_ALLOW_PRIVATE is for tests: push endpoints on private addresses are accepted' });
+  if (o.config.pushAllowPrivate)
+    o.log.warn('push_allow_private', { note: 'PUSH_ALLOW_PRIVATE is for tests: push endpoints on private addresses are accepted' });
   const liveness =
     o.cluster && o.rawStore.kind === 'redis'
       ? new RedisLiveness(o.rawStore as RedisStore, o.cluster.instanceId, o.config.mailboxTtlMs, o.log)

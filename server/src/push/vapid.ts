@@ -24,7 +24,8 @@ function b64urlBytes(s: string): Buffer {
 export function checkVapidPair(publicKey: string, privateKey: string, where: string): void {
   const pub = b64urlBytes(publicKey);
   const priv = b64urlBytes(privateKey);
-  if (pub.length !== 65 || pub[0] !== 4) throw new ConfigError('VAPID_PUBLIC_KEY', `${where}: the VAPID public key must be an uncompressed P-256 point (65 bytes, base64url)`);
+  if (pub.length !== 65 || pub[0] !== 4)
+    throw new ConfigError('VAPID_PUBLIC_KEY', `${where}: the VAPID public key must be an uncompressed P-256 point (65 bytes, base64url)`);
   if (priv.length !== 32) throw new ConfigError('VAPID_PRIVATE_KEY', `${where}: the VAPID private key must be 32 bytes (base64url)`);
   let derived: Buffer;
   try {
@@ -42,7 +43,10 @@ export function vapidFromConfig(config: Config): VapidKeys | undefined {
   const { vapidPublicKey: pub, vapidPrivateKey: priv } = config;
   if (pub === undefined && priv === undefined) return undefined;
   if (pub === undefined || priv === undefined) {
-    throw new ConfigError(pub === undefined ? 'VAPID_PUBLIC_KEY' : 'VAPID_PRIVATE_KEY', 'VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY are set together or not at all');
+    throw new ConfigError(
+      pub === undefined ? 'VAPID_PUBLIC_KEY' : 'VAPID_PRIVATE_KEY',
+      'VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY are set together or not at all',
+    );
   }
   checkVapidPair(pub, priv, 'config');
   return { publicKey: pub, privateKey: priv, subject: config.vapidSubject };
@@ -54,7 +58,10 @@ export function vapidFromConfig(config: Config): VapidKeys | undefined {
  * explicitly (`explicitFile`): a default path is local to one machine, not shared by the fleet.
  * Returns the config with the keys filled in, and what happened, for the start-up log.
  */
-export function resolveVapidKeys(config: Config, explicitFile: boolean): { config: Config; source: 'config' | 'file' | 'generated' | 'off' } {
+export function resolveVapidKeys(
+  config: Config,
+  explicitFile: boolean,
+): { config: Config; source: 'config' | 'file' | 'generated' | 'off' } {
   if (config.vapidPublicKey !== undefined || config.vapidPrivateKey !== undefined) {
     vapidFromConfig(config);
     return { config, source: 'config' };
@@ -75,7 +82,8 @@ export function resolveVapidKeys(config: Config, explicitFile: boolean): { confi
     } catch {
       throw new ConfigError('VAPID_KEY_FILE', `${file} is not JSON`);
     }
-    if (typeof keys.publicKey !== 'string' || typeof keys.privateKey !== 'string') throw new ConfigError('VAPID_KEY_FILE', `${file} lacks publicKey/privateKey`);
+    if (typeof keys.publicKey !== 'string' || typeof keys.privateKey !== 'string')
+      throw new ConfigError('VAPID_KEY_FILE', `${file} lacks publicKey/privateKey`);
     checkVapidPair(keys.publicKey, keys.privateKey, file);
     return { publicKey: keys.publicKey, privateKey: keys.privateKey };
   };
@@ -85,10 +93,14 @@ export function resolveVapidKeys(config: Config, explicitFile: boolean): { confi
     const made = webpush.generateVAPIDKeys();
     mkdirSync(dirname(file), { recursive: true });
     try {
-      writeFileSync(file, JSON.stringify({ publicKey: made.publicKey, privateKey: made.privateKey }, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
+      writeFileSync(file, JSON.stringify({ publicKey: made.publicKey, privateKey: made.privateKey }, null, 2) + '\n', {
+        mode: 0o600,
+        flag: 'wx',
+      });
       source = 'generated';
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new ConfigError('VAPID_KEY_FILE', `cannot create ${file}: ${(err as Error).message}`);
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new ConfigError('VAPID_KEY_FILE', `cannot create ${file}: ${(err as Error).message}`);
     }
     keys = read()!;
   }

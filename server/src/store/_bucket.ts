@@ -26,7 +26,8 @@ export class TokenBuckets {
 
   /** Takes `cost` tokens (1 to burst): 0 when taken, else the milliseconds until they will be there. */
   take(key: string, ratePerSec: number, burst: number, now: number, cost = 1): number {
-    if (!(ratePerSec > 0) || !Number.isFinite(ratePerSec)) throw new RangeError(`ratePerSec: expected a positive number, got ${ratePerSec}`);
+    if (!(ratePerSec > 0) || !Number.isFinite(ratePerSec))
+      throw new RangeError(`ratePerSec: expected a positive number, got ${ratePerSec}`);
     if (!(burst >= 1) || !Number.isFinite(burst)) throw new RangeError(`burst: expected a number >= 1, got ${burst}`);
     if (!(cost >= 1 && cost <= burst)) throw new RangeError(`cost: expected a number from 1 to burst (${burst}), got ${cost}`);
     let b = this.buckets.get(key);

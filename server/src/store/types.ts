@@ -44,7 +44,11 @@ export interface MailboxLimits {
 
 export type AppendResult =
   | { readonly ok: true; readonly offset: number; readonly duplicate: boolean; readonly text: string }
-  | { readonly ok: false; readonly code: 'MAILBOX_FULL'; /** The sender's share was full, not the mailbox. */ readonly senderShare?: boolean };
+  | {
+      readonly ok: false;
+      readonly code: 'MAILBOX_FULL' /** The sender's share was full, not the mailbox. */;
+      readonly senderShare?: boolean;
+    };
 
 export interface Invitation {
   readonly id: string;
@@ -82,7 +86,9 @@ export interface AccountBlob {
   readonly blob: string;
 }
 
-export type PutAccountResult = { readonly ok: true; readonly version: number } | { readonly ok: false; readonly current: AccountBlob | undefined };
+export type PutAccountResult =
+  | { readonly ok: true; readonly version: number }
+  | { readonly ok: false; readonly current: AccountBlob | undefined };
 
 /** What a granter said about a grantee: the latest block and the latest unblock, by their iat. */
 export interface BlockState {

@@ -6,14 +6,7 @@
 // is one sendto each (docs/performance.md "Message path", lever 5).
 import type uWS from 'uWebSockets.js';
 import { presenceText } from './wire.ts';
-import {
-  encodeFrame,
-  PROTOCOL_VERSION,
-  ProtocolError,
-  ERRORS,
-  type Grant,
-  type ServerFrameType,
-} from '../../../protocol/index.ts';
+import { encodeFrame, PROTOCOL_VERSION, ProtocolError, ERRORS, type Grant, type ServerFrameType } from '../../../protocol/index.ts';
 import type { LiveSocket, ServerContext } from '../context.ts';
 import { StreamFeed, type FeedSocket } from './feed.ts';
 import { GrantSet } from '../auth/grants.ts';

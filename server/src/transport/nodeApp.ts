@@ -184,7 +184,10 @@ class NodeResponse {
     if (this.done || !this.onUpgrade) return;
     this.done = true;
     // The headers written before upgrade() (security headers) go on the 101, as in uWS.
-    this.onUpgrade(userData, this.headers.filter(([k]) => k.toLowerCase() !== 'content-length'));
+    this.onUpgrade(
+      userData,
+      this.headers.filter(([k]) => k.toLowerCase() !== 'content-length'),
+    );
   }
 }
 
@@ -233,7 +236,10 @@ export class NodeApp {
       res.writeHead(404).end();
       return;
     }
-    route.handler(new NodeResponse(req, res, req.socket) as unknown as uWS.HttpResponse, new NodeRequest(req, path, query) as unknown as uWS.HttpRequest);
+    route.handler(
+      new NodeResponse(req, res, req.socket) as unknown as uWS.HttpResponse,
+      new NodeRequest(req, path, query) as unknown as uWS.HttpRequest,
+    );
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {

@@ -49,7 +49,13 @@ export function wsBehavior(ctx: ServerContext, route: Router): uWS.WebSocketBeha
         res.writeStatus('101 Switching Protocols');
         writeSecurityHeaders(res, cspOf(ctx), hsts);
         // `conn` declared now: added later it would give every socket's data an extra property array.
-        res.upgrade<SocketData>({ origin, address: clientAddress(ip, forwardedFor, config.trustProxy), conn: undefined }, key, protocol, extensions, context);
+        res.upgrade<SocketData>(
+          { origin, address: clientAddress(ip, forwardedFor, config.trustProxy), conn: undefined },
+          key,
+          protocol,
+          extensions,
+          context,
+        );
       });
     },
 

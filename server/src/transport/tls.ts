@@ -23,6 +23,7 @@ export function tlsFiles(config: Pick<Config, 'tlsCert' | 'tlsKey'>): TlsFiles |
   } catch (err) {
     throw new ConfigError('TLS_KEY', `TLS_KEY=${tlsKey} is not a readable, unencrypted PEM private key: ${(err as Error).message}`);
   }
-  if (!cert.checkPrivateKey(key)) throw new ConfigError('TLS_KEY', `TLS_KEY=${tlsKey} is not the private key of the certificate in TLS_CERT=${tlsCert}`);
+  if (!cert.checkPrivateKey(key))
+    throw new ConfigError('TLS_KEY', `TLS_KEY=${tlsKey} is not the private key of the certificate in TLS_CERT=${tlsCert}`);
   return { cert: tlsCert, key: tlsKey };
 }

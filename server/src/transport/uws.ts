@@ -49,13 +49,15 @@ export function isNativeUws(mod: unknown): boolean {
 }
 
 /** undefined where the package has no native build for this Node. */
-export const nativeTransport: Transport | undefined = isNativeUws(uws) ? {
-  kind: 'native',
-  label: 'uWebSockets.js native',
-  app: (tls) => (tls ? uws.SSLApp({ cert_file_name: tls.cert, key_file_name: tls.key }) : uws.App()),
-  localPort: (s) => uws.us_socket_local_port(s as unknown as uWS.us_socket),
-  closeListenSocket: (s) => uws.us_listen_socket_close(s),
-} : undefined;
+export const nativeTransport: Transport | undefined = isNativeUws(uws)
+  ? {
+      kind: 'native',
+      label: 'uWebSockets.js native',
+      app: (tls) => (tls ? uws.SSLApp({ cert_file_name: tls.cert, key_file_name: tls.key }) : uws.App()),
+      localPort: (s) => uws.us_socket_local_port(s as unknown as uWS.us_socket),
+      closeListenSocket: (s) => uws.us_listen_socket_close(s),
+    }
+  : undefined;
 
 export const fallbackTransport: Transport = {
   kind: 'fallback',

@@ -2,14 +2,7 @@
 // concatenation: every interpolated value was validated by the strict client schema (hex ids, Session
 // IDs, canonical base64, safe integers, fixed status words), so none needs JSON escaping, and the
 // ciphertext is never parsed or re-serialised. A test checks each builder against protocol's schema.
-import {
-  encodeFrame,
-  ERRORS,
-  type ErrorCode,
-  type Grant,
-  type InvitationStatus,
-  type ServerFrames,
-} from '../../../protocol/index.ts';
+import { encodeFrame, ERRORS, type ErrorCode, type Grant, type InvitationStatus, type ServerFrames } from '../../../protocol/index.ts';
 
 /** A grant re-encoded from its parsed form, in schema order (the form stored with invitations). */
 export function grantJson(g: Grant): string {
@@ -59,7 +52,9 @@ export function presenceText(id: string, online: boolean, ts: number): string {
  * acknowledge): anyone else's stream position would let a contact count what else they receive.
  */
 export function sentText(id: string, to: string, offset?: number): string {
-  return offset === undefined ? `{"type":"sent","id":"${id}","to":"${to}"}` : `{"type":"sent","id":"${id}","to":"${to}","offset":${offset}}`;
+  return offset === undefined
+    ? `{"type":"sent","id":"${id}","to":"${to}"}`
+    : `{"type":"sent","id":"${id}","to":"${to}","offset":${offset}}`;
 }
 
 export function okText(ref: string, op: string): string {
@@ -74,8 +69,18 @@ export function pongText(t: number | undefined, serverTime: number): string {
 
 const MAX_MESSAGE = 1024;
 
-export function errorText(code: ErrorCode, message: string = ERRORS[code].message, ref?: string, retryAfterMs?: number, ids?: readonly string[]): string {
-  const frame: ServerFrames['error'] = { type: 'error', code, message: message.length > MAX_MESSAGE ? message.slice(0, MAX_MESSAGE) : message };
+export function errorText(
+  code: ErrorCode,
+  message: string = ERRORS[code].message,
+  ref?: string,
+  retryAfterMs?: number,
+  ids?: readonly string[],
+): string {
+  const frame: ServerFrames['error'] = {
+    type: 'error',
+    code,
+    message: message.length > MAX_MESSAGE ? message.slice(0, MAX_MESSAGE) : message,
+  };
   if (ref !== undefined) frame.ref = ref;
   if (retryAfterMs !== undefined) frame.retryAfterMs = Math.max(0, Math.ceil(retryAfterMs));
   if (ids !== undefined) frame.ids = [...ids];

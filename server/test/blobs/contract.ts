@@ -29,7 +29,13 @@ async function token(c: RawClient, frame: Record<string, unknown>): Promise<Reco
   return c.next((f) => (f.type === 'blob_token' && f.ref === id) || (f.type === 'error' && f.ref === id));
 }
 
-async function put(base: string, t: Record<string, any>, n: number, body: Uint8Array, tok = t.token as string): Promise<{ status: number; json: any }> {
+async function put(
+  base: string,
+  t: Record<string, any>,
+  n: number,
+  body: Uint8Array,
+  tok = t.token as string,
+): Promise<{ status: number; json: any }> {
   const res = await fetch(`${base}/blob/${t.blob}/${n}`, { method: 'PUT', body: body as BodyInit, headers: { 'x-blob-token': tok } });
   return { status: res.status, json: await res.json() };
 }
@@ -41,7 +47,12 @@ async function uploadAll(base: string, t: Record<string, any>, data: Uint8Array)
   }
 }
 
-async function get(base: string, blob: string, tok: string, range?: string): Promise<{ status: number; body: Uint8Array; headers: Headers }> {
+async function get(
+  base: string,
+  blob: string,
+  tok: string,
+  range?: string,
+): Promise<{ status: number; body: Uint8Array; headers: Headers }> {
   const headers: Record<string, string> = { 'x-blob-token': tok };
   if (range) headers.range = range;
   const res = await fetch(`${base}/blob/${blob}`, { headers });
@@ -61,7 +72,10 @@ export function blobContract(name: string, env: ContractEnv): void {
       const clock = fakeClock();
       const store = await env.make();
       stores.push(store);
-      const srv = await start({ attachmentMaxBytes: 3 * MiB, blobQuotaBytes: 5 * MiB, blobTtlMs: 60_000, ...config }, { clock: clock.now, blobStore: store });
+      const srv = await start(
+        { attachmentMaxBytes: 3 * MiB, blobQuotaBytes: 5 * MiB, blobTtlMs: 60_000, ...config },
+        { clock: clock.now, blobStore: store },
+      );
       const alice = createIdentity();
       const a = await as(srv.url, alice);
       return { srv, store, clock, alice, a, base: srv.httpUrl };
@@ -82,7 +96,10 @@ export function blobContract(name: string, env: ContractEnv): void {
       // Not downloadable until whole.
       expect((await token(a, { type: 'blob_download', blob: t.blob })).code).toBe('BLOB_INCOMPLETE');
       expect((await put(base, t, 0, data.subarray(0, BLOB_PART_BYTES))).json.missing).toEqual([1]);
-      expect((await put(base, t, 1, data.subarray(BLOB_PART_BYTES, 2 * BLOB_PART_BYTES))).json).toMatchObject({ complete: true, missing: [] });
+      expect((await put(base, t, 1, data.subarray(BLOB_PART_BYTES, 2 * BLOB_PART_BYTES))).json).toMatchObject({
+        complete: true,
+        missing: [],
+      });
 
       const bob = await as(srv.url, createIdentity());
       const d = await token(bob, { type: 'blob_download', blob: t.blob });
@@ -192,7 +209,9 @@ export function blobContract(name: string, env: ContractEnv): void {
       expect(head.headers.get('x-blob-missing')).toBe('0,1,2');
       expect((await store.parts(t.blob)).size).toBe(0);
       // All three parts at once: each request has a buffer of its own.
-      const results = await Promise.all([0, 1, 2].map((i) => put(base, t, i, data.subarray(i * BLOB_PART_BYTES, (i + 1) * BLOB_PART_BYTES))));
+      const results = await Promise.all(
+        [0, 1, 2].map((i) => put(base, t, i, data.subarray(i * BLOB_PART_BYTES, (i + 1) * BLOB_PART_BYTES))),
+      );
       expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
       const d = await token(a, { type: 'blob_download', blob: t.blob });
       expect(Buffer.compare((await get(base, t.blob, d.token)).body, data)).toBe(0);
@@ -224,7 +243,9 @@ export function blobContract(name: string, env: ContractEnv): void {
       expect(chunked.status).toBe(400);
       expect(((await chunked.json()) as { code: string }).code).toBe('BLOB_WRONG_LENGTH');
       expect((await store.parts(t.blob)).size).toBe(0);
-      expect((await fetch(`${base}/blob/not-an-id/0`, { method: 'PUT', body: 'x', headers: { 'x-blob-token': t.token } })).status).toBe(404);
+      expect((await fetch(`${base}/blob/not-an-id/0`, { method: 'PUT', body: 'x', headers: { 'x-blob-token': t.token } })).status).toBe(
+        404,
+      );
       expect((await token(a, { type: 'blob_download', blob: randomId() })).code).toBe('BLOB_NOT_FOUND');
       await uploadAll(base, t, data);
       expect((await store.parts(t.blob)).size).toBe(2);

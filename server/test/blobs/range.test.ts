@@ -15,13 +15,16 @@ describe('parseRange (RFC 9110 §14.1.2 byte ranges, one range)', () => {
     expect(parseRange(h, size)).toEqual(want);
   });
 
-  it.each(['bytes=100-', 'bytes=150-200', 'bytes=20-10', 'bytes=-0', 'bytes=-', 'bytes=a-b', 'items=0-1', 'bytes=0-1,5-6'])('refuses %s with BLOB_RANGE', (h) => {
-    try {
-      parseRange(h, 100);
-      expect.unreachable();
-    } catch (e) {
-      expect(e).toBeInstanceOf(ProtocolError);
-      expect((e as ProtocolError).code).toBe('BLOB_RANGE');
-    }
-  });
+  it.each(['bytes=100-', 'bytes=150-200', 'bytes=20-10', 'bytes=-0', 'bytes=-', 'bytes=a-b', 'items=0-1', 'bytes=0-1,5-6'])(
+    'refuses %s with BLOB_RANGE',
+    (h) => {
+      try {
+        parseRange(h, 100);
+        expect.unreachable();
+      } catch (e) {
+        expect(e).toBeInstanceOf(ProtocolError);
+        expect((e as ProtocolError).code).toBe('BLOB_RANGE');
+      }
+    },
+  );
 });

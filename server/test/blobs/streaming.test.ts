@@ -16,7 +16,11 @@ afterAll(async () => {
 
 async function upload(base: string, t: Record<string, any>, data: Uint8Array, each: () => void): Promise<void> {
   for (let i = 0; i * t.partBytes < data.length; i++) {
-    const res = await fetch(`${base}/blob/${t.blob}/${i}`, { method: 'PUT', body: data.subarray(i * t.partBytes, (i + 1) * t.partBytes) as BodyInit, headers: { 'x-blob-token': t.token } });
+    const res = await fetch(`${base}/blob/${t.blob}/${i}`, {
+      method: 'PUT',
+      body: data.subarray(i * t.partBytes, (i + 1) * t.partBytes) as BodyInit,
+      headers: { 'x-blob-token': t.token },
+    });
     expect(res.status).toBe(200);
     await res.arrayBuffer();
     each();

@@ -16,7 +16,13 @@ export class ChildServer extends Listener {
     super({
       entry: 'server/src/main.ts',
       port,
-      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'error', STATIC_DIR: '/nonexistent-static-dir', METRICS_TOKEN: TEST_METRICS_TOKEN, ...env },
+      env: {
+        PATH: process.env.PATH ?? '',
+        LOG_LEVEL: 'error',
+        STATIC_DIR: '/nonexistent-static-dir',
+        METRICS_TOKEN: TEST_METRICS_TOKEN,
+        ...env,
+      },
     });
     live.add(this);
     void this.exited.then(() => live.delete(this));

@@ -108,7 +108,9 @@ export class PrivateRedis {
 
   /** Starts it (again, empty) and waits until it answers. */
   async restart(): Promise<void> {
-    this.proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    this.proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
     await until(async () => (await redisUnreachable(this.url)) === undefined, `redis-server on ${this.port}`, 10_000);
   }
 
@@ -277,7 +279,9 @@ export class Nginx {
     mkdirSync(join(dir, 'tmp'));
     const port = listenPort ?? (await freePort());
     writeFileSync(join(dir, 'nginx.conf'), Nginx.config(dir, port, upstreams));
-    const proc = spawn(NGINX!, ['-c', join(dir, 'nginx.conf'), '-p', dir + '/', '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc = spawn(NGINX!, ['-c', join(dir, 'nginx.conf'), '-p', dir + '/', '-g', 'daemon off;'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     const err: string[] = [];
     proc.stderr!.on('data', (d: Buffer) => err.push(d.toString()));
     const n = new Nginx(proc, port, dir);

@@ -32,9 +32,35 @@ export type FuzzKind =
   | 'server_type'
   | 'odd_json';
 
-export const CLIENT_TYPES = ['auth', 'send', 'ack', 'invite', 'invite_accept', 'invite_decline', 'invite_cancel', 'grants', 'revoke', 'presence_sub', 'presence_unsub', 'privacy', 'ping'] as const;
+export const CLIENT_TYPES = [
+  'auth',
+  'send',
+  'ack',
+  'invite',
+  'invite_accept',
+  'invite_decline',
+  'invite_cancel',
+  'grants',
+  'revoke',
+  'presence_sub',
+  'presence_unsub',
+  'privacy',
+  'ping',
+] as const;
 export type ClientType = (typeof CLIENT_TYPES)[number];
-const SERVER_TYPES = ['hello', 'ready', 'envelope', 'sent', 'delivered', 'invitation', 'invitation_update', 'presence', 'ok', 'error', 'pong'];
+const SERVER_TYPES = [
+  'hello',
+  'ready',
+  'envelope',
+  'sent',
+  'delivered',
+  'invitation',
+  'invitation_update',
+  'presence',
+  'ok',
+  'error',
+  'pong',
+];
 
 export interface Fuzzed {
   readonly kind: FuzzKind;
@@ -104,7 +130,10 @@ export function material(identity: Identity, others: readonly Identity[], now = 
   const revocations = others.slice(0, 2).map((o) => createRevocation(identity, o.sessionId as SessionId, now));
   const forged = others.slice(0, 2).map((o) => ({ ...createGrant(o, identity.sessionId as SessionId, now), from: others[3]!.sessionId }));
   const b64url = (b: Uint8Array): string => Buffer.from(b).toString('base64url');
-  const key = createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: b64url(identity.edSecretKey), x: b64url(identity.edPublicKey) }, format: 'jwk' });
+  const key = createPrivateKey({
+    key: { kty: 'OKP', crv: 'Ed25519', d: b64url(identity.edSecretKey), x: b64url(identity.edPublicKey) },
+    format: 'jwk',
+  });
   return { identity, grants, revocations, forged, key };
 }
 
@@ -150,7 +179,18 @@ export class FrameFactory {
     const other = r.pick(this.mats);
     switch (type) {
       case 'auth':
-        return (auth?.() as Record<string, unknown>) ?? { type: 'auth', sessionId: me.identity.sessionId, edPublicKey: Buffer.alloc(32).toString('base64'), deviceId: r.hex(32), nonce: r.bytes(32).toString('base64'), signature: r.bytes(64).toString('base64'), grants: [], revocations: [] };
+        return (
+          (auth?.() as Record<string, unknown>) ?? {
+            type: 'auth',
+            sessionId: me.identity.sessionId,
+            edPublicKey: Buffer.alloc(32).toString('base64'),
+            deviceId: r.hex(32),
+            nonce: r.bytes(32).toString('base64'),
+            signature: r.bytes(64).toString('base64'),
+            grants: [],
+            revocations: [],
+          }
+        );
       case 'send':
         return r.chance(0.1)
           ? { type: 'send', id: r.hex(32), to: this.sid(), ct: this.ct(), ephemeral: true }
@@ -188,7 +228,20 @@ export class FrameFactory {
   /** Frames a correct client may send and the server refuses without counting it against the socket. */
   private benign(me: Material): { type: ClientType; frame: Record<string, unknown> } {
     const r = this.rng;
-    const type = r.pick<ClientType>(['send', 'send', 'ack', 'invite', 'invite_accept', 'invite_decline', 'invite_cancel', 'presence_sub', 'presence_unsub', 'privacy', 'ping', 'revoke']);
+    const type = r.pick<ClientType>([
+      'send',
+      'send',
+      'ack',
+      'invite',
+      'invite_accept',
+      'invite_decline',
+      'invite_cancel',
+      'presence_sub',
+      'presence_unsub',
+      'privacy',
+      'ping',
+      'revoke',
+    ]);
     if (type === 'invite') {
       // A grant that fits the invitee: refused for rate, duplicates or pending limits, if at all.
       const g = r.pick(me.grants);
@@ -210,7 +263,23 @@ export class FrameFactory {
     }
     const type = r.pick(CLIENT_TYPES);
     const text = (): string => JSON.stringify(this.valid(type, me, auth));
-    const kind = r.pick<FuzzKind>(['valid', 'random_text', 'binary', 'truncated', 'mutated', 'deep', 'huge', 'wrong_type', 'missing_field', 'extra_field', 'server_type', 'odd_json', 'wrong_type', 'mutated', 'truncated']);
+    const kind = r.pick<FuzzKind>([
+      'valid',
+      'random_text',
+      'binary',
+      'truncated',
+      'mutated',
+      'deep',
+      'huge',
+      'wrong_type',
+      'missing_field',
+      'extra_field',
+      'server_type',
+      'odd_json',
+      'wrong_type',
+      'mutated',
+      'truncated',
+    ]);
     const out = (data: string | Buffer, binary = false): Fuzzed => ({ kind, data, binary, type, misbehaves: true });
     switch (kind) {
       case 'valid':
@@ -253,8 +322,12 @@ export class FrameFactory {
         // Just under, over, and over twice the limit (the last is cut by uWS itself).
         const size = r.pick([maxFrameBytes - 200, maxFrameBytes + 10, 2 * maxFrameBytes + 1000, 3 * maxFrameBytes]);
         const shape = r.int(3);
-        if (shape === 0) return out(JSON.stringify({ type: 'send', id: r.hex(32), to: me.identity.sessionId, ct: 'A'.repeat(Math.max(4, size - 150) & ~3) }));
-        if (shape === 1) return out(JSON.stringify({ type: 'presence_sub', ids: Array.from({ length: Math.floor(size / 70) }, () => this.sid()) }));
+        if (shape === 0)
+          return out(
+            JSON.stringify({ type: 'send', id: r.hex(32), to: me.identity.sessionId, ct: 'A'.repeat(Math.max(4, size - 150) & ~3) }),
+          );
+        if (shape === 1)
+          return out(JSON.stringify({ type: 'presence_sub', ids: Array.from({ length: Math.floor(size / 70) }, () => this.sid()) }));
         return out(JSON.stringify({ type: 'ping', pad: 'x'.repeat(size) }));
       }
       case 'wrong_type': {
@@ -276,7 +349,12 @@ export class FrameFactory {
         return out(JSON.stringify(f).replace('"toString"', '"__proto__"'));
       }
       case 'server_type':
-        return out(JSON.stringify({ type: r.pick([...SERVER_TYPES, 'AUTH', 'Send', '', 'constructor', '__proto__', 'hasOwnProperty']), id: r.hex(32) }));
+        return out(
+          JSON.stringify({
+            type: r.pick([...SERVER_TYPES, 'AUTH', 'Send', '', 'constructor', '__proto__', 'hasOwnProperty']),
+            id: r.hex(32),
+          }),
+        );
       case 'odd_json':
         return out(
           r.pick([
@@ -316,7 +394,8 @@ type Path = readonly (string | number)[];
 function fieldPaths(v: unknown, prefix: Path = [], out: Path[] = []): Path[] {
   if (prefix.length > 0) out.push(prefix);
   if (Array.isArray(v)) v.forEach((x, i) => fieldPaths(x, [...prefix, i], out));
-  else if (v !== null && typeof v === 'object') for (const k of Object.keys(v)) fieldPaths((v as Record<string, unknown>)[k], [...prefix, k], out);
+  else if (v !== null && typeof v === 'object')
+    for (const k of Object.keys(v)) fieldPaths((v as Record<string, unknown>)[k], [...prefix, k], out);
   return out;
 }
 

@@ -132,7 +132,11 @@ export class RawClient {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
         const seen = this.received.map((f) => f.type).join(',');
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${typeof match === 'string' ? match : 'a matching frame'}; received: [${seen}]${this.closeInfo ? `; closed ${this.closeInfo.code} ${this.closeInfo.reason}` : ''}`));
+        reject(
+          new Error(
+            `timed out after ${timeoutMs} ms waiting for ${typeof match === 'string' ? match : 'a matching frame'}; received: [${seen}]${this.closeInfo ? `; closed ${this.closeInfo.code} ${this.closeInfo.reason}` : ''}`,
+          ),
+        );
       }, timeoutMs);
       this.waiters.push(waiter);
     });
@@ -247,7 +251,10 @@ export async function connectAs(url: string, identity: Identity, opts: AuthOptio
 }
 
 /** Two identities holding each other's grants, both connected. */
-export async function connectedPair(url: string, now = Date.now()): Promise<{ a: RawClient; b: RawClient; alice: Identity; bob: Identity }> {
+export async function connectedPair(
+  url: string,
+  now = Date.now(),
+): Promise<{ a: RawClient; b: RawClient; alice: Identity; bob: Identity }> {
   const alice = newIdentity();
   const bob = newIdentity();
   const a = await connectAs(url, alice, { grants: [grant(bob, alice, now)] });

@@ -23,7 +23,14 @@ export async function start(config: Partial<Config> = {}, opts: Omit<StartOption
   // Behind a proxy the server must be told where clients dial (PUBLIC_ORIGINS); tests dial it directly.
   const behindProxy = (config.trustProxy ?? 0) > 0 && (config.publicOrigins ?? []).length === 0 ? await directOrigin(config.port) : {};
   const srv = await startServer({
-    config: { host: '127.0.0.1', port: 0, staticDir: '/nonexistent-static-dir', metricsToken: TEST_METRICS_TOKEN, ...config, ...behindProxy },
+    config: {
+      host: '127.0.0.1',
+      port: 0,
+      staticDir: '/nonexistent-static-dir',
+      metricsToken: TEST_METRICS_TOKEN,
+      ...config,
+      ...behindProxy,
+    },
     log: opts.log ?? silentLogger(),
     ...(opts.store ? { store: opts.store } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),

@@ -11,7 +11,11 @@ export function countTests(ctx: StoreUnderTest): void {
     const d = randomId();
     const before = await store.counts();
     const texts: string[] = [];
-    for (const [sid, e] of [[a, envelope(s, t)], [a, envelope(s, t)], [b, envelope(s, t)]] as const) {
+    for (const [sid, e] of [
+      [a, envelope(s, t)],
+      [a, envelope(s, t)],
+      [b, envelope(s, t)],
+    ] as const) {
       const r = await store.append(sid, e, t, LIMITS);
       if (!r.ok) throw new Error(r.code);
       texts.push(r.text);

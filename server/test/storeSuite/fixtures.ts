@@ -29,7 +29,11 @@ export function deliveredEntry(to: string, id: string, ts: number): NewEntry {
 }
 
 export function invitationEntry(from: string, to: string, ts: number, id = randomId()): NewEntry {
-  return { kind: 'invitation', id, frame: JSON.stringify({ type: 'invitation', id, from, to, ct: CT, grant: {}, expiresAt: ts + DAY, ts }) };
+  return {
+    kind: 'invitation',
+    id,
+    frame: JSON.stringify({ type: 'invitation', id, from, to, ct: CT, grant: {}, expiresAt: ts + DAY, ts }),
+  };
 }
 
 export function invitation(from: string, to: string, createdAt: number, ttlMs = DAY, id = randomId()): Invitation {

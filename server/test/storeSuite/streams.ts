@@ -2,7 +2,19 @@
 // entry TTL, cumulative per-device acks, devices that go quiet, and delivered reports.
 import { describe, expect, it } from 'vitest';
 import { randomId } from '../../../protocol/index.ts';
-import { appendOk, CT, deliveredEntry, envelope, invitationEntry, LIMITS, newSid, offsets, spliced, TTL, type StoreUnderTest } from './fixtures.ts';
+import {
+  appendOk,
+  CT,
+  deliveredEntry,
+  envelope,
+  invitationEntry,
+  LIMITS,
+  newSid,
+  offsets,
+  spliced,
+  TTL,
+  type StoreUnderTest,
+} from './fixtures.ts';
 
 export function streamTests(ctx: StoreUnderTest): void {
   describe('streams', () => {
@@ -91,7 +103,11 @@ export function streamTests(ctx: StoreUnderTest): void {
       const d = randomId();
       await store.touchDevice(a, d, t, limits);
       const sent = [envelope(s, t), envelope(s, t), envelope(s, t)];
-      const [o1, o2, o3] = [await appendOk(store, a, sent[0]!, t, limits), await appendOk(store, a, sent[1]!, t, limits), await appendOk(store, a, sent[2]!, t, limits)];
+      const [o1, o2, o3] = [
+        await appendOk(store, a, sent[0]!, t, limits),
+        await appendOk(store, a, sent[1]!, t, limits),
+        await appendOk(store, a, sent[2]!, t, limits),
+      ];
       expect(await store.append(a, envelope(s, t), t, limits)).toEqual({ ok: false, code: 'MAILBOX_FULL' });
       expect(await store.append(a, deliveredEntry(s, randomId(), t), t, limits)).toEqual({ ok: false, code: 'MAILBOX_FULL' });
       expect(await store.head(a)).toBe(o3);

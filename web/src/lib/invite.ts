@@ -14,7 +14,11 @@ export interface ShareTarget {
   clipboard?: { writeText(text: string): Promise<void> };
 }
 
-export async function shareInvite(id: string, nav: ShareTarget = navigator, loc: Pick<Location, 'origin'> = location): Promise<ShareOutcome> {
+export async function shareInvite(
+  id: string,
+  nav: ShareTarget = navigator,
+  loc: Pick<Location, 'origin'> = location,
+): Promise<ShareOutcome> {
   const url = inviteLink(id, loc);
   const data: ShareData = { title: 'Session', text: 'Add me on Session, the private messenger:', url };
   if (nav.share && (nav.canShare?.(data) ?? true)) {

@@ -11,7 +11,9 @@ export interface EnterKey {
 }
 
 /** True on touch-first devices, where Enter makes a new line. */
-export function coarsePointer(matchMedia: ((q: string) => { matches: boolean }) | undefined = globalThis.matchMedia?.bind(globalThis)): boolean {
+export function coarsePointer(
+  matchMedia: ((q: string) => { matches: boolean }) | undefined = globalThis.matchMedia?.bind(globalThis),
+): boolean {
   return matchMedia?.('(pointer: coarse)').matches ?? false;
 }
 

@@ -41,7 +41,10 @@ export class AddContactModel extends Disposable {
     return c?.state === 'accepted' ? c : undefined;
   });
 
-  constructor(private readonly _d: AddContactDeps, initialId = '') {
+  constructor(
+    private readonly _d: AddContactDeps,
+    initialId = '',
+  ) {
     super();
     // Pasted, scanned or from an invite link: held as the ID it means (no breaks, lower case).
     this.sessionId = signal(_d.engine.normaliseSessionId(initialId));
@@ -55,8 +58,10 @@ export class AddContactModel extends Disposable {
     const id = value.trim();
     if (id === this._d.me) return 'That is your own Session ID. Ask the other person for theirs.';
     if (this._d.contacts.byId.value.get(id)?.state === 'blocked') return 'You blocked this Session ID.';
-    if (this._d.invitations.outgoing.value.some((i) => i.peer === id && i.status === 'pending')) return 'You already sent a request to this Session ID; it is waiting for an answer.';
-    if (this._d.invitations.incoming.value.some((i) => i.peer === id)) return 'This person already sent you a request: accept it under Contacts.';
+    if (this._d.invitations.outgoing.value.some((i) => i.peer === id && i.status === 'pending'))
+      return 'You already sent a request to this Session ID; it is waiting for an answer.';
+    if (this._d.invitations.incoming.value.some((i) => i.peer === id))
+      return 'This person already sent you a request: accept it under Contacts.';
     return null;
   }
 
@@ -84,7 +89,12 @@ export class AddContactModel extends Disposable {
     this.touched.value = true;
     this.submitError.value = null;
     const name = this.name.value.trim();
-    this.nameError.value = name === '' ? 'Enter the name they will see, so they know who is asking.' : name.length > MAX_NAME ? `At most ${MAX_NAME} characters.` : null;
+    this.nameError.value =
+      name === ''
+        ? 'Enter the name they will see, so they know who is asking.'
+        : name.length > MAX_NAME
+          ? `At most ${MAX_NAME} characters.`
+          : null;
     if (this.idProblem.value || this.nameError.value || this.existing.value) return false;
     if (this.note.value.length > MAX_NOTE) {
       this.submitError.value = `The note is too long: at most ${MAX_NOTE} characters.`;
@@ -93,7 +103,11 @@ export class AddContactModel extends Disposable {
     this.submitting.value = true;
     try {
       this._d.prefs.setDisplayName(name);
-      const id = await this._d.client.sendInvitation({ recipientId: this.sessionId.value.trim(), displayName: name, message: this.note.value.trim() });
+      const id = await this._d.client.sendInvitation({
+        recipientId: this.sessionId.value.trim(),
+        displayName: name,
+        message: this.note.value.trim(),
+      });
       // The SDK told the new invitation (an `invitation` event) before sendInvitation resolved.
       await this._d.invitations.refresh.idle();
       this.sentId.value = id;

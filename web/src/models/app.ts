@@ -110,8 +110,14 @@ export class AppModel {
       const engine = await engineLoad;
       this._engine = engine;
       // Attachment bytes (encrypted) in their own database, bounded; none where IndexedDB is missing.
-      const attachmentCache = typeof indexedDB === 'undefined' ? undefined : await engine.IndexedDbAttachmentCache.open().catch(() => undefined);
-      this._client = await engine.MessengerClient.create({ url: this._d.url, storage: opened.storage, ...(attachmentCache ? { attachmentCache } : {}), ...this._d.clientOptions });
+      const attachmentCache =
+        typeof indexedDB === 'undefined' ? undefined : await engine.IndexedDbAttachmentCache.open().catch(() => undefined);
+      this._client = await engine.MessengerClient.create({
+        url: this._d.url,
+        storage: opened.storage,
+        ...(attachmentCache ? { attachmentCache } : {}),
+        ...this._d.clientOptions,
+      });
       if (this._client.hasIdentity && this.prefs.onboardedId.value === this._client.sessionId) {
         // Shown only once its lists are read, so the live list replaces the preview row for row.
         const s = this._open();
@@ -132,7 +138,12 @@ export class AppModel {
 
   private _open(): Session {
     this.session.value?.dispose();
-    const s = new Session({ client: this.client, engine: this.engine, prefs: this.prefs, ...(this._d.notifier ? { notifier: this._d.notifier } : {}) });
+    const s = new Session({
+      client: this.client,
+      engine: this.engine,
+      prefs: this.prefs,
+      ...(this._d.notifier ? { notifier: this._d.notifier } : {}),
+    });
     this.session.value = s;
     s.start();
     return s;

@@ -68,7 +68,8 @@ export class AttachmentsModel extends Disposable {
       this._recorder = r;
       this.recording.value = { startedAt: Date.now(), level: 0 };
     } catch (err) {
-      this.error.value = err instanceof DOMException && err.name === 'NotAllowedError' ? 'Microphone access was refused.' : describeError(err);
+      this.error.value =
+        err instanceof DOMException && err.name === 'NotAllowedError' ? 'Microphone access was refused.' : describeError(err);
     }
   }
 

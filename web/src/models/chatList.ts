@@ -18,7 +18,11 @@ export interface ChatRow {
  * The rows from what storage holds: `lasts[i]` is the last message of `conversations[i]`. Shared by
  * the live model and the start-up snapshot (snapshot.ts), so both draw the very same list.
  */
-export function buildChatRows(conversations: readonly Conversation[], contacts: readonly Contact[], lasts: readonly (StoredMessage | undefined)[]): ChatRow[] {
+export function buildChatRows(
+  conversations: readonly Conversation[],
+  contacts: readonly Contact[],
+  lasts: readonly (StoredMessage | undefined)[],
+): ChatRow[] {
   const blocked = new Set(contacts.filter((c) => c.state === 'blocked').map((c) => c.sessionId));
   const rows: ChatRow[] = [];
   const seen = new Set<string>();
@@ -65,7 +69,8 @@ export class ChatListModel extends Disposable {
     this.own(_client.on('messageUpdate', (m) => this._live(() => this._onStatus(m))));
     this.own(
       _client.on('removed', (r) => {
-        if (r.reason === 'chat' || this.rows.value.some((row) => row.peer === r.peer && row.last && r.ids.includes(row.last.id))) this.refresh();
+        if (r.reason === 'chat' || this.rows.value.some((row) => row.peer === r.peer && row.last && r.ids.includes(row.last.id)))
+          this.refresh();
       }),
     );
     this.refresh();
@@ -86,7 +91,12 @@ export class ChatListModel extends Disposable {
       this.refresh(); // a row this list has not seen, changed by something other than its last message
       return;
     }
-    const next: ChatRow = { peer: c.peer, unread: c.unread, activityAt: lastNow?.storedAt ?? row?.activityAt ?? 0, ...(lastNow ? { last: lastNow } : {}) };
+    const next: ChatRow = {
+      peer: c.peer,
+      unread: c.unread,
+      activityAt: lastNow?.storedAt ?? row?.activityAt ?? 0,
+      ...(lastNow ? { last: lastNow } : {}),
+    };
     this.rows.value = sorted([...rows.filter((r) => r.peer !== c.peer), next]);
   }
 
@@ -110,6 +120,7 @@ export class ChatListModel extends Disposable {
       this.refresh(); // its conversation was hidden: read it back
       return;
     }
-    if (!rows.some((r) => r.peer === c.sessionId)) this.rows.value = sorted([...rows, { peer: c.sessionId, unread: 0, activityAt: c.createdAt }]);
+    if (!rows.some((r) => r.peer === c.sessionId))
+      this.rows.value = sorted([...rows, { peer: c.sessionId, unread: 0, activityAt: c.createdAt }]);
   }
 }

@@ -5,7 +5,10 @@ import { Disposable } from './_disposable.ts';
 export class Clock extends Disposable {
   readonly now = signal(Date.now());
 
-  constructor(tickMs = 30_000, private readonly _read: () => number = Date.now) {
+  constructor(
+    tickMs = 30_000,
+    private readonly _read: () => number = Date.now,
+  ) {
     super();
     const t = setInterval(() => this.tick(), tickMs);
     this.own(() => clearInterval(t));

@@ -3,7 +3,16 @@
 // switch that seals or opens everything stored in one transaction. The sealing is
 // client/lockedStorage.ts at the IndexedDbStorage boundary; the SDK never knows.
 import { computed, signal, type Signal } from '@preact/signals';
-import { createLock, LockError, openLock, PHONE_KDF, type KdfParams, type LockAttempts, type LockRecord, type RecordCodec } from '../../../client/lockedStorage.ts';
+import {
+  createLock,
+  LockError,
+  openLock,
+  PHONE_KDF,
+  type KdfParams,
+  type LockAttempts,
+  type LockRecord,
+  type RecordCodec,
+} from '../../../client/lockedStorage.ts';
 import { describeError } from '../lib/errors.ts';
 import { Disposable } from './_disposable.ts';
 

@@ -97,7 +97,9 @@ export class PushModel extends Disposable {
     try {
       const reg = await this._p.registration();
       if (!reg) throw new Error('the service worker is not ready yet; try again in a moment');
-      const sub = (await reg.pushManager.getSubscription()) ?? (await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(key) as BufferSource }));
+      const sub =
+        (await reg.pushManager.getSubscription()) ??
+        (await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(key) as BufferSource }));
       await this._client.registerPush(sub.toJSON() as never);
       this.state.value = 'on';
     } catch (err) {

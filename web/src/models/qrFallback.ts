@@ -6,7 +6,7 @@ export interface FrameDetector {
   detect(source: HTMLVideoElement): Promise<{ rawValue: string }[]>;
 }
 
-type Decode = (typeof import('jsqr'))['default'];
+type Decode = typeof import('jsqr')['default'];
 
 /** Decodes one RGBA frame; null when it holds no readable code. */
 export function decodeRgba(decode: Decode, rgba: Uint8ClampedArray, width: number, height: number): string | null {

@@ -17,7 +17,10 @@ export class UpdateModel extends Disposable {
   private _applying = false;
 
   /** Registers /sw.js. Skipped where there is no service worker (tests, insecure origins). */
-  async register(load: () => Promise<new (url: string, opts?: RegistrationOptions) => WorkboxLike> = async () => (await import('workbox-window')).Workbox): Promise<void> {
+  async register(
+    load: () => Promise<new (url: string, opts?: RegistrationOptions) => WorkboxLike> = async () =>
+      (await import('workbox-window')).Workbox,
+  ): Promise<void> {
     if (typeof navigator === 'undefined' || !('serviceWorker' in navigator)) return;
     const Workbox = await load();
     // updateViaCache 'none': the imported sw-notifications.js is checked for updates like sw.js itself.

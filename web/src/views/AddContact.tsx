@@ -13,7 +13,11 @@ export function AddContact({ initialId }: { initialId: string }) {
   const { app } = useApp();
   const s = useSession();
   const m = useModel(
-    () => new AddContactModel({ client: s.client, engine: s.engine, contacts: s.contacts, invitations: s.invitations, prefs: s.prefs, me: s.me }, initialId),
+    () =>
+      new AddContactModel(
+        { client: s.client, engine: s.engine, contacts: s.contacts, invitations: s.invitations, prefs: s.prefs, me: s.me },
+        initialId,
+      ),
     [initialId],
   );
   const scanner = useModel(() => new ScannerModel());

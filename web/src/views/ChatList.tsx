@@ -78,7 +78,12 @@ export function ChatList() {
           <Avatar id={src.me} name={app.prefs.displayName.value || undefined} size="sm" />
         </a>
         <h1 class="bar-title">Chats</h1>
-        <a class="icon-btn" href="#/contacts" aria-label={requests > 0 ? `Contacts, ${requests} new requests` : 'Contacts and requests'} data-testid="nav-contacts">
+        <a
+          class="icon-btn"
+          href="#/contacts"
+          aria-label={requests > 0 ? `Contacts, ${requests} new requests` : 'Contacts and requests'}
+          data-testid="nav-contacts"
+        >
           <Icon name="users" />
           {requests > 0 && (
             <span class="badge" data-testid="requests-badge">

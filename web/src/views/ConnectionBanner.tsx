@@ -22,7 +22,11 @@ export function ConnectionBanner() {
       <Icon name={b.kind === 'offline' ? 'wifiOff' : 'retry'} size={18} class={b.kind === 'connecting' ? 'spin' : undefined} />
       <span>
         {b.kind === 'offline' ? 'You are offline.' : 'Connecting…'}
-        {queued && <span data-testid="queued-count" data-count={b.queued}>{queued}</span>}
+        {queued && (
+          <span data-testid="queued-count" data-count={b.queued}>
+            {queued}
+          </span>
+        )}
       </span>
     </div>
   );

@@ -93,7 +93,13 @@ export function Contacts() {
                     <span class="row-name">{s.contacts.name(c.sessionId)}</span>
                     <span class="muted mono">{shortId(c.sessionId)}</span>
                   </span>
-                  <button type="button" class="btn btn-ghost" onClick={() => void s.contacts.unblock(c.sessionId)} data-testid="unblock-contact" aria-label={`Unblock ${s.contacts.name(c.sessionId)}`}>
+                  <button
+                    type="button"
+                    class="btn btn-ghost"
+                    onClick={() => void s.contacts.unblock(c.sessionId)}
+                    data-testid="unblock-contact"
+                    aria-label={`Unblock ${s.contacts.name(c.sessionId)}`}
+                  >
                     Unblock
                   </button>
                 </li>
@@ -136,13 +142,34 @@ function Incoming({ inv }: { inv: InvitationRecord }) {
         </p>
       )}
       <div class="row-actions">
-        <button type="button" class="btn btn-primary" disabled={busy} onClick={() => s.invitations.accept(inv.id)} data-testid="accept-invitation" aria-label={`Accept request from ${name}`}>
+        <button
+          type="button"
+          class="btn btn-primary"
+          disabled={busy}
+          onClick={() => s.invitations.accept(inv.id)}
+          data-testid="accept-invitation"
+          aria-label={`Accept request from ${name}`}
+        >
           Accept
         </button>
-        <button type="button" class="btn btn-secondary" disabled={busy} onClick={() => s.invitations.decline(inv.id)} data-testid="decline-invitation" aria-label={`Decline request from ${name}`}>
+        <button
+          type="button"
+          class="btn btn-secondary"
+          disabled={busy}
+          onClick={() => s.invitations.decline(inv.id)}
+          data-testid="decline-invitation"
+          aria-label={`Decline request from ${name}`}
+        >
           Decline
         </button>
-        <button type="button" class="btn btn-ghost btn-danger-text" disabled={busy} onClick={() => setConfirmBlock(true)} data-testid="block-invitation" aria-label={`Block ${name}`}>
+        <button
+          type="button"
+          class="btn btn-ghost btn-danger-text"
+          disabled={busy}
+          onClick={() => setConfirmBlock(true)}
+          data-testid="block-invitation"
+          aria-label={`Block ${name}`}
+        >
           <Icon name="block" size={16} /> Block
         </button>
       </div>
@@ -158,7 +185,10 @@ function Incoming({ inv }: { inv: InvitationRecord }) {
         }}
         onCancel={() => setConfirmBlock(false)}
       >
-        <p>They will not be able to message you or send you requests, on any of your devices. They are not told. You can unblock them under Contacts.</p>
+        <p>
+          They will not be able to message you or send you requests, on any of your devices. They are not told. You can unblock them under
+          Contacts.
+        </p>
       </ConfirmDialog>
     </li>
   );
@@ -204,7 +234,14 @@ function Outgoing({ inv }: { inv: InvitationRecord }) {
             {label}
           </span>
           {pending && !expired && (
-            <button type="button" class="btn btn-ghost btn-sm" disabled={busy} onClick={() => s.invitations.cancel(inv.id)} data-testid="cancel-invitation" aria-label="Cancel request">
+            <button
+              type="button"
+              class="btn btn-ghost btn-sm"
+              disabled={busy}
+              onClick={() => s.invitations.cancel(inv.id)}
+              data-testid="cancel-invitation"
+              aria-label="Cancel request"
+            >
               Cancel
             </button>
           )}

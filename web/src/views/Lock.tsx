@@ -50,10 +50,18 @@ export function Lock() {
           </button>
         </form>
       </div>
-      <ConfirmDialog open={m.forgetConfirm.value} title="Forgot the passphrase?" confirmLabel="Wipe and restore" danger testId="forget-dialog" onConfirm={() => m.forget()} onCancel={() => m.askForget(false)}>
+      <ConfirmDialog
+        open={m.forgetConfirm.value}
+        title="Forgot the passphrase?"
+        confirmLabel="Wipe and restore"
+        danger
+        testId="forget-dialog"
+        onConfirm={() => m.forget()}
+        onCancel={() => m.askForget(false)}
+      >
         <p>
-          The passphrase cannot be recovered. Wipe this device, then restore your account with your 12-word recovery phrase: your contacts come back, but the message history stored on this
-          device is lost.
+          The passphrase cannot be recovered. Wipe this device, then restore your account with your 12-word recovery phrase: your contacts
+          come back, but the message history stored on this device is lost.
         </p>
       </ConfirmDialog>
     </main>

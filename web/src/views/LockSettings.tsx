@@ -31,11 +31,25 @@ function LockSection({ m }: { m: LockSettingsModel }) {
         }}
       >
         <label for="lock-pass">{on ? 'Current passphrase' : `New passphrase (at least ${MIN_PASSPHRASE} characters)`}</label>
-        <input id="lock-pass" type="password" autocomplete={on ? 'current-password' : 'new-password'} value={m.draft.value} onInput={(e) => m.setDraft((e.currentTarget as HTMLInputElement).value)} data-testid="lock-pass" />
+        <input
+          id="lock-pass"
+          type="password"
+          autocomplete={on ? 'current-password' : 'new-password'}
+          value={m.draft.value}
+          onInput={(e) => m.setDraft((e.currentTarget as HTMLInputElement).value)}
+          data-testid="lock-pass"
+        />
         {!on && (
           <>
             <label for="lock-confirm">Repeat it</label>
-            <input id="lock-confirm" type="password" autocomplete="new-password" value={m.confirm.value} onInput={(e) => m.setConfirm((e.currentTarget as HTMLInputElement).value)} data-testid="lock-confirm" />
+            <input
+              id="lock-confirm"
+              type="password"
+              autocomplete="new-password"
+              value={m.confirm.value}
+              onInput={(e) => m.setConfirm((e.currentTarget as HTMLInputElement).value)}
+              data-testid="lock-confirm"
+            />
           </>
         )}
         <button type="submit" class={on ? 'btn btn-secondary' : 'btn btn-primary'} disabled={m.busy.value} data-testid="lock-submit">

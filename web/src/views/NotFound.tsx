@@ -8,7 +8,9 @@ export function NotFound() {
       <ScreenBar title="Not found" titleId="not-found-title" />
       <div class="empty-detail">
         <h2>This link leads nowhere</h2>
-        <p class="muted">It does not name a chat or a screen of this app. Chat links carry a Session ID: 05 followed by 64 characters 0–9 and a–f.</p>
+        <p class="muted">
+          It does not name a chat or a screen of this app. Chat links carry a Session ID: 05 followed by 64 characters 0–9 and a–f.
+        </p>
         <a class="btn btn-primary" href="#/" data-testid="not-found-home">
           Back to chats
         </a>

@@ -13,7 +13,10 @@ export function NotificationPrompt() {
   const notifications = live?.notifications;
   const shown = notifications
     ? notifications.prompt.value
-    : Boolean(preview?.hasContacts) && !app.prefs.notifyDismissed.value && typeof Notification !== 'undefined' && Notification.permission === 'default';
+    : Boolean(preview?.hasContacts) &&
+      !app.prefs.notifyDismissed.value &&
+      typeof Notification !== 'undefined' &&
+      Notification.permission === 'default';
   if (!shown) return null;
   return (
     <section class="card notify-card" aria-labelledby="notify-title" data-testid="notify-prompt">
@@ -22,10 +25,22 @@ export function NotificationPrompt() {
         <h2 id="notify-title">Know when they write</h2>
         <p class="muted">Get a notification for new messages while Session is in the background. The content stays on this device.</p>
         <div class="row-actions">
-          <button type="button" class="btn btn-primary btn-sm" disabled={!notifications} onClick={() => notifications?.enable()} data-testid="notify-enable">
+          <button
+            type="button"
+            class="btn btn-primary btn-sm"
+            disabled={!notifications}
+            onClick={() => notifications?.enable()}
+            data-testid="notify-enable"
+          >
             Turn on
           </button>
-          <button type="button" class="btn btn-ghost btn-sm" disabled={!notifications} onClick={() => notifications?.dismiss()} data-testid="notify-dismiss">
+          <button
+            type="button"
+            class="btn btn-ghost btn-sm"
+            disabled={!notifications}
+            onClick={() => notifications?.dismiss()}
+            data-testid="notify-dismiss"
+          >
             Not now
           </button>
         </div>

@@ -22,8 +22,8 @@ export function NotificationSettings() {
       </h2>
       {state === 'needs-install' ? (
         <p class="muted" data-testid="notify-ios-install">
-          On iPhone and iPad, notifications work once Session is on your Home Screen: tap Share, then “Add to Home Screen”, open Session from there and turn
-          notifications on (iOS 16.4 or later).
+          On iPhone and iPad, notifications work once Session is on your Home Screen: tap Share, then “Add to Home Screen”, open Session
+          from there and turn notifications on (iOS 16.4 or later).
         </p>
       ) : perm === 'granted' ? (
         <>
@@ -31,14 +31,26 @@ export function NotificationSettings() {
           {state === 'on' ? (
             <p class="muted" data-testid="push-on">
               Also while Session is closed: the relay wakes this device with your messages still end-to-end encrypted; they are opened here.{' '}
-              <button type="button" class="btn btn-ghost btn-sm" disabled={push.busy.value} onClick={() => void push.unsubscribe()} data-testid="push-off">
+              <button
+                type="button"
+                class="btn btn-ghost btn-sm"
+                disabled={push.busy.value}
+                onClick={() => void push.unsubscribe()}
+                data-testid="push-off"
+              >
                 Turn off
               </button>
             </p>
           ) : state === 'unavailable' ? (
             <p class="muted">This relay does not send push notifications, so you are notified only while Session is open.</p>
           ) : state === 'off' ? (
-            <button type="button" class="btn btn-secondary" disabled={push.busy.value} onClick={() => void push.subscribe()} data-testid="push-on-button">
+            <button
+              type="button"
+              class="btn btn-secondary"
+              disabled={push.busy.value}
+              onClick={() => void push.subscribe()}
+              data-testid="push-on-button"
+            >
               <Icon name="bell" size={18} /> Also while Session is closed
             </button>
           ) : null}
@@ -61,7 +73,14 @@ export function NotificationSettings() {
         <legend>What notifications show</legend>
         {LEVELS.map((l) => (
           <label key={l.level} class="radio-row">
-            <input type="radio" name="notify-level" value={l.level} checked={push.level.value === l.level} onChange={() => void push.setLevel(l.level)} data-testid={`notify-level-${l.level}`} />
+            <input
+              type="radio"
+              name="notify-level"
+              value={l.level}
+              checked={push.level.value === l.level}
+              onChange={() => void push.setLevel(l.level)}
+              data-testid={`notify-level-${l.level}`}
+            />
             <span>
               {l.label}
               <span class="field-hint"> — {l.hint}</span>

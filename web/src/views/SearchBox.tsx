@@ -15,7 +15,14 @@ export function SearchBox({ s }: { s: Session }) {
       <label class="search-field">
         <Icon name="search" size={18} />
         <span class="visually-hidden">Search messages</span>
-        <input type="search" class="input" placeholder="Search messages" value={q} data-testid="search-input" onInput={(e) => void search.input((e.currentTarget as HTMLInputElement).value)} />
+        <input
+          type="search"
+          class="input"
+          placeholder="Search messages"
+          value={q}
+          data-testid="search-input"
+          onInput={(e) => void search.input((e.currentTarget as HTMLInputElement).value)}
+        />
       </label>
       {q.trim() !== '' && (
         <div class="search-results" data-testid="search-results" aria-live="polite">

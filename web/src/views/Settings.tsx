@@ -12,9 +12,17 @@ import { HistorySection } from './settings/History.tsx';
 import { LockSettings } from './LockSettings.tsx';
 
 const TOGGLES: readonly { key: PrivacyKey; label: string; hint: string }[] = [
-  { key: 'sharePresence', label: 'Share when I am online', hint: 'Off: contacts see you as offline, and you do not see when they are online.' },
+  {
+    key: 'sharePresence',
+    label: 'Share when I am online',
+    hint: 'Off: contacts see you as offline, and you do not see when they are online.',
+  },
   { key: 'shareTyping', label: 'Typing indicators', hint: 'Off: contacts do not see you typing, and you do not see them typing.' },
-  { key: 'sendReadReceipts', label: 'Read receipts', hint: 'Off: contacts do not see when you read their messages, and you do not see when they read yours.' },
+  {
+    key: 'sendReadReceipts',
+    label: 'Read receipts',
+    hint: 'Off: contacts do not see when you read their messages, and you do not see when they read yours.',
+  },
 ];
 
 declare const __APP_VERSION__: string;
@@ -44,7 +52,14 @@ export function Settings() {
           >
             <label for="settings-name">Your name</label>
             <div class="inline-row">
-              <input id="settings-name" type="text" maxLength={128} value={m.nameDraft.value} onInput={(e) => m.setNameDraft((e.currentTarget as HTMLInputElement).value)} data-testid="settings-name" />
+              <input
+                id="settings-name"
+                type="text"
+                maxLength={128}
+                value={m.nameDraft.value}
+                onInput={(e) => m.setNameDraft((e.currentTarget as HTMLInputElement).value)}
+                data-testid="settings-name"
+              />
               <button type="submit" class="btn btn-secondary">
                 {m.nameSaved.value ? 'Saved' : 'Save'}
               </button>
@@ -93,7 +108,9 @@ export function Settings() {
           <h2 class="section-title" id="phrase-title">
             Recovery phrase
           </h2>
-          <p class="muted">The 12 words are your account. With them you can restore it on a new device; anyone who has them can read your messages.</p>
+          <p class="muted">
+            The 12 words are your account. With them you can restore it on a new device; anyone who has them can read your messages.
+          </p>
           {phrase ? (
             <div class="phrase-box" data-testid="settings-phrase">
               <ol class="phrase-grid">
@@ -136,12 +153,16 @@ export function Settings() {
               <li key={d.deviceId} class="row" data-testid="device-row" data-this={d.thisDevice ? 'true' : undefined}>
                 <span class="row-main">
                   <span class="row-name">{d.label ?? `Device ${d.deviceId.slice(0, 6)}`}</span>
-                  <span class="muted">{d.thisDevice ? 'This device' : d.lastSeen ? `Last seen ${new Date(d.lastSeen).toLocaleString()}` : 'Not seen yet'}</span>
+                  <span class="muted">
+                    {d.thisDevice ? 'This device' : d.lastSeen ? `Last seen ${new Date(d.lastSeen).toLocaleString()}` : 'Not seen yet'}
+                  </span>
                 </span>
               </li>
             ))}
           </ul>
-          <p class="muted">Every device with your recovery phrase is you and cannot be locked out from here. If one is lost, treat the phrase as exposed.</p>
+          <p class="muted">
+            Every device with your recovery phrase is you and cannot be locked out from here. If one is lost, treat the phrase as exposed.
+          </p>
         </section>
 
         <HistorySection client={s.client} />
@@ -154,7 +175,10 @@ export function Settings() {
           <h2 class="section-title" id="wipe-title">
             Wipe this device
           </h2>
-          <p class="muted">Deletes your identity, contacts and messages from this device. Your recovery phrase restores your identity and contacts; your messages come back only from another device of yours or a backup file.</p>
+          <p class="muted">
+            Deletes your identity, contacts and messages from this device. Your recovery phrase restores your identity and contacts; your
+            messages come back only from another device of yours or a backup file.
+          </p>
           <button type="button" class="btn btn-danger" onClick={() => m.askWipe()} disabled={m.wiping.value} data-testid="wipe-device">
             <Icon name="trash" size={18} /> {m.wiping.value ? 'Wiping…' : 'Wipe this device'}
           </button>
@@ -173,11 +197,30 @@ export function Settings() {
         </p>
       </div>
 
-      <ConfirmDialog open={m.phraseConfirm.value} title="Show your recovery phrase?" confirmLabel="Show" testId="phrase-dialog" onConfirm={() => m.revealPhrase()} onCancel={() => m.askPhrase(false)}>
+      <ConfirmDialog
+        open={m.phraseConfirm.value}
+        title="Show your recovery phrase?"
+        confirmLabel="Show"
+        testId="phrase-dialog"
+        onConfirm={() => m.revealPhrase()}
+        onCancel={() => m.askPhrase(false)}
+      >
         <p>Make sure no one can see your screen. Never share these words: Session will never ask you for them.</p>
       </ConfirmDialog>
-      <ConfirmDialog open={m.wipeConfirm.value} title="Wipe this device?" confirmLabel="Wipe everything" danger testId="wipe-dialog" onConfirm={() => m.wipe()} onCancel={() => m.askWipe(false)}>
-        <p>Your identity, contacts and messages will be deleted from this device. Your recovery phrase brings back your identity and contacts; messages that are on no other device of yours are lost unless you export a backup first. Write the phrase down first if you want to keep your account.</p>
+      <ConfirmDialog
+        open={m.wipeConfirm.value}
+        title="Wipe this device?"
+        confirmLabel="Wipe everything"
+        danger
+        testId="wipe-dialog"
+        onConfirm={() => m.wipe()}
+        onCancel={() => m.askWipe(false)}
+      >
+        <p>
+          Your identity, contacts and messages will be deleted from this device. Your recovery phrase brings back your identity and
+          contacts; messages that are on no other device of yours are lost unless you export a backup first. Write the phrase down first if
+          you want to keep your account.
+        </p>
       </ConfirmDialog>
     </section>
   );

@@ -40,7 +40,10 @@ export function Shell() {
             <div class="empty-detail">
               <Icon name="lock" size={40} />
               <h2>Private by design</h2>
-              <p class="muted">Messages are end-to-end encrypted. The server relays them without being able to read them, and no one needs your phone number.</p>
+              <p class="muted">
+                Messages are end-to-end encrypted. The server relays them without being able to read them, and no one needs your phone
+                number.
+              </p>
               {!hasContacts && (
                 <a class="btn btn-primary" href="#/add">
                   Add your first contact

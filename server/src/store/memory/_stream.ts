@@ -148,7 +148,11 @@ export class Stream {
       d = { id: deviceId, lastSeen: now, acked: 0 };
       if (ds === undefined) this.devices = d;
       else if (ds instanceof Map) ds.set(deviceId, d);
-      else this.devices = new Map([[ds.id, ds], [deviceId, d]]);
+      else
+        this.devices = new Map([
+          [ds.id, ds],
+          [deviceId, d],
+        ]);
     } else if (now > d.lastSeen) {
       d.lastSeen = now;
     }

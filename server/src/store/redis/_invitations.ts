@@ -111,14 +111,36 @@ export class RedisInvitations {
     // Only a keyed hash of the address is stored, and only while the invitation is pending.
     const addr = quota === undefined ? '' : this.hasher.bucketKey('invite-addr:' + quota.address);
     const args = [
-      inv.id, inv.from, inv.to, inv.ct, inv.grant, inv.createdAt, inv.expiresAt, maxPendingPerRecipient, this.graceMs, this.keyGraceMs,
-      quota?.maxPerAddress ?? -1, quota?.fromNew ? 1 : 0, quota?.maxFromNew ?? 0, addr,
+      inv.id,
+      inv.from,
+      inv.to,
+      inv.ct,
+      inv.grant,
+      inv.createdAt,
+      inv.expiresAt,
+      maxPendingPerRecipient,
+      this.graceMs,
+      this.keyGraceMs,
+      quota?.maxPerAddress ?? -1,
+      quota?.fromNew ? 1 : 0,
+      quota?.maxFromNew ?? 0,
+      addr,
     ];
     return PUT.run<PutInvitationResult>(this.client, this.keys(inv.id, inv.from, inv.to, addr), args);
   }
 
   async get(id: string, now: number): Promise<Invitation | undefined> {
-    const h = await this.client.sendCommand<(string | null)[] | null>(['HMGET', this.prefix + 'i:' + id, 'from', 'to', 'ct', 'grant', 'c', 'e', 's']);
+    const h = await this.client.sendCommand<(string | null)[] | null>([
+      'HMGET',
+      this.prefix + 'i:' + id,
+      'from',
+      'to',
+      'ct',
+      'grant',
+      'c',
+      'e',
+      's',
+    ]);
     if (h === null || h[6] == null) return undefined;
     const inv = invitationOf(id, h, h[6] as Invitation['status']);
     // Settled ones are forgotten at expiresAt + grace (Redis drops the key a little later).
@@ -132,7 +154,15 @@ export class RedisInvitations {
 
   async takeExpired(now: number, max: number): Promise<Invitation[]> {
     if (!(max > 0)) return [];
-    const ids = await this.client.sendCommand<string[]>(['ZRANGEBYSCORE', this.prefix + 'iexp', '-inf', String(now), 'LIMIT', '0', String(Math.floor(max))]);
+    const ids = await this.client.sendCommand<string[]>([
+      'ZRANGEBYSCORE',
+      this.prefix + 'iexp',
+      '-inf',
+      String(now),
+      'LIMIT',
+      '0',
+      String(Math.floor(max)),
+    ]);
     const taken = await Promise.all(ids.map((id) => this.settle(id, 'expired', now, 'expire')));
     return taken.filter((inv): inv is Invitation => inv !== undefined);
   }

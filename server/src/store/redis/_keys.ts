@@ -44,6 +44,11 @@ export class KeyHasher {
 
   /** Domain-separated, so an identity's fragment never equals a bucket's. */
   private hash(domain: string, value: string): string {
-    return createHmac('sha256', this.secret).update(domain).update('\0').update(value).digest('hex').slice(0, FRAGMENT_BYTES * 2);
+    return createHmac('sha256', this.secret)
+      .update(domain)
+      .update('\0')
+      .update(value)
+      .digest('hex')
+      .slice(0, FRAGMENT_BYTES * 2);
   }
 }

@@ -204,7 +204,9 @@ end
  * maxSenderBytes, owner (the stream's Session ID: its own copies have no share limit)
  * → {0, offset} | {1, offset, text} | {2} (full) | {3} (the sender's share is full).
  */
-export const APPEND = STREAM_LIB + `
+export const APPEND =
+  STREAM_LIB +
+  `
 local KIND, ID, FROM, FRAME, MAXE, MAXB = ARGV[7], ARGV[8], ARGV[9], ARGV[10], tonumber(ARGV[11]), tonumber(ARGV[12])
 local MAXSE, MAXSB, OWNER = tonumber(ARGV[13]), tonumber(ARGV[14]), ARGV[15]
 load(true)
@@ -260,7 +262,9 @@ return { 0, off }
 `;
 
 /** ARGV[7..]: after, max → {offset of the first returned, raw...} */
-export const READ_AFTER = STREAM_LIB + `
+export const READ_AFTER =
+  STREAM_LIB +
+  `
 local AFTER, MAX = tonumber(ARGV[7]), tonumber(ARGV[8])
 if not load(false) then return { 0 } end
 maintain()
@@ -278,14 +282,18 @@ return out
 `;
 
 /** No extra ARGV → head. */
-export const HEAD = STREAM_LIB + `
+export const HEAD =
+  STREAM_LIB +
+  `
 local h = redis.call('HGET', KM, 'h')
 if h then return tonumber(h) end
 return tonumber(redis.call('HGET', KG, 'floor') or '0')
 `;
 
 /** ARGV[7]: deviceId. */
-export const TOUCH = STREAM_LIB + `
+export const TOUCH =
+  STREAM_LIB +
+  `
 load(true)
 maintain()
 touch(ARGV[7])
@@ -294,7 +302,9 @@ return 1
 `;
 
 /** ARGV[7..]: deviceId, offset, Session ID → {offset, raw, offset, raw, ...} newly delivered envelopes from others. */
-export const ACK = STREAM_LIB + `
+export const ACK =
+  STREAM_LIB +
+  `
 local OFFSET, OWNER = tonumber(ARGV[8]), ARGV[9]
 load(true)
 maintain()
@@ -323,7 +333,9 @@ return out
 `;
 
 /** The sweeper's visit: no extra ARGV → 1 when the stream existed. */
-export const TIDY = STREAM_LIB + `
+export const TIDY =
+  STREAM_LIB +
+  `
 if not load(false) then
   redis.call('ZREM', KDUE, SID)
   return 0

@@ -70,7 +70,11 @@ export class RedisPushSubscriptions {
 
   async put(sid: string, sub: PushSubscriptionRecord, ttlMs: number, now: number, max: number): Promise<PutPushResult> {
     const value = `${now + ttlMs}|${JSON.stringify({ deviceId: sub.deviceId, endpoint: sub.endpoint, p256dh: sub.p256dh, auth: sub.auth })}`;
-    const r = await PUT.run<number>(this.redis, [pushKey(this.prefix, 'ps', this.keys, sid)], [sub.deviceId, value, Math.max(1, ttlMs), now, max]);
+    const r = await PUT.run<number>(
+      this.redis,
+      [pushKey(this.prefix, 'ps', this.keys, sid)],
+      [sub.deviceId, value, Math.max(1, ttlMs), now, max],
+    );
     return r === 1 ? 'ok' : 'PUSH_LIMIT';
   }
 

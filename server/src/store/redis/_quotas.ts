@@ -70,7 +70,13 @@ export class RedisQuotas {
   async putRevocation(from: string, to: string, iat: number, ttlMs: number, maxHeld = Infinity): Promise<boolean> {
     const held = `${this.prefix}rc:{${this.keys.idKey(from)}}`;
     const max = Number.isFinite(maxHeld) ? Math.floor(maxHeld) : -1;
-    return (await SCRIPTS.putRevocation.run<number>(this.client, [this.revocationKey(from, to), held], [iat, ms(ttlMs), max, this.keys.idKey(to)])) === 1;
+    return (
+      (await SCRIPTS.putRevocation.run<number>(
+        this.client,
+        [this.revocationKey(from, to), held],
+        [iat, ms(ttlMs), max, this.keys.idKey(to)],
+      )) === 1
+    );
   }
 
   async revokedAt(from: string, to: string): Promise<number | undefined> {
@@ -79,7 +85,8 @@ export class RedisQuotas {
   }
 
   async takeToken(key: string, ratePerSec: number, burst: number, now: number, cost = 1): Promise<number> {
-    if (!(ratePerSec > 0) || !Number.isFinite(ratePerSec)) throw new RangeError(`ratePerSec: expected a positive number, got ${ratePerSec}`);
+    if (!(ratePerSec > 0) || !Number.isFinite(ratePerSec))
+      throw new RangeError(`ratePerSec: expected a positive number, got ${ratePerSec}`);
     if (!(burst >= 1) || !Number.isFinite(burst)) throw new RangeError(`burst: expected a number >= 1, got ${burst}`);
     if (!(cost >= 1 && cost <= burst)) throw new RangeError(`cost: expected a number from 1 to burst (${burst}), got ${cost}`);
     return SCRIPTS.takeToken.run<number>(this.client, [this.prefix + 'b:' + this.keys.bucketKey(key)], [ratePerSec, burst, now, cost]);
@@ -93,4 +100,3 @@ export class RedisQuotas {
     return `${this.prefix}r:{${this.keys.idKey(from)}}:${this.keys.idKey(to)}`;
   }
 }
-

@@ -113,7 +113,13 @@ export class RedisStore implements Store {
       },
     });
     this.push = new RedisPushSubscriptions(this.redis, this.keyPrefix, this.keys);
-    this.invitations = new RedisInvitations(this.redis, this.keyPrefix, this.keys, positive('invitationGraceMs', opts.invitationGraceMs ?? HOUR), this.keyGraceMs);
+    this.invitations = new RedisInvitations(
+      this.redis,
+      this.keyPrefix,
+      this.keys,
+      positive('invitationGraceMs', opts.invitationGraceMs ?? HOUR),
+      this.keyGraceMs,
+    );
     this.quotas = new RedisQuotas(this.redis, this.keyPrefix, this.keys);
     this.accounts = new RedisAccounts(this.redis, this.keyPrefix, this.keys);
     this.redis.on('error', (err: unknown) => {
@@ -177,7 +183,11 @@ export class RedisStore implements Store {
   /** Reads the shared epoch, creating a new one if Redis lost it, and refreshes the global TTLs. */
   async checkEpoch(): Promise<string> {
     const p = this.keyPrefix;
-    const epoch = await SCRIPTS.ensureEpoch.run<string>(this.redis, [p + 'epoch', p + 'g', p + 'due', p + 'iexp'], [this.random(), this.keyGraceMs]);
+    const epoch = await SCRIPTS.ensureEpoch.run<string>(
+      this.redis,
+      [p + 'epoch', p + 'g', p + 'due', p + 'iexp'],
+      [this.random(), this.keyGraceMs],
+    );
     this.setEpoch(epoch);
     return epoch;
   }
@@ -232,7 +242,10 @@ export class RedisStore implements Store {
 
   async readAfter(sid: string, after: number, max: number, now: number, limits: MailboxLimits): Promise<StoredEntry[]> {
     // Whole offsets only: "after 2.5" is "after 2", as slicing does in MemoryStore.
-    const r = await this.stream<[number, ...string[]]>(SCRIPTS.readAfter, this.idKey(sid), now, limits, [Math.floor(after), Math.floor(max)]);
+    const r = await this.stream<[number, ...string[]]>(SCRIPTS.readAfter, this.idKey(sid), now, limits, [
+      Math.floor(after),
+      Math.floor(max),
+    ]);
     const out: StoredEntry[] = [];
     for (let i = 1; i < r.length; i++) out.push(parseEntry(r[0] + i - 1, r[i] as string));
     return out;
@@ -266,7 +279,15 @@ export class RedisStore implements Store {
       if ((await this.redis.sendCommand(['SET', lock, token, 'NX', 'PX', String(SWEEP_LOCK_MS)])) === null) return 0;
       try {
         // The agenda holds key fragments, not Session IDs: tidying needs nothing else.
-        const frags = await this.redis.sendCommand<string[]>(['ZRANGEBYSCORE', this.keyPrefix + 'due', '-inf', String(now), 'LIMIT', '0', String(Math.max(0, Math.floor(budget)))]);
+        const frags = await this.redis.sendCommand<string[]>([
+          'ZRANGEBYSCORE',
+          this.keyPrefix + 'due',
+          '-inf',
+          String(now),
+          'LIMIT',
+          '0',
+          String(Math.max(0, Math.floor(budget))),
+        ]);
         const visited = await Promise.all(frags.map((frag) => this.stream<number>(SCRIPTS.tidy, frag, now, limits, [])));
         return visited.reduce((n, v) => n + v, 0);
       } finally {
@@ -284,7 +305,13 @@ export class RedisStore implements Store {
    * Runs a stream script on the stream whose key fragment is `frag` (idKey); when the epoch moved
    * under it, adopts (or creates) the new one and retries.
    */
-  private async stream<T>(script: Script, frag: string, now: number, limits: MailboxLimits, extra: readonly (string | number)[]): Promise<T> {
+  private async stream<T>(
+    script: Script,
+    frag: string,
+    now: number,
+    limits: MailboxLimits,
+    extra: readonly (string | number)[],
+  ): Promise<T> {
     const p = this.keyPrefix;
     const s = `${p}s:{${frag}}:`;
     const keys = [p + 'epoch', p + 'g', p + 'due', s + 'm', s + 'e', s + 'i'];
@@ -365,7 +392,6 @@ export class RedisStore implements Store {
     return this.accounts.touch(sid, ttlMs);
   }
 
-
   takeToken(key: string, ratePerSec: number, burst: number, now: number, cost?: number): Promise<number> {
     return this.quotas.takeToken(key, ratePerSec, burst, now, cost);
   }
@@ -374,10 +400,18 @@ export class RedisStore implements Store {
     return this.quotas.firstSeen(sid, now, ttlMs);
   }
 
-  putPushSubscription(sid: string, sub: PushSubscriptionRecord, ttlMs: number, now: number, max: number): Promise<PutPushResult> { return this.push.put(sid, sub, ttlMs, now, max); }
-  deletePushSubscription(sid: string, deviceId: string): Promise<boolean> { return this.push.delete(sid, deviceId); }
-  touchPushSubscription(sid: string, deviceId: string, ttlMs: number, now: number): Promise<void> { return this.push.touch(sid, deviceId, ttlMs, now); }
-  pushSubscriptions(sid: string, now: number): Promise<PushSubscriptionRecord[]> { return this.push.list(sid, now); }
+  putPushSubscription(sid: string, sub: PushSubscriptionRecord, ttlMs: number, now: number, max: number): Promise<PutPushResult> {
+    return this.push.put(sid, sub, ttlMs, now, max);
+  }
+  deletePushSubscription(sid: string, deviceId: string): Promise<boolean> {
+    return this.push.delete(sid, deviceId);
+  }
+  touchPushSubscription(sid: string, deviceId: string, ttlMs: number, now: number): Promise<void> {
+    return this.push.touch(sid, deviceId, ttlMs, now);
+  }
+  pushSubscriptions(sid: string, now: number): Promise<PushSubscriptionRecord[]> {
+    return this.push.list(sid, now);
+  }
 
   async counts(): Promise<StoreCounts> {
     const r = await this.redis.sendCommand<(string | null)[]>(['HMGET', this.keyPrefix + 'g', 'streams', 'entries', 'bytes', 'inv']);

@@ -8,7 +8,21 @@ import { MessageContent, ReactionChips } from './MessageBody.tsx';
 import { menuHandlers } from './MessageMenu.tsx';
 import { StatusTick } from './StatusTick.tsx';
 
-export function Bubble({ m, receiptsOn, onRetry, actions, me = '', highlight = false }: { m: StoredMessage; receiptsOn: boolean; onRetry: (id: string) => void; actions?: MessageActions; me?: string; highlight?: boolean }) {
+export function Bubble({
+  m,
+  receiptsOn,
+  onRetry,
+  actions,
+  me = '',
+  highlight = false,
+}: {
+  m: StoredMessage;
+  receiptsOn: boolean;
+  onRetry: (id: string) => void;
+  actions?: MessageActions;
+  me?: string;
+  highlight?: boolean;
+}) {
   const out = m.direction === 'out';
   const status = m.status ?? 'queued';
   const time = formatTime(m.sentAt);
@@ -41,7 +55,13 @@ export function Bubble({ m, receiptsOn, onRetry, actions, me = '', highlight = f
       </div>
       {actions && !m.deleted && (
         // Keyboard and screen-reader way to the menu: shown when focused.
-        <button type="button" class="msg-actions-btn" aria-label="Message actions" data-testid="message-actions" onClick={() => actions.openMenu(m.id)}>
+        <button
+          type="button"
+          class="msg-actions-btn"
+          aria-label="Message actions"
+          data-testid="message-actions"
+          onClick={() => actions.openMenu(m.id)}
+        >
           …
         </button>
       )}

@@ -20,11 +20,24 @@ export function ChatMenu({ chat }: { chat: ChatModel }) {
   const close = () => (open.value = false);
   return (
     <>
-      <button type="button" class="icon-btn" aria-label="Chat options" aria-haspopup="dialog" data-testid="chat-menu" onClick={() => (open.value = true)}>
+      <button
+        type="button"
+        class="icon-btn"
+        aria-label="Chat options"
+        aria-haspopup="dialog"
+        data-testid="chat-menu"
+        onClick={() => (open.value = true)}
+      >
         <Icon name="clock" />
         {a.timerMs.value > 0 && <span class="visually-hidden">, disappearing messages on</span>}
       </button>
-      <dialog ref={ref} class="dialog" aria-labelledby="chat-menu-title" data-testid="chat-menu-dialog" onCancel={(e) => (e.preventDefault(), close())}>
+      <dialog
+        ref={ref}
+        class="dialog"
+        aria-labelledby="chat-menu-title"
+        data-testid="chat-menu-dialog"
+        onCancel={(e) => (e.preventDefault(), close())}
+      >
         <h2 id="chat-menu-title">Chat options</h2>
         <div class="dialog-body">
           <label class="field-label" for="timer-select">
@@ -48,7 +61,8 @@ export function ChatMenu({ chat }: { chat: ChatModel }) {
           </select>
           <p class="muted small">New messages disappear this long after they are sent, on both your devices and theirs.</p>
           <label class="switch-row">
-            <input type="checkbox" checked={a.muted.value} data-testid="mute-toggle" onChange={() => void a.toggleMute()} /> Mute notifications
+            <input type="checkbox" checked={a.muted.value} data-testid="mute-toggle" onChange={() => void a.toggleMute()} /> Mute
+            notifications
           </label>
         </div>
         <div class="dialog-actions">
@@ -68,9 +82,17 @@ export function ChatMenu({ chat }: { chat: ChatModel }) {
           </button>
         </div>
       </dialog>
-      <ConfirmDialog open={a.deleteChatConfirm.value} title="Delete this chat?" confirmLabel="Delete" danger testId="delete-chat-dialog" onConfirm={async () => {
+      <ConfirmDialog
+        open={a.deleteChatConfirm.value}
+        title="Delete this chat?"
+        confirmLabel="Delete"
+        danger
+        testId="delete-chat-dialog"
+        onConfirm={async () => {
           if (await a.deleteChat()) location.hash = '#/';
-        }} onCancel={() => a.askDeleteChat(false)}>
+        }}
+        onCancel={() => a.askDeleteChat(false)}
+      >
         <p>Its messages are deleted from this device and your other devices. The other person keeps theirs.</p>
       </ConfirmDialog>
     </>

@@ -62,7 +62,13 @@ export function ChatView({ peer }: { peer: string }) {
         <div class="chat-title">
           <h1 data-testid="chat-name">{name}</h1>
           <p class={typing ? 'chat-sub typing-text' : 'chat-sub'} data-testid="chat-status">
-            {typing ? 'typing…' : online ? 'online' : seen !== undefined ? `last seen ${formatListTime(seen, s.clock.now.value)}` : shortId(peer)}
+            {typing
+              ? 'typing…'
+              : online
+                ? 'online'
+                : seen !== undefined
+                  ? `last seen ${formatListTime(seen, s.clock.now.value)}`
+                  : shortId(peer)}
           </p>
         </div>
         <ChatMenu chat={chat} />
@@ -77,7 +83,11 @@ export function ChatView({ peer }: { peer: string }) {
         <Composer chat={chat} att={att} />
       ) : (
         <p class="chat-notice" data-testid="chat-notice">
-          {chat.blocked.value ? `You blocked ${name}. They can no longer message you.` : contact ? '' : 'You can write once they accept your contact request.'}
+          {chat.blocked.value
+            ? `You blocked ${name}. They can no longer message you.`
+            : contact
+              ? ''
+              : 'You can write once they accept your contact request.'}
         </p>
       )}
       <ConfirmDialog

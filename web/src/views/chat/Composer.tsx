@@ -53,37 +53,43 @@ export function Composer({ chat, att }: { chat: ChatModel; att: AttachmentsModel
         <VoiceBar att={att} startedAt={recording.startedAt} level={recording.level} />
       ) : (
         <div class="composer-row">
-        <AttachButtons att={att} />
-        <label class="visually-hidden" for="composer-input">
-          Message
-        </label>
-        <textarea
-          id="composer-input"
-          ref={ref}
-          rows={1}
-          value={draft}
-          placeholder="Message"
-          autocomplete="off"
-          enterkeyhint={coarse ? 'enter' : 'send'}
-          aria-describedby={error ? 'composer-error' : undefined}
-          aria-invalid={error ? 'true' : undefined}
-          data-testid="composer-input"
-          onInput={(e) => chat.input((e.currentTarget as HTMLTextAreaElement).value)}
-          onKeyDown={(e) => {
-            if (isSendKey(e, coarse)) {
-              e.preventDefault();
-              send();
-            }
-          }}
-        />
-        {draft.trim() === '' && (
-          <button type="button" class="icon-btn" aria-label="Record a voice note" onClick={() => void att.startVoice()} data-testid="voice-record">
-            <Icon name="mic" size={20} />
+          <AttachButtons att={att} />
+          <label class="visually-hidden" for="composer-input">
+            Message
+          </label>
+          <textarea
+            id="composer-input"
+            ref={ref}
+            rows={1}
+            value={draft}
+            placeholder="Message"
+            autocomplete="off"
+            enterkeyhint={coarse ? 'enter' : 'send'}
+            aria-describedby={error ? 'composer-error' : undefined}
+            aria-invalid={error ? 'true' : undefined}
+            data-testid="composer-input"
+            onInput={(e) => chat.input((e.currentTarget as HTMLTextAreaElement).value)}
+            onKeyDown={(e) => {
+              if (isSendKey(e, coarse)) {
+                e.preventDefault();
+                send();
+              }
+            }}
+          />
+          {draft.trim() === '' && (
+            <button
+              type="button"
+              class="icon-btn"
+              aria-label="Record a voice note"
+              onClick={() => void att.startVoice()}
+              data-testid="voice-record"
+            >
+              <Icon name="mic" size={20} />
+            </button>
+          )}
+          <button type="submit" class="send-btn" aria-label="Send message" data-testid="send">
+            <Icon name="send" size={20} />
           </button>
-        )}
-        <button type="submit" class="send-btn" aria-label="Send message" data-testid="send">
-          <Icon name="send" size={20} />
-        </button>
         </div>
       )}
     </form>
@@ -106,7 +112,15 @@ function AttachButtons({ att }: { att: AttachmentsModel }) {
       </label>
       <label class="icon-btn" title="Photo" data-testid="attach-photo">
         <Icon name="camera" size={20} />
-        <input type="file" accept="image/*" capture="environment" class="visually-hidden" aria-label="Take or choose a photo" onChange={pick} data-testid="attach-photo-input" />
+        <input
+          type="file"
+          accept="image/*"
+          capture="environment"
+          class="visually-hidden"
+          aria-label="Take or choose a photo"
+          onChange={pick}
+          data-testid="attach-photo-input"
+        />
       </label>
     </>
   );

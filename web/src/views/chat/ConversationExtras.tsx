@@ -9,7 +9,9 @@ import { Icon } from '../common/Icon.tsx';
 
 /** Messages still to show: a disappearing one whose time is up is hidden even before the sweep. */
 export function visibleMessages(list: readonly StoredMessage[], now: number): readonly StoredMessage[] {
-  return list.some((m) => m.expiresAt !== undefined && m.expiresAt <= now) ? list.filter((m) => m.expiresAt === undefined || m.expiresAt > now) : list;
+  return list.some((m) => m.expiresAt !== undefined && m.expiresAt <= now)
+    ? list.filter((m) => m.expiresAt === undefined || m.expiresAt > now)
+    : list;
 }
 
 export function TimerNotice({ m, name }: { m: StoredMessage; name: string }) {
@@ -49,7 +51,13 @@ export function ComposerBanner({ chat }: { chat: ChatModel }) {
         <strong>{editing ? 'Edit message' : `Reply to ${reply!.direction === 'out' ? 'yourself' : chat.name.value}`}</strong>
         <span class="muted">{(editing ?? reply)!.content.slice(0, 200)}</span>
       </div>
-      <button type="button" class="icon-btn" aria-label={editing ? 'Cancel edit' : 'Cancel reply'} data-testid="cancel-compose" onClick={() => a.cancelCompose()}>
+      <button
+        type="button"
+        class="icon-btn"
+        aria-label={editing ? 'Cancel edit' : 'Cancel reply'}
+        data-testid="cancel-compose"
+        onClick={() => a.cancelCompose()}
+      >
         <Icon name="close" size={18} />
       </button>
     </div>

@@ -31,7 +31,14 @@ export function MessageContent({ m, onQuote }: { m: StoredMessage; onQuote?: (id
   return (
     <>
       {m.replyTo && (
-        <button type="button" class="msg-quote" data-testid="message-quote" data-reply-to={m.replyTo.id} aria-label={`Reply to: ${m.replyTo.quote}`} onClick={() => onQuote?.(m.replyTo!.id)}>
+        <button
+          type="button"
+          class="msg-quote"
+          data-testid="message-quote"
+          data-reply-to={m.replyTo.id}
+          aria-label={`Reply to: ${m.replyTo.quote}`}
+          onClick={() => onQuote?.(m.replyTo!.id)}
+        >
           {m.replyTo.quote}
         </button>
       )}

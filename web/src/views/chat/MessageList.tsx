@@ -30,7 +30,14 @@ export function MessageList({ chat }: { chat: ChatModel }) {
   // Read before the DOM changes (render runs before commit): what the layout effect compares to.
   const el = ref.current;
   const before = useRef({ height: 0, top: 0, first: '', last: '', count: 0 });
-  if (el) before.current = { height: el.scrollHeight, top: el.scrollTop, first: before.current.first, last: before.current.last, count: before.current.count };
+  if (el)
+    before.current = {
+      height: el.scrollHeight,
+      top: el.scrollTop,
+      first: before.current.first,
+      last: before.current.last,
+      count: before.current.count,
+    };
 
   useLayoutEffect(() => {
     const box = ref.current;
@@ -75,9 +82,22 @@ export function MessageList({ chat }: { chat: ChatModel }) {
 
   return (
     <div class="messages-wrap">
-      <div class="messages" ref={ref} onScroll={onScroll} data-testid="message-scroller" tabIndex={0} aria-label={`Conversation with ${chat.name.value}`}>
+      <div
+        class="messages"
+        ref={ref}
+        onScroll={onScroll}
+        data-testid="message-scroller"
+        tabIndex={0}
+        aria-label={`Conversation with ${chat.name.value}`}
+      >
         {chat.hasOlder.value && (
-          <button type="button" class="btn btn-ghost btn-sm load-older" onClick={() => chat.loadOlder()} disabled={chat.loadingOlder.value} data-testid="load-older">
+          <button
+            type="button"
+            class="btn btn-ghost btn-sm load-older"
+            onClick={() => chat.loadOlder()}
+            disabled={chat.loadingOlder.value}
+            data-testid="load-older"
+          >
             {chat.loadingOlder.value ? 'Loading…' : 'Load earlier messages'}
           </button>
         )}
@@ -100,7 +120,14 @@ export function MessageList({ chat }: { chat: ChatModel }) {
                 {m.messageType === 'timer' ? (
                   <TimerNotice m={m} name={chat.name.value} />
                 ) : (
-                  <Bubble m={m} receiptsOn={receiptsOn} onRetry={(id) => chat.retry(id)} actions={chat.actions} me={s.me} highlight={highlight === m.id} />
+                  <Bubble
+                    m={m}
+                    receiptsOn={receiptsOn}
+                    onRetry={(id) => chat.retry(id)}
+                    actions={chat.actions}
+                    me={s.me}
+                    highlight={highlight === m.id}
+                  />
                 )}
               </Fragment>
             );

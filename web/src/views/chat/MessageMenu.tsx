@@ -48,12 +48,28 @@ export function MessageMenu({ chat, me, now }: { chat: ChatModel; me: string; no
     if (!m && d.open) d.close();
   }, [m]);
   return (
-    <dialog ref={ref} class="dialog message-menu" aria-label="Message actions" data-testid="message-menu" onCancel={(e) => (e.preventDefault(), a.closeMenu())} onClick={(e) => e.target === ref.current && a.closeMenu()}>
+    <dialog
+      ref={ref}
+      class="dialog message-menu"
+      aria-label="Message actions"
+      data-testid="message-menu"
+      onCancel={(e) => (e.preventDefault(), a.closeMenu())}
+      onClick={(e) => e.target === ref.current && a.closeMenu()}
+    >
       {m && (
         <>
           <div class="reaction-picker" role="group" aria-label="React">
             {REACTIONS.map((emoji) => (
-              <button key={emoji} type="button" class={a.mine(m, emoji, me) ? 'reaction-pick mine' : 'reaction-pick'} aria-pressed={a.mine(m, emoji, me)} aria-label={`React ${emoji}`} data-testid="react-option" data-emoji={emoji} onClick={() => a.react(m.id, emoji, me)}>
+              <button
+                key={emoji}
+                type="button"
+                class={a.mine(m, emoji, me) ? 'reaction-pick mine' : 'reaction-pick'}
+                aria-pressed={a.mine(m, emoji, me)}
+                aria-label={`React ${emoji}`}
+                data-testid="react-option"
+                data-emoji={emoji}
+                onClick={() => a.react(m.id, emoji, me)}
+              >
                 {emoji}
               </button>
             ))}
@@ -71,7 +87,13 @@ export function MessageMenu({ chat, me, now }: { chat: ChatModel; me: string; no
               Delete for me
             </button>
             {a.canUnsend(m, now) && (
-              <button type="button" role="menuitem" class="menu-item danger" data-testid="menu-delete-everyone" onClick={() => a.deleteForEveryone(m.id)}>
+              <button
+                type="button"
+                role="menuitem"
+                class="menu-item danger"
+                data-testid="menu-delete-everyone"
+                onClick={() => a.deleteForEveryone(m.id)}
+              >
                 Delete for everyone
               </button>
             )}

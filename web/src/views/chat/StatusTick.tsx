@@ -17,7 +17,14 @@ export function StatusTick({ status, receiptsOn, compact = false }: { status: Me
   const shown: MessageStatus = status === 'read' && !receiptsOn ? 'delivered' : status;
   const look = LOOK[shown];
   return (
-    <span class={`tick tick-${shown}${compact ? ' tick-compact' : ''}`} data-testid="message-status" data-status={shown} title={look.label} role="img" aria-label={look.label}>
+    <span
+      class={`tick tick-${shown}${compact ? ' tick-compact' : ''}`}
+      data-testid="message-status"
+      data-status={shown}
+      title={look.label}
+      role="img"
+      aria-label={look.label}
+    >
       <Icon name={look.icon} size={compact ? 14 : 15} />
     </span>
   );

@@ -2,7 +2,17 @@ import { useSignal } from '@preact/signals';
 import { Icon } from './Icon.tsx';
 
 /** Copies text to the clipboard and says so; falls back to selecting it when the API is denied. */
-export function CopyButton({ text, label, testId, class: cls = 'btn btn-secondary' }: { text: string; label: string; testId?: string; class?: string }) {
+export function CopyButton({
+  text,
+  label,
+  testId,
+  class: cls = 'btn btn-secondary',
+}: {
+  text: string;
+  label: string;
+  testId?: string;
+  class?: string;
+}) {
   const state = useSignal<'idle' | 'copied' | 'failed'>('idle');
   const copy = async () => {
     try {

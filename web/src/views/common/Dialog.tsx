@@ -21,14 +21,25 @@ export function ConfirmDialog(props: {
   }, [props.open]);
   const titleId = `${props.testId ?? 'dialog'}-title`;
   return (
-    <dialog ref={ref} class="dialog" aria-labelledby={titleId} data-testid={props.testId} onCancel={(e) => (e.preventDefault(), props.onCancel())}>
+    <dialog
+      ref={ref}
+      class="dialog"
+      aria-labelledby={titleId}
+      data-testid={props.testId}
+      onCancel={(e) => (e.preventDefault(), props.onCancel())}
+    >
       <h2 id={titleId}>{props.title}</h2>
       <div class="dialog-body">{props.children}</div>
       <div class="dialog-actions">
         <button type="button" class="btn btn-secondary" onClick={props.onCancel} data-testid="dialog-cancel">
           Cancel
         </button>
-        <button type="button" class={props.danger ? 'btn btn-danger' : 'btn btn-primary'} onClick={props.onConfirm} data-testid="dialog-confirm">
+        <button
+          type="button"
+          class={props.danger ? 'btn btn-danger' : 'btn btn-primary'}
+          onClick={props.onConfirm}
+          data-testid="dialog-confirm"
+        >
           {props.confirmLabel}
         </button>
       </div>

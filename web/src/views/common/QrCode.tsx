@@ -3,7 +3,7 @@
 // shown: the start-up chunk (the chat list) never needs it.
 import { useEffect, useMemo, useState } from 'preact/hooks';
 
-type Encode = (typeof import('uqr'))['encode'];
+type Encode = typeof import('uqr')['encode'];
 
 let encoder: Encode | undefined;
 let loading: Promise<Encode> | undefined;
@@ -31,7 +31,17 @@ export function QrCode({ value, label, size = 200 }: { value: string; label: str
   // Until the encoder is here: the same box, blank, so nothing moves when the code is drawn.
   const n = path?.n ?? 1;
   return (
-    <svg class="qr" role="img" aria-label={label} aria-busy={path ? undefined : 'true'} width={size} height={size} viewBox={`0 0 ${n} ${n}`} shape-rendering="crispEdges" data-testid="qr-code">
+    <svg
+      class="qr"
+      role="img"
+      aria-label={label}
+      aria-busy={path ? undefined : 'true'}
+      width={size}
+      height={size}
+      viewBox={`0 0 ${n} ${n}`}
+      shape-rendering="crispEdges"
+      data-testid="qr-code"
+    >
       <rect width={n} height={n} class="qr-bg" />
       {path && <path d={path.d} class="qr-fg" />}
     </svg>

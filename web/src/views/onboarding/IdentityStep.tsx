@@ -19,7 +19,16 @@ export function IdentityStep({ m }: { m: OnboardingModel }) {
         <label for="onb-name">
           Your name <span class="muted">(optional)</span>
         </label>
-        <input id="onb-name" type="text" maxLength={128} value={m.name.value} autocomplete="nickname" placeholder="What contacts will see" onInput={(e) => m.setName((e.currentTarget as HTMLInputElement).value)} data-testid="onboarding-name" />
+        <input
+          id="onb-name"
+          type="text"
+          maxLength={128}
+          value={m.name.value}
+          autocomplete="nickname"
+          placeholder="What contacts will see"
+          onInput={(e) => m.setName((e.currentTarget as HTMLInputElement).value)}
+          data-testid="onboarding-name"
+        />
       </div>
       <button type="submit" class="btn btn-primary btn-block btn-lg" data-testid="identity-continue">
         Continue

@@ -10,7 +10,9 @@ import { RestoreStep } from './RestoreStep.tsx';
 
 export function Onboarding() {
   const { app } = useApp();
-  const m = useModel(() => new OnboardingModel({ client: app.client, engine: app.engine, prefs: app.prefs, done: () => app.startSession() }));
+  const m = useModel(
+    () => new OnboardingModel({ client: app.client, engine: app.engine, prefs: app.prefs, done: () => app.startSession() }),
+  );
   const step = m.step.value;
   return (
     <main class="onboarding" id="main" data-testid="onboarding" data-step={step}>
@@ -44,7 +46,13 @@ function Welcome({ m }: { m: OnboardingModel }) {
           {m.error.value}
         </p>
       )}
-      <button type="button" class="btn btn-primary btn-block btn-lg" onClick={() => m.create()} disabled={m.busy.value} data-testid="create-identity">
+      <button
+        type="button"
+        class="btn btn-primary btn-block btn-lg"
+        onClick={() => m.create()}
+        disabled={m.busy.value}
+        data-testid="create-identity"
+      >
         Create my Session ID
       </button>
       <button type="button" class="btn btn-ghost btn-block" onClick={() => m.toRestore()} data-testid="restore-identity">

@@ -13,7 +13,10 @@ export function RestoreStep({ m }: { m: OnboardingModel }) {
       data-testid="restore-form"
     >
       <h1>Restore your account</h1>
-      <p class="muted">Enter your 12-word recovery phrase. This also links this device to an account you use elsewhere: both will receive new messages. Earlier messages come from your other device or a backup file (Settings → Message history).</p>
+      <p class="muted">
+        Enter your 12-word recovery phrase. This also links this device to an account you use elsewhere: both will receive new messages.
+        Earlier messages come from your other device or a backup file (Settings → Message history).
+      </p>
       <div class="field">
         <label for="restore-phrase">Recovery phrase</label>
         <textarea
@@ -39,7 +42,13 @@ export function RestoreStep({ m }: { m: OnboardingModel }) {
         <label for="restore-name">
           Your name <span class="muted">(optional)</span>
         </label>
-        <input id="restore-name" type="text" maxLength={128} value={m.name.value} onInput={(e) => m.setName((e.currentTarget as HTMLInputElement).value)} />
+        <input
+          id="restore-name"
+          type="text"
+          maxLength={128}
+          value={m.name.value}
+          onInput={(e) => m.setName((e.currentTarget as HTMLInputElement).value)}
+        />
       </div>
       <button type="submit" class="btn btn-primary btn-block btn-lg" disabled={m.busy.value} data-testid="restore-submit">
         Restore

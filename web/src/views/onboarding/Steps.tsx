@@ -3,9 +3,7 @@
 export function Steps({ n }: { n: 1 | 2 | 3 }) {
   return (
     <p class="steps-dots">
-      <span class="visually-hidden">
-        Step {n} of 3
-      </span>
+      <span class="visually-hidden">Step {n} of 3</span>
       {[1, 2, 3].map((i) => (
         <span key={i} class={i <= n ? 'dot on' : 'dot'} aria-hidden="true" />
       ))}

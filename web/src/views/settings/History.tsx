@@ -54,7 +54,11 @@ export function HistorySection({ client }: { client: Client }) {
     setNote(null);
     try {
       const r = await client.importBackup(new Uint8Array(await file.arrayBuffer()));
-      setNote(r.added === 0 ? 'Nothing new: this device already has everything in that backup.' : `Restored ${r.added} message${r.added === 1 ? '' : 's'}.`);
+      setNote(
+        r.added === 0
+          ? 'Nothing new: this device already has everything in that backup.'
+          : `Restored ${r.added} message${r.added === 1 ? '' : 's'}.`,
+      );
     } catch (err) {
       setError(describe(err));
     } finally {
@@ -69,19 +73,39 @@ export function HistorySection({ client }: { client: Client }) {
       <h2 class="section-title" id="history-title">
         Message history
       </h2>
-      <p class="muted">Your recovery phrase brings back your account, not your messages. To have them on a new device, get them from another device of yours that is online, or from a backup file.</p>
+      <p class="muted">
+        Your recovery phrase brings back your account, not your messages. To have them on a new device, get them from another device of
+        yours that is online, or from a backup file.
+      </p>
       <div class="inline-row">
-        <button type="button" class="btn btn-secondary" onClick={() => client.requestHistory().catch((e) => setError(describe(e)))} data-testid="history-request">
+        <button
+          type="button"
+          class="btn btn-secondary"
+          onClick={() => client.requestHistory().catch((e) => setError(describe(e)))}
+          data-testid="history-request"
+        >
           <Icon name="download" size={18} /> Get history from my other device
         </button>
       </div>
       {progress && (
         <div class="history-progress" data-testid="history-progress">
           <label for="history-bar">
-            {progress.role === 'sending' ? 'Sending history to your new device' : progress.done ? 'History received' : progress.total === 0 ? 'Waiting for another device of yours to be online…' : 'Receiving history'}{' '}
+            {progress.role === 'sending'
+              ? 'Sending history to your new device'
+              : progress.done
+                ? 'History received'
+                : progress.total === 0
+                  ? 'Waiting for another device of yours to be online…'
+                  : 'Receiving history'}{' '}
             {progress.total > 0 && `(${progress.received} of ${progress.total})`}
           </label>
-          <progress id="history-bar" max={Math.max(1, progress.total)} value={progress.done ? Math.max(1, progress.total) : progress.received} data-testid="history-bar" aria-valuetext={`${pct}%`} />
+          <progress
+            id="history-bar"
+            max={Math.max(1, progress.total)}
+            value={progress.done ? Math.max(1, progress.total) : progress.received}
+            data-testid="history-bar"
+            aria-valuetext={`${pct}%`}
+          />
         </div>
       )}
       <div class="inline-row history-actions">
@@ -91,9 +115,21 @@ export function HistorySection({ client }: { client: Client }) {
         <label class="btn btn-secondary" for="backup-file">
           {busy === 'import' ? 'Importing…' : 'Import backup'}
         </label>
-        <input id="backup-file" ref={input} type="file" class="visually-hidden" accept=".smbk,application/octet-stream" disabled={busy !== null} onChange={(e) => importFile((e.currentTarget as HTMLInputElement).files?.[0])} data-testid="backup-import" />
+        <input
+          id="backup-file"
+          ref={input}
+          type="file"
+          class="visually-hidden"
+          accept=".smbk,application/octet-stream"
+          disabled={busy !== null}
+          onChange={(e) => importFile((e.currentTarget as HTMLInputElement).files?.[0])}
+          data-testid="backup-import"
+        />
       </div>
-      <p class="field-hint">The file is encrypted with a key from your recovery phrase: only this account can open it. It holds your messages, not your phrase or contacts.</p>
+      <p class="field-hint">
+        The file is encrypted with a key from your recovery phrase: only this account can open it. It holds your messages, not your phrase
+        or contacts.
+      </p>
       {note && (
         <p class="muted" role="status" data-testid="backup-note">
           {note}

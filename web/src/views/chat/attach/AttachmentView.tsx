@@ -52,7 +52,12 @@ function UploadBar({ m }: { m: StoredMessage }) {
   const pct = p.total > 0 ? Math.round((100 * p.sent) / p.total) : 0;
   return (
     <div class="att-upload" data-testid="attachment-upload" data-state={p.state}>
-      <progress max={100} value={pct} aria-label={p.state === 'waiting' ? 'Waiting for the connection' : `Uploading, ${pct}%`} data-testid="attachment-progress" />
+      <progress
+        max={100}
+        value={pct}
+        aria-label={p.state === 'waiting' ? 'Waiting for the connection' : `Uploading, ${pct}%`}
+        data-testid="attachment-progress"
+      />
       <button type="button" class="btn btn-ghost btn-sm" onClick={() => s.client.cancelAttachment(m.id)} data-testid="attachment-cancel">
         Cancel
       </button>
@@ -104,7 +109,15 @@ function Voice({ a }: { a: StoredAttachment }) {
   };
   return (
     <div class="att att-voice" data-testid="attachment" data-kind="voice" data-state={url ? 'ready' : error ? 'error' : 'loading'}>
-      <button type="button" class="icon-btn att-play" disabled={!url} onClick={toggle} aria-label={playing ? 'Pause voice note' : 'Play voice note'} data-testid="voice-play" data-playing={playing ? 'true' : 'false'}>
+      <button
+        type="button"
+        class="icon-btn att-play"
+        disabled={!url}
+        onClick={toggle}
+        aria-label={playing ? 'Pause voice note' : 'Play voice note'}
+        data-testid="voice-play"
+        data-playing={playing ? 'true' : 'false'}
+      >
         <Icon name={playing ? 'pause' : 'play'} size={20} />
       </button>
       <div class="att-voice-track">
@@ -157,20 +170,34 @@ function FileCard({ a }: { a: StoredAttachment }) {
     if (url) link.current?.click();
   }, [url]);
   return (
-    <div class="att att-file" data-testid="attachment" data-kind="file" data-state={url ? 'ready' : error ? 'error' : want ? 'loading' : 'idle'}>
+    <div
+      class="att att-file"
+      data-testid="attachment"
+      data-kind="file"
+      data-state={url ? 'ready' : error ? 'error' : want ? 'loading' : 'idle'}
+    >
       <Icon name="file" size={28} />
       <span class="att-file-text">
         <span class="att-name" data-testid="attachment-name">
           {a.name}
         </span>
-        <span class="att-size">{want && !url && !error ? `${Math.round(progress * 100)}% of ${formatBytes(a.size)}` : formatBytes(a.size)}</span>
+        <span class="att-size">
+          {want && !url && !error ? `${Math.round(progress * 100)}% of ${formatBytes(a.size)}` : formatBytes(a.size)}
+        </span>
       </span>
       {url ? (
         <a ref={link} class="icon-btn" href={url} download={a.name} aria-label={`Save ${a.name}`} data-testid="attachment-save">
           <Icon name="download" size={20} />
         </a>
       ) : (
-        <button type="button" class="icon-btn" onClick={() => setWant(true)} disabled={want && !error} aria-label={`Download ${a.name}`} data-testid="attachment-download">
+        <button
+          type="button"
+          class="icon-btn"
+          onClick={() => setWant(true)}
+          disabled={want && !error}
+          aria-label={`Download ${a.name}`}
+          data-testid="attachment-download"
+        >
           <Icon name="download" size={20} />
         </button>
       )}

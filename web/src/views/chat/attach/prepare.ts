@@ -31,7 +31,11 @@ function draw(img: ImageBitmap, w: number, h: number): HTMLCanvasElement {
 
 function jpeg(c: HTMLCanvasElement, quality: number): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
-    c.toBlob((b) => (b ? b.arrayBuffer().then((a) => resolve(new Uint8Array(a)), reject) : reject(new Error('the image could not be encoded'))), 'image/jpeg', quality);
+    c.toBlob(
+      (b) => (b ? b.arrayBuffer().then((a) => resolve(new Uint8Array(a)), reject) : reject(new Error('the image could not be encoded'))),
+      'image/jpeg',
+      quality,
+    );
   });
 }
 

@@ -8,7 +8,8 @@ const SAMPLE_MS = 100;
 type Note = Omit<SendAttachmentInput, 'recipientId'>;
 
 function pickMime(): string {
-  for (const m of ['audio/webm;codecs=opus', 'audio/ogg;codecs=opus', 'audio/webm', 'audio/mp4']) if (MediaRecorder.isTypeSupported(m)) return m;
+  for (const m of ['audio/webm;codecs=opus', 'audio/ogg;codecs=opus', 'audio/webm', 'audio/mp4'])
+    if (MediaRecorder.isTypeSupported(m)) return m;
   return '';
 }
 
@@ -84,7 +85,13 @@ export class VoiceRecorder {
     const type = (this._rec.mimeType || 'audio/webm').split(';')[0]!;
     const blob = new Blob(this._chunks, { type });
     const ext = type.includes('ogg') ? 'ogg' : type.includes('mp4') ? 'm4a' : 'webm';
-    return { bytes: new Uint8Array(await blob.arrayBuffer()), mime: type, name: `voice-note.${ext}`, duration, waveform: waveform(this._levels) };
+    return {
+      bytes: new Uint8Array(await blob.arrayBuffer()),
+      mime: type,
+      name: `voice-note.${ext}`,
+      duration,
+      waveform: waveform(this._levels),
+    };
   }
 
   cancel(): void {
