@@ -142,7 +142,9 @@ async function main(): Promise<void> {
     const ts = [...(targets?.values() ?? [])];
     targets = undefined;
     const codes = await Promise.all(ts.map((t) => t.stop()));
-    codes.forEach((code, i) => stopped(ts[i]!, code));
+    codes.forEach((code, i) => {
+      stopped(ts[i]!, code);
+    });
   };
   const failures: { scenario: string; error: string }[] = [];
   const doc = () => ({

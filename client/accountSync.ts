@@ -242,7 +242,7 @@ export class AccountSync {
   /** Starts an upload when there is something to upload and nothing on its way. */
   private _push(): void {
     const st = this._state;
-    if (!st || !st.dirty || this._put || this._get || !this._fetched || !this._d.connected()) return;
+    if (!st?.dirty || this._put || this._get || !this._fetched || !this._d.connected()) return;
     if (this._retries >= MAX_RETRIES) return;
     const id = randomId();
     const doc = st.doc;

@@ -174,7 +174,7 @@ export class Attachments {
    */
   async resume(m: StoredMessage): Promise<boolean> {
     const a = m.attachment;
-    if (!a || a.id !== '' || m.direction !== 'out' || this._uploads.has(m.id)) return false;
+    if (a?.id !== '' || m.direction !== 'out' || this._uploads.has(m.id)) return false;
     const ciphertext = await this._d.cache.get(a.digest);
     if (!ciphertext) {
       await atomically(this._ctx, (b) => applyStatus(b, m.id, 'failed', { reason: 'UPLOAD_LOST' }));

@@ -157,7 +157,7 @@ export function decodeBody(bytes: Uint8Array): Body | null {
   }
   const t = (raw as { t?: unknown } | null)?.t;
   if (typeof t !== 'string') throw new BodyError('body has no kind (t)');
-  if (!Object.prototype.hasOwnProperty.call(bodies, t)) return null;
+  if (!Object.hasOwn(bodies, t)) return null;
   try {
     return bodies[t as BodyType].parse(raw, `body(${t})`, false) as Body;
   } catch (e) {

@@ -129,7 +129,7 @@ export abstract class ClientCore extends Emitter<ClientEvents> {
     this._messages = new Messages(ctx, this._outbox, this._contacts, this._typing, this._ops, this._disappearing);
     // What expired while the app was closed goes before anything is read.
     this._queue.enqueue(() => this._disappearing.sweep());
-    this._invitations = new Invitations(ctx, this._contacts, this._presence, this._outbox, retry);
+    this._invitations = new Invitations(ctx, this._contacts, this._outbox, retry);
     this._stream = new Stream(ctx, DEFAULT_STREAM);
     this._history = new HistoryTransfer(
       ctx,

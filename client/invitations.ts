@@ -19,7 +19,6 @@ import { errorFromFrame } from './connection.ts';
 import type { Contacts } from './contacts.ts';
 import { report, type ClientContext } from './context.ts';
 import type { Outbox } from './outbox.ts';
-import type { Presence } from './presence.ts';
 import { PendingEngine } from './pending.ts';
 import type { InvitationOp, InvitationRecord } from './storage.ts';
 
@@ -44,7 +43,6 @@ export class Invitations {
   constructor(
     private readonly _ctx: ClientContext,
     private readonly _contacts: Contacts,
-    private readonly _presence: Presence,
     private readonly _outbox: Outbox,
     retry: BackoffOptions,
   ) {

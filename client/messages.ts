@@ -154,7 +154,7 @@ export class Messages {
     const changed: StoredMessage[] = [];
     for (const id of new Set(ids)) {
       const m = await b.getMessage(id);
-      if (!m || m.direction !== 'in' || m.peer !== peer || m.read) continue;
+      if (m?.direction !== 'in' || m.peer !== peer || m.read) continue;
       m.read = true;
       b.putMessage(m);
       changed.push(m);

@@ -7,7 +7,6 @@ import { exportBackup, type MergeResult } from './backup.ts';
 import { MAX_CONTENT_CHARS } from './body.ts';
 import { type WebSocketConstructor } from './connection.ts';
 import { Contacts } from './contacts.ts';
-import { Disappearing } from './disappearing.ts';
 import { searchMessages, type SearchOptions, type SearchPage } from './search.ts';
 import { checkContentFits, maxContentBytes } from './contentLimit.ts';
 import { type HistoryProgressEvent } from './historyTransfer.ts';

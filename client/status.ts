@@ -25,7 +25,7 @@ export async function applyStatus(
   opts: { peer?: string; reason?: string; retrying?: boolean } = {},
 ): Promise<boolean> {
   const m = await b.getMessage(messageId);
-  if (!m || m.direction !== 'out' || (opts.peer !== undefined && m.peer !== opts.peer)) return false;
+  if (m?.direction !== 'out' || (opts.peer !== undefined && m.peer !== opts.peer)) return false;
   const current = m.status ?? 'queued';
   const status = advanceStatus(current, next);
   const reason = status === 'failed' ? opts.reason : undefined;

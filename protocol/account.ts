@@ -112,7 +112,7 @@ function mergeMap<V>(
 }
 
 function own<V>(o: Readonly<Record<string, V>>, k: string): V | undefined {
-  return Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined;
+  return Object.hasOwn(o, k) ? o[k] : undefined;
 }
 
 export function mergeContact(a: ContactRecord = {}, b: ContactRecord = {}): ContactRecord {

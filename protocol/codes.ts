@@ -108,7 +108,7 @@ export const ERRORS = {
 export type ErrorCode = keyof typeof ERRORS;
 
 export function isErrorCode(code: string): code is ErrorCode {
-  return Object.prototype.hasOwnProperty.call(ERRORS, code);
+  return Object.hasOwn(ERRORS, code);
 }
 
 /** The one factory for protocol errors, on either side of the wire. */

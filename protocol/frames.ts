@@ -234,7 +234,7 @@ function parseWith<M extends Record<string, Check<unknown>>>(table: M, text: str
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ProtocolError('BAD_FRAME', 'a frame is a JSON object');
   const type = (raw as { type?: unknown }).type;
-  if (typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(table, type)) {
+  if (typeof type !== 'string' || !Object.hasOwn(table, type)) {
     throw new ProtocolError('UNKNOWN_TYPE', typeof type === 'string' ? JSON.stringify(type.slice(0, 32)) : 'missing type');
   }
   try {

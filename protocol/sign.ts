@@ -1,7 +1,7 @@
 // Ed25519 signing with domain separation. Every signed statement starts with its own tag, so a
 // signature made for one purpose (auth, grant, revocation) can never be replayed as another.
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { concatBytes, utf8ToBytes } from './bytes.ts';
+import { utf8ToBytes } from './bytes.ts';
 
 /** Verification is pluggable so the server can use a native implementation for the same check. */
 export type VerifyFn = (signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array) => boolean;

@@ -104,7 +104,7 @@ export class RealChat implements FrameSink {
     this.out(s1, this.id(seq, KIND.typingOff), r.sessionId, smallCt, true);
   }
 
-  private count(f: { type: string }, bytes: number): void {
+  private count(_f: { type: string }, bytes: number): void {
     this.framesIn++;
     this.bytesIn += bytes;
   }

@@ -19,6 +19,7 @@ const SIZES: Record<SizeName, { files: number; mb: number }> = {
   tiny: { files: 1, mb: 2 },
 };
 
+// biome-ignore lint/suspicious/noExplicitAny: raw frames of every shape, read field by field
 type Frame = Record<string, any>;
 
 /** An authenticated socket that answers token requests. */

@@ -44,7 +44,6 @@ describe('contacts and grants', () => {
     const carol = peer();
     const dave = peer();
     let bobGrant!: ReturnType<typeof createGrant>;
-    let revocation!: ReturnType<typeof createRevocation>;
     const h = await withContacts((me, now) => {
       bobGrant = createGrant(bob, me, now);
       return [
@@ -59,7 +58,7 @@ describe('contacts and grants', () => {
       ];
     });
     const mine = identityFromEntropy((await h.storage.getIdentity())!.entropy);
-    revocation = createRevocation(mine, dave.sessionId as SessionId, h.timers.now);
+    const revocation = createRevocation(mine, dave.sessionId as SessionId, h.timers.now);
     await h.storage.putContact({
       sessionId: dave.sessionId,
       state: 'blocked',

@@ -5,7 +5,6 @@ import { emptyAccount, mergeAccount, patch, type AccountDoc } from '../account.t
 import { AccountSealError, isRollback, openAccount, accountPadme as padme, sealAccount } from '../accountSeal.ts';
 import { createGrant } from '../grant.ts';
 import { createIdentity } from '../identity.ts';
-import type { SessionId } from '../sessionId.ts';
 
 const me = createIdentity();
 

@@ -7,7 +7,7 @@ import { transport } from './transport/uws.ts';
 import { resolveVapidKeys } from './push/vapid.ts';
 
 async function main(): Promise<void> {
-  let config;
+  let config: ReturnType<typeof loadConfig>;
   try {
     loadDotEnv();
     config = loadConfig(process.env);
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.logLevel);
-  let server;
+  let server: Awaited<ReturnType<typeof startServer>>;
   try {
     server = await startServer({ config, log });
   } catch (err) {

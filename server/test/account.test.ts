@@ -50,7 +50,7 @@ describe('account document', () => {
     const d = await as(srv.url, me);
     const parts = [new Uint8Array(3000).fill(1), new Uint8Array(3000).fill(2), new Uint8Array(10).fill(3)];
     const id = randomId();
-    parts.forEach((p, i) => d.send({ type: 'account_put', id, version: 0, blob: toBase64(p), part: i, parts: 3 }));
+    for (const [i, p] of parts.entries()) d.send({ type: 'account_put', id, version: 0, blob: toBase64(p), part: i, parts: 3 });
     expect(await d.next(answer(id))).toEqual({ type: 'account', ref: id, version: 1 });
     const get = randomId();
     d.send({ type: 'account_get', id: get });

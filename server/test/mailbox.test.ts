@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { randomId } from '../../protocol/index.ts';
 import { MemoryStore } from '../src/store/memory/memory.ts';
 import { grant, newIdentity, randomCt, RawClient, type Frame } from './helpers/rawClient.ts';
-import { as, expectHonestPairWorks, getJson, start, track } from './helpers/server.ts';
+import { as, expectHonestPairWorks, start, track } from './helpers/server.ts';
 import { scrapeMetrics } from '../../testkit/net.ts';
 
 const envelopeWith = (id: string) => (f: Frame) => f.type === 'envelope' && f.id === id;

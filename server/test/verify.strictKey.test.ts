@@ -115,7 +115,7 @@ describe('strictKey (libsodium is_canonical + has_small_order) agrees with noble
 
   it('passes a canonical y that is off the curve, which OpenSSL then refuses to verify with', () => {
     let offCurve = 0;
-    for (let i = 0; offCurve < 50; i++) {
+    while (offCurve < 50) {
       const key = random(32);
       if (onCurve(key) || !strictKey(key)) continue;
       offCurve++;

@@ -2,7 +2,7 @@
 // notification focuses an open window of the app on the right screen, or opens one.
 self.addEventListener('notificationclick', (event) => {
   event.notification.close();
-  const url = new URL((event.notification.data && event.notification.data.url) || '/', self.location.origin).href;
+  const url = new URL(event.notification.data?.url || '/', self.location.origin).href;
   const done = self.clients.matchAll({ type: 'window', includeUncontrolled: true }).then((list) => {
     for (const client of list) {
       if (new URL(client.url).origin === self.location.origin && 'navigate' in client) {
@@ -15,7 +15,7 @@ self.addEventListener('notificationclick', (event) => {
   // The badge counts what is still on screen.
   done
     .then(() => self.registration.getNotifications())
-    .then((n) => self.navigator.setAppBadge && self.navigator.setAppBadge(n.length))
+    .then((n) => self.navigator.setAppBadge?.(n.length))
     .catch(() => undefined);
   try {
     event.waitUntil(done);

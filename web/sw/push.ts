@@ -104,7 +104,7 @@ async function onScreen(chat: string | undefined): Promise<boolean> {
     (w) => w.focused && w.visibilityState === 'visible',
   );
   const routes = await Promise.all(windows.map(askRoute));
-  return routes.some((r) => r !== undefined && r.focused && r.visible && r.hash === `#/chat/${chat}`);
+  return routes.some((r) => r?.focused && r.visible && r.hash === `#/chat/${chat}`);
 }
 
 async function handlePush(data: PushData | null): Promise<void> {

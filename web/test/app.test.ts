@@ -31,7 +31,7 @@ describe('AppModel', () => {
     await o.create();
     o.showPhrase();
     o.startConfirm();
-    o.challenge.value.forEach((pos, i) => o.setAnswer(i, o.words.value[pos]!));
+    for (const [i, pos] of o.challenge.value.entries()) o.setAnswer(i, o.words.value[pos]!);
     expect(o.confirm()).toBe(true);
     expect(a.phase.value).toBe('main');
     const s = a.session.value!;

@@ -28,7 +28,7 @@ describe('OnboardingModel', () => {
     // An empty word, then a wrong word: a reason naming the word, and no finish.
     expect(m.confirm()).toBe(false);
     expect(m.confirmError.value).toBe(`Enter word #${positions[0]! + 1}.`);
-    positions.forEach((pos, i) => m.setAnswer(i, m.words.value[pos]!));
+    for (const [i, pos] of positions.entries()) m.setAnswer(i, m.words.value[pos]!);
     m.setAnswer(1, 'notaword');
     expect(m.confirm()).toBe(false);
     expect(m.confirmError.value).toBe(`Word #${positions[1]! + 1} does not match. Check the list you wrote down.`);

@@ -61,7 +61,7 @@ export function steady(ps: readonly Pair[], intervalMs: number): Traffic {
     }
   };
   const loops = ps.flatMap(([a, b], i) => [loop(a, b, `${i}a`), loop(b, a, `${i}b`)]);
-  const all = ps.flatMap((p) => p);
+  const all = ps.flat();
   return {
     sent: () => all.reduce((n, p) => n + p.sent.length, 0),
     received: () => all.reduce((n, p) => n + p.got.length, 0),
@@ -81,12 +81,12 @@ export async function timeTo(check: () => boolean | Promise<boolean>, what: stri
 
 /** Each client's connect count now: pass to reconnected() after a fault. */
 export function connectCounts(ps: readonly Pair[]): number[] {
-  return ps.flatMap((p) => p).map((p) => p.connects);
+  return ps.flat().map((p) => p.connects);
 }
 
 /** Every client connected again on a new socket since `before` (connectCounts). */
 export function reconnected(ps: readonly Pair[], before: readonly number[]): boolean {
-  return allConnected(ps) && ps.flatMap((p) => p).every((p, i) => p.connects > before[i]!);
+  return allConnected(ps) && ps.flat().every((p, i) => p.connects > before[i]!);
 }
 
 export function allConnected(ps: readonly Pair[]): boolean {
@@ -101,7 +101,7 @@ export async function settle(
   ps: readonly Pair[],
   timeoutMs = 90_000,
 ): Promise<{ sent: number; lost: number; duplicates: number; deliveredMs: number }> {
-  const all = ps.flatMap((p) => p);
+  const all = ps.flat();
   const deliveredMs = await timeTo(
     () =>
       ps.every(([a, b]) => b.got.length >= a.sent.length && a.got.length >= b.sent.length) &&

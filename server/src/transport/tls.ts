@@ -17,7 +17,7 @@ export function tlsFiles(config: Pick<Config, 'tlsCert' | 'tlsKey'>): TlsFiles |
   } catch (err) {
     throw new ConfigError('TLS_CERT', `TLS_CERT=${tlsCert} is not a readable PEM certificate: ${(err as Error).message}`);
   }
-  let key;
+  let key: ReturnType<typeof createPrivateKey>;
   try {
     key = createPrivateKey(readFileSync(tlsKey));
   } catch (err) {

@@ -7,7 +7,7 @@ import { createIdentity, randomId } from '../../../protocol/index.ts';
 import type { BlobStore } from '../../src/blobs/types.ts';
 import { BLOB_PART_BYTES } from '../../src/blobs/types.ts';
 import { as, expectHonestPairWorks, fakeClock, start } from '../helpers/server.ts';
-import type { RawClient } from '../helpers/rawClient.ts';
+import type { Frame, RawClient } from '../helpers/rawClient.ts';
 import { scrapeMetrics } from '../../../testkit/net.ts';
 
 export interface ContractEnv {
@@ -23,24 +23,18 @@ function bytes(n: number, seed = 1): Uint8Array {
   return out;
 }
 
-async function token(c: RawClient, frame: Record<string, unknown>): Promise<Record<string, any>> {
+async function token(c: RawClient, frame: Record<string, unknown>): Promise<Frame> {
   const id = randomId();
   c.send({ ...frame, id });
   return c.next((f) => (f.type === 'blob_token' && f.ref === id) || (f.type === 'error' && f.ref === id));
 }
 
-async function put(
-  base: string,
-  t: Record<string, any>,
-  n: number,
-  body: Uint8Array,
-  tok = t.token as string,
-): Promise<{ status: number; json: any }> {
+async function put(base: string, t: Frame, n: number, body: Uint8Array, tok = t.token as string): Promise<{ status: number; json: Frame }> {
   const res = await fetch(`${base}/blob/${t.blob}/${n}`, { method: 'PUT', body: body as BodyInit, headers: { 'x-blob-token': tok } });
   return { status: res.status, json: await res.json() };
 }
 
-async function uploadAll(base: string, t: Record<string, any>, data: Uint8Array): Promise<void> {
+async function uploadAll(base: string, t: Frame, data: Uint8Array): Promise<void> {
   for (let i = 0; i * t.partBytes < data.length; i++) {
     const r = await put(base, t, i, data.subarray(i * t.partBytes, (i + 1) * t.partBytes));
     expect(r.status).toBe(200);
@@ -144,7 +138,7 @@ export function blobContract(name: string, env: ContractEnv): void {
     });
 
     it('expires a blob after its TTL and the sweep removes every byte of it', async () => {
-      const { a, base, clock, srv, store } = await setup();
+      const { a, base, clock, store } = await setup();
       const data = bytes(1000);
       const t = await token(a, { type: 'blob_upload', size: data.length });
       await uploadAll(base, t, data);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { createIdentity, randomId } from '../../../protocol/index.ts';
 import { ChildServer } from '../helpers/child.ts';
-import { connectAs } from '../helpers/rawClient.ts';
+import { connectAs, type Frame } from '../helpers/rawClient.ts';
 
 const MiB = 1024 * 1024;
 let dir: string | undefined;
@@ -14,7 +14,7 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function upload(base: string, t: Record<string, any>, data: Uint8Array, each: () => void): Promise<void> {
+async function upload(base: string, t: Frame, data: Uint8Array, each: () => void): Promise<void> {
   for (let i = 0; i * t.partBytes < data.length; i++) {
     const res = await fetch(`${base}/blob/${t.blob}/${i}`, {
       method: 'PUT',
@@ -31,7 +31,7 @@ it('server RSS grows by less than 16 MiB while a 25 MiB file goes up, and the fi
   dir = await mkdtemp(join(tmpdir(), 'sm-blob-rss-'));
   const srv = await ChildServer.start({ BLOB_DIR: dir, ATTACHMENT_MAX_BYTES: String(25 * MiB) });
   const c = await connectAs(srv.url, createIdentity());
-  const ask = async (frame: object): Promise<Record<string, any>> => {
+  const ask = async (frame: object): Promise<Frame> => {
     const id = randomId();
     c.send({ ...frame, id });
     return c.next((f) => (f.type === 'blob_token' || f.type === 'error') && f.ref === id);

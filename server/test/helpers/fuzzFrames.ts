@@ -8,7 +8,6 @@ import {
   unsignedAuthFrame,
   createGrant,
   createRevocation,
-  fromBase64,
   randomId,
   toBase64,
   type ClientFrames,
@@ -393,7 +392,7 @@ type Path = readonly (string | number)[];
 
 function fieldPaths(v: unknown, prefix: Path = [], out: Path[] = []): Path[] {
   if (prefix.length > 0) out.push(prefix);
-  if (Array.isArray(v)) v.forEach((x, i) => fieldPaths(x, [...prefix, i], out));
+  if (Array.isArray(v)) for (const [i, x] of v.entries()) fieldPaths(x, [...prefix, i], out);
   else if (v !== null && typeof v === 'object')
     for (const k of Object.keys(v)) fieldPaths((v as Record<string, unknown>)[k], [...prefix, k], out);
   return out;

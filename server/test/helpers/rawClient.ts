@@ -15,6 +15,7 @@ import {
 } from '../../../protocol/index.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: raw frames of every shape, read field by field by the tests
 export type Frame = { type: string; [k: string]: any };
 export type Match = string | ((f: Frame) => boolean);
 

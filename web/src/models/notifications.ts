@@ -23,7 +23,7 @@ export function browserNotifier(): Notifier {
     permission: () => (N ? N.permission : 'unsupported'),
     request: async () => (N ? await N.requestPermission() : 'unsupported'),
     async show(title, { body, tag, url }) {
-      if (!N || N.permission !== 'granted') return;
+      if (N?.permission !== 'granted') return;
       const options = { body, tag, icon: '/icons/icon-192.png', badge: '/icons/icon-192.png', data: { url } };
       // Android Chrome only shows notifications through the service worker.
       const reg = await navigator.serviceWorker?.getRegistration().catch(() => undefined);

@@ -148,17 +148,15 @@ function Row({ row, active, src }: { row: ChatRow; active: boolean; src: ListSou
               {typing ? (
                 'typing…'
               ) : last ? (
-                <>
-                  {last.messageType === 'timer' ? (
-                    timerNotice(last, name)
-                  ) : (
-                    <>
-                      {last.direction === 'out' && <StatusTick status={last.status ?? 'queued'} receiptsOn={src.receiptsOn()} compact />}
-                      {last.direction === 'out' ? 'You: ' : ''}
-                      {last.deleted ? <em>This message was deleted.</em> : last.content}
-                    </>
-                  )}
-                </>
+                last.messageType === 'timer' ? (
+                  timerNotice(last, name)
+                ) : (
+                  <>
+                    {last.direction === 'out' && <StatusTick status={last.status ?? 'queued'} receiptsOn={src.receiptsOn()} compact />}
+                    {last.direction === 'out' ? 'You: ' : ''}
+                    {last.deleted ? <em>This message was deleted.</em> : last.content}
+                  </>
+                )
               ) : (
                 <span class="muted">New contact · say hi 👋</span>
               )}

@@ -11,6 +11,7 @@ export function SearchBox({ s }: { s: Session }) {
   const q = search.query.value;
   const results = search.results.value;
   return (
+    // biome-ignore lint/a11y/useSemanticElements: <search> is too new for the browsers this app supports; role="search" is what they read
     <div class="search" role="search">
       <label class="search-field">
         <Icon name="search" size={18} />

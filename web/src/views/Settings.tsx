@@ -85,6 +85,7 @@ export function Settings() {
                   <input
                     id={`toggle-${t.key}`}
                     type="checkbox"
+                    // biome-ignore lint/a11y/useAriaPropsForRole: a native checkbox: its checked state is what assistive technology reads as the switch state
                     role="switch"
                     class="switch"
                     checked={settings[t.key]}

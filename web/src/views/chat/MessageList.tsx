@@ -82,11 +82,13 @@ export function MessageList({ chat }: { chat: ChatModel }) {
 
   return (
     <div class="messages-wrap">
+      {/* biome-ignore lint/a11y/useAriaPropsSupportedByRole: the label names the focusable scrolling region for screen readers (axe scrollable-region-focusable) */}
       <div
         class="messages"
         ref={ref}
         onScroll={onScroll}
         data-testid="message-scroller"
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take keyboard focus to scroll (WCAG 2.1.1; axe scrollable-region-focusable)
         tabIndex={0}
         aria-label={`Conversation with ${chat.name.value}`}
       >

@@ -48,6 +48,7 @@ export function MessageMenu({ chat, me, now }: { chat: ChatModel; me: string; no
     if (!m && d.open) d.close();
   }, [m]);
   return (
+    // biome-ignore lint/a11y/useKeyWithClickEvents: the click closes on the backdrop; Escape (onCancel) does the same from the keyboard
     <dialog
       ref={ref}
       class="dialog message-menu"
@@ -58,6 +59,7 @@ export function MessageMenu({ chat, me, now }: { chat: ChatModel; me: string; no
     >
       {m && (
         <>
+          {/* biome-ignore lint/a11y/useSemanticElements: a row of buttons, not a form: a fieldset would add a border and a legend */}
           <div class="reaction-picker" role="group" aria-label="React">
             {REACTIONS.map((emoji) => (
               <button

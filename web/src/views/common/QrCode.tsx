@@ -21,11 +21,9 @@ export function QrCode({ value, label, size = 200 }: { value: string; label: str
     if (!encode) return null;
     const { data } = encode(value, { ecc: 'M', border: 2 });
     let d = '';
-    data.forEach((row, y) =>
-      row.forEach((on, x) => {
-        if (on) d += `M${x} ${y}h1v1h-1z`;
-      }),
-    );
+    for (const [y, row] of data.entries()) {
+      for (const [x, on] of row.entries()) if (on) d += `M${x} ${y}h1v1h-1z`;
+    }
     return { d, n: data.length };
   }, [value, encode]);
   // Until the encoder is here: the same box, blank, so nothing moves when the code is drawn.

@@ -8,6 +8,7 @@ export function SessionIdCard({ id, showQr = true }: { id: string; showQr?: bool
   return (
     <div class="id-card">
       {showQr && <QrCode value={id} label="QR code of your Session ID" />}
+      {/* biome-ignore lint/a11y/useAriaPropsSupportedByRole: read as one labelled value, not as twelve groups of digits */}
       <p class="session-id" data-testid="my-session-id" data-value={id} aria-label="Your Session ID">
         {groupedId(id).map((g, i) => (
           <span key={i}>{g}</span>

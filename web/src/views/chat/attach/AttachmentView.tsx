@@ -144,6 +144,7 @@ function Voice({ a }: { a: StoredAttachment }) {
         {formatDuration(playing || pos > 0 ? pos : duration)}
       </span>
       {url && (
+        // biome-ignore lint/a11y/useMediaCaption: a voice note has no captions to offer; its duration and waveform are shown beside it
         <audio
           ref={audio}
           src={url}
