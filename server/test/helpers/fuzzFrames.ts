@@ -16,6 +16,7 @@ import {
   type Revocation,
   type SessionId,
 } from '../../../protocol/index.ts';
+import { clone, fieldPaths, setAt } from './jsonPaths.ts';
 
 export type FuzzKind =
   | 'valid'
@@ -382,24 +383,4 @@ export class FrameFactory {
         return out(text());
     }
   }
-}
-
-function clone(v: unknown): unknown {
-  return v === undefined ? undefined : JSON.parse(JSON.stringify(v));
-}
-
-type Path = readonly (string | number)[];
-
-function fieldPaths(v: unknown, prefix: Path = [], out: Path[] = []): Path[] {
-  if (prefix.length > 0) out.push(prefix);
-  if (Array.isArray(v)) for (const [i, x] of v.entries()) fieldPaths(x, [...prefix, i], out);
-  else if (v !== null && typeof v === 'object')
-    for (const k of Object.keys(v)) fieldPaths((v as Record<string, unknown>)[k], [...prefix, k], out);
-  return out;
-}
-
-function setAt(root: Record<string, unknown>, path: Path, value: unknown): void {
-  let o: Record<string | number, unknown> = root;
-  for (let i = 0; i < path.length - 1; i++) o = o[path[i]!] as Record<string | number, unknown>;
-  o[path.at(-1)!] = value;
 }

@@ -1,4 +1,5 @@
 // Small helpers every Redis store module shares.
+import { createClient } from 'redis';
 
 /** A TTL Redis accepts: a whole number of milliseconds, at least 1. */
 export function ms(n: number): number {
@@ -23,4 +24,25 @@ export function redactUrl(url: string): string {
   } catch {
     return '(unparseable URL)';
   }
+}
+
+/**
+ * The command connection. While the store has not started (`started()` false) reconnects give up at
+ * the connect deadline, so start-up fails with a clear message; afterwards they go on, jittered.
+ */
+export function createStoreClient(url: string, connectTimeoutMs: number, started: () => boolean): ReturnType<typeof createClient> {
+  const deadline = Date.now() + connectTimeoutMs;
+  return createClient({
+    url,
+    // Fail fast while Redis is away: the handlers answer STORE_UNAVAILABLE (retryable) instead
+    // of queueing work that may be stale by the time Redis returns.
+    disableOfflineQueue: true,
+    socket: {
+      connectTimeout: Math.min(connectTimeoutMs, 5000),
+      reconnectStrategy: (retries, cause) => {
+        if (!started()) return Date.now() < deadline ? Math.min(50 * 2 ** retries, 500) : cause;
+        return Math.min(50 * 2 ** retries, 2000) + Math.floor(Math.random() * 200);
+      },
+    },
+  });
 }

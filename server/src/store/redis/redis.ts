@@ -15,13 +15,13 @@ import { randomId } from '../../../../protocol/index.ts';
 import { KIND_CODE, parseEntry } from './_entry.ts';
 import { RedisAccounts } from './_accounts.ts';
 import type { RedisStoreOptions } from './_options.ts';
-import { errorMessage, ms, positive, redactUrl } from './_util.ts';
+import { createStoreClient, errorMessage, ms, positive, redactUrl } from './_util.ts';
 import { RedisInvitations } from './_invitations.ts';
 import { RedisPushSubscriptions, type PushSubscriptionRecord, type PutPushResult } from './_push.ts';
 import { KeyHasher } from './_keys.ts';
 import { RedisQuotas } from './_quotas.ts';
-import { Script } from './_script.ts';
-import * as lua from './_lua.ts';
+import { SCRIPTS } from './_scripts.ts';
+import type { Script } from './_script.ts';
 import type {
   AccountBlob,
   AppendResult,
@@ -47,17 +47,6 @@ type Client = ReturnType<typeof createClient>;
 const HOUR = 3_600_000;
 const FRAME_START = '{"type":';
 const SWEEP_LOCK_MS = 30_000;
-
-const SCRIPTS = {
-  append: new Script(lua.APPEND),
-  readAfter: new Script(lua.READ_AFTER),
-  head: new Script(lua.HEAD),
-  touch: new Script(lua.TOUCH),
-  ack: new Script(lua.ACK),
-  tidy: new Script(lua.TIDY),
-  ensureEpoch: new Script(lua.ENSURE_EPOCH),
-  releaseLock: new Script(lua.RELEASE_LOCK),
-};
 
 export async function createRedisStore(opts: RedisStoreOptions): Promise<RedisStore> {
   return RedisStore.connect(opts);
@@ -98,20 +87,7 @@ export class RedisStore implements Store {
     this.epochCheckMs = opts.epochCheckMs ?? 5000;
     this.safeUrl = redactUrl(opts.url);
     const connectTimeoutMs = positive('connectTimeoutMs', opts.connectTimeoutMs ?? 5000);
-    const deadline = Date.now() + connectTimeoutMs;
-    this.redis = createClient({
-      url: opts.url,
-      // Fail fast while Redis is away: the handlers answer STORE_UNAVAILABLE (retryable) instead
-      // of queueing work that may be stale by the time Redis returns.
-      disableOfflineQueue: true,
-      socket: {
-        connectTimeout: Math.min(connectTimeoutMs, 5000),
-        reconnectStrategy: (retries, cause) => {
-          if (!this.started) return Date.now() < deadline ? Math.min(50 * 2 ** retries, 500) : cause;
-          return Math.min(50 * 2 ** retries, 2000) + Math.floor(Math.random() * 200);
-        },
-      },
-    });
+    this.redis = createStoreClient(opts.url, connectTimeoutMs, () => this.started);
     this.push = new RedisPushSubscriptions(this.redis, this.keyPrefix, this.keys);
     this.invitations = new RedisInvitations(
       this.redis,
