@@ -242,6 +242,12 @@ export async function removeMessages(
     gone.add(id);
   }
   if (gone.size === 0) return [];
+  // A message deleted before it left this device (queued, or failed and waiting for a retry) is not
+  // sent afterwards: its envelope and the copy for my other devices leave the outbox with it.
+  for (const item of await ctx.storage.listOutbox()) {
+    if (item.state !== 'pending') continue;
+    if (gone.has(item.messageId ?? '') || (item.kind === 'sync' && gone.has(syncedMessageId(item.body)))) b.deleteOutboxItem(item.id);
+  }
   const c = await b.getConversation(peer);
   if (c) {
     c.unread = Math.max(0, c.unread - unread);
@@ -259,4 +265,14 @@ export async function removeMessages(
   }
   b.emit('removed', { peer, ids: [...gone], reason });
   return [...gone];
+}
+
+/** The message id a `sync` copy carries ("" when the body is not one). */
+function syncedMessageId(body: string): string {
+  try {
+    const id = (JSON.parse(body) as { msg?: { id?: unknown } }).msg?.id;
+    return typeof id === 'string' ? id : '';
+  } catch {
+    return '';
+  }
 }

@@ -84,6 +84,29 @@ describe('outbox', () => {
     expect(h.events.status.map((e) => e.status)).toEqual(['queued', 'failed', 'sent']);
   });
 
+  it('a failed message deleted for me leaves the outbox with its copy, and is never sent again', async () => {
+    const h = await harness();
+    const { s } = await h.connect();
+    const bob = peer();
+    await h.befriend(bob);
+    const id = await h.c.sendMessage({ recipientId: bob.sessionId, content: 'never mind' });
+    s.push({ type: 'error', code: 'MAILBOX_FULL', message: 'full', ref: id });
+    await h.timers.advance(0);
+    expect(await h.c.getMessage(id)).toMatchObject({ status: 'failed' });
+    const before = s.frames('send').length;
+    await h.c.deleteForMe([id]);
+    expect(await h.c.getMessage(id)).toBeUndefined();
+    const left = (await h.c.getOutbox()).filter((i) => i.messageId === id || (i.kind === 'sync' && i.body.includes(id)));
+    expect(left).toEqual([]);
+    await h.timers.advance(60_000); // past every backoff the retry would have waited
+    expect(
+      s
+        .frames('send')
+        .slice(before)
+        .filter((f) => f.id === id || f.to === bob.sessionId),
+    ).toEqual([]);
+  });
+
   it('RATE_LIMITED waits retryAfterMs', async () => {
     const h = await harness();
     const { s } = await h.connect();
