@@ -2,35 +2,14 @@
 // on what is held and a rate), grants frames (per connection, and a verification budget per
 // identity and address; forged grants each count towards TOO_MANY_ERRORS), privacy toggles, and
 // presence_sub refusals answered in one frame. Each runs against the memory store and real Redis.
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Identity } from '../../protocol/index.ts';
-import type { Config } from '../src/config.ts';
-import { REDIS_URL, redisCommand, scaleOutGate, TEST_ID_SECRET, testPrefix, wipePrefix } from './helpers/cluster.ts';
+import { redisCommand } from './helpers/cluster.ts';
 import { connectAs, grant, newIdentity, revocation, type RawClient } from './helpers/rawClient.ts';
 import { expectHonestPairWorks, fakeClock, start, track } from './helpers/server.ts';
+import { storesUnderTest } from './helpers/stores.ts';
 
-const redisMissing = await scaleOutGate('the Redis runs of the abuse-limit tests');
-const prefixes: string[] = [];
-afterAll(async () => {
-  for (const p of prefixes) await wipePrefix(p);
-});
-
-/** The store a test server runs on: the memory default, or a real Redis under a prefix of its own. */
-const stores = [
-  { name: 'memory', config: (): Partial<Config> => ({}) },
-  ...(redisMissing === undefined
-    ? [
-        {
-          name: 'redis',
-          config: (): Partial<Config> => {
-            const redisKeyPrefix = testPrefix();
-            prefixes.push(redisKeyPrefix);
-            return { redisUrl: REDIS_URL, redisKeyPrefix, redisIdSecret: TEST_ID_SECRET };
-          },
-        },
-      ]
-    : []),
-];
+const stores = await storesUnderTest('the Redis runs of the abuse-limit tests');
 
 const sid = (): string => newIdentity().sessionId;
 

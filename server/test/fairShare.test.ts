@@ -2,34 +2,13 @@
 // it. One sender cannot take more than MAILBOX_SENDER_SHARE of a recipient's mailbox (entries or
 // bytes); one client address, or a burst of Session IDs first seen recently, cannot take all of a
 // recipient's pending-invitation slots. Against the memory store and real Redis.
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Identity } from '../../protocol/index.ts';
-import type { Config } from '../src/config.ts';
-import { REDIS_URL, scaleOutGate, TEST_ID_SECRET, testPrefix, wipePrefix } from './helpers/cluster.ts';
 import { connectAs, grant, invitationTo, newIdentity, randomCt, type RawClient } from './helpers/rawClient.ts';
 import { expectHonestPairWorks, fakeClock, start, track } from './helpers/server.ts';
+import { storesUnderTest } from './helpers/stores.ts';
 
-const redisMissing = await scaleOutGate('the Redis runs of the fair-share tests');
-const prefixes: string[] = [];
-afterAll(async () => {
-  for (const p of prefixes) await wipePrefix(p);
-});
-
-const stores = [
-  { name: 'memory', config: (): Partial<Config> => ({}) },
-  ...(redisMissing === undefined
-    ? [
-        {
-          name: 'redis',
-          config: (): Partial<Config> => {
-            const redisKeyPrefix = testPrefix();
-            prefixes.push(redisKeyPrefix);
-            return { redisUrl: REDIS_URL, redisKeyPrefix, redisIdSecret: TEST_ID_SECRET };
-          },
-        },
-      ]
-    : []),
-];
+const stores = await storesUnderTest('the Redis runs of the fair-share tests');
 
 async function from(url: string, address: string, who: Identity, opts: Parameters<typeof connectAs>[2] = {}): Promise<RawClient> {
   return track(await connectAs(url, who, { ...opts, headers: { 'X-Forwarded-For': address } }));
