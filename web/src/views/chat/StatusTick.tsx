@@ -21,6 +21,7 @@ export function StatusTick({ status, receiptsOn, compact = false }: { status: Me
       class={`tick tick-${shown}${compact ? ' tick-compact' : ''}`}
       data-testid="message-status"
       data-status={shown}
+      data-icon={look.icon}
       title={look.label}
       role="img"
       aria-label={look.label}

@@ -13,7 +13,7 @@ export function Avatar({
   size?: 'sm' | 'md' | 'lg';
 }) {
   return (
-    <span class={`avatar avatar-${size} hue-${hueSlot(id)}`} aria-hidden="true">
+    <span class={`avatar avatar-${size} hue-${hueSlot(id)}`} aria-hidden="true" data-testid="avatar">
       {initials(name, id)}
       {online !== undefined && (
         <span class={online ? 'presence on' : 'presence'} data-testid="presence-dot" data-online={online ? 'true' : 'false'} />
