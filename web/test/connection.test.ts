@@ -23,6 +23,18 @@ describe('ConnectionModel', () => {
     await client.disconnect();
   });
 
+  it('a queued message deleted before it left no longer counts as waiting', async () => {
+    const client = await offlineClient();
+    await client.createIdentity();
+    const m = new ConnectionModel(client, window as unknown as Window, 50);
+    const id = await client.sendMessage({ recipientId: '05' + '4c'.repeat(32), content: 'never mind' });
+    await eventually(() => m.queued.value === 1, 'one message queued');
+    await client.deleteForMe([id]);
+    await eventually(() => m.queued.value === 0, 'nothing waiting after the delete');
+    m.dispose();
+    await client.disconnect();
+  });
+
   it('has no banner once connected', async () => {
     const srv = await server();
     const { c } = await user(srv);

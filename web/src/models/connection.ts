@@ -81,6 +81,14 @@ export class ConnectionModel extends Disposable {
       }),
     );
     this.own(_client.on('status', (e) => this._onStatus(e)));
+    // A queued message deleted before it left is no longer waiting (it has no status event).
+    this.own(
+      _client.on('removed', (e) => {
+        let changed = false;
+        for (const id of e.ids) changed = this._waiting.delete(id) || changed;
+        if (changed) this.queued.value = this._waiting.size;
+      }),
+    );
     this.own(() => clearTimeout(this._graceTimer));
     this.refreshQueued();
   }
