@@ -7,6 +7,7 @@ import { createConnection } from 'node:net';
 import { ROOT } from '../../../testkit/child.ts';
 import { freePort } from '../../../testkit/net.ts';
 import type { Netns } from '../../../testkit/netns.ts';
+import { TEST_ID_SECRET } from '../../../server/test/helpers/cluster.ts';
 
 const running = new Set<ChildProcess>();
 
@@ -35,7 +36,16 @@ export async function startServerProc(env: Record<string, string>, ns?: Netns): 
   const [cmd, args] = ns ? ns.exec(node[0]!, ...node.slice(1)) : [node[0]!, node.slice(1)];
   const p = spawn(cmd, args, {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOST: '0.0.0.0', PORT: '0', LOG_LEVEL: 'info', STATIC_DIR: '/nonexistent-static-dir', ...env },
+    // REDIS_ID_SECRET: required with REDIS_URL (Session IDs are hashed in key names); unused without.
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOST: '0.0.0.0',
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      STATIC_DIR: '/nonexistent-static-dir',
+      REDIS_ID_SECRET: TEST_ID_SECRET,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(p);

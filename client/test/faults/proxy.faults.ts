@@ -2,15 +2,19 @@
 // proxy, during steady traffic: nothing lost, nothing twice, everything delivered after the heal.
 // The times to recover are printed, never asserted.
 import { describe, expect, it } from 'vitest';
+import { normaliseOrigin } from '../../../protocol/origin.ts';
 import { FaultProxy } from '../../../testkit/faultProxy.ts';
+import { freePort } from '../../../testkit/net.ts';
 import { eventually, server } from '../integration.ts';
 import { allConnected, connectCounts, pairs, reconnected, settle, steady, timeTo } from './sdkTraffic.ts';
 
 describe('faults: the link between clients and the server (TCP fault proxy)', () => {
   it('added latency, a stall that closes nothing, resets: 0 lost, 0 duplicated, all delivered after the heal', async () => {
     // A 1 s heartbeat: a client notices a stalled socket after ≤ 3 s (ping, then 2 × heartbeat).
-    const srv = await server({ heartbeatMs: 1000 });
-    const proxy = await FaultProxy.start(srv.port);
+    // Clients dial the proxy, so the server is told that origin (auth v2 signs the dialled origin).
+    const port = await freePort();
+    const proxy = await FaultProxy.start(port);
+    await server({ heartbeatMs: 1000, port, publicOrigins: [normaliseOrigin(proxy.url)] });
     try {
       const ps = await pairs(6, () => proxy.url);
       const traffic = steady(ps, 250);
