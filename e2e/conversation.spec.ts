@@ -3,35 +3,13 @@
 // an old message; disappearing messages gone on both sides once their timer ran (the pages' clocks
 // are Playwright's, moved forward: no waiting).
 import { writeFileSync } from 'node:fs';
-import { chromium, type Locator } from '@playwright/test';
+import { chromium } from '@playwright/test';
 import { encode } from 'uqr';
 import { CHROMIUM_ARGS } from '../playwright.config.ts';
 import { checkA11y } from './a11y.ts';
 import { expect, shot, test } from './fixtures.ts';
 import { befriend, Messenger } from './messenger.ts';
-
-/** Types and sends with the button (Enter may make a new line on phones). */
-async function say(m: Messenger, text: string): Promise<void> {
-  const input = m.byTestId('composer-input');
-  await input.fill(text);
-  await m.byTestId('send').click();
-  await expect(input).toHaveValue('');
-  await expect(m.message(text)).toBeVisible();
-}
-
-/** Opens the message menu as the device's user would: long-press on a phone, right-click on a desktop. */
-async function openMenu(m: Messenger, bubble: Locator, phone: boolean): Promise<void> {
-  if (phone) {
-    const box = (await bubble.locator('.bubble').boundingBox())!;
-    const at = { clientX: box.x + box.width / 2, clientY: box.y + box.height / 2, pointerType: 'touch', isPrimary: true, bubbles: true };
-    await bubble.locator('.bubble').dispatchEvent('pointerdown', at);
-    await expect(m.byTestId('message-menu')).toBeVisible(); // held: the menu opens after 500 ms
-    await bubble.locator('.bubble').dispatchEvent('pointerup', at);
-  } else {
-    await bubble.locator('.bubble').click({ button: 'right' });
-    await expect(m.byTestId('message-menu')).toBeVisible();
-  }
-}
+import { openMenu, say } from './messageActions.ts';
 
 test('reply, react, edit and delete for everyone through the message menu; search finds an old message', async ({ users }, testInfo) => {
   const phone = testInfo.project.name === 'phone';

@@ -2,32 +2,9 @@
 // an invite link that opens Add contact filled in, and sharing that link; ticks that differ in
 // shape and label, not only colour; initials from letters only; the composer's length limit; an
 // unsent message deleted for good; only the wrong word marked in the phrase check.
-import type { Locator } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
-import { befriend, type Messenger } from './messenger.ts';
-
-/** Types and sends with the button (Enter makes a new line on phones). */
-async function say(m: Messenger, text: string): Promise<void> {
-  const input = m.byTestId('composer-input');
-  await input.fill(text);
-  await m.byTestId('send').click();
-  await expect(input).toHaveValue('');
-  await expect(m.message(text)).toBeVisible();
-}
-
-/** The message menu as the device's user opens it: long-press on a phone, right-click on a desktop. */
-async function openMenu(m: Messenger, bubble: Locator, phone: boolean): Promise<void> {
-  if (phone) {
-    const box = (await bubble.locator('.bubble').boundingBox())!;
-    const at = { clientX: box.x + box.width / 2, clientY: box.y + box.height / 2, pointerType: 'touch', isPrimary: true, bubbles: true };
-    await bubble.locator('.bubble').dispatchEvent('pointerdown', at);
-    await expect(m.byTestId('message-menu')).toBeVisible(); // held: the menu opens after 500 ms
-    await bubble.locator('.bubble').dispatchEvent('pointerup', at);
-  } else {
-    await bubble.locator('.bubble').click({ button: 'right' });
-    await expect(m.byTestId('message-menu')).toBeVisible();
-  }
-}
+import { befriend } from './messenger.ts';
+import { openMenu, say } from './messageActions.ts';
 
 test('a pasted ID with line breaks and upper case is taken; an invite link opens Add contact filled in and is shared', async ({
   users,
