@@ -62,6 +62,11 @@ export const clientFrames = {
   /** Cumulative: everything in this device's stream up to and including offset was processed. */
   ack: obj({ type: literal('ack'), offset: int({ min: 1 }) }),
   invite: obj({ type: literal('invite'), id: hexId(), to: sessionId(), ct, grant: grantSchema }),
+  /**
+   * A re-invitation of a former contact (a phrase restored after every grant lapsed): proof is the
+   * invitee's own earlier grant to me, expired or not (docs/protocol.md "Re-invitations").
+   */
+  regrant: obj({ type: literal('regrant'), id: hexId(), to: sessionId(), ct, grant: grantSchema, proof: grantSchema }),
   invite_accept: obj({ type: literal('invite_accept'), id: hexId(), grant: grantSchema }),
   invite_decline: obj({ type: literal('invite_decline'), id: hexId() }),
   invite_cancel: obj({ type: literal('invite_cancel'), id: hexId() }),
@@ -167,6 +172,8 @@ export const serverFrames = {
     /** Never sent since the grant lifecycle (docs/protocol.md "Invitations"); read for old entries. */
     grant: opt(grantSchema),
     expiresAt: ts,
+    /** A re-invitation (regrant): the inviter proved the invitee once granted them. */
+    renew: opt(bool()),
     ts,
   }),
   invitation_update: obj({

@@ -111,6 +111,7 @@ export interface Config {
   accountMaxBytes: number;
   accountTtlMs: number;
   accountRatePerMin: number;
+  regrantRatePerHour: number;
   /** How far in the future a grant's iat may lie (the granter's clock running ahead). */
   grantMaxSkewMs: number;
 }

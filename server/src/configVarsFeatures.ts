@@ -43,6 +43,13 @@ export const FEATURE_VARS: readonly ConfigVar[] = [
     integer(0),
   ),
   v(
+    'REGRANT_RATE',
+    'regrantRatePerHour',
+    '1000',
+    're-invitations (regrant: fresh grants from a former contact, after a restore) per Session ID per hour (token bucket, burst = rate; RATE_LIMITED; 0 = off)',
+    integer(0),
+  ),
+  v(
     'GRANT_MAX_SKEW',
     'grantMaxSkewMs',
     '10m',

@@ -4,6 +4,7 @@
 import { checkGrant, ProtocolError, type ClientFrames, type Grant, type InvitationStatus } from '../../../protocol/index.ts';
 import type { Conn } from '../transport/connection.ts';
 import type { ServerContext } from '../context.ts';
+import { checkAuthentic } from '../auth/grants.ts';
 import { limitText, takeLimit } from '../limits/limits.ts';
 import { invitationQuota } from '../limits/quotas.ts';
 import type { Invitation } from '../store/types.ts';
@@ -13,21 +14,56 @@ type Settled = Exclude<InvitationStatus, 'pending'>;
 
 export async function handleInvite(conn: Conn, f: ClientFrames['invite']): Promise<void> {
   const { ctx } = conn;
-  const { config, store } = ctx;
+  if (f.to === conn.sid) throw new ProtocolError('INVITE_SELF');
+  // Before the signature check, so a flood of junk invitations costs its sender tokens too.
+  const waitMs = await takeLimit(ctx, 'invite', conn.sid, conn.address);
+  if (waitMs > 0) throw new ProtocolError('RATE_LIMITED', limitText(ctx.config, 'invite'), waitMs);
+  checkInviterGrant(conn, f);
+  await createInvitation(conn, f, false);
+}
+
+/**
+ * A re-invitation (docs/protocol.md "Re-invitations"): an invitation that carries, as proof, the
+ * invitee's own earlier grant to the inviter. Only a former contact holds one, so it has its own
+ * bucket (REGRANT_RATE) instead of INVITE_RATE, and the invitee's client may accept it by itself
+ * when its account document still calls the inviter an accepted contact. The proof may have
+ * expired (that is the point: a phrase restored after every grant lapsed) but not longer ago than
+ * an account document lives, and it gives nothing by itself: the inviter still holds no grant.
+ */
+export async function handleRegrant(conn: Conn, f: ClientFrames['regrant']): Promise<void> {
+  const { ctx } = conn;
   const sid = conn.sid;
   if (f.to === sid) throw new ProtocolError('INVITE_SELF');
-  const now = ctx.clock();
-  // Before the signature check, so a flood of junk invitations costs its sender tokens too.
-  const waitMs = await takeLimit(ctx, 'invite', sid, conn.address);
-  if (waitMs > 0) throw new ProtocolError('RATE_LIMITED', limitText(config, 'invite'), waitMs);
-  if (f.grant.from !== sid) throw new ProtocolError('GRANT_INVALID', 'the grant must be signed by the inviter');
-  const bad = checkGrant(f.grant, f.to, now, ctx.verify);
+  const waitMs = await takeLimit(ctx, 'regrant', sid, conn.address);
+  if (waitMs > 0) throw new ProtocolError('RATE_LIMITED', limitText(ctx.config, 'regrant'), waitMs);
+  checkInviterGrant(conn, f);
+  const p = f.proof;
+  if (p.from !== f.to) throw new ProtocolError('GRANT_INVALID', 'the proof must be a grant signed by the invitee');
+  // Signature and parties (to = me) through the verify pool; its expiry is judged below, not here.
+  const bad = await checkAuthentic(p, sid, ctx.verify);
+  if (bad) throw new ProtocolError(bad, 'the proof is not a grant from the invitee to the inviter');
+  if (!conn.open) return;
+  if (p.exp <= ctx.clock() - ctx.config.accountTtlMs) throw new ProtocolError('GRANT_EXPIRED', 'the proof is older than ACCOUNT_TTL');
+  await createInvitation(conn, f, true);
+}
+
+/** The inviter's own grant to the invitee, held with the invitation until the invitee accepts. */
+function checkInviterGrant(conn: Conn, f: ClientFrames['invite' | 'regrant']): void {
+  if (f.grant.from !== conn.sid) throw new ProtocolError('GRANT_INVALID', 'the grant must be signed by the inviter');
+  const bad = checkGrant(f.grant, f.to, conn.ctx.clock(), conn.ctx.verify);
   if (bad) throw new ProtocolError(bad);
+}
+
+async function createInvitation(conn: Conn, f: ClientFrames['invite' | 'regrant'], renew: boolean): Promise<void> {
+  const { ctx } = conn;
+  const { config, store } = ctx;
+  const sid = conn.sid;
+  const now = ctx.clock();
   // A block covers invitations too, or a blocked person could keep knocking; and like their sends,
   // their invitation is answered as usual and goes nowhere (they are not told). An unblock lifts it.
   const st = await store.blockState(f.to, sid);
   if (st.revokedAt !== undefined && (st.unblockedAt === undefined || st.unblockedAt <= st.revokedAt)) {
-    conn.send('ok', okText(f.id, 'invite'));
+    conn.send('ok', okText(f.id, f.type));
     return;
   }
 
@@ -46,11 +82,11 @@ export async function handleInvite(conn: Conn, f: ClientFrames['invite']): Promi
   const put = await store.putInvitation(inv, config.maxPendingInvites, await invitationQuota(ctx, sid, conn.address, now));
   if (put !== 'ok') throw new ProtocolError(put);
 
-  const text = invitationText(inv, now);
+  const text = invitationText(inv, now, renew);
   const toInvitee = await store.append(inv.to, { kind: 'invitation', id: inv.id, frame: text }, now, ctx.controlLimits);
   const toInviter = await store.append(sid, { kind: 'invitation', id: inv.id, frame: text }, now, ctx.controlLimits);
   ctx.metrics.inc('invitations_total', 'pending');
-  conn.send('ok', okText(f.id, 'invite'));
+  conn.send('ok', okText(f.id, f.type));
   if (toInvitee.ok) ctx.bus.toIdentity(inv.to, { kind: 'entry', type: 'invitation', offset: toInvitee.offset, text: toInvitee.text });
   else ctx.log.warn('invitation_entry_dropped', { reason: toInvitee.code });
   if (toInviter.ok) ctx.bus.toIdentity(sid, { kind: 'entry', type: 'invitation', offset: toInviter.offset, text: toInviter.text }, conn.id);

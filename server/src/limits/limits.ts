@@ -12,7 +12,7 @@ import { TokenBuckets } from '../store/_bucket.ts';
  * `grants` is metered in grants, not frames: verifying a signature is the expensive part
  * (docs/security.md "Limits"), so a frame costs as many tokens as it carries grants.
  */
-export type LimitedAction = 'send' | 'invite' | 'presence' | 'auth' | 'revoke' | 'grants' | 'privacy' | 'account';
+export type LimitedAction = 'send' | 'invite' | 'presence' | 'auth' | 'revoke' | 'grants' | 'privacy' | 'account' | 'regrant';
 
 interface BucketSpec {
   readonly perIdentity: number;
@@ -29,6 +29,10 @@ function spec(config: Config, action: LimitedAction): BucketSpec {
       return { perIdentity: config.sendRatePerMin, perAddress: config.sendRateIpPerMin, periodMs: MINUTE };
     case 'invite':
       return { perIdentity: config.inviteRatePerHour, perAddress: config.inviteRateIpPerHour, periodMs: HOUR };
+    case 'regrant':
+      // Its own bucket: a restored identity asks every lapsed contact at once, and only former
+      // contacts can ask at all (each needs the invitee's signature), so INVITE_RATE is the wrong owner.
+      return { perIdentity: config.regrantRatePerHour, perAddress: 0, periodMs: HOUR };
     case 'presence':
       return { perIdentity: config.presenceRatePerMin, perAddress: config.presenceRateIpPerMin, periodMs: MINUTE };
     case 'account':

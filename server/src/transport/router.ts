@@ -6,7 +6,7 @@ import { handleBlobDownload, handleBlobUpload } from '../blobs/handlers.ts';
 import { handleAuth } from '../handlers/auth.ts';
 import { handleAccountGet, handleAccountPut } from '../handlers/account.ts';
 import { handleGrants, handlePresenceSub, handlePresenceUnsub, handlePrivacy, handleRevoke, handleUnblock } from '../handlers/contacts.ts';
-import { handleAccept, handleCancel, handleDecline, handleInvite } from '../handlers/invitations.ts';
+import { handleAccept, handleCancel, handleDecline, handleInvite, handleRegrant } from '../handlers/invitations.ts';
 import { handleAck, handleSend } from '../handlers/messaging.ts';
 import { handlePushSubscribe, handlePushUnsubscribe } from '../push/handlers.ts';
 import { pongText } from './wire.ts';
@@ -80,6 +80,7 @@ const HANDLERS: Handlers = {
   send: handleSend,
   ack: handleAck,
   invite: handleInvite,
+  regrant: handleRegrant,
   invite_accept: handleAccept,
   invite_decline: handleDecline,
   invite_cancel: handleCancel,

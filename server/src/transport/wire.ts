@@ -29,8 +29,10 @@ export interface InvitationFields {
 }
 
 /** Without the inviter's grant: it reaches the invitee only once they accept (invitation_update). */
-export function invitationText(inv: InvitationFields, ts: number): string {
-  return `{"type":"invitation","id":"${inv.id}","from":"${inv.from}","to":"${inv.to}","ct":"${inv.ct}","expiresAt":${inv.expiresAt},"ts":${ts}}`;
+/** renew: a re-invitation (regrant), which the invitee's client may accept by itself. */
+export function invitationText(inv: InvitationFields, ts: number, renew = false): string {
+  const r = renew ? ',"renew":true' : '';
+  return `{"type":"invitation","id":"${inv.id}","from":"${inv.from}","to":"${inv.to}","ct":"${inv.ct}","expiresAt":${inv.expiresAt}${r},"ts":${ts}}`;
 }
 
 export function invitationUpdateText(
