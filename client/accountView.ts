@@ -70,8 +70,33 @@ export function changedPeers(prev: AccountDoc, next: AccountDoc): string[] {
  */
 export function renewalsDue(doc: AccountDoc, now: number): string[] {
   return Object.entries(doc.contacts)
-    .filter(([, c]) => contactStatus(c) === 'accepted' && c.issued !== undefined && c.issued.exp - now < GRANT_RENEW_BEFORE_MS)
+    .filter(
+      ([, c]) =>
+        contactStatus(c) === 'accepted' &&
+        c.issued !== undefined &&
+        c.issued.exp - now < GRANT_RENEW_BEFORE_MS &&
+        // A renewal travels as an envelope, which needs their grant: once it lapsed, both sides
+        // get fresh ones from a re-invitation instead (regrantsDue).
+        !(c.grant !== undefined && c.grant.exp <= now),
+    )
     .map(([peer]) => peer);
+}
+
+/** How long after it lapsed a contact's grant still proves the contact (the server's ACCOUNT_TTL default). */
+export const REGRANT_PROOF_MAX_AGE_MS = 400 * 24 * 3600_000;
+
+/**
+ * Accepted, unblocked contacts whose grant to me lapsed (everyone's, after a phrase is restored
+ * months later): each is asked for fresh grants with a re-invitation, their lapsed grant the proof.
+ */
+export function regrantsDue(doc: AccountDoc, now: number): { peer: string; proof: Grant }[] {
+  const out: { peer: string; proof: Grant }[] = [];
+  for (const [peer, c] of Object.entries(doc.contacts)) {
+    const g = c.grant;
+    if (contactStatus(c) !== 'accepted' || !g || g.exp > now || g.exp <= now - REGRANT_PROOF_MAX_AGE_MS) continue;
+    out.push({ peer, proof: g });
+  }
+  return out;
 }
 
 /**

@@ -86,11 +86,21 @@ export class Contacts {
     const me = this._me();
     let doc = await this.sync.doc();
     if (mayReach(doc, from, me) || contactStatus(doc.contacts[from]) === 'blocked' || this.sync.fetched) return mayReach(doc, from, me);
+    await this._fetchedOrTimeout();
+    doc = await this.sync.doc();
+    return mayReach(doc, from, me);
+  }
+
+  /** What the document says of `peer` once this socket's copy is merged (or FETCH_WAIT_MS passed). */
+  async settledStatus(peer: string): Promise<ReturnType<typeof contactStatus>> {
+    if (!this.sync.fetched) await this._fetchedOrTimeout();
+    return contactStatus((await this.sync.doc()).contacts[peer]);
+  }
+
+  private async _fetchedOrTimeout(): Promise<void> {
     let timer: unknown;
     await Promise.race([this.sync.whenFetched(), new Promise<void>((r) => (timer = this._ctx.runtime.setTimeout(r, FETCH_WAIT_MS)))]);
     this._ctx.runtime.clearTimeout(timer);
-    doc = await this.sync.doc();
-    return mayReach(doc, from, me);
   }
 
   /** Grants and revocations for auth: unexpired grants of unblocked contacts, newest expiry first. */
@@ -311,8 +321,11 @@ export class Contacts {
         if (existing?.state !== 'blocked') unwatch.push(peer);
         continue;
       }
-      if (c.heldGrant && c.heldGrant.sig !== existing?.heldGrant?.sig) held.push(c.heldGrant);
-      if (c.heldGrant && (existing?.state !== 'accepted' || !existing.heldGrant)) watch.push(peer);
+      // A lapsed one would only be refused (GRANT_EXPIRED): a restore brings many.
+      if (c.heldGrant && c.heldGrant.exp > now && c.heldGrant.sig !== existing?.heldGrant?.sig) held.push(c.heldGrant);
+      // Watched once a usable grant comes: a new contact, or fresh grants after every one lapsed.
+      const had = existing?.state === 'accepted' && existing.heldGrant !== undefined && existing.heldGrant.exp > now;
+      if (c.heldGrant && c.heldGrant.exp > now && !had) watch.push(peer);
     }
     await b.commit();
     const privacy: { -readonly [K in keyof Settings]?: boolean } = {};

@@ -85,6 +85,11 @@ export class Dispatcher {
     await p.outbox.prune(hello.limits.mailboxTtlMs);
     // Renewals wait for the account document: a block made on another device must be known first.
     await p.contacts.onReady();
+    // Contacts whose grants all lapsed (a phrase restored months later) are asked for fresh ones,
+    // once the document says who they are.
+    void p.contacts.sync.whenFetched().then(() => {
+      if (p.contacts.sync.fetched) this._ctx.enqueue(() => p.invitations.regrantLapsed());
+    });
     p.presence.subscribe(await p.contacts.reachable());
     await p.invitations.flushOps();
     await p.outbox.flush();

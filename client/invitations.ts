@@ -20,12 +20,14 @@ import type { Contacts } from './contacts.ts';
 import { report, type ClientContext } from './context.ts';
 import type { Outbox } from './outbox.ts';
 import { PendingEngine } from './pending.ts';
+import { regrantsDue } from './accountView.ts';
 import type { InvitationOp, InvitationRecord } from './storage.ts';
 
 const DEFAULT_TTL_MS = 24 * 3600_000;
 /** ok.op (the request's frame type) → the request. */
 const OK_OPS: Readonly<Record<string, InvitationOp>> = {
   invite: 'invite',
+  regrant: 'invite',
   invite_accept: 'accept',
   invite_decline: 'decline',
   invite_cancel: 'cancel',
@@ -79,6 +81,7 @@ export class Invitations {
     const send = this._ctx.send;
     switch (rec.pendingOp) {
       case 'invite':
+        if (rec.proof) return send({ type: 'regrant', id: rec.id, to: rec.peer, ct: rec.ct!, grant: rec.grant!, proof: rec.proof });
         return send({ type: 'invite', id: rec.id, to: rec.peer, ct: rec.ct!, grant: rec.grant! });
       case 'accept':
         return send({ type: 'invite_accept', id: rec.id, grant: rec.responseGrant! });
@@ -95,10 +98,51 @@ export class Invitations {
 
   async send(peer: SessionId, displayName: string, message: string): Promise<InvitationRecord> {
     const ctx = this._ctx;
-    const identity = ctx.identity();
-    if (peer === identity.sessionId) throw new ProtocolError('INVITE_SELF');
+    if (peer === this._me()) throw new ProtocolError('INVITE_SELF');
+    const rec = this._outgoing(peer, displayName, message, ctx.runtime.now());
+    await ctx.storage.putInvitation(rec);
+    // Before the send: a listener sees the invitation queued, then its update once acknowledged.
+    ctx.events.emit('invitation', rec);
+    await this.flushOps();
+    return rec;
+  }
+
+  /**
+   * Asks every accepted contact whose grant to me lapsed for fresh grants (a phrase restored months
+   * later): a re-invitation each, their lapsed grant as proof, once per connect and not while one
+   * is pending. Their SDK accepts by itself; the accept gives both sides fresh grants as usual.
+   */
+  async regrantLapsed(): Promise<number> {
+    const ctx = this._ctx;
     const now = ctx.runtime.now();
-    const rec: InvitationRecord = {
+    const doc = await this._contacts.sync.doc();
+    const due = regrantsDue(doc, now);
+    if (due.length === 0) return 0;
+    const waiting = new Set(
+      (await ctx.storage.listInvitations())
+        .filter((i) => i.direction === 'outgoing' && i.status === 'pending' && i.expiresAt > now)
+        .map((i) => i.peer),
+    );
+    const b = new Batch(ctx);
+    let n = 0;
+    for (const { peer, proof } of due) {
+      if (waiting.has(peer)) continue;
+      // The box names me as an ordinary invitation would, for a contact who removed me meanwhile.
+      const rec = this._outgoing(peer as SessionId, doc.profile.displayName?.v ?? '', '', now);
+      rec.renew = true;
+      rec.proof = proof;
+      b.putInvitation(rec);
+      n++;
+    }
+    await b.commit();
+    await this.flushOps();
+    return n;
+  }
+
+  private _outgoing(peer: SessionId, displayName: string, message: string, now: number): InvitationRecord {
+    const ctx = this._ctx;
+    const identity = ctx.identity();
+    return {
       id: randomId(),
       direction: 'outgoing',
       peer,
@@ -112,11 +156,6 @@ export class Invitations {
       expiresAt: now + (ctx.limits()?.invitationTtlMs ?? DEFAULT_TTL_MS),
       updatedAt: now,
     };
-    await ctx.storage.putInvitation(rec);
-    // Before the send: a listener sees the invitation queued, then its update once acknowledged.
-    ctx.events.emit('invitation', rec);
-    await this.flushOps();
-    return rec;
   }
 
   /** accept / decline (incoming) and cancel (outgoing) of a pending invitation. */
@@ -234,12 +273,33 @@ export class Invitations {
       }
       // No grant comes with it: the inviter's grant reaches me only once I accept.
       rec = { ...base, direction: 'incoming', peer: frame.from, displayName, message };
+      if (frame.renew === true && (await this._contacts.settledStatus(frame.from)) === 'accepted') return this._renew(rec);
     } else {
       // Sent by another of my devices: sealed to the invitee, so the note is not readable here.
-      rec = { ...base, direction: 'outgoing', peer: frame.to };
+      rec = { ...base, direction: 'outgoing', peer: frame.to, ...(frame.renew === true && { renew: true }) };
     }
     await ctx.storage.putInvitation(rec);
-    ctx.events.emit('invitation', rec);
+    // A renewal of mine (from a sibling device) is nobody's business on this screen.
+    if (!rec.renew) ctx.events.emit('invitation', rec);
+  }
+
+  /**
+   * A re-invitation from someone my account document calls an accepted contact (the server checked
+   * it carries my own grant to them): accepted at once, on whichever device hears it first, with no
+   * request shown. A contact I removed gets an ordinary request instead, and a blocked one nothing.
+   */
+  private async _renew(rec: InvitationRecord): Promise<void> {
+    const ctx = this._ctx;
+    // Without the box's name: the one my document holds (from their profile) stays.
+    const { displayName: _n, message: _m, ...rest } = rec;
+    const renewed: InvitationRecord = {
+      ...rest,
+      renew: true,
+      responseGrant: createGrant(ctx.identity(), rec.peer as SessionId, ctx.runtime.now()),
+      pendingOp: 'accept',
+    };
+    await ctx.storage.putInvitation(renewed);
+    await this.flushOps();
   }
 
   async onUpdate(frame: ServerFrames['invitation_update']): Promise<void> {

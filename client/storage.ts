@@ -145,6 +145,13 @@ export interface InvitationRecord {
   introduceAs?: string;
   /** Outgoing: the sealed invite body, re-sent unchanged. */
   ct?: string;
+  /**
+   * A re-invitation (regrant) of an accepted contact whose grants lapsed: asked and accepted by the
+   * SDK on its own, never shown as a request (docs/client.md "Restore after every grant lapsed").
+   */
+  renew?: boolean;
+  /** Outgoing renew: the invitee's own earlier grant to me, the proof the server asks for. */
+  proof?: Grant;
   /** A request this device still has to get acknowledged by the server. */
   pendingOp?: InvitationOp;
   /** Retries of pendingOp (client/pending.ts): tries so far, the last retryable refusal, not before when. */

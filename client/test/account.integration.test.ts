@@ -2,6 +2,7 @@
 // blocks on every device and silent to the blocked, no renewal for a block whatever a device's
 // clock says, a phrase restored long after every invitation expired, names following to every device.
 import { describe, expect, it } from 'vitest';
+import { MemoryStorage } from '../index.ts';
 import { befriend, client, collect, device, eventually, next, server, user } from './integration.ts';
 
 const DAY = 86_400_000;
@@ -100,6 +101,49 @@ describe('account document across devices', () => {
     await bob.c.sendMessage({ recipientId: alice.id, content: 'welcome back' });
     expect((await reply).content).toBe('welcome back');
   });
+
+  it('a phrase restored after every grant lapsed (40+ days, renewals gone from the mailbox) gets fresh grants from each contact', async () => {
+    const clock = sharedClock();
+    const srv = await server({ presenceDebounceMs: 0 }, clock.now);
+    const phone = new MemoryStorage();
+    const alice = await user(srv, { clock: clock.now, storage: phone });
+    const bob = await user(srv, { clock: clock.now });
+    await befriend(alice, bob);
+    await bob.c.setDisplayName('Bob');
+    await eventually(async () => (await alice.c.getContact(bob.id))?.displayName === 'Bob', 'the name on Alice’s phone');
+    await eventually(async () => (await phone.getAccount())?.dirty === false, 'the phone’s document on the server');
+    await alice.c.disconnect(); // the phone is gone, and no other device of Alice's exists
+
+    // Bob's device comes and goes: its renewals to Alice are sent while it may, and lapse in her mailbox.
+    for (let day = 0; day < 42; day += 6) {
+      clock.advance(6 * DAY);
+      await bob.c.connect();
+      await bob.c.idle();
+      await bob.c.disconnect();
+    }
+    await bob.c.connect();
+    const restored = await client(srv, { clock: clock.now });
+    await restored.restoreIdentity(alice.phrase);
+    const online = next(restored, 'presence', (p) => p.peer === bob.id && p.online, 15_000);
+    await restored.connect();
+    await eventually(async () => (await restored.getContact(bob.id))?.state === 'accepted', 'Bob on the restored device');
+    expect((await restored.getContact(bob.id))?.displayName).toBe('Bob');
+    await online; // presence without a reload
+    expect(restored.isOnline(bob.id)).toBe(true);
+    await eventually(() => bob.c.isOnline(alice.id), 'Bob sees Alice online', 15_000);
+    const delivered = next(restored, 'status', (s) => s.status === 'delivered');
+    const got = next(bob.c, 'message', (m) => m.peer === alice.id);
+    const out = await restored.sendMessage({ recipientId: bob.id, content: 'back again' });
+    expect((await got).content).toBe('back again');
+    expect((await delivered).id).toBe(out);
+    const back = next(bob.c, 'status', (s) => s.status === 'delivered');
+    const reply = next(restored, 'message', (m) => m.peer === bob.id);
+    const id = await bob.c.sendMessage({ recipientId: alice.id, content: 'welcome back' });
+    expect((await reply).content).toBe('welcome back');
+    expect((await back).id).toBe(id);
+    // It was a renewal, not a request: nothing waits on either side for someone to accept.
+    expect((await bob.c.getInvitations()).filter((i) => i.status === 'pending')).toEqual([]);
+  }, 60_000);
 
   it('my display name, privacy settings and device labels follow to my other devices', async () => {
     const srv = await server();

@@ -10,7 +10,16 @@ import {
   patch,
   type SessionId,
 } from '../../protocol/index.ts';
-import { changedPeers, mayReach, nextStatementIat, projectContact, renewalsDue, usableGrant } from '../accountView.ts';
+import {
+  changedPeers,
+  mayReach,
+  nextStatementIat,
+  projectContact,
+  REGRANT_PROOF_MAX_AGE_MS,
+  regrantsDue,
+  renewalsDue,
+  usableGrant,
+} from '../accountView.ts';
 
 const me = createIdentity();
 const bob = createIdentity();
@@ -77,6 +86,33 @@ describe('account view', () => {
     expect(mayReach(doc, mallory.sessionId, me.sessionId)).toBe(false);
     expect(mayReach(doc, me.sessionId, me.sessionId)).toBe(true);
     expect(changedPeers(doc, mergeAccount(doc, patch.contact(carol, { name: { v: 'Carol', at: 1 } })))).toEqual([carol]);
+  });
+
+  it('after every grant lapsed: no renewal (it could not be sent), a re-invitation per accepted, unblocked contact', () => {
+    const later = NOW + 8 * WEEK;
+    const carol = createIdentity();
+    const dave = createIdentity();
+    const issued = { iat: NOW, exp: NOW + GRANT_LIFETIME_MS };
+    const s = (n: number): [number, number, string] => [NOW, n, 'a'];
+    let doc = mergeAccount(
+      patch.contact(bob.sessionId, { state: { v: 'accepted', s: s(0) }, grant: createGrant(bob, me.sessionId, NOW), issued }),
+      patch.contact(carol.sessionId, { state: { v: 'accepted', s: s(0) }, grant: createGrant(carol, me.sessionId, NOW), issued }),
+    );
+    doc = mergeAccount(
+      doc,
+      patch.contact(dave.sessionId, { state: { v: 'accepted', s: s(0) }, grant: createGrant(dave, me.sessionId, later), issued }),
+    );
+    doc = mergeAccount(
+      doc,
+      patch.contact(carol.sessionId, {
+        block: { v: { blocked: true, revocation: createRevocation(me, carol.sessionId as SessionId, NOW) }, s: s(1) },
+      }),
+    );
+    expect(renewalsDue(doc, later)).toEqual([dave.sessionId]);
+    expect(regrantsDue(doc, later)).toEqual([{ peer: bob.sessionId, proof: doc.contacts[bob.sessionId]!.grant }]);
+    expect(regrantsDue(doc, NOW)).toEqual([]);
+    // A proof older than the server keeps account documents would only be refused.
+    expect(regrantsDue(doc, NOW + GRANT_LIFETIME_MS + REGRANT_PROOF_MAX_AGE_MS).map((d) => d.peer)).toEqual([dave.sessionId]);
   });
 
   it('orders block and unblock statements after the previous one, whatever the clock says', () => {

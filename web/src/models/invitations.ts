@@ -19,9 +19,10 @@ export class InvitationsModel extends Disposable {
   /** Pending requests to me, except from people I blocked. */
   readonly incoming = computed(() => {
     const blocked = new Set(this._contacts.blocked.value.map((c) => c.sessionId));
-    return this.list.value.filter((i) => i.direction === 'incoming' && i.status === 'pending' && !blocked.has(i.peer));
+    return this.list.value.filter((i) => i.direction === 'incoming' && i.status === 'pending' && !blocked.has(i.peer) && !i.renew);
   });
-  readonly outgoing = computed(() => this.list.value.filter((i) => i.direction === 'outgoing'));
+  // Renewals (re-invitations after a restore) are the SDK's own business: never a request on screen.
+  readonly outgoing = computed(() => this.list.value.filter((i) => i.direction === 'outgoing' && !i.renew));
   readonly incomingCount = computed(() => this.incoming.value.length);
 
   readonly refresh = coalesce(async () => {
