@@ -18,6 +18,8 @@ import { Messenger } from './messenger.ts';
 export interface OpenOptions {
   /** Extra context options (colorScheme, offline, …) on top of the project's. */
   readonly context?: BrowserContextOptions;
+  /** This device's clock runs this far ahead of the relay's (Playwright's clock, installed before the app loads). */
+  readonly clockAheadMs?: number;
 }
 
 export interface Users {
@@ -60,6 +62,7 @@ export const test = base.extend<{ users: Users }>({
     const open = async (name: string, opts: OpenOptions = {}): Promise<Messenger> => {
       const context = await newContext(browser, { ...projectOptions, ...opts.context });
       contexts.push(context);
+      if (opts.clockAheadMs) await context.clock.install({ time: Date.now() + opts.clockAheadMs });
       const page = await context.newPage();
       const log = record(page, name);
       recorded.push({ name, page, log });
