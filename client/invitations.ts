@@ -226,9 +226,10 @@ export class Invitations {
     } else if (op === 'cancel' && frame.code === 'INVITE_NOT_FOUND') {
       await this._transition(rec, 'cancelled'); // it never reached the server
     } else {
-      // Already accepted elsewhere, expired, …: the stream brings the real outcome.
+      // Already accepted elsewhere, expired, …: the stream brings the real outcome. A renewal that
+      // a sibling device accepted first is no error of anyone's.
       await ctx.storage.putInvitation(rec);
-      report(ctx, errorFromFrame(frame));
+      if (!(rec.renew && frame.code === 'INVITE_NOT_PENDING')) report(ctx, errorFromFrame(frame));
     }
     return true;
   }
