@@ -2,7 +2,7 @@
 // blocks on every device and silent to the blocked, no renewal for a block whatever a device's
 // clock says, a phrase restored long after every invitation expired, names following to every device.
 import { describe, expect, it } from 'vitest';
-import { befriend, client, collect, device, eventually, next, server, user } from './integration.ts';
+import { befriend, client, collect, device, eventually, next, server, user, friends } from './integration.ts';
 
 const DAY = 86_400_000;
 
@@ -15,9 +15,7 @@ function sharedClock(start = Date.now()) {
 describe('account document across devices', () => {
   it('a block on device 1 is on device 2 within seconds; the blocked person reaches neither and is told nothing', async () => {
     const srv = await server({ presenceDebounceMs: 0 });
-    const alice = await user(srv);
-    const bob = await user(srv);
-    await befriend(alice, bob);
+    const { alice, bob } = await friends(srv);
     const laptop = await device(srv, alice.phrase);
     await eventually(async () => (await laptop.getContact(bob.id))?.state === 'accepted', 'the laptop knows Bob');
 

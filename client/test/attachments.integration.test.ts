@@ -9,7 +9,7 @@ import { MemoryAttachmentCache } from '../attachmentCache.ts';
 import { AttachmentError } from '../attachments.ts';
 import type { AttachmentProgressEvent } from '../attachments.ts';
 import { MemoryStorage } from '../memoryStorage.ts';
-import { befriend, client, collect, device, eventually, next, server, user } from './integration.ts';
+import { befriend, client, collect, device, eventually, next, server, user, friends } from './integration.ts';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -80,9 +80,7 @@ describe('attachments', () => {
 
   it('waits offline, then uploads and sends once connected', async () => {
     const { srv } = await blobServer();
-    const alice = await user(srv);
-    const bob = await user(srv);
-    await befriend(alice, bob);
+    const { alice, bob } = await friends(srv);
     await alice.c.disconnect();
     const progress = collect(alice.c, 'attachmentProgress');
     const id = await alice.c.sendAttachment({ recipientId: bob.id, bytes: file(1000), mime: 'application/pdf', name: 'a.pdf' });
