@@ -77,7 +77,9 @@ export const cluster: Scenario = {
       REDIS_KEY_PREFIX: `bench${ctx.runTag}:`,
       REDIS_ID_SECRET: `bench-${ctx.runTag}-secret`,
     };
-    const [a, b] = await Promise.all([Target.start({ kind: 'server', env }), Target.start({ kind: 'server', env })]);
+    // Two instances load (tsx) at once on a shared 2-core machine: 20 s was seen to run out.
+    const start = () => Target.start({ kind: 'server', env, startTimeoutMs: 60_000 });
+    const [a, b] = await Promise.all([start(), start()]);
     try {
       const traffic: TrafficSpec = {
         mode: 'paced',
