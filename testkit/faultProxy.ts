@@ -8,6 +8,7 @@
 //   down()/up()  new connections are refused (RST) while down; up() also ends a stall and flushes
 //                what the stall held back, as a path that comes back delivers retransmitted data
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { closeServer, listenOnFreePort } from './net.ts';
 
 interface Link {
   readonly a: Socket;
@@ -36,12 +37,7 @@ export class FaultProxy {
   static async start(targetPort: number, targetHost = '127.0.0.1', listenHost = '127.0.0.1'): Promise<FaultProxy> {
     let self: FaultProxy | undefined;
     const server = createServer({ noDelay: true }, (a) => self!.accept(a, targetPort, targetHost));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, listenHost, resolve);
-    });
-    const addr = server.address();
-    self = new FaultProxy(server, typeof addr === 'object' && addr ? addr.port : 0, listenHost);
+    self = new FaultProxy(server, await listenOnFreePort(server, listenHost), listenHost);
     return self;
   }
 
@@ -92,7 +88,7 @@ export class FaultProxy {
       l.b.destroy();
     }
     this.links.clear();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   private accept(a: Socket, port: number, host: string): void {

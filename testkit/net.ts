@@ -1,6 +1,6 @@
 // Ports for processes started by tests and the bench: one free to hand to a child, and the wait
 // until the child answers on it. Loopback only.
-import { connect, createServer } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 
 export const HOST = '127.0.0.1';
 
@@ -9,16 +9,29 @@ export const HOST = '127.0.0.1';
  * the same port (uSockets sets SO_REUSEADDR only for a named port; a killed server's sockets
  * linger in TIME_WAIT).
  */
-export function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
+  const srv = createServer();
+  srv.unref();
+  const port = await listenOnFreePort(srv);
+  await closeServer(srv);
+  return port;
+}
+
+/** Starts a test's own server (a proxy, a push service; net or http) on a port the kernel picks. */
+export function listenOnFreePort(server: Server, host = HOST): Promise<number> {
   return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, HOST, () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      server.off('error', reject);
+      const addr = server.address();
+      resolve(typeof addr === 'object' && addr ? addr.port : 0);
     });
   });
+}
+
+/** Stops listening and resolves once the server's own sockets are gone: end them first. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
 }
 
 /** Whether something accepts a TCP connection on the port now. */

@@ -9,7 +9,7 @@
 // answers until released, so a test can see what arrives while a push is in flight.
 import { createDecipheriv, createECDH, createPublicKey, hkdfSync, randomBytes, verify as verifySig, type ECDH } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, HOST, listenOnFreePort } from './net.ts';
 
 export interface TestSubscription {
   readonly id: string;
@@ -62,9 +62,7 @@ export class TestPushService {
   static async start(): Promise<TestPushService> {
     let svc: TestPushService | undefined;
     const server = createServer((req, res) => void svc!.handle(req, res));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const { port } = server.address() as AddressInfo;
-    svc = new TestPushService(server, `http://127.0.0.1:${port}`);
+    svc = new TestPushService(server, `http://${HOST}:${await listenOnFreePort(server)}`);
     return svc;
   }
 
@@ -118,7 +116,7 @@ export class TestPushService {
   async close(): Promise<void> {
     this.release();
     this.server.closeAllConnections();
-    await new Promise((r) => this.server.close(r));
+    await closeServer(this.server);
   }
 
   private refuse(res: ServerResponse, status: number, reason: string): void {

@@ -8,7 +8,7 @@
 // one). Latency is scheduled send → B1 has the message.
 import type { ServerFrames } from '../../protocol/index.ts';
 import type { FrameSink, LeanConn } from './conn.ts';
-import { Samples } from './traffic.ts';
+import { Samples, SeenFlags, settle, sleep } from './traffic.ts';
 
 export interface RealChatArgs {
   readonly group: string;
@@ -43,18 +43,15 @@ export interface RealChatResult {
 
 const KIND = { typingOn: 0, message: 1, copy: 2, typingOff: 3, delivery: 4, read: 5 } as const;
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 export class RealChat implements FrameSink {
   private readonly prefix: string;
   private seq = 0;
   private readonly sendAt = new Samples();
-  private flags = new Uint8Array(1024);
+  private readonly seen = new SeenFlags();
   private readonly latency = new Samples();
   private received = 0;
   private copies = 0;
   private receipts = 0;
-  private duplicates = 0;
   private receivedInWindow = 0;
   private readonly errors: Record<string, number> = {};
   private framesIn = 0;
@@ -120,7 +117,7 @@ export class RealChat implements FrameSink {
     // B1 (or A1 for a message from B): the primary device of the recipient.
     const isPrimary = role < 2;
     if (kind === KIND.message && isPrimary) {
-      if (this.mark(seq, 1)) return;
+      if (this.seen.mark(seq, 1)) return;
       this.received++;
       const t0 = this.sendAt.get(seq);
       if (t0 >= this.measureFrom) this.latency.push(now - t0);
@@ -129,26 +126,11 @@ export class RealChat implements FrameSink {
       this.out(conn, this.id(seq, KIND.delivery), to, this.a.smallCt, false);
       this.out(conn, this.id(seq, KIND.read), to, this.a.smallCt, false);
     } else if (kind === KIND.copy && !isPrimary) {
-      if (!this.mark(seq, 2)) this.copies++;
+      if (!this.seen.mark(seq, 2)) this.copies++;
     } else if ((kind === KIND.delivery || kind === KIND.read) && isPrimary) {
-      if (!this.mark(seq, kind === KIND.delivery ? 4 : 8)) this.receipts++;
+      if (!this.seen.mark(seq, kind === KIND.delivery ? 4 : 8)) this.receipts++;
     }
     void pair;
-  }
-
-  /** true when already seen (a duplicate). */
-  private mark(seq: number, bit: number): boolean {
-    if (seq >= this.flags.length) {
-      const next = new Uint8Array(Math.max(seq + 1, this.flags.length * 2));
-      next.set(this.flags);
-      this.flags = next;
-    }
-    if (this.flags[seq]! & bit) {
-      this.duplicates++;
-      return true;
-    }
-    this.flags[seq]! |= bit;
-    return false;
   }
 
   sent(_c: LeanConn, f: ServerFrames['sent']): void {
@@ -180,15 +162,14 @@ export class RealChat implements FrameSink {
       for (; k < due; k++) this.realMessage(k % pairs, Math.floor(k / pairs) % 2 === 0, this.start + (k * 1000) / this.a.ratePerSec);
       await sleep(1);
     }
-    const deadline = performance.now() + this.a.settleTimeoutMs;
-    while (!this.settled() && performance.now() < deadline) await sleep(10);
+    await settle(() => this.settled(), this.a.settleTimeoutMs);
     for (const c of this.conns) c.sink = null;
     return {
       messages: this.seq,
       received: this.received,
       copies: this.copies,
       receipts: this.receipts,
-      duplicates: this.duplicates,
+      duplicates: this.seen.duplicates,
       errors: this.errors,
       framesIn: this.framesIn,
       framesOut: this.framesOut,

@@ -42,7 +42,34 @@ export class Samples {
   }
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** What was seen of each message (a bit per kind of frame), so a second arrival counts as a duplicate. */
+export class SeenFlags {
+  private flags = new Uint8Array(1024);
+  duplicates = 0;
+
+  /** true when seq already had this bit (counted as a duplicate). */
+  mark(seq: number, bit: number): boolean {
+    if (seq >= this.flags.length) {
+      const next = new Uint8Array(Math.max(seq + 1, this.flags.length * 2));
+      next.set(this.flags);
+      this.flags = next;
+    }
+    if (this.flags[seq]! & bit) {
+      this.duplicates++;
+      return true;
+    }
+    this.flags[seq]! |= bit;
+    return false;
+  }
+}
+
+/** Polls until `done` or the timeout: what is still missing then is reported as lost. */
+export async function settle(done: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!done() && performance.now() < deadline) await sleep(10);
+}
 
 export class Traffic implements FrameSink {
   private readonly a: TrafficArgs;
@@ -51,14 +78,13 @@ export class Traffic implements FrameSink {
   private seq = 0;
   private readonly sendAt = new Samples();
   /** 1 once received, 2 once `sent`, 4 once delivered: duplicates are spotted per kind. */
-  private flags = new Uint8Array(1024);
+  private readonly seen = new SeenFlags();
   private readonly latency = new Samples();
   private readonly sentLatency = new Samples();
   private readonly deliveredLatency = new Samples();
   private received = 0;
   private sentAcked = 0;
   private deliveredCount = 0;
-  private duplicates = 0;
   private foreign = 0;
   private receivedInWindow = 0;
   private readonly errors: Record<string, number> = {};
@@ -95,17 +121,7 @@ export class Traffic implements FrameSink {
       return -1;
     }
     const seq = parseInt(id.slice(12), 16);
-    if (seq >= this.flags.length) {
-      const next = new Uint8Array(Math.max(seq + 1, this.flags.length * 2));
-      next.set(this.flags);
-      this.flags = next;
-    }
-    if (this.flags[seq]! & bit) {
-      this.duplicates++;
-      return -1;
-    }
-    this.flags[seq]! |= bit;
-    return seq;
+    return this.seen.mark(seq, bit) ? -1 : seq;
   }
 
   envelope(conn: LeanConn, f: ServerFrames['envelope'], now: number): void {
@@ -182,15 +198,14 @@ export class Traffic implements FrameSink {
       this.primeWindow();
       await sleep(this.a.durationMs);
     }
-    const deadline = performance.now() + this.a.settleTimeoutMs;
-    while (!this.settledNow() && performance.now() < deadline) await sleep(10);
+    await settle(() => this.settledNow(), this.a.settleTimeoutMs);
     for (const c of this.conns) c.sink = null;
     return {
       sent: this.seq,
       sentAcked: this.sentAcked,
       received: this.received,
       delivered: this.deliveredCount,
-      duplicates: this.duplicates,
+      duplicates: this.seen.duplicates,
       foreign: this.foreign,
       errors: this.errors,
       lostConnections: this.conns.filter((c) => c.lostCode !== 0).length,

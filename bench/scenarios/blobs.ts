@@ -104,13 +104,18 @@ async function viaServer(
   } finally {
     s.close();
   }
-  const mb = (files * bytes.length) / MiB;
+  return transferMetrics(files * bytes.length, { s: upS, cpuS: upCpu }, { s: downS, cpuS: downCpu }, rssKb / 1024);
+}
+
+/** Rates and CPU per MB of `totalBytes` moved each way: the server's columns and the baseline's alike. */
+function transferMetrics(totalBytes: number, up: { s: number; cpuS: number }, down: { s: number; cpuS: number }, rssMb: number): Metrics {
+  const mb = totalBytes / MiB;
   return {
-    upMBps: mb / upS,
-    downMBps: mb / downS,
-    cpuMsPerMbUp: (1000 * upCpu) / mb,
-    cpuMsPerMbDown: (1000 * downCpu) / mb,
-    rssMb: rssKb / 1024,
+    upMBps: mb / up.s,
+    downMBps: mb / down.s,
+    cpuMsPerMbUp: (1000 * up.cpuS) / mb,
+    cpuMsPerMbDown: (1000 * down.cpuS) / mb,
+    rssMb,
   };
 }
 
@@ -130,14 +135,9 @@ async function fileCopy(files: number, bytes: Uint8Array): Promise<Metrics> {
       const c = process.cpuUsage(c0);
       cpu += (c.user + c.system) / 1e6;
     }
-    const mb = (files * bytes.length) / MiB;
-    return {
-      upMBps: mb / s,
-      downMBps: mb / s,
-      cpuMsPerMbUp: (1000 * cpu) / mb,
-      cpuMsPerMbDown: (1000 * cpu) / mb,
-      rssMb: process.memoryUsage().rss / MiB,
-    };
+    // One copy is both the upload and the download.
+    const copy = { s, cpuS: cpu };
+    return transferMetrics(files * bytes.length, copy, copy, process.memoryUsage().rss / MiB);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

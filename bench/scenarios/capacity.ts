@@ -5,9 +5,9 @@
 // not speed; comparing them at fixed rates (chat) does the opposite. CPU per 100k delivered is
 // reported for every phase, since on a shared 2-core box it moves least with other load.
 import { pairs } from '../lib/fixtures.ts';
-import { TRAFFIC_METRICS } from './chat.ts';
+import { phaseMetrics } from './chat.ts';
 import { runPairsThen, trafficMetrics, type TrafficSpec } from './pairs.ts';
-import type { MetricSpec, Scenario, SizeName } from './types.ts';
+import type { Scenario, SizeName } from './types.ts';
 
 const SIZES: Record<SizeName, { pairs: number; window: number; closedMs: number; pacedMs: number; warmupMs: number }> = {
   full: { pairs: 200, window: 8, closedMs: 5000, pacedMs: 6000, warmupMs: 1000 },
@@ -16,37 +16,17 @@ const SIZES: Record<SizeName, { pairs: number; window: number; closedMs: number;
 };
 
 export const FRACTIONS = [0.25, 0.5, 0.75] as const;
-const PHASE_KEYS = [
-  'deliveredPerSec',
-  'lost',
-  'latP50',
-  'latP99',
-  'latP999',
-  'latN',
-  'cpuPer100k',
-  'serverCores',
-  'clientCores',
-  'otherCores',
-  'load1',
-];
-
-function phaseMetrics(prefix: string, title: string, goalCpu: boolean): MetricSpec[] {
-  return TRAFFIC_METRICS.filter((m) => PHASE_KEYS.includes(m.key)).map((m) => ({
-    ...m,
-    key: prefix + m.key[0]!.toUpperCase() + m.key.slice(1),
-    label: `${title}: ${m.label}`,
-    ...(goalCpu && m.key === 'cpuPer100k' ? { goal: { kind: 'ratioMax' as const, value: 1.5, text: '≤ 1.5× relay' } } : {}),
-  }));
-}
 
 export const capacity: Scenario = {
   name: 'capacity',
   title: 'Capacity (closed loop), then open-loop latency at 25/50/75 % of each target’s own capacity',
   metrics: [
-    ...phaseMetrics('closed', 'closed loop', true),
+    ...phaseMetrics('closed', 'closed loop').map((m) =>
+      m.key === 'closedCpuPer100k' ? { ...m, goal: { kind: 'ratioMax' as const, value: 1.5, text: '≤ 1.5× relay' } } : m,
+    ),
     ...FRACTIONS.flatMap((f) => [
       { key: `rate${f * 100}`, label: `${f * 100} %: offered msgs/s`, unit: '/s', digits: 0 },
-      ...phaseMetrics(`at${f * 100}`, `${f * 100} % of capacity`, false),
+      ...phaseMetrics(`at${f * 100}`, `${f * 100} % of capacity`),
     ]),
   ],
   prepare(size) {

@@ -3,7 +3,8 @@
 // Two rates on the same sockets: the issue's 10k msgs/s, and a light load at which latency shows
 // the server's own path rather than a CPU shared by bench and server running out.
 import { pairs } from '../lib/fixtures.ts';
-import { runPairs, trafficMetrics } from './pairs.ts';
+import { USAGE_METRICS } from './measure.ts';
+import { prefixedKey, runPairs, trafficMetrics } from './pairs.ts';
 import type { MetricSpec, Scenario, SizeName } from './types.ts';
 
 const SIZES: Record<SizeName, { pairs: number; rate: number; lightRate: number; ms: number; warmupMs: number }> = {
@@ -26,38 +27,32 @@ export const TRAFFIC_METRICS: readonly MetricSpec[] = [
   { key: 'sentLatP99', label: 'send→`sent` p99', unit: 'ms', digits: 2 },
   { key: 'ackLatP99', label: 'send→`delivered` p99', unit: 'ms', digits: 2 },
   { key: 'cpuPer100k', label: 'server CPU per 100k delivered', unit: 's', digits: 2 },
-  { key: 'serverCores', label: 'server CPU', unit: 'cores', digits: 2 },
-  { key: 'clientCores', label: 'bench CPU', unit: 'cores', digits: 2 },
-  { key: 'otherCores', label: "other processes' CPU", unit: 'cores', digits: 2 },
   { key: 'clientLagMs', label: 'client pacing lag max (in the latency: timed from the schedule)', unit: 'ms', digits: 1 },
-  { key: 'load1', label: 'load average (1 min) after', unit: '', digits: 2 },
-  { key: 'rssMb', label: 'server RSS after', unit: 'MB', digits: 0 },
+  ...USAGE_METRICS,
 ];
 
-const LIGHT_KEYS = [
+/** What a scenario with several traffic phases shows of each phase but the main one. */
+const PHASE_KEYS = [
   'deliveredPerSec',
   'lost',
   'latP50',
   'latP99',
   'latP999',
   'latN',
-  'load1',
-  'ackLatP99',
   'cpuPer100k',
   'serverCores',
   'clientCores',
   'otherCores',
+  'load1',
 ];
 
-function lightMetrics(): MetricSpec[] {
-  return [
-    { key: 'lightRate', label: 'light: offered msgs/s', unit: '/s', digits: 0 },
-    ...TRAFFIC_METRICS.filter((m) => LIGHT_KEYS.includes(m.key)).map((m) => ({
-      ...m,
-      key: 'light' + m.key[0]!.toUpperCase() + m.key.slice(1),
-      label: `light: ${m.label}`,
-    })),
-  ];
+/** The `keys` columns of one phase, keyed as trafficMetrics(run, prefix) names them. */
+export function phaseMetrics(prefix: string, title: string, keys: readonly string[] = PHASE_KEYS): MetricSpec[] {
+  return TRAFFIC_METRICS.filter((m) => keys.includes(m.key)).map((m) => ({
+    ...m,
+    key: prefixedKey(prefix, m.key),
+    label: `${title}: ${m.label}`,
+  }));
 }
 
 export const chat: Scenario = {
@@ -72,7 +67,8 @@ export const chat: Scenario = {
           ? { ...m, goal: { kind: 'max' as const, value: 5, text: '≤ 5 ms' } }
           : m,
     ),
-    ...lightMetrics(),
+    { key: 'lightRate', label: 'light: offered msgs/s', unit: '/s', digits: 0 },
+    ...phaseMetrics('light', 'light', [...PHASE_KEYS, 'ackLatP99']),
   ],
   prepare(size) {
     pairs(SIZES[size].pairs);

@@ -11,9 +11,9 @@ import { canConnect, freePort } from '../../testkit/net.ts';
 import { pairs } from '../lib/fixtures.ts';
 import { SERVER_ENV, Target } from '../lib/proc.ts';
 import type { TrafficResult } from '../lib/rpc.ts';
-import { TRAFFIC_METRICS } from './chat.ts';
+import { phaseMetrics } from './chat.ts';
 import { measured, type Usage } from './measure.ts';
-import { runPairsThen, trafficMetrics, type TrafficSpec } from './pairs.ts';
+import { prefixedKey, runPairsThen, trafficMetrics, type TrafficSpec } from './pairs.ts';
 import { sleep, type MetricSpec, type RunContext, type Scenario, type SizeName } from './types.ts';
 
 const SIZES: Record<SizeName, { pairs: number; rate: number; ms: number; warmupMs: number }> = {
@@ -24,13 +24,11 @@ const SIZES: Record<SizeName, { pairs: number; rate: number; ms: number; warmupM
 
 const KEYS = ['deliveredPerSec', 'lost', 'errors', 'latP50', 'latP99', 'latP999', 'latN', 'cpuPer100k', 'otherCores', 'load1'];
 
-function phaseMetrics(prefix: string, title: string): MetricSpec[] {
+function clusterMetrics(prefix: string, title: string): MetricSpec[] {
   return [
-    ...TRAFFIC_METRICS.filter((m) => KEYS.includes(m.key)).map((m) => ({
-      ...m,
-      key: prefix + m.key[0]!.toUpperCase() + m.key.slice(1),
-      label: `${title}: ${m.label}${m.key === 'cpuPer100k' ? ' (both instances)' : ''}`,
-    })),
+    ...phaseMetrics(prefix, title, KEYS).map((m) =>
+      m.key === prefixedKey(prefix, 'cpuPer100k') ? { ...m, label: `${m.label} (both instances)` } : m,
+    ),
     { key: `${prefix}RedisCpuPer100k`, label: `${title}: Redis CPU per 100k delivered`, unit: 's', digits: 2 },
   ];
 }
@@ -61,8 +59,8 @@ export const cluster: Scenario = {
   maxRuns: 2,
   metrics: [
     { key: 'rate', label: 'offered msgs/s', unit: '/s', digits: 0 },
-    ...phaseMetrics('single', 'one instance'),
-    ...phaseMetrics('cross', 'across two'),
+    ...clusterMetrics('single', 'one instance'),
+    ...clusterMetrics('cross', 'across two'),
   ],
   prepare(size) {
     pairs(SIZES[size].pairs);
@@ -72,8 +70,16 @@ export const cluster: Scenario = {
     if (ctx.target.kind !== 'server') return {};
     const s = SIZES[ctx.size];
     const redis = await redisServer();
-    const env = { ...SERVER_ENV, REDIS_URL: redis.url, REDIS_KEY_PREFIX: `bench${ctx.runTag}:` };
-    const [a, b] = await Promise.all([Target.start({ kind: 'server', env }), Target.start({ kind: 'server', env })]);
+    // REDIS_ID_SECRET: the server refuses REDIS_URL without one; both instances share it.
+    const env = {
+      ...SERVER_ENV,
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: `bench${ctx.runTag}:`,
+      REDIS_ID_SECRET: `bench-${ctx.runTag}-secret`,
+    };
+    // Two instances load (tsx) at once on a shared 2-core machine: 20 s was seen to run out.
+    const start = () => Target.start({ kind: 'server', env, startTimeoutMs: 60_000 });
+    const [a, b] = await Promise.all([start(), start()]);
     try {
       const traffic: TrafficSpec = {
         mode: 'paced',

@@ -1,13 +1,12 @@
 // (4) Idle capacity: server RSS per authenticated, silent connection. Measured as the average over
 // the pre-connection baseline and as the marginal cost between half and all connections (the
 // slope is less sensitive to heap warm-up). `idle-max` fills the file-descriptor limit once.
-import type { Grant } from '../../protocol/index.ts';
 import { withContacts } from '../lib/contacts.ts';
-import { devices, type Device } from '../lib/fixtures.ts';
+import { devices } from '../lib/fixtures.ts';
 import { fdLimit } from '../lib/proc.ts';
 import { scrapeMetrics } from '../../testkit/net.ts';
-import { sum } from './measure.ts';
-import { sleep, type Metrics, type RunContext, type Scenario, type SizeName } from './types.ts';
+import { connectGroup } from './connectGroup.ts';
+import { sleep, splitEvenly, type DeviceSet, type Metrics, type RunContext, type Scenario, type SizeName } from './types.ts';
 
 const SIZES: Record<SizeName, number> = { full: 10_000, quick: 2000, tiny: 20 };
 const SETTLE_MS: Record<SizeName, number> = { full: 2000, quick: 1500, tiny: 200 };
@@ -24,8 +23,7 @@ async function fill(
   to: number,
   contacts?: { n: number; k: number },
 ): Promise<{ ready: number; failed: number }> {
-  const w = ctx.pool.size;
-  let all: { devices: Device[]; grants: Grant[][] };
+  let all: DeviceSet;
   if (contacts) {
     const c = withContacts(contacts.n, contacts.k);
     all = { devices: c.devices.slice(from, to), grants: c.grants.slice(from, to) };
@@ -33,23 +31,14 @@ async function fill(
     const devs = devices(to).slice(from);
     all = { devices: devs, grants: devs.map(() => []) };
   }
-  const res = await ctx.pool.all('connect', (i) => ({
-    group: 'idle',
-    url: ctx.target.url,
-    devices: all.devices.filter((_, k) => k % w === i),
-    grants: all.grants.filter((_, k) => k % w === i),
+  return connectGroup(ctx, 'idle', (i) => splitEvenly(all, ctx.pool.size, i), {
     // BENCH_NO_SUBS=1: grants only, to tell the subscriptions' share of the memory from the grants'.
     presenceSubs: contacts !== undefined && !process.env.BENCH_NO_SUBS,
-    signer: ctx.signer,
-    ratePerSec: 0,
     window: 64,
     // 50 grants each are 50 signature checks on the server's verification thread: a window of
     // handshakes can wait a while for them on a busy machine.
     timeoutMs: contacts ? 120_000 : 30_000,
-    spreadSources: true,
-  }));
-  for (const r of res) for (const e of r.errors.slice(0, 2)) ctx.log(`  idle: ${e}`);
-  return { ready: sum(res, (r) => r.ready), failed: sum(res, (r) => r.failed) };
+  });
 }
 
 async function settledRssKb(ctx: RunContext): Promise<number> {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Target } from '../lib/proc.ts';
 import * as hdr from 'hdr-histogram-js';
 import { loadavg } from 'node:os';
-import type { Metrics } from './types.ts';
+import type { Metrics, MetricSpec } from './types.ts';
 
 export interface Usage {
   readonly serverCpuS: number;
@@ -89,6 +89,15 @@ export function latency(
 export function loadMetrics(u: Usage): Metrics {
   return { load1: loadavg()[0]!, otherCores: Math.max(0, u.machineCpuS - u.serverCpuS - u.clientCpuS) / u.wallS };
 }
+
+/** The columns of usageMetrics (serverCpuS is for computing, not shown). */
+export const USAGE_METRICS: readonly MetricSpec[] = [
+  { key: 'serverCores', label: 'server CPU', unit: 'cores', digits: 2 },
+  { key: 'clientCores', label: 'bench CPU', unit: 'cores', digits: 2 },
+  { key: 'otherCores', label: "other processes' CPU", unit: 'cores', digits: 2 },
+  { key: 'load1', label: 'load average (1 min) after', unit: '', digits: 2 },
+  { key: 'rssMb', label: 'server RSS after', unit: 'MB', digits: 0 },
+];
 
 /** The usage figures every scenario reports. */
 export function usageMetrics(u: Usage): Metrics {

@@ -2,6 +2,7 @@
 // (timed, with the target's CPU bracketed), disconnect.
 import { pairs, sampleCiphertext } from '../lib/fixtures.ts';
 import type { TrafficArgs, TrafficResult } from '../lib/rpc.ts';
+import { connectGroup } from './connectGroup.ts';
 import { latency, measured, sum, usageMetrics, type Usage } from './measure.ts';
 import { sleep, splitPairs, type Metrics, type RunContext } from './types.ts';
 
@@ -41,25 +42,11 @@ export async function runPairsThen(
 ): Promise<PairRun[]> {
   const fixtures = pairs(n);
   const w = ctx.pool.size;
-  const conn = await ctx.pool.all('connect', (i) => ({
-    group: 'pairs',
-    url: ctx.target.url,
-    ...splitPairs(fixtures, w, i),
-    signer: ctx.signer,
+  await connectGroup(ctx, 'pairs', (i) => splitPairs(fixtures, w, i), {
     ...(opts.urls ? { urls: opts.urls } : {}),
-    ratePerSec: 0,
     window: 64,
     timeoutMs: 30_000,
-    spreadSources: true,
-  }));
-  const failed = sum(conn, (r) => r.failed);
-  if (failed > 0)
-    ctx.log(
-      `  ${failed} of ${2 * n} connections failed: ${conn
-        .flatMap((r) => r.errors)
-        .slice(0, 3)
-        .join('; ')}`,
-    );
+  });
   try {
     const out: PairRun[] = [];
     for (let k = 0, traffic = next(out); traffic !== null; k++, traffic = next(out)) {
@@ -82,7 +69,12 @@ export async function runPairsThen(
 export function trafficMetrics(run: PairRun, prefix = ''): Metrics {
   const m = _trafficMetrics(run);
   if (!prefix) return m;
-  return Object.fromEntries(Object.entries(m).map(([k, v]) => [prefix + k[0]!.toUpperCase() + k.slice(1), v]));
+  return Object.fromEntries(Object.entries(m).map(([k, v]) => [prefixedKey(prefix, k), v]));
+}
+
+/** `lat` under prefix `light` is `lightLat`. */
+export function prefixedKey(prefix: string, key: string): string {
+  return prefix + key[0]!.toUpperCase() + key.slice(1);
 }
 
 function _trafficMetrics(run: PairRun): Metrics {

@@ -7,7 +7,8 @@ import type { Grant } from '../../protocol/index.ts';
 import { withContacts } from '../lib/contacts.ts';
 import { deviceIdFor, pairs, sampleCiphertext, type Device } from '../lib/fixtures.ts';
 import type { RealChatResult } from '../lib/realChat.ts';
-import { latency, measured, sum, usageMetrics } from './measure.ts';
+import { connectGroup } from './connectGroup.ts';
+import { latency, measured, sum, USAGE_METRICS, usageMetrics } from './measure.ts';
 import { sleep, type Metrics, type RunContext, type Scenario, type SizeName } from './types.ts';
 
 const SIZES: Record<SizeName, { pairs: number; rate: number; ms: number; warmupMs: number }> = {
@@ -67,11 +68,7 @@ export const realChat: Scenario = {
     { key: 'latP999', label: 'send→first device p99.9', unit: 'ms', digits: 2 },
     { key: 'latN', label: 'latency samples', unit: '', digits: 0 },
     { key: 'cpuMsPerMsg', label: 'server CPU per real message', unit: 'ms', digits: 3 },
-    { key: 'serverCores', label: 'server CPU', unit: 'cores', digits: 2 },
-    { key: 'clientCores', label: 'bench CPU', unit: 'cores', digits: 2 },
-    { key: 'otherCores', label: "other processes' CPU", unit: 'cores', digits: 2 },
-    { key: 'load1', label: 'load average (1 min) after', unit: '', digits: 2 },
-    { key: 'rssMb', label: 'server RSS after', unit: 'MB', digits: 0 },
+    ...USAGE_METRICS,
   ],
   prepare(size) {
     fixture(SIZES[size].pairs);
@@ -86,24 +83,7 @@ export const realChat: Scenario = {
       const idx = all.devices.map((_, k) => k).filter((k) => (k >> 2) % w === i);
       return { devices: idx.map((k) => all.devices[k]!), grants: idx.map((k) => all.grants[k]!) };
     };
-    const conn = await ctx.pool.all('connect', (i) => ({
-      group: 'real',
-      url: ctx.target.url,
-      ...mine(i),
-      signer: ctx.signer,
-      ratePerSec: 0,
-      window: 64,
-      timeoutMs: 60_000,
-      spreadSources: true,
-    }));
-    const failed = sum(conn, (r) => r.failed);
-    if (failed > 0)
-      ctx.log(
-        `  real-chat: ${failed} connections failed: ${conn
-          .flatMap((r) => r.errors)
-          .slice(0, 3)
-          .join('; ')}`,
-      );
+    const conn = await connectGroup(ctx, 'real', mine, { window: 64, timeoutMs: 60_000 });
     try {
       const { ct, smallCt } = ciphertexts();
       const phase = (durationMs: number, warmupMs: number, tag: number) => () =>
@@ -123,7 +103,7 @@ export const realChat: Scenario = {
       const r: RealChatResult[] = result;
       const messages = sum(r, (x) => x.messages);
       const m: Metrics = {
-        sockets: sum(conn, (x) => x.ready),
+        sockets: conn.ready,
         rate: s.rate,
         messages,
         lost: messages - sum(r, (x) => x.received),

@@ -5,8 +5,9 @@
 // issue's "main thread ≤ 2× the relay's CPU per handshake" reads off one row.
 import { withContacts } from '../lib/contacts.ts';
 import { devices } from '../lib/fixtures.ts';
-import { latency, measured, sum, usageMetrics } from './measure.ts';
-import { splitDevices, type RunContext, type Scenario, type SizeName } from './types.ts';
+import { timedConnect } from './connectGroup.ts';
+import { latency, USAGE_METRICS, usageMetrics } from './measure.ts';
+import type { DeviceSet, RunContext, Scenario, SizeName } from './types.ts';
 
 const SIZES: Record<SizeName, { devices: number; contacts: number; window: number }> = {
   full: { devices: 10_000, contacts: 50, window: 512 },
@@ -15,28 +16,8 @@ const SIZES: Record<SizeName, { devices: number; contacts: number; window: numbe
 };
 const WARM = 300;
 
-async function connectAll(ctx: RunContext, group: string, devs: ReturnType<typeof withContacts>, window: number) {
-  const w = ctx.pool.size;
-  if (ctx.signer === 'native') await ctx.pool.all('keys', (i) => ({ devices: splitDevices(devs.devices, w, i).devices }));
-  const { result, usage } = await measured(ctx.target, () =>
-    ctx.pool.all('connect', (i) => ({
-      group,
-      url: ctx.target.url,
-      devices: devs.devices.filter((_, k) => k % w === i),
-      grants: devs.grants.filter((_, k) => k % w === i),
-      signer: ctx.signer,
-      ratePerSec: 0,
-      window: Math.max(1, Math.floor(window / w)),
-      timeoutMs: 60_000,
-      spreadSources: true,
-    })),
-  );
-  for (const r of result) for (const e of r.errors) ctx.log(`  ${group}: ${e}`);
-  const ready = sum(result, (r) => r.ready);
-  const allMs = Math.max(...result.map((r) => r.lastReadyAt)) - Math.min(...result.map((r) => r.firstStartAt));
-  await ctx.pool.all('close', () => ({ group }));
-  return { result, usage, ready, failed: sum(result, (r) => r.failed), allMs };
-}
+const connectAll = (ctx: RunContext, group: string, devs: DeviceSet, window: number) =>
+  timedConnect(ctx, group, devs, { window, timeoutMs: 60_000 });
 
 export const storm: Scenario = {
   name: 'storm',
@@ -66,11 +47,7 @@ export const storm: Scenario = {
       goal: { kind: 'ratioMax', value: 2, text: '≤ 2× relay' },
     },
     { key: 'connsPerMainCoreSec', label: 'capacity of the main thread (1 / its CPU per connection)', unit: '/s', digits: 0 },
-    { key: 'serverCores', label: 'server CPU', unit: 'cores', digits: 2 },
-    { key: 'clientCores', label: 'bench CPU', unit: 'cores', digits: 2 },
-    { key: 'otherCores', label: "other processes' CPU", unit: 'cores', digits: 2 },
-    { key: 'load1', label: 'load average (1 min) after', unit: '', digits: 2 },
-    { key: 'rssMb', label: 'server RSS after', unit: 'MB', digits: 0 },
+    ...USAGE_METRICS,
   ],
   prepare(size) {
     const s = SIZES[size];

@@ -58,12 +58,25 @@ export interface Scenario {
 }
 
 /** Round-robin split of a list over the workers, keeping pairs (2k, 2k+1) together. */
-export function splitPairs(pairs: readonly PairFixture[], workers: number, w: number): { devices: Device[]; grants: Grant[][] } {
+export function splitPairs(pairs: readonly PairFixture[], workers: number, w: number): DeviceSet {
   const mine = pairs.filter((_, k) => k % workers === w);
   return { devices: mine.flatMap((p) => [p.a, p.b]), grants: mine.flatMap((p) => [[p.grantForA], [p.grantForB]]) };
 }
 
-export function splitDevices(devices: readonly Device[], workers: number, w: number): { devices: Device[]; grants: Grant[][] } {
+/** Devices and the grants each presents (grants[i] by devices[i]). */
+export interface DeviceSet {
+  readonly devices: Device[];
+  readonly grants: Grant[][];
+}
+
+/** Round-robin split of devices over the workers, each with its grants. */
+export function splitEvenly(all: DeviceSet, workers: number, w: number): DeviceSet {
+  const mine = (_: unknown, k: number) => k % workers === w;
+  return { devices: all.devices.filter(mine), grants: all.grants.filter(mine) };
+}
+
+/** The same for devices that present no grants. */
+export function splitDevices(devices: readonly Device[], workers: number, w: number): DeviceSet {
   const mine = devices.filter((_, k) => k % workers === w);
   return { devices: mine, grants: mine.map(() => []) };
 }

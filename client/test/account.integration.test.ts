@@ -3,7 +3,7 @@
 // clock says, a phrase restored long after every invitation expired, names following to every device.
 import { describe, expect, it } from 'vitest';
 import { MemoryStorage } from '../index.ts';
-import { befriend, client, collect, device, eventually, next, server, user } from './integration.ts';
+import { befriend, client, collect, device, eventually, friends, next, server, user } from './integration.ts';
 
 const DAY = 86_400_000;
 
@@ -16,9 +16,7 @@ function sharedClock(start = Date.now()) {
 describe('account document across devices', () => {
   it('a block on device 1 is on device 2 within seconds; the blocked person reaches neither and is told nothing', async () => {
     const srv = await server({ presenceDebounceMs: 0 });
-    const alice = await user(srv);
-    const bob = await user(srv);
-    await befriend(alice, bob);
+    const { alice, bob } = await friends(srv);
     const laptop = await device(srv, alice.phrase);
     await eventually(async () => (await laptop.getContact(bob.id))?.state === 'accepted', 'the laptop knows Bob');
 

@@ -3,7 +3,7 @@
 // message shown or notified.
 import { describe, expect, it } from 'vitest';
 import { createGrant, randomId, type SessionId } from '../../protocol/index.ts';
-import { envelope, harness, hexId, peer, settle } from './fakes.ts';
+import { envelope, harness, hexId, peer, settle, withFriend } from './fakes.ts';
 
 const msg = (id: string, content: string) => ({ t: 'msg', id, ts: 1, content, messageType: 'text' });
 
@@ -60,10 +60,7 @@ describe('a malicious server against the client', () => {
   });
 
   it('takes a display name only from a profile body newer than the one held', async () => {
-    const h = await harness();
-    const { s } = await h.connect();
-    const bob = peer();
-    await h.befriend(bob);
+    const { h, s, bob } = await withFriend();
     s.push(envelope(bob, h.me, { t: 'profile', displayName: 'Bob', at: 2000 }, { offset: 1 }));
     await h.timers.advance(50);
     expect((await h.c.getContact(bob.sessionId))?.displayName).toBe('Bob');

@@ -9,7 +9,7 @@ import { MemoryAttachmentCache } from '../attachmentCache.ts';
 import { AttachmentError } from '../attachments.ts';
 import type { AttachmentProgressEvent } from '../attachments.ts';
 import { MemoryStorage } from '../memoryStorage.ts';
-import { befriend, client, collect, device, eventually, next, server, user } from './integration.ts';
+import { befriend, client, collect, device, eventually, next, server, user, friends } from './integration.ts';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -80,9 +80,7 @@ describe('attachments', () => {
 
   it('waits offline, then uploads and sends once connected', async () => {
     const { srv } = await blobServer();
-    const alice = await user(srv);
-    const bob = await user(srv);
-    await befriend(alice, bob);
+    const { alice, bob } = await friends(srv);
     await alice.c.disconnect();
     const progress = collect(alice.c, 'attachmentProgress');
     const id = await alice.c.sendAttachment({ recipientId: bob.id, bytes: file(1000), mime: 'application/pdf', name: 'a.pdf' });
@@ -119,7 +117,8 @@ describe('attachments', () => {
     expect(Buffer.compare(await bob.c.downloadAttachment(m.attachment!), data)).toBe(0);
   });
 
-  it('cancel stops the upload and fails the message; nothing reaches the contact', async () => {
+  /** Alice (her PUTs held until she cancels) sends Bob an attachment and cancels it mid-upload. */
+  async function cancelledUpload() {
     const { srv } = await blobServer();
     let release: () => void = () => {};
     const gate = new Promise<void>((r) => (release = r));
@@ -134,9 +133,16 @@ describe('attachments', () => {
     const progress = collect(alice.c, 'attachmentProgress');
     const id = await alice.c.sendAttachment({ recipientId: bob.id, bytes: file(5000), mime: 'text/plain', name: 'x.txt' });
     await eventually(() => progress.some((p) => p.state === 'uploading'), 'upload started');
-    expect(alice.c.cancelAttachment(id)).toBe(true);
+    const cancelled = alice.c.cancelAttachment(id);
+    // From here on every PUT goes through: only the one in flight was cancelled.
     release();
     await eventually(async () => (await alice.c.getMessage(id))?.status === 'failed', 'the message failed');
+    return { alice, bob, id, cancelled, bobGot, progress };
+  }
+
+  it('cancel stops the upload and fails the message; nothing reaches the contact', async () => {
+    const { alice, bob, id, cancelled, bobGot, progress } = await cancelledUpload();
+    expect(cancelled).toBe(true);
     expect((await alice.c.getMessage(id))?.failureReason).toBe('UPLOAD_CANCELLED');
     expect(progress.at(-1)).toMatchObject({ id, state: 'cancelled' });
     // A later message arrives alone: the cancelled one never went.
@@ -146,23 +152,7 @@ describe('attachments', () => {
   });
 
   it('a cancelled upload goes again on retry, from the cached ciphertext under the same key', async () => {
-    const { srv } = await blobServer();
-    let release: () => void = () => {};
-    let gate = new Promise<void>((r) => (release = r));
-    const slow: typeof fetch = async (input, init) => {
-      if (init?.method === 'PUT') await gate;
-      return fetch(input, init);
-    };
-    const alice = await user(srv, { fetch: slow });
-    const bob = await user(srv);
-    await befriend(alice, bob);
-    const progress = collect(alice.c, 'attachmentProgress');
-    const id = await alice.c.sendAttachment({ recipientId: bob.id, bytes: file(5000), mime: 'text/plain', name: 'x.txt' });
-    await eventually(() => progress.some((p) => p.state === 'uploading'), 'upload started');
-    alice.c.cancelAttachment(id);
-    release();
-    await eventually(async () => (await alice.c.getMessage(id))?.status === 'failed', 'cancelled');
-    gate = Promise.resolve();
+    const { alice, bob, id } = await cancelledUpload();
     const got = next(bob.c, 'message', (m) => m.id === id);
     expect(await alice.c.retry(id)).toBe(true);
     const m = await got;

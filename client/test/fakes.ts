@@ -296,3 +296,12 @@ export function opened(recipient: Identity, frame: ClientFrames['send']): Record
 export function hexId(n: number): string {
   return n.toString(16).padStart(32, '0');
 }
+
+/** A connected harness with one accepted contact, Bob: where most send and receive tests start. */
+export async function withFriend(o: Partial<MessengerClientOptions> = {}): Promise<{ h: Harness; s: FakeSocket; bob: Identity }> {
+  const h = await harness(o);
+  const { s } = await h.connect();
+  const bob = peer();
+  await h.befriend(bob);
+  return { h, s, bob };
+}

@@ -67,11 +67,15 @@ export async function client(srv: RunningServer | string | string[], opts: Parti
   return c;
 }
 
+/** A user on a fresh client: its Session ID and recovery phrase. */
+export interface TestUser {
+  readonly c: MessengerClient;
+  readonly id: string;
+  readonly phrase: string;
+}
+
 /** A client with a new identity, connected. */
-export async function user(
-  srv: RunningServer,
-  opts: Partial<MessengerClientOptions> = {},
-): Promise<{ c: MessengerClient; id: string; phrase: string }> {
+export async function user(srv: RunningServer, opts: Partial<MessengerClientOptions> = {}): Promise<TestUser> {
   const c = await client(srv, opts);
   const { sessionId, phrase } = await c.createIdentity();
   await c.connect();
@@ -132,4 +136,12 @@ export async function befriend(a: { c: MessengerClient; id: string }, b: { c: Me
   await b.c.acceptInvitation(id);
   await told;
   await eventually(async () => (await b.c.getContact(a.id))?.state === 'accepted', 'the invitee holds the contact');
+}
+
+/** Alice and Bob, each on their own client, already contacts: where most end-to-end tests start. */
+export async function friends(srv: RunningServer): Promise<{ alice: TestUser; bob: TestUser }> {
+  const alice = await user(srv);
+  const bob = await user(srv);
+  await befriend(alice, bob);
+  return { alice, bob };
 }

@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
 import { createAuthFrame, createIdentity, randomId, toBase64 } from '../../protocol/index.ts';
 import type { ConnectionEvent } from '../index.ts';
-import { befriend, client, collect, eventually, server, user } from './integration.ts';
+import { client, collect, eventually, server, friends } from './integration.ts';
 import { scrapeMetrics } from '../../testkit/net.ts';
 
 async function metric(httpUrl: string, line: RegExp): Promise<number> {
@@ -30,9 +30,7 @@ function junkAuth(url: string): Promise<void> {
 describe('limits, end to end', () => {
   it('SEND_RATE: refused sends are failed with RATE_LIMITED, retried after retryAfterMs, and each arrives exactly once', async () => {
     const srv = await server({ sendRatePerMin: 120 });
-    const alice = await user(srv);
-    const bob = await user(srv);
-    await befriend(alice, bob);
+    const { alice, bob } = await friends(srv);
     const statuses = collect(alice.c, 'status');
     const got = collect(bob.c, 'message');
     // 64 messages and their 64 copies for Alice's other devices: 128 sends against a bucket of 120.

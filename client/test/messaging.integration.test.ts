@@ -1,14 +1,12 @@
 // Messages, statuses, typing and presence end to end: a real server, real sockets, real clients.
 import { describe, expect, it } from 'vitest';
 import type { StatusEvent } from '../index.ts';
-import { befriend, collect, eventually, next, server, user } from './integration.ts';
+import { befriend, collect, eventually, next, server, user, friends } from './integration.ts';
 
 describe('messaging', () => {
   it("Alice's message goes queued → sent → delivered → read, never backwards", async () => {
     const srv = await server();
-    const alice = await user(srv);
-    const bob = await user(srv);
-    await befriend(alice, bob);
+    const { alice, bob } = await friends(srv);
 
     const statuses: StatusEvent[] = collect(alice.c, 'status');
     const received = next(bob.c, 'message');
@@ -28,9 +26,7 @@ describe('messaging', () => {
 
   it('read receipts are not sent when the reader turned them off', async () => {
     const srv = await server();
-    const alice = await user(srv);
-    const bob = await user(srv);
-    await befriend(alice, bob);
+    const { alice, bob } = await friends(srv);
     await bob.c.setPrivacy({ sendReadReceipts: false });
     const statuses = collect(alice.c, 'status');
     const received = next(bob.c, 'message');
@@ -127,9 +123,7 @@ describe('messaging', () => {
 
   it('a block stops the blocked side from reaching me, across reconnects', async () => {
     const srv = await server();
-    const alice = await user(srv);
-    const bob = await user(srv);
-    await befriend(alice, bob);
+    const { alice, bob } = await friends(srv);
     const bobGot = collect(bob.c, 'message');
     await bob.c.block(alice.id);
     // Across a reconnect: Bob's client presents the revocation in auth, before its ready.

@@ -2,7 +2,7 @@
 // retried with backoff when retrying can help, re-sent with the same ids after an epoch change.
 import { describe, expect, it } from 'vitest';
 import { advanceStatus, type MessageStatus } from '../index.ts';
-import { envelope, harness, opened, peer } from './fakes.ts';
+import { envelope, harness, opened, peer, withFriend } from './fakes.ts';
 
 const ALL: MessageStatus[] = ['queued', 'sent', 'delivered', 'read', 'failed'];
 
@@ -35,10 +35,7 @@ describe('outbox', () => {
   });
 
   it('follows sent → delivered → read and ignores late or repeated notices', async () => {
-    const h = await harness();
-    const { s } = await h.connect();
-    const bob = peer();
-    await h.befriend(bob);
+    const { h, s, bob } = await withFriend();
     const id = await h.c.sendMessage({ recipientId: bob.sessionId, content: 'x' });
     s.push({ type: 'sent', id, to: bob.sessionId, offset: 1 });
     s.push({ type: 'delivered', offset: 1, id, to: bob.sessionId, ts: 1 });
@@ -56,10 +53,7 @@ describe('outbox', () => {
   });
 
   it('MAILBOX_FULL: failed with the reason, kept, and retried with backoff under the same id', async () => {
-    const h = await harness();
-    const { s } = await h.connect();
-    const bob = peer();
-    await h.befriend(bob);
+    const { h, s, bob } = await withFriend();
     const id = await h.c.sendMessage({ recipientId: bob.sessionId, content: 'x' });
     s.push({ type: 'error', code: 'MAILBOX_FULL', message: 'full', ref: id });
     await h.timers.advance(0);
@@ -85,10 +79,7 @@ describe('outbox', () => {
   });
 
   it('a failed message deleted for me leaves the outbox with its copy, and is never sent again', async () => {
-    const h = await harness();
-    const { s } = await h.connect();
-    const bob = peer();
-    await h.befriend(bob);
+    const { h, s, bob } = await withFriend();
     const id = await h.c.sendMessage({ recipientId: bob.sessionId, content: 'never mind' });
     s.push({ type: 'error', code: 'MAILBOX_FULL', message: 'full', ref: id });
     await h.timers.advance(0);
@@ -108,10 +99,7 @@ describe('outbox', () => {
   });
 
   it('RATE_LIMITED waits retryAfterMs', async () => {
-    const h = await harness();
-    const { s } = await h.connect();
-    const bob = peer();
-    await h.befriend(bob);
+    const { h, s, bob } = await withFriend();
     const id = await h.c.sendMessage({ recipientId: bob.sessionId, content: 'x' });
     s.push({ type: 'error', code: 'RATE_LIMITED', message: 'slow down', ref: id, retryAfterMs: 5000 });
     await h.timers.advance(4999);
@@ -123,10 +111,7 @@ describe('outbox', () => {
   it('refused sends to one recipient go again one at a time, in order, each after the one before is taken', async () => {
     // Sent together, a later retry could be taken while an earlier one is refused again (the
     // mailbox freeing up between the two on the server), and the conversation arrive out of order.
-    const h = await harness();
-    const { s } = await h.connect();
-    const bob = peer();
-    await h.befriend(bob);
+    const { h, s, bob } = await withFriend();
     const ids: string[] = [];
     for (const content of ['a', 'b', 'c']) ids.push(await h.c.sendMessage({ recipientId: bob.sessionId, content }));
     for (const id of ids) s.push({ type: 'error', code: 'MAILBOX_FULL', message: 'full', ref: id });
@@ -150,10 +135,7 @@ describe('outbox', () => {
   });
 
   it('a refusal that retrying cannot fix waits for retry(id)', async () => {
-    const h = await harness();
-    const { s } = await h.connect();
-    const bob = peer();
-    await h.befriend(bob);
+    const { h, s, bob } = await withFriend();
     const id = await h.c.sendMessage({ recipientId: bob.sessionId, content: 'x' });
     s.push({ type: 'error', code: 'NO_GRANT', message: 'no grant', ref: id });
     await h.timers.advance(600_000);
@@ -204,10 +186,7 @@ describe('outbox', () => {
   });
 
   it('a plain reconnect re-sends only what the server never confirmed', async () => {
-    const h = await harness();
-    const { s } = await h.connect();
-    const bob = peer();
-    await h.befriend(bob);
+    const { h, s, bob } = await withFriend();
     const confirmed = await h.c.sendMessage({ recipientId: bob.sessionId, content: 'a' });
     const unconfirmed = await h.c.sendMessage({ recipientId: bob.sessionId, content: 'b' });
     s.push({ type: 'sent', id: confirmed, to: bob.sessionId, offset: 1 });

@@ -6,7 +6,7 @@ import { identityFromPhrase, ProtocolError } from '../../protocol/index.ts';
 import { TestPushService } from '../../testkit/pushService.ts';
 import { metric, pushConfig, VAPID } from '../../server/test/helpers/push.ts';
 import { openPushPayload } from '../index.ts';
-import { befriend, eventually, server, user } from './integration.ts';
+import { eventually, server, user, friends } from './integration.ts';
 
 let svc: TestPushService;
 beforeEach(async () => {
@@ -24,9 +24,7 @@ const asInput = (s: { endpoint: string; p256dh: string; auth: string }) => ({
 describe('push (SDK)', () => {
   it('registers, is pushed while away, and the payload opens to the message with the identity keys', async () => {
     const srv = await server(pushConfig());
-    const alice = await user(srv);
-    const bob = await user(srv);
-    await befriend(alice, bob);
+    const { alice, bob } = await friends(srv);
     expect(bob.c.pushPublicKey).toBe(VAPID.publicKey);
     const sub = svc.subscribe();
     await bob.c.registerPush(asInput(sub));

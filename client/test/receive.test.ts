@@ -2,16 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import { BoxError, fromBase64, toBase64 } from '../../protocol/index.ts';
 import { MemoryStorage, type StorageWrite } from '../index.ts';
-import { envelope, FakeSocket, harness, hexId, peer, settle } from './fakes.ts';
+import { envelope, FakeSocket, harness, hexId, peer, settle, withFriend } from './fakes.ts';
 
 const msg = (id: string, content: string) => ({ t: 'msg', id, ts: 1, content, messageType: 'text' });
 
 describe('receiving', () => {
   it('de-duplicates by message id and acknowledges the batch once, cumulatively', async () => {
-    const h = await harness();
-    const { s } = await h.connect();
-    const bob = peer();
-    await h.befriend(bob);
+    const { h, s, bob } = await withFriend();
     s.push(envelope(bob, h.me, msg(hexId(1), 'hi'), { offset: 1 }));
     s.push(envelope(bob, h.me, msg(hexId(1), 'hi'), { offset: 2 })); // the same message re-sent
     s.push(envelope(bob, h.me, msg(hexId(2), 'there'), { offset: 3 }));
@@ -25,10 +22,7 @@ describe('receiving', () => {
   });
 
   it('reports a box that does not open or whose sender is not the envelope sender, and moves on', async () => {
-    const h = await harness();
-    const { s } = await h.connect();
-    const bob = peer();
-    await h.befriend(bob);
+    const { h, s, bob } = await withFriend();
     const mallory = peer();
     const tampered = envelope(bob, h.me, msg(hexId(1), 'x'), { offset: 1 }) as { ct: string };
     const ct = fromBase64(tampered.ct);
@@ -82,10 +76,7 @@ describe('receiving', () => {
   });
 
   it('a message from a blocked sender is dropped, but still acknowledged', async () => {
-    const h = await harness();
-    const { s } = await h.connect();
-    const bob = peer();
-    await h.befriend(bob);
+    const { h, s, bob } = await withFriend();
     await h.c.block(bob.sessionId);
     expect(s.frames('revoke')[0]?.revocation).toMatchObject({ from: h.me, to: bob.sessionId });
     s.push(envelope(bob, h.me, msg(hexId(1), 'let me in'), { offset: 1 }));
@@ -95,10 +86,7 @@ describe('receiving', () => {
   });
 
   it('the entry of my own copy, which my socket is not sent, is acknowledged when it is the next one', async () => {
-    const h = await harness();
-    const { s } = await h.connect();
-    const bob = peer();
-    await h.befriend(bob);
+    const { h, s, bob } = await withFriend();
     await h.c.sendMessage({ recipientId: bob.sessionId, content: 'x' });
     const [toBob, toMe] = s.frames('send');
     expect(toMe!.to).toBe(h.me);

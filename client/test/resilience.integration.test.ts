@@ -1,16 +1,14 @@
 // Offline, restarts and full mailboxes end to end: nothing is lost, nothing arrives twice.
 import { describe, expect, it } from 'vitest';
 import type { ConnectionEvent, StoredMessage } from '../index.ts';
-import { befriend, client, collect, eventually, next, restart, restartableServer, server, user } from './integration.ts';
+import { befriend, client, collect, eventually, next, restart, restartableServer, server, user, friends } from './integration.ts';
 
 const contents = (ms: StoredMessage[]): string[] => ms.map((m) => m.content);
 
 describe('resilience', () => {
   it("Bob offline: Alice's messages reach him in order when he connects", async () => {
     const srv = await server();
-    const alice = await user(srv);
-    const bob = await user(srv);
-    await befriend(alice, bob);
+    const { alice, bob } = await friends(srv);
     await bob.c.disconnect();
 
     const statuses = collect(alice.c, 'status');
@@ -29,9 +27,7 @@ describe('resilience', () => {
 
   it('a server restart (new epoch) while messages wait: each arrives exactly once, in order', async () => {
     let srv = await restartableServer();
-    const alice = await user(srv);
-    const bob = await user(srv);
-    await befriend(alice, bob);
+    const { alice, bob } = await friends(srv);
     await bob.c.disconnect();
     const statuses = collect(alice.c, 'status');
     const ids: string[] = [];
@@ -55,9 +51,7 @@ describe('resilience', () => {
 
   it('a restart that loses a delivered notice: the re-sent message is de-duplicated by id', async () => {
     let srv = await restartableServer();
-    const alice = await user(srv);
-    const bob = await user(srv);
-    await befriend(alice, bob);
+    const { alice, bob } = await friends(srv);
     const got = collect(bob.c, 'message');
     // Alice leaves right after sending, so the delivered notice waits in her mailbox, and the
     // restart loses it: she must send m0 again, and Bob, who has it, must not show it twice.
@@ -85,9 +79,7 @@ describe('resilience', () => {
 
   it('MAILBOX_FULL: the send stays in the outbox as failed with the reason, and goes out once the recipient drains', async () => {
     const srv = await server({ mailboxMaxEntries: 4 });
-    const alice = await user(srv);
-    const bob = await user(srv);
-    await befriend(alice, bob);
+    const { alice, bob } = await friends(srv);
     await bob.c.disconnect();
 
     const statuses = collect(alice.c, 'status');

@@ -1,6 +1,6 @@
 // Typing indicators under fake timers: expiry on the receiving side, throttle and idle-stop on the sending side.
 import { describe, expect, it } from 'vitest';
-import { envelope, harness, hexId, opened, peer } from './fakes.ts';
+import { envelope, harness, hexId, opened, peer, withFriend } from './fakes.ts';
 
 describe('typing, receiving', () => {
   it('an "on" with no "off" expires by itself after typingTimeoutMs', async () => {
@@ -37,10 +37,7 @@ describe('typing, receiving', () => {
   });
 
   it('a message from them ends their typing', async () => {
-    const h = await harness();
-    const { s } = await h.connect();
-    const bob = peer();
-    await h.befriend(bob);
+    const { h, s, bob } = await withFriend();
     s.push(envelope(bob, h.me, { t: 'typing', on: true }, { ephemeral: true }));
     s.push(envelope(bob, h.me, { t: 'msg', id: hexId(1), ts: 1, content: 'done', messageType: 'text' }, { offset: 1 }));
     await h.timers.advance(0);
@@ -50,10 +47,7 @@ describe('typing, receiving', () => {
 
 describe('typing, sending', () => {
   it('sends "on" at most every 3 s while typing, and "off" after 5 s idle', async () => {
-    const h = await harness();
-    const { s } = await h.connect();
-    const bob = peer();
-    await h.befriend(bob);
+    const { h, s, bob } = await withFriend();
     const typing = () =>
       s
         .frames('send')
@@ -76,10 +70,7 @@ describe('typing, sending', () => {
   });
 
   it('sending the message says "off" first; "off" with nothing typed sends nothing', async () => {
-    const h = await harness();
-    const { s } = await h.connect();
-    const bob = peer();
-    await h.befriend(bob);
+    const { h, s, bob } = await withFriend();
     h.c.sendTypingIndicator(bob.sessionId, false);
     expect(s.frames('send')).toEqual([]);
     h.c.sendTypingIndicator(bob.sessionId, true);

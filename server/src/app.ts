@@ -3,7 +3,7 @@
 import type uWS from 'uWebSockets.js';
 import { AddressCounts } from './transport/addresses.ts';
 import type { Cluster } from './cluster/cluster.ts';
-import { checkConfig, defaultConfig, requireIdSecret, type Config } from './config.ts';
+import { checkConfig, defaultConfig, lifetimes, requireIdSecret, type Config } from './config.ts';
 import { backpressure, helloLimits, mailboxLimits, type LiveSocket, type ServerContext } from './context.ts';
 import { startBlobs, type BlobsHandle } from './blobs/start.ts';
 import type { BlobStore } from './blobs/types.ts';
@@ -144,10 +144,11 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     }
   }
   const store = guardStore(rawStore, log, metrics);
-  const push = startPush({ config, store, rawStore, cluster, log, metrics, clock });
+  const life = lifetimes(config);
+  const push = startPush({ config, lifetimes: life, store, rawStore, cluster, log, metrics, clock });
   const baseBus = cluster?.bus ?? new LocalBus(hub);
   const bus = push ? pushingBus(baseBus, push) : baseBus;
-  const blobs: BlobsHandle = await startBlobs(config, clock, log, opts.blobStore);
+  const blobs: BlobsHandle = await startBlobs(config, life.blobTtlMs, clock, log, opts.blobStore);
   const ctx: ServerContext = {
     blobs: blobs.blobs,
     config,
@@ -161,9 +162,10 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     ...(cluster ? { cluster } : {}),
     ...(push ? { push } : {}),
     verify: nativeVerify,
-    ...mailboxLimits(config),
+    ...mailboxLimits(config, life),
     ...backpressure(config),
-    helloLimits: helloLimits(config),
+    helloLimits: helloLimits(config, life),
+    lifetimes: life,
     publicOrigins: new Set<string>(),
     startedAt: Date.now(),
     sockets,

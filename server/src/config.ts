@@ -118,6 +118,28 @@ export interface Config {
 
 export type { ConfigVar } from './configVars.ts';
 
+/**
+ * The lifetimes MAILBOX_TTL stands for, each derived here and nowhere else: what waits for a device
+ * that is away (its mailbox entries, the attachments they point to, its push subscription, the mark
+ * that it is live on some instance) lasts as long as an entry it has not taken. app.ts computes
+ * them once into the context; the modules read the named lifetime, never MAILBOX_TTL itself.
+ */
+export interface Lifetimes {
+  /** An unacknowledged mailbox entry (told to clients in hello, which prune their outbox by it). */
+  readonly mailboxTtlMs: number;
+  /** A blob: BLOB_TTL, or as long as the entry that points to it. */
+  readonly blobTtlMs: number;
+  /** A push subscription since its device last authenticated: pushes beyond it would wake a device for nothing. */
+  readonly pushSubscriptionTtlMs: number;
+  /** A device's liveness record in Redis (and its generation): kept while a push could still be due for it. */
+  readonly livenessTtlMs: number;
+}
+
+export function lifetimes(config: Pick<Config, 'mailboxTtlMs' | 'blobTtlMs'>): Lifetimes {
+  const mailboxTtlMs = config.mailboxTtlMs;
+  return { mailboxTtlMs, blobTtlMs: config.blobTtlMs ?? mailboxTtlMs, pushSubscriptionTtlMs: mailboxTtlMs, livenessTtlMs: mailboxTtlMs };
+}
+
 /** Every environment variable the server reads, in README order. */
 export const CONFIG_VARS: readonly ConfigVar[] = [...CORE_VARS, ...FEATURE_VARS];
 

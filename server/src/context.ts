@@ -3,7 +3,7 @@
 import { MAX_CT_BYTES, type Limits, type VerifyFn } from '../../protocol/index.ts';
 import type { AddressCounts } from './transport/addresses.ts';
 import type { Cluster } from './cluster/cluster.ts';
-import type { Config } from './config.ts';
+import type { Config, Lifetimes } from './config.ts';
 import type { Blobs } from './blobs/service.ts';
 import type { Bus, Hub } from './hub.ts';
 import type { Logger } from './log.ts';
@@ -45,6 +45,8 @@ export interface ServerContext {
    */
   readonly noticeLimits: MailboxLimits;
   readonly helloLimits: Limits;
+  /** Everything that lasts as long as MAILBOX_TTL, each under its own name (config.ts lifetimes). */
+  readonly lifetimes: Lifetimes;
   /** Normalised origins auth v2 signatures may name; filled once the port is bound (publicOrigins.ts). */
   readonly publicOrigins: Set<string>;
   /** uWS maxBackpressure per socket; beyond it uWS closes the socket. */
@@ -74,14 +76,14 @@ export interface LiveSocket {
 /** Bytes of a send/invite frame that are not ciphertext, rounded up generously (grant included). */
 const FRAME_OVERHEAD = 1024;
 
-export function helloLimits(config: Config): Limits {
+export function helloLimits(config: Config, life: Lifetimes): Limits {
   return {
     maxFrameBytes: config.maxFrameBytes,
     maxCtBytes: Math.min(MAX_CT_BYTES, Math.floor((config.maxFrameBytes - FRAME_OVERHEAD) / 4) * 3),
     maxGrants: config.maxGrants,
     mailboxMaxEntries: config.mailboxMaxEntries,
     mailboxMaxBytes: config.mailboxMaxBytes,
-    mailboxTtlMs: config.mailboxTtlMs,
+    mailboxTtlMs: life.mailboxTtlMs,
     invitationTtlMs: config.invitationTtlMs,
     maxPresenceSubs: config.maxPresenceSubs,
     maxAttachmentBytes: config.attachmentMaxBytes,
@@ -94,8 +96,11 @@ export function backpressure(config: Config): { maxBackpressure: number; highWat
   return { maxBackpressure, highWater: Math.floor(maxBackpressure / 4) };
 }
 
-export function mailboxLimits(config: Config): { limits: MailboxLimits; controlLimits: MailboxLimits; noticeLimits: MailboxLimits } {
-  const base = { maxEntries: config.mailboxMaxEntries, maxBytes: config.mailboxMaxBytes, ttlMs: config.mailboxTtlMs };
+export function mailboxLimits(
+  config: Config,
+  life: Lifetimes,
+): { limits: MailboxLimits; controlLimits: MailboxLimits; noticeLimits: MailboxLimits } {
+  const base = { maxEntries: config.mailboxMaxEntries, maxBytes: config.mailboxMaxBytes, ttlMs: life.mailboxTtlMs };
   return {
     // Only envelopes have a sender whose share is limited (quotas.ts).
     limits: { ...base, ...senderShare(config, base) },

@@ -5,20 +5,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { authFieldsHash, bytesToHex, ERRORS, randomId, toBase64, type ClientFrames } from '../../protocol/index.ts';
-import { redisUnreachable, REDIS_URL, TEST_ID_SECRET } from './helpers/cluster.ts';
 import { CutProxy } from './helpers/proxy.ts';
 import { grant, newIdentity, RawClient, revocation } from './helpers/rawClient.ts';
 import { expectHonestPairWorks, start, track } from './helpers/server.ts';
+import { storesUnderTest } from './helpers/stores.ts';
 
-const redisDown = await redisUnreachable();
-const STORES = [
-  { name: 'memory', config: () => ({}), skip: false },
-  {
-    name: 'redis',
-    config: () => ({ redisUrl: REDIS_URL, redisIdSecret: TEST_ID_SECRET, redisKeyPrefix: `test:authv2:${randomId().slice(0, 8)}:` }),
-    skip: redisDown !== undefined,
-  },
-];
+const STORES = await storesUnderTest('the Redis runs of the auth v2 tests');
 
 async function connect(url: string): Promise<RawClient> {
   return track(await RawClient.connect(url));
@@ -29,8 +21,8 @@ async function refusal(c: RawClient): Promise<{ code: string; close: number }> {
   return { code: err.code, close: (await c.closed()).code };
 }
 
-describe.each(STORES)('auth v2 on the $name store', ({ config, skip }) => {
-  it.skipIf(skip)('a login through a man in the middle is refused, and the mailbox stays untouched', async () => {
+describe.each(STORES)('auth v2 on the $name store', ({ config }) => {
+  it('a login through a man in the middle is refused, and the mailbox stays untouched', async () => {
     const srv = await start(config());
     const victim = newIdentity();
     const friend = newIdentity();
@@ -55,7 +47,7 @@ describe.each(STORES)('auth v2 on the $name store', ({ config, skip }) => {
     expect((await honest.next('envelope')).id).toBe(waiting);
   });
 
-  it.skipIf(skip)('a signature made for another deployment logs in at neither, whatever the relay rewrites', async () => {
+  it('a signature made for another deployment logs in at neither, whatever the relay rewrites', async () => {
     const real = await start(config());
     const evil = await start(config());
     const victim = newIdentity();

@@ -5,19 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { TEST_METRICS_TOKEN } from '../../testkit/net.ts';
 import { connectAs, invitationTo, newIdentity, type RawClient } from './helpers/rawClient.ts';
+import { storesUnderTest } from './helpers/stores.ts';
 import { start, track } from './helpers/server.ts';
-import { redisUnreachable, REDIS_URL, TEST_ID_SECRET } from './helpers/cluster.ts';
-import { randomId } from '../../protocol/index.ts';
 
-const redisDown = await redisUnreachable();
-const STORES = [
-  { name: 'memory', config: () => ({}), skip: false },
-  {
-    name: 'redis',
-    config: () => ({ redisUrl: REDIS_URL, redisIdSecret: TEST_ID_SECRET, redisKeyPrefix: `test:metrics:${randomId().slice(0, 8)}:` }),
-    skip: redisDown !== undefined,
-  },
-];
+const STORES = await storesUnderTest('the Redis runs of the private /metrics tests');
 
 async function status(url: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
   const res = await fetch(url, { headers });
@@ -78,7 +69,7 @@ describe('/metrics is private', () => {
   });
 
   // Redis only where one answers (as store.redis.test.ts decides).
-  it.each(STORES.filter((x) => !x.skip))(
+  it.each(STORES)(
     "a stranger's invitation moves the public figures alike for someone online (hidden) and someone offline ($name store)",
     async ({ config }) => {
       for (const metricsToken of [undefined, TEST_METRICS_TOKEN]) {

@@ -2,23 +2,14 @@
 // everything else the recipient receives (from anyone) between two of its own messages. Now `sent`
 // carries an offset only for a copy to the sender's own Session ID (its own stream). Memory and Redis.
 import { describe, expect, it } from 'vitest';
-import { randomId } from '../../protocol/index.ts';
-import { redisUnreachable, REDIS_URL, TEST_ID_SECRET } from './helpers/cluster.ts';
 import { grant, newIdentity } from './helpers/rawClient.ts';
 import { as, start } from './helpers/server.ts';
+import { storesUnderTest } from './helpers/stores.ts';
 
-const redisDown = await redisUnreachable();
-const STORES = [
-  { name: 'memory', config: () => ({}), skip: false },
-  {
-    name: 'redis',
-    config: () => ({ redisUrl: REDIS_URL, redisIdSecret: TEST_ID_SECRET, redisKeyPrefix: `test:sent:${randomId().slice(0, 8)}:` }),
-    skip: redisDown !== undefined,
-  },
-];
+const STORES = await storesUnderTest('the Redis runs of the sent offsets tests');
 
-describe.each(STORES)('sent on the $name store', ({ config, skip }) => {
-  it.skipIf(skip)("tells a contact nothing about the recipient's other traffic", async () => {
+describe.each(STORES)('sent on the $name store', ({ config }) => {
+  it("tells a contact nothing about the recipient's other traffic", async () => {
     const srv = await start(config());
     const [alice, bob, carol] = [newIdentity(), newIdentity(), newIdentity()];
     const a = await as(srv.url, alice, { grants: [grant(bob, alice)] });
@@ -36,7 +27,7 @@ describe.each(STORES)('sent on the $name store', ({ config, skip }) => {
     expect(s2).toEqual({ type: 'sent', id: second, to: bob.sessionId });
   });
 
-  it.skipIf(skip)("keeps the offset of a copy to the sender's own ID: that is its own stream", async () => {
+  it("keeps the offset of a copy to the sender's own ID: that is its own stream", async () => {
     const srv = await start(config());
     const me = newIdentity();
     const d1 = await as(srv.url, me);

@@ -3,6 +3,7 @@ import { randomId } from '../../protocol/index.ts';
 import { MemoryStore } from '../src/store/memory/memory.ts';
 import type { MailboxLimits, NewEntry } from '../src/store/types.ts';
 import { storeSuite } from './storeSuite.ts';
+import { envelope, invitation, newSid } from './storeSuite/fixtures.ts';
 
 let fakeNow = 1_700_000_000_000;
 storeSuite('memory', async () => new MemoryStore({ clock: () => fakeNow }), {
@@ -14,11 +15,6 @@ storeSuite('memory', async () => new MemoryStore({ clock: () => fakeNow }), {
 const T = 1_700_000_000_000;
 const TTL = 1000;
 const LIMITS: MailboxLimits = { maxEntries: 100, maxBytes: 1 << 20, ttlMs: TTL };
-const newSid = (): string => '05' + randomId() + randomId();
-
-function envelope(from: string, ts: number, id = randomId()): NewEntry {
-  return { kind: 'envelope', id, from, frame: JSON.stringify({ type: 'envelope', id, from, ct: 'AAAA', ts }) };
-}
 
 const ZERO_SIZES = {
   streams: 0,
@@ -114,16 +110,7 @@ describe('MemoryStore', () => {
 
   it('keeps a settled invitation for the grace period, then forgets it entirely', async () => {
     const store = new MemoryStore({ invitationGraceMs: 1000 });
-    const inv = {
-      id: randomId(),
-      from: newSid(),
-      to: newSid(),
-      ct: 'AAAA',
-      grant: '{}',
-      createdAt: T,
-      expiresAt: T + 100,
-      status: 'pending' as const,
-    };
+    const inv = invitation(newSid(), newSid(), T, 100);
     expect(await store.putInvitation(inv, 5)).toBe('ok');
     expect(await store.transitionInvitation(inv.id, 'accepted', T + 10)).toMatchObject({ status: 'accepted' });
     expect(await store.getInvitation(inv.id, T + 1099)).toMatchObject({ status: 'accepted' });
@@ -133,16 +120,7 @@ describe('MemoryStore', () => {
 
   it('refuses to store an invitation that is not pending', async () => {
     const store = new MemoryStore();
-    const inv = {
-      id: randomId(),
-      from: newSid(),
-      to: newSid(),
-      ct: 'AAAA',
-      grant: '{}',
-      createdAt: T,
-      expiresAt: T + 100,
-      status: 'accepted' as const,
-    };
+    const inv = { ...invitation(newSid(), newSid(), T, 100), status: 'accepted' as const };
     await expect(store.putInvitation(inv, 5)).rejects.toThrow(TypeError);
   });
 
@@ -186,19 +164,7 @@ describe('MemoryStore', () => {
       for (let j = 0; j < 3; j++) await store.append(sid, envelope(sids[(i + 1) % sids.length]!, T), T, limits);
       // Half the streams are fully acked by both devices, the rest wait for the TTL.
       if (i % 2 === 0) for (const d of devices) await store.ack(sid, d, 3, T + 1, limits);
-      await store.putInvitation(
-        {
-          id: randomId(),
-          from: sid,
-          to: sids[(i + 1) % sids.length]!,
-          ct: 'AAAA',
-          grant: '{}',
-          createdAt: T,
-          expiresAt: T + day,
-          status: 'pending',
-        },
-        5,
-      );
+      await store.putInvitation(invitation(sid, sids[(i + 1) % sids.length]!, T, day), 5);
       await store.consumeNonce(randomId(), 60_000);
       await store.putRevocation(sid, sids[(i + 2) % sids.length]!, T, day);
       await store.takeToken(`invite:${sid}`, 1, 5, T);

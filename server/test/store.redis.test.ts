@@ -8,10 +8,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createClient } from 'redis';
 import { randomId } from '../../protocol/index.ts';
 import { createRedisStore, type RedisStore, type RedisStoreOptions } from '../src/store/redis/redis.ts';
-import type { Invitation, MailboxLimits, NewEntry } from '../src/store/types.ts';
 import { freePort } from '../../testkit/net.ts';
 import { redisUnreachable, TEST_ID_SECRET } from './helpers/cluster.ts';
 import { storeSuite } from './storeSuite.ts';
+import { envelope, invitation, LIMITS, newSid } from './storeSuite/fixtures.ts';
 
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const idSecret = TEST_ID_SECRET;
@@ -24,10 +24,7 @@ if (down !== undefined) {
   console.warn(`Skipping the Redis store tests: Redis at ${url} is not reachable (${down}). Set REQUIRE_REDIS=1 to fail instead.`);
 }
 
-const TTL = 60_000;
-const LIMITS: MailboxLimits = { maxEntries: 1000, maxBytes: 1 << 20, ttlMs: TTL };
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const newSid = (): string => '05' + randomId() + randomId();
 const opened: RedisStore[] = [];
 
 async function store(prefix: string, opts: Partial<RedisStoreOptions> = {}): Promise<RedisStore> {
@@ -38,14 +35,6 @@ async function store(prefix: string, opts: Partial<RedisStoreOptions> = {}): Pro
 
 function freshPrefix(): string {
   return `${BASE}${randomId().slice(0, 8)}:`;
-}
-
-function envelope(from: string, ts: number, id = randomId()): NewEntry {
-  return { kind: 'envelope', id, from, frame: JSON.stringify({ type: 'envelope', id, from, ct: 'AAECAwQFBgcICQoLDA0ODw==', ts }) };
-}
-
-function invitation(from: string, to: string, createdAt: number): Invitation {
-  return { id: randomId(), from, to, ct: 'AAAA', grant: '{}', createdAt, expiresAt: createdAt + 86_400_000, status: 'pending' };
 }
 
 const makeAdmin = () => createClient({ url });

@@ -8,21 +8,10 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { describe, expect, it } from 'vitest';
 import { nobleVerify } from '../../protocol/index.ts';
 import { nativeVerify, nativeVerifyOnce, strictKey } from '../src/auth/verify.ts';
+import { fromLe, L, le, P } from './helpers/ed25519Cases.ts';
 
-const P = 2n ** 255n - 19n;
-const L = 2n ** 252n + 27742317777372353535851937790883648493n;
 const Point = ed25519.Point;
 
-function le(n: bigint): Uint8Array {
-  const out = new Uint8Array(32);
-  for (let i = 0; i < 32; i++, n >>= 8n) out[i] = Number(n & 255n);
-  return out;
-}
-function fromLe(b: Uint8Array): bigint {
-  let n = 0n;
-  for (let i = b.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(b[i]!);
-  return n;
-}
 function withSign(key: Uint8Array, sign: 0 | 1): Uint8Array {
   const k = key.slice();
   k[31] = (k[31]! & 0x7f) | (sign << 7);

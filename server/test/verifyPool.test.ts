@@ -15,20 +15,7 @@ import {
 import { normaliseOrigin } from '../../protocol/origin.ts';
 import { deferVerify, nativeVerify, nativeVerifyOnce, strictKey } from '../src/auth/verify.ts';
 import { VerifyPool } from '../src/auth/verifyPool.ts';
-
-const P = 2n ** 255n - 19n;
-const L = 2n ** 252n + 27742317777372353535851937790883648493n;
-
-function le(n: bigint): Uint8Array {
-  const out = new Uint8Array(32);
-  for (let i = 0; i < 32; i++, n >>= 8n) out[i] = Number(n & 255n);
-  return out;
-}
-function fromLe(b: Uint8Array): bigint {
-  let n = 0n;
-  for (let i = b.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(b[i]!);
-  return n;
-}
+import { signatureCases } from './helpers/ed25519Cases.ts';
 
 const fallbackCalls: number[] = [];
 function fallback(sig: Uint8Array, msg: Uint8Array, pk: Uint8Array, cache: boolean): boolean {
@@ -40,50 +27,6 @@ function fallback(sig: Uint8Array, msg: Uint8Array, pk: Uint8Array, cache: boole
 function pooled(pool: VerifyPool, sig: Uint8Array, msg: Uint8Array, pk: Uint8Array, cache: boolean): Promise<boolean> {
   if (sig.length !== 64 || !strictKey(pk)) return Promise.resolve(false);
   return pool.verify(sig, msg, pk, cache);
-}
-
-type Case = [string, Uint8Array, Uint8Array, Uint8Array];
-
-function cases(): Case[] {
-  const sk = ed25519.utils.randomSecretKey();
-  const pk = ed25519.getPublicKey(sk);
-  const msg = new TextEncoder().encode('session-messenger/auth/v1\0 pool');
-  const sig = ed25519.sign(msg, sk);
-  const identity = le(1n);
-  const trivial = new Uint8Array(64);
-  trivial.set(identity, 0);
-  const out: Case[] = [
-    ['valid', sig, msg, pk],
-    ['tampered message', sig, new TextEncoder().encode('session-messenger/auth/v1\0 poom'), pk],
-    ['tampered S', Uint8Array.from(sig, (b, i) => (i === 40 ? b ^ 1 : b)), msg, pk],
-    [
-      'S + L (malleated)',
-      (() => {
-        const s = sig.slice();
-        s.set(le(fromLe(sig.slice(32)) + L), 32);
-        return s;
-      })(),
-      msg,
-      pk,
-    ],
-    ['identity key, trivial signature', trivial, msg, identity],
-    ['non-canonical identity (y = p + 1)', trivial, msg, le(P + 1n)],
-    ['non-canonical y = p', trivial, msg, le(P)],
-    ['order-2 key (y = p − 1)', trivial, msg, le(P - 1n)],
-    [
-      'y = 0 (order 4), sign bit set',
-      trivial,
-      msg,
-      (() => {
-        const k = le(0n);
-        k[31] = 0x80;
-        return k;
-      })(),
-    ],
-    ['other key', sig, msg, ed25519.getPublicKey(ed25519.utils.randomSecretKey())],
-    ['truncated signature', sig.slice(0, 63), msg, pk],
-  ];
-  return out;
 }
 
 describe('VerifyPool', () => {
@@ -99,7 +42,7 @@ describe('VerifyPool', () => {
 
   it('decides every key class as nativeVerify and noble strict, once-keys and cached keys', async () => {
     const pool = make(2);
-    for (const [name, s, m, k] of cases()) {
+    for (const [name, s, m, k] of signatureCases()) {
       const expected = name === 'valid';
       expect(nobleVerify(s, m, k), name).toBe(expected);
       expect(await pooled(pool, s, m, k, false), name).toBe(expected);

@@ -30,12 +30,13 @@ export class Blobs {
 
   constructor(
     readonly store: BlobStore,
-    private readonly config: Pick<Config, 'attachmentMaxBytes' | 'blobQuotaBytes' | 'blobTtlMs' | 'mailboxTtlMs' | 'blobSecret'>,
+    /** ttlMs: how long a blob lives (Lifetimes.blobTtlMs). */
+    private readonly config: Pick<Config, 'attachmentMaxBytes' | 'blobQuotaBytes' | 'blobSecret'> & { readonly ttlMs: number },
     private readonly clock: () => number,
     readonly partBytes = BLOB_PART_BYTES,
   ) {
     this.tokens = new BlobTokens(config.blobSecret);
-    this.ttlMs = config.blobTtlMs ?? config.mailboxTtlMs;
+    this.ttlMs = config.ttlMs;
   }
 
   private answer(op: BlobOp, m: BlobMeta): TokenAnswer {

@@ -17,8 +17,8 @@ export interface BlobsHandle {
   close(): Promise<void>;
 }
 
-export async function startBlobs(config: Config, clock: () => number, log: Logger, store?: BlobStore): Promise<BlobsHandle> {
-  const blobs = new Blobs(store ?? (await createBlobStore(config)), config, clock);
+export async function startBlobs(config: Config, ttlMs: number, clock: () => number, log: Logger, store?: BlobStore): Promise<BlobsHandle> {
+  const blobs = new Blobs(store ?? (await createBlobStore(config)), { ...config, ttlMs }, clock);
   let sweeping = false;
   const timer = setInterval(() => {
     if (sweeping) return;

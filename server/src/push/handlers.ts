@@ -43,7 +43,7 @@ export async function handlePushSubscribe(conn: Conn, f: ClientFrames['push_subs
   const res = await ctx.store.putPushSubscription(
     conn.sid,
     { deviceId: conn.deviceId, endpoint: f.endpoint, p256dh: f.p256dh, auth: f.auth },
-    ctx.config.mailboxTtlMs,
+    ctx.lifetimes.pushSubscriptionTtlMs,
     now,
     push.maxSubscriptions,
   );

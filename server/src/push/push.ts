@@ -16,6 +16,8 @@ import { topicKey, type VapidKeys } from './vapid.ts';
 
 export interface PushOptions {
   readonly config: Config;
+  /** Lifetimes.pushSubscriptionTtlMs: a subscription's TTL starts again at each authentication. */
+  readonly subscriptionTtlMs: number;
   /** Guarded (failures are ProtocolError STORE_UNAVAILABLE). */
   readonly store: Store;
   readonly vapid: VapidKeys;
@@ -77,8 +79,8 @@ export class Push {
   deviceOnline(sid: string, deviceId: string): void {
     this.o.liveness.online(sid, deviceId);
     this.queue.forget(sid, deviceId);
-    const { config, clock } = this.o;
-    this.o.store.touchPushSubscription(sid, deviceId, config.mailboxTtlMs, clock()).catch(() => undefined);
+    const { subscriptionTtlMs, clock } = this.o;
+    this.o.store.touchPushSubscription(sid, deviceId, subscriptionTtlMs, clock()).catch(() => undefined);
   }
 
   deviceOffline(sid: string, deviceId: string): void {

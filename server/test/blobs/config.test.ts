@@ -1,6 +1,6 @@
 // The attachment variables of config.ts (the core ones are in server/test/config.test.ts).
 import { describe, expect, it } from 'vitest';
-import { defaultConfig, loadConfig } from '../../src/config.ts';
+import { defaultConfig, lifetimes, loadConfig } from '../../src/config.ts';
 
 describe('attachment config', () => {
   it('has the documented defaults', () => {
@@ -49,5 +49,15 @@ describe('attachment config', () => {
     }
     expect(() => loadConfig({ ATTACHMENT_MAX_BYTES: '10' })).toThrow(/ATTACHMENT_MAX_BYTES/);
     expect(() => loadConfig({ BLOB_S3_PREFIX: 'a b' })).toThrow(/BLOB_S3_PREFIX/);
+  });
+
+  it('derives every MAILBOX_TTL lifetime in one place: a blob lives BLOB_TTL, else as long as a mailbox entry', () => {
+    expect(lifetimes(loadConfig({ MAILBOX_TTL: '3d' }))).toEqual({
+      mailboxTtlMs: 3 * 86_400_000,
+      blobTtlMs: 3 * 86_400_000,
+      pushSubscriptionTtlMs: 3 * 86_400_000,
+      livenessTtlMs: 3 * 86_400_000,
+    });
+    expect(lifetimes(loadConfig({ MAILBOX_TTL: '3d', BLOB_TTL: '1h' })).blobTtlMs).toBe(3_600_000);
   });
 });

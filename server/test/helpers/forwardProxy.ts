@@ -2,6 +2,7 @@
 // an X-Forwarded-For line of its own with the peer's address, leaving the client's lines before it.
 // HAProxy itself is not installed here; this is its documented behaviour at the byte level.
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { closeServer, listenOnFreePort } from '../../../testkit/net.ts';
 
 export class ForwardForProxy {
   target = 0;
@@ -35,9 +36,7 @@ export class ForwardForProxy {
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const addr = server.address();
-    self = new ForwardForProxy(server, typeof addr === 'object' && addr ? addr.port : 0);
+    self = new ForwardForProxy(server, await listenOnFreePort(server));
     return self;
   }
 
@@ -47,6 +46,6 @@ export class ForwardForProxy {
 
   async close(): Promise<void> {
     for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 }

@@ -3,6 +3,7 @@
 // the server's side is left open and silent, as when a phone loses its network: no FIN, no close
 // frame), refuse new connections while "offline", and heal.
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { closeServer, listenOnFreePort } from '../../../testkit/net.ts';
 
 interface Pair {
   readonly client: Socket;
@@ -55,9 +56,7 @@ export class CutProxy {
       client.on('close', end);
       upstream.on('close', end);
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const addr = server.address();
-    self = new CutProxy(server, typeof addr === 'object' && addr ? addr.port : 0);
+    self = new CutProxy(server, await listenOnFreePort(server));
     return self;
   }
 
@@ -94,6 +93,6 @@ export class CutProxy {
       p.upstream.destroy();
     }
     this.pairs.clear();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 }
