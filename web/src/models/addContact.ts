@@ -6,10 +6,9 @@ import { attempt } from './_attempt.ts';
 import { Disposable } from './_disposable.ts';
 import type { ContactsModel } from './contacts.ts';
 import type { InvitationsModel } from './invitations.ts';
-import type { Prefs } from './prefs.ts';
+import { MAX_NAME, type Prefs } from './prefs.ts';
 
 export const MAX_NOTE = 1024;
-export const MAX_NAME = 128;
 
 export interface AddContactDeps {
   readonly client: Client;
