@@ -1,13 +1,10 @@
 // The account follows the person (issue 10) in real Chromium: a block on one device is on the other
 // within seconds, the blocked person's message reaches neither and they are not told; a block from
 // a request card asks first; unblock; the devices list.
-import { befriend } from './messenger.ts';
 import { expect, test } from './fixtures.ts';
 
 test('a block on the phone is on the laptop within 5 s; the blocked person reaches neither, unaware', async ({ users }) => {
-  const alice = await users.onboard('Alice');
-  const bob = await users.onboard('Bob');
-  await befriend(alice, bob);
+  const { alice, bob } = await users.friends();
   const laptop = await users.restore('Alice laptop', alice.phrase);
   await expect(laptop.chatRow(bob.sessionId)).toBeVisible();
 

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM_ARGS } from '../playwright.config.ts';
 import { expect, test } from './fixtures.ts';
-import { befriend, type Messenger } from './messenger.ts';
+import type { Messenger } from './messenger.ts';
 
 test.use({
   launchOptions: {
@@ -45,9 +45,7 @@ function attachments(m: Messenger, kind: 'photo' | 'file' | 'voice') {
 }
 
 test('a photo, a file and a voice note reach the contact and his second device; an upload can be cancelled', async ({ users }) => {
-  const alice = await users.onboard('Alice');
-  const bob = await users.onboard('Bob');
-  await befriend(alice, bob);
+  const { alice, bob } = await users.friends();
   const bob2 = await users.restore('Bob (laptop)', bob.phrase);
   await expect(bob2.chatRow(alice.sessionId)).toBeVisible();
   await alice.openChat(bob.sessionId);

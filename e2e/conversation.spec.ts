@@ -9,15 +9,11 @@ import { CHROMIUM_ARGS } from '../playwright.config.ts';
 import { checkA11y } from './a11y.ts';
 import { expect, shot, test } from './fixtures.ts';
 import { befriend, Messenger } from './messenger.ts';
-import { openMenu, say } from './messageActions.ts';
+import { chatting, openMenu, say } from './messageActions.ts';
 
 test('reply, react, edit and delete for everyone through the message menu; search finds an old message', async ({ users }, testInfo) => {
   const phone = testInfo.project.name === 'phone';
-  const alice = await users.onboard('Alice');
-  const bob = await users.onboard('Bob');
-  await befriend(alice, bob);
-  await alice.openChat(bob.sessionId);
-  await bob.openChat(alice.sessionId);
+  const { alice, bob } = await chatting(users);
 
   await say(alice, 'An old note about Penguins, see https://example.com/penguins');
   await expect(bob.message('An old note about Penguins, see https://example.com/penguins')).toBeVisible();

@@ -1,6 +1,6 @@
 // Fixtures shared by every e2e suite. `users.open(name)` opens a fresh browser context (the
 // project's phone or desktop profile) for one person; `users.onboard(name)` also creates their
-// identity and returns their Session ID. Every page's console is recorded; when a test fails,
+// identity and returns their Session ID; `users.friends()` is Alice and Bob as contacts. Every page's console is recorded; when a test fails,
 // each page's screenshot and console log are attached to its report. `shot()` saves a named
 // screenshot as an artifact (test-results/e2e/screens/<project>/<name>.png).
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import {
   type Page,
   type TestInfo,
 } from '@playwright/test';
-import { Messenger } from './messenger.ts';
+import { befriend, Messenger } from './messenger.ts';
 
 export interface OpenOptions {
   /** Extra context options (colorScheme, offline, …) on top of the project's. */
@@ -29,6 +29,8 @@ export interface Users {
   onboard(name: string, opts?: OpenOptions): Promise<Messenger>;
   /** A new context restored from a phrase (another device of the same person). */
   restore(name: string, phrase: string, opts?: OpenOptions): Promise<Messenger>;
+  /** Alice and Bob, onboarded and each other's contact (Alice asked, Bob accepted). */
+  friends(): Promise<{ alice: Messenger; bob: Messenger }>;
 }
 
 interface Recorded {
@@ -81,6 +83,12 @@ export const test = base.extend<{ users: Users }>({
         const m = await open(name, opts);
         await m.restore(phrase);
         return m;
+      },
+      async friends() {
+        const alice = await users.onboard('Alice');
+        const bob = await users.onboard('Bob');
+        await befriend(alice, bob);
+        return { alice, bob };
       },
     };
     await use(users);

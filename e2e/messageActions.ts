@@ -1,7 +1,15 @@
 // What a person does to a message in the chat, shared by the conversation and rough-edges specs.
 import type { Locator } from '@playwright/test';
-import { expect } from './fixtures.ts';
+import { expect, type Users } from './fixtures.ts';
 import type { Messenger } from './messenger.ts';
+
+/** Alice and Bob, contacts, each in the chat with the other. */
+export async function chatting(users: Users): Promise<{ alice: Messenger; bob: Messenger }> {
+  const { alice, bob } = await users.friends();
+  await alice.openChat(bob.sessionId);
+  await bob.openChat(alice.sessionId);
+  return { alice, bob };
+}
 
 /** Types and sends with the button (Enter may make a new line on phones). */
 export async function say(m: Messenger, text: string): Promise<void> {

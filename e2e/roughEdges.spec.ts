@@ -4,7 +4,7 @@
 // unsent message deleted for good; only the wrong word marked in the phrase check.
 import { expect, test } from './fixtures.ts';
 import { befriend } from './messenger.ts';
-import { openMenu, say } from './messageActions.ts';
+import { chatting, openMenu, say } from './messageActions.ts';
 
 test('a pasted ID with line breaks and upper case is taken; an invite link opens Add contact filled in and is shared', async ({
   users,
@@ -113,11 +113,7 @@ test('the composer shows the length limit near it and refuses a message over it,
 
 test('a message deleted before it left the device is gone for good and never reaches the contact', async ({ users }, testInfo) => {
   const phone = testInfo.project.name === 'phone';
-  const alice = await users.onboard('Alice');
-  const bob = await users.onboard('Bob');
-  await befriend(alice, bob);
-  await alice.openChat(bob.sessionId);
-  await bob.openChat(alice.sessionId);
+  const { alice, bob } = await chatting(users);
   await say(alice, 'first, delivered');
   await expect(bob.message('first, delivered')).toBeVisible();
 

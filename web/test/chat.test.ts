@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ChatModel, PAGE } from '../src/models/chat.ts';
 import { ChatListModel } from '../src/models/chatList.ts';
 import { ContactsModel } from '../src/models/contacts.ts';
-import { befriend, eventually, offlineClient, server, user } from './helpers.ts';
+import { befriend, eventually, friends, offlineClient, user } from './helpers.ts';
 import type { MessengerClient } from '../../client/index.ts';
 import { MemoryStorage } from '../../client/index.ts';
 
@@ -17,10 +17,7 @@ function chat(client: MessengerClient, peer: string, visible = signal(true)) {
 
 describe('ChatModel', () => {
   it('sends with status ticks to read, receives, marks read only while visible, and shows typing', async () => {
-    const srv = await server();
-    const alice = await user(srv);
-    const bob = await user(srv);
-    await befriend(alice, bob);
+    const { alice, bob } = await friends();
     const a = chat(alice.c, bob.id);
     const b = chat(bob.c, alice.id, signal(false)); // Bob's page is hidden at first
     await eventually(() => a.m.loaded.value && b.m.loaded.value && a.m.canSend.value && b.m.canSend.value, 'both chats loaded');
@@ -108,11 +105,8 @@ describe('ChatModel', () => {
 
 describe('ChatListModel', () => {
   it('lists new contacts and conversations by latest activity, with unread counts', async () => {
-    const srv = await server();
-    const alice = await user(srv);
-    const bob = await user(srv);
+    const { srv, alice, bob } = await friends();
     const carol = await user(srv);
-    await befriend(alice, bob);
     await befriend(alice, carol);
     const list = new ChatListModel(alice.c);
     await eventually(() => list.rows.value.length === 2, 'two contacts listed');

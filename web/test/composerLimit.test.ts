@@ -5,7 +5,7 @@ import { signal } from '@preact/signals';
 import { describe, expect, it } from 'vitest';
 import { ChatModel, roomLeft } from '../src/models/chat.ts';
 import { ContactsModel } from '../src/models/contacts.ts';
-import { befriend, engine, eventually, server, user } from './helpers.ts';
+import { engine, eventually, friends } from './helpers.ts';
 
 describe('message size in the composer', () => {
   const size = { measure: (t: string) => new TextEncoder().encode(t).length, max: () => 1000 };
@@ -20,10 +20,7 @@ describe('message size in the composer', () => {
   });
 
   it('refuses a draft that does not fit, keeps it, and queues nothing', async () => {
-    const srv = await server();
-    const alice = await user(srv);
-    const bob = await user(srv);
-    await befriend(alice, bob);
+    const { alice, bob } = await friends();
     const e = await engine();
     const contacts = new ContactsModel(alice.c);
     const m = new ChatModel(bob.id, {

@@ -7,6 +7,8 @@ import { Prefs, type KeyValue } from '../src/models/prefs.ts';
 import type { Notifier, Permission } from '../src/models/notifications.ts';
 import WebSocket from 'ws';
 
+import { befriend, server, user } from '../../client/test/integration.ts';
+
 export * from '../../client/test/integration.ts';
 
 export async function engine(): Promise<Engine> {
@@ -50,4 +52,13 @@ export function fakeNotifier(
 
 export function tick(ms = 0): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** A relay with Alice and Bob on it as contacts: `inviter` sent the request, the other accepted. */
+export async function friends(inviter: 'alice' | 'bob' = 'alice') {
+  const srv = await server();
+  const alice = await user(srv);
+  const bob = await user(srv);
+  await (inviter === 'alice' ? befriend(alice, bob) : befriend(bob, alice));
+  return { srv, alice, bob };
 }

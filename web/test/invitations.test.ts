@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../client/index.ts';
 import { ContactsModel } from '../src/models/contacts.ts';
 import { InvitationsModel } from '../src/models/invitations.ts';
-import { befriend, eventually, next, prefs, server, user } from './helpers.ts';
+import { eventually, friends, next, prefs, server, user } from './helpers.ts';
 
 describe('InvitationsModel', () => {
   it('shows a request live, accepts it with my name, and the inviter learns it', async () => {
@@ -60,10 +60,7 @@ describe('InvitationsModel', () => {
 
 describe('ContactsModel privacy', () => {
   it('is reciprocal: hiding my presence or typing hides theirs from me', async () => {
-    const srv = await server();
-    const alice = await user(srv);
-    const bob = await user(srv);
-    await befriend(alice, bob);
+    const { alice, bob } = await friends();
     const privacy = signal({ ...DEFAULT_SETTINGS });
     const contacts = new ContactsModel(alice.c, privacy);
     await eventually(() => contacts.online.value.has(bob.id), 'Bob online');

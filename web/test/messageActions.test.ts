@@ -9,7 +9,7 @@ import { jumpTarget } from '../src/models/messageActions.ts';
 import { NotificationsModel } from '../src/models/notifications.ts';
 import { SearchModel } from '../src/models/search.ts';
 import type { MessengerClient } from '../../client/index.ts';
-import { befriend, eventually, fakeNotifier, prefs, server, user } from './helpers.ts';
+import { eventually, fakeNotifier, friends, prefs } from './helpers.ts';
 
 function chat(client: MessengerClient, peer: string) {
   const contacts = new ContactsModel(client);
@@ -17,10 +17,7 @@ function chat(client: MessengerClient, peer: string) {
 }
 
 async function pair() {
-  const srv = await server();
-  const alice = await user(srv);
-  const bob = await user(srv);
-  await befriend(alice, bob);
+  const { alice, bob } = await friends();
   const a = chat(alice.c, bob.id);
   const b = chat(bob.c, alice.id);
   await eventually(() => a.loaded.value && b.loaded.value && a.canSend.value && b.canSend.value, 'both chats loaded');

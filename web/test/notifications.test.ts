@@ -3,7 +3,7 @@ import { signal } from '@preact/signals';
 import { describe, expect, it } from 'vitest';
 import { ContactsModel } from '../src/models/contacts.ts';
 import { NotificationsModel } from '../src/models/notifications.ts';
-import { befriend, eventually, fakeNotifier, next, prefs, server, user } from './helpers.ts';
+import { befriend, eventually, fakeNotifier, friends, next, prefs, server, user } from './helpers.ts';
 
 describe('NotificationsModel', () => {
   it('asks only once there is a contact, and notifies only while the page is hidden', async () => {
@@ -46,10 +46,7 @@ describe('NotificationsModel', () => {
   });
 
   it('"Not now" is remembered', async () => {
-    const srv = await server();
-    const alice = await user(srv);
-    const bob = await user(srv);
-    await befriend(alice, bob);
+    const { alice } = await friends();
     const contacts = new ContactsModel(alice.c);
     const p = prefs();
     const m = new NotificationsModel({ client: alice.c, contacts, prefs: p, visible: signal(true), notifier: fakeNotifier() });
@@ -63,10 +60,7 @@ describe('NotificationsModel', () => {
 
 describe('NotificationsModel privacy level', () => {
   it('says as much as the chosen level: name and text, name only, or just "New message"; and subscribes to push once granted', async () => {
-    const srv = await server();
-    const alice = await user(srv);
-    const bob = await user(srv);
-    await befriend(bob, alice);
+    const { alice, bob } = await friends('bob');
     const notifier = fakeNotifier('default');
     const level = signal<'full' | 'name' | 'none'>('name');
     let granted = 0;

@@ -2,14 +2,13 @@
 // An invalid ID is rejected inline with the reason protocol/sessionId.ts gives.
 import { computed, signal, type Signal } from '@preact/signals';
 import type { Client, Engine } from '../api.ts';
-import { describeError } from '../lib/errors.ts';
+import { attempt } from './_attempt.ts';
 import { Disposable } from './_disposable.ts';
 import type { ContactsModel } from './contacts.ts';
 import type { InvitationsModel } from './invitations.ts';
-import type { Prefs } from './prefs.ts';
+import { MAX_NAME, type Prefs } from './prefs.ts';
 
 export const MAX_NOTE = 1024;
-export const MAX_NAME = 128;
 
 export interface AddContactDeps {
   readonly client: Client;
@@ -100,8 +99,7 @@ export class AddContactModel extends Disposable {
       this.submitError.value = `The note is too long: at most ${MAX_NOTE} characters.`;
       return false;
     }
-    this.submitting.value = true;
-    try {
+    return attempt(this.submitting, this.submitError, async () => {
       this._d.prefs.setDisplayName(name);
       const id = await this._d.client.sendInvitation({
         recipientId: this.sessionId.value.trim(),
@@ -111,12 +109,6 @@ export class AddContactModel extends Disposable {
       // The SDK told the new invitation (an `invitation` event) before sendInvitation resolved.
       await this._d.invitations.refresh.idle();
       this.sentId.value = id;
-      return true;
-    } catch (err) {
-      this.submitError.value = describeError(err);
-      return false;
-    } finally {
-      this.submitting.value = false;
-    }
+    });
   }
 }

@@ -4,6 +4,7 @@
 import { signal } from '@preact/signals';
 import type { AttachmentProgressEvent, Client } from '../api.ts';
 import { describeError } from '../lib/errors.ts';
+import { attempt } from './_attempt.ts';
 import { Disposable } from './_disposable.ts';
 
 /** Upload progress by message id, for the bubbles (the SDK's attachmentProgress events). */
@@ -42,18 +43,13 @@ export class AttachmentsModel extends Disposable {
   async sendFiles(files: readonly File[]): Promise<void> {
     if (files.length === 0) return;
     this.error.value = null;
-    this.busy.value = true;
-    try {
+    await attempt(this.busy, this.error, async () => {
       const { prepareFile } = await import('../views/chat/attach/prepare.ts');
       for (const f of files) {
         const prepared = await prepareFile(f);
         await this._client.sendAttachment({ recipientId: this.peer, ...prepared });
       }
-    } catch (err) {
-      this.error.value = describeError(err);
-    } finally {
-      this.busy.value = false;
-    }
+    });
   }
 
   async startVoice(): Promise<void> {

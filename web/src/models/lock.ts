@@ -13,7 +13,7 @@ import {
   type LockRecord,
   type RecordCodec,
 } from '../../../client/lockedStorage.ts';
-import { describeError } from '../lib/errors.ts';
+import { attempt } from './_attempt.ts';
 import { Disposable } from './_disposable.ts';
 
 /** What of IndexedDbStorage the lock needs (the shell's storage implements it). */
@@ -89,9 +89,8 @@ export class UnlockModel extends Disposable {
       this.error.value = `Too many wrong attempts. Try again in ${this.waitSeconds.value} s.`;
       return false;
     }
-    this.busy.value = true;
     this.error.value = null;
-    try {
+    return attempt(this.busy, this.error, async () => {
       const lock = await this._d.store.getLock();
       if (!lock) throw new Error('the lock record is missing');
       // Counted before the key is derived: closing the tab mid-attempt does not make it free.
@@ -114,13 +113,7 @@ export class UnlockModel extends Disposable {
       this._d.store.unlock(codec);
       this.passphrase.value = '';
       await this._d.unlocked();
-      return true;
-    } catch (err) {
-      this.error.value = describeError(err);
-      return false;
-    } finally {
-      this.busy.value = false;
-    }
+    });
   }
 
   askForget(open = true): void {
@@ -129,14 +122,7 @@ export class UnlockModel extends Disposable {
 
   async forget(): Promise<void> {
     this.forgetConfirm.value = false;
-    this.busy.value = true;
-    try {
-      await this._d.forget();
-    } catch (err) {
-      this.error.value = describeError(err);
-    } finally {
-      this.busy.value = false;
-    }
+    await attempt(this.busy, this.error, () => this._d.forget());
   }
 }
 
@@ -227,18 +213,11 @@ export class LockSettingsModel extends Disposable {
 
   private async _run(f: () => Promise<void>): Promise<boolean> {
     if (this.busy.value) return false;
-    this.busy.value = true;
     this.error.value = null;
-    try {
+    return attempt(this.busy, this.error, async () => {
       await f();
       this.draft.value = '';
       this.confirm.value = '';
-      return true;
-    } catch (err) {
-      this.error.value = describeError(err);
-      return false;
-    } finally {
-      this.busy.value = false;
-    }
+    });
   }
 }

@@ -3,7 +3,7 @@
 // identity from its phrase (which is also how another device is linked).
 import { computed, signal, type Signal } from '@preact/signals';
 import type { Client, Engine } from '../api.ts';
-import { describeError } from '../lib/errors.ts';
+import { attempt } from './_attempt.ts';
 import { Disposable } from './_disposable.ts';
 import type { Prefs } from './prefs.ts';
 
@@ -59,20 +59,15 @@ export class OnboardingModel extends Disposable {
 
   async create(): Promise<void> {
     if (this.busy.value) return;
-    this.busy.value = true;
     this.error.value = null;
-    try {
+    await attempt(this.busy, this.error, async () => {
       if (!this._d.client.hasIdentity) {
         const { sessionId, phrase } = await this._d.client.createIdentity();
         this.sessionId.value = sessionId;
         this.phrase.value = phrase;
       }
       this.step.value = 'identity';
-    } catch (err) {
-      this.error.value = describeError(err);
-    } finally {
-      this.busy.value = false;
-    }
+    });
   }
 
   setName(v: string): void {
@@ -143,19 +138,12 @@ export class OnboardingModel extends Disposable {
       this.restoreError.value = problem;
       return false;
     }
-    this.busy.value = true;
-    try {
+    return attempt(this.busy, this.restoreError, async () => {
       const { sessionId } = await this._d.client.restoreIdentity(this.restoreText.value);
       this.sessionId.value = sessionId;
       if (this.name.value.trim()) this._d.prefs.setDisplayName(this.name.value);
       this.finish();
-      return true;
-    } catch (err) {
-      this.restoreError.value = describeError(err);
-      return false;
-    } finally {
-      this.busy.value = false;
-    }
+    });
   }
 
   private finish(): void {

@@ -29,6 +29,9 @@ export function defaultKeyValue(): KeyValue {
   return memoryKeyValue();
 }
 
+/** My display name's limit, the SDK's (client/messengerClient.ts checkText 'displayName'). */
+export const MAX_NAME = 128;
+
 export class Prefs {
   readonly displayName: Signal<string>;
   /** The Session ID whose onboarding (phrase confirmed) finished on this device. */
@@ -42,7 +45,7 @@ export class Prefs {
   }
 
   setDisplayName(name: string): void {
-    const v = name.trim().slice(0, 128);
+    const v = name.trim().slice(0, MAX_NAME);
     this.displayName.value = v;
     this._kv.setItem(KEYS.displayName, v);
   }

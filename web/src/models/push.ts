@@ -8,6 +8,7 @@ import { signal } from '@preact/signals';
 import type { Client } from '../api.ts';
 import { describeError } from '../lib/errors.ts';
 import { clearNotifyPrefs, DEFAULT_NOTIFY_LEVEL, readNotifyLevel, writeNotifyLevel, type NotifyLevel } from '../lib/notifyLevel.ts';
+import { attempt } from './_attempt.ts';
 import { Disposable } from './_disposable.ts';
 
 export type PushState =
@@ -92,9 +93,8 @@ export class PushModel extends Disposable {
       this.state.value = 'unavailable';
       return;
     }
-    this.busy.value = true;
     this.error.value = null;
-    try {
+    await attempt(this.busy, this.error, async () => {
       const reg = await this._p.registration();
       if (!reg) throw new Error('the service worker is not ready yet; try again in a moment');
       const sub =
@@ -102,26 +102,17 @@ export class PushModel extends Disposable {
         (await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(key) as BufferSource }));
       await this._client.registerPush(sub.toJSON() as never);
       this.state.value = 'on';
-    } catch (err) {
-      this.error.value = describeError(err);
-    } finally {
-      this.busy.value = false;
-    }
+    });
   }
 
   /** Notifications while closed off: the browser forgets the subscription, the relay too. */
   async unsubscribe(): Promise<void> {
-    this.busy.value = true;
-    try {
+    await attempt(this.busy, this.error, async () => {
       const sub = await (await this._p.registration())?.pushManager.getSubscription();
       await sub?.unsubscribe();
       await this._client.unregisterPush();
       this.state.value = 'off';
-    } catch (err) {
-      this.error.value = describeError(err);
-    } finally {
-      this.busy.value = false;
-    }
+    });
   }
 
   /** Wipe: nothing of this identity may keep waking the device. */

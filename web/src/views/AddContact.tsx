@@ -1,10 +1,11 @@
 // Add a contact: paste their Session ID (checked as it is finished, with the reason when it is not
 // one), the name they will see, an optional note. Below: my own ID to share the other way round.
 import { useEffect, useRef } from 'preact/hooks';
-import { AddContactModel, MAX_NAME, MAX_NOTE } from '../models/addContact.ts';
+import { AddContactModel, MAX_NOTE } from '../models/addContact.ts';
 import { canScan, ScannerModel } from '../models/scanner.ts';
 import { useModel } from '../models/useModel.ts';
 import { useApp, useSession } from './context.ts';
+import { FieldError, NameInput, submitTo } from './common/Field.tsx';
 import { Icon } from './common/Icon.tsx';
 import { ScreenBar } from './common/ScreenBar.tsx';
 import { SessionIdCard } from './common/SessionIdCard.tsx';
@@ -32,15 +33,7 @@ export function AddContact({ initialId }: { initialId: string }) {
     <section class="screen" aria-labelledby="add-title" data-testid="add-contact-screen">
       <ScreenBar title="Add contact" titleId="add-title" />
       <div class="screen-body narrow">
-        <form
-          class="form"
-          noValidate
-          onSubmit={(e) => {
-            e.preventDefault();
-            void m.submit();
-          }}
-          data-testid="add-contact-form"
-        >
+        <form class="form" noValidate onSubmit={submitTo(() => m.submit())} data-testid="add-contact-form">
           <div class="field">
             <label for="add-id">Their Session ID</label>
             <textarea
@@ -80,11 +73,7 @@ export function AddContact({ initialId }: { initialId: string }) {
                     <Icon name="camera" size={16} /> Scan their QR code
                   </button>
                 )}
-                {scanner.error.value && (
-                  <p class="field-error" role="alert">
-                    {scanner.error.value}
-                  </p>
-                )}
+                <FieldError message={scanner.error.value} />
               </div>
             )}
             {idError ? (
@@ -103,22 +92,15 @@ export function AddContact({ initialId }: { initialId: string }) {
           </div>
           <div class="field">
             <label for="add-name">Your name, as they will see it</label>
-            <input
+            <NameInput
               id="add-name"
-              type="text"
               value={m.name.value}
-              maxLength={MAX_NAME}
               autocomplete="nickname"
-              aria-invalid={m.nameError.value ? 'true' : undefined}
-              aria-describedby={m.nameError.value ? 'add-name-error' : undefined}
-              data-testid="add-name-input"
-              onInput={(e) => m.setName((e.currentTarget as HTMLInputElement).value)}
+              invalid={Boolean(m.nameError.value)}
+              testId="add-name-input"
+              onInput={(v) => m.setName(v)}
             />
-            {m.nameError.value && (
-              <p class="field-error" id="add-name-error" role="alert">
-                {m.nameError.value}
-              </p>
-            )}
+            <FieldError message={m.nameError.value} id="add-name-error" />
           </div>
           <div class="field">
             <label for="add-note">
@@ -135,11 +117,7 @@ export function AddContact({ initialId }: { initialId: string }) {
             />
             <p class="field-hint">Encrypted: only they can read it. The request expires after 24 hours.</p>
           </div>
-          {m.submitError.value && (
-            <p class="field-error" role="alert" data-testid="add-submit-error">
-              {m.submitError.value}
-            </p>
-          )}
+          <FieldError message={m.submitError.value} testId="add-submit-error" />
           <button type="submit" class="btn btn-primary btn-block" disabled={m.submitting.value} data-testid="send-invitation">
             {m.submitting.value ? 'Sending…' : 'Send contact request'}
           </button>

@@ -7,6 +7,7 @@ import { useSession } from './context.ts';
 import { useState } from 'preact/hooks';
 import { Avatar } from './common/Avatar.tsx';
 import { ConfirmDialog } from './common/Dialog.tsx';
+import { FieldError } from './common/Field.tsx';
 import { Icon } from './common/Icon.tsx';
 import { ScreenBar } from './common/ScreenBar.tsx';
 
@@ -136,11 +137,7 @@ function Incoming({ inv }: { inv: InvitationRecord }) {
           {inv.message}
         </blockquote>
       )}
-      {error && (
-        <p class="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FieldError message={error} />
       <div class="row-actions">
         <button
           type="button"

@@ -4,6 +4,7 @@ import { UnlockModel } from '../models/lock.ts';
 import { useModel } from '../models/useModel.ts';
 import { useApp } from './context.ts';
 import { ConfirmDialog } from './common/Dialog.tsx';
+import { FieldError, submitTo } from './common/Field.tsx';
 
 export function Lock() {
   const { app } = useApp();
@@ -14,14 +15,7 @@ export function Lock() {
   return (
     <main class="onboarding" id="main" data-testid="lock-screen">
       <div class="onboarding-card">
-        <form
-          class="step"
-          noValidate
-          onSubmit={(e) => {
-            e.preventDefault();
-            void m.submit();
-          }}
-        >
+        <form class="step" noValidate onSubmit={submitTo(() => m.submit())}>
           <img class="logo" src="/favicon.svg" alt="" width={72} height={72} />
           <h1>Session is locked</h1>
           <div class="field">
@@ -36,11 +30,7 @@ export function Lock() {
               onInput={(e) => m.setPassphrase((e.currentTarget as HTMLInputElement).value)}
               data-testid="unlock-input"
             />
-            {error && (
-              <p class="field-error" id="unlock-error" role="alert" data-testid="unlock-error">
-                {error}
-              </p>
-            )}
+            <FieldError message={error} id="unlock-error" testId="unlock-error" />
           </div>
           <button type="submit" class="btn btn-primary" disabled={m.busy.value || wait > 0} data-testid="unlock-submit">
             {m.busy.value ? 'Unlocking…' : wait > 0 ? `Wait ${wait} s` : 'Unlock'}

@@ -2,6 +2,7 @@
 import { LockSettingsModel, MIN_PASSPHRASE } from '../models/lock.ts';
 import { useModel } from '../models/useModel.ts';
 import { useApp } from './context.ts';
+import { FieldError, submitTo } from './common/Field.tsx';
 
 export function LockSettings() {
   const { app } = useApp();
@@ -23,13 +24,7 @@ function LockSection({ m }: { m: LockSettingsModel }) {
           ? 'On: your identity and messages on this device are encrypted with your passphrase. Session asks for it each time it opens.'
           : 'Encrypt your identity and messages on this device with a passphrase, asked for each time Session opens. If you forget it, the only way back is to wipe this device and restore from your recovery phrase.'}
       </p>
-      <form
-        class="inline-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void (on ? m.turnOff() : m.turnOn());
-        }}
-      >
+      <form class="inline-form" onSubmit={submitTo(() => (on ? m.turnOff() : m.turnOn()))}>
         <label for="lock-pass">{on ? 'Current passphrase' : `New passphrase (at least ${MIN_PASSPHRASE} characters)`}</label>
         <input
           id="lock-pass"
@@ -55,11 +50,7 @@ function LockSection({ m }: { m: LockSettingsModel }) {
         <button type="submit" class={on ? 'btn btn-secondary' : 'btn btn-primary'} disabled={m.busy.value} data-testid="lock-submit">
           {m.busy.value ? 'Working…' : on ? 'Turn the lock off' : 'Turn the lock on'}
         </button>
-        {m.error.value && (
-          <p class="field-error" role="alert" data-testid="lock-error">
-            {m.error.value}
-          </p>
-        )}
+        <FieldError message={m.error.value} testId="lock-error" />
       </form>
     </section>
   );

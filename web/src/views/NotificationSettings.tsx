@@ -2,6 +2,7 @@
 // closed (Web Push), the iOS "add to Home Screen first" case, and how much a notification says.
 import type { NotifyLevel } from '../lib/notifyLevel.ts';
 import { useSession } from './context.ts';
+import { FieldError } from './common/Field.tsx';
 import { Icon } from './common/Icon.tsx';
 
 const LEVELS: readonly { level: NotifyLevel; label: string; hint: string }[] = [
@@ -64,11 +65,7 @@ export function NotificationSettings() {
           <Icon name="bell" size={18} /> Turn on notifications
         </button>
       )}
-      {push.error.value && (
-        <p class="field-error" role="alert">
-          {push.error.value}
-        </p>
-      )}
+      <FieldError message={push.error.value} />
       <fieldset class="radio-group" data-testid="notify-level">
         <legend>What notifications show</legend>
         {LEVELS.map((l) => (

@@ -4,6 +4,7 @@ import { SettingsModel, type PrivacyKey } from '../models/settings.ts';
 import { useModel } from '../models/useModel.ts';
 import { useApp, useSession } from './context.ts';
 import { ConfirmDialog } from './common/Dialog.tsx';
+import { FieldError, NameInput, submitTo } from './common/Field.tsx';
 import { Icon } from './common/Icon.tsx';
 import { ScreenBar } from './common/ScreenBar.tsx';
 import { SessionIdCard } from './common/SessionIdCard.tsx';
@@ -43,23 +44,10 @@ export function Settings() {
           </h2>
           <p class="muted">Share it so people can add you. It is not secret, and it is all anyone needs to reach you.</p>
           <SessionIdCard id={s.me} />
-          <form
-            class="inline-form"
-            onSubmit={(e) => {
-              e.preventDefault();
-              m.saveName();
-            }}
-          >
+          <form class="inline-form" onSubmit={submitTo(() => m.saveName())}>
             <label for="settings-name">Your name</label>
             <div class="inline-row">
-              <input
-                id="settings-name"
-                type="text"
-                maxLength={128}
-                value={m.nameDraft.value}
-                onInput={(e) => m.setNameDraft((e.currentTarget as HTMLInputElement).value)}
-                data-testid="settings-name"
-              />
+              <NameInput id="settings-name" value={m.nameDraft.value} onInput={(v) => m.setNameDraft(v)} testId="settings-name" />
               <button type="submit" class="btn btn-secondary">
                 {m.nameSaved.value ? 'Saved' : 'Save'}
               </button>
@@ -98,11 +86,7 @@ export function Settings() {
               </li>
             ))}
           </ul>
-          {m.error.value && (
-            <p class="field-error" role="alert">
-              {m.error.value}
-            </p>
-          )}
+          <FieldError message={m.error.value} />
         </section>
 
         <section class="section" aria-labelledby="phrase-title">

@@ -1,22 +1,15 @@
 // The chat header's options: disappearing-messages timer (both people's devices apply it and the
 // chat shows a notice), mute, delete chat. A modal <dialog>: focus trapped, Escape closes.
 import { useSignal } from '@preact/signals';
-import { useEffect, useRef } from 'preact/hooks';
 import type { ChatModel } from '../../models/chat.ts';
 import { TIMER_CHOICES } from '../../models/messageActions.ts';
-import { ConfirmDialog } from '../common/Dialog.tsx';
+import { ConfirmDialog, useModal } from '../common/Dialog.tsx';
 import { Icon } from '../common/Icon.tsx';
 
 export function ChatMenu({ chat }: { chat: ChatModel }) {
   const open = useSignal(false);
   const a = chat.actions;
-  const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const d = ref.current;
-    if (!d) return;
-    if (open.value && !d.open) d.showModal?.();
-    if (!open.value && d.open) d.close();
-  }, [open.value]);
+  const ref = useModal(open.value);
   const close = () => (open.value = false);
   return (
     <>

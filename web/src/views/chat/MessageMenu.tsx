@@ -1,6 +1,6 @@
 // The message menu: right-click (desktop) or long-press (phone) on a bubble opens it as a modal
 // <dialog> (focus trapped, Escape closes), with reply, reactions, edit and the two deletes.
-import { useEffect, useRef } from 'preact/hooks';
+import { useModal } from '../common/Dialog.tsx';
 import type { ChatModel } from '../../models/chat.ts';
 import { REACTIONS } from '../../models/messageActions.ts';
 import type { MessageActions } from '../../models/messageActions.ts';
@@ -40,13 +40,7 @@ export function MessageMenu({ chat, me, now }: { chat: ChatModel; me: string; no
   const a = chat.actions;
   const state = a.menu.value;
   const m = state ? chat.messages.value.find((x) => x.id === state.id) : undefined;
-  const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const d = ref.current;
-    if (!d) return;
-    if (m && !d.open) d.showModal?.();
-    if (!m && d.open) d.close();
-  }, [m]);
+  const ref = useModal(m !== undefined);
   return (
     // biome-ignore lint/a11y/useKeyWithClickEvents: the click closes on the backdrop; Escape (onCancel) does the same from the keyboard
     <dialog

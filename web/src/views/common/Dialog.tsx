@@ -2,6 +2,18 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 
+/** Shows the <dialog> as a modal while `open`, closes it otherwise: the ref to put on it. */
+export function useModal(open: boolean) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const d = ref.current;
+    if (!d) return;
+    if (open && !d.open) d.showModal?.();
+    if (!open && d.open) d.close();
+  }, [open]);
+  return ref;
+}
+
 export function ConfirmDialog(props: {
   open: boolean;
   title: string;
@@ -12,13 +24,7 @@ export function ConfirmDialog(props: {
   onConfirm: () => void;
   onCancel: () => void;
 }) {
-  const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const d = ref.current;
-    if (!d) return;
-    if (props.open && !d.open) d.showModal?.();
-    if (!props.open && d.open) d.close();
-  }, [props.open]);
+  const ref = useModal(props.open);
   const titleId = `${props.testId ?? 'dialog'}-title`;
   return (
     <dialog

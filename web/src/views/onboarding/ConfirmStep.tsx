@@ -1,19 +1,12 @@
 import type { OnboardingModel } from '../../models/onboarding.ts';
+import { FieldError, submitTo } from '../common/Field.tsx';
 import { Steps } from './Steps.tsx';
 
 export function ConfirmStep({ m }: { m: OnboardingModel }) {
   const error = m.confirmError.value;
   const wrong = m.confirmField.value;
   return (
-    <form
-      class="step"
-      noValidate
-      onSubmit={(e) => {
-        e.preventDefault();
-        m.confirm();
-      }}
-      data-testid="confirm-form"
-    >
+    <form class="step" noValidate onSubmit={submitTo(() => m.confirm())} data-testid="confirm-form">
       <Steps n={3} />
       <h1>Check your words</h1>
       <p class="muted">Enter these words from your list, to be sure it is right.</p>
@@ -37,11 +30,7 @@ export function ConfirmStep({ m }: { m: OnboardingModel }) {
           </div>
         ))}
       </div>
-      {error && (
-        <p class="field-error" id="confirm-error" role="alert" data-testid="confirm-error">
-          {error}
-        </p>
-      )}
+      <FieldError message={error} id="confirm-error" testId="confirm-error" />
       <button type="submit" class="btn btn-primary btn-block btn-lg" data-testid="confirm-phrase">
         Confirm and start
       </button>

@@ -2,6 +2,7 @@
 import { OnboardingModel } from '../../models/onboarding.ts';
 import { useModel } from '../../models/useModel.ts';
 import { useApp } from '../context.ts';
+import { FieldError } from '../common/Field.tsx';
 import { Icon } from '../common/Icon.tsx';
 import { ConfirmStep } from './ConfirmStep.tsx';
 import { IdentityStep } from './IdentityStep.tsx';
@@ -41,11 +42,7 @@ function Welcome({ m }: { m: OnboardingModel }) {
           <Icon name="key" size={18} /> Your identity is 12 words only you hold
         </li>
       </ul>
-      {m.error.value && (
-        <p class="field-error" role="alert">
-          {m.error.value}
-        </p>
-      )}
+      <FieldError message={m.error.value} />
       <button
         type="button"
         class="btn btn-primary btn-block btn-lg"

@@ -1,17 +1,10 @@
 import type { OnboardingModel } from '../../models/onboarding.ts';
+import { FieldError, NameInput, submitTo } from '../common/Field.tsx';
 
 export function RestoreStep({ m }: { m: OnboardingModel }) {
   const error = m.restoreError.value;
   return (
-    <form
-      class="step"
-      noValidate
-      onSubmit={(e) => {
-        e.preventDefault();
-        void m.restore();
-      }}
-      data-testid="restore-form"
-    >
+    <form class="step" noValidate onSubmit={submitTo(() => m.restore())} data-testid="restore-form">
       <h1>Restore your account</h1>
       <p class="muted">
         Enter your 12-word recovery phrase. This also links this device to an account you use elsewhere: both will receive new messages.
@@ -32,23 +25,13 @@ export function RestoreStep({ m }: { m: OnboardingModel }) {
           data-testid="restore-input"
           onInput={(e) => m.setRestoreText((e.currentTarget as HTMLTextAreaElement).value)}
         />
-        {error && (
-          <p class="field-error" id="restore-error" role="alert" data-testid="restore-error">
-            {error}
-          </p>
-        )}
+        <FieldError message={error} id="restore-error" testId="restore-error" />
       </div>
       <div class="field">
         <label for="restore-name">
           Your name <span class="muted">(optional)</span>
         </label>
-        <input
-          id="restore-name"
-          type="text"
-          maxLength={128}
-          value={m.name.value}
-          onInput={(e) => m.setName((e.currentTarget as HTMLInputElement).value)}
-        />
+        <NameInput id="restore-name" value={m.name.value} onInput={(v) => m.setName(v)} />
       </div>
       <button type="submit" class="btn btn-primary btn-block btn-lg" disabled={m.busy.value} data-testid="restore-submit">
         Restore

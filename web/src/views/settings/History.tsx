@@ -3,6 +3,7 @@
 // in the phrase: it comes back only from a sibling or a backup file (docs/web.md).
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Client, HistoryProgressEvent } from '../../api.ts';
+import { FieldError } from '../common/Field.tsx';
 import { Icon } from '../common/Icon.tsx';
 
 /** The SDK's backup messages (protocol/backup.ts BACKUP_ERRORS), said as a sentence. */
@@ -135,11 +136,7 @@ export function HistorySection({ client }: { client: Client }) {
           {note}
         </p>
       )}
-      {error && (
-        <p class="field-error" role="alert" data-testid="backup-error">
-          {error}
-        </p>
-      )}
+      <FieldError message={error} testId="backup-error" />
     </section>
   );
 }
