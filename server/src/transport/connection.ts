@@ -30,7 +30,8 @@ export interface SocketData {
 
 /** A text frame, or null for a binary one. */
 export type Inbound = string | null;
-export type Router = (conn: Conn, item: Inbound) => Promise<void>;
+/** Handles one frame: at once (nothing returned), or by the returned promise. */
+export type Router = (conn: Conn, item: Inbound) => Promise<void> | void;
 
 const MAX_ERRORS = 10;
 const MAX_INBOX_FRAMES = 1024;
@@ -293,7 +294,7 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
     const item = isBinary ? null : Buffer.from(data).toString('utf8');
     inbox.push({ item, bytes: data.byteLength });
     this.inboxBytes += data.byteLength;
-    if (!this.busy) void this.pump();
+    if (!this.busy) this.pump();
   }
 
   onDrain(): void {
@@ -323,23 +324,37 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
     ctx.log.debug('conn_closed', { conn: this.id, code });
   }
 
-  private async pump(): Promise<void> {
+  /**
+   * Handles the inbox in order. A frame handled at once (the memory store's message path) lets the
+   * next one run in the same call; a frame that awaits leaves the socket busy until it settles, and
+   * the pump goes on from there.
+   */
+  private pump(): void {
     this.busy = true;
-    try {
-      for (let inbox = this.inbox; inbox !== undefined && inbox.length > 0 && this.state !== 'closed'; inbox = this.inbox) {
-        const { item, bytes } = inbox.shift()!;
-        this.inboxBytes -= bytes;
-        try {
-          await this.route(this, item);
-        } catch (err) {
-          this.fail(err);
-        }
+    for (let inbox = this.inbox; inbox !== undefined && inbox.length > 0 && this.state !== 'closed'; inbox = this.inbox) {
+      const { item, bytes } = inbox.shift()!;
+      this.inboxBytes -= bytes;
+      let done: Promise<void> | void;
+      try {
+        done = this.route(this, item);
+      } catch (err) {
+        this.fail(err);
+        continue;
       }
-    } finally {
-      this.busy = false;
-      // An emptied inbox is dropped: an idle socket holds no array.
-      if (this.inbox?.length === 0) this.inbox = undefined;
+      if (done instanceof Promise) {
+        done.then(
+          () => this.pump(),
+          (err: unknown) => {
+            this.fail(err);
+            this.pump();
+          },
+        );
+        return;
+      }
     }
+    this.busy = false;
+    // An emptied inbox is dropped: an idle socket holds no array.
+    if (this.inbox?.length === 0) this.inbox = undefined;
   }
 
   // ---- HubSocket --------------------------------------------------------------------------------
