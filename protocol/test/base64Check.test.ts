@@ -1,5 +1,7 @@
-// The strict parser checks base64 with one regex (schema.ts canonicalBase64Length) instead of
-// bytes.ts's character walk: both must accept and reject exactly the same strings.
+// The strict parser checks base64 with a native scan for a foreign character (schema.ts
+// canonicalBase64Length) instead of bytes.ts's character walk: both must accept and reject exactly
+// the same strings, and so must the anchored regex it replaced (issue 14).
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { base64Length, parseClientFrame, randomBytes, toBase64 } from '../index.ts';
 import { canonicalBase64Length } from '../schema.ts';
@@ -56,6 +58,36 @@ describe('canonicalBase64Length', () => {
       changed.push(ct.slice(0, at) + c + ct.slice(at + 1), ct.slice(0, at) + ct.slice(at + 1));
     }
     expect(disagreements(changed)).toEqual([]);
+  });
+
+  it('accepts exactly what the anchored regex it replaced accepted, on random strings', () => {
+    // The check before issue 14, verbatim but for the alphabet test.
+    const ANCHORED = /^[A-Za-z0-9+/]*={0,2}$/;
+    const before = (s: string): number => {
+      const n = s.length;
+      if (n % 4 !== 0 || !ANCHORED.test(s)) return -1;
+      const pad = n > 0 && s.charCodeAt(n - 1) === 61 ? (s.charCodeAt(n - 2) === 61 ? 2 : 1) : 0;
+      const last = B64.indexOf(s[n - 1 - pad] ?? '');
+      if (pad > 0 && (last & (pad === 2 ? 15 : 3)) !== 0) return -1;
+      return (n / 4) * 3 - pad;
+    };
+    // Mostly symbols, often pads (anywhere, not only at the end), sometimes anything else.
+    const unit = fc.oneof(
+      { weight: 8, arbitrary: fc.constantFrom(...B64) },
+      { weight: 3, arbitrary: fc.constant('=') },
+      { weight: 1, arbitrary: fc.constantFrom(...SYMBOLS) },
+    );
+    const strings = fc.oneof(
+      fc.string({ unit, maxLength: 24 }),
+      fc.tuple(fc.string({ unit: fc.constantFrom(...B64), maxLength: 20 }), fc.string({ unit, maxLength: 4 })).map(([a, b]) => a + b),
+    );
+    fc.assert(
+      fc.property(strings, (s) => {
+        expect(canonicalBase64Length(s), JSON.stringify(s)).toBe(before(s));
+        agree(s);
+      }),
+      { numRuns: 5000 },
+    );
   });
 
   it('checks a megabyte of base64 without running out of regex stack', () => {

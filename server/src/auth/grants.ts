@@ -4,7 +4,7 @@
 // another socket, or another instance, at any moment.
 import { hash } from 'node:crypto';
 import { checkGrant, isRevokedBy, type ErrorCode, type Grant, type VerifyFn } from '../../../protocol/index.ts';
-import type { BlockState, Store } from '../store/types.ts';
+import type { Awaitable, BlockState, Store } from '../store/types.ts';
 import { deferVerify } from './verify.ts';
 import { grantJson } from '../transport/wire.ts';
 
@@ -128,16 +128,19 @@ export function revokeUpTo(st: BlockState): number | undefined {
  * Whether `holder` may address `to` (send, typing, presence): always its own Session ID, otherwise
  * along a held grant from `to` that has not expired and was not revoked.
  */
-export async function authorize(grants: GrantSet, holder: string, to: string, now: number, store: Store): Promise<ErrorCode | null> {
+export function authorize(grants: GrantSet, holder: string, to: string, now: number, store: Store): Awaitable<ErrorCode | null> {
   if (to === holder) return null;
   const local = grants.localCheck(to, now);
   if ('code' in local) return local.code;
-  const st = await store.blockState(to, holder);
-  if (voids(local.grant, st)) {
-    grants.revoke(to, revokeUpTo(st)!);
-    return 'GRANT_REVOKED';
-  }
-  return null;
+  const st = store.blockState(to, holder);
+  // The memory store answers at once: no promise on the send path.
+  return st instanceof Promise ? st.then((s) => blocked(grants, to, local.grant, s)) : blocked(grants, to, local.grant, st);
+}
+
+function blocked(grants: GrantSet, to: string, grant: HeldGrant, st: BlockState): ErrorCode | null {
+  if (!voids(grant, st)) return null;
+  grants.revoke(to, revokeUpTo(st)!);
+  return 'GRANT_REVOKED';
 }
 
 /**

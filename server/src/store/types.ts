@@ -3,6 +3,13 @@
 // routing metadata (who-to-whom, sizes, times) and counters: never content, never display names.
 import type { InvitationStatus } from '../../../protocol/index.ts';
 
+/**
+ * A value now, or later. The message path's calls (append, ack, blockState, takeToken) use it: a
+ * store in this process's memory answers them at once, so a send costs no promise and no microtask
+ * turn (issue 14); Redis answers with a promise. An invalid argument still rejects, never throws.
+ */
+export type Awaitable<T> = T | Promise<T>;
+
 export type EntryKind = 'envelope' | 'delivered' | 'invitation' | 'invitation_update';
 
 export interface NewEntry {
@@ -127,7 +134,7 @@ export interface Store {
   /** Records that a device of sid was seen now; devices unseen for mailbox TTL stop holding entries. */
   touchDevice(sid: string, deviceId: string, now: number, limits: MailboxLimits): Promise<void>;
   /** Appends to sid's stream. Idempotent by (kind 'envelope', id) while the entry is held. */
-  append(sid: string, entry: NewEntry, now: number, limits: MailboxLimits): Promise<AppendResult>;
+  append(sid: string, entry: NewEntry, now: number, limits: MailboxLimits): Awaitable<AppendResult>;
   /** Held entries with offset > after, ascending, at most `max`. */
   readAfter(sid: string, after: number, max: number, now: number, limits: MailboxLimits): Promise<StoredEntry[]>;
   /**
@@ -142,7 +149,7 @@ export interface Store {
    * the first time (any device of sid acked them), so the caller can notify their senders.
    * Removes entries every live device has acked.
    */
-  ack(sid: string, deviceId: string, offset: number, now: number, limits: MailboxLimits): Promise<StoredEntry[]>;
+  ack(sid: string, deviceId: string, offset: number, now: number, limits: MailboxLimits): Awaitable<StoredEntry[]>;
 
   putInvitation(inv: Invitation, maxPendingPerRecipient: number, quota?: InvitationQuota): Promise<PutInvitationResult>;
   getInvitation(id: string, now: number): Promise<Invitation | undefined>;
@@ -161,7 +168,7 @@ export interface Store {
   /** Remembers that `from` lifted its block of `to` at iat (keeps the latest), for ttlMs. */
   putUnblock(from: string, to: string, iat: number, ttlMs: number): Promise<void>;
   /** The latest revocation and unblock from → to, in one read. */
-  blockState(from: string, to: string): Promise<BlockState>;
+  blockState(from: string, to: string): Awaitable<BlockState>;
 
   // ---- account document (one opaque blob per Session ID) ----
   getAccount(sid: string, now: number): Promise<AccountBlob | undefined>;
@@ -175,7 +182,7 @@ export interface Store {
    * Takes `cost` tokens (default 1, at most burst: work metered by its size, such as grants to
    * verify). Returns 0 when they were taken, else milliseconds until they are available.
    */
-  takeToken(key: string, ratePerSec: number, burst: number, now: number, cost?: number): Promise<number>;
+  takeToken(key: string, ratePerSec: number, burst: number, now: number, cost?: number): Awaitable<number>;
 
   /**
    * When the server first saw sid (recording now the first time), kept for ttlMs after the last

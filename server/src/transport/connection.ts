@@ -30,7 +30,8 @@ export interface SocketData {
 
 /** A text frame, or null for a binary one. */
 export type Inbound = string | null;
-export type Router = (conn: Conn, item: Inbound) => Promise<void>;
+/** Handles one frame: at once (nothing returned), or by the returned promise. */
+export type Router = (conn: Conn, item: Inbound) => Promise<void> | void;
 
 const MAX_ERRORS = 10;
 const MAX_INBOX_FRAMES = 1024;
@@ -282,8 +283,7 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
       this.reject(new ProtocolError('FRAME_TOO_LARGE', `${data.byteLength} bytes; the limit is ${config.maxFrameBytes}`));
       return;
     }
-    const inbox = (this.inbox ??= []);
-    if (inbox.length >= MAX_INBOX_FRAMES || this.inboxBytes + data.byteLength > this.ctx.maxBackpressure) {
+    if ((this.inbox?.length ?? 0) >= MAX_INBOX_FRAMES || this.inboxBytes + data.byteLength > this.ctx.maxBackpressure) {
       // The client sends faster than the store answers: shed the frame; a correct client retries.
       // The ref (read from the frame's first bytes, not parsed) tells an outbox which send to retry.
       this.reject(new ProtocolError('RATE_LIMITED', 'too many frames in flight', 1000), shedRef(data, isBinary), true);
@@ -291,9 +291,14 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
     }
     // The ArrayBuffer is only valid during this callback: copy it out now.
     const item = isBinary ? null : Buffer.from(data).toString('utf8');
-    inbox.push({ item, bytes: data.byteLength });
+    if (!this.busy) {
+      // Nothing waits (a socket is not busy with an inbox left): handled now, not queued.
+      this.busy = true;
+      if (!this.handle(item)) this.pump();
+      return;
+    }
+    (this.inbox ??= []).push({ item, bytes: data.byteLength });
     this.inboxBytes += data.byteLength;
-    if (!this.busy) void this.pump();
   }
 
   onDrain(): void {
@@ -323,23 +328,41 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
     ctx.log.debug('conn_closed', { conn: this.id, code });
   }
 
-  private async pump(): Promise<void> {
+  /**
+   * Handles the inbox in order. A frame handled at once (the memory store's message path) lets the
+   * next one run in the same call; a frame that awaits leaves the socket busy until it settles, and
+   * the pump goes on from there.
+   */
+  private pump(): void {
     this.busy = true;
-    try {
-      for (let inbox = this.inbox; inbox !== undefined && inbox.length > 0 && this.state !== 'closed'; inbox = this.inbox) {
-        const { item, bytes } = inbox.shift()!;
-        this.inboxBytes -= bytes;
-        try {
-          await this.route(this, item);
-        } catch (err) {
-          this.fail(err);
-        }
-      }
-    } finally {
-      this.busy = false;
-      // An emptied inbox is dropped: an idle socket holds no array.
-      if (this.inbox?.length === 0) this.inbox = undefined;
+    for (let inbox = this.inbox; inbox !== undefined && inbox.length > 0 && this.state !== 'closed'; inbox = this.inbox) {
+      const { item, bytes } = inbox.shift()!;
+      this.inboxBytes -= bytes;
+      if (this.handle(item)) return;
     }
+    this.busy = false;
+    // An emptied inbox is dropped: an idle socket holds no array.
+    if (this.inbox?.length === 0) this.inbox = undefined;
+  }
+
+  /** Routes one frame; true when it goes on asynchronously, and the pump resumes once it settles. */
+  private handle(item: Inbound): boolean {
+    let done: Promise<void> | void;
+    try {
+      done = this.route(this, item);
+    } catch (err) {
+      this.fail(err);
+      return false;
+    }
+    if (!(done instanceof Promise)) return false;
+    done.then(
+      () => this.pump(),
+      (err: unknown) => {
+        this.fail(err);
+        this.pump();
+      },
+    );
+    return true;
   }
 
   // ---- HubSocket --------------------------------------------------------------------------------

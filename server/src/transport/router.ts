@@ -32,7 +32,12 @@ function peek(text: string): { type?: unknown; ref?: string } {
   }
 }
 
-export async function routeFrame(conn: Conn, item: Inbound): Promise<void> {
+/**
+ * Handles one frame. Returns nothing when it was handled at once (the memory store answers the
+ * message path synchronously), or a promise for the rest; either way it never throws a
+ * ProtocolError, which is answered on the socket.
+ */
+export function routeFrame(conn: Conn, item: Inbound): Promise<void> | void {
   const { metrics } = conn.ctx;
   if (item === null) {
     metrics.inc('frames_in_total', 'binary');
@@ -53,21 +58,26 @@ export async function routeFrame(conn: Conn, item: Inbound): Promise<void> {
 
   if (conn.state !== 'ready') {
     if (frame.type !== 'auth') return conn.reject(new ProtocolError('AUTH_REQUIRED'), refOf(frame));
-    try {
-      return await handleAuth(conn, frame);
-    } catch (err) {
-      // Store trouble during auth ends the attempt; the client retries with a new socket.
+    // Store trouble during auth ends the attempt; the client retries with a new socket.
+    return handleAuth(conn, frame).catch((err: unknown) => {
       if (err instanceof ProtocolError) return conn.reject(err);
       throw err;
-    }
+    });
   }
 
+  let done: Promise<void> | void;
   try {
-    await dispatch(conn, frame);
+    done = dispatch(conn, frame);
   } catch (err) {
-    if (!(err instanceof ProtocolError)) throw err;
-    conn.reject(err, refOf(frame));
+    return answer(conn, frame, err);
   }
+  if (done instanceof Promise) return done.catch((err: unknown) => answer(conn, frame, err));
+}
+
+/** A handler's ProtocolError is the frame's answer; anything else is the connection's failure. */
+function answer(conn: Conn, frame: ClientFrame, err: unknown): void {
+  if (!(err instanceof ProtocolError)) throw err;
+  conn.reject(err, refOf(frame));
 }
 
 /** One handler per client frame type: a frame type added to protocol/ without one fails to compile. */

@@ -11,6 +11,7 @@ import { Stream, type Totals } from './_stream.ts';
 import type {
   AccountBlob,
   AppendResult,
+  Awaitable,
   BlockState,
   PutAccountResult,
   Invitation,
@@ -57,6 +58,7 @@ const HOUR = 3_600_000;
 /** Per sweep call, for the maps that prune from the front (nonces, revocations, buckets). */
 const SWEEP_PRUNE = 1024;
 const FRAME_START = '{"type":';
+const NOT_BLOCKED: BlockState = Object.freeze({});
 
 export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
@@ -108,9 +110,13 @@ export class MemoryStore implements Store {
     this.open(sid, now, limits).touch(deviceId, now);
   }
 
-  async append(sid: string, entry: NewEntry, now: number, limits: MailboxLimits): Promise<AppendResult> {
+  // append, ack, blockState and takeToken answer at once (Awaitable): the message path then runs
+  // without a promise per step. A bad argument is still a rejected promise, as from any store.
+  append(sid: string, entry: NewEntry, now: number, limits: MailboxLimits): Awaitable<AppendResult> {
     if (!entry.frame.startsWith(FRAME_START)) {
-      throw new TypeError(`entry.frame: expected JSON text starting with ${FRAME_START}, got ${JSON.stringify(entry.frame.slice(0, 16))}`);
+      return Promise.reject(
+        new TypeError(`entry.frame: expected JSON text starting with ${FRAME_START}, got ${JSON.stringify(entry.frame.slice(0, 16))}`),
+      );
     }
     const s = this.open(sid, now, limits);
     if (entry.kind === 'envelope') {
@@ -141,8 +147,10 @@ export class MemoryStore implements Store {
     return this.streams.get(sid)?.head ?? this.offsetFloor;
   }
 
-  async ack(sid: string, deviceId: string, offset: number, now: number, limits: MailboxLimits): Promise<StoredEntry[]> {
-    if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`offset: expected a non-negative integer, got ${offset}`);
+  ack(sid: string, deviceId: string, offset: number, now: number, limits: MailboxLimits): Awaitable<StoredEntry[]> {
+    if (!Number.isSafeInteger(offset) || offset < 0) {
+      return Promise.reject(new RangeError(`offset: expected a non-negative integer, got ${offset}`));
+    }
     // Tidied before the ack so an entry that expired is not reported delivered, and after it so
     // what every live device has now acked is removed.
     const s = this.open(sid, now, limits);
@@ -257,11 +265,13 @@ export class MemoryStore implements Store {
     this.unblocks.set(key, prev === undefined ? iat : Math.max(prev.value, iat), Math.max(now + ttlMs, prev?.expiresAt ?? 0), now);
   }
 
-  async blockState(from: string, to: string): Promise<BlockState> {
+  blockState(from: string, to: string): Awaitable<BlockState> {
     const now = this.clock();
     const key = from + '|' + to;
     const revokedAt = this.revocations.get(key, now);
     const unblockedAt = this.unblocks.get(key, now);
+    // Every send asks: the common answer (never blocked) is one shared object.
+    if (revokedAt === undefined && unblockedAt === undefined) return NOT_BLOCKED;
     return { ...(revokedAt !== undefined && { revokedAt }), ...(unblockedAt !== undefined && { unblockedAt }) };
   }
 
@@ -284,8 +294,12 @@ export class MemoryStore implements Store {
     if (cur !== undefined) this.accounts.set(sid, cur, now + ttlMs, now);
   }
 
-  async takeToken(key: string, ratePerSec: number, burst: number, now: number, cost = 1): Promise<number> {
-    return this.buckets.take(key, ratePerSec, burst, now, cost);
+  takeToken(key: string, ratePerSec: number, burst: number, now: number, cost = 1): Awaitable<number> {
+    try {
+      return this.buckets.take(key, ratePerSec, burst, now, cost);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   // ---- Web Push subscriptions ----
