@@ -11,7 +11,7 @@ import {
   type ErrorCode,
 } from '../../../protocol/index.ts';
 import type { Conn } from '../transport/connection.ts';
-import { GRANTS_PER_SLICE, prefetchGrants, revokeUpTo, verifyGrant, yieldToLoop } from '../auth/grants.ts';
+import { authenticGrants, GRANTS_PER_SLICE, grantStanding, revokeUpTo, yieldToLoop } from '../auth/grants.ts';
 import { limitText, takeLimit } from '../limits/limits.ts';
 import { noteIdentitySeen } from '../limits/quotas.ts';
 import { deferVerify } from '../auth/verify.ts';
@@ -51,7 +51,9 @@ export async function handleAuth(conn: Conn, f: ClientFrames['auth']): Promise<v
     store.touchAccount(sid, now, config.accountTtlMs),
   ]);
   const rejected: { from: string; code: ErrorCode }[] = [];
-  prefetchGrants(f.grants, sid, ctx.verify);
+  // Started before the revocations are stored, awaited after: the worker checks the list while
+  // this thread stores blocks, and a block in this frame still voids a grant in it (grantStanding).
+  const authentic = authenticGrants(f.grants, sid, ctx.verify);
 
   for (let i = 0; i < f.revocations.length; i++) {
     if (i % GRANTS_PER_SLICE === GRANTS_PER_SLICE - 1) await yieldToLoop();
@@ -73,11 +75,12 @@ export async function handleAuth(conn: Conn, f: ClientFrames['auth']): Promise<v
     if (upTo !== undefined) ctx.bus.toIdentity(r.to, { kind: 'revoke', from: sid, iat: upTo });
   }
 
+  const isAuthentic = await authentic;
   for (let i = 0; i < f.grants.length; i++) {
     if (i % GRANTS_PER_SLICE === GRANTS_PER_SLICE - 1) await yieldToLoop();
     if (!conn.open) return;
     const g = f.grants[i]!;
-    const code = await verifyGrant(g, sid, now, ctx.verify, store, config.grantMaxSkewMs);
+    const code = await grantStanding(g, isAuthentic[i] === 1, sid, now, store, config.grantMaxSkewMs);
     if (code === null) {
       conn.grants.hold(g);
       continue;
