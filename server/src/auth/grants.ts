@@ -6,6 +6,7 @@ import { hash } from 'node:crypto';
 import { checkGrant, isRevokedBy, type ErrorCode, type Grant, type VerifyFn } from '../../../protocol/index.ts';
 import type { BlockState, Store } from '../store/types.ts';
 import { nativeVerify, verifyPool } from './verify.ts';
+import { AUTHENTIC, GRANT_KNOWN, GRANT_PEEK, HASH_BYTES, UNKNOWN } from './verifyWorker.ts';
 import { grantJson } from '../transport/wire.ts';
 
 /** Grants proven authentic on this thread (VERIFY_THREADS=0, or a test's verifier), by a hash of every field. */
@@ -31,17 +32,57 @@ function checkAuthentic(g: Grant, holder: string, verify: VerifyFn): boolean {
 }
 
 /**
- * Whether each grant is authentic for `holder` (1) or GRANT_INVALID (0): checkGrant at now = 0.
+ * Whether each grant is authentic for `holder` (AUTHENTIC) or GRANT_INVALID: checkGrant at now = 0.
  * With the worker pool, the main thread writes the grants' fields into the turn's batch and waits
  * on one promise for the whole list (issue 14: the per-grant promises, buffers and closures of a
- * cold storm were most of its main-thread CPU and, promoted to old space, of its idle RSS).
+ * cold storm were most of its main-thread CPU and, promoted to old space, of its idle RSS). With a
+ * shared cache (Redis), grants the workers do not know are looked up there before any signature is
+ * verified, and those verified are recorded there: a storm after a restart is a warm one.
  */
-export async function authenticGrants(grants: readonly Grant[], holder: string, verify: VerifyFn): Promise<Uint8Array> {
+export async function authenticGrants(grants: readonly Grant[], holder: string, verify: VerifyFn, store?: Store): Promise<Uint8Array> {
   const pool = verify === nativeVerify ? verifyPool() : null;
-  if (pool !== null) return pool.checkGrants(grants, holder);
-  const out = new Uint8Array(grants.length);
-  for (let i = 0; i < grants.length; i++) out[i] = checkAuthentic(grants[i]!, holder, verify) ? 1 : 0;
-  return out;
+  if (pool === null) {
+    const out = new Uint8Array(grants.length);
+    for (let i = 0; i < grants.length; i++) out[i] = checkAuthentic(grants[i]!, holder, verify) ? AUTHENTIC : 0;
+    return out;
+  }
+  const shared = store?.grantCache;
+  if (shared === undefined) return pool.checkGrants(grants, holder);
+  const hashes = new Uint8Array(grants.length * HASH_BYTES);
+  const verdicts = await pool.checkGrants(grants, holder, GRANT_PEEK, hashes);
+  const unknown: number[] = [];
+  for (let i = 0; i < grants.length; i++) if (verdicts[i] === UNKNOWN) unknown.push(i);
+  if (unknown.length === 0) return verdicts;
+  const hashOf = (i: number) => Buffer.from(hashes.buffer, i * HASH_BYTES, HASH_BYTES).toString('base64');
+  // Unreachable, the cache only costs the verifications it would have saved.
+  const known = await shared.known(holder, unknown.map(hashOf)).catch(() => [] as boolean[]);
+  const learnt: Grant[] = [];
+  const rest: number[] = [];
+  for (let k = 0; k < unknown.length; k++) {
+    const i = unknown[k]!;
+    if (known[k] === true) {
+      verdicts[i] = AUTHENTIC;
+      learnt.push(grants[i]!);
+    } else rest.push(i);
+  }
+  // The workers remember what the shared cache knew, so the next connect does not ask it again.
+  if (learnt.length > 0) void pool.checkGrants(learnt, holder, GRANT_KNOWN);
+  if (rest.length === 0) return verdicts;
+  const checked = await pool.checkGrants(
+    rest.map((i) => grants[i]!),
+    holder,
+  );
+  const fresh = rest.filter((i, k) => (verdicts[i] = checked[k]!) === AUTHENTIC);
+  if (fresh.length > 0) {
+    shared
+      .remember(
+        holder,
+        fresh.map(hashOf),
+        fresh.map((i) => grants[i]!.exp),
+      )
+      .catch(() => {});
+  }
+  return verdicts;
 }
 
 /**
@@ -170,8 +211,8 @@ export async function verifyGrant(
   store: Store,
   maxSkewMs: number,
 ): Promise<ErrorCode | null> {
-  const [ok] = await authenticGrants([g], holder, verify);
-  return grantStanding(g, ok === 1, holder, now, store, maxSkewMs);
+  const [ok] = await authenticGrants([g], holder, verify, store);
+  return grantStanding(g, ok === AUTHENTIC, holder, now, store, maxSkewMs);
 }
 
 /** Lets other sockets and timers run during a long list of signature checks. */

@@ -10,9 +10,22 @@
 // Decisions are nativeVerify's and checkGrant's (verifyWorker.ts). A worker that dies is replaced
 // and its batches are run again; a batch that kills a worker twice, and anything asked after
 // close(), is decided on the main thread from the same bytes, so a caller always gets an answer.
+import { hash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { checkGrant, DOMAIN_GRANT, type Grant } from '../../../protocol/index.ts';
-import { GRANT, GRANT_FIXED, SIG_CACHED, SIG_HEADER, SIG_ONCE, WORKER_SOURCE } from './verifyWorker.ts';
+import {
+  AUTHENTIC,
+  GRANT,
+  GRANT_FIXED,
+  GRANT_KNOWN,
+  GRANT_PEEK,
+  HASH_BYTES,
+  NOT_AUTHENTIC,
+  SIG_CACHED,
+  SIG_HEADER,
+  SIG_ONCE,
+  WORKER_SOURCE,
+} from './verifyWorker.ts';
 
 /** Verifies one signature on the calling thread: after close() and for a batch that kills workers. */
 export type Fallback = (sig: Uint8Array, msg: Uint8Array, pk: Uint8Array, cache: boolean) => boolean;
@@ -23,10 +36,13 @@ class Request {
   constructor(
     readonly verdicts: Uint8Array,
     readonly done: (verdicts: Uint8Array) => void,
+    /** Where each grant's record hash goes (HASH_BYTES at HASH_BYTES × index), if the caller wants them. */
+    readonly hashes?: Uint8Array,
   ) {}
 
-  set(i: number, ok: boolean): void {
-    this.verdicts[i] = ok ? 1 : 0;
+  set(i: number, verdict: number, hashes?: Uint8Array, from = 0): void {
+    this.verdicts[i] = verdict;
+    if (this.hashes && hashes) this.hashes.set(hashes.subarray(from, from + HASH_BYTES), i * HASH_BYTES);
     this.release();
   }
 
@@ -73,6 +89,8 @@ export class VerifyPool {
   private rr = 0;
   /** Workers replaced after dying (tests and /metrics may read it). */
   restarts = 0;
+  /** Signatures the workers verified (a cached grant costs none): tests and /metrics. */
+  verifications = 0;
 
   /**
    * @param size worker threads (≥ 1)
@@ -90,7 +108,7 @@ export class VerifyPool {
   verify(sig: Uint8Array, msg: Uint8Array, pk: Uint8Array, cache: boolean): Promise<boolean> {
     if (this.closed) return Promise.resolve(this.fallback(sig, msg, pk, cache));
     return new Promise<boolean>((resolve) => {
-      const r = new Request(new Uint8Array(1), (v) => resolve(v[0] === 1));
+      const r = new Request(new Uint8Array(1), (v) => resolve(v[0] === AUTHENTIC));
       const b = this.batchFor(cache ? (pk[0]! ^ pk[7]!) % this.size : this.rr++ % this.size, SIG_HEADER + msg.length);
       const o = b.len;
       b.buf[o] = cache ? SIG_CACHED : SIG_ONCE;
@@ -104,24 +122,30 @@ export class VerifyPool {
   }
 
   /**
-   * The authenticity half of checkGrant(g, holder) for each grant: 1 where it would return null at
-   * now = 0, 0 where GRANT_INVALID (the only other answer when now = 0). One promise for the list.
+   * The authenticity half of checkGrant(g, holder) for each grant: AUTHENTIC where it would return
+   * null at now = 0, NOT_AUTHENTIC where GRANT_INVALID (the only other answer when now = 0), and with
+   * GRANT_PEEK, UNKNOWN where only the signature is left to check. One promise for the list.
+   * `hashes` (HASH_BYTES per grant) receives each written grant's record hash.
    */
-  checkGrants(grants: readonly Grant[], holder: string): Promise<Uint8Array> {
+  checkGrants(
+    grants: readonly Grant[],
+    holder: string,
+    kind: typeof GRANT | typeof GRANT_PEEK | typeof GRANT_KNOWN = GRANT,
+    hashes?: Uint8Array,
+  ): Promise<Uint8Array> {
     return new Promise<Uint8Array>((resolve) => {
-      const r = new Request(new Uint8Array(grants.length), resolve);
+      const r = new Request(new Uint8Array(grants.length), resolve, hashes);
       r.pending = 1; // held until every grant is written, so an early answer cannot resolve it
+      // Closed: the same records, decided here at the end.
+      const here = this.closed ? newBatch(0) : undefined;
       for (let i = 0; i < grants.length; i++) {
         const g = grants[i]!;
         if (!plausible(g, holder)) continue;
-        if (this.closed) {
-          r.verdicts[i] = this.fallbackGrant(g) ? 1 : 0;
-          continue;
-        }
         // A granter's grants go to one worker: its key and its grants' hashes are cached there.
-        const b = this.batchFor((g.from.charCodeAt(2) * 31 + g.from.charCodeAt(65)) % this.size, GRANT_FIXED + GRANT_MAX_TEXT);
+        const room = GRANT_FIXED + GRANT_MAX_TEXT;
+        const b = here ? grow(here, room) : this.batchFor((g.from.charCodeAt(2) * 31 + g.from.charCodeAt(65)) % this.size, room);
         let o = b.len;
-        b.buf[o++] = GRANT;
+        b.buf[o++] = kind;
         o = putString(b.buf, o, g.from);
         o = putString(b.buf, o, g.to);
         b.buf.writeDoubleLE(g.iat, o);
@@ -130,6 +154,7 @@ export class VerifyPool {
         b.len = putString(b.buf, o, g.sig);
         this.own(b, r, i);
       }
+      if (here) this.decideHere(here);
       r.release();
     });
   }
@@ -158,7 +183,7 @@ export class VerifyPool {
     const workerData = { domainGrant: DOMAIN_GRANT, authenticMax: AUTHENTIC_MAX };
     const w = new Worker(WORKER_SOURCE, { eval: true, name: `verify-${index}`, workerData });
     w.unref(); // an idle pool must not keep the process alive; ref'd while it holds work
-    w.on('message', (m: { id: number; res: Uint8Array }) => this.onResult(index, m));
+    w.on('message', (m: { id: number; res: Uint8Array; hashes: Uint8Array; verified: number }) => this.onResult(index, m));
     // 'error' is followed by 'exit'; the replacement happens once, on exit.
     w.on('error', () => {});
     w.on('exit', () => this.onExit(index, w));
@@ -173,14 +198,8 @@ export class VerifyPool {
       slot.sealed.push(b);
       b = undefined;
     }
-    if (b === undefined) {
-      b = { id: 0, buf: Buffer.allocUnsafeSlow(Math.max(INITIAL_BYTES, bytes)), len: 0, owners: [], at: [], attempts: 0 };
-      slot.open = b;
-    } else if (b.len + bytes > b.buf.length) {
-      const grown = Buffer.allocUnsafeSlow(Math.max(b.buf.length * 2, b.len + bytes));
-      b.buf.copy(grown, 0, 0, b.len);
-      b.buf = grown;
-    }
+    if (b === undefined) slot.open = b = newBatch(bytes);
+    else grow(b, bytes);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
@@ -219,13 +238,14 @@ export class VerifyPool {
     slot.worker.postMessage({ id: batch.id, buf: out, n: batch.owners.length }, [out]);
   }
 
-  private onResult(index: number, m: { id: number; res: Uint8Array }): void {
+  private onResult(index: number, m: { id: number; res: Uint8Array; hashes: Uint8Array; verified: number }): void {
     const slot = this.slots[index]!;
     const batch = slot.inFlight.get(m.id);
     if (!batch) return;
     slot.inFlight.delete(m.id);
     if (slot.inFlight.size === 0) slot.worker.unref();
-    for (let i = 0; i < batch.owners.length; i++) batch.owners[i]!.set(batch.at[i]!, m.res[i] === 1);
+    this.verifications += m.verified;
+    for (let i = 0; i < batch.owners.length; i++) batch.owners[i]!.set(batch.at[i]!, m.res[i]!, m.hashes, i * HASH_BYTES);
   }
 
   private onExit(index: number, w: Worker): void {
@@ -249,7 +269,9 @@ export class VerifyPool {
     for (let i = 0; i < b.owners.length; i++) {
       const kind = buf[o]!;
       let ok: boolean;
-      if (kind === GRANT) {
+      let digest: Buffer | undefined;
+      if (kind >= GRANT) {
+        const start = o + 1;
         let from: string;
         let to: string;
         let edPk: string;
@@ -260,6 +282,8 @@ export class VerifyPool {
         const exp = buf.readDoubleLE(o + 8);
         [edPk, o] = getString(buf, o + 16);
         [sig, o] = getString(buf, o);
+        digest = hash('sha256', buf.subarray(start, o), 'buffer');
+        // A peek or a known grant is simply checked in full here: the same answer, rarely.
         ok = this.fallbackGrant({ from, to, iat, exp, edPk, sig });
       } else {
         const len = buf.readUInt32LE(o + 97);
@@ -267,13 +291,27 @@ export class VerifyPool {
         ok = this.fallback(buf.subarray(o + 33, o + 97), msg, buf.subarray(o + 1, o + 33), kind === SIG_CACHED);
         o += SIG_HEADER + len;
       }
-      b.owners[i]!.set(b.at[i]!, ok);
+      b.owners[i]!.set(b.at[i]!, ok ? AUTHENTIC : NOT_AUTHENTIC, digest);
     }
   }
 
   private fallbackGrant(g: Grant): boolean {
     return checkGrant(g, g.to, 0, (s, m, k) => this.fallback(s, m, k, true)) === null;
   }
+}
+
+function newBatch(bytes: number): Batch {
+  return { id: 0, buf: Buffer.allocUnsafeSlow(Math.max(INITIAL_BYTES, bytes)), len: 0, owners: [], at: [], attempts: 0 };
+}
+
+/** The batch, with room for `bytes` more. */
+function grow(b: Batch, bytes: number): Batch {
+  if (b.len + bytes > b.buf.length) {
+    const grown = Buffer.allocUnsafeSlow(Math.max(b.buf.length * 2, b.len + bytes));
+    b.buf.copy(grown, 0, 0, b.len);
+    b.buf = grown;
+  }
+  return b;
 }
 
 /**

@@ -5,9 +5,12 @@
 //
 // A batch is one buffer of records, each starting with its kind:
 //   SIG_ONCE / SIG_CACHED  [kind][pk 32][sig 64][u32le msg length][msg]
-//   GRANT                  [kind][u16le n][from]…[u16le n][to][f64le iat][f64le exp][u16le n][edPk][u16le n][sig]
-// (a GRANT's strings are UTF-8 as the main thread wrote them). The answer is one byte per record,
-// 1 authentic, 0 not.
+//   GRANT / GRANT_PEEK / GRANT_KNOWN
+//                          [kind][u16le n][from]…[u16le n][to][f64le iat][f64le exp][u16le n][edPk][u16le n][sig]
+// (a grant's strings are UTF-8 as the main thread wrote them). The answer is one byte per record
+// (AUTHENTIC, NOT_AUTHENTIC, or UNKNOWN: a GRANT_PEEK that passed the cheap checks but is not in
+// the cache, so it was not verified), the SHA-256 of each grant record (32 bytes at 32 × index: the
+// key of the shared cache, grantCache.ts) and how many signatures were verified.
 //
 // A GRANT record is the whole authenticity half of checkGrant (Session ID syntax, the key's
 // binding to `from`, the signed message, the strict key, the signature), behind a cache of
@@ -33,7 +36,17 @@ export const SMALL_ORDER_HEX: readonly string[] = [
 
 export const SIG_ONCE = 0;
 export const SIG_CACHED = 1;
+/** Checked in full unless cached. */
 export const GRANT = 2;
+/** Answered from the cache or UNKNOWN: the shared cache is asked before a signature is verified. */
+export const GRANT_PEEK = 3;
+/** Cached without a verification: the shared cache (trusted like the store) knows it authentic. */
+export const GRANT_KNOWN = 4;
+
+export const NOT_AUTHENTIC = 0;
+export const AUTHENTIC = 1;
+export const UNKNOWN = 2;
+export const HASH_BYTES = 32;
 
 /** Fixed bytes of a signature record before its message. */
 export const SIG_HEADER = 101;
@@ -109,19 +122,29 @@ function u64(n) {
   b.writeUInt32BE(n >>> 0, 4);
   return b;
 }
-function grantOk(b, start, end, from, to, iat, exp, edPk, sigText) {
-  if (!SID.test(from) || !SID.test(to) || from === to) return false;
-  if (!Number.isSafeInteger(iat) || !Number.isSafeInteger(exp) || iat < 0 || exp <= iat) return false;
-  const key = hash('sha256', b.subarray(start, end), 'base64');
-  if (authentic.has(key)) return true;
-  const pk = canonicalB64(edPk);
-  const sig = canonicalB64(sigText);
-  if (pk === null || sig === null || pk.length !== 32 || sig.length !== 64 || !bound(pk, from)) return false;
-  const msg = Buffer.concat([DOMAIN_GRANT, Buffer.from(from), Buffer.from(to), u64(iat), u64(exp)]);
-  if (!sigOk(pk, sig, msg, true)) return false;
+let verified = 0;
+function remember(key) {
   authentic.add(key);
   if (authentic.size > AUTHENTIC_MAX) authentic.delete(authentic.values().next().value);
-  return true;
+}
+function grantCheck(kind, digest, from, to, iat, exp, edPk, sigText) {
+  if (!SID.test(from) || !SID.test(to) || from === to) return ${NOT_AUTHENTIC};
+  if (!Number.isSafeInteger(iat) || !Number.isSafeInteger(exp) || iat < 0 || exp <= iat) return ${NOT_AUTHENTIC};
+  const key = digest.toString('base64');
+  if (authentic.has(key)) return ${AUTHENTIC};
+  if (kind === ${GRANT_KNOWN}) {
+    remember(key);
+    return ${AUTHENTIC};
+  }
+  const pk = canonicalB64(edPk);
+  const sig = canonicalB64(sigText);
+  if (pk === null || sig === null || pk.length !== 32 || sig.length !== 64 || !bound(pk, from)) return ${NOT_AUTHENTIC};
+  if (kind === ${GRANT_PEEK}) return ${UNKNOWN};
+  const msg = Buffer.concat([DOMAIN_GRANT, Buffer.from(from), Buffer.from(to), u64(iat), u64(exp)]);
+  verified++;
+  if (!sigOk(pk, sig, msg, true)) return ${NOT_AUTHENTIC};
+  remember(key);
+  return ${AUTHENTIC};
 }
 function str(b, o) {
   const n = b.readUInt16LE(o);
@@ -131,10 +154,12 @@ parentPort.on('message', (m) => {
   if (m.crash) throw new Error('verify worker: crash requested by a test');
   const b = Buffer.from(m.buf);
   const res = new Uint8Array(m.n);
+  const hashes = new Uint8Array(m.n * ${HASH_BYTES});
+  verified = 0;
   let o = 0;
   for (let i = 0; i < m.n; i++) {
     const kind = b[o];
-    if (kind === ${GRANT}) {
+    if (kind >= ${GRANT}) {
       const start = o + 1;
       let from, to, edPk, sig;
       [from, o] = str(b, start);
@@ -143,14 +168,17 @@ parentPort.on('message', (m) => {
       const exp = b.readDoubleLE(o + 8);
       [edPk, o] = str(b, o + 16);
       [sig, o] = str(b, o);
-      res[i] = grantOk(b, start, o, from, to, iat, exp, edPk, sig) ? 1 : 0;
+      const digest = hash('sha256', b.subarray(start, o), 'buffer');
+      hashes.set(digest, i * ${HASH_BYTES});
+      res[i] = grantCheck(kind, digest, from, to, iat, exp, edPk, sig);
     } else {
       const len = b.readUInt32LE(o + 97);
       const msg = b.subarray(o + ${SIG_HEADER}, o + ${SIG_HEADER} + len);
+      verified++;
       res[i] = sigOk(b.subarray(o + 1, o + 33), b.subarray(o + 33, o + 97), msg, kind === ${SIG_CACHED}) ? 1 : 0;
       o += ${SIG_HEADER} + len;
     }
   }
-  parentPort.postMessage({ id: m.id, res }, [res.buffer]);
+  parentPort.postMessage({ id: m.id, res, hashes, verified }, [res.buffer, hashes.buffer]);
 });
 `;

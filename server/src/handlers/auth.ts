@@ -15,6 +15,7 @@ import { authenticGrants, GRANTS_PER_SLICE, grantStanding, revokeUpTo, yieldToLo
 import { limitText, takeLimit } from '../limits/limits.ts';
 import { noteIdentitySeen } from '../limits/quotas.ts';
 import { deferVerify } from '../auth/verify.ts';
+import { AUTHENTIC } from '../auth/verifyWorker.ts';
 
 /** A block is re-presented at every connect; kept this long it outlives any grant it voids. */
 export const REVOCATION_TTL_MS = 2 * GRANT_LIFETIME_MS;
@@ -53,7 +54,7 @@ export async function handleAuth(conn: Conn, f: ClientFrames['auth']): Promise<v
   const rejected: { from: string; code: ErrorCode }[] = [];
   // Started before the revocations are stored, awaited after: the worker checks the list while
   // this thread stores blocks, and a block in this frame still voids a grant in it (grantStanding).
-  const authentic = authenticGrants(f.grants, sid, ctx.verify);
+  const authentic = authenticGrants(f.grants, sid, ctx.verify, store);
 
   for (let i = 0; i < f.revocations.length; i++) {
     if (i % GRANTS_PER_SLICE === GRANTS_PER_SLICE - 1) await yieldToLoop();
@@ -80,7 +81,7 @@ export async function handleAuth(conn: Conn, f: ClientFrames['auth']): Promise<v
     if (i % GRANTS_PER_SLICE === GRANTS_PER_SLICE - 1) await yieldToLoop();
     if (!conn.open) return;
     const g = f.grants[i]!;
-    const code = await grantStanding(g, isAuthentic[i] === 1, sid, now, store, config.grantMaxSkewMs);
+    const code = await grantStanding(g, isAuthentic[i] === AUTHENTIC, sid, now, store, config.grantMaxSkewMs);
     if (code === null) {
       conn.grants.hold(g);
       continue;
