@@ -1,6 +1,7 @@
 // auth: the first frame. Proves the key behind the Session ID, then takes the identity's grants and
 // blocks, registers the socket, says ready and replays the stream (docs/protocol.md "Connection
 // lifecycle"). Any failure here closes the socket with the error's close code.
+import { hash } from 'node:crypto';
 import {
   checkRevocation,
   encodeFrame,
@@ -16,6 +17,8 @@ import { limitText, takeLimit } from '../limits/limits.ts';
 import { noteIdentitySeen } from '../limits/quotas.ts';
 import { deferVerify } from '../auth/verify.ts';
 import { AUTHENTIC } from '../auth/verifyWorker.ts';
+
+const sha256Text = (text: string): Uint8Array => hash('sha256', text, 'buffer');
 
 /** A block is re-presented at every connect; kept this long it outlives any grant it voids. */
 export const REVOCATION_TTL_MS = 2 * GRANT_LIFETIME_MS;
@@ -33,7 +36,7 @@ export async function handleAuth(conn: Conn, f: ClientFrames['auth']): Promise<v
   // The auth key is seen once, so it bypasses ctx.verify's key cache; grants and revocations, whose
   // keys recur, go through ctx.verify. Signatures are verified on the worker pool (verify.ts).
   const bad = await deferVerify(
-    (v) => verifyAuthFrame(f, { nonce: conn.nonce, epoch: conn.helloEpoch, origins: ctx.publicOrigins }, v),
+    (v) => verifyAuthFrame(f, { nonce: conn.nonce, epoch: conn.helloEpoch, origins: ctx.publicOrigins, sha256Text }, v),
     'AUTH_BAD_SIGNATURE',
   );
   if (bad) return conn.reject(new ProtocolError(bad));
