@@ -71,7 +71,8 @@ interface Slot {
 
 /** Records per message: large enough to amortise postMessage, small enough to spread over workers. */
 const MAX_BATCH = 512;
-const INITIAL_BYTES = 16 * 1024;
+/** Small: a turn often carries one auth signature, and big external buffers hasten GCs; batches grow by doubling. */
+const INITIAL_BYTES = 2048;
 /** Authentic grants each worker remembers (a hash each): a process-wide 50,000 with one worker. */
 const AUTHENTIC_MAX = 50_000;
 /** What checkGrant's first lines refuse without decoding anything: the worker is not asked. */
