@@ -152,7 +152,7 @@ function str(b, o) {
 }
 parentPort.on('message', (m) => {
   if (m.crash) throw new Error('verify worker: crash requested by a test');
-  const b = Buffer.from(m.buf);
+  const b = Buffer.from(m.buf.buffer, m.buf.byteOffset, m.buf.byteLength);
   const res = new Uint8Array(m.n);
   const hashes = new Uint8Array(m.n * ${HASH_BYTES});
   verified = 0;
