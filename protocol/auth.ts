@@ -43,7 +43,14 @@ export interface AuthChallenge {
   readonly epoch: string;
   /** This server's public origins, normalised (normaliseOrigin). */
   readonly origins: ReadonlySet<string>;
+  /**
+   * SHA-256 of a text's UTF-8, if the caller has a faster one than noble's (the server: Node's,
+   * ~10× on the 15 KB of an auth frame with 50 grants; issue 14).
+   */
+  readonly sha256Text?: (text: string) => Uint8Array;
 }
+
+const nobleSha256Text = (text: string): Uint8Array => sha256(utf8ToBytes(text));
 
 function lengthPrefixed(text: string): Uint8Array {
   const b = utf8ToBytes(text);
@@ -52,17 +59,17 @@ function lengthPrefixed(text: string): Uint8Array {
 }
 
 /** SHA-256 of the canonical JSON of every field not in the message itself (type included). */
-export function authFieldsHash(frame: AuthFrame): Uint8Array {
+export function authFieldsHash(frame: AuthFrame, sha256Text = nobleSha256Text): Uint8Array {
   const rest: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(frame)) if (!SIGNED_DIRECTLY.has(k)) rest[k] = v;
-  return sha256(utf8ToBytes(canonicalJson(rest)));
+  return sha256Text(canonicalJson(rest));
 }
 
 /**
  * The signed bytes: tag ‖ len‖origin ‖ len‖epoch ‖ nonce (32) ‖ sessionId (66) ‖ len‖deviceId ‖
  * SHA-256(canonical other fields); len is 2 bytes big-endian.
  */
-export function authMessage(frame: AuthFrame, epoch: string): Uint8Array {
+export function authMessage(frame: AuthFrame, epoch: string, sha256Text = nobleSha256Text): Uint8Array {
   return concatBytes(
     DOMAIN_AUTH,
     lengthPrefixed(frame.origin),
@@ -70,7 +77,7 @@ export function authMessage(frame: AuthFrame, epoch: string): Uint8Array {
     fromBase64(frame.nonce),
     utf8ToBytes(frame.sessionId),
     lengthPrefixed(frame.deviceId),
-    authFieldsHash(frame),
+    authFieldsHash(frame, sha256Text),
   );
 }
 
@@ -113,6 +120,6 @@ export function verifyAuthFrame(frame: AuthFrame, challenge: AuthChallenge, veri
   if (!challenge.origins.has(frame.origin)) return 'AUTH_ORIGIN_MISMATCH';
   const edPk = fromBase64(frame.edPublicKey);
   if (!edKeyMatchesSessionId(edPk, frame.sessionId as SessionId)) return 'AUTH_KEY_MISMATCH';
-  if (!verify(fromBase64(frame.signature), authMessage(frame, challenge.epoch), edPk)) return 'AUTH_BAD_SIGNATURE';
+  if (!verify(fromBase64(frame.signature), authMessage(frame, challenge.epoch, challenge.sha256Text), edPk)) return 'AUTH_BAD_SIGNATURE';
   return null;
 }

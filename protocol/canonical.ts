@@ -9,13 +9,23 @@ export function canonicalJson(value: unknown): string {
     if (!Number.isSafeInteger(value)) throw new TypeError(`canonicalJson: expected a safe integer, got ${value}`);
     return String(value);
   }
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  // Loops and one string, not map/filter/join: the server encodes every auth frame (50 grants are
+  // 300 values), and the intermediate arrays were a visible share of a storm's GC (issue 14).
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(value[i]);
+    return out + ']';
+  }
   if (typeof value === 'object') {
     const obj = value as Record<string, unknown>;
-    const keys = Object.keys(obj)
-      .filter((k) => obj[k] !== undefined)
-      .sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+    const keys = Object.keys(obj).sort();
+    let out = '{';
+    for (const k of keys) {
+      const v = obj[k];
+      if (v === undefined) continue;
+      out += (out.length === 1 ? '' : ',') + JSON.stringify(k) + ':' + canonicalJson(v);
+    }
+    return out + '}';
   }
   throw new TypeError(`canonicalJson: cannot encode a ${typeof value}`);
 }

@@ -5,42 +5,84 @@
 import { hash } from 'node:crypto';
 import { checkGrant, isRevokedBy, type ErrorCode, type Grant, type VerifyFn } from '../../../protocol/index.ts';
 import type { Awaitable, BlockState, Store } from '../store/types.ts';
-import { deferVerify } from './verify.ts';
+import { nativeVerify, verifyPool } from './verify.ts';
+import { AUTHENTIC, GRANT_KNOWN, GRANT_PEEK, HASH_BYTES, UNKNOWN } from './verifyWorker.ts';
 import { grantJson } from '../transport/wire.ts';
 
-/** Grants proven authentic, by a hash of every field: re-presented at each connect, checked once. */
+/** Grants proven authentic on this thread (VERIFY_THREADS=0, or a test's verifier), by a hash of every field. */
 const AUTHENTIC_MAX = 50_000;
 const authentic = new Map<string, true>();
 
 /**
  * checkGrant's signature and party checks, remembered for grants that passed. Only successes are
  * kept (forgeries cannot fill the cache), and the key covers every field, so a valid signature
- * reused with another exp or party is a different grant and checked in full. The signature is
- * verified off the main thread (verify.ts deferVerify).
+ * reused with another exp or party is a different grant and checked in full. With the worker pool
+ * the whole check and its cache live in the worker (verifyWorker.ts); this is the path without it.
  */
-export async function checkAuthentic(g: Grant, holder: string, verify: VerifyFn): Promise<ErrorCode | null> {
-  if (g.to !== holder) return 'GRANT_INVALID';
+function checkAuthentic(g: Grant, holder: string, verify: VerifyFn): boolean {
+  if (g.to !== holder) return false;
   // One-shot hash: half the CPU of a Hash object (2.3 vs 5.1 µs), run for each grant at every connect.
   const key = hash('sha256', grantJson(g), 'base64');
-  if (authentic.has(key)) return null;
+  if (authentic.has(key)) return true;
   // now = 0: only authenticity is decided here; expiry is the caller's, against its clock.
-  const code = await deferVerify((v) => checkGrant(g, holder, 0, v), 'GRANT_INVALID', verify);
-  if (code === null) {
-    authentic.set(key, true);
-    if (authentic.size > AUTHENTIC_MAX) authentic.delete(authentic.keys().next().value!);
-  }
-  return code;
+  if (checkGrant(g, holder, 0, verify) !== null) return false;
+  authentic.set(key, true);
+  if (authentic.size > AUTHENTIC_MAX) authentic.delete(authentic.keys().next().value!);
+  return true;
 }
 
-/** Checks started by prefetchGrants, taken by verifyGrant. */
-const started = new WeakMap<Grant, { holder: string; code: Promise<ErrorCode | null> }>();
-
 /**
- * Starts the authenticity checks of a frame's grants all at once, so the pool verifies them in one
- * batch instead of one round trip per grant while the caller walks the list with verifyGrant.
+ * Whether each grant is authentic for `holder` (AUTHENTIC) or GRANT_INVALID: checkGrant at now = 0.
+ * With the worker pool, the main thread writes the grants' fields into the turn's batch and waits
+ * on one promise for the whole list (issue 14: the per-grant promises, buffers and closures of a
+ * cold storm were most of its main-thread CPU and, promoted to old space, of its idle RSS). With a
+ * shared cache (Redis), grants the workers do not know are looked up there before any signature is
+ * verified, and those verified are recorded there: a storm after a restart is a warm one.
  */
-export function prefetchGrants(grants: readonly Grant[], holder: string, verify: VerifyFn): void {
-  for (const g of grants) if (!started.has(g)) started.set(g, { holder, code: checkAuthentic(g, holder, verify) });
+export async function authenticGrants(grants: readonly Grant[], holder: string, verify: VerifyFn, store?: Store): Promise<Uint8Array> {
+  const pool = verify === nativeVerify ? verifyPool() : null;
+  if (pool === null) {
+    const out = new Uint8Array(grants.length);
+    for (let i = 0; i < grants.length; i++) out[i] = checkAuthentic(grants[i]!, holder, verify) ? AUTHENTIC : 0;
+    return out;
+  }
+  const shared = store?.grantCache;
+  if (shared === undefined) return pool.checkGrants(grants, holder);
+  const hashes = new Uint8Array(grants.length * HASH_BYTES);
+  const verdicts = await pool.checkGrants(grants, holder, GRANT_PEEK, hashes);
+  const unknown: number[] = [];
+  for (let i = 0; i < grants.length; i++) if (verdicts[i] === UNKNOWN) unknown.push(i);
+  if (unknown.length === 0) return verdicts;
+  const hashOf = (i: number) => Buffer.from(hashes.buffer, i * HASH_BYTES, HASH_BYTES).toString('base64');
+  // Unreachable, the cache only costs the verifications it would have saved.
+  const known = await shared.known(holder, unknown.map(hashOf)).catch(() => [] as boolean[]);
+  const learnt: Grant[] = [];
+  const rest: number[] = [];
+  for (let k = 0; k < unknown.length; k++) {
+    const i = unknown[k]!;
+    if (known[k] === true) {
+      verdicts[i] = AUTHENTIC;
+      learnt.push(grants[i]!);
+    } else rest.push(i);
+  }
+  // The workers remember what the shared cache knew, so the next connect does not ask it again.
+  if (learnt.length > 0) void pool.checkGrants(learnt, holder, GRANT_KNOWN);
+  if (rest.length === 0) return verdicts;
+  const checked = await pool.checkGrants(
+    rest.map((i) => grants[i]!),
+    holder,
+  );
+  const fresh = rest.filter((i, k) => (verdicts[i] = checked[k]!) === AUTHENTIC);
+  if (fresh.length > 0) {
+    shared
+      .remember(
+        holder,
+        fresh.map(hashOf),
+        fresh.map((i) => grants[i]!.exp),
+      )
+      .catch(() => {});
+  }
+  return verdicts;
 }
 
 /**
@@ -144,10 +186,26 @@ function blocked(grants: GrantSet, to: string, grant: HeldGrant, st: BlockState)
 }
 
 /**
- * Full verification of a grant presented for `holder`. Returns null when valid now; a grant that is
- * authentic but expired or revoked is reported with that code (the caller may still remember it, so
- * a later send says why it fails).
+ * What an authentic grant means now: null when valid; expired, not yet valid or revoked with that
+ * code (the caller may still remember it, so a later send says why it fails).
  */
+export async function grantStanding(
+  g: Grant,
+  isAuthentic: boolean,
+  holder: string,
+  now: number,
+  store: Store,
+  maxSkewMs: number,
+): Promise<ErrorCode | null> {
+  if (!isAuthentic) return 'GRANT_INVALID';
+  if (g.exp <= now) return 'GRANT_EXPIRED';
+  // A grant from the future would outlive its renewal schedule (and, before blocks were monotonic,
+  // outranked a revocation): a granter's clock may run ahead a little, not weeks.
+  if (g.iat > now + maxSkewMs) return 'GRANT_NOT_YET_VALID';
+  return voids(g, await store.blockState(g.from, holder)) ? 'GRANT_REVOKED' : null;
+}
+
+/** Full verification of one grant presented for `holder`: authenticity, then its standing now. */
 export async function verifyGrant(
   g: Grant,
   holder: string,
@@ -156,15 +214,8 @@ export async function verifyGrant(
   store: Store,
   maxSkewMs: number,
 ): Promise<ErrorCode | null> {
-  const pre = started.get(g);
-  if (pre) started.delete(g);
-  const code = await (pre?.holder === holder ? pre.code : checkAuthentic(g, holder, verify));
-  if (code !== null) return code;
-  if (g.exp <= now) return 'GRANT_EXPIRED';
-  // A grant from the future would outlive its renewal schedule (and, before blocks were monotonic,
-  // outranked a revocation): a granter's clock may run ahead a little, not weeks.
-  if (g.iat > now + maxSkewMs) return 'GRANT_NOT_YET_VALID';
-  return voids(g, await store.blockState(g.from, holder)) ? 'GRANT_REVOKED' : null;
+  const [ok] = await authenticGrants([g], holder, verify, store);
+  return grantStanding(g, ok === AUTHENTIC, holder, now, store, maxSkewMs);
 }
 
 /** Lets other sockets and timers run during a long list of signature checks. */

@@ -7,22 +7,9 @@ import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:cr
 import { availableParallelism } from 'node:os';
 import type { ErrorCode, VerifyFn } from '../../../protocol/index.ts';
 import { VerifyPool } from './verifyPool.ts';
+import { SMALL_ORDER_HEX } from './verifyWorker.ts';
 
-/**
- * The y-encodings of the small-order points, sign bit clear: libsodium's blocklist
- * (ge25519_has_small_order in crypto_core/ed25519/ref10/ed25519_ref10.c, used by
- * crypto_sign_verify_detached). 0 (order 4), 1 (identity), the two order-8 y values, p − 1 (order 2),
- * and p, p + 1: non-canonical forms of 0 and 1, which the canonical check refuses first anyway.
- */
-const SMALL_ORDER_Y: readonly Buffer[] = [
-  '0000000000000000000000000000000000000000000000000000000000000000',
-  '0100000000000000000000000000000000000000000000000000000000000000',
-  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
-  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
-  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
-  'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
-  'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
-].map((h) => Buffer.from(h, 'hex'));
+const SMALL_ORDER_Y: readonly Buffer[] = SMALL_ORDER_HEX.map((h) => Buffer.from(h, 'hex'));
 
 /** libsodium's ge25519_is_canonical: y (sign bit masked) < p = 2^255 − 19. */
 function isCanonicalY(s: Uint8Array): boolean {

@@ -1,86 +1,103 @@
-// Ed25519 verification on worker threads, in batches: an auth costs ~0.2 ms of OpenSSL (key import
-// + verify) and a reconnecting identity with 50 contacts 50 more for its grants, which on one event
-// loop caps a server at ~2k authentications per core-second and stalls every other socket while a
-// storm is verified. Here the main thread only packs the inputs: every verification asked for in one
-// event-loop turn goes to the workers in one message per worker (one setImmediate, like the writes
-// in connection.ts), and each worker answers a batch with one message.
+// Ed25519 verification and whole grant checks on worker threads, in batches: an auth costs ~0.2 ms
+// of OpenSSL (key import + verify) and a reconnecting identity with 50 contacts 50 more for its
+// grants, which on one event loop caps a server at ~2k authentications per core-second and stalls
+// every other socket while a storm is verified. The main thread only writes each check into the
+// turn's batch buffer of the worker that will run it, at the moment it is asked (no per-check
+// object waits on a worker: a check is bytes in a buffer and an index into its request's verdicts);
+// every check asked in one event-loop turn goes out in one message per worker (one setImmediate,
+// like the writes in connection.ts), and each worker answers a batch with one message.
 //
-// Decisions are nativeVerify's (verify.ts): the cheap strict-key byte test runs here before
-// anything is queued, the import and OpenSSL verify in the worker. A worker that dies is replaced
+// Decisions are nativeVerify's and checkGrant's (verifyWorker.ts). A worker that dies is replaced
 // and its batches are run again; a batch that kills a worker twice, and anything asked after
-// close(), is verified on the main thread, so a caller always gets an answer.
+// close(), is decided on the main thread from the same bytes, so a caller always gets an answer.
+import { hash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
+import { checkGrant, DOMAIN_GRANT, type Grant } from '../../../protocol/index.ts';
+import {
+  AUTHENTIC,
+  GRANT,
+  GRANT_FIXED,
+  GRANT_KNOWN,
+  GRANT_PEEK,
+  HASH_BYTES,
+  NOT_AUTHENTIC,
+  SIG_CACHED,
+  SIG_HEADER,
+  SIG_ONCE,
+  WORKER_SOURCE,
+} from './verifyWorker.ts';
 
-/** Runs inside the worker (CommonJS, no loader needed, so it starts the same under tsx, vitest or plain node). */
-const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
-const { createPublicKey, verify } = require('node:crypto');
-const cache = new Map();
-const CACHE_MAX = 4096;
-function importKey(x) {
-  try { return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x }, format: 'jwk' }); } catch { return false; }
-}
-parentPort.on('message', (m) => {
-  if (m.crash) throw new Error('verify worker: crash requested by a test');
-  const b = Buffer.from(m.buf);
-  const res = new Uint8Array(m.n);
-  let o = 0;
-  for (let i = 0; i < m.n; i++) {
-    const cached = b[o] === 1;
-    const x = b.toString('base64url', o + 1, o + 33);
-    const sig = b.subarray(o + 33, o + 97);
-    const len = b.readUInt32LE(o + 97);
-    const msg = b.subarray(o + 101, o + 101 + len);
-    o += 101 + len;
-    let key;
-    if (cached) {
-      key = cache.get(x);
-      if (key === undefined) {
-        key = importKey(x);
-        cache.set(x, key);
-        if (cache.size > CACHE_MAX) cache.delete(cache.keys().next().value);
-      }
-    } else key = importKey(x);
-    let ok = false;
-    try { ok = key !== false && verify(null, msg, key, sig); } catch {}
-    res[i] = ok ? 1 : 0;
+/** Verifies one signature on the calling thread: after close() and for a batch that kills workers. */
+export type Fallback = (sig: Uint8Array, msg: Uint8Array, pk: Uint8Array, cache: boolean) => boolean;
+
+/** The verdicts of one caller's checks: one promise however many checks it asked. */
+class Request {
+  pending = 0;
+  constructor(
+    readonly verdicts: Uint8Array,
+    readonly done: (verdicts: Uint8Array) => void,
+    /** Where each grant's record hash goes (HASH_BYTES at HASH_BYTES × index), if the caller wants them. */
+    readonly hashes?: Uint8Array,
+  ) {}
+
+  set(i: number, verdict: number, hashes?: Uint8Array, from = 0): void {
+    this.verdicts[i] = verdict;
+    if (this.hashes && hashes) this.hashes.set(hashes.subarray(from, from + HASH_BYTES), i * HASH_BYTES);
+    this.release();
   }
-  parentPort.postMessage({ id: m.id, res }, [res.buffer]);
-});
-`;
 
-interface Job {
-  readonly sig: Uint8Array;
-  readonly msg: Uint8Array;
-  readonly pk: Uint8Array;
-  /** The key recurs (a granter's): the worker keeps it imported. */
-  readonly cache: boolean;
-  readonly resolve: (ok: boolean) => void;
+  release(): void {
+    if (--this.pending === 0) this.done(this.verdicts);
+  }
 }
 
+/** Records on their way to one worker: the bytes, and whose verdict each one is. */
 interface Batch {
-  readonly id: number;
-  readonly jobs: Job[];
+  id: number;
+  buf: Buffer;
+  len: number;
+  readonly owners: Request[];
+  readonly at: number[];
   attempts: number;
 }
 
 interface Slot {
   worker: Worker;
   readonly inFlight: Map<number, Batch>;
+  /** This turn's batch, filling. */
+  open: Batch | undefined;
+  readonly sealed: Batch[];
+  /**
+   * Where the open batch is written: kept across turns, so a batch's growth leaves no garbage; a
+   * sealed batch takes an exact copy (issue 14: growth garbage was ~140 KB of external memory per
+   * connection in bench/heap.ts, alive until a GC an idle server does not run).
+   */
+  scratch: Buffer;
 }
 
-/** Jobs per message: large enough to amortise postMessage, small enough to spread over workers. */
+/** Records per message: large enough to amortise postMessage, small enough to spread over workers. */
 const MAX_BATCH = 512;
+/** Small: a turn often carries one auth signature, and big external buffers hasten GCs; batches grow by doubling. */
+const INITIAL_BYTES = 2048;
+/** Authentic grants each worker remembers (a hash each): a process-wide 50,000 with one worker. */
+const AUTHENTIC_MAX = 50_000;
+/** What checkGrant's first lines refuse without decoding anything: the worker is not asked. */
+const SID_LENGTH = 66;
+const PK_B64_LENGTH = 44;
+const SIG_B64_LENGTH = 88;
+/** The most UTF-8 bytes a plausible grant's four strings take: three per UTF-16 unit. */
+const GRANT_MAX_TEXT = 3 * (2 * SID_LENGTH + PK_B64_LENGTH + SIG_B64_LENGTH);
 
 export class VerifyPool {
   private readonly slots: Slot[] = [];
-  private queue: Job[] = [];
   private flushScheduled = false;
   private nextBatch = 1;
   private closed = false;
   private rr = 0;
   /** Workers replaced after dying (tests and /metrics may read it). */
   restarts = 0;
+  /** Signatures the workers verified (a cached grant costs none): tests and /metrics. */
+  verifications = 0;
 
   /**
    * @param size worker threads (≥ 1)
@@ -88,21 +105,71 @@ export class VerifyPool {
    */
   constructor(
     readonly size: number,
-    private readonly fallback: (sig: Uint8Array, msg: Uint8Array, pk: Uint8Array, cache: boolean) => boolean,
+    private readonly fallback: Fallback,
   ) {
     if (!(size >= 1)) throw new Error(`VerifyPool: size must be ≥ 1, got ${size}`);
-    for (let i = 0; i < size; i++) this.slots.push({ worker: this.spawn(i), inFlight: new Map() });
+    for (let i = 0; i < size; i++)
+      this.slots.push({
+        worker: this.spawn(i),
+        inFlight: new Map(),
+        open: undefined,
+        sealed: [],
+        scratch: Buffer.allocUnsafeSlow(INITIAL_BYTES),
+      });
   }
 
   /** The signature check itself; the caller has done the strict-key and length checks. */
   verify(sig: Uint8Array, msg: Uint8Array, pk: Uint8Array, cache: boolean): Promise<boolean> {
     if (this.closed) return Promise.resolve(this.fallback(sig, msg, pk, cache));
     return new Promise<boolean>((resolve) => {
-      this.queue.push({ sig, msg, pk, cache, resolve });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
+      const r = new Request(new Uint8Array(1), (v) => resolve(v[0] === AUTHENTIC));
+      const b = this.batchFor(cache ? (pk[0]! ^ pk[7]!) % this.size : this.rr++ % this.size, SIG_HEADER + msg.length);
+      const o = b.len;
+      b.buf[o] = cache ? SIG_CACHED : SIG_ONCE;
+      b.buf.set(pk, o + 1);
+      b.buf.set(sig, o + 33);
+      b.buf.writeUInt32LE(msg.length, o + 97);
+      b.buf.set(msg, o + SIG_HEADER);
+      b.len = o + SIG_HEADER + msg.length;
+      this.own(b, r, 0);
+    });
+  }
+
+  /**
+   * The authenticity half of checkGrant(g, holder) for each grant: AUTHENTIC where it would return
+   * null at now = 0, NOT_AUTHENTIC where GRANT_INVALID (the only other answer when now = 0), and with
+   * GRANT_PEEK, UNKNOWN where only the signature is left to check. One promise for the list.
+   * `hashes` (HASH_BYTES per grant) receives each written grant's record hash.
+   */
+  checkGrants(
+    grants: readonly Grant[],
+    holder: string,
+    kind: typeof GRANT | typeof GRANT_PEEK | typeof GRANT_KNOWN = GRANT,
+    hashes?: Uint8Array,
+  ): Promise<Uint8Array> {
+    return new Promise<Uint8Array>((resolve) => {
+      const r = new Request(new Uint8Array(grants.length), resolve, hashes);
+      r.pending = 1; // held until every grant is written, so an early answer cannot resolve it
+      // Closed: the same records, decided here at the end.
+      const here = this.closed ? newBatch(0) : undefined;
+      for (let i = 0; i < grants.length; i++) {
+        const g = grants[i]!;
+        if (!plausible(g, holder)) continue;
+        // A granter's grants go to one worker: its key and its grants' hashes are cached there.
+        const room = GRANT_FIXED + GRANT_MAX_TEXT;
+        const b = here ? grow(here, room) : this.batchFor((g.from.charCodeAt(2) * 31 + g.from.charCodeAt(65)) % this.size, room);
+        let o = b.len;
+        b.buf[o++] = kind;
+        o = putString(b.buf, o, g.from);
+        o = putString(b.buf, o, g.to);
+        b.buf.writeDoubleLE(g.iat, o);
+        b.buf.writeDoubleLE(g.exp, o + 8);
+        o = putString(b.buf, o + 16, g.edPk);
+        b.len = putString(b.buf, o, g.sig);
+        this.own(b, r, i);
       }
+      if (here) this.decideHere(here);
+      r.release();
     });
   }
 
@@ -110,13 +177,14 @@ export class VerifyPool {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const pending: Job[] = this.queue;
-    this.queue = [];
     for (const s of this.slots) {
-      for (const b of s.inFlight.values()) pending.push(...b.jobs);
+      const pending = [...s.inFlight.values(), ...s.sealed];
+      if (s.open) pending.push(s.open);
       s.inFlight.clear();
+      s.sealed.length = 0;
+      s.open = undefined;
+      for (const b of pending) this.decideHere(b);
     }
-    for (const j of pending) j.resolve(this.fallback(j.sig, j.msg, j.pk, j.cache));
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 
@@ -126,64 +194,72 @@ export class VerifyPool {
   }
 
   private spawn(index: number): Worker {
-    const w = new Worker(WORKER_SOURCE, { eval: true, name: `verify-${index}` });
+    const workerData = { domainGrant: DOMAIN_GRANT, authenticMax: AUTHENTIC_MAX };
+    const w = new Worker(WORKER_SOURCE, { eval: true, name: `verify-${index}`, workerData });
     w.unref(); // an idle pool must not keep the process alive; ref'd while it holds work
-    w.on('message', (m: { id: number; res: Uint8Array }) => this.onResult(index, m));
+    w.on('message', (m: { id: number; res: Uint8Array; hashes: Uint8Array; verified: number }) => this.onResult(index, m));
     // 'error' is followed by 'exit'; the replacement happens once, on exit.
     w.on('error', () => {});
     w.on('exit', () => this.onExit(index, w));
     return w;
   }
 
+  /** The open batch of worker i with room for `bytes` more, started or grown as needed. */
+  private batchFor(i: number, bytes: number): Batch {
+    const slot = this.slots[i]!;
+    let b = slot.open;
+    if (b !== undefined && b.owners.length >= MAX_BATCH) {
+      slot.sealed.push(seal(slot, b));
+      b = undefined;
+    }
+    if (b === undefined) {
+      slot.open = b = { id: 0, buf: slot.scratch, len: 0, owners: [], at: [], attempts: 0 };
+      grow(b, bytes);
+    } else grow(b, bytes);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+    return b;
+  }
+
+  private own(b: Batch, r: Request, i: number): void {
+    b.owners.push(r);
+    b.at.push(i);
+    r.pending++;
+  }
+
   private flush(): void {
     this.flushScheduled = false;
-    const jobs = this.queue;
-    this.queue = [];
-    if (this.closed) {
-      for (const j of jobs) j.resolve(this.fallback(j.sig, j.msg, j.pk, j.cache));
-      return;
-    }
-    // Recurring keys go to the worker that already holds them imported; one-off keys round-robin.
-    const per: Job[][] = this.slots.map(() => []);
-    for (const j of jobs) {
-      const i = j.cache ? (j.pk[0]! ^ j.pk[7]!) % this.size : this.rr++ % this.size;
-      per[i]!.push(j);
-    }
-    for (let i = 0; i < per.length; i++) {
-      const list = per[i]!;
-      for (let k = 0; k < list.length; k += MAX_BATCH) {
-        this.dispatch(i, { id: this.nextBatch++, jobs: list.slice(k, k + MAX_BATCH), attempts: 0 });
+    for (let i = 0; i < this.slots.length; i++) {
+      const slot = this.slots[i]!;
+      if (slot.open) slot.sealed.push(seal(slot, slot.open));
+      slot.open = undefined;
+      for (const b of slot.sealed) {
+        b.id = this.nextBatch++;
+        this.dispatch(i, b);
       }
+      slot.sealed.length = 0;
     }
   }
 
   private dispatch(index: number, batch: Batch): void {
     const slot = this.slots[index]!;
-    let bytes = 0;
-    for (const j of batch.jobs) bytes += 101 + j.msg.length;
-    const buf = Buffer.allocUnsafeSlow(bytes);
-    let o = 0;
-    for (const j of batch.jobs) {
-      buf[o] = j.cache ? 1 : 0;
-      buf.set(j.pk, o + 1);
-      buf.set(j.sig, o + 33);
-      buf.writeUInt32LE(j.msg.length, o + 97);
-      buf.set(j.msg, o + 101);
-      o += 101 + j.msg.length;
-    }
+    // Cloned, not transferred: the batch keeps its bytes to run them again if the worker dies.
     batch.attempts++;
     if (slot.inFlight.size === 0) slot.worker.ref();
     slot.inFlight.set(batch.id, batch);
-    slot.worker.postMessage({ id: batch.id, buf: buf.buffer, n: batch.jobs.length }, [buf.buffer]);
+    slot.worker.postMessage({ id: batch.id, buf: batch.buf, n: batch.owners.length });
   }
 
-  private onResult(index: number, m: { id: number; res: Uint8Array }): void {
+  private onResult(index: number, m: { id: number; res: Uint8Array; hashes: Uint8Array; verified: number }): void {
     const slot = this.slots[index]!;
     const batch = slot.inFlight.get(m.id);
     if (!batch) return;
     slot.inFlight.delete(m.id);
     if (slot.inFlight.size === 0) slot.worker.unref();
-    for (let i = 0; i < batch.jobs.length; i++) batch.jobs[i]!.resolve(m.res[i] === 1);
+    this.verifications += m.verified;
+    for (let i = 0; i < batch.owners.length; i++) batch.owners[i]!.set(batch.at[i]!, m.res[i]!, m.hashes, i * HASH_BYTES);
   }
 
   private onExit(index: number, w: Worker): void {
@@ -195,8 +271,103 @@ export class VerifyPool {
     slot.worker = this.spawn(index);
     for (const b of lost) {
       // Twice fatal: not the worker's bad luck but the input's; decide it here rather than loop.
-      if (b.attempts >= 2) for (const j of b.jobs) j.resolve(this.fallback(j.sig, j.msg, j.pk, j.cache));
+      if (b.attempts >= 2) this.decideHere(b);
       else this.dispatch(index, b);
     }
   }
+
+  /** A batch's records decided on this thread, from the bytes the worker would have read. */
+  private decideHere(b: Batch): void {
+    const buf = b.buf;
+    let o = 0;
+    for (let i = 0; i < b.owners.length; i++) {
+      const kind = buf[o]!;
+      let ok: boolean;
+      let digest: Buffer | undefined;
+      if (kind >= GRANT) {
+        const start = o + 1;
+        let from: string;
+        let to: string;
+        let edPk: string;
+        let sig: string;
+        [from, o] = getString(buf, o + 1);
+        [to, o] = getString(buf, o);
+        const iat = buf.readDoubleLE(o);
+        const exp = buf.readDoubleLE(o + 8);
+        [edPk, o] = getString(buf, o + 16);
+        [sig, o] = getString(buf, o);
+        digest = hash('sha256', buf.subarray(start, o), 'buffer');
+        // A peek or a known grant is simply checked in full here: the same answer, rarely.
+        ok = this.fallbackGrant({ from, to, iat, exp, edPk, sig });
+      } else {
+        const len = buf.readUInt32LE(o + 97);
+        const msg = buf.subarray(o + SIG_HEADER, o + SIG_HEADER + len);
+        ok = this.fallback(buf.subarray(o + 33, o + 97), msg, buf.subarray(o + 1, o + 33), kind === SIG_CACHED);
+        o += SIG_HEADER + len;
+      }
+      b.owners[i]!.set(b.at[i]!, ok ? AUTHENTIC : NOT_AUTHENTIC, digest);
+    }
+  }
+
+  private fallbackGrant(g: Grant): boolean {
+    return checkGrant(g, g.to, 0, (s, m, k) => this.fallback(s, m, k, true)) === null;
+  }
+}
+
+/** The open batch moved out of the slot's scratch buffer into an exact copy of its bytes. */
+function seal(slot: Slot, b: Batch): Batch {
+  slot.scratch = b.buf;
+  b.buf = Buffer.allocUnsafeSlow(b.len);
+  slot.scratch.copy(b.buf, 0, 0, b.len);
+  return b;
+}
+
+function newBatch(bytes: number): Batch {
+  return { id: 0, buf: Buffer.allocUnsafeSlow(Math.max(INITIAL_BYTES, bytes)), len: 0, owners: [], at: [], attempts: 0 };
+}
+
+/** The batch, with room for `bytes` more. */
+function grow(b: Batch, bytes: number): Batch {
+  if (b.len + bytes > b.buf.length) {
+    const grown = Buffer.allocUnsafeSlow(Math.max(b.buf.length * 2, b.len + bytes));
+    b.buf.copy(grown, 0, 0, b.len);
+    b.buf = grown;
+  }
+  return b;
+}
+
+/**
+ * checkGrant's refusals that need no decoding, in its own terms: a field of the wrong type or length
+ * can be no Session ID or canonical base64 of the right size. What passes is bounded
+ * (GRANT_MAX_TEXT), so its record fits the room batchFor reserved.
+ */
+function plausible(g: Grant, holder: string): boolean {
+  return (
+    g.to === holder &&
+    typeof g.to === 'string' &&
+    g.to.length === SID_LENGTH &&
+    typeof g.from === 'string' &&
+    g.from.length === SID_LENGTH &&
+    g.from !== g.to &&
+    typeof g.edPk === 'string' &&
+    g.edPk.length === PK_B64_LENGTH &&
+    typeof g.sig === 'string' &&
+    g.sig.length === SIG_B64_LENGTH &&
+    Number.isSafeInteger(g.iat) &&
+    Number.isSafeInteger(g.exp) &&
+    g.iat >= 0 &&
+    g.exp > g.iat
+  );
+}
+
+/** UTF-8, not latin1: a character past U+00FF must not shrink into a valid-looking hex or base64 one. */
+function putString(buf: Buffer, o: number, s: string): number {
+  const n = buf.write(s, o + 2, 'utf8');
+  buf.writeUInt16LE(n, o);
+  return o + 2 + n;
+}
+
+function getString(buf: Buffer, o: number): [string, number] {
+  const n = buf.readUInt16LE(o);
+  return [buf.toString('utf8', o + 2, o + 2 + n), o + 2 + n];
 }

@@ -1,6 +1,7 @@
 // auth: the first frame. Proves the key behind the Session ID, then takes the identity's grants and
 // blocks, registers the socket, says ready and replays the stream (docs/protocol.md "Connection
 // lifecycle"). Any failure here closes the socket with the error's close code.
+import { hash } from 'node:crypto';
 import {
   checkRevocation,
   encodeFrame,
@@ -11,10 +12,13 @@ import {
   type ErrorCode,
 } from '../../../protocol/index.ts';
 import type { Conn } from '../transport/connection.ts';
-import { GRANTS_PER_SLICE, prefetchGrants, revokeUpTo, verifyGrant, yieldToLoop } from '../auth/grants.ts';
+import { authenticGrants, GRANTS_PER_SLICE, grantStanding, revokeUpTo, yieldToLoop } from '../auth/grants.ts';
 import { limitText, takeLimit } from '../limits/limits.ts';
 import { noteIdentitySeen } from '../limits/quotas.ts';
 import { deferVerify } from '../auth/verify.ts';
+import { AUTHENTIC } from '../auth/verifyWorker.ts';
+
+const sha256Text = (text: string): Uint8Array => hash('sha256', text, 'buffer');
 
 /** A block is re-presented at every connect; kept this long it outlives any grant it voids. */
 export const REVOCATION_TTL_MS = 2 * GRANT_LIFETIME_MS;
@@ -32,7 +36,7 @@ export async function handleAuth(conn: Conn, f: ClientFrames['auth']): Promise<v
   // The auth key is seen once, so it bypasses ctx.verify's key cache; grants and revocations, whose
   // keys recur, go through ctx.verify. Signatures are verified on the worker pool (verify.ts).
   const bad = await deferVerify(
-    (v) => verifyAuthFrame(f, { nonce: conn.nonce, epoch: conn.helloEpoch, origins: ctx.publicOrigins }, v),
+    (v) => verifyAuthFrame(f, { nonce: conn.nonce, epoch: conn.helloEpoch, origins: ctx.publicOrigins, sha256Text }, v),
     'AUTH_BAD_SIGNATURE',
   );
   if (bad) return conn.reject(new ProtocolError(bad));
@@ -51,7 +55,9 @@ export async function handleAuth(conn: Conn, f: ClientFrames['auth']): Promise<v
     store.touchAccount(sid, now, config.accountTtlMs),
   ]);
   const rejected: { from: string; code: ErrorCode }[] = [];
-  prefetchGrants(f.grants, sid, ctx.verify);
+  // Started before the revocations are stored, awaited after: the worker checks the list while
+  // this thread stores blocks, and a block in this frame still voids a grant in it (grantStanding).
+  const authentic = authenticGrants(f.grants, sid, ctx.verify, store);
 
   for (let i = 0; i < f.revocations.length; i++) {
     if (i % GRANTS_PER_SLICE === GRANTS_PER_SLICE - 1) await yieldToLoop();
@@ -73,11 +79,12 @@ export async function handleAuth(conn: Conn, f: ClientFrames['auth']): Promise<v
     if (upTo !== undefined) ctx.bus.toIdentity(r.to, { kind: 'revoke', from: sid, iat: upTo });
   }
 
+  const isAuthentic = await authentic;
   for (let i = 0; i < f.grants.length; i++) {
     if (i % GRANTS_PER_SLICE === GRANTS_PER_SLICE - 1) await yieldToLoop();
     if (!conn.open) return;
     const g = f.grants[i]!;
-    const code = await verifyGrant(g, sid, now, ctx.verify, store, config.grantMaxSkewMs);
+    const code = await grantStanding(g, isAuthentic[i] === AUTHENTIC, sid, now, store, config.grantMaxSkewMs);
     if (code === null) {
       conn.grants.hold(g);
       continue;

@@ -4,7 +4,8 @@
 import { checkGrant, ProtocolError, type ClientFrames, type Grant, type InvitationStatus } from '../../../protocol/index.ts';
 import type { Conn } from '../transport/connection.ts';
 import type { ServerContext } from '../context.ts';
-import { checkAuthentic } from '../auth/grants.ts';
+import { authenticGrants } from '../auth/grants.ts';
+import { AUTHENTIC } from '../auth/verifyWorker.ts';
 import { limitText, takeLimit } from '../limits/limits.ts';
 import { invitationQuota } from '../limits/quotas.ts';
 import type { Invitation } from '../store/types.ts';
@@ -40,8 +41,8 @@ export async function handleRegrant(conn: Conn, f: ClientFrames['regrant']): Pro
   const p = f.proof;
   if (p.from !== f.to) throw new ProtocolError('GRANT_INVALID', 'the proof must be a grant signed by the invitee');
   // Signature and parties (to = me) through the verify pool; its expiry is judged below, not here.
-  const bad = await checkAuthentic(p, sid, ctx.verify);
-  if (bad) throw new ProtocolError(bad, 'the proof is not a grant from the invitee to the inviter');
+  const [verdict] = await authenticGrants([p], sid, ctx.verify, ctx.store);
+  if (verdict !== AUTHENTIC) throw new ProtocolError('GRANT_INVALID', 'the proof is not a grant from the invitee to the inviter');
   if (!conn.open) return;
   if (p.exp <= ctx.clock() - ctx.config.accountTtlMs) throw new ProtocolError('GRANT_EXPIRED', 'the proof is older than ACCOUNT_TTL');
   await createInvitation(conn, f, true);

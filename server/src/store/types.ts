@@ -122,6 +122,14 @@ export interface PushSubscriptionRecord {
 
 export type PutPushResult = 'ok' | 'PUSH_LIMIT';
 
+/** Hashes of grant records (verifyWorker.ts) that a server verified for a holder. */
+export interface SharedGrantCache {
+  /** Which of these hashes are known authentic for holder. */
+  known(holder: string, hashes: readonly string[]): Promise<boolean[]>;
+  /** Records hashes of grants just verified for holder, each until its grant's exp. */
+  remember(holder: string, hashes: readonly string[], exps: readonly number[]): Promise<void>;
+}
+
 export interface Store {
   readonly kind: 'memory' | 'redis';
   /** Random per store lifetime: a new epoch tells clients the server forgot its mailboxes. */
@@ -169,6 +177,12 @@ export interface Store {
   putUnblock(from: string, to: string, iat: number, ttlMs: number): Promise<void>;
   /** The latest revocation and unblock from → to, in one read. */
   blockState(from: string, to: string): Awaitable<BlockState>;
+
+  /**
+   * Grants proven authentic, shared by the instances on this store (issue 14). Optional: without it
+   * each process keeps its own cache, in its verification workers, lost at restart.
+   */
+  readonly grantCache?: SharedGrantCache;
 
   // ---- account document (one opaque blob per Session ID) ----
   getAccount(sid: string, now: number): Promise<AccountBlob | undefined>;

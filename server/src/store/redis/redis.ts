@@ -14,6 +14,7 @@ import { createClient } from 'redis';
 import { randomId } from '../../../../protocol/index.ts';
 import { KIND_CODE, parseEntry } from './_entry.ts';
 import { RedisAccounts } from './_accounts.ts';
+import { RedisGrantCache } from './_grants.ts';
 import type { RedisStoreOptions } from './_options.ts';
 import { createStoreClient, errorMessage, ms, positive, redactUrl } from './_util.ts';
 import { RedisInvitations } from './_invitations.ts';
@@ -74,6 +75,7 @@ export class RedisStore implements Store {
   private readonly push: RedisPushSubscriptions;
   private readonly quotas: RedisQuotas;
   private readonly accounts: RedisAccounts;
+  readonly grantCache: RedisGrantCache;
   private readonly epochCheckMs: number;
   private readonly safeUrl: string;
 
@@ -98,6 +100,7 @@ export class RedisStore implements Store {
     );
     this.quotas = new RedisQuotas(this.redis, this.keyPrefix, this.keys);
     this.accounts = new RedisAccounts(this.redis, this.keyPrefix, this.keys);
+    this.grantCache = new RedisGrantCache(this.redis, this.keyPrefix, this.keys);
     this.redis.on('error', (err: unknown) => {
       if (!this.up) return;
       this.up = false;
