@@ -15,8 +15,8 @@ export { describeSessionIdProblem, MAX_CONTENT_CHARS, normaliseSessionId };
 
 // The first secret multiple of the base point (deriving the identity's key at start-up) builds its
 // table of multiples: 2080 points with noble's default window of 6, the longest task of a phone's
-// start. A window of 4 builds 776, and each later multiple costs 97 additions instead of 65 — a
-// fraction of a millisecond per signature, and an app signs a few times a session, not thousands.
+// start. A window of 4 builds 776; each later multiple costs 97 additions instead of 65 (about a
+// millisecond more per signature on a laptop), and an app signs a few times a session, not thousands.
 ed25519.Point.BASE.precompute(4);
 
 const WORDS = new Set(wordlist);
