@@ -23,6 +23,7 @@ import {
   type StoredMessage,
 } from './storage.ts';
 import { ClientCore } from './clientCore.ts';
+import { yieldToMain } from './yieldToMain.ts';
 
 export class MessengerClient extends ClientCore {
   static async create(opts: MessengerClientOptions): Promise<MessengerClient> {
@@ -36,6 +37,8 @@ export class MessengerClient extends ClientCore {
       s.listConversations(),
       s.listOutbox(),
     ]);
+    // Deriving the keys is the longest piece of start-up work: a task of its own.
+    if (stored) await yieldToMain();
     const c = new MessengerClient(opts, urls, WS, stored ? identityFromEntropy(stored.entropy) : undefined, stored?.deviceId, {
       ...DEFAULT_SETTINGS,
       ...settings,

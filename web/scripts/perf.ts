@@ -23,9 +23,11 @@ import { gzipSync } from 'node:zlib';
 import { chromium, type BrowserContext, type CDPSession, type Page } from '@playwright/test';
 import { findChromium } from '../../testkit/chromium.ts';
 import { startServer } from '../../server/src/app.ts';
+import { reportProfile, startProfile } from './perfProfile.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const DIST = join(ROOT, 'dist/web');
+/** PERF_DIST: measure another build (say, the one before a change), built with `npx vite build --outDir <dir>`. */
+const DIST = process.env.PERF_DIST ?? join(ROOT, 'dist/web');
 const OUT = fileURLToPath(new URL('./perf-results.json', import.meta.url));
 const RUNS = Number(process.argv.find((a) => a.startsWith('--runs='))?.slice(7) ?? 3);
 /** Lighthouse "Slow 4G" (mobileSlow4G) as DevTools throttling applies it: rtt 150 ms × 3.75, 1.6 Mbit/s × 0.9. */
@@ -33,6 +35,8 @@ const SLOW_4G = { offline: false, latency: 562.5, downloadThroughput: (1638.4 * 
 const CPU_SLOWDOWN = 4;
 /** PERF_TRACE=1: each run's breakdown also lists every resource (start / headers / end, ms). */
 const START = process.env.PERF_TRACE ? '/?perf-trace' : '/';
+/** PERF_PROFILE=1: where each load's long tasks go (perfProfile.ts). */
+const PROFILE = Boolean(process.env.PERF_PROFILE);
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 
 interface Asset {
@@ -147,6 +151,13 @@ async function waitGone(page: Page, testId: string): Promise<void> {
   await page.waitForFunction((id) => !document.querySelector(`[data-testid="${id}"]`), testId, { timeout: 30_000 });
 }
 
+/** On the phone profile (touch) Enter makes a new line: the send button sends. */
+async function send(page: Page, text: string): Promise<void> {
+  await page.getByTestId('composer-input').fill(text);
+  await page.getByTestId('send').click();
+  await page.waitForFunction(() => (document.querySelector('[data-testid="composer-input"]') as HTMLTextAreaElement | null)?.value === '');
+}
+
 async function seed(alice: Page, bob: Page, aliceId: string, bobId: string, base: string): Promise<void> {
   await waitGone(alice, 'connection-banner');
   await waitGone(bob, 'connection-banner');
@@ -157,14 +168,9 @@ async function seed(alice: Page, bob: Page, aliceId: string, bobId: string, base
   await bob.goto(`${base}/#/contacts`);
   await bob.locator(`[data-testid="incoming-invitation"][data-peer="${aliceId}"] [data-testid="accept-invitation"]`).click();
   await alice.goto(`${base}/#/chat/${bobId}`);
-  const composer = alice.getByTestId('composer-input');
-  for (let i = 1; i <= 5; i++) {
-    await composer.fill(`perf message ${i}: a few words, as people write them`);
-    await composer.press('Enter');
-  }
+  for (let i = 1; i <= 5; i++) await send(alice, `perf message ${i}: a few words, as people write them`);
   await bob.goto(`${base}/#/chat/${aliceId}`);
-  await bob.getByTestId('composer-input').fill('and a reply');
-  await bob.getByTestId('composer-input').press('Enter');
+  await send(bob, 'and a reply');
   await alice.getByTestId('message').filter({ hasText: 'and a reply' }).waitFor();
 }
 
@@ -246,7 +252,9 @@ async function main(): Promise<void> {
       await page.close();
       const p = await aliceCtx.newPage();
       const cdp = await throttle(p);
+      if (PROFILE) await startProfile(cdp);
       const c = await loadChatList(p, `${base}${START}`);
+      if (PROFILE) await reportProfile(cdp, `cold run ${i + 1}, TBT ${c.tbt} ms`);
       cold.push(c.interactive);
       coldLive.push(c.live);
       coldTbt.push(c.tbt);
@@ -254,7 +262,9 @@ async function main(): Promise<void> {
       // The service worker this load installed must control a page before the next load is "warm".
       await p.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 120_000 });
       await p.evaluate(async () => void (await navigator.serviceWorker.ready));
+      if (PROFILE) await startProfile(cdp);
       const w = await loadChatList(p, `${base}${START}`);
+      if (PROFILE) await reportProfile(cdp, `warm run ${i + 1}, TBT ${w.tbt} ms`);
       warm.push(w.interactive);
       warmLive.push(w.live);
       warmTbt.push(w.tbt);
