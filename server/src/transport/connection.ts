@@ -1,11 +1,10 @@
 // One WebSocket from open to close: an explicit state machine (awaiting_auth → authenticating →
 // ready → closed), a serial inbox so frames are handled one at a time in arrival order (a send
 // that awaits the store cannot be overtaken by the next one), and every teardown through end().
-// Outbound frames are queued per socket and written once per event-loop turn inside one uWS cork:
-// handlers answer after an await, outside uWS's own message-callback cork, and an uncorked write
-// is one sendto each (docs/performance.md "Message path", lever 5).
+// Outbound frames are queued per socket and written once per event-loop turn in one uWS cork, since
+// an uncorked write after an await is one sendto each (docs/performance.md "Message path", lever 5).
 import type uWS from 'uWebSockets.js';
-import { presenceText } from './wire.ts';
+import { errorText, presenceText } from './wire.ts';
 import { encodeFrame, PROTOCOL_VERSION, ProtocolError, ERRORS, type Grant, type ServerFrameType } from '../../../protocol/index.ts';
 import type { LiveSocket, ServerContext } from '../context.ts';
 import { StreamFeed, type FeedSocket } from './feed.ts';
@@ -13,7 +12,6 @@ import { GrantSet } from '../auth/grants.ts';
 import { nextNonce } from './nonce.ts';
 import type { HubSocket } from '../hub.ts';
 import type { EntryKind } from '../store/types.ts';
-import { errorText } from './wire.ts';
 
 export type ConnState = LiveSocket['state'];
 
