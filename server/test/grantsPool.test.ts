@@ -2,10 +2,10 @@
 // protocol's checkGrant at now = 0 on every way a grant can be wrong, keep deciding so once its
 // authenticity cache is warm, and answer everything across a worker crash mid-batch and close().
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkGrant, createGrant, createIdentity, nobleVerify, type Grant, type Identity } from '../../protocol/index.ts';
 import { nativeVerify, nativeVerifyOnce } from '../src/auth/verify.ts';
-import { VerifyPool } from '../src/auth/verifyPool.ts';
+import { poolMaker } from './helpers/verifyPools.ts';
 
 const fallbackCalls: number[] = [];
 function fallback(sig: Uint8Array, msg: Uint8Array, pk: Uint8Array, cache: boolean): boolean {
@@ -71,15 +71,7 @@ function variants(a: Identity, b: Identity, c: Identity): [string, Grant][] {
 }
 
 describe('VerifyPool.checkGrants', () => {
-  const pools: VerifyPool[] = [];
-  const make = (size: number): VerifyPool => {
-    const p = new VerifyPool(size, fallback);
-    pools.push(p);
-    return p;
-  };
-  afterAll(async () => {
-    await Promise.all(pools.map((p) => p.close()));
-  });
+  const make = poolMaker(fallback);
   const [a, b, c] = [createIdentity(), createIdentity(), createIdentity()];
 
   it('decides every variant as checkGrant at now = 0, cold and with the valid ones cached', async () => {

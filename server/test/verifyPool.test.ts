@@ -2,7 +2,7 @@
 // on every key class the synchronous tests cover, survive a worker dying mid-batch, and answer
 // everything after close(). deferVerify must turn a failed pooled verify into the check's own code.
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   checkGrant,
   createAuthFrame,
@@ -14,7 +14,8 @@ import {
 } from '../../protocol/index.ts';
 import { normaliseOrigin } from '../../protocol/origin.ts';
 import { deferVerify, nativeVerify, nativeVerifyOnce, strictKey } from '../src/auth/verify.ts';
-import { VerifyPool } from '../src/auth/verifyPool.ts';
+import type { VerifyPool } from '../src/auth/verifyPool.ts';
+import { poolMaker } from './helpers/verifyPools.ts';
 import { signatureCases } from './helpers/ed25519Cases.ts';
 
 const fallbackCalls: number[] = [];
@@ -30,15 +31,7 @@ function pooled(pool: VerifyPool, sig: Uint8Array, msg: Uint8Array, pk: Uint8Arr
 }
 
 describe('VerifyPool', () => {
-  const pools: VerifyPool[] = [];
-  const make = (size: number): VerifyPool => {
-    const p = new VerifyPool(size, fallback);
-    pools.push(p);
-    return p;
-  };
-  afterAll(async () => {
-    await Promise.all(pools.map((p) => p.close()));
-  });
+  const make = poolMaker(fallback);
 
   it('decides every key class as nativeVerify and noble strict, once-keys and cached keys', async () => {
     const pool = make(2);
