@@ -139,7 +139,11 @@ describe('npm run bench -- --tiny', () => {
     it(`storm: every device with contacts reaches ready; main-thread CPU is read (${target})`, () => {
       const m = run('storm', target);
       expect([m.conns, m.failed, m.contacts]).toEqual([20, 0, 5]);
-      expect(m.mainCpuMsPerConn).toBeLessThanOrEqual(m.cpuMsPerConn!);
+      // The main thread is part of the process, but the two are read from /proc in 10 ms ticks at
+      // slightly different instants: at this size one tick each way is 0.5 ms per connection.
+      const tickPerConn = 10 / m.conns!;
+      expect(m.mainCpuMsPerConn).toBeGreaterThanOrEqual(0);
+      expect(m.mainCpuMsPerConn).toBeLessThanOrEqual(m.cpuMsPerConn! + 2 * tickPerConn);
     });
 
     it(`real-chat: two-device identities exchange real messages, copies and receipts, nothing missing (${target})`, () => {
