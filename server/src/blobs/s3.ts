@@ -17,6 +17,9 @@ import {
 } from '@aws-sdk/client-s3';
 import type { BlobMeta, BlobStore, CreateResult } from './types.ts';
 
+/** Reads of a meta object that is mid-rewrite on a store without atomic overwrites (see meta()). */
+const META_READS = 5;
+
 export interface S3BlobStoreOptions {
   readonly bucket: string;
   readonly prefix: string;
@@ -105,8 +108,18 @@ export class S3BlobStore implements BlobStore {
   }
 
   async meta(id: string): Promise<BlobMeta | undefined> {
-    const raw = await this.get(`${this.p}meta/${id}`);
-    return raw ? (JSON.parse(Buffer.from(raw).toString('utf8')) as BlobMeta) : undefined;
+    // S3 overwrites atomically, but some S3-compatible stores (s3rver, which the tests run) write an
+    // object in place: a read racing markComplete's rewrite can see it empty or cut. Read again.
+    for (let attempt = 1; ; attempt++) {
+      const raw = await this.get(`${this.p}meta/${id}`);
+      if (!raw) return undefined;
+      try {
+        return JSON.parse(Buffer.from(raw).toString('utf8')) as BlobMeta;
+      } catch (err) {
+        if (attempt >= META_READS) throw err;
+        await new Promise((r) => setTimeout(r, 10 * attempt));
+      }
+    }
   }
 
   async putPart(id: string, index: number, bytes: Uint8Array): Promise<void> {
