@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { randomId } from '../../protocol/index.ts';
 import { MemoryStore } from '../src/store/memory/memory.ts';
+import { IDLE_KEEP_MS } from '../src/store/_bucket.ts';
 import type { MailboxLimits, NewEntry } from '../src/store/types.ts';
 import { storeSuite } from './storeSuite.ts';
 import { envelope, invitation, newSid } from './storeSuite/fixtures.ts';
@@ -138,18 +139,25 @@ describe('MemoryStore', () => {
     expect(store.debugSizes().nonces).toBe(2);
   });
 
-  it('drops token buckets once they have refilled', async () => {
+  it('drops token buckets once they have been full for IDLE_KEEP_MS', async () => {
     const store = new MemoryStore();
     for (let i = 0; i < 3; i++) await store.takeToken(`k${i}`, 10, 2, T);
     expect(store.debugSizes().buckets).toBe(3);
     await store.takeToken('k0', 10, 2, T + 50);
     expect(store.debugSizes().buckets).toBe(3);
-    // k1 and k2 are full again at T + 100 (one token at 10/s): the same as having no bucket.
+    // k1 and k2 are full again at T + 100 (one token at 10/s), but an active key keeps its bucket
+    // for a while: dropping it at once made every send of a steady sender an insert and a prune.
     await store.takeToken('other', 10, 2, T + 100);
-    expect(store.debugSizes().buckets).toBe(2);
-    expect(await store.takeToken('k1', 10, 2, T + 100)).toBe(0);
-    expect(await store.takeToken('k1', 10, 2, T + 100)).toBe(0);
-    expect(await store.takeToken('k1', 10, 2, T + 100)).toBe(100);
+    expect(store.debugSizes().buckets).toBe(4);
+    await store.takeToken('other2', 10, 2, T + 100 + IDLE_KEEP_MS - 1);
+    expect(store.debugSizes().buckets).toBe(5);
+    // Full since T + 100 for IDLE_KEEP_MS: the same as having no bucket.
+    await store.takeToken('other3', 10, 2, T + 100 + IDLE_KEEP_MS);
+    expect(store.debugSizes().buckets).toBe(4);
+    const later = T + 100 + IDLE_KEEP_MS;
+    expect(await store.takeToken('k1', 10, 2, later)).toBe(0);
+    expect(await store.takeToken('k1', 10, 2, later)).toBe(0);
+    expect(await store.takeToken('k1', 10, 2, later)).toBe(100);
   });
 
   it('shrinks every map back to zero once everything is acked or has expired', async () => {

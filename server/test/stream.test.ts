@@ -13,10 +13,43 @@ function fresh(head = 0): { s: Stream; totals: Totals } {
 }
 
 function push(s: Stream, e: NewEntry, now: number): number {
-  return s.push(e, s.nextText(e.frame), now).offset;
+  return s.push(e, s.nextText(e), now).offset;
 }
 
 describe('Stream', () => {
+  it('answers ids and sender shares the same by scan and by index, across the switch and back down', () => {
+    const { s } = fresh();
+    s.touch('d', 0);
+    const use = (from: string) => ({ ...s.senderUse(from) });
+    const frameLen = (id: string) => s.nextText(env(id)).length;
+    let aBytes = 0;
+    for (let i = 0; i < 40; i++) {
+      const from = i % 3 === 0 ? 'b' : 'a';
+      if (from === 'a') aBytes += frameLen(`m${i}`);
+      push(s, env(`m${i}`, from), 0);
+      // Below and above the index threshold alike.
+      expect(s.envelope(`m${i}`)?.offset).toBe(i + 1);
+      expect(s.envelope(`m${i + 1}`)).toBeUndefined();
+      expect(s.idCount).toBe(i + 1);
+    }
+    expect(use('a')).toEqual({ entries: 26, bytes: aBytes });
+    expect(use('b').entries).toBe(14);
+    expect(use('nobody')).toEqual({ entries: 0, bytes: 0 });
+    // Acked down to a few: the index keeps answering for what is left, and nothing for what went.
+    s.ack('sid', 'd', 37, 0);
+    s.maintain(0, TTL);
+    expect([s.length, s.idCount]).toEqual([3, 3]);
+    expect(s.envelope('m0')).toBeUndefined();
+    expect(s.envelope('m38')?.offset).toBe(39);
+    expect(use('a').entries + use('b').entries).toBe(3);
+    // Emptied: the next message starts unindexed again, with the right answers.
+    s.ack('sid', 'd', 40, 0);
+    s.maintain(0, TTL);
+    expect(s.length).toBe(0);
+    push(s, env('again', 'a'), 0);
+    expect([s.envelope('again')?.offset, s.idCount, use('a').entries]).toEqual([41, 1, 1]);
+  });
+
   it('holds for each of several devices until all of them acked, then for the one left', () => {
     const { s } = fresh();
     for (const d of ['d1', 'd2', 'd3']) s.touch(d, 0);

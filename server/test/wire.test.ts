@@ -2,7 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { createIdentity, serverFrames, type ServerFrameType } from '../../protocol/index.ts';
 import {
+  deliveredEntry,
   deliveredText,
+  envelopeEntry,
   envelopeText,
   errorText,
   grantJson,
@@ -39,6 +41,16 @@ describe('wire builders', () => {
     });
     // With the offset the store splices in.
     expect(strict('{"offset":7,' + envelopeText(id, a.sessionId, ct, 5).slice(1)).offset).toBe(7);
+  });
+
+  it('builds stream entries as frame and body, frame === "{" + body (NewEntry.body)', () => {
+    const env = envelopeEntry(id, a.sessionId, ct, 5);
+    expect(env.frame).toBe(envelopeText(id, a.sessionId, ct, 5));
+    expect(env.frame).toBe('{' + env.body);
+    const del = deliveredEntry(id, b.sessionId, 9);
+    expect(del.frame).toBe(deliveredText(id, b.sessionId, 9));
+    expect(del.frame).toBe('{' + del.body);
+    expect(strict('{"offset":3,' + del.body)).toEqual({ offset: 3, type: 'delivered', id, to: b.sessionId, ts: 9 });
   });
 
   it('builds delivered, sent, presence, ok, pong and error frames', () => {

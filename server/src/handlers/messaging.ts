@@ -8,7 +8,7 @@ import type { Conn } from '../transport/connection.ts';
 import { authorize } from '../auth/grants.ts';
 import { limitText, takeLimit } from '../limits/limits.ts';
 import type { AppendResult, StoredEntry } from '../store/types.ts';
-import { deliveredText, envelopeText, sentText } from '../transport/wire.ts';
+import { deliveredEntry, envelopeEntry, envelopeText, sentText } from '../transport/wire.ts';
 
 type Send = ClientFrames['send'];
 
@@ -44,12 +44,8 @@ function sendAuthorized(conn: Conn, f: Send, now: number, denied: Awaited<Return
     return;
   }
 
-  const res = ctx.store.append(
-    f.to,
-    { kind: 'envelope', id: f.id, from: conn.sid, frame: envelopeText(f.id, conn.sid, f.ct, now) },
-    now,
-    ctx.limits,
-  );
+  const { frame, body } = envelopeEntry(f.id, conn.sid, f.ct, now);
+  const res = ctx.store.append(f.to, { kind: 'envelope', id: f.id, from: conn.sid, frame, body }, now, ctx.limits);
   if (res instanceof Promise) return res.then((r) => sendStored(conn, f, r));
   sendStored(conn, f, res);
 }
@@ -94,7 +90,8 @@ function notify(conn: Conn, delivered: readonly StoredEntry[], now: number): Pro
   let pending = false;
   for (let i = 0; i < notices.length; i++) {
     const e = notices[i]!;
-    const r = ctx.store.append(e.from, { kind: 'delivered', id: e.id, frame: deliveredText(e.id, conn.sid, now) }, now, ctx.noticeLimits);
+    const { frame, body } = deliveredEntry(e.id, conn.sid, now);
+    const r = ctx.store.append(e.from, { kind: 'delivered', id: e.id, frame, body }, now, ctx.noticeLimits);
     results[i] = r;
     if (r instanceof Promise) pending = true;
   }

@@ -1,6 +1,8 @@
 // Token buckets keyed by a string (per sender, per IP, …). A bucket that has refilled is the same
 // as no bucket, so full ones are dropped: pruning runs when the map grows (a new key) and from the
-// store's maintenance timer, never on the hot path of a key that already has a bucket.
+// store's maintenance timer, never on the hot path of a key that already has a bucket. A full
+// bucket is kept for IDLE_KEEP_MS first: someone who sends once a second refills between sends, and
+// dropping their bucket at once made every send a Map insert plus a 32-bucket prune (issue 14).
 import { RoundRobin } from './_roundRobin.ts';
 
 interface Bucket {
@@ -14,6 +16,8 @@ interface Bucket {
 const PRUNE_PER_INSERT = 32;
 /** Refill arithmetic in floating point lands a hair under a whole token exactly at retryAfterMs. */
 const EPSILON = 1e-9;
+/** How long a full bucket is kept before prune may drop it: the active keys stay put. */
+export const IDLE_KEEP_MS = 60_000;
 
 export class TokenBuckets {
   private readonly buckets = new Map<string, Bucket>();
@@ -49,10 +53,11 @@ export class TokenBuckets {
     return wait;
   }
 
-  /** Visits up to `max` buckets, continuing where the previous call stopped, and drops full ones. */
+  /** Visits up to `max` buckets, continuing where the previous call stopped, and drops those full for IDLE_KEEP_MS. */
   prune(now: number, max: number): void {
+    const cutoff = now - IDLE_KEEP_MS;
     this.scan.visit(max, (key, b) => {
-      if (b.fullAt <= now) this.buckets.delete(key);
+      if (b.fullAt <= cutoff) this.buckets.delete(key);
     });
   }
 }

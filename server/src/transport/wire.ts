@@ -3,6 +3,7 @@
 // IDs, canonical base64, safe integers, fixed status words), so none needs JSON escaping, and the
 // ciphertext is never parsed or re-serialised. A test checks each builder against protocol's schema.
 import { encodeFrame, ERRORS, type ErrorCode, type Grant, type InvitationStatus, type ServerFrames } from '../../../protocol/index.ts';
+import type { EntryBody } from '../store/types.ts';
 
 /** A grant re-encoded from its parsed form, in schema order (the form stored with invitations). */
 export function grantJson(g: Grant): string {
@@ -14,8 +15,27 @@ export function envelopeText(id: string, from: string, ct: string, ts: number, e
   return `{"type":"envelope","id":"${id}","from":"${from}","ct":"${ct}","ts":${ts}${ephemeral ? ',"ephemeral":true' : ''}}`;
 }
 
+/** A stream entry's frame built as '{' + body, so a store may splice without a copy (NewEntry.body). */
+export interface EntryText {
+  readonly frame: string;
+  readonly body: EntryBody;
+}
+
+function entryText(body: string): EntryText {
+  return { frame: '{' + body, body: body as EntryBody };
+}
+
+/** envelopeText(id, from, ct, ts) as an EntryText. */
+export function envelopeEntry(id: string, from: string, ct: string, ts: number): EntryText {
+  return entryText(`"type":"envelope","id":"${id}","from":"${from}","ct":"${ct}","ts":${ts}}`);
+}
+
 export function deliveredText(id: string, to: string, ts: number): string {
-  return `{"type":"delivered","id":"${id}","to":"${to}","ts":${ts}}`;
+  return deliveredEntry(id, to, ts).frame;
+}
+
+export function deliveredEntry(id: string, to: string, ts: number): EntryText {
+  return entryText(`"type":"delivered","id":"${id}","to":"${to}","ts":${ts}}`);
 }
 
 export interface InvitationFields {

@@ -2,6 +2,7 @@
 // entry TTL, cumulative per-device acks, devices that go quiet, and delivered reports.
 import { describe, expect, it } from 'vitest';
 import { randomId } from '../../../protocol/index.ts';
+import type { EntryBody } from '../../src/store/types.ts';
 import {
   appendOk,
   CT,
@@ -42,6 +43,20 @@ export function streamTests(ctx: StoreUnderTest): void {
       expect((await store.readAfter(a, -5, 10, t + 3, LIMITS)).map((e) => e.offset)).toEqual([h + 1, h + 2, h + 3]);
       expect(await store.readAfter(a, h, 0, t + 3, LIMITS)).toEqual([]);
       expect(await store.readAfter(a, h + 3, 10, t + 3, LIMITS)).toEqual([]);
+    });
+
+    it('stores the same text whether or not the entry carries its body (NewEntry.body)', async () => {
+      const { store, t } = ctx;
+      const a = newSid();
+      const e = envelope(newSid(), t);
+      const plain = envelope(newSid(), t);
+      const body = { ...plain, body: plain.frame.slice(1) as EntryBody };
+      const o1 = await appendOk(store, a, e, t);
+      const o2 = await appendOk(store, a, body, t);
+      const [r1, r2] = await store.readAfter(a, o1 - 1, 2, t, LIMITS);
+      expect(r1!.text).toBe(spliced(o1, e.frame));
+      expect(r2!.text).toBe(spliced(o2, plain.frame));
+      expect(JSON.parse(r2!.text)).toMatchObject({ offset: o2, type: 'envelope' });
     });
 
     it('keeps the streams of different Session IDs apart', async () => {

@@ -22,11 +22,18 @@ interface Held {
   entries: (StoredEntry | undefined)[];
   start: number;
   bytes: number;
-  /** Envelope id → offset, for idempotent appends; only ids still held, made by the first envelope. */
+  /**
+   * Envelope id → offset, for idempotent appends; only ids still held. Made once the stream holds
+   * more than INDEX_FROM entries: below that a scan is cheaper than the two Maps a stream that
+   * empties after every message (most of them, in a conversation) would make per message.
+   */
   ids: Map<string, number> | undefined;
-  /** Sender → what its held envelopes take (MAILBOX_SENDER_SHARE); made by the first envelope. */
+  /** Sender → what its held envelopes take (MAILBOX_SENDER_SHARE); made with `ids`. */
   senders: Map<string, SenderUse> | undefined;
 }
+
+/** Held entries up to which envelope() and senderUse() scan instead of keeping Maps. */
+const INDEX_FROM = 16;
 
 /** Entries and bytes one sender's envelopes hold in a stream. */
 export interface SenderUse {
@@ -35,6 +42,7 @@ export interface SenderUse {
 }
 
 const NO_USE: Readonly<SenderUse> = { entries: 0, bytes: 0 };
+const NOTHING: readonly StoredEntry[] = Object.freeze([]);
 
 export class Stream {
   head: number;
@@ -66,8 +74,14 @@ export class Stream {
     return d === undefined ? 0 : d instanceof Map ? d.size : 1;
   }
 
+  /** Envelope ids held (debugSizes): the index's size, or a scan below INDEX_FROM. */
   get idCount(): number {
-    return this.held?.ids?.size ?? 0;
+    const h = this.held;
+    if (h === undefined) return 0;
+    if (h.ids !== undefined) return h.ids.size;
+    let n = 0;
+    for (let i = h.start; i < h.entries.length; i++) if (h.entries[i]!.kind === 'envelope') n++;
+    return n;
   }
 
   /** Nothing held and no device that could still resume from head. */
@@ -88,17 +102,38 @@ export class Stream {
 
   /** What `from`'s envelopes hold here now. */
   senderUse(from: string): Readonly<SenderUse> {
-    return this.held?.senders?.get(from) ?? NO_USE;
+    const h = this.held;
+    if (h === undefined) return NO_USE;
+    if (h.senders !== undefined) return h.senders.get(from) ?? NO_USE;
+    let entries = 0;
+    let bytes = 0;
+    for (let i = h.start; i < h.entries.length; i++) {
+      const e = h.entries[i]!;
+      if (e.kind === 'envelope' && e.from === from) {
+        entries++;
+        bytes += e.text.length;
+      }
+    }
+    return entries === 0 ? NO_USE : { entries, bytes };
   }
 
   envelope(id: string): StoredEntry | undefined {
-    const offset = this.held?.ids?.get(id);
-    return offset === undefined ? undefined : this.get(offset);
+    const h = this.held;
+    if (h === undefined) return undefined;
+    if (h.ids !== undefined) {
+      const offset = h.ids.get(id);
+      return offset === undefined ? undefined : this.get(offset);
+    }
+    for (let i = h.start; i < h.entries.length; i++) {
+      const e = h.entries[i]!;
+      if (e.kind === 'envelope' && e.id === id) return e;
+    }
+    return undefined;
   }
 
   /** The text the next append would store: the offset spliced in, the ciphertext never re-serialised. */
-  nextText(frame: string): string {
-    return '{"offset":' + (this.head + 1) + ',' + frame.slice(1);
+  nextText(entry: NewEntry): string {
+    return '{"offset":' + (this.head + 1) + ',' + (entry.body ?? entry.frame.slice(1));
   }
 
   push(entry: NewEntry, text: string, now: number): StoredEntry {
@@ -112,23 +147,21 @@ export class Stream {
         : { offset, kind: entry.kind, id: entry.id, from: entry.from, text, ts };
     let h = this.held;
     if (h === undefined) {
-      this.held = h = { entries: [], start: 0, bytes: 0, ids: undefined, senders: undefined };
+      // Made holding its first entry: `[]` then push would reserve room for 17 (V8's growth).
+      this.held = h = { entries: [stored], start: 0, bytes: 0, ids: undefined, senders: undefined };
       this.totals.streams++;
+    } else {
+      h.entries.push(stored);
     }
-    h.entries.push(stored);
     // Frames are ASCII (hex ids, base64, Session IDs, numbers), so length is the UTF-8 size.
     h.bytes += text.length;
     this.totals.entries++;
     this.totals.bytes += text.length;
-    if (entry.kind === 'envelope') (h.ids ??= new Map()).set(entry.id, offset);
-    if (entry.kind === 'envelope' && entry.from !== undefined) {
-      const senders = (h.senders ??= new Map());
-      const use = senders.get(entry.from);
-      if (use === undefined) senders.set(entry.from, { entries: 1, bytes: text.length });
-      else {
-        use.entries++;
-        use.bytes += text.length;
-      }
+    if (h.ids !== undefined) index(h, stored);
+    else if (h.entries.length - h.start > INDEX_FROM) {
+      h.ids = new Map();
+      h.senders = new Map();
+      for (let i = h.start; i < h.entries.length; i++) index(h, h.entries[i]!);
     }
     return stored;
   }
@@ -160,20 +193,21 @@ export class Stream {
   }
 
   /** Returns the envelopes from others that this ack delivered for the first time. */
-  ack(sid: string, deviceId: string, offset: number, now: number): StoredEntry[] {
+  ack(sid: string, deviceId: string, offset: number, now: number): readonly StoredEntry[] {
     // An ack proves the device is alive, and offsets past head were never sent to it.
     const d = this.touch(deviceId, now);
     d.acked = Math.max(d.acked, Math.min(offset, this.head));
-    const delivered: StoredEntry[] = [];
+    let delivered: StoredEntry[] | undefined;
     if (d.acked > this.deliveredUpTo) {
       for (let o = Math.max(this.deliveredUpTo + 1, this.firstOffset); o <= d.acked; o++) {
         const e = this.get(o);
         // Copies a device sends to its own identity need no delivered notice.
-        if (e !== undefined && e.kind === 'envelope' && e.from !== sid) delivered.push(e);
+        if (e !== undefined && e.kind === 'envelope' && e.from !== sid) (delivered ??= []).push(e);
       }
       this.deliveredUpTo = d.acked;
     }
-    return delivered;
+    // Most acks (of delivered notices, of one's own copies) deliver nothing: no array for them.
+    return delivered ?? NOTHING;
   }
 
   /**
@@ -230,5 +264,18 @@ export class Stream {
       if (use !== undefined && --use.entries <= 0) h.senders!.delete(e.from);
       else if (use !== undefined) use.bytes -= e.text.length;
     }
+  }
+}
+
+/** Adds an entry to the id and sender indexes (Held.ids, Held.senders). */
+function index(h: Held, e: StoredEntry): void {
+  if (e.kind !== 'envelope') return;
+  h.ids!.set(e.id, e.offset);
+  if (e.from === undefined) return;
+  const use = h.senders!.get(e.from);
+  if (use === undefined) h.senders!.set(e.from, { entries: 1, bytes: e.text.length });
+  else {
+    use.entries++;
+    use.bytes += e.text.length;
   }
 }

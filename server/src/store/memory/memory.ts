@@ -113,7 +113,8 @@ export class MemoryStore implements Store {
   // append, ack, blockState and takeToken answer at once (Awaitable): the message path then runs
   // without a promise per step. A bad argument is still a rejected promise, as from any store.
   append(sid: string, entry: NewEntry, now: number, limits: MailboxLimits): Awaitable<AppendResult> {
-    if (!entry.frame.startsWith(FRAME_START)) {
+    // A body comes from wire.ts's builders (EntryBody); checking its frame would copy it (flatten).
+    if (entry.body === undefined && !entry.frame.startsWith(FRAME_START)) {
       return Promise.reject(
         new TypeError(`entry.frame: expected JSON text starting with ${FRAME_START}, got ${JSON.stringify(entry.frame.slice(0, 16))}`),
       );
@@ -123,7 +124,7 @@ export class MemoryStore implements Store {
       const held = s.envelope(entry.id);
       if (held !== undefined) return { ok: true, offset: held.offset, duplicate: true, text: held.text };
     }
-    const text = s.nextText(entry.frame);
+    const text = s.nextText(entry);
     if (s.length + 1 > limits.maxEntries || s.bytes + text.length > limits.maxBytes) {
       this.forgetIfIdle(sid, s);
       return { ok: false, code: 'MAILBOX_FULL' };
@@ -147,7 +148,7 @@ export class MemoryStore implements Store {
     return this.streams.get(sid)?.head ?? this.offsetFloor;
   }
 
-  ack(sid: string, deviceId: string, offset: number, now: number, limits: MailboxLimits): Awaitable<StoredEntry[]> {
+  ack(sid: string, deviceId: string, offset: number, now: number, limits: MailboxLimits): Awaitable<readonly StoredEntry[]> {
     if (!Number.isSafeInteger(offset) || offset < 0) {
       return Promise.reject(new RangeError(`offset: expected a non-negative integer, got ${offset}`));
     }
