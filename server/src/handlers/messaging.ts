@@ -6,7 +6,7 @@
 import { ProtocolError, type ClientFrames } from '../../../protocol/index.ts';
 import type { Conn } from '../transport/connection.ts';
 import { authorize } from '../auth/grants.ts';
-import { limitText, takeLimit } from '../limits/limits.ts';
+import { limitKeys, limitText, takeLimit } from '../limits/limits.ts';
 import type { AppendResult, StoredEntry } from '../store/types.ts';
 import { deliveredEntry, envelopeEntry, envelopeText, sentText } from '../transport/wire.ts';
 
@@ -15,7 +15,7 @@ type Send = ClientFrames['send'];
 export function handleSend(conn: Conn, f: Send): Promise<void> | void {
   const { ctx } = conn;
   // First, so a flood of refused sends costs its sender tokens too.
-  const waitMs = takeLimit(ctx, 'send', conn.sid, conn.address);
+  const waitMs = takeLimit(ctx, 'send', conn.sid, conn.address, 1, (conn.sendKeys ??= limitKeys('send', conn.sid, conn.address)));
   return waitMs instanceof Promise ? waitMs.then((w) => sendAllowed(conn, f, w)) : sendAllowed(conn, f, waitMs);
 }
 

@@ -83,6 +83,7 @@ export function takeLimit(
   sid: string | undefined,
   address: string,
   cost = 1,
+  keys: LimitKeys = limitKeys(action, sid, address),
 ): Awaitable<number> {
   const r = rates(ctx.config, action);
   const now = ctx.clock();
@@ -90,15 +91,28 @@ export function takeLimit(
   const n = Math.max(1, cost);
   // Both asked before either is awaited: one round trip with Redis.
   const byId =
-    sid !== undefined && r.perIdentity > 0
-      ? store.takeToken(`${action}:${sid}`, r.idPerSec, r.perIdentity, now, Math.min(n, r.perIdentity))
+    keys.byId !== undefined && r.perIdentity > 0
+      ? store.takeToken(keys.byId, r.idPerSec, r.perIdentity, now, Math.min(n, r.perIdentity))
       : 0;
-  const byAddr =
-    r.perAddress > 0 ? store.takeToken(`${action}-ip:${address}`, r.addrPerSec, r.perAddress, now, Math.min(n, r.perAddress)) : 0;
+  const byAddr = r.perAddress > 0 ? store.takeToken(keys.byAddress, r.addrPerSec, r.perAddress, now, Math.min(n, r.perAddress)) : 0;
   if (byId instanceof Promise || byAddr instanceof Promise) {
     return Promise.all([byId, byAddr]).then(([i, a]) => limited(ctx, action, i, a));
   }
   return limited(ctx, action, byId, byAddr);
+}
+
+/** The bucket keys of one action for one identity and address. */
+export interface LimitKeys {
+  readonly byId: string | undefined;
+  readonly byAddress: string;
+}
+
+/**
+ * Made once and kept by a socket for its hot action (Conn.sendKeys): a key built per call is a new
+ * string that the bucket map must flatten and hash again on every send.
+ */
+export function limitKeys(action: LimitedAction, sid: string | undefined, address: string): LimitKeys {
+  return { byId: sid === undefined ? undefined : `${action}:${sid}`, byAddress: `${action}-ip:${address}` };
 }
 
 function limited(ctx: ServerContext, action: LimitedAction, byId: number, byAddr: number): number {

@@ -10,8 +10,10 @@ import type { LiveSocket, ServerContext } from '../context.ts';
 import { StreamFeed, type FeedSocket } from './feed.ts';
 import { GrantSet } from '../auth/grants.ts';
 import { nextNonce } from './nonce.ts';
+import { shedRef } from './shedRef.ts';
 import type { HubSocket } from '../hub.ts';
 import type { EntryKind } from '../store/types.ts';
+import type { LimitKeys } from '../limits/limits.ts';
 
 export type ConnState = LiveSocket['state'];
 
@@ -59,15 +61,6 @@ function flushAll(): void {
   flushList.length = 0;
 }
 
-const LEADING_ID = /"id"\s*:\s*"([0-9a-f]{32})"/;
-
-/** The id of a frame that is not going to be parsed, if it has one near its start. */
-function shedRef(data: ArrayBuffer, isBinary: boolean): string | undefined {
-  if (isBinary) return undefined;
-  const head = Buffer.from(data, 0, Math.min(data.byteLength, 160)).toString('latin1');
-  return LEADING_ID.exec(head)?.[1];
-}
-
 export class Conn implements HubSocket, FeedSocket, LiveSocket {
   readonly id = nextId++;
   /** The auth challenge; blanked once authenticated (a socket is authenticated once, for its life). */
@@ -90,6 +83,8 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
   private out: string[] | undefined;
   private outBytes = 0;
   private authTimer: NodeJS.Timeout | undefined;
+  /** The send buckets' keys, made by the first send (limits.ts limitKeys). */
+  sendKeys: LimitKeys | undefined;
   /** Presence targets (HubSocket): the Hub creates the set on the first watch; most sockets never make one. */
   subs: Set<string> | undefined;
 
