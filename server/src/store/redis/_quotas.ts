@@ -96,7 +96,8 @@ export class RedisQuotas {
     return SCRIPTS.firstSeen.run<number>(this.client, [`${this.prefix}fs:${this.keys.idKey(sid)}`], [Math.floor(now), ms(ttlMs)]);
   }
 
-  private revocationKey(from: string, to: string): string {
+  /** r:{from}:to; shares its slot with the unblock key u:{from}:to (blockState reads both at once). */
+  revocationKey(from: string, to: string): string {
     return `${this.prefix}r:{${this.keys.idKey(from)}}:${this.keys.idKey(to)}`;
   }
 }

@@ -354,9 +354,8 @@ export class RedisStore implements Store {
     return this.accounts.putUnblock(from, to, iat, ttlMs);
   }
 
-  async blockState(from: string, to: string): Promise<BlockState> {
-    const [revokedAt, unblockedAt] = await Promise.all([this.quotas.revokedAt(from, to), this.accounts.unblockedAt(from, to)]);
-    return { ...(revokedAt !== undefined && { revokedAt }), ...(unblockedAt !== undefined && { unblockedAt }) };
+  blockState(from: string, to: string): Promise<BlockState> {
+    return this.accounts.blockState(this.quotas.revocationKey(from, to), from, to);
   }
 
   getAccount(sid: string): Promise<AccountBlob | undefined> {

@@ -1,0 +1,49 @@
+// What the Redis store sends per message (issue 14): each command is CPU on both sides, so the
+// send path's reads are as few as the semantics allow. The answers themselves are the store
+// contract's (storeSuite); here only how many commands they cost.
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { randomId } from '../../protocol/index.ts';
+import { KeyHasher } from '../src/store/redis/_keys.ts';
+import { createRedisStore, type RedisStore } from '../src/store/redis/redis.ts';
+import { redisUnreachable, TEST_ID_SECRET } from './helpers/cluster.ts';
+import { newSid } from './storeSuite/fixtures.ts';
+
+const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const down = await redisUnreachable(url);
+if (down !== undefined && process.env.REQUIRE_REDIS === '1')
+  throw new Error(`REQUIRE_REDIS=1 but Redis at ${url} is not reachable: ${down}`);
+
+describe('KeyHasher', () => {
+  it('hashes a bucket name once, then remembers it', () => {
+    const keys = new KeyHasher(TEST_ID_SECRET);
+    const hash = vi.spyOn(keys as unknown as { hash: (d: string, v: string) => string }, 'hash');
+    const first = keys.bucketKey('send:someone');
+    expect(keys.bucketKey('send:someone')).toBe(first);
+    expect(hash).toHaveBeenCalledTimes(1);
+    expect(first).toMatch(/^send:[0-9a-f]{32}$/);
+    expect(new KeyHasher(TEST_ID_SECRET).bucketKey('send:someone')).toBe(first);
+  });
+});
+
+describe.skipIf(down !== undefined)('the Redis store per send', () => {
+  let store: RedisStore | undefined;
+  const prefix = `sm:test:${randomId()}:`;
+  afterAll(async () => {
+    if (!store) return;
+    const keys = await store.redis.sendCommand<string[]>(['KEYS', prefix + '*']);
+    if (keys.length > 0) await store.redis.sendCommand(['DEL', ...keys]);
+    await store.close();
+  });
+
+  it('reads the block state (revocation and unblock) in one command', async () => {
+    store = await createRedisStore({ url, keyPrefix: prefix, idSecret: TEST_ID_SECRET });
+    const [a, b] = [newSid(), newSid()];
+    await store.putRevocation(a, b, 100, 60_000);
+    await store.putUnblock(a, b, 150, 60_000);
+    const send = vi.spyOn(store.redis, 'sendCommand');
+    expect(await store.blockState(a, b)).toEqual({ revokedAt: 100, unblockedAt: 150 });
+    expect(await store.blockState(b, a)).toEqual({});
+    expect(send).toHaveBeenCalledTimes(2);
+    send.mockRestore();
+  });
+});
