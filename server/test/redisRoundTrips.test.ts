@@ -1,9 +1,10 @@
 // What the Redis store sends per message (issue 14): each command is CPU on both sides, so the
 // send path's reads are as few as the semantics allow. The answers themselves are the store
 // contract's (storeSuite); here only how many commands they cost.
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { randomId } from '../../protocol/index.ts';
 import { KeyHasher } from '../src/store/redis/_keys.ts';
+import { Script } from '../src/store/redis/_script.ts';
 import { createRedisStore, type RedisStore } from '../src/store/redis/redis.ts';
 import { redisUnreachable, TEST_ID_SECRET } from './helpers/cluster.ts';
 import { newSid } from './storeSuite/fixtures.ts';
@@ -26,17 +27,18 @@ describe('KeyHasher', () => {
 });
 
 describe.skipIf(down !== undefined)('the Redis store per send', () => {
-  let store: RedisStore | undefined;
+  let store: RedisStore;
   const prefix = `sm:test:${randomId()}:`;
+  beforeAll(async () => {
+    store = await createRedisStore({ url, keyPrefix: prefix, idSecret: TEST_ID_SECRET });
+  });
   afterAll(async () => {
-    if (!store) return;
     const keys = await store.redis.sendCommand<string[]>(['KEYS', prefix + '*']);
     if (keys.length > 0) await store.redis.sendCommand(['DEL', ...keys]);
     await store.close();
   });
 
   it('reads the block state (revocation and unblock) in one command', async () => {
-    store = await createRedisStore({ url, keyPrefix: prefix, idSecret: TEST_ID_SECRET });
     const [a, b] = [newSid(), newSid()];
     await store.putRevocation(a, b, 100, 60_000);
     await store.putUnblock(a, b, 150, 60_000);
@@ -44,6 +46,15 @@ describe.skipIf(down !== undefined)('the Redis store per send', () => {
     expect(await store.blockState(a, b)).toEqual({ revokedAt: 100, unblockedAt: 150 });
     expect(await store.blockState(b, a)).toEqual({});
     expect(send).toHaveBeenCalledTimes(2);
+    send.mockRestore();
+  });
+
+  it('sends a script Redis does not know yet in full once, then by its SHA', async () => {
+    const script = new Script(`-- ${randomId()}\nreturn ARGV[1] .. KEYS[1]`);
+    const send = vi.spyOn(store.redis, 'sendCommand');
+    expect(await script.run(store.redis, ['k'], [7])).toBe('7k');
+    expect(await script.run(store.redis, ['k'], [8])).toBe('8k');
+    expect(send.mock.calls.map((c) => (c[0] as string[])[0])).toEqual(['EVALSHA', 'EVAL', 'EVALSHA']);
     send.mockRestore();
   });
 });
