@@ -57,4 +57,18 @@ describe.skipIf(down !== undefined)('the Redis store per send', () => {
     expect(send.mock.calls.map((c) => (c[0] as string[])[0])).toEqual(['EVALSHA', 'EVAL', 'EVALSHA']);
     send.mockRestore();
   });
+
+  it("takes a send's two buckets (identity and address) in one command, each as on its own", async () => {
+    const [id, ip] = [`send:${randomId()}`, `send-ip:${randomId()}`];
+    const send = vi.spyOn(store.redis, 'sendCommand');
+    expect(await Promise.all([store.takeToken(id, 1, 1, 1000), store.takeToken(ip, 1, 2, 1000)])).toEqual([0, 0]);
+    expect(send).toHaveBeenCalledTimes(1);
+    // The same bucket twice in one turn: taken twice, in call order.
+    expect(await Promise.all([store.takeToken(id, 1, 1, 1500), store.takeToken(ip, 1, 2, 1000), store.takeToken(id, 1, 1, 2000)])).toEqual([
+      500, 0, 0,
+    ]);
+    expect(send).toHaveBeenCalledTimes(2);
+    send.mockRestore();
+    await expect(store.takeToken(id, 0, 1, 1000)).rejects.toThrow(RangeError);
+  });
 });
