@@ -1,11 +1,13 @@
-// A command that gets no reply within COMMAND_TIMEOUT_MS fails (the handlers then answer
-// STORE_UNAVAILABLE, retryable), as node-redis' own default command timeout makes it fail. That
-// default costs an AbortSignal.timeout per command: a timer, a signal and a listener that live the
-// whole 5 s whether the reply came or not. At ~9 commands per delivered message they outlived the
-// young generation by the tens of thousands and were the largest cost of the Redis path after the
-// socket writes (issue 14, docs/performance.md). Here one timer per client does the same, over a
-// queue in issue order: a connection answers in order, so the oldest waiting command is first and
-// an answered one leaves the queue within microseconds, young.
+// A command that gets no reply within COMMAND_TIMEOUT_MS fails with TimeoutError (the handlers
+// then answer STORE_UNAVAILABLE, retryable). node-redis' own default command timeout (5 s) cost an
+// AbortSignal.timeout per command: a timer and a signal that live the whole 5 s whether the reply
+// came or not. At ~8 commands per delivered message they outlived the young generation by the tens
+// of thousands and were the largest cost of the Redis path after the socket writes (issue 14).
+// It also stopped counting once a command was written (commands-queue.js drops the listener), so
+// a Redis that took a command and never answered kept it waiting until the socket broke; this
+// deadline runs to the reply. One timer per client over a queue in issue order: a connection
+// answers in order, so the oldest waiting command is first, and an answered one leaves the queue
+// at once, young. No store command blocks in Redis: a reply 5 s late means a stuck or swamped Redis.
 import { TimeoutError } from 'redis';
 
 export const COMMAND_TIMEOUT_MS = 5000;
