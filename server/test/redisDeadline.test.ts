@@ -96,6 +96,20 @@ describe.skipIf(down !== undefined)('the store client', () => {
     await expect(blocked).rejects.toBeInstanceOf(TimeoutError);
   });
 
+  it('stays in step after a deadline: the late reply goes to the failed command, the next gets its own', async () => {
+    const clock = fakeClock();
+    const d = new CommandDeadlines(5000, clock.now);
+    const c = await client(d);
+    // Redis answers this one (nil) after a second of its own time, long after its deadline here.
+    const late = c.sendCommand(['BLPOP', `sm:test:${randomId()}:nothing`, '1']);
+    clock.advance(3000);
+    const next = c.sendCommand(['ECHO', 'mine']);
+    clock.advance(2000);
+    d.check();
+    await expect(late).rejects.toBeInstanceOf(TimeoutError);
+    await expect(next).resolves.toBe('mine');
+  });
+
   it('starts no timer of its own per command (node-redis would: AbortSignal.timeout)', async () => {
     const c = await client(new CommandDeadlines());
     const timeout = vi.spyOn(AbortSignal, 'timeout');
