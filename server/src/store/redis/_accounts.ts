@@ -6,7 +6,7 @@
 import { PUT_ACCOUNT } from './_lua.ts';
 import type { KeyHasher } from './_keys.ts';
 import { Script, type CommandSender } from './_script.ts';
-import type { AccountBlob, PutAccountResult } from '../types.ts';
+import type { AccountBlob, BlockState, PutAccountResult } from '../types.ts';
 import { ms } from './_util.ts';
 
 /** KEYS u:{from}:to. ARGV iat, ttlMs. Keeps the latest iat and the longer life. */
@@ -33,9 +33,10 @@ export class RedisAccounts {
     await PUT_UNBLOCK.run(this.redis, [this.key('u', from, to)], [iat, ms(ttlMs)]);
   }
 
-  async unblockedAt(from: string, to: string): Promise<number | undefined> {
-    const v = await this.redis.sendCommand<string | null>(['GET', this.key('u', from, to)]);
-    return v == null ? undefined : Number(v);
+  /** Asked on every send: one MGET (the revocation key r:{from}:to carries from's hash tag too), not two GETs. */
+  async blockState(revocationKey: string, from: string, to: string): Promise<BlockState> {
+    const [r, u] = await this.redis.sendCommand<(string | null)[]>(['MGET', revocationKey, this.key('u', from, to)]);
+    return { ...(r != null && { revokedAt: Number(r) }), ...(u != null && { unblockedAt: Number(u) }) };
   }
 
   async get(sid: string): Promise<AccountBlob | undefined> {

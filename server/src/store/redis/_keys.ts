@@ -13,6 +13,7 @@ export const MIN_ID_SECRET_LENGTH = 16;
 
 export class KeyHasher {
   private readonly cache = new Map<string, string>();
+  private readonly buckets = new Map<string, string>();
 
   constructor(private readonly secret: string) {
     if (typeof secret !== 'string' || secret.length < MIN_ID_SECRET_LENGTH) {
@@ -37,9 +38,16 @@ export class KeyHasher {
 
   /** A rate-limit bucket's name ("send:<sid>", "auth-ip:<address>"): its kind stays readable, its subject does not. */
   bucketKey(key: string): string {
-    const colon = key.indexOf(':');
-    const kind = colon < 0 ? '' : key.slice(0, colon);
-    return /^[a-z_-]{1,24}$/.test(kind) ? `${kind}:${this.hash('bucket', key)}` : this.hash('bucket', key);
+    // Two buckets per send ("send:<sid>", "send-ip:<address>"): remembered like idKey's fragments.
+    let k = this.buckets.get(key);
+    if (k === undefined) {
+      const colon = key.indexOf(':');
+      const kind = colon < 0 ? '' : key.slice(0, colon);
+      k = /^[a-z_-]{1,24}$/.test(kind) ? `${kind}:${this.hash('bucket', key)}` : this.hash('bucket', key);
+      if (this.buckets.size >= CACHE_MAX) this.buckets.clear();
+      this.buckets.set(key, k);
+    }
+    return k;
   }
 
   /** Domain-separated, so an identity's fragment never equals a bucket's. */

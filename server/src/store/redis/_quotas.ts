@@ -31,20 +31,30 @@ if redis.call('PTTL', KEYS[2]) < ttl then redis.call('PEXPIRE', KEYS[2], ttl) en
 return 1
 `;
 
-/** KEYS: b:key. ARGV: ratePerSec, burst, now, cost → 0 when `cost` tokens were taken, else ms to wait. */
-const TAKE_TOKEN = `
-local rate, burst, now, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4] or '1')
-local b = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-local tokens = burst
-if b[1] then tokens = math.min(burst, tonumber(b[1]) + (math.max(0, now - tonumber(b[2])) * rate) / 1000) end
-local wait = 0
--- Refill arithmetic in floating point lands a hair under a whole token exactly at the wait.
-if tokens >= cost - 1e-9 then tokens = math.max(0, tokens - cost) else wait = math.max(1, math.ceil(((cost - tokens) * 1000) / rate)) end
-redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens), 'at', ARGV[3])
--- A bucket that has refilled is the same as no bucket.
-redis.call('PEXPIRE', KEYS[1], math.ceil(((burst - tokens) * 1000) / rate) + 1000)
-return wait
+/**
+ * KEYS: b:key… ARGV: ratePerSec, burst, now, cost for each key → for each, in order, 0 when `cost`
+ * tokens were taken, else ms to wait. One bucket after the other, so a key twice is taken twice.
+ */
+const TAKE_TOKENS = `
+local out = {}
+for k = 1, #KEYS do
+  local i = (k - 1) * 4
+  local rate, burst, now, cost = tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4])
+  local b = redis.call('HMGET', KEYS[k], 'tokens', 'at')
+  local tokens = burst
+  if b[1] then tokens = math.min(burst, tonumber(b[1]) + (math.max(0, now - tonumber(b[2])) * rate) / 1000) end
+  local wait = 0
+  -- Refill arithmetic in floating point lands a hair under a whole token exactly at the wait.
+  if tokens >= cost - 1e-9 then tokens = math.max(0, tokens - cost) else wait = math.max(1, math.ceil(((cost - tokens) * 1000) / rate)) end
+  redis.call('HSET', KEYS[k], 'tokens', string.format('%.17g', tokens), 'at', ARGV[i + 3])
+  -- A bucket that has refilled is the same as no bucket.
+  redis.call('PEXPIRE', KEYS[k], math.ceil(((burst - tokens) * 1000) / rate) + 1000)
+  out[k] = wait
+end
+return out
 `;
+/** Buckets per script call at most: a burst of asks in one turn becomes a few short scripts. */
+const TOKEN_BATCH = 32;
 
 /** KEYS: fs:<f>. ARGV: now, ttlMs → when first seen (set to now the first time); the TTL refreshed. */
 const FIRST_SEEN = `
@@ -56,11 +66,21 @@ return tonumber(at)
 
 const SCRIPTS = {
   putRevocation: new Script(PUT_REVOCATION),
-  takeToken: new Script(TAKE_TOKEN),
+  takeTokens: new Script(TAKE_TOKENS),
   firstSeen: new Script(FIRST_SEEN),
 };
 
+interface TokenAsk {
+  readonly bucket: string;
+  readonly args: readonly [number, number, number, number];
+  readonly resolve: (wait: number) => void;
+  readonly reject: (err: unknown) => void;
+}
+
 export class RedisQuotas {
+  /** This turn's takeToken calls, sent together at its end. */
+  private asks: TokenAsk[] = [];
+
   constructor(
     private readonly client: CommandSender,
     private readonly prefix: string,
@@ -84,19 +104,51 @@ export class RedisQuotas {
     return v === null ? undefined : Number(v);
   }
 
-  async takeToken(key: string, ratePerSec: number, burst: number, now: number, cost = 1): Promise<number> {
+  /**
+   * The asks of one turn go to Redis as one script (a send takes its identity's and its address's
+   * bucket together: one command instead of two), each bucket as its own call would take it.
+   */
+  takeToken(key: string, ratePerSec: number, burst: number, now: number, cost = 1): Promise<number> {
     if (!(ratePerSec > 0) || !Number.isFinite(ratePerSec))
-      throw new RangeError(`ratePerSec: expected a positive number, got ${ratePerSec}`);
-    if (!(burst >= 1) || !Number.isFinite(burst)) throw new RangeError(`burst: expected a number >= 1, got ${burst}`);
-    if (!(cost >= 1 && cost <= burst)) throw new RangeError(`cost: expected a number from 1 to burst (${burst}), got ${cost}`);
-    return SCRIPTS.takeToken.run<number>(this.client, [this.prefix + 'b:' + this.keys.bucketKey(key)], [ratePerSec, burst, now, cost]);
+      return Promise.reject(new RangeError(`ratePerSec: expected a positive number, got ${ratePerSec}`));
+    if (!(burst >= 1) || !Number.isFinite(burst)) return Promise.reject(new RangeError(`burst: expected a number >= 1, got ${burst}`));
+    if (!(cost >= 1 && cost <= burst))
+      return Promise.reject(new RangeError(`cost: expected a number from 1 to burst (${burst}), got ${cost}`));
+    const bucket = this.prefix + 'b:' + this.keys.bucketKey(key);
+    return new Promise<number>((resolve, reject) => {
+      if (this.asks.length === 0) queueMicrotask(this.sendAsks);
+      this.asks.push({ bucket, args: [ratePerSec, burst, now, cost], resolve, reject });
+    });
   }
+
+  private readonly sendAsks = (): void => {
+    const all = this.asks;
+    this.asks = [];
+    for (let from = 0; from < all.length; from += TOKEN_BATCH) {
+      const asks = all.slice(from, from + TOKEN_BATCH);
+      const keys: string[] = [];
+      const args: number[] = [];
+      for (const a of asks) {
+        keys.push(a.bucket);
+        args.push(...a.args);
+      }
+      SCRIPTS.takeTokens.run<number[]>(this.client, keys, args).then(
+        (waits) => {
+          for (let i = 0; i < asks.length; i++) asks[i]!.resolve(Number(waits[i]));
+        },
+        (err: unknown) => {
+          for (const a of asks) a.reject(err);
+        },
+      );
+    }
+  };
 
   async firstSeen(sid: string, now: number, ttlMs: number): Promise<number> {
     return SCRIPTS.firstSeen.run<number>(this.client, [`${this.prefix}fs:${this.keys.idKey(sid)}`], [Math.floor(now), ms(ttlMs)]);
   }
 
-  private revocationKey(from: string, to: string): string {
+  /** r:{from}:to; shares its slot with the unblock key u:{from}:to (blockState reads both at once). */
+  revocationKey(from: string, to: string): string {
     return `${this.prefix}r:{${this.keys.idKey(from)}}:${this.keys.idKey(to)}`;
   }
 }

@@ -16,14 +16,15 @@ export class Script {
     this.sha = createHash('sha1').update(source).digest('hex');
   }
 
-  async run<T>(client: CommandSender, keys: readonly string[], args: readonly (string | number)[]): Promise<T> {
-    const tail = [String(keys.length), ...keys, ...args.map(String)];
-    try {
-      return await client.sendCommand<T>(['EVALSHA', this.sha, ...tail]);
-    } catch (err) {
+  run<T>(client: CommandSender, keys: readonly string[], args: readonly (string | number)[]): Promise<T> {
+    // One array built in place: this runs several times per message (spreads and map cost ~1 %).
+    const cmd = ['EVALSHA', this.sha, String(keys.length)];
+    for (let i = 0; i < keys.length; i++) cmd.push(keys[i]!);
+    for (let i = 0; i < args.length; i++) cmd.push(String(args[i]));
+    return client.sendCommand<T>(cmd).catch((err: unknown) => {
       if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
       // EVAL also puts the script in Redis's cache, so the next call is an EVALSHA again.
-      return await client.sendCommand<T>(['EVAL', this.source, ...tail]);
-    }
+      return client.sendCommand<T>(['EVAL', this.source, ...cmd.slice(2)]);
+    });
   }
 }

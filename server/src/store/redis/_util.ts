@@ -1,5 +1,6 @@
 // Small helpers every Redis store module shares.
 import { createClient } from 'redis';
+import { CommandDeadlines, withDeadlines } from './_deadline.ts';
 
 /** A TTL Redis accepts: a whole number of milliseconds, at least 1. */
 export function ms(n: number): number {
@@ -30,13 +31,20 @@ export function redactUrl(url: string): string {
  * The command connection. While the store has not started (`started()` false) reconnects give up at
  * the connect deadline, so start-up fails with a clear message; afterwards they go on, jittered.
  */
-export function createStoreClient(url: string, connectTimeoutMs: number, started: () => boolean): ReturnType<typeof createClient> {
+export function createStoreClient(
+  url: string,
+  connectTimeoutMs: number,
+  started: () => boolean,
+  deadlines: CommandDeadlines = new CommandDeadlines(),
+): ReturnType<typeof createClient> {
   const deadline = Date.now() + connectTimeoutMs;
-  return createClient({
+  const client: ReturnType<typeof createClient> = createClient({
     url,
     // Fail fast while Redis is away: the handlers answer STORE_UNAVAILABLE (retryable) instead
     // of queueing work that may be stale by the time Redis returns.
     disableOfflineQueue: true,
+    // Command timeouts are ours (withDeadlines): node-redis' own cost a timer per command.
+    commandOptions: { timeout: 0 },
     socket: {
       connectTimeout: Math.min(connectTimeoutMs, 5000),
       reconnectStrategy: (retries, cause) => {
@@ -45,4 +53,6 @@ export function createStoreClient(url: string, connectTimeoutMs: number, started
       },
     },
   });
+  withDeadlines(client, deadlines);
+  return client;
 }

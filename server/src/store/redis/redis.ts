@@ -12,7 +12,7 @@
 // new epoch, fetch everything held and re-send what they have not seen delivered.
 import { createClient } from 'redis';
 import { randomId } from '../../../../protocol/index.ts';
-import { KIND_CODE, parseEntry } from './_entry.ts';
+import { entryError, KIND_CODE, parseEntry } from './_entry.ts';
 import { RedisAccounts } from './_accounts.ts';
 import { RedisGrantCache } from './_grants.ts';
 import type { RedisStoreOptions } from './_options.ts';
@@ -46,7 +46,6 @@ export type EpochListener = (epoch: string, previous: string) => void;
 type Client = ReturnType<typeof createClient>;
 
 const HOUR = 3_600_000;
-const FRAME_START = '{"type":';
 const SWEEP_LOCK_MS = 30_000;
 
 export async function createRedisStore(opts: RedisStoreOptions): Promise<RedisStore> {
@@ -194,14 +193,10 @@ export class RedisStore implements Store {
     await this.stream(SCRIPTS.touch, this.idKey(sid), now, limits, [deviceId]);
   }
 
-  async append(sid: string, entry: NewEntry, now: number, limits: MailboxLimits): Promise<AppendResult> {
-    if (!entry.frame.startsWith(FRAME_START)) {
-      throw new TypeError(`entry.frame: expected JSON text starting with ${FRAME_START}, got ${JSON.stringify(entry.frame.slice(0, 16))}`);
-    }
-    // The stored record is "ts|kind|id|from|text": ids and Session IDs never hold a "|".
-    if (entry.id.includes('|')) throw new TypeError(`entry.id: expected no "|", got ${JSON.stringify(entry.id)}`);
-    if (entry.from?.includes('|')) throw new TypeError(`entry.from: expected no "|", got ${JSON.stringify(entry.from)}`);
-    const r = await this.stream<[number, number?, string?]>(SCRIPTS.append, this.idKey(sid), now, limits, [
+  append(sid: string, entry: NewEntry, now: number, limits: MailboxLimits): Promise<AppendResult> {
+    const bad = entryError(entry);
+    if (bad !== undefined) return Promise.reject(new TypeError(bad));
+    const args = [
       KIND_CODE[entry.kind],
       entry.id,
       entry.from ?? '',
@@ -211,12 +206,14 @@ export class RedisStore implements Store {
       limits.maxSenderEntries ?? -1,
       limits.maxSenderBytes ?? Number.MAX_SAFE_INTEGER,
       sid,
-    ]);
-    if (r[0] === 2) return { ok: false, code: 'MAILBOX_FULL' };
-    if (r[0] === 3) return { ok: false, code: 'MAILBOX_FULL', senderShare: true };
-    const offset = r[1]!;
-    if (r[0] === 1) return { ok: true, offset, duplicate: true, text: r[2]! };
-    return { ok: true, offset, duplicate: false, text: '{"offset":' + offset + ',' + entry.frame.slice(1) };
+    ];
+    return this.stream<[number, number?, string?]>(SCRIPTS.append, this.idKey(sid), now, limits, args).then((r): AppendResult => {
+      if (r[0] === 2) return { ok: false, code: 'MAILBOX_FULL' };
+      if (r[0] === 3) return { ok: false, code: 'MAILBOX_FULL', senderShare: true };
+      const offset = r[1]!;
+      if (r[0] === 1) return { ok: true, offset, duplicate: true, text: r[2]! };
+      return { ok: true, offset, duplicate: false, text: '{"offset":' + offset + ',' + entry.frame.slice(1) };
+    });
   }
 
   async readAfter(sid: string, after: number, max: number, now: number, limits: MailboxLimits): Promise<StoredEntry[]> {
@@ -235,12 +232,14 @@ export class RedisStore implements Store {
     return this.stream<number>(SCRIPTS.head, this.idKey(sid), 0, { maxEntries: 0, maxBytes: 0, ttlMs: 0 }, []);
   }
 
-  async ack(sid: string, deviceId: string, offset: number, now: number, limits: MailboxLimits): Promise<StoredEntry[]> {
-    if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`offset: expected a non-negative integer, got ${offset}`);
-    const r = await this.stream<(number | string)[]>(SCRIPTS.ack, this.idKey(sid), now, limits, [deviceId, offset, sid]);
-    const out: StoredEntry[] = [];
-    for (let i = 0; i + 1 < r.length; i += 2) out.push(parseEntry(r[i] as number, r[i + 1] as string));
-    return out;
+  ack(sid: string, deviceId: string, offset: number, now: number, limits: MailboxLimits): Promise<StoredEntry[]> {
+    if (!Number.isSafeInteger(offset) || offset < 0)
+      return Promise.reject(new RangeError(`offset: expected a non-negative integer, got ${offset}`));
+    return this.stream<(number | string)[]>(SCRIPTS.ack, this.idKey(sid), now, limits, [deviceId, offset, sid]).then((r) => {
+      const out: StoredEntry[] = [];
+      for (let i = 0; i + 1 < r.length; i += 2) out.push(parseEntry(r[i] as number, r[i + 1] as string));
+      return out;
+    });
   }
 
   /**
@@ -284,27 +283,26 @@ export class RedisStore implements Store {
    * Runs a stream script on the stream whose key fragment is `frag` (idKey); when the epoch moved
    * under it, adopts (or creates) the new one and retries.
    */
-  private async stream<T>(
+  private stream<T>(
     script: Script,
     frag: string,
     now: number,
     limits: MailboxLimits,
     extra: readonly (string | number)[],
+    attempt = 0,
   ): Promise<T> {
     const p = this.keyPrefix;
     const s = `${p}s:{${frag}}:`;
     const keys = [p + 'epoch', p + 'g', p + 'due', s + 'm', s + 'e', s + 'i'];
-    for (let attempt = 0; ; attempt++) {
-      const args = [this.current, frag, now, limits.ttlMs, ms(limits.ttlMs + this.keyGraceMs), this.keyGraceMs, ...extra];
-      try {
-        return await script.run<T>(this.redis, keys, args);
-      } catch (err) {
-        const seen = /^SM_EPOCH ?(.*)$/.exec(err instanceof Error ? err.message : '')?.[1];
-        if (seen === undefined || attempt >= 2) throw err;
-        if (seen === '') await this.checkEpoch();
-        else this.setEpoch(seen);
-      }
-    }
+    const args = [this.current, frag, now, limits.ttlMs, ms(limits.ttlMs + this.keyGraceMs), this.keyGraceMs, ...extra];
+    // Chained, not async: this runs for every append and ack, and each async layer is a promise more.
+    return script.run<T>(this.redis, keys, args).catch(async (err: unknown) => {
+      const seen = /^SM_EPOCH ?(.*)$/.exec(err instanceof Error ? err.message : '')?.[1];
+      if (seen === undefined || attempt >= 2) throw err;
+      if (seen === '') await this.checkEpoch();
+      else this.setEpoch(seen);
+      return this.stream<T>(script, frag, now, limits, extra, attempt + 1);
+    });
   }
 
   private setEpoch(next: string): void {
@@ -354,9 +352,8 @@ export class RedisStore implements Store {
     return this.accounts.putUnblock(from, to, iat, ttlMs);
   }
 
-  async blockState(from: string, to: string): Promise<BlockState> {
-    const [revokedAt, unblockedAt] = await Promise.all([this.quotas.revokedAt(from, to), this.accounts.unblockedAt(from, to)]);
-    return { ...(revokedAt !== undefined && { revokedAt }), ...(unblockedAt !== undefined && { unblockedAt }) };
+  blockState(from: string, to: string): Promise<BlockState> {
+    return this.accounts.blockState(this.quotas.revocationKey(from, to), from, to);
   }
 
   getAccount(sid: string): Promise<AccountBlob | undefined> {
