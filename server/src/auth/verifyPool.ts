@@ -75,11 +75,12 @@ interface Slot {
    * ~10 % of a storm's main-thread CPU: fresh pages written twice per batch).
    */
   readonly free: Buffer[];
+  freeBytes: number;
 }
 
 /** Records per message: large enough to amortise postMessage, small enough to spread over workers. */
 const MAX_BATCH = 512;
-/** Small: a turn often carries one auth signature, and big external buffers hasten GCs; batches grow by doubling. */
+/** For the batches decided on this thread after close(); they grow by doubling. */
 const INITIAL_BYTES = 2048;
 /** Authentic grants each worker remembers (a hash each): a process-wide 50,000 with one worker. */
 const AUTHENTIC_MAX = 50_000;
@@ -117,6 +118,7 @@ export class VerifyPool {
         open: undefined,
         sealed: [],
         free: [],
+        freeBytes: 0,
       });
   }
 
@@ -215,8 +217,7 @@ export class VerifyPool {
       slot.sealed.push(b);
       b = undefined;
     }
-    if (b === undefined)
-      slot.open = b = { id: 0, buf: slot.free.pop() ?? sharedBuffer(INITIAL_BYTES), len: 0, owners: [], at: [], attempts: 0 };
+    if (b === undefined) slot.open = b = { id: 0, buf: take(slot), len: 0, owners: [], at: [], attempts: 0 };
     const old = grow(b, bytes);
     if (old !== undefined) release(slot, old);
     if (!this.flushScheduled) {
@@ -321,28 +322,30 @@ export class VerifyPool {
 }
 
 /**
- * Buffers a slot keeps for its next batches (a storm keeps dozens in flight: fewer kept meant new
- * zeroed SharedArrayBuffers at every burst of answers), and the largest kept (a 1000-grant frame's
- * batch is ~330 KB). At most FREE_MAX × KEEP_MAX_BYTES per worker, reached only after a storm.
+ * The bytes of buffers a slot keeps for its next batches: a storm keeps dozens in flight, and
+ * fewer kept meant new zeroed SharedArrayBuffers at every burst of answers. Reached only after a
+ * storm; a quiet server keeps one or two.
  */
-const FREE_MAX = 32;
-const KEEP_MAX_BYTES = 512 * 1024;
+const FREE_BYTES_MAX = 2 * 1024 * 1024;
+
+/** The smallest shared buffer: a 50-grant frame's records (~17 KB) fit without growing, which would allocate. */
+const SHARED_MIN_BYTES = 32 * 1024;
 
 function sharedBuffer(bytes: number): Buffer {
-  return Buffer.from(new SharedArrayBuffer(bytes));
+  return Buffer.from(new SharedArrayBuffer(Math.max(SHARED_MIN_BYTES, bytes)));
 }
 
-/** Keeps the largest buffers: a batch outgrowing a small one would allocate again (a zeroed SharedArrayBuffer). */
+function take(slot: Slot): Buffer {
+  const buf = slot.free.pop();
+  if (buf === undefined) return sharedBuffer(0);
+  slot.freeBytes -= buf.length;
+  return buf;
+}
+
 function release(slot: Slot, buf: Buffer): void {
-  if (buf.length > KEEP_MAX_BYTES || !(buf.buffer instanceof SharedArrayBuffer)) return;
-  const free = slot.free;
-  if (free.length < FREE_MAX) {
-    free.push(buf);
-    return;
-  }
-  let min = 0;
-  for (let i = 1; i < free.length; i++) if (free[i]!.length < free[min]!.length) min = i;
-  if (free[min]!.length < buf.length) free[min] = buf;
+  if (!(buf.buffer instanceof SharedArrayBuffer) || slot.freeBytes + buf.length > FREE_BYTES_MAX) return;
+  slot.free.push(buf);
+  slot.freeBytes += buf.length;
 }
 
 function newBatch(bytes: number): Batch {
