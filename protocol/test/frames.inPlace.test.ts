@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { clientFrames, parseClientFrame, ProtocolError } from '../index.ts';
-import { SchemaError, type Check } from '../schema.ts';
+import { SchemaError, walkOnlyForTest, type Check } from '../schema.ts';
 import { arbitraryOf, otherTypeThan } from './arbitraries.ts';
 
 type Outcome = { ok: unknown; keys: string[] } | { code: string; message: string };
@@ -27,7 +27,7 @@ function walk(text: string): Outcome {
   if (!Object.hasOwn(clientFrames, raw.type)) return outcome(() => parseClientFrame(text));
   return outcome(() => {
     try {
-      return (clientFrames[raw.type] as Check<unknown>).parse(raw, raw.type, true);
+      return walkOnlyForTest(() => (clientFrames[raw.type] as Check<unknown>).parse(raw, raw.type, true));
     } catch (e) {
       throw e instanceof SchemaError ? new ProtocolError(e.code, e.message) : e;
     }
@@ -76,6 +76,51 @@ describe('strict parse of all-scalar frames in place', () => {
   it('gives what the generic walk gives: the same frame, or the same code and message', () => {
     fc.assert(
       fc.property(frameText, (text) => {
+        expect(
+          outcome(() => parseClientFrame(text)),
+          text,
+        ).toEqual(walk(text));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+/** One grant or revocation of an auth frame broken in one of the ways above (or left valid). */
+const authText = arbitraryOf(clientFrames.auth).chain((x) => {
+  const frame = x as Record<string, unknown> & { grants: Record<string, unknown>[]; revocations: Record<string, unknown>[] };
+  const lists = (['grants', 'revocations'] as const).filter((l) => frame[l].length > 0);
+  if (lists.length === 0) return fc.constant(JSON.stringify(frame));
+  return fc.tuple(fc.constantFrom(...lists), fc.nat()).chain(([list, at]) => {
+    const i = at % frame[list].length;
+    const item = frame[list][i]!;
+    const keys = Object.keys(item);
+    const put = (v: unknown) => JSON.stringify({ ...frame, [list]: frame[list].map((g, j) => (j === i ? v : g)) });
+    return fc.oneof(
+      fc.constant(put(item)),
+      fc.shuffledSubarray(keys, { minLength: keys.length }).map((order) => put(Object.fromEntries(order.map((k) => [k, item[k]])))),
+      fc.constantFrom(...keys).chain((k) => otherTypeThan(item[k]).map((v) => put({ ...item, [k]: v }))),
+      fc.tuple(fc.constantFrom(...keys), fc.nat(), fc.constantFrom('A', '=', '0', 'f', 'g', '-', ' ', 'é', '')).map(([k, n, c]) => {
+        const v = item[k];
+        if (typeof v !== 'string') return put({ ...item, [k]: typeof v === 'number' ? v - 1 - (n % 3) : v });
+        const p = v.length === 0 ? 0 : n % v.length;
+        return put({ ...item, [k]: v.slice(0, p) + c + v.slice(p + 1) });
+      }),
+      fc.constantFrom(...keys).map((k) => put({ ...item, [k]: undefined })),
+      // Own keys as JSON.parse makes them, __proto__ included.
+      fc
+        .constantFrom('constructor', '__proto__', 'toString', 'hasOwnProperty', 'x', 'froms')
+        .map((k) => put(JSON.parse(`${JSON.stringify(item).slice(0, -1)},${JSON.stringify(k)}:1}`))),
+      fc.constant(put([item])),
+      fc.constant(put(null)),
+    );
+  });
+});
+
+describe('strict parse of grants and revocations in place', () => {
+  it('gives what the generic walk gives for auth frames: the same frame, or the same code and message', () => {
+    fc.assert(
+      fc.property(authText, (text) => {
         expect(
           outcome(() => parseClientFrame(text)),
           text,

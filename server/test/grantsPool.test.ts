@@ -130,6 +130,30 @@ describe('VerifyPool.checkGrants', () => {
     expect([...z]).toEqual([]);
   });
 
+  it('batches of many turns in flight at once each come back right, and again on reused buffers', async () => {
+    // Batch buffers are shared with the worker and reused once answered (verifyPool.ts): a buffer
+    // taken back too early would hand one turn's verdicts another turn's bytes.
+    const pool = make(1);
+    const granters = Array.from({ length: 6 }, () => createIdentity());
+    for (let wave = 0; wave < 2; wave++) {
+      const turns: { grants: Grant[]; want: number[] }[] = [];
+      const asked: Promise<Uint8Array>[] = [];
+      for (let t = 0; t < 12; t++) {
+        // Sizes that outgrow one another, so buffers grow and are swapped as they come back.
+        const n = 1 + ((t * 7 + wave * 5) % 24);
+        const grants = Array.from({ length: n }, (_, i) => {
+          const g = createGrant(granters[(t + i) % granters.length]!, b.sessionId, 7_000_000 + wave * 1000 + t * 50 + i);
+          return (t + i + wave) % 3 === 0 ? { ...g, sig: flip(g.sig, (t + i) % 64) } : g;
+        });
+        turns.push({ grants, want: grants.map((_, i) => ((t + i + wave) % 3 === 0 ? 0 : 1)) });
+        asked.push(pool.checkGrants(grants, b.sessionId));
+        await new Promise((r) => setImmediate(r));
+      }
+      const got = await Promise.all(asked);
+      for (let t = 0; t < turns.length; t++) expect([wave, t, [...got[t]!]]).toEqual([wave, t, turns[t]!.want]);
+    }
+  });
+
   it('after close, queued and later grant checks are decided on the calling thread', async () => {
     const pool = make(1);
     const g = createGrant(a, b.sessionId, 6_000_000);

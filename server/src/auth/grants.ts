@@ -187,23 +187,27 @@ function blocked(grants: GrantSet, to: string, grant: HeldGrant, st: BlockState)
 
 /**
  * What an authentic grant means now: null when valid; expired, not yet valid or revoked with that
- * code (the caller may still remember it, so a later send says why it fails).
+ * code (the caller may still remember it, so a later send says why it fails). At once when the
+ * store answers at once (memory): no promise per grant at every connect.
  */
-export async function grantStanding(
+export function grantStanding(
   g: Grant,
   isAuthentic: boolean,
   holder: string,
   now: number,
   store: Store,
   maxSkewMs: number,
-): Promise<ErrorCode | null> {
+): Awaitable<ErrorCode | null> {
   if (!isAuthentic) return 'GRANT_INVALID';
   if (g.exp <= now) return 'GRANT_EXPIRED';
   // A grant from the future would outlive its renewal schedule (and, before blocks were monotonic,
   // outranked a revocation): a granter's clock may run ahead a little, not weeks.
   if (g.iat > now + maxSkewMs) return 'GRANT_NOT_YET_VALID';
-  return voids(g, await store.blockState(g.from, holder)) ? 'GRANT_REVOKED' : null;
+  const st = store.blockState(g.from, holder);
+  return st instanceof Promise ? st.then((s) => revokedCode(g, s)) : revokedCode(g, st);
 }
+
+const revokedCode = (g: Grant, st: BlockState): ErrorCode | null => (voids(g, st) ? 'GRANT_REVOKED' : null);
 
 /** Full verification of one grant presented for `holder`: authenticity, then its standing now. */
 export async function verifyGrant(

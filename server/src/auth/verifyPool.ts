@@ -68,16 +68,19 @@ interface Slot {
   open: Batch | undefined;
   readonly sealed: Batch[];
   /**
-   * Where the open batch is written: kept across turns, so a batch's growth leaves no garbage; a
-   * sealed batch takes an exact copy (issue 14: growth garbage was ~140 KB of external memory per
-   * connection in bench/heap.ts, alive until a GC an idle server does not run).
+   * Shared-memory buffers a batch is written into and the worker reads in place, back here once
+   * answered: kept across turns, so batches leave no garbage (issue 14: growth garbage was ~140 KB
+   * of external memory per connection in bench/heap.ts, alive until a GC an idle server does not
+   * run), and posted without a copy (an exact copy at seal and the clone in postMessage were
+   * ~10 % of a storm's main-thread CPU: fresh pages written twice per batch).
    */
-  scratch: Buffer;
+  readonly free: Buffer[];
+  freeBytes: number;
 }
 
 /** Records per message: large enough to amortise postMessage, small enough to spread over workers. */
 const MAX_BATCH = 512;
-/** Small: a turn often carries one auth signature, and big external buffers hasten GCs; batches grow by doubling. */
+/** For the batches decided on this thread after close(); they grow by doubling. */
 const INITIAL_BYTES = 2048;
 /** Authentic grants each worker remembers (a hash each): a process-wide 50,000 with one worker. */
 const AUTHENTIC_MAX = 50_000;
@@ -114,7 +117,8 @@ export class VerifyPool {
         inFlight: new Map(),
         open: undefined,
         sealed: [],
-        scratch: Buffer.allocUnsafeSlow(INITIAL_BYTES),
+        free: [],
+        freeBytes: 0,
       });
   }
 
@@ -157,7 +161,8 @@ export class VerifyPool {
         if (!plausible(g, holder)) continue;
         // A granter's grants go to one worker: its key and its grants' hashes are cached there.
         const room = GRANT_FIXED + GRANT_MAX_TEXT;
-        const b = here ? grow(here, room) : this.batchFor((g.from.charCodeAt(2) * 31 + g.from.charCodeAt(65)) % this.size, room);
+        if (here) grow(here, room);
+        const b = here ?? this.batchFor((g.from.charCodeAt(2) * 31 + g.from.charCodeAt(65)) % this.size, room);
         let o = b.len;
         b.buf[o++] = kind;
         o = putString(b.buf, o, g.from);
@@ -209,13 +214,12 @@ export class VerifyPool {
     const slot = this.slots[i]!;
     let b = slot.open;
     if (b !== undefined && b.owners.length >= MAX_BATCH) {
-      slot.sealed.push(seal(slot, b));
+      slot.sealed.push(b);
       b = undefined;
     }
-    if (b === undefined) {
-      slot.open = b = { id: 0, buf: slot.scratch, len: 0, owners: [], at: [], attempts: 0 };
-      grow(b, bytes);
-    } else grow(b, bytes);
+    if (b === undefined) slot.open = b = { id: 0, buf: take(slot), len: 0, owners: [], at: [], attempts: 0 };
+    const old = grow(b, bytes);
+    if (old !== undefined) release(slot, old);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
@@ -233,7 +237,7 @@ export class VerifyPool {
     this.flushScheduled = false;
     for (let i = 0; i < this.slots.length; i++) {
       const slot = this.slots[i]!;
-      if (slot.open) slot.sealed.push(seal(slot, slot.open));
+      if (slot.open) slot.sealed.push(slot.open);
       slot.open = undefined;
       for (const b of slot.sealed) {
         b.id = this.nextBatch++;
@@ -245,7 +249,8 @@ export class VerifyPool {
 
   private dispatch(index: number, batch: Batch): void {
     const slot = this.slots[index]!;
-    // Cloned, not transferred: the batch keeps its bytes to run them again if the worker dies.
+    // Shared, not transferred: the worker reads the bytes in place, and the batch keeps them to run
+    // them again if the worker dies; the buffer is reused only once the worker has answered.
     batch.attempts++;
     if (slot.inFlight.size === 0) slot.worker.ref();
     slot.inFlight.set(batch.id, batch);
@@ -260,6 +265,8 @@ export class VerifyPool {
     if (slot.inFlight.size === 0) slot.worker.unref();
     this.verifications += m.verified;
     for (let i = 0; i < batch.owners.length; i++) batch.owners[i]!.set(batch.at[i]!, m.res[i]!, m.hashes, i * HASH_BYTES);
+    // The worker read the bytes before it answered: the buffer may take the next batch.
+    release(slot, batch.buf);
   }
 
   private onExit(index: number, w: Worker): void {
@@ -314,26 +321,44 @@ export class VerifyPool {
   }
 }
 
-/** The open batch moved out of the slot's scratch buffer into an exact copy of its bytes. */
-function seal(slot: Slot, b: Batch): Batch {
-  slot.scratch = b.buf;
-  b.buf = Buffer.allocUnsafeSlow(b.len);
-  slot.scratch.copy(b.buf, 0, 0, b.len);
-  return b;
+/**
+ * The bytes of buffers a slot keeps for its next batches: a storm keeps dozens in flight, and
+ * fewer kept meant new zeroed SharedArrayBuffers at every burst of answers. Reached only after a
+ * storm; a quiet server keeps one or two.
+ */
+const FREE_BYTES_MAX = 2 * 1024 * 1024;
+
+/** The smallest shared buffer: a 50-grant frame's records (~17 KB) fit without growing, which would allocate. */
+const SHARED_MIN_BYTES = 32 * 1024;
+
+function sharedBuffer(bytes: number): Buffer {
+  return Buffer.from(new SharedArrayBuffer(Math.max(SHARED_MIN_BYTES, bytes)));
+}
+
+function take(slot: Slot): Buffer {
+  const buf = slot.free.pop();
+  if (buf === undefined) return sharedBuffer(0);
+  slot.freeBytes -= buf.length;
+  return buf;
+}
+
+function release(slot: Slot, buf: Buffer): void {
+  if (!(buf.buffer instanceof SharedArrayBuffer) || slot.freeBytes + buf.length > FREE_BYTES_MAX) return;
+  slot.free.push(buf);
+  slot.freeBytes += buf.length;
 }
 
 function newBatch(bytes: number): Batch {
   return { id: 0, buf: Buffer.allocUnsafeSlow(Math.max(INITIAL_BYTES, bytes)), len: 0, owners: [], at: [], attempts: 0 };
 }
 
-/** The batch, with room for `bytes` more. */
-function grow(b: Batch, bytes: number): Batch {
-  if (b.len + bytes > b.buf.length) {
-    const grown = Buffer.allocUnsafeSlow(Math.max(b.buf.length * 2, b.len + bytes));
-    b.buf.copy(grown, 0, 0, b.len);
-    b.buf = grown;
-  }
-  return b;
+/** Gives the batch room for `bytes` more; returns the buffer it outgrew, if it did. */
+function grow(b: Batch, bytes: number): Buffer | undefined {
+  if (b.len + bytes <= b.buf.length) return undefined;
+  const old = b.buf;
+  b.buf = sharedBuffer(Math.max(old.length * 2, b.len + bytes));
+  old.copy(b.buf, 0, 0, b.len);
+  return old;
 }
 
 /**

@@ -1,7 +1,6 @@
 // auth: the first frame. Proves the key behind the Session ID, then takes the identity's grants and
 // blocks, registers the socket, says ready and replays the stream (docs/protocol.md "Connection
 // lifecycle"). Any failure here closes the socket with the error's close code.
-import { hash } from 'node:crypto';
 import {
   checkRevocation,
   encodeFrame,
@@ -17,8 +16,7 @@ import { limitText, takeLimit } from '../limits/limits.ts';
 import { noteIdentitySeen } from '../limits/quotas.ts';
 import { deferVerify } from '../auth/verify.ts';
 import { AUTHENTIC } from '../auth/verifyWorker.ts';
-
-const sha256Text = (text: string): Uint8Array => hash('sha256', text, 'buffer');
+import { authFieldsSha256 } from '../auth/authFields.ts';
 
 /** A block is re-presented at every connect; kept this long it outlives any grant it voids. */
 export const REVOCATION_TTL_MS = 2 * GRANT_LIFETIME_MS;
@@ -36,7 +34,7 @@ export async function handleAuth(conn: Conn, f: ClientFrames['auth']): Promise<v
   // The auth key is seen once, so it bypasses ctx.verify's key cache; grants and revocations, whose
   // keys recur, go through ctx.verify. Signatures are verified on the worker pool (verify.ts).
   const bad = await deferVerify(
-    (v) => verifyAuthFrame(f, { nonce: conn.nonce, epoch: conn.helloEpoch, origins: ctx.publicOrigins, sha256Text }, v),
+    (v) => verifyAuthFrame(f, { nonce: conn.nonce, epoch: conn.helloEpoch, origins: ctx.publicOrigins, fieldsHash: authFieldsSha256 }, v),
     'AUTH_BAD_SIGNATURE',
   );
   if (bad) return conn.reject(new ProtocolError(bad));
@@ -84,7 +82,8 @@ export async function handleAuth(conn: Conn, f: ClientFrames['auth']): Promise<v
     if (i % GRANTS_PER_SLICE === GRANTS_PER_SLICE - 1) await yieldToLoop();
     if (!conn.open) return;
     const g = f.grants[i]!;
-    const code = await grantStanding(g, isAuthentic[i] === AUTHENTIC, sid, now, store, config.grantMaxSkewMs);
+    let code = grantStanding(g, isAuthentic[i] === AUTHENTIC, sid, now, store, config.grantMaxSkewMs);
+    if (code instanceof Promise) code = await code;
     if (code === null) {
       conn.grants.hold(g);
       continue;
