@@ -6,13 +6,13 @@
 // a target gets its first or loses its last local watcher: that is what a distributed bus
 // subscribes to, so no instance receives traffic for users it holds no socket of.
 import type { Grant, ServerFrameType } from '../../protocol/index.ts';
-import type { EntryKind } from './store/types.ts';
+import type { EntryKind, FrameText } from './store/types.ts';
 import { presenceText } from './transport/wire.ts';
 
 /** Everything one instance may be asked to do for the sockets of one Session ID. JSON-safe. */
 export type BusMessage =
   /** A stream entry (its text carries the offset): sent in order, or caught up from the store. */
-  | { readonly kind: 'entry'; readonly type: EntryKind; readonly offset: number; readonly text: string }
+  | { readonly kind: 'entry'; readonly type: EntryKind; readonly offset: number; readonly text: FrameText }
   /** A frame outside the stream; an ephemeral envelope is best effort, skipped for congested sockets. */
   | { readonly kind: 'frame'; readonly type: ServerFrameType; readonly text: string }
   /** A verified grant the identity now holds (invitation accepted). */
@@ -38,7 +38,7 @@ export interface HubSocket {
   readonly hidden: boolean;
   /** Session IDs whose presence this socket subscribed to; the Hub creates it on the first watch. */
   subs: Set<string> | undefined;
-  deliverEntry(type: EntryKind, offset: number, text: string): void;
+  deliverEntry(type: EntryKind, offset: number, text: FrameText): void;
   /** An entry this socket caused itself: not sent live (it gets it on replay), but not a gap either. */
   skipEntry(offset: number): void;
   /** Entries may have been missed (the bus was down, or subscribed late): catch up from the store. */

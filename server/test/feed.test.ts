@@ -5,6 +5,7 @@ import type { ServerContext } from '../src/context.ts';
 import { StreamFeed, type FeedSocket } from '../src/transport/feed.ts';
 import { Metrics } from '../src/http/metrics.ts';
 import type { StoredEntry } from '../src/store/types.ts';
+import { frameString } from '../src/store/types.ts';
 
 function entry(offset: number): StoredEntry {
   return { offset, kind: 'envelope', id: String(offset).padStart(32, '0'), text: `{"offset":${offset}}`, ts: 0 };
@@ -21,7 +22,7 @@ function harness() {
       return this.buffered;
     },
     send(_type, text) {
-      sent.push(JSON.parse(text).offset as number);
+      sent.push(JSON.parse(frameString(text)).offset as number);
       return true;
     },
     fail(err) {

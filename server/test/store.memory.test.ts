@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { randomId } from '../../protocol/index.ts';
-import { MemoryStore } from '../src/store/memory/memory.ts';
+import { HELD_POOLED_MS, MemoryStore } from '../src/store/memory/memory.ts';
 import { IDLE_KEEP_MS } from '../src/store/_bucket.ts';
 import type { MailboxLimits, NewEntry } from '../src/store/types.ts';
 import { storeSuite } from './storeSuite.ts';
@@ -137,6 +137,20 @@ describe('MemoryStore', () => {
     expect(afterOne).toBeLessThan(100);
     await store.consumeNonce(randomId(), TTL);
     expect(store.debugSizes().nonces).toBe(2);
+  });
+
+  it('gives frames held for HELD_POOLED_MS bytes of their own when the sweeper passes', async () => {
+    const store = new MemoryStore();
+    const limits = { ...LIMITS, ttlMs: 60_000 };
+    const sid = newSid();
+    await store.touchDevice(sid, 'd', T, limits);
+    await store.append(sid, envelope(newSid(), T), T, limits);
+    await store.append(sid, envelope(newSid(), T + 10), T + 10, limits);
+    const shares = async () =>
+      (await store.readAfter(sid, 0, 10, T, limits)).map((e) => (e.text as Buffer).byteLength !== (e.text as Buffer).buffer.byteLength);
+    expect(await shares()).toEqual([true, true]);
+    store.sweep(T + HELD_POOLED_MS, limits, 100);
+    expect(await shares()).toEqual([false, true]);
   });
 
   it('drops token buckets once they have been full for IDLE_KEEP_MS', async () => {

@@ -17,6 +17,26 @@ function push(s: Stream, e: NewEntry, now: number): number {
 }
 
 describe('Stream', () => {
+  it('holds frames as bytes, and gives those held since the cutoff bytes of their own', () => {
+    const { s } = fresh();
+    s.touch('d', 0);
+    for (let i = 0; i < 40; i++) push(s, env(`m${i}`), i < 30 ? 100 : 200);
+    const texts = () => s.after(0, 100).map((e) => e.text as Buffer);
+    const pooled = (b: Buffer) => b.byteLength !== b.buffer.byteLength;
+    expect(texts().every(pooled)).toBe(true);
+    const before = texts().map((b) => b.toString());
+    s.compact(100);
+    expect(texts().map(pooled)).toEqual([...Array(30).fill(false), ...Array(10).fill(true)]);
+    expect(texts().map((b) => b.toString())).toEqual(before);
+    // The held part shrinks from the front (32 acked: its array is sliced), the rest still compacts.
+    s.ack('sid', 'd', 32, 300);
+    s.maintain(300, TTL);
+    s.compact(200);
+    expect(texts().every((b) => !pooled(b))).toBe(true);
+    expect(texts().map((b) => b.toString())).toEqual(before.slice(32));
+    expect(JSON.parse(texts()[0]!.toString()).offset).toBe(33);
+  });
+
   it('answers ids and sender shares the same by scan and by index, across the switch and back down', () => {
     const { s } = fresh();
     s.touch('d', 0);

@@ -24,7 +24,7 @@ import type { Grant, ServerFrameType } from '../../../protocol/index.ts';
 import type { Bus, BusMessage, Hub, HubListener } from '../hub.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../http/metrics.ts';
-import type { EntryKind } from '../store/types.ts';
+import { frameString, type EntryKind } from '../store/types.ts';
 import type { RedisStore } from '../store/redis/redis.ts';
 
 export type PubSubMode = 'sharded' | 'classic';
@@ -273,7 +273,7 @@ export class RedisBus implements Bus, HubListener {
     const o = this.instanceId;
     switch (msg.kind) {
       case 'entry':
-        return `${o}|e|${msg.type}|${msg.offset}|${msg.text}`;
+        return `${o}|e|${msg.type}|${msg.offset}|${frameString(msg.text)}`;
       case 'frame':
         return `${o}|f|${msg.type}|${msg.text}`;
       case 'grant':

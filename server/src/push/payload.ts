@@ -2,7 +2,7 @@
 // after RFC 8291 decryption: the end-to-end boxes themselves (the envelope or invitation ct, which
 // only the recipient's keys open), newest first, as many as fit; if none fits, the push is an empty
 // wake-up and the app fetches its mailbox. The push service sees neither sender nor content.
-import type { EntryKind } from '../store/types.ts';
+import { frameString, type EntryKind, type FrameText } from '../store/types.ts';
 
 /**
  * Largest plaintext: a push message is at most 4096 bytes (RFC 8030 §7.2), and aes128gcm adds a
@@ -29,11 +29,11 @@ interface EntryFrame {
 }
 
 /** The item an entry of sid's stream gives, or undefined when it should not wake anyone. */
-export function itemFor(sid: string, type: EntryKind, text: string): PushItem | undefined {
+export function itemFor(sid: string, type: EntryKind, text: FrameText): PushItem | undefined {
   if (type === 'delivered') return undefined;
   let f: EntryFrame;
   try {
-    f = JSON.parse(text) as EntryFrame;
+    f = JSON.parse(frameString(text)) as EntryFrame;
   } catch {
     return undefined;
   }

@@ -7,7 +7,7 @@ import type { Config } from '../config.ts';
 import type { Bus, BusMessage } from '../hub.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../http/metrics.ts';
-import type { EntryKind, Store } from '../store/types.ts';
+import type { EntryKind, FrameText, Store } from '../store/types.ts';
 import type { DeviceLiveness } from './liveness.ts';
 import { itemFor } from './payload.ts';
 import { PushQueue } from './queue.ts';
@@ -60,7 +60,7 @@ export class Push {
   }
 
   /** An entry landed in sid's stream. Returns at once. */
-  onEntry(sid: string, type: EntryKind, text: string): void {
+  onEntry(sid: string, type: EntryKind, text: FrameText): void {
     if (type === 'delivered') return;
     if (this.intake >= this.o.config.pushQueueMax) {
       this.o.metrics.inc('push_sends_total', 'intake_full');
@@ -99,7 +99,7 @@ export class Push {
     this.o.liveness.close();
   }
 
-  private async route(sid: string, type: EntryKind, text: string): Promise<void> {
+  private async route(sid: string, type: EntryKind, text: FrameText): Promise<void> {
     const item = itemFor(sid, type, text);
     if (item === undefined) return;
     const subs = await this.o.store.pushSubscriptions(sid, this.o.clock());

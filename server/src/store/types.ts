@@ -32,6 +32,18 @@ export interface NewEntry {
   readonly body?: EntryBody;
 }
 
+/**
+ * A frame ready to send: its text, or its bytes when a store keeps it off the JS heap (the memory
+ * store does for the frames it holds, so the garbage collector does not copy every message in
+ * flight at each scavenge: docs/performance.md "Held frames off the heap"). Frames are ASCII.
+ */
+export type FrameText = string | Buffer;
+
+/** A frame as a string (Redis bus, push payloads: the paths that read a frame rather than send it). */
+export function frameString(text: FrameText): string {
+  return typeof text === 'string' ? text : text.toString('utf8');
+}
+
 declare const entryBody: unique symbol;
 /**
  * A stream entry's frame without its leading `{`. Made only by transport/wire.ts's entry builders
@@ -44,8 +56,8 @@ export interface StoredEntry {
   readonly kind: EntryKind;
   readonly id: string;
   readonly from?: string;
-  /** The frame text with `"offset":N` spliced in; ready to send. */
-  readonly text: string;
+  /** The frame with `"offset":N` spliced in; ready to send. */
+  readonly text: FrameText;
   readonly ts: number;
 }
 
@@ -64,7 +76,7 @@ export interface MailboxLimits {
 }
 
 export type AppendResult =
-  | { readonly ok: true; readonly offset: number; readonly duplicate: boolean; readonly text: string }
+  | { readonly ok: true; readonly offset: number; readonly duplicate: boolean; readonly text: FrameText }
   | {
       readonly ok: false;
       readonly code: 'MAILBOX_FULL' /** The sender's share was full, not the mailbox. */;

@@ -12,7 +12,7 @@ import { GrantSet } from '../auth/grants.ts';
 import { nextNonce } from './nonce.ts';
 import { shedRef } from './shedRef.ts';
 import type { HubSocket } from '../hub.ts';
-import type { EntryKind } from '../store/types.ts';
+import type { EntryKind, FrameText } from '../store/types.ts';
 import type { LimitKeys } from '../limits/limits.ts';
 
 export type ConnState = LiveSocket['state'];
@@ -80,7 +80,7 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
   private inboxBytes = 0;
   private busy = false;
   /** Frames not yet handed to uWS (written by flush()), and their size. */
-  private out: string[] | undefined;
+  private out: FrameText[] | undefined;
   private outBytes = 0;
   private authTimer: NodeJS.Timeout | undefined;
   /** The send buckets' keys, made by the first send (limits.ts limitKeys). */
@@ -157,7 +157,7 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
   // ---- output -----------------------------------------------------------------------------------
 
   /** Queues a frame; it is written with the socket's other frames of this turn (flush). */
-  send(type: ServerFrameType, text: string): boolean {
+  send(type: ServerFrameType, text: FrameText): boolean {
     if (this.state === 'closed') return false;
     this.ctx.metrics.inc('frames_out_total', type);
     this.ctx.metrics.inc('bytes_out_total', '', text.length);
@@ -187,7 +187,7 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
     this.feed.drain();
   }
 
-  private write(out: readonly string[]): void {
+  private write(out: readonly FrameText[]): void {
     for (const text of out) {
       if (this.ws.send(text, false, false) === 2) {
         // Over maxBackpressure: uWS drops the frame and, with closeOnBackpressureLimit, the socket.
@@ -360,7 +360,7 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket {
 
   // ---- HubSocket --------------------------------------------------------------------------------
 
-  deliverEntry(type: EntryKind, offset: number, text: string): void {
+  deliverEntry(type: EntryKind, offset: number, text: FrameText): void {
     this.feed.deliver(type, offset, text);
   }
 

@@ -4,7 +4,7 @@
 // the store a page at a time from the last offset it was sent.
 import { ProtocolError } from '../../../protocol/index.ts';
 import type { ServerContext } from '../context.ts';
-import type { EntryKind } from '../store/types.ts';
+import type { EntryKind, FrameText } from '../store/types.ts';
 
 /** Entries read from the store per page. */
 export const REPLAY_PAGE = 256;
@@ -13,7 +13,7 @@ export interface FeedSocket {
   readonly open: boolean;
   readonly sid: string;
   bufferedAmount(): number;
-  send(type: EntryKind, text: string): boolean;
+  send(type: EntryKind, text: FrameText): boolean;
   /** Ends the connection (the store failed under the replay). */
   fail(err: unknown): void;
 }
@@ -42,7 +42,7 @@ export class StreamFeed {
     void this.pump();
   }
 
-  deliver(type: EntryKind, offset: number, text: string): void {
+  deliver(type: EntryKind, offset: number, text: FrameText): void {
     if (offset <= this.sent) return;
     if (this.mode !== 'live') {
       this.dirty = true;

@@ -3,6 +3,7 @@
 import { expect, it } from 'vitest';
 import { randomId } from '../../../protocol/index.ts';
 import { envelope, invitation, LIMITS, newSid, type StoreUnderTest } from './fixtures.ts';
+import { frameString } from '../../src/store/types.ts';
 
 export function countTests(ctx: StoreUnderTest): void {
   it('counts streams, entries, bytes and pending invitations in aggregate', async () => {
@@ -18,7 +19,7 @@ export function countTests(ctx: StoreUnderTest): void {
     ] as const) {
       const r = await store.append(sid, e, t, LIMITS);
       if (!r.ok) throw new Error(r.code);
-      texts.push(r.text);
+      texts.push(frameString(r.text));
     }
     const inv = invitation(s, a, t);
     await store.putInvitation(inv, 10);

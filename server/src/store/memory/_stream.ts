@@ -1,7 +1,7 @@
 // One Session ID's mailbox stream. Every removal (TTL or ack) takes a prefix and every append
 // takes head + 1, so the held entries always have contiguous offsets ending at head: finding an
 // offset is arithmetic, not a search.
-import type { NewEntry, StoredEntry } from '../types.ts';
+import type { FrameText, NewEntry, StoredEntry } from '../types.ts';
 
 /** Store-wide aggregates, kept up to date by every stream so counts() never scans. */
 export interface Totals {
@@ -22,6 +22,8 @@ interface Held {
   entries: (StoredEntry | undefined)[];
   start: number;
   bytes: number;
+  /** Index in `entries` before which every frame has bytes of its own (compact()). */
+  compacted: number;
   /**
    * Envelope id → offset, for idempotent appends; only ids still held. Made once the stream holds
    * more than INDEX_FROM entries: below that a scan is cheaper than the two Maps a stream that
@@ -141,14 +143,17 @@ export class Stream {
     // Clamped so entries stay in time order if the clock steps back: TTL drops from the front.
     const ts = Math.max(now, this.lastTs);
     this.lastTs = ts;
+    // The frame is held as bytes, off the JS heap: until its ack every scavenge would copy a string
+    // (docs/performance.md "Held frames off the heap"). Buffer.from takes them from Node's pool.
+    const bytes = Buffer.from(text, 'utf8');
     const stored: StoredEntry =
       entry.from === undefined
-        ? { offset, kind: entry.kind, id: entry.id, text, ts }
-        : { offset, kind: entry.kind, id: entry.id, from: entry.from, text, ts };
+        ? { offset, kind: entry.kind, id: entry.id, text: bytes, ts }
+        : { offset, kind: entry.kind, id: entry.id, from: entry.from, text: bytes, ts };
     let h = this.held;
     if (h === undefined) {
       // Made holding its first entry: `[]` then push would reserve room for 17 (V8's growth).
-      this.held = h = { entries: [stored], start: 0, bytes: 0, ids: undefined, senders: undefined };
+      this.held = h = { entries: [stored], start: 0, bytes: 0, compacted: 0, ids: undefined, senders: undefined };
       this.totals.streams++;
     } else {
       h.entries.push(stored);
@@ -241,6 +246,25 @@ export class Stream {
     return floor;
   }
 
+  /**
+   * Gives every frame held since at or before `cutoff` bytes of its own. Node's pool hands out
+   * 8 KB slabs shared by consecutive buffers: a frame acked in milliseconds frees its share with
+   * the others, but one held for an offline device would keep its whole slab alive, up to ~10×
+   * the bytes the mailbox limits count. The sweeper calls this; most frames never reach it.
+   */
+  compact(cutoff: number): void {
+    const h = this.held;
+    if (h === undefined) return;
+    let i = Math.max(h.compacted, h.start);
+    for (; i < h.entries.length; i++) {
+      const e = h.entries[i]!;
+      if (e.ts > cutoff) break;
+      const own = ownBytes(e.text);
+      if (own !== e.text) h.entries[i] = { ...e, text: own };
+    }
+    h.compacted = i;
+  }
+
   /** Drops the oldest entry; the held part goes with the last one. */
   private shift(): void {
     const h = this.held!;
@@ -256,6 +280,7 @@ export class Stream {
     }
     if (h.start >= 32 && h.start * 2 >= h.entries.length) {
       h.entries = h.entries.slice(h.start);
+      h.compacted = Math.max(0, h.compacted - h.start);
       h.start = 0;
     }
     if (e.kind === 'envelope' && h.ids?.get(e.id) === e.offset) h.ids.delete(e.id);
@@ -265,6 +290,14 @@ export class Stream {
       else if (use !== undefined) use.bytes -= e.text.length;
     }
   }
+}
+
+/** The frame in a buffer that owns its memory (not a view into a shared slab). */
+export function ownBytes(text: FrameText): FrameText {
+  if (typeof text === 'string' || text.byteLength === text.buffer.byteLength) return text;
+  const own = Buffer.allocUnsafeSlow(text.byteLength);
+  text.copy(own);
+  return own;
 }
 
 /** Adds an entry to the id and sender indexes (Held.ids, Held.senders). */

@@ -55,6 +55,8 @@ export interface MemoryStoreSizes {
 }
 
 const HOUR = 3_600_000;
+/** How long a held frame may share a pooled slab before the sweeper gives it its own (Stream.compact). */
+export const HELD_POOLED_MS = 2000;
 /** Per sweep call, for the maps that prune from the front (nonces, revocations, buckets). */
 const SWEEP_PRUNE = 1024;
 const FRAME_START = '{"type":';
@@ -137,7 +139,7 @@ export class MemoryStore implements Store {
       }
     }
     const stored = s.push(entry, text, now);
-    return { ok: true, offset: stored.offset, duplicate: false, text };
+    return { ok: true, offset: stored.offset, duplicate: false, text: stored.text };
   }
 
   async readAfter(sid: string, after: number, max: number, now: number, limits: MailboxLimits): Promise<StoredEntry[]> {
@@ -166,7 +168,7 @@ export class MemoryStore implements Store {
    * Returns how many streams it visited.
    */
   sweep(now: number, limits: MailboxLimits, budget: number): number {
-    const visited = this.sweepScan.visit(budget, (sid) => void this.existing(sid, now, limits));
+    const visited = this.sweepScan.visit(budget, (sid) => this.existing(sid, now, limits)?.compact(now - HELD_POOLED_MS));
     this.invitations.prune(now);
     // Buckets are pruned as they are created too; a sixteenth per sweep bounds how long a full one lingers.
     this.buckets.prune(now, Math.max(SWEEP_PRUNE, this.buckets.size >> 4));
