@@ -6,6 +6,9 @@
 import { expect, test } from './fixtures.ts';
 import { befriend, type Messenger } from './messenger.ts';
 
+/** Idle timeout + idle check + debounce (below), with room for a loaded machine. */
+const OFFLINE_SEEN_MS = 30_000;
+
 function dot(viewer: Messenger, peer: string) {
   return viewer.chatRow(peer).getByTestId('presence-dot');
 }
@@ -19,7 +22,11 @@ test('presence, "sent" while the recipient is offline, delivered and read when h
   // Bob's network goes: his app says so, and Alice's dot for him turns offline.
   await bob.context.setOffline(true);
   await expect(bob.byTestId('connection-banner')).toHaveAttribute('data-state', 'offline');
-  await expect(dot(alice, bob.sessionId)).toHaveAttribute('data-online', 'false');
+  // The relay learns it only when his silent socket times out: the idle timeout (1.5 × the 5 s
+  // heartbeat, rounded up to 8 s), the Node transport's 1 s idle check, then the 1 s debounce: up
+  // to ~10 s after his last frame, which on a loaded CI box once took longer than the default
+  // 15 s expect timeout (on the Node transport).
+  await expect(dot(alice, bob.sessionId)).toHaveAttribute('data-online', 'false', { timeout: OFFLINE_SEEN_MS });
 
   // Her message reaches the relay ("sent") and goes no further while he is away.
   await alice.openChat(bob.sessionId);
