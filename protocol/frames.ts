@@ -232,61 +232,7 @@ export type StreamFrame = ServerFrames['envelope' | 'delivered' | 'invitation' |
 
 // ---- codec --------------------------------------------------------------------------------------
 
-/** A field of a frame type whose fields are all scalars, with its error path made once. */
-interface ScalarField {
-  readonly key: string;
-  readonly check: Check<unknown>;
-  readonly path: string;
-}
-
-const SCALAR_KINDS = new Set(['str', 'literal', 'oneOf', 'int', 'bool', 'b64', 'sessionId']);
-
-function isScalar(c: Check<unknown>): boolean {
-  return SCALAR_KINDS.has(c.spec.kind) || (c.spec.kind === 'opt' && isScalar(c.spec.inner));
-}
-
-/**
- * The frame types whose fields are all scalars (send, ack, ping, …), from the schemas themselves.
- * A scalar check returns the value it was given, so such a frame can be checked where JSON.parse
- * left it and returned as is: no copy, no path string per field (issue 14: the send path).
- */
-function scalarFrames(table: Readonly<Record<string, Check<unknown>>>): Map<string, readonly ScalarField[]> {
-  const out = new Map<string, readonly ScalarField[]>();
-  for (const [type, c] of Object.entries(table)) {
-    if (c.spec.kind !== 'obj') continue;
-    const fields = Object.entries(c.spec.shape).map(([key, check]) => ({ key, check, path: `${type}.${key}` }));
-    if (fields.every((f) => isScalar(f.check))) out.set(type, fields);
-  }
-  return out;
-}
-
-const CLIENT_SCALAR_FRAMES = scalarFrames(clientFrames);
-
-/**
- * The strict parse of an all-scalar frame, in place: the same checks in the same order as obj()'s
- * walk (unknown keys first, then each field in schema order), so the same frames pass and the
- * same error is thrown for the rest. Undefined (the walk decides) for a key the walk would drop
- * from its copy: one inherited from Object.prototype, or one holding undefined.
- */
-function parseInPlace(raw: Record<string, unknown>, fields: readonly ScalarField[]): object | undefined {
-  for (const k in raw) {
-    let known = false;
-    for (let i = 0; i < fields.length; i++) if (fields[i]!.key === k) known = true;
-    if (!known || raw[k] === undefined) return undefined;
-  }
-  for (let i = 0; i < fields.length; i++) {
-    const f = fields[i]!;
-    f.check.parse(raw[f.key], f.path, true);
-  }
-  return raw;
-}
-
-function parseWith<M extends Record<string, Check<unknown>>>(
-  table: M,
-  text: string,
-  strict: boolean,
-  scalar?: ReadonlyMap<string, readonly ScalarField[]>,
-): Infer<M[keyof M]> {
+function parseWith<M extends Record<string, Check<unknown>>>(table: M, text: string, strict: boolean): Infer<M[keyof M]> {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -299,9 +245,7 @@ function parseWith<M extends Record<string, Check<unknown>>>(
     throw new ProtocolError('UNKNOWN_TYPE', typeof type === 'string' ? JSON.stringify(type.slice(0, 32)) : 'missing type');
   }
   try {
-    const fields = scalar?.get(type);
-    const inPlace = fields && parseInPlace(raw as Record<string, unknown>, fields);
-    if (inPlace !== undefined) return inPlace as Infer<M[keyof M]>;
+    // An all-scalar frame (send, ack, ping, …) is checked where JSON.parse left it: schema.ts obj().
     return table[type]!.parse(raw, type, strict) as Infer<M[keyof M]>;
   } catch (e) {
     if (e instanceof SchemaError) throw new ProtocolError(e.code, e.message);
@@ -311,7 +255,7 @@ function parseWith<M extends Record<string, Check<unknown>>>(
 
 /** Strict parse of a client frame (server side). Throws ProtocolError with a stable code. */
 export function parseClientFrame(text: string): ClientFrame {
-  return parseWith(clientFrames, text, true, CLIENT_SCALAR_FRAMES) as ClientFrame;
+  return parseWith(clientFrames, text, true) as ClientFrame;
 }
 
 /** Lenient parse of a server frame (SDK side): unknown fields are ignored for forward compatibility. */

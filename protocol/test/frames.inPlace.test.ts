@@ -1,5 +1,5 @@
 // The strict parser checks all-scalar frames (send, ack, ping, …) where JSON.parse left them
-// instead of walking obj() and copying (frames.ts parseInPlace, issue 14). Differential: on valid
+// instead of walking obj() and copying (schema.ts obj(), issue 14). Differential: on valid
 // frames and on frames broken every way the walk tells apart, both give the same frame or the
 // same error code and message.
 import fc from 'fast-check';
