@@ -21,6 +21,7 @@ import { report, type ClientContext } from './context.ts';
 import type { Outbox } from './outbox.ts';
 import { PendingEngine } from './pending.ts';
 import { regrantsDue } from './accountView.ts';
+import { nextRegrantAt } from './regrantPace.ts';
 import type { InvitationOp, InvitationRecord } from './storage.ts';
 
 const DEFAULT_TTL_MS = 24 * 3600_000;
@@ -109,8 +110,9 @@ export class Invitations {
 
   /**
    * Asks every accepted contact whose grant to me lapsed for fresh grants (a phrase restored months
-   * later): a re-invitation each, their lapsed grant as proof, once per connect and not while one
-   * is pending. Their SDK accepts by itself; the accept gives both sides fresh grants as usual.
+   * later): a re-invitation each, their lapsed grant as proof, on connect, not while one is pending
+   * and no sooner than regrantPace.ts allows after unanswered ones (never again once declined or
+   * refused for good). Their SDK accepts by itself; the accept gives both sides fresh grants as usual.
    */
   async regrantLapsed(): Promise<number> {
     const ctx = this._ctx;
@@ -118,15 +120,14 @@ export class Invitations {
     const doc = await this._contacts.sync.doc();
     const due = regrantsDue(doc, now);
     if (due.length === 0) return 0;
-    const waiting = new Set(
-      (await ctx.storage.listInvitations())
-        .filter((i) => i.direction === 'outgoing' && i.status === 'pending' && i.expiresAt > now)
-        .map((i) => i.peer),
-    );
+    const outgoing = (await ctx.storage.listInvitations()).filter((i) => i.direction === 'outgoing');
+    const waiting = new Set(outgoing.filter((i) => i.status === 'pending' && i.expiresAt > now).map((i) => i.peer));
     const b = new Batch(ctx);
     let n = 0;
     for (const { peer, proof } of due) {
       if (waiting.has(peer)) continue;
+      const asked = outgoing.filter((i) => i.peer === peer && i.renew);
+      if (nextRegrantAt(asked, proof, now) > now) continue;
       // The box names me as an ordinary invitation would, for a contact who removed me meanwhile.
       const rec = this._outgoing(peer as SessionId, doc.profile.displayName?.v ?? '', '', now);
       rec.renew = true;

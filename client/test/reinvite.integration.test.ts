@@ -1,11 +1,13 @@
-// Re-invitations against a real server with a hand-moved clock: two devices of one identity
-// restored at once ask once between them, with no failure left on either (docs/client.md
-// "Restore after every grant lapsed", "Invitations").
+// Re-invitations against a real server with a hand-moved clock: a contact who is gone for good is
+// asked at a pace that slows down and survives restarts, and never again once the server says the
+// proof can never work; two devices of one identity restored at once ask once between them, with
+// no failure left on either (docs/client.md "Restore after every grant lapsed").
 import { describe, expect, it } from 'vitest';
 import { MemoryStorage, type MessengerClient } from '../index.ts';
 import { befriend, client, eventually, server, user } from './integration.ts';
 
 const DAY = 86_400_000;
+const HOUR = 3_600_000;
 
 function sharedClock(start = Date.now()) {
   let t = start;
@@ -29,6 +31,52 @@ async function contactGone(config: Parameters<typeof server>[0] = {}) {
   await alice.c.disconnect();
   return { clock, srv, storage, alice, bob };
 }
+
+/** One session of Alice's phone: a new app instance on the same storage (a restart), connect, idle, gone. */
+async function session(srv: Awaited<ReturnType<typeof server>>, storage: MemoryStorage, clock: { now: () => number }) {
+  const c = await client(srv, { clock: clock.now, storage });
+  await c.connect();
+  // Re-invitations wait for the account document: merged once this session's "last seen" is up.
+  const up = async () =>
+    (await storage.getAccount())?.dirty === false && (await c.getDevices()).some((d) => d.thisDevice && d.lastSeen === clock.now());
+  await eventually(up, 'the document merged and uploaded');
+  await c.idle();
+  await eventually(async () => (await c.getInvitations()).every((i) => i.pendingOp === undefined), 'no request on its way');
+  await c.disconnect();
+  return c;
+}
+
+describe('re-invitations of a contact who is gone for good', () => {
+  it('stop once the server refuses the proof for good (GRANT_EXPIRED), across reconnects and restarts', async () => {
+    // ACCOUNT_TTL 5 days: Bob's grant to Alice (30 days) is too old as proof from day 35 on.
+    const { clock, srv, storage, bob } = await contactGone({ accountTtlMs: 5 * DAY });
+    clock.advance(36 * DAY);
+    let last: MessengerClient | undefined;
+    for (let i = 0; i < 4; i++) {
+      last = await session(srv, storage, clock);
+      clock.advance(2 * HOUR); // "last seen" moves at most hourly
+    }
+    const asked = await askedOf(last!, bob.id);
+    expect(asked.map((i) => [i.status, i.reason])).toEqual([['failed', 'GRANT_EXPIRED']]);
+  }, 30_000);
+
+  it('an unanswered one is followed by others at growing intervals, not one per connect after each expiry', async () => {
+    const { clock, srv, storage, bob } = await contactGone();
+    clock.advance(31 * DAY);
+    let last: MessengerClient | undefined;
+    // A flaky phone: a session every 6 hours for 8 days.
+    for (let t = 0; t < 8 * DAY; t += 6 * HOUR) {
+      last = await session(srv, storage, clock);
+      clock.advance(6 * HOUR);
+    }
+    const starts = (await askedOf(last!, bob.id)).map((i) => i.createdAt).sort((a, b) => a - b);
+    // Each one lives a day (INVITATION_TTL); once per connect after each expiry would be 7 or 8.
+    expect(starts.length).toBeGreaterThan(1);
+    expect(starts.length).toBeLessThanOrEqual(3);
+    const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
+    for (let i = 1; i < gaps.length; i++) expect(gaps[i]!).toBeGreaterThan(gaps[i - 1]!);
+  }, 60_000);
+});
 
 describe('re-invitations from two devices of one identity', () => {
   it('two devices restored at once: the one refused as a duplicate is pending, not failed, and takes the outcome', async () => {
