@@ -21,6 +21,7 @@ import { report, type ClientContext } from './context.ts';
 import type { Outbox } from './outbox.ts';
 import { PendingEngine } from './pending.ts';
 import { regrantsDue } from './accountView.ts';
+import { nextRegrantAt } from './regrantPace.ts';
 import type { InvitationOp, InvitationRecord } from './storage.ts';
 
 const DEFAULT_TTL_MS = 24 * 3600_000;
@@ -109,8 +110,9 @@ export class Invitations {
 
   /**
    * Asks every accepted contact whose grant to me lapsed for fresh grants (a phrase restored months
-   * later): a re-invitation each, their lapsed grant as proof, once per connect and not while one
-   * is pending. Their SDK accepts by itself; the accept gives both sides fresh grants as usual.
+   * later): a re-invitation each, their lapsed grant as proof, on connect, not while one is pending
+   * and no sooner than regrantPace.ts allows after unanswered ones (never again once declined or
+   * refused for good). Their SDK accepts by itself; the accept gives both sides fresh grants as usual.
    */
   async regrantLapsed(): Promise<number> {
     const ctx = this._ctx;
@@ -118,15 +120,14 @@ export class Invitations {
     const doc = await this._contacts.sync.doc();
     const due = regrantsDue(doc, now);
     if (due.length === 0) return 0;
-    const waiting = new Set(
-      (await ctx.storage.listInvitations())
-        .filter((i) => i.direction === 'outgoing' && i.status === 'pending' && i.expiresAt > now)
-        .map((i) => i.peer),
-    );
+    const outgoing = (await ctx.storage.listInvitations()).filter((i) => i.direction === 'outgoing');
+    const waiting = new Set(outgoing.filter((i) => i.status === 'pending' && i.expiresAt > now).map((i) => i.peer));
     const b = new Batch(ctx);
     let n = 0;
     for (const { peer, proof } of due) {
       if (waiting.has(peer)) continue;
+      const asked = outgoing.filter((i) => i.peer === peer && i.renew);
+      if (nextRegrantAt(asked, proof, now) > now) continue;
       // The box names me as an ordinary invitation would, for a contact who removed me meanwhile.
       const rec = this._outgoing(peer as SessionId, doc.profile.displayName?.v ?? '', '', now);
       rec.renew = true;
@@ -192,18 +193,21 @@ export class Invitations {
     }
     this._settle(rec);
     this._engine.answered(rec.id, wasRetry);
-    if (op === 'invite') {
-      await this._ctx.storage.putInvitation(rec);
-      // Still pending (the invitee has not answered), but no longer queued here: pendingOp is gone.
-      this._ctx.events.emit('invitationUpdate', {
-        id: rec.id,
-        peer: rec.peer,
-        direction: rec.direction,
-        status: rec.status,
-        invitation: rec,
-      });
-    } else await this._transition(rec, op === 'accept' ? 'accepted' : op === 'decline' ? 'declined' : 'cancelled');
+    if (op === 'invite') await this._taken(rec);
+    else await this._transition(rec, op === 'accept' ? 'accepted' : op === 'decline' ? 'declined' : 'cancelled');
     return true;
+  }
+
+  /** Still pending (the invitee has not answered), but no longer queued here: pendingOp is gone. */
+  private async _taken(rec: InvitationRecord): Promise<void> {
+    await this._ctx.storage.putInvitation(rec);
+    this._ctx.events.emit('invitationUpdate', {
+      id: rec.id,
+      peer: rec.peer,
+      direction: rec.direction,
+      status: rec.status,
+      invitation: rec,
+    });
   }
 
   async onError(frame: ServerFrames['error']): Promise<boolean> {
@@ -221,7 +225,14 @@ export class Invitations {
       return true;
     }
     this._settle(rec);
-    if (op === 'invite') {
+    if (op === 'invite' && frame.code === 'INVITE_DUPLICATE') {
+      // The server holds a pending invitation from my identity to this peer (the pair is its key):
+      // this one, its ok lost with a socket, or another device's (two devices restored at once both
+      // re-invite). Either way the invitation is pending, not failed; the outcome comes in an
+      // update, for this id or the other one, and this record takes it (onUpdate).
+      rec.duplicate = true;
+      await this._taken(rec);
+    } else if (op === 'invite') {
       await this._transition(rec, 'failed', undefined, frame.code);
     } else if (op === 'cancel' && frame.code === 'INVITE_NOT_FOUND') {
       await this._transition(rec, 'cancelled'); // it never reached the server
@@ -334,6 +345,24 @@ export class Invitations {
     if (frame.status === 'pending' || rec.status === frame.status || (rec.status !== 'pending' && rec.status !== 'failed')) return;
     this._settle(rec);
     await this._transition(rec, frame.status, frame.grant);
+    if (!incoming) await this._followedBy(rec.peer, frame.id, frame.status);
+  }
+
+  /**
+   * My invitation `id` to `peer` settled: records of mine refused as its duplicates take its outcome.
+   * Only the status: the contact itself comes from `id`'s own record, which holds the grants.
+   */
+  private async _followedBy(peer: string, id: string, status: Exclude<InvitationRecord['status'], 'pending'>): Promise<void> {
+    const ctx = this._ctx;
+    const b = new Batch(ctx);
+    for (const rec of await ctx.storage.listInvitations()) {
+      if (rec.id === id || rec.peer !== peer || rec.direction !== 'outgoing' || !rec.duplicate || rec.status !== 'pending') continue;
+      rec.status = status;
+      rec.updatedAt = ctx.runtime.now();
+      b.putInvitation(rec);
+      b.emit('invitationUpdate', { id: rec.id, peer: rec.peer, direction: rec.direction, status, invitation: rec });
+    }
+    await b.commit();
   }
 
   /** The grant an accepted update carries is the other party's grant to me (either direction). */

@@ -152,6 +152,11 @@ export interface InvitationRecord {
   renew?: boolean;
   /** Outgoing renew: the invitee's own earlier grant to me, the proof the server asks for. */
   proof?: Grant;
+  /**
+   * Outgoing, refused as INVITE_DUPLICATE: my identity's pending invitation to this peer is another
+   * one (another of my devices sent it), whose outcome this record takes (invitations.ts onError).
+   */
+  duplicate?: boolean;
   /** A request this device still has to get acknowledged by the server. */
   pendingOp?: InvitationOp;
   /** Retries of pendingOp (client/pending.ts): tries so far, the last retryable refusal, not before when. */

@@ -1,0 +1,39 @@
+// When a re-invitation (regrant) to a contact whose grant lapsed may go again, from the ones this
+// device already sent or knows of (docs/client.md "Restore after every grant lapsed"). Derived from
+// the stored invitation records alone, so the pace survives reconnects and restarts: a phone that
+// reconnects every minute asks a contact who is gone for good no more often than one that stays.
+import type { Grant } from '../protocol/index.ts';
+import type { InvitationRecord } from './storage.ts';
+
+/** Wait after the first unanswered re-invitation ended (expired or refused); doubled per further one. */
+export const REGRANT_RETRY_BASE_MS = 24 * 3600_000;
+/**
+ * At most this long between two: a contact who comes back asks me by themselves (their grant from
+ * me lapsed too), so a long wait costs a returning contact nothing.
+ */
+export const REGRANT_RETRY_MAX_MS = 7 * 24 * 3600_000;
+
+/** Refusals that the same proof will meet every time (the server keeps judging it the same way). */
+const NEVER_WITH_THIS_PROOF: ReadonlySet<string> = new Set(['GRANT_INVALID', 'GRANT_EXPIRED', 'INVITE_SELF']);
+
+/**
+ * The earliest time the next re-invitation to a peer may go, given my outgoing re-invitations to
+ * them (`past`, any order) and the proof it would carry: `now` or earlier when due, Infinity when
+ * it never should (declined by them, or refused for good with this proof). Answers reset the pace:
+ * only what came after the last accepted one counts.
+ */
+export function nextRegrantAt(past: readonly InvitationRecord[], proof: Grant, now: number): number {
+  let unanswered = 0;
+  let lastEnd = -Infinity;
+  for (const rec of [...past].sort((a, b) => b.createdAt - a.createdAt)) {
+    if (rec.status === 'accepted') break;
+    if (rec.status === 'pending' && rec.expiresAt > now) return rec.expiresAt;
+    if (rec.status === 'declined') return Infinity;
+    if (rec.status === 'failed' && NEVER_WITH_THIS_PROOF.has(rec.reason ?? '') && (!rec.proof || rec.proof.sig === proof.sig))
+      return Infinity;
+    if (unanswered === 0) lastEnd = rec.status === 'pending' || rec.status === 'expired' ? rec.expiresAt : rec.updatedAt;
+    unanswered++;
+  }
+  if (unanswered === 0) return now;
+  return lastEnd + Math.min(REGRANT_RETRY_MAX_MS, REGRANT_RETRY_BASE_MS * 2 ** Math.min(unanswered - 1, 30));
+}
