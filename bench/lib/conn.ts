@@ -1,10 +1,13 @@
 // A lean protocol client for load: one `ws` socket speaking the real protocol (hello → auth with a
 // real signature → ready; send; cumulative ack) and nothing else. Server frames are JSON-parsed but
 // not schema-checked, and there is no outbox, reconnect or storage: that is the SDK's job, measured
-// by the sdk scenario. Every stream entry is acknowledged, coalesced per event-loop turn, so the
-// server's mailbox and delivered notices run with full semantics.
+// by the sdk scenario. Every stream entry is acknowledged on the SDK's own schedule (client/stream.ts
+// DEFAULT_STREAM: one cumulative ack 50 ms after the first unacknowledged entry, at once after 100),
+// so the server's mailbox and delivered notices run with full semantics and the acks a target
+// parses are the ones real clients send.
 import WebSocket from 'ws';
 import type { KeyObject } from 'node:crypto';
+import { DEFAULT_STREAM } from '../../client/stream.ts';
 import type { Grant, ServerFrames } from '../../protocol/index.ts';
 import type { Device } from './fixtures.ts';
 import { authFrame, type SignerKind } from './signer.ts';
@@ -30,14 +33,7 @@ export interface ConnOptions {
 
 type AnyFrame = { type: string; offset?: number } & Record<string, unknown>;
 
-const pendingAcks = new Set<LeanConn>();
-let ackFlushQueued = false;
-
-function flushAcks(): void {
-  ackFlushQueued = false;
-  for (const c of pendingAcks) c._flushAck();
-  pendingAcks.clear();
-}
+export const { ackDelayMs: ACK_DELAY_MS, ackEvery: ACK_EVERY } = DEFAULT_STREAM;
 
 export class LeanConn {
   readonly opts: ConnOptions;
@@ -58,6 +54,20 @@ export class LeanConn {
   private ws: WebSocket | null = null;
   private highest = 0;
   private acked = 0;
+  private unacked = 0;
+  /** `ack` frames this connection has sent. */
+  acksSent = 0;
+  private ackTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly flushAck = (): void => {
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.ackTimer = null;
+    this.unacked = 0;
+    if (this.highest > this.acked && this.state === 'ready') {
+      this.acked = this.highest;
+      this.acksSent++;
+      this.sendRaw(`{"type":"ack","offset":${this.highest}}`);
+    }
+  };
   sink: FrameSink | null = null;
 
   constructor(opts: ConnOptions) {
@@ -136,11 +146,8 @@ export class LeanConn {
     // recipient's stream, except for a copy to one's own Session ID (which lands in one's own).
     if (typeof f.offset === 'number' && f.offset > this.highest && (f.type !== 'sent' || f.to === this.sessionId)) {
       this.highest = f.offset;
-      pendingAcks.add(this);
-      if (!ackFlushQueued) {
-        ackFlushQueued = true;
-        setImmediate(flushAcks);
-      }
+      if (++this.unacked >= ACK_EVERY) this.flushAck();
+      else if (!this.ackTimer) this.ackTimer = setTimeout(this.flushAck, ACK_DELAY_MS);
     }
     const sink = this.sink;
     if (!sink) return;
@@ -158,12 +165,9 @@ export class LeanConn {
     }
   }
 
-  /** Internal: called by the per-turn ack flush. */
-  _flushAck(): void {
-    if (this.highest > this.acked && this.state === 'ready') {
-      this.acked = this.highest;
-      this.sendRaw(`{"type":"ack","offset":${this.highest}}`);
-    }
+  /** An entry has arrived that is not acknowledged yet (the SDK's ack window is open). */
+  get ackOwed(): boolean {
+    return this.highest > this.acked;
   }
 
   sendRaw(text: string): void {

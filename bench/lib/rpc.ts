@@ -62,6 +62,8 @@ export interface TrafficArgs {
 }
 
 export interface TrafficResult {
+  /** `ack` frames the phase's clients sent between warm-up and the end of the sending period. */
+  readonly acksInWindow: number;
   readonly sent: number;
   readonly sentAcked: number;
   readonly received: number;

@@ -4,7 +4,7 @@
 // A message id is runTag (8) ‖ worker (4) ‖ seq (20 hex), so a receipt finds its send time by
 // index and anything from another run is recognised and ignored.
 import type { ServerFrames } from '../../protocol/index.ts';
-import type { FrameSink, LeanConn } from './conn.ts';
+import { ACK_DELAY_MS, type FrameSink, type LeanConn } from './conn.ts';
 import type { TrafficArgs, TrafficResult } from './rpc.ts';
 
 /** A Float64Array that grows; set() beyond the end extends it with NaN. */
@@ -92,6 +92,8 @@ export class Traffic implements FrameSink {
   private measureFrom = 0;
   private endAt = 0;
   private maxLag = 0;
+  private acksAtWindow = 0;
+  private acksAtEnd = 0;
 
   constructor(args: TrafficArgs, conns: LeanConn[], workerIndex: number) {
     this.a = args;
@@ -191,6 +193,11 @@ export class Traffic implements FrameSink {
 
   async run(): Promise<TrafficResult> {
     this.start = performance.now();
+    const acks = (): number => this.conns.reduce((n, c) => n + c.acksSent, 0);
+    const marks = [
+      setTimeout(() => (this.acksAtWindow = acks()), this.a.warmupMs),
+      setTimeout(() => (this.acksAtEnd = acks()), this.a.durationMs),
+    ];
     this.measureFrom = this.start + this.a.warmupMs;
     this.endAt = this.start + this.a.durationMs;
     if (this.a.mode === 'paced') await this.pace();
@@ -199,8 +206,12 @@ export class Traffic implements FrameSink {
       await sleep(this.a.durationMs);
     }
     await settle(() => this.settledNow(), this.a.settleTimeoutMs);
+    for (const t of marks) clearTimeout(t);
+    // The last notices' acks wait out the SDK's ack window: they belong to this phase, not the next.
+    await settle(() => !this.conns.some((c) => c.ackOwed && c.state === 'ready'), ACK_DELAY_MS + 1000);
     for (const c of this.conns) c.sink = null;
     return {
+      acksInWindow: this.acksAtEnd - this.acksAtWindow,
       sent: this.seq,
       sentAcked: this.sentAcked,
       received: this.received,

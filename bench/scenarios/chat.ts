@@ -27,6 +27,7 @@ export const TRAFFIC_METRICS: readonly MetricSpec[] = [
   { key: 'sentLatP99', label: 'send→`sent` p99', unit: 'ms', digits: 2 },
   { key: 'ackLatP99', label: 'send→`delivered` p99', unit: 'ms', digits: 2 },
   { key: 'cpuPer100k', label: 'server CPU per 100k delivered', unit: 's', digits: 2 },
+  { key: 'acksPerMsg', label: 'client `ack` frames per delivered message', unit: '', digits: 2 },
   { key: 'clientLagMs', label: 'client pacing lag max (in the latency: timed from the schedule)', unit: 'ms', digits: 1 },
   ...USAGE_METRICS,
 ];
@@ -40,6 +41,7 @@ const PHASE_KEYS = [
   'latP999',
   'latN',
   'cpuPer100k',
+  'acksPerMsg',
   'serverCores',
   'clientCores',
   'otherCores',

@@ -12,7 +12,7 @@ import { pairs } from '../lib/fixtures.ts';
 import { SERVER_ENV, Target } from '../lib/proc.ts';
 import type { TrafficResult } from '../lib/rpc.ts';
 import { phaseMetrics } from './chat.ts';
-import { measured, type Usage } from './measure.ts';
+import { measured, type MeasureWindow, type Usage } from './measure.ts';
 import { prefixedKey, runPairsThen, trafficMetrics, type TrafficSpec } from './pairs.ts';
 import { sleep, type MetricSpec, type RunContext, type Scenario, type SizeName } from './types.ts';
 
@@ -94,19 +94,28 @@ export const cluster: Scenario = {
       };
       const warm: TrafficSpec = { ...traffic, durationMs: Math.min(1000, s.ms), warmupMs: 0 };
       const redisCpu: number[] = [];
-      // Both instances' CPU as the server's, Redis's alongside.
-      const measure = async (phase: () => Promise<TrafficResult[]>): Promise<{ result: TrafficResult[]; usage: Usage }> => {
-        const b0 = b.sample();
-        const r0 = readProc(redis.pid).cpuS;
-        const out = await measured(a, phase);
-        const b1 = b.sample();
-        redisCpu.push(readProc(redis.pid).cpuS - r0);
+      // Both instances' CPU as the server's, Redis's alongside, over the phase and its steady window.
+      const measure = async (
+        phase: () => Promise<TrafficResult[]>,
+        win: MeasureWindow,
+      ): Promise<{ result: TrafficResult[]; usage: Usage }> => {
+        const at = () => ({ b: b.sample(), redisS: readProc(redis.pid).cpuS });
+        const b0 = at();
+        const marks: ReturnType<typeof at>[] = [];
+        const timers = [win.fromMs, win.toMs].map((ms) => setTimeout(() => marks.push(at()), ms));
+        const out = await measured(a, phase, win);
+        for (const t of timers) clearTimeout(t);
+        const b1 = at();
+        const [w0, w1] = marks;
+        redisCpu.push(w0 && w1 ? w1.redisS - w0.redisS : NaN);
         return {
           result: out.result,
           usage: {
             ...out.usage,
-            serverCpuS: out.usage.serverCpuS + b1.cpuS - b0.cpuS,
-            serverMainCpuS: out.usage.serverMainCpuS + b1.mainCpuS - b0.mainCpuS,
+            serverCpuS: out.usage.serverCpuS + b1.b.cpuS - b0.b.cpuS,
+            serverMainCpuS: out.usage.serverMainCpuS + b1.b.mainCpuS - b0.b.mainCpuS,
+            windowCpuS: w0 && w1 ? out.usage.windowCpuS + w1.b.cpuS - w0.b.cpuS : NaN,
+            windowMainCpuS: w0 && w1 ? out.usage.windowMainCpuS + w1.b.mainCpuS - w0.b.mainCpuS : NaN,
           },
         };
       };
@@ -118,11 +127,12 @@ export const cluster: Scenario = {
       };
       const single = await run([a.url]);
       const cross = await run([a.url, b.url]);
+      // Redis's CPU in the steady window, per message received in it (as the servers' figure).
       const per100k = (cpuS: number, m: { results: TrafficResult[] }) =>
         (cpuS /
           Math.max(
             1,
-            m.results.reduce((n, r) => n + r.received, 0),
+            m.results.reduce((n, r) => n + r.receivedInWindow, 0),
           )) *
         1e5;
       return {

@@ -10,6 +10,8 @@ import { sleep, splitEvenly, type DeviceSet, type Metrics, type RunContext, type
 
 const SIZES: Record<SizeName, number> = { full: 10_000, quick: 2000, tiny: 20 };
 const SETTLE_MS: Record<SizeName, number> = { full: 2000, quick: 1500, tiny: 200 };
+/** How long the silent sockets' CPU is watched once all are connected and settled. */
+const QUIET_MS: Record<SizeName, number> = { full: 5000, quick: 3000, tiny: 200 };
 /** File descriptors left to the processes for everything that is not a bench socket. */
 const FD_HEADROOM = 200;
 
@@ -72,6 +74,7 @@ const idleScenario = (name: string, title: string, contacts: number): Scenario =
     { key: 'marginalKbPerConn', label: 'RSS per connection (marginal, half→all)', unit: 'KB', digits: 2 },
     { key: 'heapUsedKbPerConn', label: 'V8 heap used per connection (server /metrics)', unit: 'KB', digits: 2 },
     { key: 'heapTotalKbPerConn', label: 'V8 heap reserved per connection', unit: 'KB', digits: 2 },
+    { key: 'idleCores', label: 'server CPU with all connected and silent (cores)', unit: '', digits: 3 },
   ],
   prepare(size) {
     if (contacts > 0) withContacts(SIZES[size], contacts);
@@ -88,6 +91,11 @@ const idleScenario = (name: string, title: string, contacts: number): Scenario =
       const rest = await fill(ctx, n >> 1, n, withK);
       const all = await settledRssKb(ctx);
       const heap1 = await heapKb(ctx);
+      // What holding silent sockets costs the server per second (its timers, sweeps, heartbeats),
+      // a floor under every per-message figure of a paced phase on as many sockets.
+      const q0 = ctx.target.sample();
+      await sleep(QUIET_MS[ctx.size]);
+      const idleCores = (ctx.target.sample().cpuS - q0.cpuS) / (QUIET_MS[ctx.size] / 1000);
       const ready = half.ready + rest.ready;
       const m: Metrics = {
         connections: ready,
@@ -98,6 +106,7 @@ const idleScenario = (name: string, title: string, contacts: number): Scenario =
         marginalKbPerConn: (all - mid) / Math.max(1, rest.ready),
         heapUsedKbPerConn: (heap1.used - heap0.used) / Math.max(1, ready),
         heapTotalKbPerConn: (heap1.total - heap0.total) / Math.max(1, ready),
+        idleCores,
       };
       return m;
     } finally {

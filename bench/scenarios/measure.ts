@@ -14,6 +14,23 @@ export interface Usage {
   readonly machineCpuS: number;
   readonly wallS: number;
   readonly rssKb: number;
+  /**
+   * The server's CPU (all threads / main thread) within the steady window (MeasureWindow), NaN
+   * when none was asked for or the phase ended before the window did.
+   */
+  readonly windowCpuS: number;
+  readonly windowMainCpuS: number;
+}
+
+/**
+ * The steady part of a phase, in ms from its start: after the warm-up, until the sends stop.
+ * CPU per message is taken over it against the messages received in it, so work a message causes
+ * later (a batched ack, a sweep) counts as much as the earlier messages' work that falls inside:
+ * the phase's ramp-up and its tail (settling, the last batched acks) are left out on both sides.
+ */
+export interface MeasureWindow {
+  readonly fromMs: number;
+  readonly toMs: number;
 }
 
 /** Busy CPU-seconds of the whole machine so far (/proc/stat; USER_HZ = 100). */
@@ -23,15 +40,23 @@ function machineBusyS(): number {
   return (user! + nice! + system! + irq! + softirq! + steal!) / 100;
 }
 
-export async function measured<T>(target: Target, phase: () => Promise<T>): Promise<{ result: T; usage: Usage }> {
+export async function measured<T>(target: Target, phase: () => Promise<T>, window?: MeasureWindow): Promise<{ result: T; usage: Usage }> {
   const before = target.sample();
   const machine = machineBusyS();
   const client = process.cpuUsage();
   const t0 = performance.now();
+  // The load runs on the pool's threads; this thread is idle enough to sample on time.
+  let from: ReturnType<Target['sample']> | undefined;
+  let to: ReturnType<Target['sample']> | undefined;
+  const timers = window
+    ? [setTimeout(() => (from = target.sample()), window.fromMs), setTimeout(() => (to = target.sample()), window.toMs)]
+    : [];
   const result = await phase();
+  for (const t of timers) clearTimeout(t);
   const wallS = (performance.now() - t0) / 1000;
   const c = process.cpuUsage(client);
   const after = target.sample();
+  const inWindow = from !== undefined && to !== undefined;
   return {
     result,
     usage: {
@@ -41,6 +66,8 @@ export async function measured<T>(target: Target, phase: () => Promise<T>): Prom
       machineCpuS: machineBusyS() - machine,
       wallS,
       rssKb: after.rssKb,
+      windowCpuS: inWindow ? to!.cpuS - from!.cpuS : NaN,
+      windowMainCpuS: inWindow ? to!.mainCpuS - from!.mainCpuS : NaN,
     },
   };
 }

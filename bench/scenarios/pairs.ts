@@ -3,7 +3,7 @@
 import { pairs, sampleCiphertext } from '../lib/fixtures.ts';
 import type { TrafficArgs, TrafficResult } from '../lib/rpc.ts';
 import { connectGroup } from './connectGroup.ts';
-import { latency, measured, sum, usageMetrics, type Usage } from './measure.ts';
+import { latency, measured, sum, usageMetrics, type MeasureWindow, type Usage } from './measure.ts';
 import { sleep, splitPairs, type Metrics, type RunContext } from './types.ts';
 
 let ct: string | undefined;
@@ -37,7 +37,7 @@ export async function runPairsThen(
   next: (done: readonly PairRun[]) => TrafficSpec | null,
   opts: {
     urls?: readonly string[];
-    measure?: (phase: () => Promise<TrafficResult[]>) => Promise<{ result: TrafficResult[]; usage: Usage }>;
+    measure?: (phase: () => Promise<TrafficResult[]>, window: MeasureWindow) => Promise<{ result: TrafficResult[]; usage: Usage }>;
   } = {},
 ): Promise<PairRun[]> {
   const fixtures = pairs(n);
@@ -53,9 +53,10 @@ export async function runPairsThen(
       await sleep(PHASE_PAUSE_MS);
       // Each phase its own run tag: a late frame from the previous phase is foreign, not a duplicate.
       const runTag = (parseInt(ctx.runTag, 16) + k).toString(16).padStart(8, '0').slice(-8);
-      const measure = opts.measure ?? ((phase: () => Promise<TrafficResult[]>) => measured(ctx.target, phase));
-      const { result, usage } = await measure(() =>
-        ctx.pool.all('traffic', () => ({ group: 'pairs', ct: ciphertext(), runTag, ...traffic, ratePerSec: traffic.ratePerSec / w })),
+      const measure = opts.measure ?? ((phase: () => Promise<TrafficResult[]>, win: MeasureWindow) => measured(ctx.target, phase, win));
+      const { result, usage } = await measure(
+        () => ctx.pool.all('traffic', () => ({ group: 'pairs', ct: ciphertext(), runTag, ...traffic, ratePerSec: traffic.ratePerSec / w })),
+        { fromMs: traffic.warmupMs, toMs: traffic.durationMs },
       );
       out.push({ pairs: n, results: result, usage });
     }
@@ -77,8 +78,18 @@ export function prefixedKey(prefix: string, key: string): string {
   return prefix + key[0]!.toUpperCase() + key.slice(1);
 }
 
+/**
+ * Server CPU-seconds per message: over the steady window against the messages received in it
+ * (measure.ts MeasureWindow), or over the whole phase where no window was measured.
+ */
+export function perMessage(windowCpuS: number, inWindow: number, phaseCpuS: number, received: number): number {
+  if (Number.isFinite(windowCpuS) && inWindow > 0) return windowCpuS / inWindow;
+  return received > 0 ? phaseCpuS / received : NaN;
+}
+
 function _trafficMetrics(run: PairRun): Metrics {
   const r = run.results;
+  const inWindow = sum(r, (x) => x.receivedInWindow);
   const sent = sum(r, (x) => x.sent);
   const received = sum(r, (x) => x.received);
   const errors = sum(r, (x) => sum(Object.values(x.errors), (v) => v));
@@ -94,7 +105,7 @@ function _trafficMetrics(run: PairRun): Metrics {
     duplicates: sum(r, (x) => x.duplicates),
     errors,
     droppedSockets: sum(r, (x) => x.lostConnections),
-    deliveredPerSec: sum(r, (x) => x.receivedInWindow) / windowS,
+    deliveredPerSec: inWindow / windowS,
     ...latency(
       'lat',
       r.map((x) => x.latency),
@@ -110,7 +121,8 @@ function _trafficMetrics(run: PairRun): Metrics {
       r.map((x) => x.deliveredLatency),
       [50, 99],
     ),
-    cpuPer100k: received > 0 ? (run.usage.serverCpuS / received) * 1e5 : NaN,
+    cpuPer100k: perMessage(run.usage.windowCpuS, inWindow, run.usage.serverCpuS, received) * 1e5,
+    acksPerMsg: inWindow > 0 ? sum(r, (x) => x.acksInWindow) / inWindow : NaN,
     clientLagMs: Math.max(...r.map((x) => x.maxLagMs)),
     ...u,
   };

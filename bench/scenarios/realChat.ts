@@ -8,6 +8,7 @@ import { withContacts } from '../lib/contacts.ts';
 import { deviceIdFor, pairs, sampleCiphertext, type Device } from '../lib/fixtures.ts';
 import type { RealChatResult } from '../lib/realChat.ts';
 import { connectGroup } from './connectGroup.ts';
+import { perMessage } from './pairs.ts';
 import { latency, measured, sum, USAGE_METRICS, usageMetrics } from './measure.ts';
 import { sleep, type Metrics, type RunContext, type Scenario, type SizeName } from './types.ts';
 
@@ -99,7 +100,7 @@ export const realChat: Scenario = {
         }));
       await phase(Math.min(1000, s.ms), 0, 0)(); // discarded: the connects' garbage and the JIT
       await sleep(1500);
-      const { result, usage } = await measured(ctx.target, phase(s.ms, s.warmupMs, 1));
+      const { result, usage } = await measured(ctx.target, phase(s.ms, s.warmupMs, 1), { fromMs: s.warmupMs, toMs: s.ms });
       const r: RealChatResult[] = result;
       const messages = sum(r, (x) => x.messages);
       const m: Metrics = {
@@ -118,7 +119,13 @@ export const realChat: Scenario = {
           'lat',
           r.map((x) => x.latency),
         ),
-        cpuMsPerMsg: (usage.serverCpuS * 1000) / Math.max(1, messages),
+        cpuMsPerMsg:
+          perMessage(
+            usage.windowCpuS,
+            sum(r, (x) => x.receivedInWindow),
+            usage.serverCpuS,
+            messages,
+          ) * 1000,
         ...usageMetrics(usage),
       };
       return m;

@@ -66,8 +66,8 @@ describe('LeanConn acknowledgements', () => {
     await bob.c.open();
     await until(() => bob.seen.envelopes.length === 6, 'B has all six');
     await until(() => alice.seen.delivered.length === 1, 'A told its message was delivered');
-    // A's ack of the notice goes out in the turn after it arrived, before the close frame.
-    await new Promise((r) => setImmediate(r));
+    // A's ack of the notice goes out when the SDK's ack window closes, before the close frame.
+    await until(() => !alice.c.ackOwed, "A's ack of the notice sent");
     await alice.c.close();
 
     // A's device again, without resume: the server replays whatever A has not acknowledged.
