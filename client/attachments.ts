@@ -279,6 +279,7 @@ export class Attachments {
             break;
           }
           u.restarted = true;
+          if (u.token) void this._release(u.token);
           delete u.token;
         }
         await this._sleep(backoffDelay(u.attempts++, { baseMs: 1000, maxMs: 30_000 }, this._ctx.runtime.random), signal);
@@ -288,6 +289,7 @@ export class Attachments {
     const reason = signal.aborted ? 'UPLOAD_CANCELLED' : failure;
     const m = u.message;
     if (reason !== undefined) {
+      if (u.token) void this._release(u.token);
       this._progress(u, reason === 'UPLOAD_CANCELLED' ? 'cancelled' : 'failed', 0, reason);
       this._ctx.enqueue(() => atomically(this._ctx, (b) => applyStatus(b, m.id, 'failed', { reason })));
       return;
@@ -299,6 +301,21 @@ export class Attachments {
       await this._d.messages.enqueue(stored);
       await this._d.outbox.flush();
     });
+  }
+
+  /**
+   * Gives up a blob this upload will not finish, so the server frees its quota now rather than at
+   * the end of its upload lease (docs/protocol.md "Blob HTTP API"). Best effort: offline, or with
+   * the token expired, the lease frees it anyway.
+   */
+  private async _release(t: Token): Promise<void> {
+    if (t.expiresAt <= this._ctx.runtime.now()) return;
+    try {
+      const res = await this._d.fetch(`${this._d.httpBase()}/blob/${t.blob}`, { method: 'DELETE', headers: { 'x-blob-token': t.token } });
+      await res.body?.cancel();
+    } catch (err) {
+      report(this._ctx, err);
+    }
   }
 
   private async _uploadOnce(u: Upload): Promise<void> {

@@ -125,7 +125,7 @@ describe('attachments', () => {
 
   /** Alice (her PUTs held until she cancels) sends Bob an attachment and cancels it mid-upload. */
   async function cancelledUpload() {
-    const { srv } = await blobServer();
+    const { srv, blobDir } = await blobServer();
     let release: () => void = () => {};
     const gate = new Promise<void>((r) => (release = r));
     const slow: typeof fetch = async (input, init) => {
@@ -143,11 +143,13 @@ describe('attachments', () => {
     // From here on every PUT goes through: only the one in flight was cancelled.
     release();
     await eventually(async () => (await alice.c.getMessage(id))?.status === 'failed', 'the message failed');
-    return { alice, bob, id, cancelled, bobGot, progress };
+    return { alice, bob, id, cancelled, bobGot, progress, blobDir };
   }
 
   it('cancel stops the upload and fails the message; nothing reaches the contact', async () => {
-    const { alice, bob, id, cancelled, bobGot, progress } = await cancelledUpload();
+    const { alice, bob, id, cancelled, bobGot, progress, blobDir } = await cancelledUpload();
+    // The half-made blob is deleted at once: its quota is not held until it expires.
+    await eventually(async () => (await readdir(blobDir)).length === 0, 'the cancelled blob is gone from the server');
     expect(cancelled).toBe(true);
     expect((await alice.c.getMessage(id))?.failureReason).toBe('UPLOAD_CANCELLED');
     expect(progress.at(-1)).toMatchObject({ id, state: 'cancelled' });

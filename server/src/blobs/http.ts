@@ -2,6 +2,7 @@
 //   PUT  /blob/<id>/<n>   one part, exactly its length, X-Blob-Token (upload)  → 200 status JSON
 //   HEAD /blob/<id>       X-Blob-Token (upload or download) → X-Blob-Size, -Part-Bytes, -Complete, -Missing
 //   GET  /blob/<id>       X-Blob-Token (download), optional Range: bytes=a-b → 200/206 octet-stream
+//   DELETE /blob/<id>     X-Blob-Token (upload) → 200 {}: the uploader gives the blob up
 // A part is held in memory (≤ 1 MiB) only until it is stored; downloads go out a slice at a time
 // under uWS backpressure (tryEnd/onWritable), so no request holds a whole file. Errors are JSON
 // { code, message } with the codes of protocol/codes.ts.
@@ -268,6 +269,21 @@ export function registerBlobRoutes(app: uWS.TemplatedApp, ctx: ServerContext, bl
         res.writeHeader('X-Error-Code', pe.code).writeHeader('Content-Length', '0').endWithoutBody();
       });
     });
+  });
+
+  app.del('/blob/*', (res, req) => {
+    metrics.inc('http_requests_total', 'blob_delete');
+    const seg = segments(req);
+    const id = seg.length === 1 ? seg[0]! : '';
+    const token = tokenOf(req);
+    const r = track(res);
+    void (async () => {
+      if (!isBlobId(id)) throw new ProtocolError('BLOB_NOT_FOUND');
+      // An upload token: only the owner's socket is ever given one for this blob.
+      blobs.check(token, 'upload', id);
+      await blobs.deleteUpload(id);
+      reply(res, r, '200 OK', '{}');
+    })().catch((err: unknown) => fail(res, r, ctx, err));
   });
 
   app.get('/blob/*', (res, req) => {
