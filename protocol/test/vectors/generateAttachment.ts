@@ -49,6 +49,10 @@ const plain = new TextEncoder().encode('forty bytes of a file, in three chunks.!
 const good = build(plain, key, prefix, chunk);
 const hex = (b: Uint8Array) => bytesToHex(b);
 
+function valid(name: string, version: number, p: Uint8Array, f: Uint8Array) {
+  return { name, version, key: hex(key), prefix: hex(prefix), chunkBytes: chunk, plain: hex(p), file: hex(f), digest: hex(sha256(f)) };
+}
+
 function reject(name: string, file: Uint8Array, reason: string, digest?: Uint8Array) {
   return { name, file: hex(file), digest: hex(digest ?? sha256(file)), reason };
 }
@@ -60,56 +64,12 @@ const twoChunks = good.subarray(0, 24 + 2 * sealed);
 const out = {
   source: 'STREAM over XChaCha20-Poly1305 (protocol/attachment.ts header); built with raw @noble/ciphers calls by generateAttachment.ts',
   valid: [
-    {
-      name: 'version 1 (unpadded): three chunks, last short',
-      version: 1,
-      key: hex(key),
-      prefix: hex(prefix),
-      chunkBytes: chunk,
-      plain: hex(plain),
-      file: hex(good),
-      digest: hex(sha256(good)),
-    },
-    (() => {
-      const f = build(new Uint8Array(0), key, prefix, chunk);
-      return {
-        name: 'version 1: empty file, one empty final chunk',
-        version: 1,
-        key: hex(key),
-        prefix: hex(prefix),
-        chunkBytes: chunk,
-        plain: '',
-        file: hex(f),
-        digest: hex(sha256(f)),
-      };
-    })(),
-    (() => {
-      const p = plain.subarray(0, 32);
-      const f = build(p, key, prefix, chunk);
-      return {
-        name: 'version 1: exact multiple of the chunk size',
-        version: 1,
-        key: hex(key),
-        prefix: hex(prefix),
-        chunkBytes: chunk,
-        plain: hex(p),
-        file: hex(f),
-        digest: hex(sha256(f)),
-      };
-    })(),
-    ...[plain, new Uint8Array(0), fixed(0x61, 600)].map((p) => {
-      const f = v2(stream(p));
-      return {
-        name: `version 2: ${p.length} bytes padded to ${stream(p).length}`,
-        version: 2,
-        key: hex(key),
-        prefix: hex(prefix),
-        chunkBytes: chunk,
-        plain: hex(p),
-        file: hex(f),
-        digest: hex(sha256(f)),
-      };
-    }),
+    valid('version 1 (unpadded): three chunks, last short', 1, plain, good),
+    valid('version 1: empty file, one empty final chunk', 1, new Uint8Array(0), build(new Uint8Array(0), key, prefix, chunk)),
+    valid('version 1: exact multiple of the chunk size', 1, plain.subarray(0, 32), build(plain.subarray(0, 32), key, prefix, chunk)),
+    ...[plain, new Uint8Array(0), fixed(0x61, 600)].map((p) =>
+      valid(`version 2: ${p.length} bytes padded to ${stream(p).length}`, 2, p, v2(stream(p))),
+    ),
   ],
   reject: [
     reject('a flipped bit (digest recomputed by the attacker)', tampered, 'chunk'),

@@ -170,6 +170,13 @@ function tokenOf(req: uWS.HttpRequest): string {
   return req.getHeader('x-blob-token');
 }
 
+/** What a request on /blob/<id> needs, copied out of req before anything is awaited. */
+function blobRequest(res: uWS.HttpResponse, req: uWS.HttpRequest, metrics: Metrics, route: string): { id: string; token: string; r: Req } {
+  metrics.inc('http_requests_total', route);
+  const seg = segments(req);
+  return { id: seg.length === 1 ? seg[0]! : '', token: tokenOf(req), r: track(res) };
+}
+
 export function registerBlobRoutes(app: uWS.TemplatedApp, ctx: ServerContext, blobs: Blobs): void {
   const { metrics } = ctx;
   const pool = new PartPool(blobs.partBytes, 8);
@@ -234,11 +241,7 @@ export function registerBlobRoutes(app: uWS.TemplatedApp, ctx: ServerContext, bl
   });
 
   app.head('/blob/*', (res, req) => {
-    metrics.inc('http_requests_total', 'blob_head');
-    const seg = segments(req);
-    const id = seg.length === 1 ? seg[0]! : '';
-    const token = tokenOf(req);
-    const r = track(res);
+    const { id, token, r } = blobRequest(res, req, metrics, 'blob_head');
     void (async () => {
       if (!isBlobId(id)) throw new ProtocolError('BLOB_NOT_FOUND');
       const op: BlobOp = token.startsWith('u.') ? 'upload' : 'download';
@@ -272,11 +275,7 @@ export function registerBlobRoutes(app: uWS.TemplatedApp, ctx: ServerContext, bl
   });
 
   app.del('/blob/*', (res, req) => {
-    metrics.inc('http_requests_total', 'blob_delete');
-    const seg = segments(req);
-    const id = seg.length === 1 ? seg[0]! : '';
-    const token = tokenOf(req);
-    const r = track(res);
+    const { id, token, r } = blobRequest(res, req, metrics, 'blob_delete');
     void (async () => {
       if (!isBlobId(id)) throw new ProtocolError('BLOB_NOT_FOUND');
       // An upload token: only the owner's socket is ever given one for this blob.
@@ -287,12 +286,8 @@ export function registerBlobRoutes(app: uWS.TemplatedApp, ctx: ServerContext, bl
   });
 
   app.get('/blob/*', (res, req) => {
-    metrics.inc('http_requests_total', 'blob_get');
-    const seg = segments(req);
-    const id = seg.length === 1 ? seg[0]! : '';
-    const token = tokenOf(req);
+    const { id, token, r } = blobRequest(res, req, metrics, 'blob_get');
     const rangeHeader = req.getHeader('range');
-    const r = track(res);
     void (async () => {
       if (!isBlobId(id)) throw new ProtocolError('BLOB_NOT_FOUND');
       blobs.check(token, 'download', id);
