@@ -5,8 +5,8 @@
 // that failed is sent again after HEAD says which are missing. Downloads check the digest, then
 // every chunk. docs/client.md "Attachments".
 import {
-  ATTACHMENT_CHUNK_BYTES,
   attachmentCiphertextSize,
+  attachmentSealedSize,
   ERRORS,
   isErrorCode,
   fromBase64,
@@ -89,6 +89,13 @@ export function httpBaseOf(wsUrl: string): string {
   return `${u.protocol === 'wss:' ? 'https:' : 'http:'}//${u.host}`;
 }
 
+/** The file's own length (sealed inside it) must be the one its reference claims. */
+function sizeChecked(plain: Uint8Array, ref: StoredAttachment): Uint8Array {
+  if (plain.length !== ref.size)
+    throw new AttachmentError('BLOB_WRONG_LENGTH', `the file has ${plain.length} bytes, the reference says ${ref.size}`);
+  return plain;
+}
+
 export class Attachments {
   private readonly _tokens = new Map<string, { resolve: (t: Token) => void; reject: (e: Error) => void }>();
   private readonly _uploads = new Map<string, Upload>();
@@ -139,10 +146,12 @@ export class Attachments {
     if (!(input.bytes instanceof Uint8Array)) throw new TypeError('bytes: expected a Uint8Array');
     if (input.thumbnail && input.thumbnail.length > MAX_THUMBNAIL_BYTES)
       throw new RangeError(`thumbnail: expected at most ${MAX_THUMBNAIL_BYTES} bytes`);
+    // Padded (protocol/attachment.ts), but never past the server's limit when the file itself fits.
     const max = this._ctx.limits()?.maxAttachmentBytes;
-    if (max !== undefined && attachmentCiphertextSize(input.bytes.length) > max)
+    const limit = max === undefined ? {} : { maxSealed: max };
+    if (max !== undefined && attachmentSealedSize(input.bytes.length, limit) > max)
       throw new AttachmentError('BLOB_TOO_LARGE', `the file is larger than this server's ${max} bytes`);
-    const sealed = sealAttachment(input.bytes);
+    const sealed = sealAttachment(input.bytes, limit);
     const att: StoredAttachment = {
       id: '',
       key: toBase64(sealed.key),
@@ -270,6 +279,7 @@ export class Attachments {
             break;
           }
           u.restarted = true;
+          if (u.token) void this._release(u.token);
           delete u.token;
         }
         await this._sleep(backoffDelay(u.attempts++, { baseMs: 1000, maxMs: 30_000 }, this._ctx.runtime.random), signal);
@@ -279,6 +289,7 @@ export class Attachments {
     const reason = signal.aborted ? 'UPLOAD_CANCELLED' : failure;
     const m = u.message;
     if (reason !== undefined) {
+      if (u.token) void this._release(u.token);
       this._progress(u, reason === 'UPLOAD_CANCELLED' ? 'cancelled' : 'failed', 0, reason);
       this._ctx.enqueue(() => atomically(this._ctx, (b) => applyStatus(b, m.id, 'failed', { reason })));
       return;
@@ -290,6 +301,21 @@ export class Attachments {
       await this._d.messages.enqueue(stored);
       await this._d.outbox.flush();
     });
+  }
+
+  /**
+   * Gives up a blob this upload will not finish, so the server frees its quota now rather than at
+   * the end of its upload lease (docs/protocol.md "Blob HTTP API"). Best effort: offline, or with
+   * the token expired, the lease frees it anyway.
+   */
+  private async _release(t: Token): Promise<void> {
+    if (t.expiresAt <= this._ctx.runtime.now()) return;
+    try {
+      const res = await this._d.fetch(`${this._d.httpBase()}/blob/${t.blob}`, { method: 'DELETE', headers: { 'x-blob-token': t.token } });
+      await res.body?.cancel();
+    } catch (err) {
+      report(this._ctx, err);
+    }
   }
 
   private async _uploadOnce(u: Upload): Promise<void> {
@@ -337,19 +363,30 @@ export class Attachments {
     const digest = fromBase64(ref.digest);
     const cached = await this._d.cache.get(ref.digest);
     if (cached) {
+      let plain: Uint8Array | undefined;
       try {
-        return openAttachment(cached, key, digest);
+        plain = openAttachment(cached, key, digest);
       } catch {
         await this._d.cache.delete(ref.digest);
       }
+      if (plain) return sizeChecked(plain, ref);
     }
     if (ref.id === '') throw new AttachmentError('BLOB_NOT_FOUND', 'this attachment was never uploaded and is not on this device');
-    const total = attachmentCiphertextSize(ref.size, ATTACHMENT_CHUNK_BYTES);
-    const out = new Uint8Array(total);
+    // Unpadded (version 1) at least, its whole bucket at most (cut to a limit it may be less): the
+    // server cannot make this device take more than the reference allows.
+    const least = attachmentCiphertextSize(ref.size);
+    const most = attachmentSealedSize(ref.size);
+    let total = -1;
+    let out = new Uint8Array(0);
     let got = 0;
-    for (let attempt = 0; got < total; attempt++) {
+    for (let attempt = 0; got < total || total < 0; attempt++) {
       const t = await this._ask({ type: 'blob_download', blob: ref.id });
-      if (t.size !== total) throw new AttachmentError('BLOB_WRONG_LENGTH', `the server holds ${t.size} bytes, the reference says ${total}`);
+      if (t.size < least || t.size > most || (total >= 0 && t.size !== total))
+        throw new AttachmentError('BLOB_WRONG_LENGTH', `the server holds ${t.size} bytes, the reference allows ${least}..${most}`);
+      if (total < 0) {
+        total = t.size;
+        out = new Uint8Array(total);
+      }
       try {
         const headers: Record<string, string> = { 'x-blob-token': t.token };
         if (got > 0) headers.range = `bytes=${got}-`;
@@ -381,6 +418,7 @@ export class Attachments {
     } catch (err) {
       throw new AttachmentError('DIGEST_MISMATCH', (err as Error).message);
     }
+    sizeChecked(plain, ref);
     await this._d.cache.put(ref.digest, out);
     return plain;
   }

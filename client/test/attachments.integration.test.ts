@@ -5,6 +5,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { attachmentCiphertextSize } from '../../protocol/index.ts';
 import { MemoryAttachmentCache } from '../attachmentCache.ts';
 import { AttachmentError } from '../attachments.ts';
 import type { AttachmentProgressEvent } from '../attachments.ts';
@@ -15,10 +16,15 @@ const dirs: string[] = [];
 afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
-async function blobServer() {
+async function blobServer(config: { attachmentMaxBytes?: number } = {}) {
   const blobDir = await mkdtemp(join(tmpdir(), 'sm-client-blobs-'));
   dirs.push(blobDir);
-  return { srv: await server({ blobDir }), blobDir };
+  return { srv: await server({ blobDir, ...config }), blobDir };
+}
+
+async function storedSize(blobDir: string, id: string): Promise<number> {
+  const { readFile } = await import('node:fs/promises');
+  return (JSON.parse(await readFile(join(blobDir, id, 'meta.json'), 'utf8')) as { size: number }).size;
 }
 
 function file(n: number, seed = 3): Uint8Array {
@@ -119,7 +125,7 @@ describe('attachments', () => {
 
   /** Alice (her PUTs held until she cancels) sends Bob an attachment and cancels it mid-upload. */
   async function cancelledUpload() {
-    const { srv } = await blobServer();
+    const { srv, blobDir } = await blobServer();
     let release: () => void = () => {};
     const gate = new Promise<void>((r) => (release = r));
     const slow: typeof fetch = async (input, init) => {
@@ -137,11 +143,13 @@ describe('attachments', () => {
     // From here on every PUT goes through: only the one in flight was cancelled.
     release();
     await eventually(async () => (await alice.c.getMessage(id))?.status === 'failed', 'the message failed');
-    return { alice, bob, id, cancelled, bobGot, progress };
+    return { alice, bob, id, cancelled, bobGot, progress, blobDir };
   }
 
   it('cancel stops the upload and fails the message; nothing reaches the contact', async () => {
-    const { alice, bob, id, cancelled, bobGot, progress } = await cancelledUpload();
+    const { alice, bob, id, cancelled, bobGot, progress, blobDir } = await cancelledUpload();
+    // The half-made blob is deleted at once: its quota is not held until it expires.
+    await eventually(async () => (await readdir(blobDir)).length === 0, 'the cancelled blob is gone from the server');
     expect(cancelled).toBe(true);
     expect((await alice.c.getMessage(id))?.failureReason).toBe('UPLOAD_CANCELLED');
     expect(progress.at(-1)).toMatchObject({ id, state: 'cancelled' });
@@ -188,6 +196,46 @@ describe('attachments', () => {
     const m = await got;
     expect(m.attachment).toMatchObject({ duration: 2100, waveform: [0, 128, 255], mime: 'audio/webm' });
     expect(Buffer.compare(await bob.c.downloadAttachment(m.attachment!), file(70_000))).toBe(0);
+  });
+
+  it('the server stores a padded size: files a few bytes apart are one blob size, and each opens to its own length', async () => {
+    const { srv, blobDir } = await blobServer();
+    const { alice, bob } = await friends(srv);
+    const sizes = [1000, 1010, 20];
+    const refs = [];
+    for (const n of sizes) {
+      const id = await alice.c.sendAttachment({ recipientId: bob.id, bytes: file(n), mime: 'image/png', name: 'meme.png' });
+      refs.push((await next(bob.c, 'message', (m) => m.id === id)).attachment!);
+    }
+    const stored = await Promise.all(refs.map((r) => storedSize(blobDir, r.id)));
+    expect(stored[0]).toBe(stored[1]);
+    expect(stored[0]).toBeGreaterThan(attachmentCiphertextSize(1010));
+    // The floor: a tiny file looks like any other file under it.
+    expect(stored[2]).toBeGreaterThanOrEqual(541);
+    for (const [i, r] of refs.entries()) {
+      expect(r.size).toBe(sizes[i]);
+      expect(Buffer.compare(await bob.c.downloadAttachment(r), file(sizes[i]!))).toBe(0);
+    }
+    // A reference whose size disagrees with the file inside: refused, never cut or read past.
+    const bobFresh = await device(srv, bob.phrase, { attachmentCache: new MemoryAttachmentCache(0) });
+    await expect(bobFresh.downloadAttachment({ ...refs[0]!, size: 1001 })).rejects.toMatchObject({ code: 'BLOB_WRONG_LENGTH' });
+    await expect(bobFresh.downloadAttachment({ ...refs[0]!, size: 5000 })).rejects.toMatchObject({ code: 'BLOB_WRONG_LENGTH' });
+    await expect(bob.c.downloadAttachment({ ...refs[0]!, size: 1001 })).rejects.toMatchObject({ code: 'BLOB_WRONG_LENGTH' });
+  });
+
+  it("a file just under the server's limit still goes (padding cut to the limit); one over is refused before upload", async () => {
+    const max = 300_000;
+    const { srv, blobDir } = await blobServer({ attachmentMaxBytes: max });
+    const { alice, bob } = await friends(srv);
+    let size = max - 1000;
+    while (attachmentCiphertextSize(size + 1 + 4) <= max) size++;
+    const id = await alice.c.sendAttachment({ recipientId: bob.id, bytes: file(size), mime: 'application/pdf', name: 'big.pdf' });
+    const m = await next(bob.c, 'message', (x) => x.id === id, 20_000);
+    expect(await storedSize(blobDir, m.attachment!.id)).toBeLessThanOrEqual(max);
+    expect(Buffer.compare(await bob.c.downloadAttachment(m.attachment!), file(size))).toBe(0);
+    await expect(
+      alice.c.sendAttachment({ recipientId: bob.id, bytes: file(size + 1), mime: 'application/pdf', name: 'big.pdf' }),
+    ).rejects.toMatchObject({ code: 'BLOB_TOO_LARGE' });
   });
 
   it('refuses a file whose blob was altered on the server, and a reference with another digest', async () => {

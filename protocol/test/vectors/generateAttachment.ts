@@ -12,8 +12,14 @@ const here = dirname(fileURLToPath(import.meta.url));
 const fixed = (byte: number, n: number) => new Uint8Array(n).fill(byte);
 const u32 = (n: number) => Uint8Array.of(n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
 
-function build(plain: Uint8Array, key: Uint8Array, prefix: Uint8Array, chunk: number, opts: { order?: number[] } = {}): Uint8Array {
-  const header = concatBytes(Uint8Array.of(1, 0, 0, 0), prefix, u32(chunk));
+function build(
+  plain: Uint8Array,
+  key: Uint8Array,
+  prefix: Uint8Array,
+  chunk: number,
+  opts: { order?: number[]; version?: number } = {},
+): Uint8Array {
+  const header = concatBytes(Uint8Array.of(opts.version ?? 1, 0, 0, 0), prefix, u32(chunk));
   const n = Math.max(1, Math.ceil(plain.length / chunk));
   const parts: Uint8Array[] = [];
   for (let i = 0; i < n; i++) {
@@ -26,12 +32,26 @@ function build(plain: Uint8Array, key: Uint8Array, prefix: Uint8Array, chunk: nu
   return concatBytes(header, ...order.map((i) => parts[i]!));
 }
 
+/** Version 2's stream: the length, the file, zeros to Signal's bucket (written out here, not imported). */
+function stream(file: Uint8Array, len = file.length, padding = 0): Uint8Array {
+  const n = 4 + file.length;
+  const bucket = Math.max(n, 541, Math.floor(1.05 ** Math.ceil(Math.log(n) / Math.log(1.05))));
+  const pad = fixed(0, bucket - n);
+  if (pad.length > 0) pad[pad.length - 1] = padding;
+  return concatBytes(u32(len), file, pad);
+}
+const v2 = (s: Uint8Array) => build(s, key, prefix, chunk, { version: 2 });
+
 const key = fixed(0x42, 32);
 const prefix = fixed(0x17, 16);
 const chunk = 16;
 const plain = new TextEncoder().encode('forty bytes of a file, in three chunks.!');
 const good = build(plain, key, prefix, chunk);
 const hex = (b: Uint8Array) => bytesToHex(b);
+
+function valid(name: string, version: number, p: Uint8Array, f: Uint8Array) {
+  return { name, version, key: hex(key), prefix: hex(prefix), chunkBytes: chunk, plain: hex(p), file: hex(f), digest: hex(sha256(f)) };
+}
 
 function reject(name: string, file: Uint8Array, reason: string, digest?: Uint8Array) {
   return { name, file: hex(file), digest: hex(digest ?? sha256(file)), reason };
@@ -44,40 +64,12 @@ const twoChunks = good.subarray(0, 24 + 2 * sealed);
 const out = {
   source: 'STREAM over XChaCha20-Poly1305 (protocol/attachment.ts header); built with raw @noble/ciphers calls by generateAttachment.ts',
   valid: [
-    {
-      name: 'three chunks, last short',
-      key: hex(key),
-      prefix: hex(prefix),
-      chunkBytes: chunk,
-      plain: hex(plain),
-      file: hex(good),
-      digest: hex(sha256(good)),
-    },
-    (() => {
-      const f = build(new Uint8Array(0), key, prefix, chunk);
-      return {
-        name: 'empty file: one empty final chunk',
-        key: hex(key),
-        prefix: hex(prefix),
-        chunkBytes: chunk,
-        plain: '',
-        file: hex(f),
-        digest: hex(sha256(f)),
-      };
-    })(),
-    (() => {
-      const p = plain.subarray(0, 32);
-      const f = build(p, key, prefix, chunk);
-      return {
-        name: 'exact multiple of the chunk size',
-        key: hex(key),
-        prefix: hex(prefix),
-        chunkBytes: chunk,
-        plain: hex(p),
-        file: hex(f),
-        digest: hex(sha256(f)),
-      };
-    })(),
+    valid('version 1 (unpadded): three chunks, last short', 1, plain, good),
+    valid('version 1: empty file, one empty final chunk', 1, new Uint8Array(0), build(new Uint8Array(0), key, prefix, chunk)),
+    valid('version 1: exact multiple of the chunk size', 1, plain.subarray(0, 32), build(plain.subarray(0, 32), key, prefix, chunk)),
+    ...[plain, new Uint8Array(0), fixed(0x61, 600)].map((p) =>
+      valid(`version 2: ${p.length} bytes padded to ${stream(p).length}`, 2, p, v2(stream(p))),
+    ),
   ],
   reject: [
     reject('a flipped bit (digest recomputed by the attacker)', tampered, 'chunk'),
@@ -88,7 +80,12 @@ const out = {
     reject('a trailing byte', concatBytes(good, Uint8Array.of(0)), 'chunk'),
     reject('header only', good.subarray(0, 24), 'length'),
     reject('a tag and a half past the last full chunk', concatBytes(good.subarray(0, 24 + 2 * sealed), fixed(0, 8)), 'length'),
-    reject('unknown version', concatBytes(Uint8Array.of(2), good.subarray(1)), 'header'),
+    reject('unknown version', concatBytes(Uint8Array.of(3), good.subarray(1)), 'header'),
+    reject('version 1 relabelled 2 (the header is in every chunk)', concatBytes(Uint8Array.of(2), good.subarray(1)), 'chunk'),
+    reject('version 2: a length one past the stream', v2(stream(plain, stream(plain).length - 3)), 'length'),
+    reject('version 2: a length of 2^32-1', v2(stream(plain, 0xffffffff)), 'length'),
+    reject('version 2: a stream shorter than its length field', v2(Uint8Array.of(0, 0)), 'length'),
+    reject('version 2: a padding byte not zero', v2(stream(plain, plain.length, 1)), 'padding'),
     reject('another prefix in the header', concatBytes(good.subarray(0, 4), fixed(0x18, 16), good.subarray(20)), 'chunk'),
   ],
 };

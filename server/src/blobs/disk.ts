@@ -83,12 +83,20 @@ export class DiskBlobStore implements BlobStore {
     return out;
   }
 
-  async markComplete(id: string): Promise<void> {
+  async markComplete(id: string, expiresAt: number): Promise<void> {
     const m = this.index.get(id);
     if (!m || m.complete) return;
-    const done = { ...m, complete: true };
+    const done = { ...m, complete: true, expiresAt };
     this.index.set(id, done);
     await this.writeMeta(done);
+  }
+
+  async setExpiry(id: string, expiresAt: number): Promise<void> {
+    const m = this.index.get(id);
+    if (!m || m.complete) return;
+    const moved = { ...m, expiresAt };
+    this.index.set(id, moved);
+    await this.writeMeta(moved);
   }
 
   async readPart(id: string, index: number, start: number, end: number): Promise<Uint8Array> {

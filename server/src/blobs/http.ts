@@ -2,6 +2,7 @@
 //   PUT  /blob/<id>/<n>   one part, exactly its length, X-Blob-Token (upload)  → 200 status JSON
 //   HEAD /blob/<id>       X-Blob-Token (upload or download) → X-Blob-Size, -Part-Bytes, -Complete, -Missing
 //   GET  /blob/<id>       X-Blob-Token (download), optional Range: bytes=a-b → 200/206 octet-stream
+//   DELETE /blob/<id>     X-Blob-Token (upload) → 200 {}: the uploader gives the blob up
 // A part is held in memory (≤ 1 MiB) only until it is stored; downloads go out a slice at a time
 // under uWS backpressure (tryEnd/onWritable), so no request holds a whole file. Errors are JSON
 // { code, message } with the codes of protocol/codes.ts.
@@ -169,6 +170,13 @@ function tokenOf(req: uWS.HttpRequest): string {
   return req.getHeader('x-blob-token');
 }
 
+/** What a request on /blob/<id> needs, copied out of req before anything is awaited. */
+function blobRequest(res: uWS.HttpResponse, req: uWS.HttpRequest, metrics: Metrics, route: string): { id: string; token: string; r: Req } {
+  metrics.inc('http_requests_total', route);
+  const seg = segments(req);
+  return { id: seg.length === 1 ? seg[0]! : '', token: tokenOf(req), r: track(res) };
+}
+
 export function registerBlobRoutes(app: uWS.TemplatedApp, ctx: ServerContext, blobs: Blobs): void {
   const { metrics } = ctx;
   const pool = new PartPool(blobs.partBytes, 8);
@@ -233,11 +241,7 @@ export function registerBlobRoutes(app: uWS.TemplatedApp, ctx: ServerContext, bl
   });
 
   app.head('/blob/*', (res, req) => {
-    metrics.inc('http_requests_total', 'blob_head');
-    const seg = segments(req);
-    const id = seg.length === 1 ? seg[0]! : '';
-    const token = tokenOf(req);
-    const r = track(res);
+    const { id, token, r } = blobRequest(res, req, metrics, 'blob_head');
     void (async () => {
       if (!isBlobId(id)) throw new ProtocolError('BLOB_NOT_FOUND');
       const op: BlobOp = token.startsWith('u.') ? 'upload' : 'download';
@@ -270,13 +274,20 @@ export function registerBlobRoutes(app: uWS.TemplatedApp, ctx: ServerContext, bl
     });
   });
 
+  app.del('/blob/*', (res, req) => {
+    const { id, token, r } = blobRequest(res, req, metrics, 'blob_delete');
+    void (async () => {
+      if (!isBlobId(id)) throw new ProtocolError('BLOB_NOT_FOUND');
+      // An upload token: only the owner's socket is ever given one for this blob.
+      blobs.check(token, 'upload', id);
+      await blobs.deleteUpload(id);
+      reply(res, r, '200 OK', '{}');
+    })().catch((err: unknown) => fail(res, r, ctx, err));
+  });
+
   app.get('/blob/*', (res, req) => {
-    metrics.inc('http_requests_total', 'blob_get');
-    const seg = segments(req);
-    const id = seg.length === 1 ? seg[0]! : '';
-    const token = tokenOf(req);
+    const { id, token, r } = blobRequest(res, req, metrics, 'blob_get');
     const rangeHeader = req.getHeader('range');
-    const r = track(res);
     void (async () => {
       if (!isBlobId(id)) throw new ProtocolError('BLOB_NOT_FOUND');
       blobs.check(token, 'download', id);

@@ -1,6 +1,6 @@
 // The blob store in an S3-compatible bucket (AWS S3, MinIO, R2; tested against s3rver), for several
 // instances: what one instance stored, another serves. Keys under the prefix:
-//   meta/<id>                             the BlobMeta as JSON (rewritten once, when complete)
+//   meta/<id>                             the BlobMeta as JSON (rewritten when its expiry moves)
 //   parts/<id>/<n>                        one object per part, put whole (S3 puts are atomic)
 //   owners/<owner>/<expiresAt>.<size>.<id> empty: a listing of it is the owner's quota use
 // The quota check lists then puts, so two instances creating at the same instant can both pass it:
@@ -102,7 +102,7 @@ export class S3BlobStore implements BlobStore {
       if (Number(exp) > now) used += Number(size);
     }
     if (used + meta.size > quotaBytes) return 'quota';
-    await this.put(`${this.p}owners/${meta.owner}/${meta.expiresAt}.${meta.size}.${meta.id}`, '');
+    await this.put(this.ownerKey(meta), '');
     await this.put(`${this.p}meta/${meta.id}`, JSON.stringify(meta));
     return 'ok';
   }
@@ -132,9 +132,29 @@ export class S3BlobStore implements BlobStore {
     return out;
   }
 
-  async markComplete(id: string): Promise<void> {
+  private ownerKey(m: BlobMeta): string {
+    return `${this.p}owners/${m.owner}/${m.expiresAt}.${m.size}.${m.id}`;
+  }
+
+  /**
+   * Rewrites the meta with a new expiry and moves its owner entry: the new entry first, the old one
+   * last, so a failure in between counts the blob twice (a stricter quota), never not at all; sweep
+   * checks the meta before deleting by an entry that may be stale.
+   */
+  private async rewrite(m: BlobMeta, next: BlobMeta): Promise<void> {
+    if (next.expiresAt !== m.expiresAt) await this.put(this.ownerKey(next), '');
+    await this.put(`${this.p}meta/${m.id}`, JSON.stringify(next));
+    if (next.expiresAt !== m.expiresAt) await this.deleteKeys([this.ownerKey(m)]);
+  }
+
+  async markComplete(id: string, expiresAt: number): Promise<void> {
     const m = await this.meta(id);
-    if (m && !m.complete) await this.put(`${this.p}meta/${id}`, JSON.stringify({ ...m, complete: true }));
+    if (m && !m.complete) await this.rewrite(m, { ...m, complete: true, expiresAt });
+  }
+
+  async setExpiry(id: string, expiresAt: number): Promise<void> {
+    const m = await this.meta(id);
+    if (m && !m.complete) await this.rewrite(m, { ...m, expiresAt });
   }
 
   async readPart(id: string, index: number, start: number, end: number): Promise<Uint8Array> {
@@ -147,7 +167,7 @@ export class S3BlobStore implements BlobStore {
     const m = await this.meta(id);
     const keys = await this.list(`${this.p}parts/${id}/`);
     keys.push(`${this.p}meta/${id}`);
-    if (m) keys.push(`${this.p}owners/${m.owner}/${m.expiresAt}.${m.size}.${m.id}`);
+    if (m) keys.push(this.ownerKey(m));
     await this.deleteKeys(keys);
   }
 
@@ -156,6 +176,12 @@ export class S3BlobStore implements BlobStore {
     for (const key of await this.list(`${this.p}owners/`)) {
       const [exp, , id] = key.slice(key.lastIndexOf('/') + 1).split('.');
       if (!id || Number(exp) > now) continue;
+      // An entry left behind by a rewrite (see rewrite()) expires while its blob lives on.
+      const m = await this.meta(id);
+      if (m && m.expiresAt > now) {
+        await this.deleteKeys([key]);
+        continue;
+      }
       await this.deleteKeys([...(await this.list(`${this.p}parts/${id}/`)), `${this.p}meta/${id}`, key]);
       n++;
     }

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { ProtocolError } from '../../../protocol/index.ts';
 import type { Config } from '../config.ts';
-import { BlobTokens, DOWNLOAD_TOKEN_TTL_MS, UPLOAD_TOKEN_TTL_MS, type BlobOp, type TokenClaims } from './tokens.ts';
+import { BlobTokens, DOWNLOAD_TOKEN_TTL_MS, UPLOAD_LEASE_MS, UPLOAD_TOKEN_TTL_MS, type BlobOp, type TokenClaims } from './tokens.ts';
 import { BLOB_PART_BYTES, partCount, partLength, type BlobMeta, type BlobStore } from './types.ts';
 
 export interface TokenAnswer {
@@ -55,6 +55,16 @@ export class Blobs {
     return m;
   }
 
+  /**
+   * Until its last part arrives a blob holds its quota only for an upload lease, renewed with its
+   * upload token: an upload abandoned (app closed, connection gone for good) frees the quota within
+   * one lease, not one TTL. Resuming inside the lease keeps the parts; after it, the client starts
+   * over with a new blob (client/attachments.ts).
+   */
+  private leaseEnd(now: number): number {
+    return now + Math.min(this.ttlMs, UPLOAD_LEASE_MS);
+  }
+
   async createUpload(sessionId: string, size: number): Promise<TokenAnswer> {
     if (size > this.config.attachmentMaxBytes)
       throw new ProtocolError('BLOB_TOO_LARGE', `${size} > ${this.config.attachmentMaxBytes} bytes`);
@@ -65,7 +75,7 @@ export class Blobs {
       size,
       partBytes: this.partBytes,
       createdAt: now,
-      expiresAt: now + this.ttlMs,
+      expiresAt: this.leaseEnd(now),
       complete: false,
     };
     if ((await this.store.create(meta, this.config.blobQuotaBytes, now)) === 'quota') throw new ProtocolError('BLOB_QUOTA');
@@ -76,7 +86,21 @@ export class Blobs {
   async renewUpload(sessionId: string, id: string): Promise<TokenAnswer> {
     const m = await this.live(id);
     if (m.owner !== this.tokens.ownerTag(sessionId)) throw new ProtocolError('BLOB_NOT_FOUND');
-    return this.answer('upload', m);
+    const lease = this.leaseEnd(this.clock());
+    if (m.complete || lease <= m.expiresAt) return this.answer('upload', m);
+    await this.store.setExpiry(id, lease);
+    return this.answer('upload', { ...m, expiresAt: lease });
+  }
+
+  /**
+   * The uploader gives its blob up (a cancelled or failed upload): its bytes stop counting at once.
+   * Only an upload token opens this, and only the owner's socket is given one (renewUpload checks
+   * the owner), so no one can delete another's blob. A finished blob may be deleted too (a cancel
+   * can race the last part); a recipient then finds it gone, as after its TTL.
+   */
+  async deleteUpload(id: string): Promise<void> {
+    if (!(await this.store.meta(id))) throw new ProtocolError('BLOB_NOT_FOUND');
+    await this.store.delete(id);
   }
 
   async downloadToken(id: string): Promise<TokenAnswer> {
@@ -113,7 +137,7 @@ export class Blobs {
     await this.store.putPart(id, index, bytes);
     const s = await this.status(id);
     if (!s.complete && s.missing.length === 0) {
-      await this.store.markComplete(id);
+      await this.store.markComplete(id, this.clock() + this.ttlMs);
       return { ...s, complete: true, justCompleted: true };
     }
     return s;

@@ -6,6 +6,8 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export type BlobOp = 'upload' | 'download';
 export const UPLOAD_TOKEN_TTL_MS = 30 * 60_000;
+/** How long an unfinished blob holds its quota without a renewal: one upload token's life. */
+export const UPLOAD_LEASE_MS = UPLOAD_TOKEN_TTL_MS;
 export const DOWNLOAD_TOKEN_TTL_MS = 10 * 60_000;
 
 export interface TokenClaims {

@@ -14,6 +14,7 @@ export interface BlobMeta {
   readonly size: number;
   readonly partBytes: number;
   readonly createdAt: number;
+  /** Until complete, a short upload lease (service.ts); from completion, the blob's TTL. */
   readonly expiresAt: number;
   /** Every part has arrived; only then can it be downloaded. */
   readonly complete: boolean;
@@ -31,9 +32,13 @@ export interface BlobStore {
   putPart(id: string, index: number, bytes: Uint8Array): Promise<void>;
   /** Indices of the parts stored so far. */
   parts(id: string): Promise<Set<number>>;
-  markComplete(id: string): Promise<void>;
+  /** Every part is in: the blob lives until expiresAt (its TTL) from now on. */
+  markComplete(id: string, expiresAt: number): Promise<void>;
+  /** Moves an unfinished blob's expiry (its upload lease) to expiresAt. */
+  setExpiry(id: string, expiresAt: number): Promise<void>;
   /** Bytes [start, end) of one stored part. */
   readPart(id: string, index: number, start: number, end: number): Promise<Uint8Array>;
+  /** Removes the blob and every part, so its bytes stop counting against the owner's quota. */
   delete(id: string): Promise<void>;
   /** Removes every blob expired by now; returns how many. */
   sweep(now: number): Promise<number>;

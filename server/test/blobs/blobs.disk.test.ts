@@ -24,7 +24,7 @@ describe('DiskBlobStore', () => {
     const meta = { id: 'a'.repeat(32), owner: 'o', size: 3, partBytes: 1024, createdAt: 0, expiresAt: 10, complete: false };
     expect(await s1.create(meta, 100, 0)).toBe('ok');
     await s1.putPart(meta.id, 0, Uint8Array.of(1, 2, 3));
-    await s1.markComplete(meta.id);
+    await s1.markComplete(meta.id, 10);
     const { mkdir } = await import('node:fs/promises');
     await mkdir(join(d, 'b'.repeat(32)));
     const s2 = new DiskBlobStore(d);

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createIdentity, randomId } from '../../../protocol/index.ts';
 import type { BlobStore } from '../../src/blobs/types.ts';
 import { BLOB_PART_BYTES } from '../../src/blobs/types.ts';
+import { UPLOAD_LEASE_MS } from '../../src/blobs/tokens.ts';
 import { as, expectHonestPairWorks, fakeClock, start } from '../helpers/server.ts';
 import type { Frame, RawClient } from '../helpers/rawClient.ts';
 import { scrapeMetrics } from '../../../testkit/net.ts';
@@ -135,6 +136,69 @@ export function blobContract(name: string, env: ContractEnv): void {
       expect((await token(b, { type: 'blob_upload', size: 1 })).type).toBe('blob_token');
       clock.advance(60_001);
       expect((await token(a, { type: 'blob_upload', size: 3 * MiB })).type).toBe('blob_token');
+    });
+
+    const del = async (base: string, blob: string, tok: string): Promise<{ status: number; json: Frame }> => {
+      const res = await fetch(`${base}/blob/${blob}`, { method: 'DELETE', headers: { 'x-blob-token': tok } });
+      return { status: res.status, json: await res.json() };
+    };
+
+    it('the uploader deletes its blob with its upload token and the quota is free at once; no one else can', async () => {
+      const { a, base, srv, store } = await setup();
+      const data = bytes(BLOB_PART_BYTES + 10);
+      const done = await token(a, { type: 'blob_upload', size: 5 });
+      await uploadAll(base, done, bytes(5));
+      const held = await token(a, { type: 'blob_upload', size: 3 * MiB - 5 });
+      const t = await token(a, { type: 'blob_upload', size: 2 * MiB });
+      await put(base, t, 0, data.subarray(0, BLOB_PART_BYTES));
+      expect((await token(a, { type: 'blob_upload', size: 1 })).code).toBe('BLOB_QUOTA');
+
+      // Bob: his own upload token, a download token, a forged one, a renewal of Alice's blob.
+      const b = await as(srv.url, createIdentity());
+      const his = await token(b, { type: 'blob_upload', size: 10 });
+      expect(await del(base, t.blob, his.token)).toMatchObject({ status: 403, json: { code: 'BLOB_BAD_TOKEN' } });
+      expect((await token(b, { type: 'blob_upload', size: 1, blob: t.blob })).code).toBe('BLOB_NOT_FOUND');
+      const dl = await token(b, { type: 'blob_download', blob: done.blob });
+      expect(await del(base, done.blob, dl.token)).toMatchObject({ status: 403, json: { code: 'BLOB_BAD_TOKEN' } });
+      expect(await del(base, t.blob, t.token.replace(/\.[^.]+$/, '.AAAA'))).toMatchObject({ status: 403 });
+      expect(await store.meta(t.blob)).toBeDefined();
+      expect((await token(b, { type: 'blob_download', blob: done.blob })).type).toBe('blob_token');
+
+      // Alice cancels: the half-sent blob goes, every part of it, and its quota with it.
+      expect(await del(base, t.blob, t.token)).toMatchObject({ status: 200, json: {} });
+      expect(await store.meta(t.blob)).toBeUndefined();
+      expect((await store.parts(t.blob)).size).toBe(0);
+      expect((await token(a, { type: 'blob_upload', size: 2 * MiB - 5 })).type).toBe('blob_token');
+      expect(await del(base, t.blob, t.token)).toMatchObject({ status: 404, json: { code: 'BLOB_NOT_FOUND' } });
+      const head = await fetch(`${base}/blob/${t.blob}`, { method: 'HEAD', headers: { 'x-blob-token': t.token } });
+      expect(head.headers.get('x-error-code')).toBe('BLOB_NOT_FOUND');
+      expect(await store.meta(held.blob)).toBeDefined();
+      await expectHonestPairWorks(srv);
+    });
+
+    it('an upload left unfinished holds its quota for one upload lease, not the TTL; renewing or finishing keeps it', async () => {
+      const ttl = 4 * UPLOAD_LEASE_MS;
+      const { a, base, clock, store } = await setup({ blobTtlMs: ttl });
+      const abandoned = await token(a, { type: 'blob_upload', size: 3 * MiB });
+      const renewed = await token(a, { type: 'blob_upload', size: 1 * MiB });
+      const finished = await token(a, { type: 'blob_upload', size: 1000 });
+      await uploadAll(base, finished, bytes(1000));
+      expect((await token(a, { type: 'blob_upload', size: 1 * MiB })).code).toBe('BLOB_QUOTA');
+      clock.advance(UPLOAD_LEASE_MS - 1000);
+      const again = await token(a, { type: 'blob_upload', size: 1, blob: renewed.blob });
+      expect(again.expiresAt).toBeGreaterThan(renewed.expiresAt);
+      clock.advance(1000);
+      // The abandoned 3 MiB no longer count: 1 MiB + 1000 bytes are held.
+      expect((await token(a, { type: 'blob_upload', size: 3 * MiB })).type).toBe('blob_token');
+      expect((await token(a, { type: 'blob_upload', size: 1, blob: abandoned.blob })).code).toBe('BLOB_EXPIRED');
+      expect(await store.sweep(clock.now())).toBe(1);
+      expect(await store.meta(abandoned.blob)).toBeUndefined();
+      // The renewed upload goes on where it was; the finished blob lives its whole TTL.
+      await uploadAll(base, again, bytes(1 * MiB));
+      clock.advance(ttl - UPLOAD_LEASE_MS - 1);
+      expect((await token(a, { type: 'blob_download', blob: finished.blob })).type).toBe('blob_token');
+      expect((await token(a, { type: 'blob_download', blob: renewed.blob })).type).toBe('blob_token');
+      expect(await store.sweep(clock.now())).toBe(1); // the 3 MiB one, never uploaded to
     });
 
     it('expires a blob after its TTL and the sweep removes every byte of it', async () => {
