@@ -2,7 +2,7 @@
 // device already sent or knows of (docs/client.md "Restore after every grant lapsed"). Derived from
 // the stored invitation records alone, so the pace survives reconnects and restarts: a phone that
 // reconnects every minute asks a contact who is gone for good no more often than one that stays.
-import type { Grant } from '../protocol/index.ts';
+import { ERRORS, isErrorCode, type Grant } from '../protocol/index.ts';
 import type { InvitationRecord } from './storage.ts';
 
 /** Wait after the first unanswered re-invitation ended (expired or refused); doubled per further one. */
@@ -13,8 +13,10 @@ export const REGRANT_RETRY_BASE_MS = 24 * 3600_000;
  */
 export const REGRANT_RETRY_MAX_MS = 7 * 24 * 3600_000;
 
-/** Refusals that the same proof will meet every time (the server keeps judging it the same way). */
-const NEVER_WITH_THIS_PROOF: ReadonlySet<string> = new Set(['GRANT_INVALID', 'GRANT_EXPIRED', 'INVITE_SELF']);
+/** A refusal the same proof meets every time (protocol/codes.ts finalForProof). */
+function finalForProof(reason: string | undefined): boolean {
+  return reason !== undefined && isErrorCode(reason) && ERRORS[reason].finalForProof;
+}
 
 /**
  * The earliest time the next re-invitation to a peer may go, given my outgoing re-invitations to
@@ -29,8 +31,7 @@ export function nextRegrantAt(past: readonly InvitationRecord[], proof: Grant, n
     if (rec.status === 'accepted') break;
     if (rec.status === 'pending' && rec.expiresAt > now) return rec.expiresAt;
     if (rec.status === 'declined') return Infinity;
-    if (rec.status === 'failed' && NEVER_WITH_THIS_PROOF.has(rec.reason ?? '') && (!rec.proof || rec.proof.sig === proof.sig))
-      return Infinity;
+    if (rec.status === 'failed' && finalForProof(rec.reason) && (!rec.proof || rec.proof.sig === proof.sig)) return Infinity;
     if (unanswered === 0) lastEnd = rec.status === 'pending' || rec.status === 'expired' ? rec.expiresAt : rec.updatedAt;
     unanswered++;
   }

@@ -16,16 +16,27 @@ export interface ErrorSpec {
   readonly misbehaviour: boolean;
   /** Closing with it, the SDK stops reconnecting: the same keys or origin would be refused forever. */
   readonly stopsReconnect: boolean;
+  /** Refusing a re-invitation, it refuses every later one with the same proof: the SDK stops re-inviting. */
+  readonly finalForProof: boolean;
 }
 
 /** Rules beyond fatal and retryable; all false unless named. */
 interface Rules {
   readonly misbehaviour?: boolean;
   readonly stopsReconnect?: boolean;
+  readonly finalForProof?: boolean;
 }
 
 function spec(close: number, message: string, fatal = false, retryable = false, rules: Rules = {}): ErrorSpec {
-  return { close, message, fatal, retryable, misbehaviour: rules.misbehaviour ?? false, stopsReconnect: rules.stopsReconnect ?? false };
+  return {
+    close,
+    message,
+    fatal,
+    retryable,
+    misbehaviour: rules.misbehaviour ?? false,
+    stopsReconnect: rules.stopsReconnect ?? false,
+    finalForProof: rules.finalForProof ?? false,
+  };
 }
 
 /** Counts towards TOO_MANY_ERRORS. */
@@ -61,8 +72,9 @@ export const ERRORS = {
 
   // Authorisation by contact grants
   NO_GRANT: spec(4430, 'no valid grant from the recipient for this sender'),
-  GRANT_INVALID: spec(4431, 'grant signature or parties are invalid', false, false, MISBEHAVIOUR),
-  GRANT_EXPIRED: spec(4432, 'grant has expired'),
+  GRANT_INVALID: spec(4431, 'grant signature or parties are invalid', false, false, { ...MISBEHAVIOUR, finalForProof: true }),
+  // As a re-invitation's proof: lapsed past what the server accepts (ACCOUNT_TTL), it stays so.
+  GRANT_EXPIRED: spec(4432, 'grant has expired', false, false, { finalForProof: true }),
   GRANT_REVOKED: spec(4433, 'grant was revoked by its granter'),
   GRANT_NOT_YET_VALID: spec(4438, "grant is issued in the future beyond the server's allowed clock skew"),
 
@@ -79,7 +91,7 @@ export const ERRORS = {
   INVITE_NOT_FOUND: spec(4440, 'no such invitation for this Session ID'),
   INVITE_NOT_PENDING: spec(4441, 'invitation is no longer pending'),
   INVITE_LIMIT: spec(4442, 'recipient has too many pending invitations', false, true),
-  INVITE_SELF: spec(4443, 'cannot invite yourself'),
+  INVITE_SELF: spec(4443, 'cannot invite yourself', false, false, { finalForProof: true }),
   INVITE_DUPLICATE: spec(4444, 'a pending invitation to this Session ID already exists'),
 
   // Attachments: blob store (frames and the HTTP API, docs/protocol.md "Blob HTTP API")

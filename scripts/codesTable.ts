@@ -12,9 +12,9 @@ const yn = (b: boolean): string => (b ? 'yes' : 'no');
 export function codesTable(): string {
   const rows = Object.entries(ERRORS).map(
     ([code, s]) =>
-      `| ${code} | ${s.close} | ${yn(s.fatal)} | ${yn(s.retryable)} | ${yn(s.misbehaviour)} | ${yn(s.stopsReconnect)} | ${s.message.replaceAll('|', '\\|')} |`,
+      `| ${code} | ${s.close} | ${yn(s.fatal)} | ${yn(s.retryable)} | ${yn(s.misbehaviour)} | ${yn(s.stopsReconnect)} | ${yn(s.finalForProof)} | ${s.message.replaceAll('|', '\\|')} |`,
   );
-  return ['| code | close | fatal | retried | counts | stops | meaning |', '|---|---|---|---|---|---|---|', ...rows].join('\n');
+  return ['| code | close | fatal | retried | counts | stops | final | meaning |', '|---|---|---|---|---|---|---|---|', ...rows].join('\n');
 }
 
 export function withCodes(doc: string): string {

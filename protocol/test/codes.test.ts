@@ -19,12 +19,13 @@ describe('error table', () => {
       expect(row, `docs/protocol.md has no row for ${code}`).toBeDefined();
       expect(row).toContain(`| ${spec.close} |`);
       const yn = (b: boolean): string => (b ? 'yes' : 'no');
-      expect(row!.split(' | ').slice(1, 6), `docs/protocol.md row ${code}: close | fatal | retried | counts | stops`).toEqual([
+      expect(row!.split(' | ').slice(1, 7), `docs/protocol.md row ${code}: close | fatal | retried | counts | stops | final`).toEqual([
         String(spec.close),
         yn(spec.fatal),
         yn(spec.retryable),
         yn(spec.misbehaviour),
         yn(spec.stopsReconnect),
+        yn(spec.finalForProof),
       ]);
     }
   });
