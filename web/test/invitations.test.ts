@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../client/index.ts';
 import { ContactsModel } from '../src/models/contacts.ts';
 import { InvitationsModel } from '../src/models/invitations.ts';
+import { device } from '../../client/test/integration.ts';
 import { eventually, friends, next, prefs, server, user } from './helpers.ts';
 
 describe('InvitationsModel', () => {
@@ -36,6 +37,32 @@ describe('InvitationsModel', () => {
     // A second accept of the same request fails with a reason, shown on that request.
     expect(await bobInv.accept(inv.id)).toBe(false);
     expect(bobInv.errors.value.get(inv.id)).toBe('This request was already answered or has expired.');
+  });
+
+  it('one request from two of my devices at once is one row on each, and both learn the answer', async () => {
+    const srv = await server();
+    const alice = await user(srv);
+    const bob = await user(srv);
+    const tablet = await device(srv, alice.phrase);
+    const views = [alice.c, tablet].map((c) => new InvitationsModel(c, new ContactsModel(c), prefs()));
+    // The server keeps one pending request per pair: the slower device's is refused as a duplicate.
+    await Promise.all([
+      alice.c.sendInvitation({ recipientId: bob.id, displayName: 'Alice', message: 'from the phone' }),
+      tablet.sendInvitation({ recipientId: bob.id, displayName: 'Alice', message: 'from the tablet' }),
+    ]);
+    await eventually(
+      async () => (await tablet.getInvitations()).some((i) => i.duplicate) || (await alice.c.getInvitations()).some((i) => i.duplicate),
+      'one refused as a duplicate',
+    );
+    for (const v of views) {
+      v.refresh();
+      await eventually(() => v.outgoing.value.length === 1, 'one row');
+      expect(v.outgoing.value[0]!.status).toBe('pending');
+    }
+    const bobInv = new InvitationsModel(bob.c, new ContactsModel(bob.c), prefs());
+    await eventually(() => bobInv.incomingCount.value === 1, 'Bob sees one request');
+    expect(await bobInv.accept(bobInv.incoming.value[0]!.id)).toBe(true);
+    for (const v of views) await eventually(() => v.outgoing.value.map((i) => i.status).join() === 'accepted', 'accepted, one row');
   });
 
   it('declines, and blocks: the blocked sender leaves the contacts and cannot ask again', async () => {

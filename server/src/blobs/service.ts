@@ -3,7 +3,15 @@
 import { randomBytes } from 'node:crypto';
 import { ProtocolError } from '../../../protocol/index.ts';
 import type { Config } from '../config.ts';
-import { BlobTokens, DOWNLOAD_TOKEN_TTL_MS, UPLOAD_LEASE_MS, UPLOAD_TOKEN_TTL_MS, type BlobOp, type TokenClaims } from './tokens.ts';
+import {
+  BlobTokens,
+  DOWNLOAD_TOKEN_TTL_MS,
+  UPLOAD_LEASE_MS,
+  UPLOAD_MAX_MS,
+  UPLOAD_TOKEN_TTL_MS,
+  type BlobOp,
+  type TokenClaims,
+} from './tokens.ts';
 import { BLOB_PART_BYTES, partCount, partLength, type BlobMeta, type BlobStore } from './types.ts';
 
 export interface TokenAnswer {
@@ -86,7 +94,7 @@ export class Blobs {
   async renewUpload(sessionId: string, id: string): Promise<TokenAnswer> {
     const m = await this.live(id);
     if (m.owner !== this.tokens.ownerTag(sessionId)) throw new ProtocolError('BLOB_NOT_FOUND');
-    const lease = this.leaseEnd(this.clock());
+    const lease = Math.min(this.leaseEnd(this.clock()), m.createdAt + UPLOAD_MAX_MS);
     if (m.complete || lease <= m.expiresAt) return this.answer('upload', m);
     await this.store.setExpiry(id, lease);
     return this.answer('upload', { ...m, expiresAt: lease });

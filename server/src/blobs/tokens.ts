@@ -8,6 +8,12 @@ export type BlobOp = 'upload' | 'download';
 export const UPLOAD_TOKEN_TTL_MS = 30 * 60_000;
 /** How long an unfinished blob holds its quota without a renewal: one upload token's life. */
 export const UPLOAD_LEASE_MS = UPLOAD_TOKEN_TTL_MS;
+/**
+ * Renewals extend an unfinished blob's lease at most this long after it was created: an upload
+ * kept alive for ever would hold its quota for ever, and its first parts would outlive a bucket
+ * lifecycle rule of BLOB_TTL plus a day (docs/operations.md). A client past it starts over.
+ */
+export const UPLOAD_MAX_MS = 24 * 3600_000;
 export const DOWNLOAD_TOKEN_TTL_MS = 10 * 60_000;
 
 export interface TokenClaims {

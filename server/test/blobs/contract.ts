@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createIdentity, randomId } from '../../../protocol/index.ts';
 import type { BlobStore } from '../../src/blobs/types.ts';
 import { BLOB_PART_BYTES } from '../../src/blobs/types.ts';
-import { UPLOAD_LEASE_MS } from '../../src/blobs/tokens.ts';
+import { UPLOAD_LEASE_MS, UPLOAD_MAX_MS } from '../../src/blobs/tokens.ts';
 import { as, expectHonestPairWorks, fakeClock, start } from '../helpers/server.ts';
 import type { Frame, RawClient } from '../helpers/rawClient.ts';
 import { scrapeMetrics } from '../../../testkit/net.ts';
@@ -199,6 +199,23 @@ export function blobContract(name: string, env: ContractEnv): void {
       expect((await token(a, { type: 'blob_download', blob: finished.blob })).type).toBe('blob_token');
       expect((await token(a, { type: 'blob_download', blob: renewed.blob })).type).toBe('blob_token');
       expect(await store.sweep(clock.now())).toBe(1); // the 3 MiB one, never uploaded to
+    });
+
+    it('renewals keep an unfinished upload no longer than UPLOAD_MAX_MS after it was created', async () => {
+      const { a, clock, store } = await setup({ blobTtlMs: 4 * UPLOAD_MAX_MS });
+      const first = await token(a, { type: 'blob_upload', size: 1000 });
+      let last = first;
+      for (let t = 0; t + UPLOAD_LEASE_MS / 2 < UPLOAD_MAX_MS + UPLOAD_LEASE_MS; t += UPLOAD_LEASE_MS / 2) {
+        clock.advance(UPLOAD_LEASE_MS / 2);
+        const again = await token(a, { type: 'blob_upload', size: 1, blob: first.blob });
+        if (again.type !== 'blob_token') break;
+        expect(again.expiresAt).toBeLessThanOrEqual(first.expiresAt - UPLOAD_LEASE_MS + UPLOAD_MAX_MS);
+        last = again;
+      }
+      expect(last.expiresAt).toBeGreaterThan(first.expiresAt);
+      clock.advance(Math.max(0, last.expiresAt - clock.now()) + 1);
+      expect((await token(a, { type: 'blob_upload', size: 1, blob: first.blob })).code).toBe('BLOB_EXPIRED');
+      expect(await store.sweep(clock.now())).toBe(1);
     });
 
     it('expires a blob after its TTL and the sweep removes every byte of it', async () => {

@@ -22,7 +22,8 @@ export class InvitationsModel extends Disposable {
     return this.list.value.filter((i) => i.direction === 'incoming' && i.status === 'pending' && !blocked.has(i.peer) && !i.renew);
   });
   // Renewals (re-invitations after a restore) are the SDK's own business: never a request on screen.
-  readonly outgoing = computed(() => this.list.value.filter((i) => i.direction === 'outgoing' && !i.renew));
+  // A duplicate (another of my devices asked the same person first) follows that request's row.
+  readonly outgoing = computed(() => this.list.value.filter((i) => i.direction === 'outgoing' && !i.renew && !i.duplicate));
   readonly incomingCount = computed(() => this.incoming.value.length);
 
   readonly refresh = coalesce(async () => {
