@@ -2,21 +2,12 @@
 // to the server's blob store in parts over HTTP with tokens asked for on the socket, and only then
 // sent as an ordinary message (and its sync copy) whose body carries the key. Until then the message
 // waits, queued, and reports its upload progress; offline it waits for the connection, and a part
-// that failed is sent again after HEAD says which are missing. Downloads check the digest, then
-// every chunk. docs/client.md "Attachments".
-import {
-  attachmentCiphertextSize,
-  attachmentSealedSize,
-  ERRORS,
-  isErrorCode,
-  fromBase64,
-  openAttachment,
-  randomId,
-  sealAttachment,
-  toBase64,
-  type ServerFrames,
-} from '../protocol/index.ts';
+// that failed is sent again after HEAD says which are missing. Downloads: attachmentDownload.ts.
+// docs/client.md "Attachments".
+import { attachmentSealedSize, ERRORS, isErrorCode, randomId, sealAttachment, toBase64, type ServerFrames } from '../protocol/index.ts';
 import type { AttachmentCache } from './attachmentCache.ts';
+import { downloadAttachment, type DownloadOptions } from './attachmentDownload.ts';
+import { AttachmentError } from './attachmentError.ts';
 import { backoffDelay } from './backoff.ts';
 import { atomically } from './batch.ts';
 import { MAX_THUMBNAIL_BYTES, MAX_WAVEFORM_POINTS } from './body.ts';
@@ -41,6 +32,8 @@ export interface SendAttachmentInput {
   readonly waveform?: readonly number[];
 }
 
+export { AttachmentError };
+
 export interface AttachmentProgressEvent {
   /** Message id. */
   readonly id: string;
@@ -50,16 +43,6 @@ export interface AttachmentProgressEvent {
   readonly sent: number;
   readonly total: number;
   readonly reason?: string;
-}
-
-export class AttachmentError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'AttachmentError';
-  }
 }
 
 type Token = ServerFrames['blob_token'];
@@ -87,13 +70,6 @@ export interface AttachmentsDeps {
 export function httpBaseOf(wsUrl: string): string {
   const u = new URL(wsUrl);
   return `${u.protocol === 'wss:' ? 'https:' : 'http:'}//${u.host}`;
-}
-
-/** The file's own length (sealed inside it) must be the one its reference claims. */
-function sizeChecked(plain: Uint8Array, ref: StoredAttachment): Uint8Array {
-  if (plain.length !== ref.size)
-    throw new AttachmentError('BLOB_WRONG_LENGTH', `the file has ${plain.length} bytes, the reference says ${ref.size}`);
-  return plain;
 }
 
 export class Attachments {
@@ -351,75 +327,8 @@ export class Attachments {
 
   // ---- receiving --------------------------------------------------------------------------
 
-  /**
-   * The plaintext of an attachment: from the cache, else downloaded (resuming with Range after a
-   * broken connection), its digest and every chunk checked. Throws AttachmentError.
-   */
-  async download(
-    ref: StoredAttachment,
-    opts: { onProgress?: (got: number, total: number) => void; signal?: AbortSignal } = {},
-  ): Promise<Uint8Array> {
-    const key = fromBase64(ref.key);
-    const digest = fromBase64(ref.digest);
-    const cached = await this._d.cache.get(ref.digest);
-    if (cached) {
-      let plain: Uint8Array | undefined;
-      try {
-        plain = openAttachment(cached, key, digest);
-      } catch {
-        await this._d.cache.delete(ref.digest);
-      }
-      if (plain) return sizeChecked(plain, ref);
-    }
-    if (ref.id === '') throw new AttachmentError('BLOB_NOT_FOUND', 'this attachment was never uploaded and is not on this device');
-    // Unpadded (version 1) at least, its whole bucket at most (cut to a limit it may be less): the
-    // server cannot make this device take more than the reference allows.
-    const least = attachmentCiphertextSize(ref.size);
-    const most = attachmentSealedSize(ref.size);
-    let total = -1;
-    let out = new Uint8Array(0);
-    let got = 0;
-    for (let attempt = 0; got < total || total < 0; attempt++) {
-      const t = await this._ask({ type: 'blob_download', blob: ref.id });
-      if (t.size < least || t.size > most || (total >= 0 && t.size !== total))
-        throw new AttachmentError('BLOB_WRONG_LENGTH', `the server holds ${t.size} bytes, the reference allows ${least}..${most}`);
-      if (total < 0) {
-        total = t.size;
-        out = new Uint8Array(total);
-      }
-      try {
-        const headers: Record<string, string> = { 'x-blob-token': t.token };
-        if (got > 0) headers.range = `bytes=${got}-`;
-        const res = await this._d.fetch(`${this._d.httpBase()}/blob/${ref.id}`, {
-          headers,
-          ...(opts.signal ? { signal: opts.signal } : {}),
-        });
-        if (!res.ok) {
-          const answer = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
-          throw new AttachmentError(answer.code ?? 'NETWORK', answer.message ?? `GET ${res.status}`);
-        }
-        const reader = res.body!.getReader();
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          if (got + value.length > total) throw new AttachmentError('BLOB_WRONG_LENGTH', 'the server sent more than the file');
-          out.set(value, got);
-          got += value.length;
-          opts.onProgress?.(got, total);
-        }
-      } catch (err) {
-        if (opts.signal?.aborted || (err instanceof AttachmentError && err.code !== 'NETWORK') || attempt >= 4) throw err;
-        report(this._ctx, err);
-      }
-    }
-    let plain: Uint8Array;
-    try {
-      plain = openAttachment(out, key, digest);
-    } catch (err) {
-      throw new AttachmentError('DIGEST_MISMATCH', (err as Error).message);
-    }
-    sizeChecked(plain, ref);
-    await this._d.cache.put(ref.digest, out);
-    return plain;
+  /** The plaintext of an attachment (attachmentDownload.ts). Throws AttachmentError. */
+  download(ref: StoredAttachment, opts: DownloadOptions = {}): Promise<Uint8Array> {
+    return downloadAttachment(this._ctx, this._d, (f) => this._ask(f), ref, opts);
   }
 }
