@@ -1,30 +1,19 @@
 // Invitations (docs/protocol.md "Invitations"). Each record carries at most one request this device
 // still has to get acknowledged (pendingOp), so invite/accept/decline/cancel work offline and go
 // out on the next connect. The other side is told through the stream (invitation_update).
-import {
-  createGrant,
-  fromBase64,
-  open,
-  ProtocolError,
-  randomId,
-  seal,
-  toBase64,
-  type ServerFrames,
-  type SessionId,
-} from '../protocol/index.ts';
+import { createGrant, ProtocolError, randomId, type ServerFrames, type SessionId } from '../protocol/index.ts';
 import type { BackoffOptions } from './backoff.ts';
 import { Batch } from './batch.ts';
-import { decodeBody, encodeBody } from './body.ts';
 import { errorFromFrame } from './connection.ts';
 import type { Contacts } from './contacts.ts';
 import { report, type ClientContext } from './context.ts';
 import type { Outbox } from './outbox.ts';
 import { PendingEngine } from './pending.ts';
 import { regrantsDue } from './accountView.ts';
-import { nextRegrantAt } from './regrantPace.ts';
+import { regrantsToAsk } from './regrantPace.ts';
+import { clearRetry, openInvitationBox, outgoingRecord } from './invitationRecords.ts';
 import type { InvitationOp, InvitationRecord } from './storage.ts';
 
-const DEFAULT_TTL_MS = 24 * 3600_000;
 /** ok.op (the request's frame type) → the request. */
 const OK_OPS: Readonly<Record<string, InvitationOp>> = {
   invite: 'invite',
@@ -33,12 +22,6 @@ const OK_OPS: Readonly<Record<string, InvitationOp>> = {
   invite_decline: 'decline',
   invite_cancel: 'cancel',
 };
-
-function clearRetry(rec: InvitationRecord): void {
-  delete rec.opAttempts;
-  delete rec.opLastError;
-  delete rec.opNextAt;
-}
 
 export class Invitations {
   private readonly _engine: PendingEngine<InvitationRecord>;
@@ -100,7 +83,7 @@ export class Invitations {
   async send(peer: SessionId, displayName: string, message: string): Promise<InvitationRecord> {
     const ctx = this._ctx;
     if (peer === this._me()) throw new ProtocolError('INVITE_SELF');
-    const rec = this._outgoing(peer, displayName, message, ctx.runtime.now());
+    const rec = outgoingRecord(ctx, peer, displayName, message, ctx.runtime.now());
     await ctx.storage.putInvitation(rec);
     // Before the send: a listener sees the invitation queued, then its update once acknowledged.
     ctx.events.emit('invitation', rec);
@@ -120,16 +103,11 @@ export class Invitations {
     const doc = await this._contacts.sync.doc();
     const due = regrantsDue(doc, now);
     if (due.length === 0) return 0;
-    const outgoing = (await ctx.storage.listInvitations()).filter((i) => i.direction === 'outgoing');
-    const waiting = new Set(outgoing.filter((i) => i.status === 'pending' && i.expiresAt > now).map((i) => i.peer));
     const b = new Batch(ctx);
     let n = 0;
-    for (const { peer, proof } of due) {
-      if (waiting.has(peer)) continue;
-      const asked = outgoing.filter((i) => i.peer === peer && i.renew);
-      if (nextRegrantAt(asked, proof, now) > now) continue;
+    for (const { peer, proof } of regrantsToAsk(due, await ctx.storage.listInvitations(), now)) {
       // The box names me as an ordinary invitation would, for a contact who removed me meanwhile.
-      const rec = this._outgoing(peer as SessionId, doc.profile.displayName?.v ?? '', '', now);
+      const rec = outgoingRecord(ctx, peer as SessionId, doc.profile.displayName?.v ?? '', '', now);
       rec.renew = true;
       rec.proof = proof;
       b.putInvitation(rec);
@@ -138,25 +116,6 @@ export class Invitations {
     await b.commit();
     await this.flushOps();
     return n;
-  }
-
-  private _outgoing(peer: SessionId, displayName: string, message: string, now: number): InvitationRecord {
-    const ctx = this._ctx;
-    const identity = ctx.identity();
-    return {
-      id: randomId(),
-      direction: 'outgoing',
-      peer,
-      displayName,
-      message,
-      status: 'pending',
-      grant: createGrant(identity, peer, now),
-      ct: toBase64(seal(identity, peer, encodeBody({ t: 'invite', displayName, message }))),
-      pendingOp: 'invite',
-      createdAt: now,
-      expiresAt: now + (ctx.limits()?.invitationTtlMs ?? DEFAULT_TTL_MS),
-      updatedAt: now,
-    };
   }
 
   /** accept / decline (incoming) and cancel (outgoing) of a pending invitation. */
@@ -274,11 +233,7 @@ export class Invitations {
       let displayName: string;
       let message: string;
       try {
-        const opened = open(ctx.identity(), fromBase64(frame.ct));
-        if (opened.senderId !== frame.from) throw new Error('invitation box sender is not the inviter');
-        const body = decodeBody(opened.body);
-        if (body?.t !== 'invite') throw new Error('invitation box holds no invite body');
-        ({ displayName, message } = body);
+        ({ displayName, message } = openInvitationBox(ctx.identity(), frame));
       } catch (err) {
         report(ctx, err);
         return;
@@ -365,8 +320,7 @@ export class Invitations {
     await b.commit();
   }
 
-  /** The grant an accepted update carries is the other party's grant to me (either direction). */
-
+  /** The record's new status, with what it brings (a contact, my introduction) in one batch. */
   private async _transition(
     rec: InvitationRecord,
     status: Exclude<InvitationRecord['status'], 'pending'>,

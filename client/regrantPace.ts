@@ -38,3 +38,25 @@ export function nextRegrantAt(past: readonly InvitationRecord[], proof: Grant, n
   if (unanswered === 0) return now;
   return lastEnd + Math.min(REGRANT_RETRY_MAX_MS, REGRANT_RETRY_BASE_MS * 2 ** Math.min(unanswered - 1, 30));
 }
+
+/**
+ * Of the contacts whose grant to me lapsed (`due`), those to ask now, given every invitation record
+ * of mine: none to a peer an invitation of mine is still pending to, none before nextRegrantAt.
+ */
+export function regrantsToAsk<T extends { readonly peer: string; readonly proof: Grant }>(
+  due: readonly T[],
+  records: readonly InvitationRecord[],
+  now: number,
+): T[] {
+  const outgoing = records.filter((i) => i.direction === 'outgoing');
+  const waiting = new Set(outgoing.filter((i) => i.status === 'pending' && i.expiresAt > now).map((i) => i.peer));
+  return due.filter(
+    ({ peer, proof }) =>
+      !waiting.has(peer) &&
+      nextRegrantAt(
+        outgoing.filter((i) => i.peer === peer && i.renew),
+        proof,
+        now,
+      ) <= now,
+  );
+}
