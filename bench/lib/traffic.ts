@@ -194,6 +194,8 @@ export class Traffic implements FrameSink {
   async run(): Promise<TrafficResult> {
     this.start = performance.now();
     const acks = (): number => this.conns.reduce((n, c) => n + c.acksSent, 0);
+    this.acksAtWindow = acks();
+    this.acksAtEnd = -1;
     const marks = [
       setTimeout(() => (this.acksAtWindow = acks()), this.a.warmupMs),
       setTimeout(() => (this.acksAtEnd = acks()), this.a.durationMs),
@@ -207,6 +209,8 @@ export class Traffic implements FrameSink {
     }
     await settle(() => this.settledNow(), this.a.settleTimeoutMs);
     for (const t of marks) clearTimeout(t);
+    // A phase that settled before its sending period's end: that end is now.
+    if (this.acksAtEnd < 0) this.acksAtEnd = acks();
     // The last notices' acks wait out the SDK's ack window: they belong to this phase, not the next.
     await settle(() => !this.conns.some((c) => c.ackOwed && c.state === 'ready'), ACK_DELAY_MS + 1000);
     for (const c of this.conns) c.sink = null;
