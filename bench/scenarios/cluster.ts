@@ -12,7 +12,7 @@ import { pairs } from '../lib/fixtures.ts';
 import { SERVER_ENV, Target } from '../lib/proc.ts';
 import type { TrafficResult } from '../lib/rpc.ts';
 import { phaseMetrics } from './chat.ts';
-import { measured, type MeasureWindow, type Usage } from './measure.ts';
+import { measured, sampleWindow, type MeasureWindow, type Usage } from './measure.ts';
 import { prefixedKey, runPairsThen, trafficMetrics, type TrafficSpec } from './pairs.ts';
 import { sleep, type MetricSpec, type RunContext, type Scenario, type SizeName } from './types.ts';
 
@@ -101,12 +101,10 @@ export const cluster: Scenario = {
       ): Promise<{ result: TrafficResult[]; usage: Usage }> => {
         const at = () => ({ b: b.sample(), redisS: readProc(redis.pid).cpuS });
         const b0 = at();
-        const marks: ReturnType<typeof at>[] = [];
-        const timers = [win.fromMs, win.toMs].map((ms) => setTimeout(() => marks.push(at()), ms));
+        const marks = sampleWindow(win, at);
         const out = await measured(a, phase, win);
-        for (const t of timers) clearTimeout(t);
+        const [w0, w1] = marks.end() ?? [];
         const b1 = at();
-        const [w0, w1] = marks;
         redisCpu.push(w0 && w1 ? w1.redisS - w0.redisS : NaN);
         return {
           result: out.result,

@@ -40,23 +40,33 @@ function machineBusyS(): number {
   return (user! + nice! + system! + irq! + softirq! + steal!) / 100;
 }
 
+/**
+ * Takes `sample()` when the window opens and when it closes (the load runs on the pool's threads:
+ * this thread is idle enough to sample on time). `end()` cancels what has not fired and returns
+ * both samples, or undefined when the phase ended before the window did.
+ */
+export function sampleWindow<S>(window: MeasureWindow, sample: () => S): { end(): [S, S] | undefined } {
+  const got: S[] = [];
+  const timers = [window.fromMs, window.toMs].map((ms) => setTimeout(() => got.push(sample()), ms));
+  return {
+    end() {
+      for (const t of timers) clearTimeout(t);
+      return got.length === 2 ? [got[0]!, got[1]!] : undefined;
+    },
+  };
+}
+
 export async function measured<T>(target: Target, phase: () => Promise<T>, window?: MeasureWindow): Promise<{ result: T; usage: Usage }> {
   const before = target.sample();
   const machine = machineBusyS();
   const client = process.cpuUsage();
   const t0 = performance.now();
-  // The load runs on the pool's threads; this thread is idle enough to sample on time.
-  let from: ReturnType<Target['sample']> | undefined;
-  let to: ReturnType<Target['sample']> | undefined;
-  const timers = window
-    ? [setTimeout(() => (from = target.sample()), window.fromMs), setTimeout(() => (to = target.sample()), window.toMs)]
-    : [];
+  const marks = window ? sampleWindow(window, () => target.sample()) : undefined;
   const result = await phase();
-  for (const t of timers) clearTimeout(t);
+  const w = marks?.end();
   const wallS = (performance.now() - t0) / 1000;
   const c = process.cpuUsage(client);
   const after = target.sample();
-  const inWindow = from !== undefined && to !== undefined;
   return {
     result,
     usage: {
@@ -66,8 +76,8 @@ export async function measured<T>(target: Target, phase: () => Promise<T>, windo
       machineCpuS: machineBusyS() - machine,
       wallS,
       rssKb: after.rssKb,
-      windowCpuS: inWindow ? to!.cpuS - from!.cpuS : NaN,
-      windowMainCpuS: inWindow ? to!.mainCpuS - from!.mainCpuS : NaN,
+      windowCpuS: w ? w[1].cpuS - w[0].cpuS : NaN,
+      windowMainCpuS: w ? w[1].mainCpuS - w[0].mainCpuS : NaN,
     },
   };
 }
