@@ -18,7 +18,7 @@ import {
 import type { BlobMeta, BlobStore, CreateResult } from './types.ts';
 
 /** Reads of a meta object that is mid-rewrite on a store without atomic overwrites (see meta()). */
-const META_READS = 5;
+const META_READS = 8;
 
 export interface S3BlobStoreOptions {
   readonly bucket: string;

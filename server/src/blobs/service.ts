@@ -35,6 +35,8 @@ export interface BlobStatus {
 export class Blobs {
   readonly tokens: BlobTokens;
   private readonly ttlMs: number;
+  /** Blobs whose meta is being rewritten as complete, by this instance (complete()). */
+  private readonly completing = new Map<string, Promise<void>>();
 
   constructor(
     readonly store: BlobStore,
@@ -145,10 +147,24 @@ export class Blobs {
     await this.store.putPart(id, index, bytes);
     const s = await this.status(id);
     if (!s.complete && s.missing.length === 0) {
-      await this.store.markComplete(id, this.clock() + this.ttlMs);
+      await this.complete(id);
       return { ...s, complete: true, justCompleted: true };
     }
     return s;
+  }
+
+  /**
+   * Parts put side by side can each find the set whole: one rewrite of the blob's meta per instance,
+   * which the others await. Two would race on a store that rewrites in place (a reader could find it
+   * cut) and, with S3, each leave an owner entry of its own expiry.
+   */
+  private complete(id: string): Promise<void> {
+    let done = this.completing.get(id);
+    if (!done) {
+      done = this.store.markComplete(id, this.clock() + this.ttlMs).finally(() => this.completing.delete(id));
+      this.completing.set(id, done);
+    }
+    return done;
   }
 
   /** A complete, live blob to download. */
