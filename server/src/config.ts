@@ -12,6 +12,8 @@ export interface Config {
   port: number;
   host: string;
   heartbeatMs: number;
+  /** How long a `sent` may wait for its `delivered` (messaging.ts, heldWrites.ts); 0 = never. */
+  sentHoldMs: number;
   authTimeoutMs: number;
   invitationTtlMs: number;
   mailboxTtlMs: number;
