@@ -72,10 +72,17 @@ export function nextRegrantCheck(
   records: readonly InvitationRecord[],
   now: number,
 ): number {
-  const outgoing = records.filter((i) => i.direction === 'outgoing');
+  // Grouped once: this runs whenever a contact changes, over every contact and record.
+  const byPeer = new Map<string, InvitationRecord[]>();
+  for (const i of records) {
+    if (i.direction !== 'outgoing') continue;
+    const list = byPeer.get(i.peer);
+    if (list) list.push(i);
+    else byPeer.set(i.peer, [i]);
+  }
   let earliest = Infinity;
   for (const { peer, proof } of candidates) {
-    const mine = outgoing.filter((i) => i.peer === peer);
+    const mine = byPeer.get(peer) ?? [];
     const renewals = mine.filter((i) => i.renew);
     // Not before the grant lapses; a pending invitation moves that to its expiry, where the pace
     // may move it again: step until nothing moves it (each step passes at least one record).
