@@ -90,10 +90,18 @@ export const REGRANT_PROOF_MAX_AGE_MS = 400 * 24 * 3600_000;
  * months later): each is asked for fresh grants with a re-invitation, their lapsed grant the proof.
  */
 export function regrantsDue(doc: AccountDoc, now: number): { peer: string; proof: Grant }[] {
+  return regrantCandidates(doc, now).filter(({ proof }) => proof.exp <= now);
+}
+
+/**
+ * Accepted, unblocked contacts whose grant to me is or will be due for a re-invitation: lapsed not
+ * too long ago, or still running (due when it lapses). What a connected device's timer watches.
+ */
+export function regrantCandidates(doc: AccountDoc, now: number): { peer: string; proof: Grant }[] {
   const out: { peer: string; proof: Grant }[] = [];
   for (const [peer, c] of Object.entries(doc.contacts)) {
     const g = c.grant;
-    if (contactStatus(c) !== 'accepted' || !g || g.exp > now || g.exp <= now - REGRANT_PROOF_MAX_AGE_MS) continue;
+    if (contactStatus(c) !== 'accepted' || !g || g.exp <= now - REGRANT_PROOF_MAX_AGE_MS) continue;
     out.push({ peer, proof: g });
   }
   return out;

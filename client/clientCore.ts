@@ -34,6 +34,7 @@ import { Messages } from './messages.ts';
 import { Outbox } from './outbox.ts';
 import { Presence } from './presence.ts';
 import { PushRegistration } from './push.ts';
+import { RegrantTimer } from './regrantTimer.ts';
 import { type MessengerClientOptions } from './options.ts';
 import { createRuntime, SerialQueue, type Runtime } from './runtime.ts';
 import { type Settings } from './storage.ts';
@@ -64,6 +65,7 @@ export abstract class ClientCore extends Emitter<ClientEvents> {
   protected readonly _ops: ConversationOps;
   protected readonly _disappearing: Disappearing;
   protected readonly _invitations: Invitations;
+  protected readonly _regrants: RegrantTimer;
   protected readonly _stream: Stream;
   protected readonly _dispatch: Dispatcher;
   protected readonly _attachments: Attachments;
@@ -130,6 +132,7 @@ export abstract class ClientCore extends Emitter<ClientEvents> {
     // What expired while the app was closed goes before anything is read.
     this._queue.enqueue(() => this._disappearing.sweep());
     this._invitations = new Invitations(ctx, this._contacts, this._outbox, retry);
+    this._regrants = new RegrantTimer(ctx, this._contacts, this._invitations);
     this._stream = new Stream(ctx, DEFAULT_STREAM);
     this._history = new HistoryTransfer(
       ctx,
@@ -156,6 +159,7 @@ export abstract class ClientCore extends Emitter<ClientEvents> {
       presence: this._presence,
       messages: this._messages,
       invitations: this._invitations,
+      regrants: this._regrants,
       stream: this._stream,
     });
     this._conn.on('state', (c) => this._onState(c));
@@ -261,6 +265,7 @@ export abstract class ClientCore extends Emitter<ClientEvents> {
       this._presence.reset();
       this._outbox.stop();
       this._invitations.stop();
+      this._regrants.stop();
       this._stream.stop();
       this._attachments.stop();
     }

@@ -18,6 +18,7 @@ import type { Messages } from './messages.ts';
 import type { Outbox } from './outbox.ts';
 import type { Presence } from './presence.ts';
 import type { PushRegistration } from './push.ts';
+import type { RegrantTimer } from './regrantTimer.ts';
 import type { Stream } from './stream.ts';
 
 export interface Parts {
@@ -26,6 +27,7 @@ export interface Parts {
   readonly presence: Presence;
   readonly messages: Messages;
   readonly invitations: Invitations;
+  readonly regrants: RegrantTimer;
   readonly stream: Stream;
   readonly attachments: Attachments;
   readonly push: PushRegistration;
@@ -86,9 +88,9 @@ export class Dispatcher {
     // Renewals wait for the account document: a block made on another device must be known first.
     await p.contacts.onReady();
     // Contacts whose grants all lapsed (a phrase restored months later) are asked for fresh ones,
-    // once the document says who they are.
+    // once the document says who they are: now, then on schedule while this socket lasts.
     void p.contacts.sync.whenFetched().then(() => {
-      if (p.contacts.sync.fetched) this._ctx.enqueue(() => p.invitations.regrantLapsed());
+      if (p.contacts.sync.fetched && this._ctx.gen() === gen) p.regrants.start();
     });
     p.presence.subscribe(await p.contacts.reachable());
     await p.invitations.flushOps();

@@ -3,6 +3,7 @@
 // the stored invitation records alone, so the pace survives reconnects and restarts: a phone that
 // reconnects every minute asks a contact who is gone for good no more often than one that stays.
 import { ERRORS, isErrorCode, type Grant } from '../protocol/index.ts';
+import { REGRANT_PROOF_MAX_AGE_MS } from './accountView.ts';
 import type { InvitationRecord } from './storage.ts';
 
 /** Wait after the first unanswered re-invitation ended (expired or refused); doubled per further one. */
@@ -59,4 +60,42 @@ export function regrantsToAsk<T extends { readonly peer: string; readonly proof:
         now,
       ) <= now,
   );
+}
+
+/**
+ * The earliest time regrantsToAsk would name one of `candidates` (accepted contacts with their
+ * grant to me, lapsed or still running) if no record changes meanwhile; Infinity when never. A
+ * connected device arms its timer for it (regrantTimer.ts), so it asks on schedule, not by polling.
+ */
+export function nextRegrantCheck(
+  candidates: readonly { readonly peer: string; readonly proof: Grant }[],
+  records: readonly InvitationRecord[],
+  now: number,
+): number {
+  // Grouped once: this runs whenever a contact changes, over every contact and record.
+  const byPeer = new Map<string, InvitationRecord[]>();
+  for (const i of records) {
+    if (i.direction !== 'outgoing') continue;
+    const list = byPeer.get(i.peer);
+    if (list) list.push(i);
+    else byPeer.set(i.peer, [i]);
+  }
+  let earliest = Infinity;
+  for (const { peer, proof } of candidates) {
+    const mine = byPeer.get(peer) ?? [];
+    const renewals = mine.filter((i) => i.renew);
+    // Not before the grant lapses; a pending invitation moves that to its expiry, where the pace
+    // may move it again: step until nothing moves it (each step passes at least one record).
+    let t = Math.max(now, proof.exp);
+    for (let step = 0; step <= mine.length + 1 && t < Infinity; step++) {
+      const waiting = mine.filter((i) => i.status === 'pending' && i.expiresAt > t).map((i) => i.expiresAt);
+      const next = Math.max(t, nextRegrantAt(renewals, proof, t), ...waiting);
+      if (next === t) break;
+      t = next;
+    }
+    // Too old by then to prove anything (regrantsDue leaves it out).
+    if (t >= proof.exp + REGRANT_PROOF_MAX_AGE_MS) continue;
+    earliest = Math.min(earliest, t);
+  }
+  return earliest;
 }

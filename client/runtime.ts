@@ -36,7 +36,11 @@ export class Timer {
   private _handle: TimerHandle | undefined;
   private _due = Infinity;
 
-  constructor(private readonly _rt: Runtime) {}
+  /** unref: in Node, a pending run does not keep the process alive (a bot exits when its work is done). */
+  constructor(
+    private readonly _rt: Runtime,
+    private readonly _opts: { readonly unref?: boolean } = {},
+  ) {}
 
   get pending(): boolean {
     return this._handle !== undefined;
@@ -54,6 +58,7 @@ export class Timer {
       },
       Math.max(0, ms),
     );
+    if (this._opts.unref) (this._handle as { unref?: () => void } | null)?.unref?.();
   }
 
   /** Schedules fn after ms unless a pending run is already due sooner. */

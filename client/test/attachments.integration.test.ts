@@ -5,7 +5,10 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { attachmentCiphertextSize } from '../../protocol/index.ts';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { ATTACHMENT_CHUNK_BYTES, attachmentCiphertextSize, hexToBytes, randomBytes, toBase64 } from '../../protocol/index.ts';
+import vectors from '../../protocol/test/vectors/attachment.json' with { type: 'json' };
+import { buildAttachment } from '../../protocol/test/vectors/buildAttachment.ts';
 import { MemoryAttachmentCache } from '../attachmentCache.ts';
 import { AttachmentError } from '../attachments.ts';
 import type { AttachmentProgressEvent } from '../attachments.ts';
@@ -258,6 +261,54 @@ describe('attachments', () => {
     expect(err).toBeInstanceOf(AttachmentError);
     expect((err as AttachmentError).code).toBe('DIGEST_MISMATCH');
     expect(await readdir(blobDir)).toContain(ref.id);
+  });
+});
+
+describe('attachments sealed before padding (version 1)', () => {
+  it('a file an older version sealed unpadded and left mid-upload goes up as is and opens on the contact’s device', async () => {
+    const { srv, blobDir } = await blobServer();
+    const storage = new MemoryStorage();
+    const cache = new MemoryAttachmentCache();
+    const hang: typeof fetch = async (input, init) => (init?.method === 'PUT' ? new Promise<Response>(() => {}) : fetch(input, init));
+    const old = await user(srv, { storage, attachmentCache: cache, fetch: hang });
+    const bob = await user(srv, { attachmentCache: new MemoryAttachmentCache(0) });
+    await befriend(old, bob);
+    // Four 64 KiB chunks, the last short; and the vectors' own version 1 file (16-byte chunks).
+    const files = [file(200_000, 5), hexToBytes(vectors.valid[0]!.plain)];
+    const v1 = [
+      (() => {
+        const key = randomBytes(32);
+        const sealed = buildAttachment(files[0]!, key, randomBytes(16), ATTACHMENT_CHUNK_BYTES);
+        return { key, sealed };
+      })(),
+      { key: hexToBytes(vectors.valid[0]!.key), sealed: hexToBytes(vectors.valid[0]!.file) },
+    ];
+    expect(vectors.valid[0]!.version).toBe(1);
+    const ids: string[] = [];
+    for (const [i, { key, sealed }] of v1.entries()) {
+      // What the older version left: the message queued under its key and digest, the sealed file in the cache.
+      const progress = collect(old.c, 'attachmentProgress');
+      const id = await old.c.sendAttachment({ recipientId: bob.id, bytes: files[i]!, mime: 'application/pdf', name: `old${i}.pdf` });
+      await eventually(() => progress.some((p) => p.id === id && p.state === 'uploading'), 'the upload started');
+      const m = (await storage.getMessage(id))!;
+      const digest = sha256(sealed);
+      await storage.putMessage({ ...m, attachment: { ...m.attachment!, key: toBase64(key), digest: toBase64(digest) } });
+      await cache.put(toBase64(digest), sealed);
+      ids.push(id);
+    }
+    await old.c.disconnect();
+
+    const got = ids.map((id) => next(bob.c, 'message', (m) => m.id === id));
+    const updated = await client(srv, { storage, attachmentCache: cache });
+    await updated.connect();
+    for (const [i, m] of (await Promise.all(got)).entries()) {
+      const ref = m.attachment!;
+      // The server holds the unpadded file, byte for byte as sealed.
+      expect(await storedSize(blobDir, ref.id)).toBe(v1[i]!.sealed.length);
+      expect(v1[i]!.sealed.length).toBe(attachmentCiphertextSize(files[i]!.length, i === 0 ? ATTACHMENT_CHUNK_BYTES : 16));
+      expect(ref.digest).toBe(toBase64(sha256(v1[i]!.sealed)));
+      expect(Buffer.compare(await bob.c.downloadAttachment(ref), files[i]!)).toBe(0);
+    }
   });
 });
 

@@ -1,7 +1,8 @@
 // The pace of re-invitations (client/regrantPace.ts): what an answer does to it.
 import { describe, expect, it } from 'vitest';
 import { createGrant } from '../../protocol/index.ts';
-import { nextRegrantAt, REGRANT_RETRY_BASE_MS, REGRANT_RETRY_MAX_MS } from '../regrantPace.ts';
+import { REGRANT_PROOF_MAX_AGE_MS } from '../accountView.ts';
+import { nextRegrantAt, nextRegrantCheck, REGRANT_RETRY_BASE_MS, REGRANT_RETRY_MAX_MS } from '../regrantPace.ts';
 import type { InvitationRecord } from '../storage.ts';
 import { peer } from './fakes.ts';
 
@@ -49,5 +50,25 @@ describe('re-invitation pace', () => {
     const newer = createGrant(bob, me.sessionId, NOW - 35 * DAY);
     expect(nextRegrantAt([asked(3, 'failed', { reason: 'GRANT_EXPIRED' })], newer, NOW)).toBeLessThan(Infinity);
     expect(nextRegrantAt([asked(3, 'failed', { reason: 'GRANT_NOT_YET_VALID' })], proof, NOW)).toBe(NOW - 2 * DAY + REGRANT_RETRY_BASE_MS);
+  });
+});
+
+describe('when a connected device looks again (nextRegrantCheck)', () => {
+  const lapsed = [{ peer: bob.sessionId, proof }];
+  it('at the lapse of a running grant, at once for a lapsed one never asked, never for one too old', () => {
+    const running = createGrant(bob, me.sessionId, NOW - DAY);
+    expect(nextRegrantCheck([{ peer: bob.sessionId, proof: running }], [], NOW)).toBe(running.exp);
+    expect(nextRegrantCheck(lapsed, [], NOW)).toBe(NOW);
+    expect(nextRegrantCheck(lapsed, [], proof.exp + REGRANT_PROOF_MAX_AGE_MS)).toBe(Infinity);
+    expect(nextRegrantCheck([], [], NOW)).toBe(Infinity);
+  });
+
+  it('past a pending one to where the pace lets the next go; never after a decline', () => {
+    const pending = { ...asked(0, 'pending'), expiresAt: NOW + 5 };
+    expect(nextRegrantCheck(lapsed, [pending], NOW)).toBe(NOW + 5 + REGRANT_RETRY_BASE_MS);
+    // An ordinary invitation of mine still pending to them waits too.
+    const plain = { ...pending, id: 'plain', renew: undefined, expiresAt: NOW + 9 } as InvitationRecord;
+    expect(nextRegrantCheck(lapsed, [plain], NOW)).toBe(NOW + 9);
+    expect(nextRegrantCheck(lapsed, [asked(3, 'declined')], NOW)).toBe(Infinity);
   });
 });

@@ -4,7 +4,7 @@
 // no failure left on either (docs/client.md "Restore after every grant lapsed").
 import { describe, expect, it } from 'vitest';
 import { MemoryStorage, type MessengerClient } from '../index.ts';
-import { befriend, client, eventually, server, user } from './integration.ts';
+import { befriend, client, collect, eventually, server, user } from './integration.ts';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -12,6 +12,46 @@ const HOUR = 3_600_000;
 function sharedClock(start = Date.now()) {
   let t = start;
   return { now: () => t, advance: (ms: number) => void (t += ms) };
+}
+
+class LongTimer {
+  constructor(
+    readonly at: number,
+    readonly fn: () => void,
+  ) {}
+}
+
+/**
+ * sharedClock, plus timers for a client that stays connected while it moves: one of an hour or more
+ * (the re-invitation schedule) follows the hand-moved clock and runs when advance() passes its
+ * time; shorter ones (heartbeats, backoff, waits) run in real time, so the socket stays up.
+ */
+function movingClock() {
+  const clock = sharedClock();
+  const long = new Set<LongTimer>();
+  return {
+    now: clock.now,
+    setTimeout: (fn: () => void, ms: number): unknown => {
+      if (ms < HOUR) return globalThis.setTimeout(fn, ms);
+      const t = new LongTimer(clock.now() + ms, fn);
+      long.add(t);
+      return t;
+    },
+    clearTimeout: (h: unknown): void => {
+      if (h instanceof LongTimer) long.delete(h);
+      else globalThis.clearTimeout(h as ReturnType<typeof globalThis.setTimeout>);
+    },
+    /** When the long timers set now will run. */
+    armed: (): number[] => [...long].map((t) => t.at),
+    advance(ms: number): void {
+      clock.advance(ms);
+      for (const t of [...long]) {
+        if (t.at > clock.now()) continue;
+        long.delete(t);
+        t.fn();
+      }
+    },
+  };
 }
 
 async function askedOf(c: MessengerClient, peer: string) {
@@ -109,5 +149,57 @@ describe('re-invitations from two devices of one identity', () => {
       await eventually(async () => (await askedOf(c, bob.id)).every((i) => i.status === 'accepted'), 'each record took the outcome');
       await eventually(async () => ((await c.getContact(bob.id))?.heldGrant?.exp ?? 0) > clock.now(), 'a fresh grant from Bob');
     }
+  }, 30_000);
+});
+
+describe('re-invitations while a device stays connected', () => {
+  it('asks when the grant lapses and again on the pace, on a timer aimed at the records, with no reconnect', async () => {
+    const clock = movingClock();
+    const srv = await server({}, clock.now);
+    const storage = new MemoryStorage();
+    const timers = { clock: clock.now, setTimeout: clock.setTimeout, clearTimeout: clock.clearTimeout };
+    const alice = await user(srv, { ...timers, storage });
+    const bob = await user(srv, { clock: clock.now });
+    await befriend(alice, bob);
+    await bob.c.disconnect(); // for good
+    const lapses = (await alice.c.getContact(bob.id))!.heldGrant!.exp;
+    await eventually(async () => (await storage.getAccount())?.dirty === false, 'the document on the server');
+    await alice.c.idle();
+    const connection = collect(alice.c, 'connection');
+    const settled = async (n: number) => {
+      const asked = await askedOf(alice.c, bob.id);
+      return asked.length === n && asked.every((i) => i.pendingOp === undefined && i.status === 'pending');
+    };
+
+    // Aimed at the lapse itself, not a poll; the grant lapses during this session. 30 days is past
+    // setTimeout's limit, so the timer first runs at that limit, asks nobody and aims again.
+    const limit = clock.now() + 2 ** 31 - 1;
+    await eventually(() => clock.armed().includes(limit), 'the timer aimed at setTimeout’s limit');
+    clock.advance(limit - clock.now());
+    await eventually(() => clock.armed().includes(lapses), 'the timer aimed at the grant’s expiry');
+    expect(await askedOf(alice.c, bob.id)).toEqual([]);
+    clock.advance(lapses - clock.now() - HOUR);
+    await alice.c.idle();
+    expect(await askedOf(alice.c, bob.id)).toEqual([]);
+    clock.advance(HOUR);
+    await eventually(() => settled(1), 'a re-invitation sent and taken by the server');
+    const [first] = await askedOf(alice.c, bob.id);
+
+    // Unanswered: the next a day after it ended, the timer aimed there after the pass.
+    await eventually(() => clock.armed().includes(first!.expiresAt + DAY), 'the timer aimed at the pace');
+    clock.advance(first!.expiresAt + DAY - clock.now() - HOUR);
+    await alice.c.idle();
+    expect(await askedOf(alice.c, bob.id)).toHaveLength(1);
+    clock.advance(HOUR);
+    await eventually(() => settled(2), 'a second re-invitation');
+
+    // A connect at the same moment adds none: the pace is in the records, not in the timer.
+    await alice.c.disconnect();
+    expect(clock.armed()).toEqual([]);
+    await alice.c.connect();
+    await eventually(async () => (await storage.getAccount())?.dirty === false, 'the document merged again');
+    await alice.c.idle();
+    expect(await askedOf(alice.c, bob.id)).toHaveLength(2);
+    expect(connection.map((e) => e.newState)).toEqual(['disconnected', 'connecting', 'authenticating', 'connected']);
   }, 30_000);
 });

@@ -1,36 +1,16 @@
 // Regenerates attachment.json: `npx tsx protocol/test/vectors/generateAttachment.ts`. The files are
-// built here by hand from raw XChaCha20-Poly1305 and SHA-256 calls (not through attachment.ts), so
-// the vectors check the implementation against the construction as written in its header comment.
+// built by hand from raw XChaCha20-Poly1305 and SHA-256 calls (buildAttachment.ts, not attachment.ts),
+// so the vectors check the implementation against the construction as written in its header comment.
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, concatBytes } from '../../bytes.ts';
+import { buildAttachment as build } from './buildAttachment.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixed = (byte: number, n: number) => new Uint8Array(n).fill(byte);
 const u32 = (n: number) => Uint8Array.of(n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
-
-function build(
-  plain: Uint8Array,
-  key: Uint8Array,
-  prefix: Uint8Array,
-  chunk: number,
-  opts: { order?: number[]; version?: number } = {},
-): Uint8Array {
-  const header = concatBytes(Uint8Array.of(opts.version ?? 1, 0, 0, 0), prefix, u32(chunk));
-  const n = Math.max(1, Math.ceil(plain.length / chunk));
-  const parts: Uint8Array[] = [];
-  for (let i = 0; i < n; i++) {
-    const last = i === n - 1 ? 1 : 0;
-    const nonce = concatBytes(prefix, u32(i), Uint8Array.of(last, 0, 0, 0));
-    const aad = concatBytes(header, u32(i), Uint8Array.of(last));
-    parts.push(xchacha20poly1305(key, nonce, aad).encrypt(plain.subarray(i * chunk, (i + 1) * chunk)));
-  }
-  const order = opts.order ?? parts.map((_, i) => i);
-  return concatBytes(header, ...order.map((i) => parts[i]!));
-}
 
 /** Version 2's stream: the length, the file, zeros to Signal's bucket (written out here, not imported). */
 function stream(file: Uint8Array, len = file.length, padding = 0): Uint8Array {
