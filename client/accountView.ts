@@ -64,22 +64,35 @@ export function changedPeers(prev: AccountDoc, next: AccountDoc): string[] {
 }
 
 /**
- * Contacts whose grant from me must be renewed now: accepted and not blocked in the document (a
- * device that has merged a block never renews it, whatever its clock), and with less than
- * GRANT_RENEW_BEFORE_MS left of what I issued.
+ * When the grant I issued to this contact falls due for renewal: once less than
+ * GRANT_RENEW_BEFORE_MS of it is left, if the contact is accepted and not blocked in the document (a
+ * device that has merged a block never renews it, whatever its clock). Infinity when it never will
+ * by renewal.
  */
+function renewalAt(c: ContactRecord, now: number): number {
+  if (contactStatus(c) !== 'accepted' || c.issued === undefined) return Infinity;
+  const at = c.issued.exp - GRANT_RENEW_BEFORE_MS + 1;
+  // A renewal travels as an envelope, which needs their grant: once it lapsed, both sides get fresh
+  // ones from a re-invitation instead (regrantsDue).
+  if (c.grant !== undefined && c.grant.exp <= Math.max(now, at)) return Infinity;
+  return at;
+}
+
+/** Contacts whose grant from me must be renewed now (renewalAt). */
 export function renewalsDue(doc: AccountDoc, now: number): string[] {
   return Object.entries(doc.contacts)
-    .filter(
-      ([, c]) =>
-        contactStatus(c) === 'accepted' &&
-        c.issued !== undefined &&
-        c.issued.exp - now < GRANT_RENEW_BEFORE_MS &&
-        // A renewal travels as an envelope, which needs their grant: once it lapsed, both sides
-        // get fresh ones from a re-invitation instead (regrantsDue).
-        !(c.grant !== undefined && c.grant.exp <= now),
-    )
+    .filter(([, c]) => renewalAt(c, now) <= now)
     .map(([peer]) => peer);
+}
+
+/**
+ * The earliest time renewalsDue would name someone if the document does not change meanwhile;
+ * Infinity when never. A connected device arms its timer for it (scheduledPass.ts).
+ */
+export function nextRenewal(doc: AccountDoc, now: number): number {
+  let earliest = Infinity;
+  for (const c of Object.values(doc.contacts)) earliest = Math.min(earliest, renewalAt(c, now));
+  return earliest;
 }
 
 /** How long after it lapsed a contact's grant still proves the contact (the server's ACCOUNT_TTL default). */

@@ -34,10 +34,10 @@ import { Messages } from './messages.ts';
 import { Outbox } from './outbox.ts';
 import { Presence } from './presence.ts';
 import { PushRegistration } from './push.ts';
-import { RegrantTimer } from './regrantTimer.ts';
 import { type MessengerClientOptions } from './options.ts';
 import { createRuntime, SerialQueue, type Runtime } from './runtime.ts';
 import { type Settings } from './storage.ts';
+import { ScheduledPass } from './scheduledPass.ts';
 import { DEFAULT_STREAM, Stream } from './stream.ts';
 import { DEFAULT_TYPING, Typing } from './typing.ts';
 
@@ -65,7 +65,8 @@ export abstract class ClientCore extends Emitter<ClientEvents> {
   protected readonly _ops: ConversationOps;
   protected readonly _disappearing: Disappearing;
   protected readonly _invitations: Invitations;
-  protected readonly _regrants: RegrantTimer;
+  protected readonly _renewals: ScheduledPass;
+  protected readonly _regrants: ScheduledPass;
   protected readonly _stream: Stream;
   protected readonly _dispatch: Dispatcher;
   protected readonly _attachments: Attachments;
@@ -132,7 +133,18 @@ export abstract class ClientCore extends Emitter<ClientEvents> {
     // What expired while the app was closed goes before anything is read.
     this._queue.enqueue(() => this._disappearing.sweep());
     this._invitations = new Invitations(ctx, this._contacts, this._outbox, retry);
-    this._regrants = new RegrantTimer(ctx, this._contacts, this._invitations);
+    // A grant (new contact, renewal on a sibling, block or unblock) changes a contact record.
+    this._renewals = new ScheduledPass(ctx, {
+      run: () => this._contacts.renewGrants(),
+      dueAt: (now) => this._contacts.renewalCheckAt(now),
+      events: ['contact'],
+    });
+    // Also an invitation of mine answered, expired or refused.
+    this._regrants = new ScheduledPass(ctx, {
+      run: () => this._invitations.regrantLapsed(),
+      dueAt: (now) => this._invitations.regrantCheckAt(now),
+      events: ['contact', 'invitation', 'invitationUpdate'],
+    });
     this._stream = new Stream(ctx, DEFAULT_STREAM);
     this._history = new HistoryTransfer(
       ctx,
@@ -159,6 +171,7 @@ export abstract class ClientCore extends Emitter<ClientEvents> {
       presence: this._presence,
       messages: this._messages,
       invitations: this._invitations,
+      renewals: this._renewals,
       regrants: this._regrants,
       stream: this._stream,
     });
@@ -265,6 +278,7 @@ export abstract class ClientCore extends Emitter<ClientEvents> {
       this._presence.reset();
       this._outbox.stop();
       this._invitations.stop();
+      this._renewals.stop();
       this._regrants.stop();
       this._stream.stop();
       this._attachments.stop();

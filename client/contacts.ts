@@ -21,7 +21,7 @@ import {
   type SessionId,
 } from '../protocol/index.ts';
 import { AccountSync } from './accountSync.ts';
-import { changedPeers, mayReach, nextStatementIat, projectContact, renewalsDue, usableGrant } from './accountView.ts';
+import { changedPeers, mayReach, nextRenewal, nextStatementIat, projectContact, renewalsDue, usableGrant } from './accountView.ts';
 import { Batch } from './batch.ts';
 import type { Bodies } from './body.ts';
 import { report, type ClientContext } from './context.ts';
@@ -127,16 +127,13 @@ export class Contacts {
       .map((c) => c.sessionId);
   }
 
-  /** A new socket: this device is seen, the document is fetched, renewals run once it is merged. */
+  /** A new socket: this device is seen, the document is fetched (renewals start once it is merged: dispatch.ts). */
   async onReady(): Promise<void> {
     const now = this._ctx.runtime.now();
     const seen = (await this.sync.doc()).devices[this._hooks.deviceId()]?.lastSeen;
     await this.sync.onConnected();
     // "Last seen" moves at most hourly: every connect would be an upload for every device.
     if (seen === undefined || now - seen > 3_600_000) await this.sync.update(() => patch.device(this._hooks.deviceId(), { lastSeen: now }));
-    void this.sync.whenFetched().then(() => {
-      if (this.sync.fetched) this._ctx.enqueue(() => this.renewGrants());
-    });
   }
 
   /** A grant to me from `peer`, checked before it is kept; null when refused. */
@@ -193,6 +190,11 @@ export class Contacts {
     if (rec?.name && (when < rec.name.at || (when === rec.name.at && at === undefined))) return;
     if (rec?.name?.v === displayName && rec.name.at === when) return;
     await this.sync.update(() => patch.contact(sender, { name: { v: displayName, at: when } }));
+  }
+
+  /** The earliest time renewGrants could renew one, from the document (scheduledPass.ts). */
+  async renewalCheckAt(now: number): Promise<number> {
+    return nextRenewal(await this.sync.doc(), now);
   }
 
   /** Renews the grants I issued that are due, for contacts the document says are accepted and unblocked. */

@@ -18,7 +18,7 @@ import type { Messages } from './messages.ts';
 import type { Outbox } from './outbox.ts';
 import type { Presence } from './presence.ts';
 import type { PushRegistration } from './push.ts';
-import type { RegrantTimer } from './regrantTimer.ts';
+import type { ScheduledPass } from './scheduledPass.ts';
 import type { Stream } from './stream.ts';
 
 export interface Parts {
@@ -27,7 +27,8 @@ export interface Parts {
   readonly presence: Presence;
   readonly messages: Messages;
   readonly invitations: Invitations;
-  readonly regrants: RegrantTimer;
+  readonly renewals: ScheduledPass;
+  readonly regrants: ScheduledPass;
   readonly stream: Stream;
   readonly attachments: Attachments;
   readonly push: PushRegistration;
@@ -85,12 +86,14 @@ export class Dispatcher {
       await p.invitations.resendPending();
     }
     await p.outbox.prune(hello.limits.mailboxTtlMs);
-    // Renewals wait for the account document: a block made on another device must be known first.
     await p.contacts.onReady();
-    // Contacts whose grants all lapsed (a phrase restored months later) are asked for fresh ones,
-    // once the document says who they are: now, then on schedule while this socket lasts.
+    // Both wait for the account document: a block made on another device must be known before a
+    // renewal, and the contacts whose grants all lapsed (a phrase restored months later) are the
+    // document's. Now, then on schedule while this socket lasts.
     void p.contacts.sync.whenFetched().then(() => {
-      if (p.contacts.sync.fetched && this._ctx.gen() === gen) p.regrants.start();
+      if (!p.contacts.sync.fetched || this._ctx.gen() !== gen) return;
+      p.renewals.start();
+      p.regrants.start();
     });
     p.presence.subscribe(await p.contacts.reachable());
     await p.invitations.flushOps();

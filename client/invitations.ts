@@ -9,8 +9,8 @@ import type { Contacts } from './contacts.ts';
 import { report, type ClientContext } from './context.ts';
 import type { Outbox } from './outbox.ts';
 import { PendingEngine } from './pending.ts';
-import { regrantsDue } from './accountView.ts';
-import { regrantsToAsk } from './regrantPace.ts';
+import { regrantCandidates, regrantsDue } from './accountView.ts';
+import { nextRegrantCheck, regrantsToAsk } from './regrantPace.ts';
 import { clearRetry, openInvitationBox, outgoingRecord } from './invitationRecords.ts';
 import type { InvitationOp, InvitationRecord } from './storage.ts';
 
@@ -116,6 +116,12 @@ export class Invitations {
     await b.commit();
     await this.flushOps();
     return n;
+  }
+
+  /** The earliest time regrantLapsed could ask someone, from the stored records (scheduledPass.ts). */
+  async regrantCheckAt(now: number): Promise<number> {
+    const doc = await this._contacts.sync.doc();
+    return nextRegrantCheck(regrantCandidates(doc, now), await this._ctx.storage.listInvitations(), now);
   }
 
   /** accept / decline (incoming) and cancel (outgoing) of a pending invitation. */

@@ -65,7 +65,7 @@ export function regrantsToAsk<T extends { readonly peer: string; readonly proof:
 /**
  * The earliest time regrantsToAsk would name one of `candidates` (accepted contacts with their
  * grant to me, lapsed or still running) if no record changes meanwhile; Infinity when never. A
- * connected device arms its timer for it (regrantTimer.ts), so it asks on schedule, not by polling.
+ * connected device arms its timer for it (scheduledPass.ts), so it asks on schedule, not by polling.
  */
 export function nextRegrantCheck(
   candidates: readonly { readonly peer: string; readonly proof: Grant }[],

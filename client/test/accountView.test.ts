@@ -6,6 +6,7 @@ import {
   createIdentity,
   createRevocation,
   GRANT_LIFETIME_MS,
+  GRANT_RENEW_BEFORE_MS,
   mergeAccount,
   patch,
   type SessionId,
@@ -17,6 +18,7 @@ import {
   projectContact,
   REGRANT_PROOF_MAX_AGE_MS,
   regrantsDue,
+  nextRenewal,
   renewalsDue,
   usableGrant,
 } from '../accountView.ts';
@@ -113,6 +115,41 @@ describe('account view', () => {
     expect(regrantsDue(doc, NOW)).toEqual([]);
     // A proof older than the server keeps account documents would only be refused.
     expect(regrantsDue(doc, NOW + GRANT_LIFETIME_MS + REGRANT_PROOF_MAX_AGE_MS).map((d) => d.peer)).toEqual([dave.sessionId]);
+  });
+
+  it('names the first moment renewalsDue would name someone: never a blocked contact, nor one whose grant lapses first', () => {
+    const carol = createIdentity();
+    const dave = createIdentity();
+    const s = (n: number): [number, number, string] => [NOW, n, 'a'];
+    const issuedAt = (iat: number) => ({ iat, exp: iat + GRANT_LIFETIME_MS });
+    let doc = mergeAccount(
+      // Bob's grant to me outlives the renewal point; Carol's lapses before mine to her is due.
+      patch.contact(bob.sessionId, {
+        state: { v: 'accepted', s: s(0) },
+        grant: createGrant(bob, me.sessionId, NOW),
+        issued: issuedAt(NOW + WEEK),
+      }),
+      patch.contact(carol.sessionId, {
+        state: { v: 'accepted', s: s(0) },
+        grant: createGrant(carol, me.sessionId, NOW - 2 * WEEK),
+        issued: issuedAt(NOW),
+      }),
+    );
+    doc = mergeAccount(
+      doc,
+      patch.contact(dave.sessionId, {
+        state: { v: 'accepted', s: s(0) },
+        grant: createGrant(dave, me.sessionId, NOW),
+        issued: issuedAt(NOW - WEEK),
+        block: { v: { blocked: true, revocation: createRevocation(me, dave.sessionId as SessionId, NOW) }, s: s(1) },
+      }),
+    );
+    const at = nextRenewal(doc, NOW);
+    expect(at).toBe(NOW + WEEK + GRANT_LIFETIME_MS - GRANT_RENEW_BEFORE_MS + 1);
+    expect(renewalsDue(doc, at - 1)).toEqual([]);
+    expect(renewalsDue(doc, at)).toEqual([bob.sessionId]);
+    expect(nextRenewal(doc, at)).toBe(at);
+    expect(nextRenewal(mergeAccount(doc, patch.contact(bob.sessionId, { issued: issuedAt(at) })), at)).toBe(Infinity);
   });
 
   it('orders block and unblock statements after the previous one, whatever the clock says', () => {

@@ -5,54 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryStorage, type MessengerClient } from '../index.ts';
 import { befriend, client, collect, eventually, server, user } from './integration.ts';
+import { HOUR, movingClock, sharedClock } from './movingClock.ts';
 
 const DAY = 86_400_000;
-const HOUR = 3_600_000;
-
-function sharedClock(start = Date.now()) {
-  let t = start;
-  return { now: () => t, advance: (ms: number) => void (t += ms) };
-}
-
-class LongTimer {
-  constructor(
-    readonly at: number,
-    readonly fn: () => void,
-  ) {}
-}
-
-/**
- * sharedClock, plus timers for a client that stays connected while it moves: one of an hour or more
- * (the re-invitation schedule) follows the hand-moved clock and runs when advance() passes its
- * time; shorter ones (heartbeats, backoff, waits) run in real time, so the socket stays up.
- */
-function movingClock() {
-  const clock = sharedClock();
-  const long = new Set<LongTimer>();
-  return {
-    now: clock.now,
-    setTimeout: (fn: () => void, ms: number): unknown => {
-      if (ms < HOUR) return globalThis.setTimeout(fn, ms);
-      const t = new LongTimer(clock.now() + ms, fn);
-      long.add(t);
-      return t;
-    },
-    clearTimeout: (h: unknown): void => {
-      if (h instanceof LongTimer) long.delete(h);
-      else globalThis.clearTimeout(h as ReturnType<typeof globalThis.setTimeout>);
-    },
-    /** When the long timers set now will run. */
-    armed: (): number[] => [...long].map((t) => t.at),
-    advance(ms: number): void {
-      clock.advance(ms);
-      for (const t of [...long]) {
-        if (t.at > clock.now()) continue;
-        long.delete(t);
-        t.fn();
-      }
-    },
-  };
-}
 
 async function askedOf(c: MessengerClient, peer: string) {
   return (await c.getInvitations()).filter((i) => i.direction === 'outgoing' && i.peer === peer && i.renew);
