@@ -15,7 +15,9 @@ export class Disappearing {
   private _next = Infinity;
 
   constructor(private readonly _ctx: ClientContext) {
-    this._timer = new Timer(_ctx.runtime);
+    // Unref'd: a bot with a message due to disappear next week still exits when its work is done;
+    // what expired meanwhile goes at the next start's sweep.
+    this._timer = new Timer(_ctx.runtime, { unref: true });
   }
 
   /** A message with this expiry was stored: make sure the sweep runs by then. */
