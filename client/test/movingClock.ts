@@ -1,5 +1,7 @@
 // Clocks for clients that live through weeks in a test: a hand-moved one, and one whose long timers
 // (renewals, re-invitations: scheduledPass.ts) follow it while short ones run in real time.
+import { MemoryStorage } from '../index.ts';
+import { befriend, eventually, server, user } from './integration.ts';
 
 export const HOUR = 3_600_000;
 
@@ -46,4 +48,20 @@ export function movingClock() {
       }
     },
   };
+}
+
+/**
+ * Alice and Bob are contacts on a real server that shares a movingClock; Alice's device (on
+ * `storage`) runs its long timers on that clock and has its account document on the server.
+ */
+export async function contactsOnMovingClock() {
+  const clock = movingClock();
+  const srv = await server({}, clock.now);
+  const storage = new MemoryStorage();
+  const alice = await user(srv, { clock: clock.now, setTimeout: clock.setTimeout, clearTimeout: clock.clearTimeout, storage });
+  const bob = await user(srv, { clock: clock.now });
+  await befriend(alice, bob);
+  await eventually(async () => (await storage.getAccount())?.dirty === false, 'the document on the server');
+  await alice.c.idle();
+  return { clock, srv, storage, alice, bob };
 }

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryStorage, type MessengerClient } from '../index.ts';
 import { befriend, client, collect, eventually, server, user } from './integration.ts';
-import { HOUR, movingClock, sharedClock } from './movingClock.ts';
+import { contactsOnMovingClock, HOUR, sharedClock } from './movingClock.ts';
 
 const DAY = 86_400_000;
 
@@ -109,17 +109,9 @@ describe('re-invitations from two devices of one identity', () => {
 
 describe('re-invitations while a device stays connected', () => {
   it('asks when the grant lapses and again on the pace, on a timer aimed at the records, with no reconnect', async () => {
-    const clock = movingClock();
-    const srv = await server({}, clock.now);
-    const storage = new MemoryStorage();
-    const timers = { clock: clock.now, setTimeout: clock.setTimeout, clearTimeout: clock.clearTimeout };
-    const alice = await user(srv, { ...timers, storage });
-    const bob = await user(srv, { clock: clock.now });
-    await befriend(alice, bob);
+    const { clock, storage, alice, bob } = await contactsOnMovingClock();
     await bob.c.disconnect(); // for good
     const lapses = (await alice.c.getContact(bob.id))!.heldGrant!.exp;
-    await eventually(async () => (await storage.getAccount())?.dirty === false, 'the document on the server');
-    await alice.c.idle();
     const connection = collect(alice.c, 'connection');
     const settled = async (n: number) => {
       const asked = await askedOf(alice.c, bob.id);

@@ -3,21 +3,12 @@
 // it, with no reconnect. Real server, real sockets, a hand-moved clock (movingClock.ts).
 import { describe, expect, it } from 'vitest';
 import { GRANT_RENEW_BEFORE_MS } from '../../protocol/index.ts';
-import { MemoryStorage } from '../index.ts';
-import { befriend, collect, eventually, server, user } from './integration.ts';
-import { HOUR, movingClock } from './movingClock.ts';
+import { collect, eventually } from './integration.ts';
+import { contactsOnMovingClock, HOUR } from './movingClock.ts';
 
 describe('grant renewal while a device stays connected', () => {
   it('renews on a timer aimed at the due time, and the contact holds the new grant without a reconnect', async () => {
-    const clock = movingClock();
-    const srv = await server({}, clock.now);
-    const storage = new MemoryStorage();
-    const timers = { clock: clock.now, setTimeout: clock.setTimeout, clearTimeout: clock.clearTimeout };
-    const alice = await user(srv, { ...timers, storage });
-    const bob = await user(srv, { clock: clock.now });
-    await befriend(alice, bob);
-    await eventually(async () => (await storage.getAccount())?.dirty === false, 'the document on the server');
-    await alice.c.idle();
+    const { clock, alice, bob } = await contactsOnMovingClock();
     const connections = [collect(alice.c, 'connection'), collect(bob.c, 'connection')];
     const issued = (await alice.c.getContact(bob.id))!.issuedGrantExp!;
     const held = async () => (await bob.c.getContact(alice.id))?.heldGrant?.exp;
