@@ -12,8 +12,6 @@ export interface Config {
   port: number;
   host: string;
   heartbeatMs: number;
-  /** How long a `sent` may wait for its `delivered` (messaging.ts, heldWrites.ts); 0 = never. */
-  sentHoldMs: number;
   authTimeoutMs: number;
   invitationTtlMs: number;
   mailboxTtlMs: number;

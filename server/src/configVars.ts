@@ -40,13 +40,6 @@ export const CORE_VARS: readonly ConfigVar[] = [
     'client ping interval told in hello; sockets silent for 1.5× this are closed',
     duration(1000, 600_000),
   ),
-  v(
-    'SENT_HOLD',
-    'sentHoldMs',
-    '100ms',
-    "longest a sender's `sent` waits for the recipient device's `delivered` to share its write, when that device is connected here (0 = never held)",
-    duration(0, 1000),
-  ),
   v('AUTH_TIMEOUT', 'authTimeoutMs', '10s', 'time a new socket has to authenticate (close 4408 after)', duration(100, 300_000)),
   v('INVITATION_TTL', 'invitationTtlMs', '24h', 'how long a pending invitation lives before it expires', duration(1000, 365 * DAY)),
   v('MAILBOX_TTL', 'mailboxTtlMs', '7d', 'how long an unacknowledged entry is held for an offline device', duration(1000, 365 * DAY)),

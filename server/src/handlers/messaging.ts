@@ -58,19 +58,12 @@ function sendStored(conn: Conn, f: Send, res: AppendResult): void {
       'MAILBOX_FULL',
       res.senderShare ? "this sender's share of the recipient's mailbox is full (MAILBOX_SENDER_SHARE)" : undefined,
     );
-  const sent = sentText(f.id, f.to, f.to === conn.sid ? res.offset : undefined);
+  conn.send('sent', sentText(f.id, f.to, f.to === conn.sid ? res.offset : undefined));
   if (res.duplicate) {
-    conn.send('sent', sent);
     // A retry of something the stream still holds: its devices already have it.
     ctx.metrics.inc('envelopes_duplicate_total');
     return;
   }
-  // A device of the recipient's here acknowledges within its ack window, and the `delivered` that
-  // follows can carry this `sent` in its write: one write fewer per message (heldWrites.ts).
-  // Otherwise, or after SENT_HOLD, `sent` goes alone. Its timing tells the sender no more than
-  // `delivered` will; a recipient elsewhere (another instance) is not waited for.
-  if (ctx.hub.count(f.to) > (f.to === conn.sid ? 1 : 0)) conn.sendHeld('sent', sent, ctx.config.sentHoldMs);
-  else conn.send('sent', sent);
   ctx.metrics.inc('envelopes_routed_total', 'stored');
   // A copy to the sender's own ID goes to its other devices, not back to this socket.
   ctx.bus.toIdentity(f.to, { kind: 'entry', type: 'envelope', offset: res.offset, text: res.text }, conn.id);

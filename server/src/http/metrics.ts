@@ -25,11 +25,6 @@ const DEFS = {
   envelopes_routed_total: ['counter', 'envelopes accepted for routing, by kind (stored|ephemeral)', 'kind'],
   envelopes_duplicate_total: ['counter', 'sends whose id the recipient stream already held'],
   delivered_notices_total: ['counter', 'delivered notices appended to sender streams'],
-  frames_held_total: [
-    'counter',
-    'frames held back to share a later write (SENT_HOLD), by how they went (joined: with a later frame; alone: at the deadline)',
-    'outcome',
-  ],
   invitations_total: ['counter', 'invitation events, by status', 'status'],
   replayed_entries_total: ['counter', 'stream entries sent from the store (replay and catch-up)'],
   backpressure_pauses_total: ['counter', 'times a socket stream was paused until drain'],

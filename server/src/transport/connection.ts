@@ -11,7 +11,6 @@ import { StreamFeed, type FeedSocket } from './feed.ts';
 import { GrantSet } from '../auth/grants.ts';
 import { nextNonce } from './nonce.ts';
 import { shedRef } from './shedRef.ts';
-import { holdUntil, type HoldingSocket } from './heldWrites.ts';
 import type { HubSocket } from '../hub.ts';
 import type { EntryKind, FrameText } from '../store/types.ts';
 import type { LimitKeys } from '../limits/limits.ts';
@@ -62,7 +61,7 @@ function flushAll(): void {
   flushList.length = 0;
 }
 
-export class Conn implements HubSocket, FeedSocket, LiveSocket, HoldingSocket {
+export class Conn implements HubSocket, FeedSocket, LiveSocket {
   readonly id = nextId++;
   /** The auth challenge; blanked once authenticated (a socket is authenticated once, for its life). */
   nonce = nextNonce();
@@ -83,10 +82,6 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket, HoldingSocket {
   /** Frames not yet handed to uWS (written by flush()), and their size. */
   private out: FrameText[] | undefined;
   private outBytes = 0;
-  /** Frames waiting for company (sendHeld), their size and their deadline; never set while `out` is. */
-  private held: FrameText[] | undefined;
-  private heldBytes = 0;
-  private heldUntil = 0;
   private authTimer: NodeJS.Timeout | undefined;
   /** The send buckets' keys, made by the first send (limits.ts limitKeys). */
   sendKeys: LimitKeys | undefined;
@@ -167,17 +162,7 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket, HoldingSocket {
     this.ctx.metrics.inc('frames_out_total', type);
     this.ctx.metrics.inc('bytes_out_total', '', text.length);
     if (this.out === undefined) {
-      const held = this.held;
-      if (held === undefined) this.out = [text];
-      else {
-        // What was held goes first, in this write: the order frames were queued in is kept.
-        this.ctx.metrics.inc('frames_held_total', 'joined', held.length);
-        held.push(text);
-        this.out = held;
-        this.outBytes = this.heldBytes;
-        this.held = undefined;
-        this.heldBytes = 0;
-      }
+      this.out = [text];
       flushList.push(this);
       if (!flushScheduled) {
         flushScheduled = true;
@@ -188,36 +173,6 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket, HoldingSocket {
     }
     this.outBytes += text.length;
     return true;
-  }
-
-  /**
-   * Queues a frame that may wait up to holdMs for company: it goes with the socket's next write, or
-   * alone at its deadline (heldWrites.ts). Frames already queued this turn take it along at once.
-   */
-  sendHeld(type: ServerFrameType, text: FrameText, holdMs: number): boolean {
-    if (this.out !== undefined || holdMs <= 0 || this.state === 'closed') return this.send(type, text);
-    this.ctx.metrics.inc('frames_out_total', type);
-    this.ctx.metrics.inc('bytes_out_total', '', text.length);
-    if (this.held === undefined) {
-      this.held = [text];
-      this.heldUntil = holdUntil(this, holdMs);
-    } else {
-      this.held.push(text);
-    }
-    this.heldBytes += text.length;
-    return true;
-  }
-
-  /** The deadline `until` came: what is still held from then is written now. */
-  releaseHeld(until: number): void {
-    const held = this.held;
-    if (held === undefined || this.heldUntil !== until) return;
-    this.held = undefined;
-    this.ctx.metrics.inc('frames_held_total', 'alone', held.length);
-    this.out = held;
-    this.outBytes = this.heldBytes;
-    this.heldBytes = 0;
-    this.flush();
   }
 
   /** Writes the queued frames in one cork: one syscall for all of them. */
@@ -243,7 +198,7 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket, HoldingSocket {
 
   /** Bytes uWS holds for the client plus those queued for this turn's write. */
   bufferedAmount(): number {
-    return this.state === 'closed' ? 0 : this.ws.getBufferedAmount() + this.outBytes + this.heldBytes;
+    return this.state === 'closed' ? 0 : this.ws.getBufferedAmount() + this.outBytes;
   }
 
   /**
@@ -286,9 +241,9 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket, HoldingSocket {
    */
   end(code: number, reason: string): void {
     if (this.state === 'closed') return;
-    const out = this.out ?? this.held;
-    this.out = this.held = undefined;
-    this.outBytes = this.heldBytes = 0;
+    const out = this.out;
+    this.out = undefined;
+    this.outBytes = 0;
     this.ws.cork(() => {
       if (out !== undefined) this.write(out);
       this.ws.end(code, reason);
@@ -304,8 +259,8 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket, HoldingSocket {
 
   kill(): void {
     if (this.state === 'closed') return;
-    this.out = this.held = undefined;
-    this.outBytes = this.heldBytes = 0;
+    this.out = undefined;
+    this.outBytes = 0;
     this.ws.close();
     this.onClosed(1006);
   }
@@ -352,8 +307,8 @@ export class Conn implements HubSocket, FeedSocket, LiveSocket, HoldingSocket {
     this.authTimer = undefined;
     this.inbox = undefined;
     this.inboxBytes = 0;
-    this.out = this.held = undefined;
-    this.outBytes = this.heldBytes = 0;
+    this.out = undefined;
+    this.outBytes = 0;
     const { ctx } = this;
     ctx.sockets.delete(this);
     ctx.addresses.release(this.address, wasReady);
