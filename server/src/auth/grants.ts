@@ -91,17 +91,20 @@ export type GrantTerms = Pick<Grant, 'from' | 'iat' | 'exp'>;
 
 /** A frame's grants as the auth handler keeps them while it waits: their terms, and their check to start. */
 export interface PresentedGrants {
-  readonly terms: readonly GrantTerms[];
+  readonly length: number;
+  /** The i-th grant's terms (a fresh object when staged: read it once). */
+  terms(i: number): GrantTerms;
   /** authenticGrants for the list; started once the frame's signature has been verified. */
   authentic(): Promise<Uint8Array>;
 }
 
 /**
  * Takes a frame's grants in the turn that parsed it. With the worker pool and no shared cache, the
- * grants are written as the worker's records now and only their terms are kept, so the parsed grants
- * (their keys and signatures, ~25 KB for 50) die young rather than wait out the worker's queue and
- * be copied into the old generation (issue 14: that copying was most of a cold storm's main-thread
- * GC). Otherwise (the Redis cache reads grants again, a test's verifier) the grants are kept whole.
+ * grants are written as the worker's records now and only their terms are kept (the granters and
+ * one array of numbers), so the parsed grants (~25 KB for 50: objects, keys, signatures) die young
+ * rather than wait out the worker's queue and be copied into the old generation (issue 14: that
+ * copying was most of a cold storm's main-thread GC). Otherwise (the Redis cache reads the grants
+ * again, a test's verifier) they are kept whole.
  */
 export function presentGrants(grants: readonly Grant[], holder: string, verify: VerifyFn, store?: Store): PresentedGrants {
   const pool = verify === nativeVerify && store?.grantCache === undefined ? verifyPool() : null;
@@ -109,18 +112,25 @@ export function presentGrants(grants: readonly Grant[], holder: string, verify: 
 }
 
 function wholeGrants(grants: readonly Grant[], holder: string, verify: VerifyFn, store?: Store): PresentedGrants {
-  return { terms: grants, authentic: () => authenticGrants(grants, holder, verify, store) };
+  return { length: grants.length, terms: (i) => grants[i]!, authentic: () => authenticGrants(grants, holder, verify, store) };
 }
 
 // A function of its own: a closure made beside wholeGrants' would share its scope, and hold `grants`.
 function stagedGrants(pool: VerifyPool, grants: readonly Grant[], holder: string): PresentedGrants {
   const staged = pool.stage(grants, holder);
-  const terms = new Array<GrantTerms>(grants.length);
+  const from = new Array<string>(grants.length);
+  const times = new Float64Array(2 * grants.length);
   for (let i = 0; i < grants.length; i++) {
     const g = grants[i]!;
-    terms[i] = { from: g.from, iat: g.iat, exp: g.exp };
+    from[i] = g.from;
+    times[2 * i] = g.iat;
+    times[2 * i + 1] = g.exp;
   }
-  return { terms, authentic: () => pool.submit(staged) };
+  return {
+    length: grants.length,
+    terms: (i) => ({ from: from[i]!, iat: times[2 * i]!, exp: times[2 * i + 1]! }),
+    authentic: () => pool.submit(staged),
+  };
 }
 
 /**

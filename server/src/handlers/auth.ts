@@ -70,7 +70,7 @@ async function authenticate(conn: Conn, f: Claims, signed: Promise<ErrorCode | n
   const bad = await signed;
   if (bad) return conn.reject(new ProtocolError(bad));
   if (!(await store.consumeNonce(f.nonce, config.authTimeoutMs + 60_000))) return conn.reject(new ProtocolError('AUTH_NONCE_REPLAYED'));
-  const grants = f.grants.terms;
+  const grants = f.grants;
   if (grants.length > config.maxGrants || f.revocations.length > config.maxGrants) {
     return conn.reject(new ProtocolError('TOO_MANY_GRANTS', `at most ${config.maxGrants} grants and ${config.maxGrants} revocations`));
   }
@@ -113,7 +113,7 @@ async function authenticate(conn: Conn, f: Claims, signed: Promise<ErrorCode | n
   for (let i = 0; i < grants.length; i++) {
     if (i % GRANTS_PER_SLICE === GRANTS_PER_SLICE - 1) await yieldToLoop();
     if (!conn.open) return;
-    const g = grants[i]!;
+    const g = grants.terms(i);
     let code = grantStanding(g, isAuthentic[i] === AUTHENTIC, sid, now, store, config.grantMaxSkewMs);
     if (code instanceof Promise) code = await code;
     if (code === null) {
