@@ -114,6 +114,14 @@ describe('VerifyPool.checkGrants', () => {
     expect([...(await pool.checkGrants([g], c.sessionId))]).toEqual([1]);
   });
 
+  it('grants staged before close are decided on this thread when submitted after it', async () => {
+    const pool = make(1);
+    const g = createGrant(a, b.sessionId, 6_000_000);
+    const staged = pool.stage([g, { ...g, sig: flip(g.sig, 5) }, { ...g, to: c.sessionId }], b.sessionId);
+    await pool.close();
+    expect([...(await pool.submit(staged))]).toEqual([1, 0, 0]);
+  });
+
   it('grants and signatures asked in one turn share a batch and each caller gets its own answers', async () => {
     const pool = make(2);
     const sk = ed25519.utils.randomSecretKey();

@@ -5,6 +5,7 @@
 import { hash } from 'node:crypto';
 import { checkGrant, isRevokedBy, type ErrorCode, type Grant, type VerifyFn } from '../../../protocol/index.ts';
 import type { Awaitable, BlockState, Store } from '../store/types.ts';
+import type { VerifyPool } from './verifyPool.ts';
 import { nativeVerify, verifyPool } from './verify.ts';
 import { AUTHENTIC, GRANT_KNOWN, GRANT_PEEK, HASH_BYTES, UNKNOWN } from './verifyWorker.ts';
 import { grantJson } from '../transport/wire.ts';
@@ -83,6 +84,53 @@ export async function authenticGrants(grants: readonly Grant[], holder: string, 
       .catch(() => {});
   }
   return verdicts;
+}
+
+/** What a grant means once it is known authentic: its granter and its terms. */
+export type GrantTerms = Pick<Grant, 'from' | 'iat' | 'exp'>;
+
+/** A frame's grants as the auth handler keeps them while it waits: their terms, and their check to start. */
+export interface PresentedGrants {
+  readonly length: number;
+  /** The i-th grant's terms (a fresh object when staged: read it once). */
+  terms(i: number): GrantTerms;
+  /** authenticGrants for the list; started once the frame's signature has been verified. */
+  authentic(): Promise<Uint8Array>;
+}
+
+/**
+ * Takes a frame's grants in the turn that parsed it. With the worker pool and no shared cache, the
+ * grants are written as the worker's records now and only their terms are kept (the granters and
+ * one array of numbers), so the parsed grants (~25 KB for 50: objects, keys, signatures) die young
+ * rather than wait out the worker's queue and be copied into the old generation (issue 14: that
+ * copying was most of a cold storm's main-thread GC). Otherwise (the Redis cache reads the grants
+ * again, a test's verifier) they are kept whole.
+ */
+export function presentGrants(grants: readonly Grant[], holder: string, verify: VerifyFn, store?: Store): PresentedGrants {
+  const pool = verify === nativeVerify && store?.grantCache === undefined ? verifyPool() : null;
+  return pool === null ? wholeGrants(grants, holder, verify, store) : stagedGrants(pool, grants, holder);
+}
+
+function wholeGrants(grants: readonly Grant[], holder: string, verify: VerifyFn, store?: Store): PresentedGrants {
+  return { length: grants.length, terms: (i) => grants[i]!, authentic: () => authenticGrants(grants, holder, verify, store) };
+}
+
+// A function of its own: a closure made beside wholeGrants' would share its scope, and hold `grants`.
+function stagedGrants(pool: VerifyPool, grants: readonly Grant[], holder: string): PresentedGrants {
+  const staged = pool.stage(grants, holder);
+  const from = new Array<string>(grants.length);
+  const times = new Float64Array(2 * grants.length);
+  for (let i = 0; i < grants.length; i++) {
+    const g = grants[i]!;
+    from[i] = g.from;
+    times[2 * i] = g.iat;
+    times[2 * i + 1] = g.exp;
+  }
+  return {
+    length: grants.length,
+    terms: (i) => ({ from: from[i]!, iat: times[2 * i]!, exp: times[2 * i + 1]! }),
+    authentic: () => pool.submit(staged),
+  };
 }
 
 /**
@@ -191,7 +239,7 @@ function blocked(grants: GrantSet, to: string, grant: HeldGrant, st: BlockState)
  * store answers at once (memory): no promise per grant at every connect.
  */
 export function grantStanding(
-  g: Grant,
+  g: GrantTerms,
   isAuthentic: boolean,
   holder: string,
   now: number,
@@ -207,7 +255,7 @@ export function grantStanding(
   return st instanceof Promise ? st.then((s) => revokedCode(g, s)) : revokedCode(g, st);
 }
 
-const revokedCode = (g: Grant, st: BlockState): ErrorCode | null => (voids(g, st) ? 'GRANT_REVOKED' : null);
+const revokedCode = (g: GrantTerms, st: BlockState): ErrorCode | null => (voids(g, st) ? 'GRANT_REVOKED' : null);
 
 /** Full verification of one grant presented for `holder`: authenticity, then its standing now. */
 export async function verifyGrant(

@@ -140,27 +140,31 @@ export async function closeVerifyPool(): Promise<void> {
  * keys, kept imported by the workers) and nativeVerifyOnce go to the pool; any other (a test's) runs
  * synchronously, unchanged.
  */
-export async function deferVerify(
+export function deferVerify(
   check: (verify: VerifyFn) => ErrorCode | null,
   badSignature: ErrorCode,
   verify: VerifyFn = nativeVerifyOnce,
 ): Promise<ErrorCode | null> {
-  const p = verify === nativeVerify || verify === nativeVerifyOnce ? verifyPool() : null;
-  if (p === null) return check(verify);
-  const cache = verify === nativeVerify;
-  const asked: Promise<boolean>[] = [];
-  let refused = false;
-  const code = check((signature, message, publicKey) => {
-    // The strict-key and length tests are cheaper here than a round trip.
-    if (signature.length !== 64 || !strictKey(publicKey)) {
-      refused = true;
-      return false;
-    }
-    asked.push(p.verify(signature, message, publicKey, cache));
-    return true;
-  });
-  if (refused) return code;
-  if (asked.length === 0) return code;
-  const results = await Promise.all(asked);
-  return results.every(Boolean) ? code : badSignature;
+  // Not async, so the promise returned does not hold `check` (and the frame it reads) while the
+  // pool works: the auth handler lets the parsed frame go in the turn that parsed it.
+  try {
+    const p = verify === nativeVerify || verify === nativeVerifyOnce ? verifyPool() : null;
+    if (p === null) return Promise.resolve(check(verify));
+    const cache = verify === nativeVerify;
+    const asked: Promise<boolean>[] = [];
+    let refused = false;
+    const code = check((signature, message, publicKey) => {
+      // The strict-key and length tests are cheaper here than a round trip.
+      if (signature.length !== 64 || !strictKey(publicKey)) {
+        refused = true;
+        return false;
+      }
+      asked.push(p.verify(signature, message, publicKey, cache));
+      return true;
+    });
+    if (refused || asked.length === 0) return Promise.resolve(code);
+    return Promise.all(asked).then((results) => (results.every(Boolean) ? code : badSignature));
+  } catch (err) {
+    return Promise.reject(err);
+  }
 }

@@ -51,6 +51,17 @@ class Request {
   }
 }
 
+/** A list of grants written as the worker's records (VerifyPool.stage), not yet asked. */
+export interface StagedGrants {
+  /** The list's length: the verdicts' length. */
+  readonly n: number;
+  /** Records written (the plausible grants). */
+  readonly count: number;
+  /** Per record: the grant's index in the list, its worker, its offset in buf. */
+  readonly at: Int32Array;
+  readonly buf: Buffer;
+}
+
 /** Records on their way to one worker: the bytes, and whose verdict each one is. */
 interface Batch {
   id: number;
@@ -151,27 +162,59 @@ export class VerifyPool {
     kind: typeof GRANT | typeof GRANT_PEEK | typeof GRANT_KNOWN = GRANT,
     hashes?: Uint8Array,
   ): Promise<Uint8Array> {
+    return this.submit(this.stage(grants, holder), kind, hashes);
+  }
+
+  /**
+   * The grants' records, written now and checked when submitted: the auth handler stages a frame's
+   * grants in the turn that parsed it, so the parsed grants die young instead of waiting out the
+   * worker's queue (issue 14: in a cold storm they lived ~2 s, through two scavenges, and copying
+   * them was most of the main thread's GC). Nothing is verified until submit.
+   */
+  stage(grants: readonly Grant[], holder: string): StagedGrants {
+    const scratch = stageScratch(grants.length * (GRANT_FIXED + GRANT_MAX_TEXT));
+    const at = new Int32Array(3 * grants.length);
+    let count = 0;
+    let o = 0;
+    for (let i = 0; i < grants.length; i++) {
+      const g = grants[i]!;
+      if (!plausible(g, holder)) continue;
+      at[3 * count] = i;
+      // A granter's grants go to one worker: its key and its grants' hashes are cached there.
+      at[3 * count + 1] = (g.from.charCodeAt(2) * 31 + g.from.charCodeAt(65)) % this.size;
+      at[3 * count + 2] = o;
+      count++;
+      o = putString(scratch, o + 1, g.from); // the kind byte is written at submit
+      o = putString(scratch, o, g.to);
+      scratch.writeDoubleLE(g.iat, o);
+      scratch.writeDoubleLE(g.exp, o + 8);
+      o = putString(scratch, o + 16, g.edPk);
+      o = putString(scratch, o, g.sig);
+    }
+    return { n: grants.length, count, at, buf: Buffer.from(scratch.subarray(0, o)) };
+  }
+
+  /** Checks staged grants (stage) as `kind`: one promise for the list, as checkGrants. */
+  submit(
+    staged: StagedGrants,
+    kind: typeof GRANT | typeof GRANT_PEEK | typeof GRANT_KNOWN = GRANT,
+    hashes?: Uint8Array,
+  ): Promise<Uint8Array> {
     return new Promise<Uint8Array>((resolve) => {
-      const r = new Request(new Uint8Array(grants.length), resolve, hashes);
+      const r = new Request(new Uint8Array(staged.n), resolve, hashes);
       r.pending = 1; // held until every grant is written, so an early answer cannot resolve it
       // Closed: the same records, decided here at the end.
       const here = this.closed ? newBatch(0) : undefined;
-      for (let i = 0; i < grants.length; i++) {
-        const g = grants[i]!;
-        if (!plausible(g, holder)) continue;
-        // A granter's grants go to one worker: its key and its grants' hashes are cached there.
-        const room = GRANT_FIXED + GRANT_MAX_TEXT;
-        if (here) grow(here, room);
-        const b = here ?? this.batchFor((g.from.charCodeAt(2) * 31 + g.from.charCodeAt(65)) % this.size, room);
-        let o = b.len;
-        b.buf[o++] = kind;
-        o = putString(b.buf, o, g.from);
-        o = putString(b.buf, o, g.to);
-        b.buf.writeDoubleLE(g.iat, o);
-        b.buf.writeDoubleLE(g.exp, o + 8);
-        o = putString(b.buf, o + 16, g.edPk);
-        b.len = putString(b.buf, o, g.sig);
-        this.own(b, r, i);
+      const { at, buf } = staged;
+      for (let k = 0; k < staged.count; k++) {
+        const start = at[3 * k + 2]!;
+        const end = k + 1 < staged.count ? at[3 * k + 5]! : buf.length;
+        if (here) grow(here, end - start);
+        const b = here ?? this.batchFor(at[3 * k + 1]!, end - start);
+        buf.copy(b.buf, b.len, start, end);
+        b.buf[b.len] = kind;
+        b.len += end - start;
+        this.own(b, r, at[3 * k]!);
       }
       if (here) this.decideHere(here);
       r.release();
@@ -346,6 +389,14 @@ function release(slot: Slot, buf: Buffer): void {
   if (!(buf.buffer instanceof SharedArrayBuffer) || slot.freeBytes + buf.length > FREE_BYTES_MAX) return;
   slot.free.push(buf);
   slot.freeBytes += buf.length;
+}
+
+let scratch: Buffer | undefined;
+
+/** Where stage writes before copying out the bytes used: room for the worst case, allocated rarely. */
+function stageScratch(bytes: number): Buffer {
+  if (scratch === undefined || scratch.length < bytes) scratch = Buffer.allocUnsafeSlow(Math.max(INITIAL_BYTES, bytes));
+  return scratch;
 }
 
 function newBatch(bytes: number): Batch {

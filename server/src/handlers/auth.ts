@@ -9,9 +9,10 @@ import {
   verifyAuthFrame,
   type ClientFrames,
   type ErrorCode,
+  type Revocation,
 } from '../../../protocol/index.ts';
 import type { Conn } from '../transport/connection.ts';
-import { authenticGrants, GRANTS_PER_SLICE, grantStanding, revokeUpTo, yieldToLoop } from '../auth/grants.ts';
+import { GRANTS_PER_SLICE, grantStanding, presentGrants, revokeUpTo, yieldToLoop, type PresentedGrants } from '../auth/grants.ts';
 import { limitText, takeLimit } from '../limits/limits.ts';
 import { noteIdentitySeen } from '../limits/quotas.ts';
 import { deferVerify } from '../auth/verify.ts';
@@ -21,9 +22,20 @@ import { authFieldsSha256 } from '../auth/authFields.ts';
 /** A block is re-presented at every connect; kept this long it outlives any grant it voids. */
 export const REVOCATION_TTL_MS = 2 * GRANT_LIFETIME_MS;
 
+/** What authentication reads of the frame after its first turn: the parsed frame itself is let go. */
+interface Claims {
+  readonly sessionId: string;
+  readonly deviceId: string;
+  readonly nonce: string;
+  readonly hidePresence: boolean;
+  readonly resume: ClientFrames['auth']['resume'];
+  readonly revocations: readonly Revocation[];
+  readonly grants: PresentedGrants;
+}
+
 export async function handleAuth(conn: Conn, f: ClientFrames['auth']): Promise<void> {
   const { ctx } = conn;
-  const { config, store } = ctx;
+  const { config } = ctx;
   conn.setState('authenticating');
 
   // Per address, before the signature: a flood of junk auth frames costs a token each, not a verify.
@@ -33,13 +45,33 @@ export async function handleAuth(conn: Conn, f: ClientFrames['auth']): Promise<v
   // Cheap checks before the signature, the signature before any store write.
   // The auth key is seen once, so it bypasses ctx.verify's key cache; grants and revocations, whose
   // keys recur, go through ctx.verify. Signatures are verified on the worker pool (verify.ts).
-  const bad = await deferVerify(
+  const signed = deferVerify(
     (v) => verifyAuthFrame(f, { nonce: conn.nonce, epoch: conn.helloEpoch, origins: ctx.publicOrigins, fieldsHash: authFieldsSha256 }, v),
     'AUTH_BAD_SIGNATURE',
   );
+  // Nothing below holds the frame: a storm's frames wait ~2 s for the worker, and kept whole they
+  // were copied twice by the young generation's GC (presentGrants). The grants are only staged
+  // here; the worker is not asked about them before the frame's signature has been verified.
+  const claims: Claims = {
+    sessionId: f.sessionId,
+    deviceId: f.deviceId,
+    nonce: f.nonce,
+    hidePresence: f.hidePresence === true,
+    resume: f.resume,
+    revocations: f.revocations,
+    grants: presentGrants(f.grants, f.sessionId, ctx.verify, ctx.store),
+  };
+  return authenticate(conn, claims, signed);
+}
+
+async function authenticate(conn: Conn, f: Claims, signed: Promise<ErrorCode | null>): Promise<void> {
+  const { ctx } = conn;
+  const { config, store } = ctx;
+  const bad = await signed;
   if (bad) return conn.reject(new ProtocolError(bad));
   if (!(await store.consumeNonce(f.nonce, config.authTimeoutMs + 60_000))) return conn.reject(new ProtocolError('AUTH_NONCE_REPLAYED'));
-  if (f.grants.length > config.maxGrants || f.revocations.length > config.maxGrants) {
+  const grants = f.grants;
+  if (grants.length > config.maxGrants || f.revocations.length > config.maxGrants) {
     return conn.reject(new ProtocolError('TOO_MANY_GRANTS', `at most ${config.maxGrants} grants and ${config.maxGrants} revocations`));
   }
   const sid = f.sessionId;
@@ -55,7 +87,7 @@ export async function handleAuth(conn: Conn, f: ClientFrames['auth']): Promise<v
   const rejected: { from: string; code: ErrorCode }[] = [];
   // Started before the revocations are stored, awaited after: the worker checks the list while
   // this thread stores blocks, and a block in this frame still voids a grant in it (grantStanding).
-  const authentic = authenticGrants(f.grants, sid, ctx.verify, store);
+  const authentic = f.grants.authentic();
 
   for (let i = 0; i < f.revocations.length; i++) {
     if (i % GRANTS_PER_SLICE === GRANTS_PER_SLICE - 1) await yieldToLoop();
@@ -78,10 +110,10 @@ export async function handleAuth(conn: Conn, f: ClientFrames['auth']): Promise<v
   }
 
   const isAuthentic = await authentic;
-  for (let i = 0; i < f.grants.length; i++) {
+  for (let i = 0; i < grants.length; i++) {
     if (i % GRANTS_PER_SLICE === GRANTS_PER_SLICE - 1) await yieldToLoop();
     if (!conn.open) return;
-    const g = f.grants[i]!;
+    const g = grants.terms(i);
     let code = grantStanding(g, isAuthentic[i] === AUTHENTIC, sid, now, store, config.grantMaxSkewMs);
     if (code instanceof Promise) code = await code;
     if (code === null) {
@@ -99,7 +131,7 @@ export async function handleAuth(conn: Conn, f: ClientFrames['auth']): Promise<v
   // Checked again with no await before add, so two sockets racing cannot both pass the limit.
   if (ctx.hub.count(sid) >= config.maxDevicesPerId) return conn.reject(new ProtocolError('TOO_MANY_DEVICES'));
 
-  conn.becomeReady(sid, f.deviceId, f.hidePresence === true);
+  conn.becomeReady(sid, f.deviceId, f.hidePresence);
   ctx.hub.add(conn);
   ctx.presence.update(sid, conn.hidden);
   ctx.push?.deviceOnline(sid, f.deviceId);

@@ -58,11 +58,7 @@ export function routeFrame(conn: Conn, item: Inbound): Promise<void> | void {
 
   if (conn.state !== 'ready') {
     if (frame.type !== 'auth') return conn.reject(new ProtocolError('AUTH_REQUIRED'), refOf(frame));
-    // Store trouble during auth ends the attempt; the client retries with a new socket.
-    return handleAuth(conn, frame).catch((err: unknown) => {
-      if (err instanceof ProtocolError) return conn.reject(err);
-      throw err;
-    });
+    return authenticate(conn, frame);
   }
 
   let done: Promise<void> | void;
@@ -72,6 +68,19 @@ export function routeFrame(conn: Conn, item: Inbound): Promise<void> | void {
     return answer(conn, frame, err);
   }
   if (done instanceof Promise) return done.catch((err: unknown) => answer(conn, frame, err));
+}
+
+/**
+ * Apart from routeFrame so its promise holds the socket, not the frame: a closure made in routeFrame
+ * would keep its context, and with it the parsed frame, alive until authentication ends (~2 s in a
+ * storm; handlers/auth.ts lets the frame go in its first turn).
+ */
+function authenticate(conn: Conn, frame: ClientFrames['auth']): Promise<void> {
+  // Store trouble during auth ends the attempt; the client retries with a new socket.
+  return handleAuth(conn, frame).catch((err: unknown) => {
+    if (err instanceof ProtocolError) return conn.reject(err);
+    throw err;
+  });
 }
 
 /** A handler's ProtocolError is the frame's answer; anything else is the connection's failure. */

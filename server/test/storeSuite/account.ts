@@ -61,5 +61,17 @@ export function accountTests(ctx: StoreUnderTest, advanceClock: ((ms: number) =>
       expect(await store.blockState(a, b)).toEqual({ revokedAt: 100, unblockedAt: 150 });
       expect(await store.blockState(b, a)).toEqual({});
     });
+
+    it("tells one blocked contact from the blocker's others, and answers an unblock with no block", async () => {
+      const { store } = ctx;
+      const [a, b, c] = [newSid(), newSid(), newSid()];
+      await store.putRevocation(a, b, 100, TTL);
+      expect(await store.blockState(a, c)).toEqual({});
+      expect(await store.blockState(c, b)).toEqual({});
+      expect(await store.blockState(a, b)).toEqual({ revokedAt: 100 });
+      await store.putUnblock(c, b, 200, TTL);
+      expect(await store.blockState(c, b)).toEqual({ unblockedAt: 200 });
+      expect(await store.blockState(a, b)).toEqual({ revokedAt: 100 });
+    });
   });
 }
