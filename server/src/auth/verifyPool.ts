@@ -13,10 +13,10 @@
 import { hash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { checkGrant, DOMAIN_GRANT, type Grant } from '../../../protocol/index.ts';
+import { readGrantRecord, stageGrants, type StagedGrants } from './grantRecords.ts';
 import {
   AUTHENTIC,
   GRANT,
-  GRANT_FIXED,
   GRANT_KNOWN,
   GRANT_PEEK,
   HASH_BYTES,
@@ -49,17 +49,6 @@ class Request {
   release(): void {
     if (--this.pending === 0) this.done(this.verdicts);
   }
-}
-
-/** A list of grants written as the worker's records (VerifyPool.stage), not yet asked. */
-export interface StagedGrants {
-  /** The list's length: the verdicts' length. */
-  readonly n: number;
-  /** Records written (the plausible grants). */
-  readonly count: number;
-  /** Per record: the grant's index in the list, its worker, its offset in buf. */
-  readonly at: Int32Array;
-  readonly buf: Buffer;
 }
 
 /** Records on their way to one worker: the bytes, and whose verdict each one is. */
@@ -95,13 +84,6 @@ const MAX_BATCH = 512;
 const INITIAL_BYTES = 2048;
 /** Authentic grants each worker remembers (a hash each): a process-wide 50,000 with one worker. */
 const AUTHENTIC_MAX = 50_000;
-/** What checkGrant's first lines refuse without decoding anything: the worker is not asked. */
-const SID_LENGTH = 66;
-const PK_B64_LENGTH = 44;
-const SIG_B64_LENGTH = 88;
-/** The most UTF-8 bytes a plausible grant's four strings take: three per UTF-16 unit. */
-const GRANT_MAX_TEXT = 3 * (2 * SID_LENGTH + PK_B64_LENGTH + SIG_B64_LENGTH);
-
 export class VerifyPool {
   private readonly slots: Slot[] = [];
   private flushScheduled = false;
@@ -172,26 +154,7 @@ export class VerifyPool {
    * them was most of the main thread's GC). Nothing is verified until submit.
    */
   stage(grants: readonly Grant[], holder: string): StagedGrants {
-    const scratch = stageScratch(grants.length * (GRANT_FIXED + GRANT_MAX_TEXT));
-    const at = new Int32Array(3 * grants.length);
-    let count = 0;
-    let o = 0;
-    for (let i = 0; i < grants.length; i++) {
-      const g = grants[i]!;
-      if (!plausible(g, holder)) continue;
-      at[3 * count] = i;
-      // A granter's grants go to one worker: its key and its grants' hashes are cached there.
-      at[3 * count + 1] = (g.from.charCodeAt(2) * 31 + g.from.charCodeAt(65)) % this.size;
-      at[3 * count + 2] = o;
-      count++;
-      o = putString(scratch, o + 1, g.from); // the kind byte is written at submit
-      o = putString(scratch, o, g.to);
-      scratch.writeDoubleLE(g.iat, o);
-      scratch.writeDoubleLE(g.exp, o + 8);
-      o = putString(scratch, o + 16, g.edPk);
-      o = putString(scratch, o, g.sig);
-    }
-    return { n: grants.length, count, at, buf: Buffer.from(scratch.subarray(0, o)) };
+    return stageGrants(grants, holder, this.size);
   }
 
   /** Checks staged grants (stage) as `kind`: one promise for the list, as checkGrants. */
@@ -335,20 +298,11 @@ export class VerifyPool {
       let ok: boolean;
       let digest: Buffer | undefined;
       if (kind >= GRANT) {
-        const start = o + 1;
-        let from: string;
-        let to: string;
-        let edPk: string;
-        let sig: string;
-        [from, o] = getString(buf, o + 1);
-        [to, o] = getString(buf, o);
-        const iat = buf.readDoubleLE(o);
-        const exp = buf.readDoubleLE(o + 8);
-        [edPk, o] = getString(buf, o + 16);
-        [sig, o] = getString(buf, o);
-        digest = hash('sha256', buf.subarray(start, o), 'buffer');
+        const { grant, end } = readGrantRecord(buf, o);
+        digest = hash('sha256', buf.subarray(o + 1, end), 'buffer');
+        o = end;
         // A peek or a known grant is simply checked in full here: the same answer, rarely.
-        ok = this.fallbackGrant({ from, to, iat, exp, edPk, sig });
+        ok = this.fallbackGrant(grant);
       } else {
         const len = buf.readUInt32LE(o + 97);
         const msg = buf.subarray(o + SIG_HEADER, o + SIG_HEADER + len);
@@ -391,14 +345,6 @@ function release(slot: Slot, buf: Buffer): void {
   slot.freeBytes += buf.length;
 }
 
-let scratch: Buffer | undefined;
-
-/** Where stage writes before copying out the bytes used: room for the worst case, allocated rarely. */
-function stageScratch(bytes: number): Buffer {
-  if (scratch === undefined || scratch.length < bytes) scratch = Buffer.allocUnsafeSlow(Math.max(INITIAL_BYTES, bytes));
-  return scratch;
-}
-
 function newBatch(bytes: number): Batch {
   return { id: 0, buf: Buffer.allocUnsafeSlow(Math.max(INITIAL_BYTES, bytes)), len: 0, owners: [], at: [], attempts: 0 };
 }
@@ -410,40 +356,4 @@ function grow(b: Batch, bytes: number): Buffer | undefined {
   b.buf = sharedBuffer(Math.max(old.length * 2, b.len + bytes));
   old.copy(b.buf, 0, 0, b.len);
   return old;
-}
-
-/**
- * checkGrant's refusals that need no decoding, in its own terms: a field of the wrong type or length
- * can be no Session ID or canonical base64 of the right size. What passes is bounded
- * (GRANT_MAX_TEXT), so its record fits the room batchFor reserved.
- */
-function plausible(g: Grant, holder: string): boolean {
-  return (
-    g.to === holder &&
-    typeof g.to === 'string' &&
-    g.to.length === SID_LENGTH &&
-    typeof g.from === 'string' &&
-    g.from.length === SID_LENGTH &&
-    g.from !== g.to &&
-    typeof g.edPk === 'string' &&
-    g.edPk.length === PK_B64_LENGTH &&
-    typeof g.sig === 'string' &&
-    g.sig.length === SIG_B64_LENGTH &&
-    Number.isSafeInteger(g.iat) &&
-    Number.isSafeInteger(g.exp) &&
-    g.iat >= 0 &&
-    g.exp > g.iat
-  );
-}
-
-/** UTF-8, not latin1: a character past U+00FF must not shrink into a valid-looking hex or base64 one. */
-function putString(buf: Buffer, o: number, s: string): number {
-  const n = buf.write(s, o + 2, 'utf8');
-  buf.writeUInt16LE(n, o);
-  return o + 2 + n;
-}
-
-function getString(buf: Buffer, o: number): [string, number] {
-  const n = buf.readUInt16LE(o);
-  return [buf.toString('utf8', o + 2, o + 2 + n), o + 2 + n];
 }
