@@ -2,6 +2,7 @@
 // after each attack an honest pair still talks and /health stays 200.
 import { describe, expect, it } from 'vitest';
 import { createAuthFrame, ERRORS, identityFromEntropy, PROTOCOL_VERSION, randomId, toBase64 } from '../../protocol/index.ts';
+import { verifyPool } from '../src/auth/verify.ts';
 import { grant, newIdentity, RawClient, revocation } from './helpers/rawClient.ts';
 import { expectHonestPairWorks, start, track } from './helpers/server.ts';
 
@@ -147,6 +148,27 @@ describe('hostile authentication', () => {
     c.send({ ...frame, signature: sig.toString('base64') });
     expect(await refusal(c)).toMatchObject({ code: 'AUTH_BAD_SIGNATURE', close: 4406 });
     await expectHonestPairWorks(srv);
+  });
+
+  it("a forged frame's grants are never verified: its grants wait for its own signature", async () => {
+    // The grants are staged as the worker's records while the frame is parsed (handlers/auth.ts),
+    // before its signature is known: a stranger's forged frame must still cost one verify, not 1 + n.
+    const srv = await start();
+    const me = newIdentity();
+    const grants = [newIdentity(), newIdentity(), newIdentity()].map((f) => grant(f, me));
+    const c = await connect(srv.url);
+    const frame = c.authFrame(me, { grants });
+    const sig = Buffer.from(frame.signature, 'base64');
+    sig[10]! ^= 0xff;
+    const before = verifyPool()!.verifications;
+    c.send({ ...frame, signature: sig.toString('base64') });
+    expect(await refusal(c)).toMatchObject({ code: 'AUTH_BAD_SIGNATURE', close: 4406 });
+    expect(verifyPool()!.verifications - before).toBe(1);
+    // The same grants with a genuine signature are verified: the count above can see them.
+    const honest = await connect(srv.url);
+    const counted = verifyPool()!.verifications;
+    expect((await honest.auth(me, { grants })).grantsRejected).toEqual([]);
+    expect(verifyPool()!.verifications - counted).toBe(1 + grants.length);
   });
 
   it('a signature for another device id → AUTH_BAD_SIGNATURE 4406', async () => {
